@@ -1,0 +1,147 @@
+"""The import report: what was read, what was kept, what was skipped and why.
+
+Every loader fills one :class:`ImportReport`. Its accounting is exact: every input record
+(a table row, a tool's task annotation, …) is either kept (at least one annotation of the set
+comes from it) or listed in :attr:`ImportReport.skipped` with a reason, so
+``rows_read == rows_kept + rows_skipped`` always holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["ImportReport", "SKIP_REASONS"]
+
+#: Reason codes used in :attr:`ImportReport.skipped`, with the sentence shown to users.
+SKIP_REASONS: dict[str, str] = {
+    "blank_label": "the label is empty, blank or a missing-value marker",
+    "blank_item_id": "the item id is empty",
+    "blank_annotator_id": "the annotator id is empty",
+    "duplicate": "a later row has the same (item_id, annotator_id, round); duplicates='keep_last' kept that one",
+    "no_labels": "the row holds no label at all (every cell is the missing marker, or every count is 0)",
+    "not_an_object": "the record is not a JSON object",
+    "cancelled": "the annotation was cancelled (skipped) in the labeling tool",
+    "unsupported_result": "the annotation holds no classification result (spans, boxes, … are not classification labels)",
+    "other_field": "the label belongs to another classification field than the one analysed",
+    "gold_not_annotated": "the gold item has no annotation in the set",
+    "prediction_not_annotated": "the predicted item has no annotation in the set",
+    "invalid_record": "the record is malformed",
+}
+
+
+def _empty_skipped() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source": pd.Series(dtype="object"),
+            "row": pd.Series(dtype="object"),
+            "reason": pd.Series(dtype="object"),
+            "detail": pd.Series(dtype="object"),
+        }
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class ImportReport:
+    """What a loader understood of its input.
+
+    Attributes
+    ----------
+    source : str
+        The file name(s) or ``"<DataFrame>"``.
+    format : str
+        The layout or tool format that was read (``"tidy"``, ``"wide"``, ``"counts"``, ``"labelstudio"`` …).
+    unit : str
+        What one input record is: ``"line"`` (a line of a text table; line 1 is the header),
+        ``"row"`` (a DataFrame row, by index label), ``"task"``, ``"annotation"`` …
+    rows_read : int
+        Input records read.
+    rows_kept : int
+        Records that contributed at least one annotation.
+    skipped : pandas.DataFrame
+        One row per skipped record (or skipped annotation inside a kept record) with columns
+        ``source``, ``row``, ``reason`` (a code of :data:`SKIP_REASONS`) and ``detail``.
+    warnings : tuple of str
+        Things that loaded but deserve attention (normalized label spellings, unparseable
+        timestamps, columns read under another name, …).
+    label_field : str or None
+        The column or tool field the labels were taken from.
+    column_mapping : dict
+        Canonical column → input column actually used.
+    label_normalizations : dict
+        Original label spelling → the canonical spelling it was merged into.
+    n_annotations : int
+        Annotations in the resulting set.
+    """
+
+    source: str
+    format: str
+    unit: str
+    rows_read: int
+    rows_kept: int
+    skipped: pd.DataFrame = field(default_factory=_empty_skipped)
+    warnings: tuple[str, ...] = ()
+    label_field: str | None = None
+    column_mapping: dict[str, str] = field(default_factory=dict)
+    label_normalizations: dict[str, str] = field(default_factory=dict)
+    n_annotations: int = 0
+
+    @property
+    def rows_skipped(self) -> int:
+        """Records that contributed no annotation (``rows_read - rows_kept``)."""
+        return self.rows_read - self.rows_kept
+
+    @property
+    def skipped_by_reason(self) -> pd.Series:
+        """Number of skipped entries per reason code, largest first."""
+        if self.skipped.empty:
+            return pd.Series(dtype="int64", name="n_skipped")
+        return self.skipped["reason"].value_counts().rename("n_skipped")
+
+    def summary_lines(self) -> list[str]:
+        """Plain-language lines describing the import (used by ``aqa validate`` and the dashboard)."""
+        lines = [
+            f"Read {self.rows_read:,} {self.unit}{'s' if self.rows_read != 1 else ''} from {self.source} "
+            f"as {self.format}: {self.rows_kept:,} kept, {self.rows_skipped:,} skipped; "
+            f"{self.n_annotations:,} annotations."
+        ]
+        if self.label_field:
+            lines.append(f"Labels taken from: {self.label_field}.")
+        renamed = {k: v for k, v in self.column_mapping.items() if k != v}
+        if renamed:
+            lines.append(
+                "Columns read as: " + ", ".join(f"'{v}' → {k}" for k, v in renamed.items()) + "."
+            )
+        for reason, n in self.skipped_by_reason.items():
+            examples = self.skipped.loc[self.skipped["reason"] == reason, "row"].head(5).tolist()
+            explanation = SKIP_REASONS.get(str(reason), str(reason))
+            lines.append(
+                f"Skipped {n:,} × {reason}: {explanation} (e.g. {self.unit} "
+                + ", ".join(map(str, examples))
+                + ")."
+            )
+        lines.extend(f"Warning: {w}" for w in self.warnings)
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serializable summary (skipped rows included, with their reasons)."""
+        return {
+            "source": self.source,
+            "format": self.format,
+            "unit": self.unit,
+            "rows_read": self.rows_read,
+            "rows_kept": self.rows_kept,
+            "rows_skipped": self.rows_skipped,
+            "n_annotations": self.n_annotations,
+            "label_field": self.label_field,
+            "column_mapping": dict(self.column_mapping),
+            "label_normalizations": dict(self.label_normalizations),
+            "skipped_by_reason": {str(k): int(v) for k, v in self.skipped_by_reason.items()},
+            "skipped": [
+                {k: (None if pd.isna(v) else str(v)) for k, v in rec.items()}
+                for rec in self.skipped.to_dict("records")
+            ],
+            "warnings": list(self.warnings),
+        }

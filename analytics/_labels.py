@@ -1,0 +1,262 @@
+"""Cleaning label and id text: Unicode/whitespace/case normalization, numeric labels, tag sets.
+
+All functions work on the *unique* values of a column and map back, so a column of ten million
+annotations costs one factorization plus work proportional to the number of distinct labels.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+__all__ = ["MISSING_MARKERS", "clean_text", "clean_uniques", "clean_id_column", "clean_label_column", "LabelCleaning", "natural_order"]
+
+#: Cell texts read as "no value". ``"None"`` is deliberately *not* here: it is a plausible class name
+#: ("None of the above").
+MISSING_MARKERS: tuple[str, ...] = ("", "nan", "NaN", "NA", "N/A", "n/a", "null", "NULL", "#N/A")
+
+_WS = re.compile(r"\s+")
+_MISSING = frozenset(m.casefold() for m in MISSING_MARKERS)
+
+
+def clean_text(value: Any) -> str | None:
+    """Canonical text of one cell: NFC-normalized, trimmed, inner whitespace collapsed.
+
+    ``None``, NaN, blank strings and missing-value markers give ``None``. Integral floats
+    (``3.0``, as pandas makes of a numeric column with gaps) give ``"3"``.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return None
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if value is pd.NA or value is pd.NaT:
+        return None
+    text = _WS.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    if not text or text.casefold() in _MISSING:
+        return None
+    return text
+
+
+def clean_uniques(uniques: Sequence[Any] | pd.Index) -> list[str | None]:
+    """:func:`clean_text` of many distinct values, vectorized when they are all strings."""
+    values = pd.Index(uniques) if not isinstance(uniques, pd.Index) else uniques
+    if len(values) > 1000 and (pd.api.types.is_string_dtype(values.dtype) or values.inferred_type == "string"):
+        s = pd.Series(np.asarray(values, dtype=object), dtype=object)
+        cleaned = s.str.normalize("NFC").str.replace(r"\s+", " ", regex=True).str.strip()
+        blank = cleaned.str.casefold().isin(_MISSING) | cleaned.isna()
+        return cleaned.where(~blank, None).tolist()
+    if len(values) > 1000 and pd.api.types.is_integer_dtype(values.dtype):
+        return [str(v) for v in values.tolist()]
+    return [clean_text(u) for u in values]
+
+
+def _map_uniques(series: pd.Series, func) -> pd.Series:
+    """Apply ``func`` to each distinct value of ``series`` once and map the results back."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.array([func(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+
+def clean_id_column(series: pd.Series) -> tuple[pd.Series, int]:
+    """Clean an id column; returns the cleaned text (``None`` where blank) and how many cells changed."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    cleaned = clean_uniques(uniques)
+    as_text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    is_str = as_text.map(type).eq(str).to_numpy() if len(as_text) <= 1000 else np.full(len(as_text), True)
+    changed_u = np.append(is_str & (as_text.to_numpy() != np.asarray(cleaned, dtype=object))
+                          & pd.notna(np.asarray(cleaned, dtype=object)), False)
+    out = pd.Series(np.array(cleaned + [None], dtype=object)[codes], index=series.index, dtype=object)
+    return out, int(changed_u[codes].sum())
+
+
+def natural_order(values: Iterable[str]) -> list[str]:
+    """Sort labels numerically when they are all numbers, else case-insensitively as text."""
+    vals = list(dict.fromkeys(values))
+    try:
+        return sorted(vals, key=lambda v: (float(v), v))
+    except (TypeError, ValueError):
+        return sorted(vals, key=lambda v: (str(v).casefold(), str(v)))
+
+
+@dataclass
+class LabelCleaning:
+    """Outcome of :func:`clean_label_column`."""
+
+    labels: pd.Series  # str (single-label) or tuple of str (multi-label); None where blank
+    multilabel: bool
+    normalizations: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _as_tag_list(value: Any, sep: str | None) -> list[Any] | None:
+    """Tags of one multi-label cell, or None when the cell is blank."""
+    if isinstance(value, (list, tuple, set, frozenset, np.ndarray)):
+        return list(value)
+    text = clean_text(value)
+    if text is None:
+        return None
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list):
+            return parsed
+    if sep:
+        return [t for t in text.split(sep)]
+    return [text]
+
+
+def _looks_multilabel(series: pd.Series) -> bool:
+    sample = series.dropna().head(2000)
+    if sample.empty:
+        return False
+    if sample.map(lambda v: isinstance(v, (list, tuple, set, frozenset, np.ndarray))).any():
+        return True
+
+    def is_json_list(v: Any) -> bool:
+        if not isinstance(v, str) or not v.lstrip().startswith("["):
+            return False
+        try:
+            return isinstance(json.loads(v), list)
+        except json.JSONDecodeError:
+            return False
+
+    return bool(sample.map(is_json_list).all())
+
+
+def _canonical_spellings(
+    counts: Counter[str], declared: Sequence[str] | None
+) -> tuple[dict[str, str], list[str]]:
+    """Merge spellings that differ only in case (or numeric formatting) into one canonical label."""
+    declared_by_fold = {d.casefold(): d for d in (declared or [])}
+    groups: dict[str, list[str]] = {}
+    for text in counts:
+        groups.setdefault(text.casefold(), []).append(text)
+    mapping: dict[str, str] = {}
+    warnings: list[str] = []
+    for fold, spellings in groups.items():
+        canonical = declared_by_fold.get(fold) or max(spellings, key=lambda s: (counts[s], -spellings.index(s)))
+        variants = [s for s in spellings if s != canonical]
+        for s in variants:
+            mapping[s] = canonical
+        if variants:
+            shown = ", ".join(f"'{s}' ({counts[s]})" for s in variants)
+            warnings.append(f"label spellings {shown} differ from '{canonical}' only in case; merged into '{canonical}'.")
+    return mapping, warnings
+
+
+def _numeric_canonical(texts: Iterable[str]) -> dict[str, str] | None:
+    """When every label is a number, map each to a canonical numeral ('1.0' → '1', '01' → '1')."""
+    out = {}
+    for t in texts:
+        try:
+            x = float(t)
+        except ValueError:
+            return None
+        if not math.isfinite(x):
+            return None
+        canon = str(int(x)) if x.is_integer() and abs(x) < 2**53 else repr(x)
+        out[t] = canon
+    return out
+
+
+def clean_label_column(
+    series: pd.Series,
+    *,
+    multilabel: bool | None = None,
+    label_sep: str | None = None,
+    normalize: bool = True,
+    declared: Sequence[str] | None = None,
+) -> LabelCleaning:
+    """Clean a label column.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        Raw labels: text, numbers, or (multi-label) lists/tuples/sets or JSON-list strings.
+    multilabel : bool, optional
+        ``None`` detects tag sets (list objects, or every cell a JSON list).
+    label_sep : str, optional
+        Separator of tags inside a text cell of a multi-label column (e.g. ``"|"``).
+    normalize : bool
+        Merge spellings that differ only in case, and numerals that differ only in formatting.
+    declared : sequence of str, optional
+        Declared class names, whose spelling wins when variants are merged.
+    """
+    is_multi = bool(multilabel) if multilabel is not None else _looks_multilabel(series)
+    warnings: list[str] = []
+    if is_multi:
+        tag_lists = series.map(lambda v: _as_tag_list(v, label_sep)).astype(object)
+        flat = [clean_text(t) for tags in tag_lists.dropna() for t in tags]
+        texts = Counter(t for t in flat if t is not None)
+    else:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        cleaned_uniques = clean_uniques(uniques)
+        per_unique = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        texts = Counter()
+        for text, n in zip(cleaned_uniques, per_unique):
+            if text is not None:
+                texts[text] += int(n)
+    mapping: dict[str, str] = {}
+    if normalize and texts:
+        numeric = _numeric_canonical(texts)
+        if numeric is not None:
+            mapping.update({k: v for k, v in numeric.items() if k != v})
+            merged: Counter[str] = Counter()
+            for k, n in texts.items():
+                merged[numeric[k]] += n
+            texts = merged
+        case_map, case_warnings = _canonical_spellings(texts, declared)
+        warnings.extend(case_warnings)
+        for k, v in list(mapping.items()):
+            mapping[k] = case_map.get(v, v)
+        mapping.update({k: v for k, v in case_map.items() if k not in mapping})
+    normalizations: dict[str, str] = {}
+    if is_multi:
+        def tags_of(tags: list[Any] | None) -> tuple[str, ...] | None:
+            if tags is None:
+                return None
+            out = {mapping.get(c, c) for c in (clean_text(t) for t in tags) if c is not None}
+            return tuple(sorted(out))
+
+        labels = tag_lists.map(tags_of).astype(object)
+        normalizations = dict(mapping)
+    else:
+        final = [None if t is None else mapping.get(t, t) for t in cleaned_uniques]
+        labels = pd.Series(np.array(final + [None], dtype=object)[codes], index=series.index, dtype=object)
+        for raw, new in zip(uniques, final):
+            if new is not None and str(raw) != new and not (isinstance(raw, (int, np.integer, float, np.floating))
+                                                           and clean_text(raw) == new):
+                normalizations[str(raw)] = new
+        ws_only = [r for r, n in normalizations.items() if r.casefold() != n.casefold() and clean_text(r) == n]
+        if ws_only:
+            shown = ", ".join(repr(r) for r in ws_only[:5])
+            warnings.append(
+                f"{len(ws_only)} label spelling(s) with extra whitespace or another Unicode form "
+                f"were normalized (e.g. {shown})."
+            )
+    numeric_changes = [k for k, v in mapping.items() if k.casefold() != v.casefold()]
+    if numeric_changes:
+        warnings.append(
+            "numeric labels written differently were unified: "
+            + ", ".join(f"'{k}' → '{mapping[k]}'" for k in numeric_changes[:5])
+            + ("…" if len(numeric_changes) > 5 else "")
+            + "."
+        )
+    return LabelCleaning(labels=labels, multilabel=is_multi, normalizations=normalizations, warnings=warnings)

@@ -1,0 +1,359 @@
+"""The data contract: validation of a tidy annotations table into an :class:`AnnotationSet`.
+
+An :class:`AnnotationSet` is the one object every analysis takes. It is built only by
+:func:`validate_annotations` (through :func:`analytics.load_annotations`), so analyses can assume:
+
+* one row per ``(item_id, annotator_id, round)``; ids and labels are clean text;
+* labels are factorized once: ``label_codes[k]`` indexes :attr:`AnnotationSet.categories`
+  (multi-label sets hold a sparse annotation × tag indicator matrix instead);
+* items and annotators are factorized once (``item_codes``, ``annotator_codes``);
+* gold labels and model predictions, when attached, are aligned to the items.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from ._import_report import ImportReport
+from ._labels import natural_order
+from .exceptions import AnnotationSchemaError, UnknownLabelError
+from .taxonomy import Taxonomy
+
+__all__ = ["AnnotationSet", "UNKNOWN_NAMES", "resolve_categories", "check_known_labels", "validate_annotations"]
+
+#: Category names recognised as the Unknown/Other class when no taxonomy flags one.
+UNKNOWN_NAMES = frozenset(
+    {"unknown", "other", "others", "unsure", "not sure", "can't tell", "cannot tell", "cant tell",
+     "none of the above", "unclear", "ambiguous", "illegible", "skip", "n/a"}
+)
+
+
+def _order_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Factorize ids; order numerically when all ids are integers, else as text."""
+    codes, uniques = pd.factorize(values, sort=False)
+    uniq = pd.Index(uniques.astype(str), dtype=object)
+    as_int = pd.to_numeric(uniq, errors="coerce") if len(uniq) else uniq
+    if len(uniq) and not pd.isna(as_int).any() and (np.asarray(as_int) == np.floor(as_int)).all():
+        order = np.lexsort((np.asarray(uniq, dtype=str), np.asarray(as_int, dtype=float)))
+    else:
+        order = np.argsort(np.asarray(uniq, dtype=str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], pd.Index(np.asarray(uniq)[order], dtype=object)
+
+
+def check_known_labels(labels: pd.Series, allowed: Sequence[str], *, what: str, rows: pd.Series | None = None,
+                       suggest: Any = None) -> None:
+    """Raise :class:`UnknownLabelError` naming labels outside ``allowed`` (with rows and close matches)."""
+    flat = labels.explode() if labels.map(lambda v: isinstance(v, tuple)).any() else labels
+    flat = flat.dropna()
+    unknown = flat[~flat.isin(list(allowed))]
+    if unknown.empty:
+        return
+    counts = unknown.value_counts()
+    parts = []
+    for label, n in counts.head(10).items():
+        where = ""
+        if rows is not None:
+            examples = rows.loc[unknown.index[unknown == label]].head(3).tolist()
+            where = f", e.g. {', '.join(map(str, examples))}"
+        close = suggest(label) if suggest else []
+        hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+        parts.append(f"'{label}' ({n} row{'s' if n != 1 else ''}{where}{hint})")
+    more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
+    raise UnknownLabelError(
+        f"{len(counts)} label(s) are not classes of the {what}: {'; '.join(parts)}{more}. "
+        f"Fix the labels, add these classes to the {what}, or load without it."
+    )
+
+
+def resolve_categories(used: Sequence[str], *, explicit: Sequence[str] | None, taxonomy: Taxonomy | None) -> tuple[str, ...]:
+    """The category order: explicit list > taxonomy order (leaves and used inner classes) > natural order."""
+    if explicit is not None:
+        return tuple(dict.fromkeys(str(c) for c in explicit))
+    if taxonomy is not None:
+        used_set = set(used)
+        leaves = set(taxonomy.leaves)
+        return tuple(n for n in taxonomy.names if n in leaves or n in used_set)
+    return tuple(natural_order(used))
+
+
+@dataclass(frozen=True, eq=False)
+class AnnotationSet:
+    """Validated, integer-coded annotations with optional gold, predictions and taxonomy.
+
+    Build one with :func:`analytics.load_annotations`; do not construct it directly.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The tidy table: ``item_id``, ``annotator_id``, ``label`` (a tuple of tags in multi-label sets),
+        the optional ``round``, ``timestamp`` (UTC), ``duration_s``, ``image``, and any extra columns.
+    categories : tuple of str
+        Category (class or tag) names; codes index into it.
+    item_ids, annotator_ids : pandas.Index
+        Item and annotator ids in code order.
+    item_codes, annotator_codes, label_codes : numpy.ndarray
+        One int64 code per annotation (``label_codes`` is -1 in multi-label sets;
+        ``annotator_codes`` is -1 when annotators are anonymous).
+    tags : scipy.sparse.csr_matrix or None
+        Multi-label sets: annotation × category indicator matrix.
+    report : ImportReport
+        What the loader read, kept and skipped.
+    """
+
+    frame: pd.DataFrame
+    categories: tuple[str, ...]
+    item_ids: pd.Index
+    annotator_ids: pd.Index
+    item_codes: np.ndarray
+    annotator_codes: np.ndarray
+    label_codes: np.ndarray
+    report: ImportReport
+    multilabel: bool = False
+    annotators_known: bool = True
+    tags: sparse.csr_matrix | None = None
+    taxonomy: Taxonomy | None = None
+    ordinal: bool = False
+    unknown_label: str | None = None
+    gold: pd.Series | None = None
+    gold_codes: np.ndarray | None = None
+    gold_report: ImportReport | None = None
+    prediction_probs: np.ndarray | None = None
+    prediction_codes: np.ndarray | None = None
+    prediction_confidence: np.ndarray | None = None
+    predictions_report: ImportReport | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # -- sizes ---------------------------------------------------------------------------------
+    @property
+    def n_items(self) -> int:
+        return len(self.item_ids)
+
+    @property
+    def n_annotators(self) -> int:
+        """Distinct annotators (0 when annotators are anonymous, as in an item × category counts table)."""
+        return len(self.annotator_ids)
+
+    @property
+    def n_annotations(self) -> int:
+        return len(self.item_codes)
+
+    @property
+    def n_categories(self) -> int:
+        return len(self.categories)
+
+    @property
+    def ratings_per_item(self) -> np.ndarray:
+        """Number of annotations of each item (in item code order)."""
+        return np.bincount(self.item_codes, minlength=self.n_items)
+
+    @property
+    def rounds(self) -> tuple[str, ...]:
+        """Distinct rounds in natural order (empty when the table has no ``round`` column)."""
+        if "round" not in self.frame.columns:
+            return ()
+        return tuple(natural_order(self.frame["round"].dropna().astype(str).unique()))
+
+    @property
+    def has_gold(self) -> bool:
+        return self.gold is not None and len(self.gold) > 0
+
+    @property
+    def has_predictions(self) -> bool:
+        return self.prediction_codes is not None
+
+    @property
+    def category_values(self) -> np.ndarray | None:
+        """Numeric value of each category when every category is a number (interval/ratio data), else None."""
+        try:
+            return np.array([float(c) for c in self.categories])
+        except ValueError:
+            return None
+
+    def summary(self) -> dict[str, Any]:
+        """Counts a project manager reads first."""
+        rpi = self.ratings_per_item
+        return {
+            "n_items": self.n_items,
+            "n_annotators": self.n_annotators,
+            "n_annotations": self.n_annotations,
+            "n_categories": self.n_categories,
+            "categories": list(self.categories),
+            "multilabel": self.multilabel,
+            "annotators_known": self.annotators_known,
+            "rounds": list(self.rounds),
+            "ratings_per_item_min": int(rpi.min()) if len(rpi) else 0,
+            "ratings_per_item_max": int(rpi.max()) if len(rpi) else 0,
+            "ratings_per_item_mean": float(rpi.mean()) if len(rpi) else 0.0,
+            "n_gold_items": 0 if self.gold is None else int(len(self.gold)),
+            "n_predicted_items": 0 if self.prediction_codes is None else int((self.prediction_codes >= 0).sum()),
+            "unknown_label": self.unknown_label,
+            "taxonomy_levels": self.taxonomy.depth if self.taxonomy is not None else None,
+        }
+
+    # -- derived sets -------------------------------------------------------------------------
+    def subset(self, mask: "np.ndarray | pd.Series | Sequence[bool]") -> "AnnotationSet":
+        """The annotations where ``mask`` is true (same categories; gold and predictions restricted).
+
+        Used for per-round and per-slice analyses. The import report is shared with the parent set.
+        """
+        m = np.asarray(mask, dtype=bool)
+        if m.shape != (self.n_annotations,):
+            raise AnnotationSchemaError(f"subset mask has shape {m.shape}; expected ({self.n_annotations},).")
+        if not m.any():
+            raise AnnotationSchemaError("subset selects no annotation.")
+        frame = self.frame.loc[m].reset_index(drop=True)
+        return build_annotation_set(
+            frame, categories=self.categories, multilabel=self.multilabel, annotators_known=self.annotators_known,
+            report=self.report, taxonomy=self.taxonomy, ordinal=self.ordinal, unknown_label=self.unknown_label,
+            gold=self.gold, gold_report=self.gold_report, predictions=self._prediction_frame(),
+            predictions_report=self.predictions_report,
+        )
+
+    def relabel(self, mapping: Mapping[str, str], *, categories: Sequence[str] | None = None) -> "AnnotationSet":
+        """A copy with labels (and gold labels) renamed by ``mapping`` — e.g. two classes merged into one.
+
+        Categories not in the mapping keep their name. The new category order follows the old one
+        (a merged class takes the place of its first member) unless ``categories`` is given.
+        Predictions are summed over merged classes.
+        """
+        def remap(label: Any) -> Any:
+            if isinstance(label, tuple):
+                return tuple(sorted({mapping.get(t, t) for t in label}))
+            return mapping.get(label, label)
+
+        frame = self.frame.copy()
+        frame["label"] = frame["label"].map(remap)
+        cats = categories if categories is not None else tuple(dict.fromkeys(mapping.get(c, c) for c in self.categories))
+        gold = None if self.gold is None else self.gold.map(remap)
+        preds = self._prediction_frame()
+        if preds is not None and self.prediction_probs is not None:
+            probs = preds[list(self.categories)]
+            merged = probs.T.groupby([mapping.get(c, c) for c in self.categories], sort=False).sum().T
+            preds = pd.concat([preds[["item_id"]], merged], axis=1)
+        unknown = None if self.unknown_label is None else mapping.get(self.unknown_label, self.unknown_label)
+        return build_annotation_set(
+            frame, categories=cats, multilabel=self.multilabel, annotators_known=self.annotators_known,
+            report=self.report, taxonomy=None, ordinal=False, unknown_label=unknown,
+            gold=gold, gold_report=self.gold_report, predictions=preds, predictions_report=self.predictions_report,
+        )
+
+    def with_attachments(self, *, gold: pd.Series | None = None, gold_report: ImportReport | None = None,
+                         predictions: pd.DataFrame | None = None,
+                         predictions_report: ImportReport | None = None) -> "AnnotationSet":
+        """A copy with gold labels and/or predictions attached (see :func:`analytics.load_gold`)."""
+        return build_annotation_set(
+            self.frame, categories=self.categories, multilabel=self.multilabel,
+            annotators_known=self.annotators_known, report=self.report, taxonomy=self.taxonomy,
+            ordinal=self.ordinal, unknown_label=self.unknown_label,
+            gold=gold if gold is not None else self.gold,
+            gold_report=gold_report if gold is not None else self.gold_report,
+            predictions=predictions if predictions is not None else self._prediction_frame(),
+            predictions_report=predictions_report if predictions is not None else self.predictions_report,
+            extend_categories=True,
+        )
+
+    def _prediction_frame(self) -> pd.DataFrame | None:
+        """Predictions as a canonical frame (for rebuilding derived sets)."""
+        if self.prediction_codes is None:
+            return None
+        has = self.prediction_codes >= 0
+        ids = self.item_ids[has]
+        if self.prediction_probs is not None:
+            out = pd.DataFrame(self.prediction_probs[has], columns=list(self.categories))
+            out.insert(0, "item_id", np.asarray(ids))
+            return out
+        return pd.DataFrame({
+            "item_id": np.asarray(ids),
+            "predicted_label": np.asarray(self.categories, dtype=object)[self.prediction_codes[has]],
+            "confidence": self.prediction_confidence[has],
+        })
+
+    def __repr__(self) -> str:
+        kind = "multi-label" if self.multilabel else "single-label"
+        return (f"AnnotationSet({self.n_annotations:,} annotations, {self.n_items:,} items, "
+                f"{self.n_annotators:,} annotators, {self.n_categories} categories, {kind}"
+                f"{', gold' if self.has_gold else ''}{', predictions' if self.has_predictions else ''})")
+
+
+def build_annotation_set(
+    frame: pd.DataFrame,
+    *,
+    categories: Sequence[str],
+    multilabel: bool,
+    annotators_known: bool,
+    report: ImportReport,
+    taxonomy: Taxonomy | None = None,
+    ordinal: bool = False,
+    unknown_label: str | None = None,
+    gold: pd.Series | None = None,
+    gold_report: ImportReport | None = None,
+    predictions: pd.DataFrame | None = None,
+    predictions_report: ImportReport | None = None,
+    extend_categories: bool = False,
+) -> AnnotationSet:
+    """Assemble an :class:`AnnotationSet` from an already validated, clean frame (internal)."""
+    from ._attach import align_gold, align_predictions
+
+    frame = frame.reset_index(drop=True)
+    item_codes, item_ids = _order_ids(frame["item_id"])
+    if annotators_known:
+        annotator_codes, annotator_ids = _order_ids(frame["annotator_id"])
+    else:
+        annotator_codes, annotator_ids = np.full(len(frame), -1, dtype=np.int64), pd.Index([], dtype=object)
+    cats = list(categories)
+    if extend_categories:
+        extra: list[str] = []
+        if gold is not None:
+            extra += [g for v in gold.dropna() for g in (v if isinstance(v, tuple) else (v,))]
+        if predictions is not None and "predicted_label" in predictions.columns:
+            extra += predictions["predicted_label"].dropna().astype(str).tolist()
+        elif predictions is not None:
+            extra += [c for c in predictions.columns if c != "item_id"]
+        cats += [c for c in natural_order(set(extra)) if c not in set(cats)]
+    categories = tuple(cats)
+    tags = None
+    if multilabel:
+        lengths = frame["label"].map(len).to_numpy()
+        flat = pd.Categorical([t for tup in frame["label"] for t in tup], categories=categories)
+        rows = np.repeat(np.arange(len(frame)), lengths)
+        tags = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.int8), (rows, flat.codes.astype(np.int64))),
+            shape=(len(frame), len(categories)),
+        )
+        label_codes = np.full(len(frame), -1, dtype=np.int64)
+    else:
+        label_codes = pd.Categorical(frame["label"], categories=categories).codes.astype(np.int64)
+    gold_series, gold_codes = align_gold(gold, item_ids, categories, multilabel)
+    probs, pred_codes, pred_conf = align_predictions(predictions, item_ids, categories)
+    return AnnotationSet(
+        frame=frame, categories=categories, item_ids=item_ids, annotator_ids=annotator_ids,
+        item_codes=item_codes.astype(np.int64), annotator_codes=annotator_codes.astype(np.int64),
+        label_codes=label_codes, report=report, multilabel=multilabel, annotators_known=annotators_known,
+        tags=tags, taxonomy=taxonomy, ordinal=ordinal, unknown_label=_unknown(unknown_label, taxonomy, categories),
+        gold=gold_series, gold_codes=gold_codes, gold_report=gold_report,
+        prediction_probs=probs, prediction_codes=pred_codes, prediction_confidence=pred_conf,
+        predictions_report=predictions_report,
+    )
+
+
+def _unknown(explicit: str | None, taxonomy: Taxonomy | None, categories: Sequence[str]) -> str | None:
+    if explicit is not None:
+        return explicit
+    if taxonomy is not None and taxonomy.unknown_class is not None:
+        return taxonomy.unknown_class
+    return next((c for c in categories if c.casefold() in UNKNOWN_NAMES), None)
+
+
+
+def validate_annotations(*args: Any, **kwargs: Any) -> AnnotationSet:
+    """Validate a tidy annotations table into an :class:`AnnotationSet` (see :mod:`analytics._validate`)."""
+    from ._validate import validate_annotations as _validate
+
+    return _validate(*args, **kwargs)

@@ -1,0 +1,272 @@
+"""Validation rules of the data contract (one place; importers only read).
+
+Rules, in order:
+
+1. the required columns exist (the message lists what is missing and what is there);
+2. ids and labels are cleaned (NFC, trimmed, inner whitespace collapsed); rows with a blank item id,
+   annotator id or label are skipped and reported — an error when nothing is left;
+3. label spellings differing only in case, and numerals differing only in formatting, are merged
+   and reported; numeric labels stay categories (text), never floats;
+4. labels must be classes of a given taxonomy or category list (error with close matches);
+5. duplicate ``(item_id, annotator_id, round)`` rows are an error listing them, unless
+   ``duplicates="keep_last"``/``"keep_first"`` (the dropped rows are reported);
+6. ``round``, ``timestamp`` (UTC), ``duration_s`` and ``image`` are parsed; unparseable values
+   become missing and are reported as warnings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ._labels import clean_id_column, clean_label_column, clean_text
+from ._schema import AnnotationSet, build_annotation_set, check_known_labels, resolve_categories
+from .exceptions import AnnotationSchemaError, InvalidParameterError
+from .io._raw import RawAnnotations
+from .taxonomy import Taxonomy, load_taxonomy
+
+__all__ = ["validate_annotations"]
+
+DuplicatePolicy = Literal["error", "keep_last", "keep_first"]
+
+
+def _raw_from_frame(frame: pd.DataFrame) -> RawAnnotations:
+    if not isinstance(frame, pd.DataFrame):
+        raise InvalidParameterError(
+            f"validate_annotations expects a pandas DataFrame or an importer's output, got {type(frame).__name__}."
+        )
+    out = frame.copy()
+    out["_source"] = "<DataFrame>"
+    out["_row"] = out.index
+    return RawAnnotations(frame=out.reset_index(drop=True), source="<DataFrame>", format="tidy", unit="row",
+                          rows_read=len(frame))
+
+
+def _where(frame: pd.DataFrame, mask: np.ndarray, n: int = 5) -> str:
+    rows = frame.loc[mask, "_row"].head(n).tolist()
+    return ", ".join(map(str, rows))
+
+
+def validate_annotations(
+    data: "pd.DataFrame | RawAnnotations",
+    *,
+    categories: Sequence[str] | None = None,
+    taxonomy: "Taxonomy | str | None" = None,
+    ordinal: bool | None = None,
+    duplicates: DuplicatePolicy = "error",
+    multilabel: bool | None = None,
+    label_sep: str | None = None,
+    normalize_labels: bool = True,
+    unknown_label: str | None = None,
+) -> AnnotationSet:
+    """Check a tidy annotations table against the data contract and build an :class:`AnnotationSet`.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame or RawAnnotations
+        A table with the canonical columns ``item_id``, ``annotator_id``, ``label`` (optional
+        ``round``, ``timestamp``, ``duration_s``, ``image``; other columns are kept), or an importer's output.
+    categories : sequence of str, optional
+        The allowed categories, in order (an ordinal scale's order when ``ordinal=True``).
+    taxonomy : Taxonomy or path, optional
+        Labels must be classes of it; its class order becomes the category order.
+    ordinal : bool, optional
+        Whether the category order is an ordinal scale (default: the taxonomy's ``ordinal`` flag).
+    duplicates : {"error", "keep_last", "keep_first"}
+        What to do with several rows for one ``(item_id, annotator_id, round)``.
+    multilabel : bool, optional
+        Labels are tag sets (lists, JSON lists, or text split on ``label_sep``); detected when omitted.
+    label_sep : str, optional
+        Tag separator inside text cells of a multi-label column.
+    normalize_labels : bool
+        Merge label spellings that differ only in case or numeric formatting (default True).
+    unknown_label : str, optional
+        The Unknown/Other category (default: the taxonomy's, or a category named like "Unknown"/"Other").
+
+    Returns
+    -------
+    AnnotationSet
+
+    Raises
+    ------
+    AnnotationSchemaError
+        Missing columns, nothing left after skipping blank rows, duplicate rows.
+    UnknownLabelError
+        Labels outside the taxonomy or category list.
+    InvalidParameterError
+        An option has an invalid value.
+    """
+    if duplicates not in ("error", "keep_last", "keep_first"):
+        raise InvalidParameterError(f"duplicates= must be 'error', 'keep_last' or 'keep_first', got {duplicates!r}.")
+    raw = data if isinstance(data, RawAnnotations) else _raw_from_frame(data)
+    tax = load_taxonomy(taxonomy) if taxonomy is not None else None
+    frame = raw.frame
+    required = ["item_id", "label"] + (["annotator_id"] if raw.annotators_known else [])
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        present = [c for c in frame.columns if not str(c).startswith("_")]
+        raise AnnotationSchemaError(
+            f"The annotations table is missing required column(s) {', '.join(missing)}. "
+            f"Columns present: {', '.join(map(repr, present)) or '(none)'}. Rename the columns, or pass "
+            "item=, annotator=, label= to load_annotations to say which columns to use."
+        )
+    if "_row" not in frame.columns:
+        frame = frame.assign(_row=np.arange(1, len(frame) + 1), _source=raw.source)
+    skipped: list[dict[str, Any]] = []
+    warnings: list[str] = []
+
+    def drop(mask: np.ndarray, reason: str, detail: str) -> None:
+        if mask.any():
+            for src, row in frame.loc[mask, ["_source", "_row"]].drop_duplicates().itertuples(index=False):
+                skipped.append({"source": src, "row": row, "reason": reason, "detail": detail})
+
+    frame = frame.copy()
+    frame["item_id"], n_changed_items = clean_id_column(frame["item_id"])
+    if raw.annotators_known:
+        frame["annotator_id"], n_changed_ann = clean_id_column(frame["annotator_id"])
+    else:
+        frame["annotator_id"], n_changed_ann = pd.Series([None] * len(frame), dtype=object), 0
+    if n_changed_items or n_changed_ann:
+        warnings.append(
+            f"surrounding or repeated whitespace removed from {n_changed_items} item id(s) and "
+            f"{n_changed_ann} annotator id(s)."
+        )
+    declared = list(categories) if categories is not None else (list(tax.names) if tax is not None else None)
+    cleaning = clean_label_column(frame["label"], multilabel=raw.multilabel if multilabel is None else multilabel,
+                                  label_sep=label_sep, normalize=normalize_labels, declared=declared)
+    frame["label"] = cleaning.labels
+    warnings.extend(cleaning.warnings)
+
+    blank_item = frame["item_id"].isna().to_numpy()
+    blank_ann = frame["annotator_id"].isna().to_numpy() & raw.annotators_known & ~blank_item
+    blank_label = frame["label"].isna().to_numpy() & ~blank_item & ~blank_ann
+    drop(blank_item, "blank_item_id", "item id is empty")
+    drop(blank_ann, "blank_annotator_id", "annotator id is empty")
+    drop(blank_label, "blank_label", "label is empty or a missing-value marker")
+    keep = ~(blank_item | blank_ann | blank_label)
+    if not keep.any():
+        raise AnnotationSchemaError(
+            f"No annotations left in {raw.source}: all {int(len(frame)):,} annotation rows were skipped "
+            f"({int(blank_item.sum())} with a blank item id, {int(blank_ann.sum())} with a blank annotator id, "
+            f"{int(blank_label.sum())} with a blank label, e.g. {raw.unit} {_where(frame, ~keep)}). "
+            "Check that the right columns were used (see the column mapping) and that the file is complete."
+        )
+    frame = frame.loc[keep].reset_index(drop=True)
+
+    if cleaning.multilabel:
+        used = sorted({t for v in frame["label"] for t in v})
+    else:
+        used = sorted(pd.unique(frame["label"]).tolist())
+    if categories is not None:
+        check_known_labels(frame["label"], list(categories), what="declared categories", rows=frame["_row"])
+    elif tax is not None:
+        check_known_labels(frame["label"], tax.names, what="taxonomy", rows=frame["_row"], suggest=tax.suggest)
+    cats = resolve_categories(used, explicit=categories, taxonomy=tax)
+
+    if raw.annotators_known:
+        frame = _handle_duplicates(frame, duplicates, drop_cb=lambda m, d: _record(skipped, frame, m, d))
+    frame = _parse_optional(frame, warnings, raw.unit)
+
+    kept_rows = frame[["_source", "_row"]].drop_duplicates()
+    skipped = _dedupe_skips(skipped, kept_rows)
+    report = raw.report(rows_kept=len(kept_rows), n_annotations=len(frame), extra_skipped=skipped,
+                        extra_warnings=warnings, label_normalizations=cleaning.normalizations)
+    public = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")])
+    return build_annotation_set(
+        public, categories=cats, multilabel=cleaning.multilabel, annotators_known=raw.annotators_known,
+        report=report, taxonomy=tax, ordinal=bool(ordinal) if ordinal is not None else bool(tax and tax.ordinal),
+        unknown_label=clean_text(unknown_label) if unknown_label is not None else None,
+    )
+
+
+def _record(skipped: list[dict[str, Any]], frame: pd.DataFrame, mask: np.ndarray, detail: str) -> None:
+    for src, row in frame.loc[mask, ["_source", "_row"]].itertuples(index=False):
+        skipped.append({"source": src, "row": row, "reason": "duplicate", "detail": detail})
+
+
+def _dedupe_skips(skipped: list[dict[str, Any]], kept_rows: pd.DataFrame) -> list[dict[str, Any]]:
+    """One entry per (source, row, reason); entries of rows that are still kept are annotation-level skips."""
+    seen = set()
+    out = []
+    for s in skipped:
+        key = (s["source"], s["row"], s["reason"])
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def _handle_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy, drop_cb) -> pd.DataFrame:
+    key = ["item_id", "annotator_id"] + (["round"] if "round" in frame.columns else [])
+    keyed = frame[key].copy()
+    if "round" in keyed.columns:
+        keyed["round"] = keyed["round"].map(clean_text)
+    dup_any = keyed.duplicated(keep=False).to_numpy()
+    if not dup_any.any():
+        return frame
+    if policy == "error":
+        groups = frame.loc[dup_any].assign(_key=keyed.loc[dup_any].astype(str).agg("|".join, axis=1))
+        lines = []
+        for _, g in list(groups.groupby("_key", sort=False))[:10]:
+            first = g.iloc[0]
+            where = f" round '{first['round']}'" if "round" in g.columns and pd.notna(first.get("round")) else ""
+            lines.append(f"item '{first['item_id']}' by '{first['annotator_id']}'{where} at "
+                         + ", ".join(map(str, g["_row"].tolist())))
+        n_groups = groups["_key"].nunique()
+        raise AnnotationSchemaError(
+            f"{n_groups} (item_id, annotator_id{', round' if 'round' in key else ''}) combination(s) occur more than "
+            f"once ({int(dup_any.sum())} rows): " + "; ".join(lines) + (" …" if n_groups > 10 else "")
+            + ". Each annotator may label an item once per round: remove the repeats, add a 'round' column "
+            "if they are re-labels, or pass duplicates='keep_last' (or 'keep_first') to keep one of each."
+        )
+    keep = "last" if policy == "keep_last" else "first"
+    dropped = keyed.duplicated(keep=keep).to_numpy()
+    drop_cb(dropped, f"duplicates='{policy}' kept the {keep} row of this (item, annotator, round)")
+    return frame.loc[~dropped].reset_index(drop=True)
+
+
+def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.DataFrame:
+    if "round" in frame.columns:
+        frame["round"] = frame["round"].map(clean_text).astype(object)
+        n_missing = int(frame["round"].isna().sum())
+        if n_missing and n_missing < len(frame):
+            warnings.append(f"{n_missing} annotation(s) have no round (e.g. {unit} {_where(frame, frame['round'].isna().to_numpy())}).")
+        if n_missing == len(frame):
+            frame = frame.drop(columns="round")
+    if "timestamp" in frame.columns:
+        text = frame["timestamp"]
+        parsed = _parse_timestamps(text)
+        bad = (parsed.isna() & text.notna() & text.map(lambda v: clean_text(v) is not None)).to_numpy()
+        if bad.any():
+            warnings.append(
+                f"{int(bad.sum())} timestamp(s) could not be read and were left empty (e.g. {unit} "
+                f"{_where(frame, bad)}: {frame.loc[bad, 'timestamp'].head(3).tolist()}); use ISO 8601 such as "
+                "2026-03-02T09:15:30Z."
+            )
+        frame["timestamp"] = parsed
+    if "duration_s" in frame.columns:
+        values = pd.to_numeric(frame["duration_s"], errors="coerce")
+        bad = ((values.isna() & frame["duration_s"].map(lambda v: clean_text(v) is not None)) | (values < 0)).to_numpy()
+        if bad.any():
+            warnings.append(f"{int(bad.sum())} duration(s) were not non-negative numbers and were left empty "
+                            f"(e.g. {unit} {_where(frame, bad)}).")
+        frame["duration_s"] = values.where(~bad).astype(float)
+    if "image" in frame.columns:
+        frame["image"] = frame["image"].map(clean_text).astype(object)
+    return frame
+
+
+def _parse_timestamps(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = pd.to_datetime(values, utc=True)
+        return out
+    numeric = pd.to_numeric(values, errors="coerce")
+    if numeric.notna().all() and len(values):
+        return pd.to_datetime(numeric, unit="s", utc=True)
+    text = values.map(clean_text)
+    try:
+        return pd.to_datetime(text, utc=True, format="ISO8601")
+    except (ValueError, TypeError):
+        return pd.to_datetime(text, utc=True, format="mixed", errors="coerce")

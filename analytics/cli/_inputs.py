@@ -1,0 +1,63 @@
+"""Options shared by every command that reads annotations (the column mapping and attachments)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from .._schema import AnnotationSet
+from ..exceptions import AnnotationQAError
+
+__all__ = ["add_input_options", "load_from_args", "fail"]
+
+
+def add_input_options(parser: argparse.ArgumentParser) -> None:
+    """Add ANNOTATIONS plus the mapping, format and attachment options."""
+    parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS",
+                        help="annotation file(s): a table or a labeling tool's export; several files are combined")
+    g = parser.add_argument_group("format and column mapping")
+    g.add_argument("--format", default="auto",
+                   choices=["auto", "tidy", "wide", "counts", "labelstudio", "cvat", "datumaro", "labelbox", "sagemaker"],
+                   help="input format (default: detected from the content)")
+    for flag, dest, what in [("--item", "item", "item id"), ("--annotator", "annotator", "annotator id"),
+                             ("--label", "label", "label"), ("--round", "round", "round"),
+                             ("--timestamp", "timestamp", "timestamp"), ("--duration", "duration", "duration in seconds"),
+                             ("--image", "image", "image path/URL")]:
+        g.add_argument(flag, dest=dest, metavar="COLUMN", help=f"column holding the {what}")
+    g.add_argument("--field", help="labeling tools: the classification control/question to read")
+    g.add_argument("--missing", help="wide tables: the 'not labelled' marker, e.g. -1")
+    g.add_argument("--sep", help="text tables: the delimiter (default: detected)")
+    g.add_argument("--multilabel", action="store_true", default=None, help="labels are tag sets")
+    g.add_argument("--label-sep", dest="label_sep", help="tag separator inside a multi-label cell, e.g. '|'")
+    g.add_argument("--duplicates", choices=["error", "keep_last", "keep_first"], default="error",
+                   help="several rows for one (item, annotator, round): fail (default) or keep one")
+    g.add_argument("--categories", help="comma-separated allowed categories, in order")
+    g.add_argument("--ordinal", action="store_true", default=None, help="the category order is an ordinal scale")
+    a = parser.add_argument_group("attachments")
+    a.add_argument("--gold", metavar="FILE", help="gold labels: item id + gold label columns")
+    a.add_argument("--predictions", metavar="FILE", help="model predictions: item id + one probability column per class")
+    a.add_argument("--taxonomy", metavar="FILE", help="class taxonomy (YAML or JSON)")
+
+
+def load_from_args(args: argparse.Namespace) -> AnnotationSet:
+    """Load the annotation set the options describe (raises the library's errors)."""
+    from ..io import load_annotations
+
+    kwargs: dict[str, Any] = dict(
+        format=args.format, item=args.item, annotator=args.annotator, label=args.label, round=args.round,
+        timestamp=args.timestamp, duration=args.duration, image=args.image, field=args.field,
+        missing=args.missing, sep=args.sep, multilabel=args.multilabel, label_sep=args.label_sep,
+        duplicates=args.duplicates, ordinal=args.ordinal, gold=args.gold, predictions=args.predictions,
+        taxonomy=args.taxonomy,
+        categories=[c.strip() for c in args.categories.split(",")] if args.categories else None,
+    )
+    source = args.annotations if len(args.annotations) > 1 else args.annotations[0]
+    return load_annotations(source, **kwargs)
+
+
+def fail(exc: Exception) -> int:
+    """Print an input error for a person and return exit code 2."""
+    kind = "invalid input" if isinstance(exc, AnnotationQAError) else type(exc).__name__
+    print(f"aqa: {kind}: {exc}", file=sys.stderr)
+    return 2

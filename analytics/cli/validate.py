@@ -1,0 +1,82 @@
+"""``aqa validate``: say what was understood of an export, and what was skipped and why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import numpy as np
+
+from ..exceptions import AnnotationQAError
+from ._inputs import add_input_options, fail, load_from_args
+
+EXAMPLES = """examples:
+  aqa validate sample_data/digits/annotations.csv --gold sample_data/digits/gold.csv
+  aqa validate answers.csv --item question --annotator worker --label answer
+  aqa validate labelme_answers.txt --format wide --missing -1
+  aqa validate human_counts.csv --format counts --json
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check an annotation file and summarize what was read",
+                       description="Read annotations and print what was understood: items, annotators, "
+                                   "categories, rounds, gold and predictions, and every skipped row with its reason. "
+                                   "Exit code 0 when the file loads, 2 when it cannot be used.",
+                       epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_input_options(p)
+    p.add_argument("--json", action="store_true", help="print the summary and import report as JSON")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        aset = load_from_args(args)
+    except (AnnotationQAError, OSError) as exc:
+        return fail(exc)
+    if args.json:
+        out = {"summary": aset.summary(), "import_report": aset.report.to_dict()}
+        if aset.gold_report is not None:
+            out["gold_report"] = aset.gold_report.to_dict()
+        if aset.predictions_report is not None:
+            out["predictions_report"] = aset.predictions_report.to_dict()
+        print(json.dumps(out, indent=2, default=str))
+        return 0
+    print("\n".join(describe(aset)))
+    return 0
+
+
+def describe(aset) -> list[str]:
+    """Plain-language description of a loaded set (also used by the dashboard's Data page)."""
+    s = aset.summary()
+    lines = list(aset.report.summary_lines())
+    who = (f"{s['n_annotators']:,} annotator{'s' if s['n_annotators'] != 1 else ''}" if aset.annotators_known
+           else "anonymous annotators (no ids)")
+    lines.append(
+        f"Understood: {s['n_items']:,} items, {who}, {s['n_annotations']:,} "
+        f"{'tag-set ' if aset.multilabel else ''}annotations; "
+        f"{s['ratings_per_item_min']}–{s['ratings_per_item_max']} ratings per item (mean {s['ratings_per_item_mean']:.2f})."
+    )
+    from .._reshape import item_category_counts
+
+    totals = item_category_counts(aset).sum(axis=0)
+    order = np.argsort(-totals, kind="stable")
+    shown = ", ".join(f"{aset.categories[i]} ({totals[i]:,})" for i in order[:15])
+    more = f", … {len(order) - 15} more" if len(order) > 15 else ""
+    lines.append(f"{s['n_categories']} {'tags' if aset.multilabel else 'categories'}: {shown}{more}.")
+    if s["unknown_label"]:
+        share = totals[aset.categories.index(s["unknown_label"])] / max(totals.sum(), 1)
+        lines.append(f"Unknown/Other class: '{s['unknown_label']}' ({share:.1%} of labels).")
+    if s["rounds"]:
+        per_round = aset.frame["round"].value_counts()
+        lines.append("Rounds: " + ", ".join(f"{r} ({per_round.get(r, 0):,} annotations)" for r in s["rounds"]) + ".")
+    if aset.taxonomy is not None:
+        lines.append(f"Taxonomy: {len(aset.taxonomy.classes)} classes on {aset.taxonomy.depth} level(s).")
+        lines.extend(f"Warning: {w}" for w in aset.taxonomy.warnings)
+    if aset.gold_report is not None:
+        lines.append(f"Gold: {s['n_gold_items']:,} items with a gold label.")
+        lines.extend("  " + line for line in aset.gold_report.summary_lines()[1:])
+    if aset.predictions_report is not None:
+        lines.append(f"Predictions: {s['n_predicted_items']:,} items with a model prediction.")
+        lines.extend("  " + line for line in aset.predictions_report.summary_lines()[1:])
+    return lines

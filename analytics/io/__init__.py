@@ -1,0 +1,268 @@
+"""Importers: every source format becomes one validated :class:`~analytics.AnnotationSet`.
+
+Each layout or labeling tool is one module with a ``read_*`` function returning
+:class:`~analytics.io._raw.RawAnnotations`; it is registered here with :func:`register_format`
+(name, reader, optional content sniffer). :func:`load_annotations` picks the reader (``format="auto"``
+detects it from the content), then hands the rows to the one validation step.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Literal, Sequence
+
+import pandas as pd
+
+from .._schema import AnnotationSet
+from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from ..taxonomy import Taxonomy, load_taxonomy
+from ._files import check_file, sniff_text, table_kind
+from ._mapping import ColumnMapping
+from ._raw import RawAnnotations, combine_raw
+from ._tables import read_any_table
+from .attachments import GoldLabels, Predictions, attach, load_gold, load_predictions
+from .counts import looks_like_counts, read_counts
+from .tidy import read_tidy
+from .wide import read_wide
+
+__all__ = [
+    "load_annotations",
+    "load_gold",
+    "load_predictions",
+    "register_format",
+    "detect_format",
+    "FORMATS",
+    "ColumnMapping",
+    "GoldLabels",
+    "Predictions",
+]
+
+Format = Literal["auto", "tidy", "wide", "counts", "labelstudio", "cvat", "datumaro", "labelbox", "sagemaker"]
+
+
+@dataclass(frozen=True)
+class _Registered:
+    name: str
+    read: Callable[..., RawAnnotations]
+    sniff: Callable[[Path, str], bool] | None
+    options: frozenset[str]
+    combine: Callable[[list[RawAnnotations]], RawAnnotations] | None
+
+
+_REGISTRY: dict[str, _Registered] = {}
+
+#: Format names accepted by ``load_annotations(format=...)``, in detection order.
+FORMATS: list[str] = []
+
+
+def register_format(
+    name: str,
+    read: Callable[..., RawAnnotations],
+    sniff: Callable[[Path, str], bool] | None = None,
+    combine: Callable[[list[RawAnnotations]], RawAnnotations] | None = None,
+) -> None:
+    """Register a reader.
+
+    ``read(source, *, mapping, **options)`` reads one file or DataFrame; ``sniff(path, head_text)`` says
+    whether a file is in this format (for ``format="auto"``); ``combine(parts)`` merges several files of
+    this format (default: concatenation, each file keeping its own annotator ids).
+    """
+    options = frozenset(p for p in inspect.signature(read).parameters if p not in ("source", "mapping"))
+    _REGISTRY[name] = _Registered(name, read, sniff, options, combine)
+    if name not in FORMATS:
+        FORMATS.append(name)
+
+
+register_format("tidy", read_tidy)
+register_format("wide", read_wide)
+register_format("counts", read_counts)
+
+
+def _detect_table(frame: pd.DataFrame) -> str:
+    """tidy when item/annotator/label columns are found; counts when cells are counts; else wide."""
+    try:
+        ColumnMapping().resolve(frame.columns)
+        return "tidy"
+    except AnnotationSchemaError:
+        pass
+    try:
+        item_col = ColumnMapping().resolve(frame.columns, required=("item_id",))["item_id"]
+    except AnnotationSchemaError:
+        item_col = None
+    if looks_like_counts(frame, item_col if item_col is not None else frame.columns[0]):
+        return "counts"
+    n_value_columns = frame.shape[1] - (1 if item_col is not None else 0)
+    if n_value_columns >= 2:
+        return "wide"
+    raise AnnotationSchemaError(
+        f"Cannot tell the layout of a table with columns {list(frame.columns)}: a tidy table needs item, annotator "
+        "and label columns. Pass format= ('tidy', 'wide', 'counts') and the column names (item=, annotator=, label=)."
+    )
+
+
+def detect_format(source: Any, mapping: ColumnMapping | None = None, *, sep: str | None = None) -> str:
+    """Guess the format of a path or DataFrame from its content (tool exports first, then table layouts)."""
+    mapping = mapping or ColumnMapping()
+    if isinstance(source, pd.DataFrame):
+        if mapping.explicit():
+            return "tidy"
+        return _detect_table(source)
+    path = check_file(source)
+    head = sniff_text(path) if table_kind(path) != "parquet" else ""
+    for reg in _REGISTRY.values():
+        if reg.sniff is not None and reg.sniff(path, head):
+            return reg.name
+    if table_kind(path) == "xml":
+        raise AnnotationFileError(f"'{path.name}' is XML but not a CVAT for images export; pass format=.")
+    if mapping.explicit().keys() >= {"item_id", "annotator_id", "label"}:
+        return "tidy"
+    frame, _, _ = read_any_table(path, sep=sep)
+    if frame.empty:
+        raise AnnotationFileError(f"'{path.name}' holds no records.")
+    return _detect_table(frame.head(2000))
+
+
+def load_annotations(
+    source: "str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | pd.DataFrame",
+    *,
+    format: Format = "auto",
+    item: str | None = None,
+    annotator: str | None = None,
+    label: str | None = None,
+    round: str | None = None,
+    timestamp: str | None = None,
+    duration: str | None = None,
+    image: str | None = None,
+    field: str | None = None,
+    missing: Any = None,
+    sep: str | None = None,
+    categories: Sequence[str] | None = None,
+    taxonomy: "Taxonomy | str | os.PathLike[str] | dict | None" = None,
+    ordinal: bool | None = None,
+    duplicates: Literal["error", "keep_last", "keep_first"] = "error",
+    multilabel: bool | None = None,
+    label_sep: str | None = None,
+    normalize_labels: bool = True,
+    unknown_label: str | None = None,
+    gold: Any = None,
+    predictions: Any = None,
+    **format_options: Any,
+) -> AnnotationSet:
+    """Load annotations from a file, several files, or a DataFrame into a validated :class:`AnnotationSet`.
+
+    Parameters
+    ----------
+    source : path, list of paths, or pandas.DataFrame
+        CSV/TSV/Parquet/JSON Lines/JSON tables, or a labeling tool's export. Several files are read
+        with the same format and combined.
+    format : {"auto", "tidy", "wide", "counts", "labelstudio", "cvat", "datumaro", "labelbox", "sagemaker"}
+        ``"auto"`` detects the format from the content; the import report says what was detected.
+    item, annotator, label, round, timestamp, duration, image : str, optional
+        Input column names for each canonical column (the column mapping). Unset roles are found
+        among common names (``question``/``worker``/``answer``, ``image_id``/``rater``/``class`` …).
+    field : str, optional
+        Labeling tools: the classification control/question to read when the project has several.
+    missing : scalar, optional
+        Wide tables: the "not labelled" marker (e.g. ``-1``).
+    sep : str, optional
+        Text tables: the delimiter (detected when omitted).
+    categories : sequence of str, optional
+        Allowed categories in order; other labels are an error.
+    taxonomy : Taxonomy, path or dict, optional
+        The class taxonomy; labels must be its classes and the category order follows it.
+    ordinal : bool, optional
+        The category order is an ordinal scale (default: the taxonomy's flag).
+    duplicates : {"error", "keep_last", "keep_first"}
+        Policy for several rows of one ``(item_id, annotator_id, round)``.
+    multilabel : bool, optional
+        Labels are tag sets; detected from list or JSON-list cells when omitted.
+    label_sep : str, optional
+        Tag separator in text cells of a multi-label column.
+    normalize_labels : bool
+        Merge spellings that differ only in case or numeric formatting (reported).
+    unknown_label : str, optional
+        The Unknown/Other category, when no taxonomy flags one.
+    gold, predictions : optional
+        Paths, DataFrames, or the results of :func:`load_gold` / :func:`load_predictions`, attached to the set.
+    **format_options
+        Options of a specific tool reader (see its module), e.g. ``annotator_id=`` for CVAT files.
+
+    Returns
+    -------
+    AnnotationSet
+        With ``.report`` accounting for every input record (``rows_read == rows_kept + rows_skipped``).
+
+    Raises
+    ------
+    AnnotationFileError
+        Missing, unreadable or truncated file, or not the format claimed.
+    AnnotationSchemaError
+        Missing columns, duplicates, no usable rows; :class:`~analytics.exceptions.UnknownLabelError`
+        for labels outside the taxonomy.
+    InvalidParameterError
+        Unknown format or option.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"question": [1, 1, 2, 2], "worker": ["a", "b", "a", "b"], "answer": [0, 0, 1, 0]})
+    >>> aset = load_annotations(df)
+    >>> aset.n_items, aset.n_annotators, aset.categories
+    (2, 2, ('0', '1'))
+    """
+    from .._validate import validate_annotations
+
+    mapping = ColumnMapping(item=item, annotator=annotator, label=label, round=round, timestamp=timestamp,
+                            duration_s=duration, image=image)
+    sources = list(source) if isinstance(source, (list, tuple)) else [source]
+    if not sources:
+        raise InvalidParameterError("source is an empty list; give at least one file.")
+    if format != "auto" and format not in _REGISTRY:
+        raise InvalidParameterError(f"Unknown format {format!r}; choose one of {['auto'] + FORMATS}.")
+    parts = []
+    for src in sources:
+        name = format if format != "auto" else detect_format(src, mapping, sep=sep)
+        parts.append(_read(name, src, mapping=mapping, field=field, missing=missing, sep=sep,
+                           categories=categories, options=format_options))
+    raw = _combine(parts)
+    tax = load_taxonomy(taxonomy) if taxonomy is not None else None
+    aset = validate_annotations(raw, categories=categories, taxonomy=tax, ordinal=ordinal, duplicates=duplicates,
+                                multilabel=multilabel, label_sep=label_sep, normalize_labels=normalize_labels,
+                                unknown_label=unknown_label)
+    if raw.gold is not None and gold is None:
+        gold = raw.gold
+    if gold is not None or predictions is not None:
+        aset = attach(aset, gold=gold, predictions=predictions)
+    return aset
+
+
+def _combine(parts: list[RawAnnotations]) -> RawAnnotations:
+    """Combine several files; a format may provide its own merge (e.g. per-annotator exports)."""
+    formats = {p.format for p in parts}
+    if len(parts) > 1 and len(formats) == 1:
+        reg = _REGISTRY.get(next(iter(formats)))
+        if reg is not None and reg.combine is not None:
+            return reg.combine(parts)
+    return combine_raw(parts)
+
+
+def _read(name: str, source: Any, *, mapping: ColumnMapping, field: str | None, missing: Any, sep: str | None,
+          categories: Sequence[str] | None, options: dict[str, Any]) -> RawAnnotations:
+    reg = _REGISTRY[name]
+    given = {"field": field, "missing": missing, "sep": sep, **options}
+    if name == "counts":
+        given["categories"] = categories
+    unknown = [k for k, v in options.items() if k not in reg.options]
+    if unknown:
+        raise InvalidParameterError(
+            f"Option(s) {unknown} do not apply to format '{name}'; it accepts {sorted(reg.options) or 'none'}."
+        )
+    if field is not None and "field" not in reg.options:
+        raise InvalidParameterError(f"field= applies to labeling-tool exports, not to format '{name}'.")
+    if missing is not None and "missing" not in reg.options:
+        raise InvalidParameterError(f"missing= applies to wide tables, not to format '{name}'.")
+    kwargs = {k: v for k, v in given.items() if k in reg.options and v is not None}
+    return reg.read(source, mapping=mapping, **kwargs)

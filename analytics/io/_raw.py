@@ -1,0 +1,110 @@
+"""What every importer hands to validation: canonical columns plus the bookkeeping of the import.
+
+Importers only *read*: they turn their format into one row per annotation with the canonical
+columns (``item_id``, ``annotator_id``, ``label`` and any of ``round``, ``timestamp``, ``duration_s``,
+``image``; extra columns are kept for slicing), a ``_source``/``_row`` pair pointing back to the
+input record, and the records they had to skip. All checks of the data contract happen once, in
+:func:`analytics._schema.validate_annotations`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .._import_report import ImportReport
+
+__all__ = ["RawAnnotations", "combine_raw"]
+
+
+@dataclass
+class RawAnnotations:
+    """An importer's output, before validation (mutable builder; not part of the public API).
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per annotation: canonical columns (labels as text, or a list/tuple of tags), extra
+        columns, and ``_source``/``_row`` (the input record it came from).
+    source, format, unit : str
+        See :class:`~analytics._import_report.ImportReport`.
+    rows_read : int
+        Input records read (whatever ``unit`` is).
+    skipped : list of dict
+        ``{"source", "row", "reason", "detail"}`` for every record (or annotation) skipped while reading.
+    warnings : list of str
+    label_field : str or None
+    column_mapping : dict
+    multilabel : bool or None
+        ``True`` when the format itself says labels are tag sets, ``None`` when unknown.
+    annotators_known : bool
+        ``False`` for layouts without annotator identities (item × category counts, a CVAT file
+        with no annotator given); ``annotator_id`` is then missing.
+    gold : pandas.DataFrame or None
+        Gold labels carried by the export itself (``item_id``, ``gold_label``), if any.
+    """
+
+    frame: pd.DataFrame
+    source: str
+    format: str
+    unit: str
+    rows_read: int
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    label_field: str | None = None
+    column_mapping: dict[str, str] = field(default_factory=dict)
+    multilabel: bool | None = None
+    annotators_known: bool = True
+    gold: pd.DataFrame | None = None
+
+    def skip(self, row: Any, reason: str, detail: str = "") -> None:
+        """Record one skipped input record."""
+        self.skipped.append({"source": self.source, "row": row, "reason": reason, "detail": detail})
+
+    def report(self, *, rows_kept: int, n_annotations: int, extra_skipped: list[dict[str, Any]],
+               extra_warnings: list[str], label_normalizations: dict[str, str]) -> ImportReport:
+        """Freeze the bookkeeping into an :class:`ImportReport` after validation."""
+        skipped = pd.DataFrame(self.skipped + extra_skipped, columns=["source", "row", "reason", "detail"])
+        return ImportReport(
+            source=self.source,
+            format=self.format,
+            unit=self.unit,
+            rows_read=int(self.rows_read),
+            rows_kept=int(rows_kept),
+            skipped=skipped.astype(object),
+            warnings=tuple(self.warnings + extra_warnings),
+            label_field=self.label_field,
+            column_mapping=dict(self.column_mapping),
+            label_normalizations=dict(label_normalizations),
+            n_annotations=int(n_annotations),
+        )
+
+
+def combine_raw(parts: list[RawAnnotations]) -> RawAnnotations:
+    """Concatenate the outputs of several files (each keeps its ``_source``)."""
+    if len(parts) == 1:
+        return parts[0]
+    formats = sorted({p.format for p in parts})
+    units = sorted({p.unit for p in parts})
+    multilabel_flags = {p.multilabel for p in parts} - {None}
+    golds = [p.gold for p in parts if p.gold is not None]
+    mapping: dict[str, str] = {}
+    for p in parts:
+        for k, v in p.column_mapping.items():
+            mapping.setdefault(k, v)
+    return RawAnnotations(
+        frame=pd.concat([p.frame for p in parts], ignore_index=True),
+        source=", ".join(p.source for p in parts),
+        format="+".join(formats),
+        unit=units[0] if len(units) == 1 else "record",
+        rows_read=sum(p.rows_read for p in parts),
+        skipped=[s for p in parts for s in p.skipped],
+        warnings=[w for p in parts for w in p.warnings],
+        label_field=", ".join(sorted({p.label_field for p in parts if p.label_field})) or None,
+        column_mapping=mapping,
+        multilabel=True if True in multilabel_flags else (False if multilabel_flags else None),
+        annotators_known=all(p.annotators_known for p in parts),
+        gold=pd.concat(golds, ignore_index=True) if golds else None,
+    )

@@ -1,0 +1,272 @@
+"""Gold labels and model predictions: loading, validating and attaching them to an annotation set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._import_report import ImportReport
+from .._labels import clean_id_column, clean_label_column, clean_text
+from ..exceptions import AnnotationSchemaError, InvalidParameterError
+from ._mapping import ColumnMapping, _key
+from ._raw import RawAnnotations
+from ._tables import read_any_table, source_name
+
+__all__ = ["GoldLabels", "Predictions", "load_gold", "load_predictions", "attach"]
+
+_GOLD_NAMES = ("gold_label", "gold", "truth", "true_label", "ground_truth", "expected", "expert_label",
+               "label", "answer", "class")
+_PRED_LABEL_NAMES = ("predicted_label", "prediction", "pred", "pred_label", "model_label", "predicted_class")
+_CONF_NAMES = ("confidence", "score", "probability", "prob", "model_confidence")
+
+
+@dataclass(frozen=True, eq=False)
+class GoldLabels:
+    """Gold (expert) labels: ``frame`` has ``item_id`` and ``gold_label``; ``report`` accounts for every row."""
+
+    frame: pd.DataFrame
+    report: ImportReport
+
+
+@dataclass(frozen=True, eq=False)
+class Predictions:
+    """Model predictions.
+
+    ``frame`` has ``item_id`` and either one probability column per class (``kind="probabilities"``)
+    or ``predicted_label`` and ``confidence`` (``kind="label"``).
+    """
+
+    frame: pd.DataFrame
+    kind: str
+    report: ImportReport
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Class columns of a probability table (empty for label + confidence predictions)."""
+        return tuple(c for c in self.frame.columns if c != "item_id") if self.kind == "probabilities" else ()
+
+
+def _pick(columns: Sequence[str], explicit: str | None, names: Sequence[str], what: str) -> str | None:
+    if explicit is not None:
+        if explicit not in columns:
+            raise AnnotationSchemaError(f"The {what} has no column '{explicit}'. Columns present: {list(columns)}.")
+        return explicit
+    keyed = {_key(c): c for c in columns}
+    return next((keyed[_key(n)] for n in names if _key(n) in keyed), None)
+
+
+def _item_column(columns: Sequence[str], explicit: str | None, what: str) -> str:
+    mapping = ColumnMapping(item=explicit)
+    return mapping.resolve(columns, required=("item_id",), what=what)["item_id"]
+
+
+def load_gold(source: Any, *, item: str | None = None, label: str | None = None,
+              sep: str | None = None) -> GoldLabels:
+    """Load gold labels from a table (path or DataFrame) with an item column and a gold label column.
+
+    The label column is found by name (``gold_label``, ``gold``, ``truth``, ``true_label``, ``label`` …)
+    unless ``label=`` names it. Blank gold labels are skipped and reported; an item with two different
+    gold labels is an error.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> load_gold(pd.DataFrame({"item_id": ["a", "b"], "gold_label": ["cat", "dog"]})).frame.shape
+    (2, 2)
+    """
+    frame, unit, bad = read_any_table(source, sep=sep)
+    name = source_name(source)
+    cols = [str(c) for c in frame.columns]
+    frame.columns = cols
+    item_col = _item_column(cols, item, "gold table")
+    label_col = _pick([c for c in cols if c != item_col], label, _GOLD_NAMES, "gold table")
+    if label_col is None:
+        raise AnnotationSchemaError(
+            f"The gold table '{name}' has no gold label column (looked for {', '.join(_GOLD_NAMES[:6])} …). "
+            f"Columns present: {cols}. Pass label='<column>'."
+        )
+    ids, _ = clean_id_column(frame[item_col])
+    cleaning = clean_label_column(frame[label_col])
+    out = pd.DataFrame({"item_id": ids.to_numpy(), "gold_label": cleaning.labels.to_numpy(), "_row": frame.index})
+    raw = RawAnnotations(frame=out, source=name, format="gold", unit=unit, rows_read=len(frame) + len(bad),
+                         label_field=label_col, column_mapping={"item_id": item_col, "gold_label": label_col})
+    for b in bad:
+        raw.skip(b["row"], b["reason"], b["detail"])
+    for row in out.loc[out["item_id"].isna(), "_row"]:
+        raw.skip(row, "blank_item_id", "gold row without item id")
+    for row in out.loc[out["item_id"].notna() & out["gold_label"].isna(), "_row"]:
+        raw.skip(row, "blank_label", "gold label is empty")
+    out = out.dropna(subset=["item_id", "gold_label"])
+    conflicts = out.groupby("item_id")["gold_label"].nunique()
+    conflicts = conflicts[conflicts > 1]
+    if len(conflicts):
+        shown = "; ".join(
+            f"'{i}': " + ", ".join(map(repr, out.loc[out["item_id"] == i, "gold_label"].unique()))
+            for i in conflicts.index[:5]
+        )
+        raise AnnotationSchemaError(
+            f"{len(conflicts)} item(s) have conflicting gold labels in '{name}': {shown}. Keep one gold label per item."
+        )
+    dup = out.duplicated("item_id").to_numpy()
+    for row in out.loc[dup, "_row"]:
+        raw.skip(row, "duplicate", "the same gold label is repeated for this item")
+    out = out.loc[~dup]
+    report = raw.report(rows_kept=len(out), n_annotations=len(out), extra_skipped=[], extra_warnings=cleaning.warnings,
+                        label_normalizations=cleaning.normalizations)
+    return GoldLabels(frame=out[["item_id", "gold_label"]].reset_index(drop=True), report=report)
+
+
+def load_predictions(source: Any, *, item: str | None = None, label: str | None = None,
+                     confidence: str | None = None, classes: Sequence[str] | None = None,
+                     sep: str | None = None) -> Predictions:
+    """Load model predictions: one probability column per class, or a predicted label with a confidence.
+
+    Probability rows must lie in [0, 1]; rows that do not sum to 1 (within 1e-3) are renormalized and
+    reported. Values outside [0, 1] are refused (they look like logits: apply a softmax first, or use
+    :func:`analytics.scoring.score_images`). Rows with missing values are skipped and reported.
+    """
+    frame, unit, bad = read_any_table(source, sep=sep)
+    name = source_name(source)
+    cols = [str(c) for c in frame.columns]
+    frame.columns = cols
+    item_col = _item_column(cols, item, "predictions table")
+    ids, _ = clean_id_column(frame[item_col])
+    label_col = _pick(cols, label, _PRED_LABEL_NAMES, "predictions table")
+    raw = RawAnnotations(frame=pd.DataFrame(), source=name, format="predictions", unit=unit,
+                         rows_read=len(frame) + len(bad))
+    for b in bad:
+        raw.skip(b["row"], b["reason"], b["detail"])
+    warnings: list[str] = []
+    if label_col is not None:
+        conf_col = _pick(cols, confidence, _CONF_NAMES, "predictions table")
+        labels = clean_label_column(frame[label_col]).labels
+        conf = pd.to_numeric(frame[conf_col], errors="coerce") if conf_col else pd.Series(np.nan, index=frame.index)
+        out = pd.DataFrame({"item_id": ids.to_numpy(), "predicted_label": labels.to_numpy(),
+                            "confidence": conf.to_numpy(dtype=float)}, index=frame.index)
+        if conf_col is not None:
+            bad_conf = out["confidence"].notna() & ((out["confidence"] < 0) | (out["confidence"] > 1))
+            if bad_conf.any():
+                raise AnnotationSchemaError(
+                    f"Confidence values outside [0, 1] in '{name}' column '{conf_col}' "
+                    f"({unit} {', '.join(map(str, out.index[bad_conf][:5]))}). Give probabilities, not logits or percentages."
+                )
+        kind = "label"
+        required = ["item_id", "predicted_label"]
+        raw.label_field = label_col
+    else:
+        class_cols = list(classes) if classes is not None else [c for c in cols if c != item_col]
+        missing = [c for c in class_cols if c not in cols]
+        if missing or not class_cols:
+            raise AnnotationSchemaError(
+                f"The predictions table '{name}' needs one probability column per class, or a predicted label column "
+                f"({', '.join(_PRED_LABEL_NAMES[:3])}); columns present: {cols}."
+                + (f" Missing class columns: {missing}." if missing else "")
+            )
+        probs = frame[class_cols].apply(pd.to_numeric, errors="coerce")
+        not_numeric = probs.isna() & frame[class_cols].notna()
+        if not_numeric.to_numpy().any():
+            col = not_numeric.any().idxmax()
+            raise AnnotationSchemaError(
+                f"Column '{col}' of '{name}' is not numeric (e.g. {unit} {not_numeric.index[not_numeric[col]][0]}); "
+                "every column other than the item id must be a class probability. Name the classes with classes=."
+            )
+        values = probs.to_numpy(dtype=float)
+        finite = ~np.isnan(values)
+        if (values[finite] < -1e-9).any() or (values[finite] > 1 + 1e-9).any():
+            raise AnnotationSchemaError(
+                f"Probabilities in '{name}' fall outside [0, 1] (min {np.nanmin(values):.3g}, max {np.nanmax(values):.3g}): "
+                "they look like logits or scores. Apply a softmax first (analytics.scoring.score_images does)."
+            )
+        sums = values.sum(axis=1)
+        off = np.isfinite(sums) & (np.abs(sums - 1) > 1e-3) & (sums > 0)
+        if off.any():
+            warnings.append(f"{int(off.sum())} probability row(s) did not sum to 1 and were renormalized "
+                            f"(e.g. {unit} {', '.join(map(str, frame.index[off][:3]))}).")
+            values[off] = values[off] / sums[off, None]
+        out = pd.DataFrame(values, columns=[clean_text(c) or c for c in class_cols], index=frame.index)
+        out.insert(0, "item_id", ids.to_numpy())
+        kind = "probabilities"
+        required = list(out.columns)
+        raw.label_field = f"{len(class_cols)} probability columns"
+    incomplete = out[required].isna().any(axis=1).to_numpy()
+    for row in out.index[incomplete]:
+        raw.skip(row, "invalid_record", "missing item id, label or probability")
+    out = out.loc[~incomplete]
+    dup = out.duplicated("item_id", keep="last").to_numpy()
+    for row in out.index[dup]:
+        raw.skip(row, "duplicate", "a later row predicts the same item; the last one is kept")
+    out = out.loc[~dup].reset_index(drop=True)
+    report = raw.report(rows_kept=len(out), n_annotations=len(out), extra_skipped=[], extra_warnings=warnings,
+                        label_normalizations={})
+    return Predictions(frame=out, kind=kind, report=report)
+
+
+def _coerce_gold(gold: Any) -> GoldLabels:
+    if isinstance(gold, GoldLabels):
+        return gold
+    if isinstance(gold, pd.Series):
+        gold = pd.DataFrame({"item_id": gold.index, "gold_label": gold.to_numpy()})
+    return load_gold(gold)
+
+
+def _coerce_predictions(predictions: Any) -> Predictions:
+    if isinstance(predictions, Predictions):
+        return predictions
+    if isinstance(predictions, np.ndarray):
+        raise InvalidParameterError(
+            "predictions= needs item ids: pass a DataFrame with 'item_id' and one probability column per class."
+        )
+    return load_predictions(predictions)
+
+
+def attach(aset: Any, *, gold: Any = None, predictions: Any = None) -> Any:
+    """Attach gold labels and/or predictions to an :class:`AnnotationSet` (returns a new set).
+
+    Gold and predicted items that have no annotation are skipped and reported; gold labels must be
+    classes of the set's taxonomy when it has one.
+    """
+    from .._schema import check_known_labels
+
+    gold_series = gold_report = pred_frame = pred_report = None
+    items = set(aset.item_ids)
+    if gold is not None:
+        g = _coerce_gold(gold)
+        frame = g.frame
+        if aset.taxonomy is not None:
+            check_known_labels(frame["gold_label"], aset.taxonomy.names, what="taxonomy",
+                               suggest=aset.taxonomy.suggest)
+        outside = ~frame["item_id"].isin(items)
+        extra = [{"source": g.report.source, "row": i, "reason": "gold_not_annotated",
+                  "detail": "no annotation has this item id"} for i in frame.loc[outside, "item_id"]]
+        frame = frame.loc[~outside]
+        gold_series = pd.Series(frame["gold_label"].to_numpy(), index=pd.Index(frame["item_id"], dtype=object),
+                                name="gold_label")
+        gold_report = _extend(g.report, extra, kept=len(frame))
+    if predictions is not None:
+        p = _coerce_predictions(predictions)
+        frame = p.frame
+        names = list(p.classes) if p.kind == "probabilities" else frame["predicted_label"].unique().tolist()
+        if aset.taxonomy is not None:
+            check_known_labels(pd.Series(names), aset.taxonomy.names, what="taxonomy", suggest=aset.taxonomy.suggest)
+        outside = ~frame["item_id"].isin(items)
+        extra = [{"source": p.report.source, "row": i, "reason": "prediction_not_annotated",
+                  "detail": "no annotation has this item id"} for i in frame.loc[outside, "item_id"]]
+        pred_frame = frame.loc[~outside].reset_index(drop=True)
+        pred_report = _extend(p.report, extra, kept=len(pred_frame))
+    return aset.with_attachments(gold=gold_series, gold_report=gold_report, predictions=pred_frame,
+                                 predictions_report=pred_report)
+
+
+def _extend(report: ImportReport, extra: list[dict[str, Any]], *, kept: int) -> ImportReport:
+    """A copy of ``report`` with items outside the annotation set moved to skipped."""
+    from dataclasses import replace
+
+    skipped = pd.concat([report.skipped, pd.DataFrame(extra, columns=report.skipped.columns)], ignore_index=True)
+    warnings = report.warnings
+    if extra:
+        warnings = warnings + (f"{len(extra)} {report.format} item(s) have no annotation and were left out "
+                               f"(e.g. {', '.join(str(e['row']) for e in extra[:5])}).",)
+    return replace(report, skipped=skipped.astype(object), rows_kept=kept, n_annotations=kept, warnings=warnings)

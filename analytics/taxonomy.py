@@ -1,0 +1,279 @@
+"""The class taxonomy: names, definitions, the parent–child hierarchy and the Unknown/Other class.
+
+File format (YAML or JSON)::
+
+    ordinal: false            # optional: true when the class order is an ordinal scale
+    classes:
+      - name: Apparel
+        definition: Clothing worn on the body.
+      - name: Tops
+        parent: Apparel
+      - name: Shirt
+        parent: Tops
+        definition: Collared, buttoned front.
+        examples: ["oxford shirt"]
+      - name: Other
+        unknown: true       # the Unknown/Other safety valve
+
+Labels may be leaf or inner classes. Level 1 is the top of the hierarchy; deeper levels count up.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import yaml
+
+from .exceptions import AnnotationFileError, TaxonomyError
+
+__all__ = ["TaxonomyClass", "Taxonomy", "load_taxonomy"]
+
+
+@dataclass(frozen=True)
+class TaxonomyClass:
+    """One class of the taxonomy."""
+
+    name: str
+    parent: str | None = None
+    definition: str | None = None
+    examples: tuple[str, ...] = ()
+    unknown: bool = False
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """A validated class taxonomy (see the module docstring for the file format).
+
+    Attributes
+    ----------
+    classes : tuple of TaxonomyClass
+        In file order, which is also the category order of annotation sets that use it.
+    ordinal : bool
+        Whether the class order is an ordinal scale (used by weighted coefficients).
+    warnings : tuple of str
+        Problems that do not prevent use (no Unknown/Other class, …).
+    """
+
+    classes: tuple[TaxonomyClass, ...]
+    ordinal: bool = False
+    warnings: tuple[str, ...] = ()
+    _by_name: dict[str, TaxonomyClass] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_name", {c.name: c for c in self.classes})
+
+    # -- structure ---------------------------------------------------------------------------
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Class names in file order."""
+        return tuple(c.name for c in self.classes)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> TaxonomyClass:
+        return self._by_name[name]
+
+    def parent_of(self, name: str) -> str | None:
+        """The parent class name (``None`` at the top level)."""
+        return self._by_name[name].parent
+
+    def children_of(self, name: str | None) -> tuple[str, ...]:
+        """Direct children of ``name`` (``None``: the top-level classes), in file order."""
+        return tuple(c.name for c in self.classes if c.parent == name)
+
+    def ancestors(self, name: str) -> tuple[str, ...]:
+        """``name``'s ancestors from the top level down, excluding ``name`` itself."""
+        chain: list[str] = []
+        parent = self._by_name[name].parent
+        while parent is not None:
+            chain.append(parent)
+            parent = self._by_name[parent].parent
+        return tuple(reversed(chain))
+
+    def level_of(self, name: str) -> int:
+        """Depth of a class: 1 for top-level classes, 2 for their children, …"""
+        return len(self.ancestors(name)) + 1
+
+    @property
+    def depth(self) -> int:
+        """Number of levels of the hierarchy (1 for a flat class list)."""
+        return max((self.level_of(n) for n in self.names), default=0)
+
+    @property
+    def leaves(self) -> tuple[str, ...]:
+        """Classes without children, in file order."""
+        parents = {c.parent for c in self.classes}
+        return tuple(n for n in self.names if n not in parents)
+
+    @property
+    def is_hierarchical(self) -> bool:
+        return self.depth > 1
+
+    @property
+    def unknown_class(self) -> str | None:
+        """The class flagged ``unknown: true`` (the Unknown/Other safety valve), if any."""
+        return next((c.name for c in self.classes if c.unknown), None)
+
+    def rollup(self, level: int) -> dict[str, str]:
+        """Map every class to its ancestor at ``level`` (classes above ``level`` map to themselves)."""
+        out = {}
+        for name in self.names:
+            path = self.ancestors(name) + (name,)
+            out[name] = path[min(level, len(path)) - 1]
+        return out
+
+    def suggest(self, label: str, n: int = 3) -> list[str]:
+        """Class names close to ``label`` (for error messages)."""
+        lower = {name.casefold(): name for name in self.names}
+        close = difflib.get_close_matches(label.casefold(), list(lower), n=n, cutoff=0.6)
+        return [lower[c] for c in close]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The taxonomy in its file format."""
+        classes = []
+        for c in self.classes:
+            entry: dict[str, Any] = {"name": c.name}
+            if c.parent is not None:
+                entry["parent"] = c.parent
+            if c.definition:
+                entry["definition"] = c.definition
+            if c.examples:
+                entry["examples"] = list(c.examples)
+            if c.unknown:
+                entry["unknown"] = True
+            classes.append(entry)
+        return {"ordinal": self.ordinal, "classes": classes}
+
+    # -- construction ------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, source: str = "taxonomy") -> "Taxonomy":
+        """Build and validate a taxonomy from its parsed file content."""
+        if isinstance(data, list):
+            data = {"classes": data}
+        if not isinstance(data, Mapping) or "classes" not in data:
+            raise TaxonomyError(
+                f"{source}: a taxonomy needs a top-level 'classes' list, e.g. "
+                "{'classes': [{'name': 'Car'}, {'name': 'Sedan', 'parent': 'Car'}]}."
+            )
+        raw = data["classes"]
+        if not isinstance(raw, list) or not raw:
+            raise TaxonomyError(f"{source}: 'classes' must be a non-empty list of classes.")
+        classes = [_parse_class(entry, i, source) for i, entry in enumerate(raw)]
+        return cls(tuple(classes), ordinal=bool(data.get("ordinal", False)), warnings=tuple(_check(classes, source)))
+
+    @classmethod
+    def from_names(cls, names: Iterable[str], *, ordinal: bool = False) -> "Taxonomy":
+        """A flat taxonomy from a list of class names."""
+        return cls.from_dict({"ordinal": ordinal, "classes": [{"name": n} for n in names]})
+
+
+def _parse_class(entry: Any, index: int, source: str) -> TaxonomyClass:
+    where = f"{source}: class #{index + 1}"
+    if isinstance(entry, str):
+        entry = {"name": entry}
+    if not isinstance(entry, Mapping):
+        raise TaxonomyError(f"{where} must be a mapping with at least 'name', got {type(entry).__name__}.")
+    name = entry.get("name")
+    if name is None or not str(name).strip():
+        raise TaxonomyError(f"{where} has no 'name'.")
+    unknown_keys = set(entry) - {"name", "parent", "definition", "examples", "unknown", "description"}
+    if unknown_keys:
+        raise TaxonomyError(
+            f"{where} ('{name}') has unknown key(s) {sorted(unknown_keys)}; allowed: name, parent, definition, "
+            "examples, unknown."
+        )
+    examples = entry.get("examples") or ()
+    if isinstance(examples, str):
+        examples = (examples,)
+    parent = entry.get("parent")
+    return TaxonomyClass(
+        name=str(name).strip(),
+        parent=None if parent is None or str(parent).strip() == "" else str(parent).strip(),
+        definition=entry.get("definition") or entry.get("description"),
+        examples=tuple(str(e) for e in examples),
+        unknown=bool(entry.get("unknown", False)),
+    )
+
+
+def _check(classes: list[TaxonomyClass], source: str) -> list[str]:
+    """Raise on structural errors; return warnings for the rest."""
+    counts = Counter(c.name for c in classes)
+    dup = sorted(n for n, k in counts.items() if k > 1)
+    if dup:
+        raise TaxonomyError(f"{source}: duplicate class name(s) {dup}; every class needs a unique name.")
+    folded = Counter(c.name.casefold() for c in classes)
+    near_dup = sorted(c.name for c in classes if folded[c.name.casefold()] > 1)
+    if near_dup:
+        raise TaxonomyError(f"{source}: class names differing only in case {near_dup}; rename one of each.")
+    names = {c.name for c in classes}
+    orphans = sorted((c.name, c.parent) for c in classes if c.parent is not None and c.parent not in names)
+    if orphans:
+        detail = ", ".join(f"'{n}' → parent '{p}'" for n, p in orphans)
+        raise TaxonomyError(f"{source}: parent class(es) not defined: {detail}. Add the parent classes or fix the names.")
+    parent = {c.name: c.parent for c in classes}
+    for c in classes:
+        seen = [c.name]
+        node = parent[c.name]
+        while node is not None:
+            if node in seen:
+                cycle = " → ".join(seen[seen.index(node):] + [node])
+                raise TaxonomyError(f"{source}: the hierarchy has a cycle: {cycle}. A class cannot be its own ancestor.")
+            seen.append(node)
+            node = parent[node]
+    warnings = []
+    unknown = [c.name for c in classes if c.unknown]
+    if not unknown:
+        warnings.append(
+            f"{source}: no class is flagged 'unknown: true'. Annotators need an Unknown/Other class for items "
+            "they cannot place (confidence below 70%); add one so its share can be monitored."
+        )
+    elif len(unknown) > 1:
+        raise TaxonomyError(f"{source}: several classes are flagged unknown: {unknown}; flag exactly one.")
+    return warnings
+
+
+def load_taxonomy(source: "str | os.PathLike[str] | Mapping[str, Any] | Taxonomy") -> Taxonomy:
+    """Load a taxonomy from a YAML/JSON file, a parsed mapping, or return a :class:`Taxonomy` as is.
+
+    Parameters
+    ----------
+    source : path, mapping or Taxonomy
+
+    Returns
+    -------
+    Taxonomy
+
+    Raises
+    ------
+    AnnotationFileError
+        The file is missing or not valid YAML/JSON.
+    TaxonomyError
+        Duplicate names, undefined parents (orphans), cycles, several Unknown classes.
+
+    Examples
+    --------
+    >>> tax = load_taxonomy({"classes": [{"name": "Car"}, {"name": "Sedan", "parent": "Car"},
+    ...                                  {"name": "Other", "unknown": True}]})
+    >>> tax.ancestors("Sedan"), tax.unknown_class
+    (('Car',), 'Other')
+    """
+    if isinstance(source, Taxonomy):
+        return source
+    if isinstance(source, Mapping) or isinstance(source, list):
+        return Taxonomy.from_dict(source)  # type: ignore[arg-type]
+    path = Path(source)
+    if not path.is_file():
+        raise AnnotationFileError(f"Taxonomy file not found: '{path}'.")
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise AnnotationFileError(f"Cannot parse taxonomy file '{path}': {exc}".splitlines()[0]) from None
+    return Taxonomy.from_dict(data, source=path.name)

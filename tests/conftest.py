@@ -1,0 +1,31 @@
+"""Shared fixtures: paths to the real datasets beside the repository (tests skip when absent)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("AQA_SHARED_DIR", REPO.parent / "shared"))
+DATASETS = SHARED / "datasets"
+FORMATS = SHARED / "formats"
+SAMPLES = REPO / "sample_data"
+
+
+def need(path: Path) -> Path:
+    """Skip the calling test when ``path`` (a shared dataset or format file) is absent."""
+    if not path.exists():
+        pytest.skip(f"{path} is not available (shared data lives beside the repository)")
+    return path
+
+
+@pytest.fixture
+def datasets_dir() -> Path:
+    return need(DATASETS)
+
+
+@pytest.fixture
+def formats_dir() -> Path:
+    return need(FORMATS)
