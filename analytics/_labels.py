@@ -201,6 +201,16 @@ def clean_label_column(
     """
     is_multi = bool(multilabel) if multilabel is not None else _looks_multilabel(series)
     warnings: list[str] = []
+    if not is_multi:
+        listy = series.map(lambda v: isinstance(v, (list, tuple, set, frozenset, dict, np.ndarray))).to_numpy()
+        if listy.any():
+            from .exceptions import AnnotationSchemaError
+
+            rows = series.index[listy][:5].tolist()
+            raise AnnotationSchemaError(
+                f"{int(listy.sum())} label cell(s) hold a list or mapping (rows {rows}) in a single-label column. "
+                "Pass multilabel=True if each annotation is a set of tags, or give one label per cell."
+            )
     if is_multi:
         tag_lists = series.map(lambda v: _as_tag_list(v, label_sep)).astype(object)
         flat = [clean_text(t) for tags in tag_lists.dropna() for t in tags]

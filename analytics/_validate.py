@@ -112,6 +112,11 @@ def validate_annotations(
             f"Columns present: {', '.join(map(repr, present)) or '(none)'}. Rename the columns, or pass "
             "item=, annotator=, label= to load_annotations to say which columns to use."
         )
+    if len(frame) == 0:
+        raise AnnotationSchemaError(
+            f"{raw.source} holds no annotations ({raw.rows_read} {raw.unit}(s) read"
+            + (f", {len(raw.skipped)} skipped" if raw.skipped else "") + "). Check that the export is complete."
+        )
     if "_row" not in frame.columns:
         frame = frame.assign(_row=np.arange(1, len(frame) + 1), _source=raw.source)
     skipped: list[dict[str, Any]] = []
@@ -123,6 +128,9 @@ def validate_annotations(
                 skipped.append({"source": src, "row": row, "reason": reason, "detail": detail})
 
     frame = frame.copy()
+    for column in ("item_id", "annotator_id", "round", "image"):
+        if column in frame.columns:
+            _reject_containers(frame, column, raw.unit)
     frame["item_id"], n_changed_items = clean_id_column(frame["item_id"])
     if raw.annotators_known:
         frame["annotator_id"], n_changed_ann = clean_id_column(frame["annotator_id"])
@@ -181,6 +189,16 @@ def validate_annotations(
     )
 
 
+def _reject_containers(frame: pd.DataFrame, column: str, unit: str) -> None:
+    """Ids, rounds and image references must be single values, not lists or mappings."""
+    bad = frame[column].map(lambda v: isinstance(v, (list, tuple, set, frozenset, dict, np.ndarray))).to_numpy()
+    if bad.any():
+        raise AnnotationSchemaError(
+            f"Column '{column}' holds lists or mappings instead of single values ({int(bad.sum())} cell(s), "
+            f"e.g. {unit} {_where(frame, bad)}). Give one value per cell."
+        )
+
+
 def _record(skipped: list[dict[str, Any]], frame: pd.DataFrame, mask: np.ndarray, detail: str) -> None:
     for src, row in frame.loc[mask, ["_source", "_row"]].itertuples(index=False):
         skipped.append({"source": src, "row": row, "reason": "duplicate", "detail": detail})
@@ -207,7 +225,8 @@ def _handle_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy, drop_cb) ->
     if not dup_any.any():
         return frame
     if policy == "error":
-        groups = frame.loc[dup_any].assign(_key=keyed.loc[dup_any].astype(str).agg("|".join, axis=1))
+        text_key = keyed.loc[dup_any].map(lambda v: "" if v is None else str(v)).agg("|".join, axis=1)
+        groups = frame.loc[dup_any].assign(_key=text_key)
         lines = []
         for _, g in list(groups.groupby("_key", sort=False))[:10]:
             first = g.iloc[0]
@@ -259,14 +278,27 @@ def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.D
 
 
 def _parse_timestamps(values: pd.Series) -> pd.Series:
+    """UTC timestamps from datetimes, epoch seconds or text (ISO 8601 first); unreadable values become NaT."""
     if pd.api.types.is_datetime64_any_dtype(values):
-        out = pd.to_datetime(values, utc=True)
+        return pd.to_datetime(values, utc=True)
+    numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+    if len(values) and numeric.notna().all():
+        plausible = np.isfinite(numeric) & (numeric.abs() < 1e11)
+        out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+        out[plausible] = pd.to_datetime(numeric[plausible], unit="s", utc=True)
         return out
-    numeric = pd.to_numeric(values, errors="coerce")
-    if numeric.notna().all() and len(values):
-        return pd.to_datetime(numeric, unit="s", utc=True)
     text = values.map(clean_text)
-    try:
-        return pd.to_datetime(text, utc=True, format="ISO8601")
-    except (ValueError, TypeError):
-        return pd.to_datetime(text, utc=True, format="mixed", errors="coerce")
+    errors = (ValueError, TypeError, OverflowError, pd.errors.OutOfBoundsDatetime)
+    for kwargs in ({"format": "ISO8601"}, {"format": "mixed", "errors": "coerce"}):
+        try:
+            return pd.to_datetime(text, utc=True, **kwargs)
+        except errors:
+            continue
+
+    def one(value: str | None) -> pd.Timestamp:
+        try:
+            return pd.to_datetime(value, utc=True)
+        except errors:
+            return pd.NaT
+
+    return pd.to_datetime(text.map(one), utc=True)

@@ -82,12 +82,12 @@ register_format("counts", read_counts)
 
 
 def _detect_table(frame: pd.DataFrame) -> str:
-    """tidy when item/annotator/label columns are found; counts when cells are counts; else wide."""
-    try:
-        ColumnMapping().resolve(frame.columns)
-        return "tidy"
-    except AnnotationSchemaError:
-        pass
+    """tidy when a label or annotator column is found; counts when cells are counts; else wide."""
+    if frame.shape[1] == 0:
+        raise AnnotationSchemaError("The table has no columns; a tidy table needs item_id, annotator_id and label.")
+    found = ColumnMapping().resolve(frame.columns, required=())
+    if "label" in found or "annotator_id" in found:
+        return "tidy"  # a tidy table, perhaps with a column missing: validation will say which
     try:
         item_col = ColumnMapping().resolve(frame.columns, required=("item_id",))["item_id"]
     except AnnotationSchemaError:

@@ -173,7 +173,7 @@ def load_predictions(source: Any, *, item: str | None = None, label: str | None 
                 f"Column '{col}' of '{name}' is not numeric (e.g. {unit} {not_numeric.index[not_numeric[col]][0]}); "
                 "every column other than the item id must be a class probability. Name the classes with classes=."
             )
-        values = probs.to_numpy(dtype=float)
+        values = probs.to_numpy(dtype=float, copy=True)
         finite = ~np.isnan(values)
         if (values[finite] < -1e-9).any() or (values[finite] > 1 + 1e-9).any():
             raise AnnotationSchemaError(

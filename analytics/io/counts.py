@@ -21,6 +21,10 @@ __all__ = ["read_counts", "looks_like_counts"]
 
 
 def _item_column(columns: Sequence[str], explicit: str | None) -> str:
+    if len(columns) < 2:
+        raise AnnotationSchemaError(
+            f"A counts table needs an item id column and at least one category count column; it has {list(columns)}."
+        )
     if explicit is not None:
         if explicit not in columns:
             raise AnnotationSchemaError(f"The counts table has no column '{explicit}'; columns: {list(columns)}.")
@@ -37,7 +41,8 @@ def _as_counts(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     numeric = frame.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
     blank = frame.isna().to_numpy()
     numeric = np.where(blank, 0.0, numeric)
-    bad = np.isnan(numeric) | (numeric < 0) | (numeric != np.floor(numeric))
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(numeric) | (numeric < 0) | (numeric != np.floor(numeric)) | (numeric > 2**31)
     return np.where(bad, 0, numeric).astype(np.int64), bad
 
 
@@ -73,7 +78,10 @@ def read_counts(
     counts, bad = _as_counts(frame[cat_cols])
     if bad.any():
         r, c = np.nonzero(bad)
-        cells = ", ".join(f"{unit} {frame.index[i]} column '{cat_cols[j]}' = {frame.iloc[i][cat_cols[j]]!r}"
+        def shown(value: Any) -> str:
+            return repr(value.item() if hasattr(value, "item") else value)
+
+        cells = ", ".join(f"{unit} {frame.index[i]} column '{cat_cols[j]}' = {shown(frame.iloc[i][cat_cols[j]])}"
                           for i, j in list(zip(r, c))[:5])
         raise AnnotationSchemaError(
             f"The counts table '{name}' has {len(r)} cell(s) that are not non-negative whole numbers: {cells}. "

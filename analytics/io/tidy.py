@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -10,7 +12,7 @@ from ._mapping import CANONICAL_COLUMNS, ColumnMapping
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
 
-__all__ = ["read_tidy", "frame_to_raw"]
+__all__ = ["read_tidy", "frame_to_raw", "resolve_image_paths"]
 
 
 def frame_to_raw(frame: pd.DataFrame, mapping: dict[str, str], *, source: str, fmt: str, unit: str,
@@ -30,9 +32,31 @@ def frame_to_raw(frame: pd.DataFrame, mapping: dict[str, str], *, source: str, f
     return raw
 
 
+def resolve_image_paths(raw: RawAnnotations, base: Path) -> None:
+    """Make relative image paths absolute when they exist relative to the annotations file.
+
+    Exports often store images next to the file (``images/0001.png``); resolving them once here lets
+    thumbnails work wherever the dashboard or report runs. URLs and absolute paths are left as they are.
+    """
+    if "image" not in raw.frame.columns:
+        return
+    values = raw.frame["image"]
+    text = values.dropna().astype(str)
+    relative = text[~text.str.contains("://", regex=False) & ~text.map(os.path.isabs)]
+    sample = relative.drop_duplicates().head(50)
+    if sample.empty or not any((base / v).is_file() for v in sample):
+        return
+    rel_mask = values.notna() & values.astype(str).isin(set(relative))
+    raw.frame.loc[rel_mask, "image"] = [str((base / v).resolve()) for v in values[rel_mask].astype(str)]
+    raw.warnings.append(f"image paths were read relative to the annotations file's folder ({base}).")
+
+
 def read_tidy(source: Any, *, mapping: ColumnMapping, sep: str | None = None,
               header: bool | None = None) -> RawAnnotations:
     """Read a tidy table; the column mapping says (or synonyms find) which column is which."""
     frame, unit, bad = read_any_table(source, sep=sep, header=header)
     resolved = mapping.resolve(frame.columns)
-    return frame_to_raw(frame, resolved, source=source_name(source), fmt="tidy", unit=unit, bad_records=bad)
+    raw = frame_to_raw(frame, resolved, source=source_name(source), fmt="tidy", unit=unit, bad_records=bad)
+    if not isinstance(source, pd.DataFrame):
+        resolve_image_paths(raw, Path(source).resolve().parent)
+    return raw

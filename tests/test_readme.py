@@ -1,0 +1,37 @@
+"""The README's set-up commands are the ones CI runs."""
+
+from __future__ import annotations
+
+import re
+
+from tests.conftest import REPO
+
+
+def _bash_blocks(text: str) -> list[str]:
+    return [b.strip() for b in re.findall(r"```bash\n(.*?)```", text, flags=re.S)]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    blocks = _bash_blocks(readme)
+    test_cmd = next(b for b in blocks if "pytest" in b)
+    ci = (REPO / ".ci" / "run").read_text()
+    assert test_cmd in ci.splitlines()
+
+
+def test_readme_has_the_dashboard_command():
+    blocks = _bash_blocks((REPO / "README.md").read_text())
+    assert any(b.endswith("aqa dashboard") and "pip install" in b for b in blocks)
+
+
+def test_streamlit_config_binds_localhost_without_telemetry():
+    import tomllib
+
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["browser"]["gatherUsageStats"] is False
+    from analytics.cli.dashboard import command
+
+    cmd = command()
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
+    assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
