@@ -2,8 +2,11 @@
 
 Every loader fills one :class:`ImportReport`. Its accounting is exact: every input record
 (a table row, a tool's task annotation, …) is either kept (at least one annotation of the set
-comes from it) or listed in :attr:`ImportReport.skipped` with a reason, so
-``rows_read == rows_kept + rows_skipped`` always holds.
+comes from it) or listed in :attr:`ImportReport.skipped` with a reason (``scope == "row"``), so
+``rows_read == rows_kept + rows_skipped`` holds, where ``rows_skipped`` counts the distinct records
+listed — it is not derived from the other two. Annotations dropped inside a record that is still
+kept (a cancelled annotation in a task whose other annotations were kept) are listed with
+``scope == "annotation"``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ def _empty_skipped() -> pd.DataFrame:
             "row": pd.Series(dtype="object"),
             "reason": pd.Series(dtype="object"),
             "detail": pd.Series(dtype="object"),
+            "scope": pd.Series(dtype="object"),
         }
     )
 
@@ -62,7 +66,8 @@ class ImportReport:
         Records that contributed at least one annotation.
     skipped : pandas.DataFrame
         One row per skipped record (or skipped annotation inside a kept record) with columns
-        ``source``, ``row``, ``reason`` (a code of :data:`SKIP_REASONS`) and ``detail``.
+        ``source``, ``row``, ``reason`` (a code of :data:`SKIP_REASONS`), ``detail`` and ``scope``
+        (``"row"``: the whole record was skipped; ``"annotation"``: part of a record that was kept).
     warnings : tuple of str
         Things that loaded but deserve attention (normalized label spellings, unparseable
         timestamps, columns read under another name, …).
@@ -90,8 +95,16 @@ class ImportReport:
 
     @property
     def rows_skipped(self) -> int:
-        """Records that contributed no annotation (``rows_read - rows_kept``)."""
-        return self.rows_read - self.rows_kept
+        """Distinct records listed in :attr:`skipped` as wholly skipped (``scope == "row"``)."""
+        if self.skipped.empty:
+            return 0
+        rows = self.skipped.loc[self.skipped["scope"] == "row", ["source", "row"]]
+        return int(len(rows.astype(str).drop_duplicates()))
+
+    @property
+    def is_complete(self) -> bool:
+        """Whether every record read is accounted for: ``rows_read == rows_kept + rows_skipped``."""
+        return self.rows_read == self.rows_kept + self.rows_skipped
 
     @property
     def skipped_by_reason(self) -> pd.Series:
@@ -140,7 +153,7 @@ class ImportReport:
             "label_normalizations": dict(self.label_normalizations),
             "skipped_by_reason": {str(k): int(v) for k, v in self.skipped_by_reason.items()},
             "skipped": [
-                {k: (None if pd.isna(v) else str(v)) for k, v in rec.items()}
+                {k: (None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)) for k, v in rec.items()}
                 for rec in self.skipped.to_dict("records")
             ],
             "warnings": list(self.warnings),

@@ -177,9 +177,8 @@ def validate_annotations(
         frame = _handle_duplicates(frame, duplicates, drop_cb=lambda m, d: _record(skipped, frame, m, d))
     frame = _parse_optional(frame, warnings, raw.unit)
 
-    kept_rows = frame[["_source", "_row"]].drop_duplicates()
-    skipped = _dedupe_skips(skipped, kept_rows)
-    report = raw.report(rows_kept=len(kept_rows), n_annotations=len(frame), extra_skipped=skipped,
+    kept_rows = set(zip(frame["_source"], frame["_row"].astype(str)))
+    report = raw.report(kept_rows=kept_rows, n_annotations=len(frame), extra_skipped=skipped,
                         extra_warnings=warnings, label_normalizations=cleaning.normalizations)
     public = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")])
     return build_annotation_set(
@@ -202,18 +201,6 @@ def _reject_containers(frame: pd.DataFrame, column: str, unit: str) -> None:
 def _record(skipped: list[dict[str, Any]], frame: pd.DataFrame, mask: np.ndarray, detail: str) -> None:
     for src, row in frame.loc[mask, ["_source", "_row"]].itertuples(index=False):
         skipped.append({"source": src, "row": row, "reason": "duplicate", "detail": detail})
-
-
-def _dedupe_skips(skipped: list[dict[str, Any]], kept_rows: pd.DataFrame) -> list[dict[str, Any]]:
-    """One entry per (source, row, reason); entries of rows that are still kept are annotation-level skips."""
-    seen = set()
-    out = []
-    for s in skipped:
-        key = (s["source"], s["row"], s["reason"])
-        if key not in seen:
-            seen.add(key)
-            out.append(s)
-    return out
 
 
 def _handle_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy, drop_cb) -> pd.DataFrame:

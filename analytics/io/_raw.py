@@ -63,10 +63,23 @@ class RawAnnotations:
         """Record one skipped input record."""
         self.skipped.append({"source": self.source, "row": row, "reason": reason, "detail": detail})
 
-    def report(self, *, rows_kept: int, n_annotations: int, extra_skipped: list[dict[str, Any]],
+    def report(self, *, kept_rows: "set[tuple[Any, Any]]", n_annotations: int, extra_skipped: list[dict[str, Any]],
                extra_warnings: list[str], label_normalizations: dict[str, str]) -> ImportReport:
-        """Freeze the bookkeeping into an :class:`ImportReport` after validation."""
-        skipped = pd.DataFrame(self.skipped + extra_skipped, columns=["source", "row", "reason", "detail"])
+        """Freeze the bookkeeping into an :class:`ImportReport` after validation.
+
+        ``kept_rows`` holds the ``(source, row)`` of every record that contributed an annotation; skipped
+        entries of such records get ``scope="annotation"``, the others ``scope="row"``.
+        """
+        entries, seen = [], set()
+        for entry in self.skipped + extra_skipped:
+            key = (entry["source"], str(entry["row"]), entry["reason"])
+            if key in seen:
+                continue
+            seen.add(key)
+            scope = "annotation" if (entry["source"], str(entry["row"])) in kept_rows else "row"
+            entries.append({**entry, "scope": scope})
+        skipped = pd.DataFrame(entries, columns=["source", "row", "reason", "detail", "scope"])
+        rows_kept = len(kept_rows)
         return ImportReport(
             source=self.source,
             format=self.format,

@@ -25,7 +25,7 @@ _CONF_NAMES = ("confidence", "score", "probability", "prob", "model_confidence")
 
 @dataclass(frozen=True, eq=False)
 class GoldLabels:
-    """Gold (expert) labels: ``frame`` has ``item_id`` and ``gold_label``; ``report`` accounts for every row."""
+    """Gold (expert) labels: ``frame`` has ``item_id`` and ``gold_label`` (indexed by input row); ``report`` accounts for every row."""
 
     frame: pd.DataFrame
     report: ImportReport
@@ -114,9 +114,10 @@ def load_gold(source: Any, *, item: str | None = None, label: str | None = None,
     for row in out.loc[dup, "_row"]:
         raw.skip(row, "duplicate", "the same gold label is repeated for this item")
     out = out.loc[~dup]
-    report = raw.report(rows_kept=len(out), n_annotations=len(out), extra_skipped=[], extra_warnings=cleaning.warnings,
-                        label_normalizations=cleaning.normalizations)
-    return GoldLabels(frame=out[["item_id", "gold_label"]].reset_index(drop=True), report=report)
+    report = raw.report(kept_rows={(name, str(r)) for r in out["_row"]}, n_annotations=len(out), extra_skipped=[],
+                        extra_warnings=cleaning.warnings, label_normalizations=cleaning.normalizations)
+    frame = out[["item_id", "gold_label"]].set_axis(pd.Index(out["_row"].to_numpy(), name="row"), axis=0)
+    return GoldLabels(frame=frame, report=report)
 
 
 def load_predictions(source: Any, *, item: str | None = None, label: str | None = None,
@@ -198,9 +199,10 @@ def load_predictions(source: Any, *, item: str | None = None, label: str | None 
     dup = out.duplicated("item_id", keep="last").to_numpy()
     for row in out.index[dup]:
         raw.skip(row, "duplicate", "a later row predicts the same item; the last one is kept")
-    out = out.loc[~dup].reset_index(drop=True)
-    report = raw.report(rows_kept=len(out), n_annotations=len(out), extra_skipped=[], extra_warnings=warnings,
-                        label_normalizations={})
+    out = out.loc[~dup]
+    out.index.name = "row"
+    report = raw.report(kept_rows={(name, str(r)) for r in out.index}, n_annotations=len(out), extra_skipped=[],
+                        extra_warnings=warnings, label_normalizations={})
     return Predictions(frame=out, kind=kind, report=report)
 
 
@@ -239,8 +241,8 @@ def attach(aset: Any, *, gold: Any = None, predictions: Any = None) -> Any:
             check_known_labels(frame["gold_label"], aset.taxonomy.names, what="taxonomy",
                                suggest=aset.taxonomy.suggest)
         outside = ~frame["item_id"].isin(items)
-        extra = [{"source": g.report.source, "row": i, "reason": "gold_not_annotated",
-                  "detail": "no annotation has this item id"} for i in frame.loc[outside, "item_id"]]
+        extra = [{"source": g.report.source, "row": row, "reason": "gold_not_annotated",
+                  "detail": f"no annotation has item id '{item}'"} for row, item in frame.loc[outside, "item_id"].items()]
         frame = frame.loc[~outside]
         gold_series = pd.Series(frame["gold_label"].to_numpy(), index=pd.Index(frame["item_id"], dtype=object),
                                 name="gold_label")
@@ -252,8 +254,8 @@ def attach(aset: Any, *, gold: Any = None, predictions: Any = None) -> Any:
         if aset.taxonomy is not None:
             check_known_labels(pd.Series(names), aset.taxonomy.names, what="taxonomy", suggest=aset.taxonomy.suggest)
         outside = ~frame["item_id"].isin(items)
-        extra = [{"source": p.report.source, "row": i, "reason": "prediction_not_annotated",
-                  "detail": "no annotation has this item id"} for i in frame.loc[outside, "item_id"]]
+        extra = [{"source": p.report.source, "row": row, "reason": "prediction_not_annotated",
+                  "detail": f"no annotation has item id '{item}'"} for row, item in frame.loc[outside, "item_id"].items()]
         pred_frame = frame.loc[~outside].reset_index(drop=True)
         pred_report = _extend(p.report, extra, kept=len(pred_frame))
     return aset.with_attachments(gold=gold_series, gold_report=gold_report, predictions=pred_frame,
@@ -261,12 +263,14 @@ def attach(aset: Any, *, gold: Any = None, predictions: Any = None) -> Any:
 
 
 def _extend(report: ImportReport, extra: list[dict[str, Any]], *, kept: int) -> ImportReport:
-    """A copy of ``report`` with items outside the annotation set moved to skipped."""
+    """A copy of ``report`` with the records whose item has no annotation moved to skipped."""
     from dataclasses import replace
 
-    skipped = pd.concat([report.skipped, pd.DataFrame(extra, columns=report.skipped.columns)], ignore_index=True)
+    added = pd.DataFrame([{**e, "scope": "row"} for e in extra], columns=report.skipped.columns)
+    skipped = pd.concat([report.skipped, added], ignore_index=True) if extra else report.skipped
     warnings = report.warnings
     if extra:
-        warnings = warnings + (f"{len(extra)} {report.format} item(s) have no annotation and were left out "
-                               f"(e.g. {', '.join(str(e['row']) for e in extra[:5])}).",)
+        items = [e["detail"].split("'")[1] for e in extra[:5]]
+        warnings = warnings + (f"{len(extra)} {report.format} row(s) are for items without any annotation and were "
+                               f"left out (e.g. items {', '.join(items)}).",)
     return replace(report, skipped=skipped.astype(object), rows_kept=kept, n_annotations=kept, warnings=warnings)

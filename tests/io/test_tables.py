@@ -135,3 +135,11 @@ def test_multilabel_from_json_lists_and_separator():
     assert aset.tags.toarray().tolist() == [[1, 1], [1, 0], [0, 0]]
     sep = load_annotations(df.assign(label=["red|striped", "red", "blue"]), multilabel=True, label_sep="|")
     assert sep.frame["label"].tolist() == [("red", "striped"), ("red",), ("blue",)]
+
+
+def test_annotation_level_skips_inside_kept_rows_are_scoped():
+    df = pd.DataFrame({"item": ["i1", "i1"], "ann1": ["cat", "bird"], "ann2": ["dog", None]})
+    aset = load_annotations(df, format="wide", duplicates="keep_last")
+    rep = aset.report
+    assert aset.n_annotations == 2 and rep.rows_kept == 2 and rep.rows_skipped == 0 and rep.is_complete
+    assert rep.skipped[["row", "reason", "scope"]].values.tolist() == [[0, "duplicate", "annotation"]]
