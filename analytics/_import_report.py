@@ -70,7 +70,9 @@ class ImportReport:
         (``"row"``: the whole record was skipped; ``"annotation"``: part of a record that was kept).
     warnings : tuple of str
         Things that loaded but deserve attention (normalized label spellings, unparseable
-        timestamps, columns read under another name, …).
+        timestamps, …).
+    notes : tuple of str
+        Informational remarks (how image paths were resolved, …).
     label_field : str or None
         The column or tool field the labels were taken from.
     column_mapping : dict
@@ -88,6 +90,7 @@ class ImportReport:
     rows_kept: int
     skipped: pd.DataFrame = field(default_factory=_empty_skipped)
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
     label_field: str | None = None
     column_mapping: dict[str, str] = field(default_factory=dict)
     label_normalizations: dict[str, str] = field(default_factory=dict)
@@ -136,6 +139,7 @@ class ImportReport:
                 + ")."
             )
         lines.extend(f"Warning: {w}" for w in self.warnings)
+        lines.extend(f"Note: {n}" for n in self.notes)
         return lines
 
     def to_dict(self) -> dict[str, Any]:
@@ -157,4 +161,5 @@ class ImportReport:
                 for rec in self.skipped.to_dict("records")
             ],
             "warnings": list(self.warnings),
+            "notes": list(self.notes),
         }

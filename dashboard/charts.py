@@ -28,5 +28,6 @@ def category_balance_chart(balance: pd.DataFrame, *, unknown: str | None = None)
     fig.update_layout(
         title="Class balance: labels per category", font=_FONT, height=max(260, 24 * len(data) + 110),
         margin=dict(l=10, r=10, t=50, b=40), xaxis_title="labels (count)", yaxis_title="category",
+        yaxis=dict(type="category"),  # numeric class names ("0".."9") must stay categories
     )
     return fig

@@ -53,6 +53,7 @@ class RawAnnotations:
     rows_read: int
     skipped: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     label_field: str | None = None
     column_mapping: dict[str, str] = field(default_factory=dict)
     multilabel: bool | None = None
@@ -88,6 +89,7 @@ class RawAnnotations:
             rows_kept=int(rows_kept),
             skipped=skipped.astype(object),
             warnings=tuple(self.warnings + extra_warnings),
+            notes=tuple(self.notes),
             label_field=self.label_field,
             column_mapping=dict(self.column_mapping),
             label_normalizations=dict(label_normalizations),
@@ -115,6 +117,7 @@ def combine_raw(parts: list[RawAnnotations]) -> RawAnnotations:
         rows_read=sum(p.rows_read for p in parts),
         skipped=[s for p in parts for s in p.skipped],
         warnings=[w for p in parts for w in p.warnings],
+        notes=[n for p in parts for n in p.notes],
         label_field=", ".join(sorted({p.label_field for p in parts if p.label_field})) or None,
         column_mapping=mapping,
         multilabel=True if True in multilabel_flags else (False if multilabel_flags else None),

@@ -48,7 +48,7 @@ def resolve_image_paths(raw: RawAnnotations, base: Path) -> None:
         return
     rel_mask = values.notna() & values.astype(str).isin(set(relative))
     raw.frame.loc[rel_mask, "image"] = [str((base / v).resolve()) for v in values[rel_mask].astype(str)]
-    raw.warnings.append(f"image paths were read relative to the annotations file's folder ({base}).")
+    raw.notes.append(f"image paths were read relative to the annotations file's folder ({base}).")
 
 
 def read_tidy(source: Any, *, mapping: ColumnMapping, sep: str | None = None,
