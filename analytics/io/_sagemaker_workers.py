@@ -89,10 +89,10 @@ def worker_response_answers(doc: dict[str, Any], path: Path, item: str, acc: Too
     for k, ans in enumerate(doc.get("answers") or [], start=1):
         acc.read()
         if not isinstance(ans, dict):
-            acc.skip(f"answer {k}", "not_an_object", f"a JSON {type(ans).__name__}")
+            acc.skip(k, "not_an_object", f"a JSON {type(ans).__name__}")
             continue
         identity = ((ans.get("workerMetadata") or {}).get("identityData") or {})
-        yield f"answer {k}", {"item_id": item, "annotator_id": ans.get("workerId"),
+        yield k, {"item_id": item, "annotator_id": ans.get("workerId"),
                               "content": ans.get("answerContent"), "duration_s": ans.get("timeSpentInSeconds"),
                               "timestamp": ans.get("submissionTime"), "worker_sub": identity.get("sub")}
 
@@ -102,21 +102,21 @@ def payload_answers(doc: list[Any], acc: ToolRows) -> Iterable[tuple[Any, dict[s
     for n, obj in enumerate(doc, start=1):
         if not isinstance(obj, dict):
             acc.read()
-            acc.skip(f"object #{n}", "not_an_object", f"a JSON {type(obj).__name__}")
+            acc.skip(f"for object #{n}", "not_an_object", f"a JSON {type(obj).__name__}")
             continue
         item = obj.get("datasetObjectId", f"#{n}")
         data = obj.get("dataObject") or {}
         annotations = obj.get("annotations") or []
         if not annotations:
             acc.read()
-            acc.skip(f"object {item}", "not_annotated", "no worker annotation for this data object")
+            acc.skip(f"for object {item}", "not_annotated", "no worker annotation for this data object")
             continue
         for k, ann in enumerate(annotations, start=1):
             acc.read()
             if not isinstance(ann, dict):
-                acc.skip(f"object {item} answer {k}", "not_an_object", f"a JSON {type(ann).__name__}")
+                acc.skip(f"{k} of object {item}", "not_an_object", f"a JSON {type(ann).__name__}")
                 continue
-            yield f"object {item} answer {k}", {
+            yield f"{k} of object {item}", {
                 "item_id": item, "annotator_id": ann.get("workerId"),
                 "content": (ann.get("annotationData") or {}).get("content"),
                 "image": data.get("s3Uri") if isinstance(data, dict) else None}

@@ -116,6 +116,9 @@ def iter_json_items(path: str | Path, *, chunk_chars: int = 1 << 20) -> Iterator
             raise AnnotationFileError(f"'{p.name}' is not UTF-8 text (byte {exc.start}: {exc.reason}).") from None
         eof = len(buf) < chunk_chars
         pos = _skip_ws(buf, 0)
+        while pos >= len(buf) and not eof:
+            buf, pos, eof = _refill(fh, buf, pos, chunk_chars)
+            pos = _skip_ws(buf, pos)
         if pos >= len(buf):
             raise AnnotationFileError(f"'{p.name}' holds no JSON value.")
         if buf[pos] != "[":
@@ -140,27 +143,24 @@ def iter_json_items(path: str | Path, *, chunk_chars: int = 1 << 20) -> Iterator
                 return
             try:
                 value, end = decoder.raw_decode(buf, pos)
-                if end >= len(buf) and not eof:
-                    raise json.JSONDecodeError("need more", buf, end)
             except json.JSONDecodeError as exc:
                 if eof:
                     raise AnnotationFileError(f"'{p.name}' is not valid JSON: {exc.msg} in element {index + 1:,} "
                                               "of its top-level list (the file may be truncated).") from None
                 buf, pos, eof = _refill(fh, buf, pos, chunk_chars)
                 continue
+            after = _skip_ws(buf, end)
+            if after >= len(buf) or buf[after] not in ",]":
+                if not eof:  # the element may continue beyond the buffer (e.g. a number cut in two): read on
+                    buf, pos, eof = _refill(fh, buf, pos, chunk_chars)
+                    continue
+                raise AnnotationFileError(f"'{p.name}' is not valid JSON: expected ',' or ']' after element "
+                                          f"{index + 1:,} of its top-level list (the file may be truncated).")
             yield value
             index += 1
-            pos = _skip_ws(buf, end)
-            while pos >= len(buf) and not eof:
-                buf, pos, eof = _refill(fh, buf, pos, chunk_chars)
-                pos = _skip_ws(buf, pos)
-            if pos < len(buf) and buf[pos] == ",":
-                pos += 1
-            elif pos < len(buf) and buf[pos] == "]":
+            if buf[after] == "]":
                 return
-            else:
-                raise AnnotationFileError(f"'{p.name}' is not valid JSON: expected ',' or ']' after element "
-                                          f"{index:,} of its top-level list (the file may be truncated).")
+            pos = after + 1
 
 
 def _skip_ws(buf: str, pos: int) -> int:

@@ -135,7 +135,7 @@ def _read_image(acc: ToolRows, elem: Any, who: str, field: str | None, attr_name
                 sources: Counter[str]) -> bool:
     acc.read()
     name = elem.get("name") or elem.get("id")
-    row = f"image {elem.get('id', name)}"
+    row = elem.get("id", name)
     tags: list[str] = []
     shapes: Counter[str] = Counter()
     for child in elem:

@@ -70,13 +70,13 @@ def read_datumaro(source: Any, *, mapping: ColumnMapping, annotator_id: str | No
     for n, item in enumerate(doc["items"], start=1):
         acc.read()
         if not isinstance(item, dict):
-            acc.skip(f"item #{n}", "not_an_object", f"a JSON {type(item).__name__}")
+            acc.skip(f"#{n}", "not_an_object", f"a JSON {type(item).__name__}")
             continue
-        row = f"item {item.get('id', '#' + str(n))}"
+        row = item.get("id", f"#{n}")
         labels, other, bad = _item_labels(item.get("annotations") or [], names)
         acc.ignored.update(other)
         if bad:
-            acc.warnings.append(f"{row}: {bad} label annotation(s) with a label_id outside the {len(names)} "
+            acc.warnings.append(f"item {row}: {bad} label annotation(s) with a label_id outside the {len(names)} "
                                 "declared labels were left out.")
         if not labels:
             if other or bad:
@@ -126,4 +126,4 @@ def _check_groups(acc: ToolRows, groups: list[Any]) -> None:
         broken = [r["_row"] for r in acc.rows if isinstance(r["label"], list) and len(members & set(r["label"])) > 1]
         if broken:
             acc.warnings.append(f"{len(broken)} item(s) have several labels of the exclusive group "
-                                f"'{group.get('name')}' ({', '.join(sorted(members))}), e.g. {broken[0]}.")
+                                f"'{group.get('name')}' ({', '.join(sorted(members))}), e.g. item {broken[0]}.")

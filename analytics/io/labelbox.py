@@ -152,7 +152,7 @@ def _v2_labels(path: Path, acc: ToolRows, project: str | None) -> Iterator[Label
             if acc.rows_read == 0 and error is None:
                 raise not_this_format(path, "labelbox", "Export v2 NDJSON with a 'data_row' per line")
             acc.read()
-            acc.skip(f"line {line}", "invalid_record" if error or isinstance(rec, dict) else "not_an_object",
+            acc.skip(f"on line {line}", "invalid_record" if error or isinstance(rec, dict) else "not_an_object",
                      error or "no 'data_row' object")
             continue
         dr = rec["data_row"]
@@ -163,7 +163,7 @@ def _v2_labels(path: Path, acc: ToolRows, project: str | None) -> Iterator[Label
         proj_labels = (projects.get(chosen) or {}).get("labels") or [] if chosen else []
         if not proj_labels:
             acc.read()
-            acc.skip(f"data row {dr.get('id')}", "not_annotated", "the data row has no label in this project")
+            acc.skip(f"of data row {dr.get('id')}", "not_annotated", "the data row has no label in this project")
             continue
         for k, lab in enumerate(proj_labels):
             acc.read()
@@ -174,7 +174,7 @@ def _v2_labels(path: Path, acc: ToolRows, project: str | None) -> Iterator[Label
                     "global_key": dr.get("global_key"), "external_id": dr.get("external_id")}
             anns = lab.get("annotations") or {}
             objects = _object_counts(anns.get("objects") or [], v2=True)
-            yield lab.get("id", f"{dr.get('id')}.{k + 1}"), info, anns.get("classifications") or [], objects, \
+            yield lab.get("id", f"{k + 1} of data row {dr.get('id')}"), info, anns.get("classifications") or [], objects, \
                 bool(perf.get("skipped"))
 
 
@@ -194,14 +194,14 @@ def _v1_labels(path: Path, acc: ToolRows) -> Iterator[Label]:
         if not isinstance(rec, dict) or "DataRow ID" not in rec:
             if n == 1:
                 raise not_this_format(path, "labelbox", "Export v2 NDJSON or a v1 JSON list with 'DataRow ID'")
-            acc.skip(f"element {n}", "invalid_record", "no 'DataRow ID'")
+            acc.skip(f"in element {n}", "invalid_record", "no 'DataRow ID'")
             continue
         label = rec.get("Label") if isinstance(rec.get("Label"), dict) else {}
         info = {"item_id": rec.get("DataRow ID"), "annotator_id": rec.get("Created By"),
                 "image": rec.get("Labeled Data"), "timestamp": rec.get("Created At"),
                 "duration_s": rec.get("Seconds to Label"), "external_id": rec.get("External ID")}
         objects = _object_counts(label.get("objects") or [], v2=False)
-        yield rec.get("ID", f"element {n}"), info, label.get("classifications") or [], objects, bool(rec.get("Skipped"))
+        yield rec.get("ID", f"in element {n}"), info, label.get("classifications") or [], objects, bool(rec.get("Skipped"))
 
 
 def _object_counts(objects: list[Any], *, v2: bool) -> Counter[str]:

@@ -212,18 +212,18 @@ def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels
     for n_task, task in enumerate(iter_json_items(path), start=1):
         if not isinstance(task, dict):
             acc.read()
-            acc.skip(f"task #{n_task}", "not_an_object", f"a JSON {type(task).__name__} in the task list")
+            acc.skip(f"of task #{n_task}", "not_an_object", f"a JSON {type(task).__name__} in the task list")
             continue
         task_id = task.get("id", f"#{n_task}")
         annotations = task.get("annotations", task.get("completions")) or []
         n_predictions += len(task.get("predictions") or [])
         if not annotations:
             acc.read()
-            acc.skip(f"task {task_id}", "not_annotated", "the task has no annotation")
+            acc.skip(f"of task {task_id}", "not_annotated", "the task has no annotation")
             continue
         for k, ann in enumerate(annotations):
             acc.read()
-            row = ann.get("id", f"{task_id}.{k + 1}") if isinstance(ann, dict) else f"{task_id}.{k + 1}"
+            row = ann.get("id", f"{k + 1} of task {task_id}") if isinstance(ann, dict) else f"{k + 1} of task {task_id}"
             if not isinstance(ann, dict):
                 acc.skip(row, "not_an_object", f"annotation {k + 1} of task {task_id} is not an object")
                 continue
