@@ -17,6 +17,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from ..exceptions import InvalidParameterError
 from ._files import check_file, read_json_document, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
@@ -33,7 +34,8 @@ def sniff_datumaro(path: Path, head: str) -> bool:
                                                                 or '"infos"' in head or '"info"' in head)
 
 
-def read_datumaro(source: Any, *, mapping: ColumnMapping, annotator_id: str | None = None) -> RawAnnotations:
+def read_datumaro(source: Any, *, mapping: ColumnMapping, field: str | None = None,
+                  annotator_id: str | None = None) -> RawAnnotations:
     """Read a Datumaro JSON annotation file (one subset, e.g. ``annotations/default.json``).
 
     Parameters
@@ -41,6 +43,8 @@ def read_datumaro(source: Any, *, mapping: ColumnMapping, annotator_id: str | No
     source : path
     mapping : ColumnMapping
         Must be empty.
+    field : str, optional
+        An attribute of the label annotations to read as the label instead of the label's name.
     annotator_id : str, optional
         Who made the labels (default: the file name without extension).
 
@@ -66,6 +70,7 @@ def read_datumaro(source: Any, *, mapping: ColumnMapping, annotator_id: str | No
              for i, lab in enumerate(label_cat.get("labels") or [])]
     who = annotator_id if annotator_id is not None else file_annotator(path)
     acc = ToolRows(path.name, "datumaro", "item")
+    attr_names: Counter[str] = Counter()
     multilabel = False
     for n, item in enumerate(doc["items"], start=1):
         acc.read()
@@ -73,13 +78,16 @@ def read_datumaro(source: Any, *, mapping: ColumnMapping, annotator_id: str | No
             acc.skip(f"#{n}", "not_an_object", f"a JSON {type(item).__name__}")
             continue
         row = item.get("id", f"#{n}")
-        labels, other, bad = _item_labels(item.get("annotations") or [], names)
+        labels, other, bad = _item_labels(item.get("annotations") or [], names, field, attr_names)
         acc.ignored.update(other)
         if bad:
             acc.warnings.append(f"item {row}: {bad} label annotation(s) with a label_id outside the {len(names)} "
                                 "declared labels were left out.")
         if not labels:
-            if other or bad:
+            if field is not None and any(isinstance(a, dict) and a.get("type") == "label"
+                                         for a in item.get("annotations") or []):
+                acc.skip(row, "other_field", f"its label annotations have no '{field}' attribute")
+            elif other or bad:
                 acc.skip(row, "unsupported_result", "only " + ", ".join(f"{k} ({v})" for k, v in other.items())
                          if other else "label ids outside the declared labels")
             else:
@@ -89,17 +97,23 @@ def read_datumaro(source: Any, *, mapping: ColumnMapping, annotator_id: str | No
         media = item.get("image") or item.get("media") or {}
         acc.add(row, item_id=item.get("id"), annotator_id=who, label=labels[0] if len(labels) == 1 else labels,
                 image=media.get("path") if isinstance(media, dict) else None, subset=item.get("subset"))
+    if field is not None and not attr_names.get(field):
+        raise InvalidParameterError(f"field='{field}' is not an attribute of the label annotations in '{path.name}'; "
+                                    f"attributes found: {', '.join(map(repr, sorted(attr_names))) or '(none)'}.")
     _check_groups(acc, label_cat.get("label_groups") or [])
     if annotator_id is None:
         acc.warnings.append(f"Datumaro JSON has no annotator id: every label is attributed to '{who}' (the file "
                             "name); pass annotator_id= to name the annotator.")
-    return acc.finish(label_field="'label' annotations", multilabel=multilabel, what="image-level labels",
-                      column_mapping={"item_id": "items[].id", "label": "label_id → categories.label.labels",
+    return acc.finish(label_field=f"attribute '{field}' of the 'label' annotations" if field else "'label' annotations",
+                      multilabel=multilabel, what="image-level labels",
+                      column_mapping={"item_id": "items[].id", "label": f"attributes.{field}" if field
+                                      else "label_id → categories.label.labels",
                                       "annotator_id": "annotator_id= option" if annotator_id is not None
                                       else "(file name)", "image": "image.path"})
 
 
-def _item_labels(annotations: list[Any], names: list[str]) -> tuple[list[str], Counter[str], int]:
+def _item_labels(annotations: list[Any], names: list[str], field: str | None,
+                 attr_names: Counter[str]) -> tuple[list[str], Counter[str], int]:
     labels: list[str] = []
     other: Counter[str] = Counter()
     bad = 0
@@ -108,12 +122,15 @@ def _item_labels(annotations: list[Any], names: list[str]) -> tuple[list[str], C
         if kind != "label":
             other[kind or "untyped"] += 1
             continue
+        attrs = ann.get("attributes") if isinstance(ann.get("attributes"), dict) else {}
+        attr_names.update(attrs.keys())
         idx = ann.get("label_id")
-        if isinstance(idx, int) and 0 <= idx < len(names):
-            if names[idx] not in labels:
-                labels.append(names[idx])
-        else:
+        if not (isinstance(idx, int) and 0 <= idx < len(names)):
             bad += 1
+            continue
+        value = names[idx] if field is None else attrs.get(field)
+        if value is not None and str(value) not in labels:
+            labels.append(str(value))
     return labels, other, bad
 
 

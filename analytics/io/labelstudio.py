@@ -238,9 +238,9 @@ def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels
             found.update(name for name, labels in fields.items() if labels)
             annotator, email = _annotator(ann.get("completed_by"))
             info = {"item_id": str(task_id), "annotator_id": annotator, "annotator_email": email,
-                    "timestamp": ann.get("created_at"), "duration_s": ann.get("lead_time"),
-                    "task_id": task_id, "data": task.get("data")}
-            pending.append((row, info, fields, targets, other, bool(ann.get("ground_truth"))))
+                    "timestamp": ann.get("created_at"), "duration_s": ann.get("lead_time"), "task_id": task_id}
+            images = {name: _image_of(task.get("data"), to) for name, to in targets.items()}  # not the whole data
+            pending.append((row, info, fields, images, other, bool(ann.get("ground_truth"))))
     if taxonomy_labels == "leaf":
         check_leaf_labels(leaves, path.name)
     if not found:
@@ -251,7 +251,7 @@ def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels
     chosen = pick_field(found, field, source=path.name, what="control", other=seen_other)
     multilabel = False
     gold_rows: list[dict[str, Any]] = []
-    for row, info, fields, targets, other, is_gold in pending:
+    for row, info, fields, images, other, is_gold in pending:
         labels = fields.get(chosen)
         if not labels:
             if fields:
@@ -263,8 +263,7 @@ def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels
         acc.ignored.update({f"control '{n}'": 1 for n in fields if n != chosen})
         label: Any = labels[0] if len(labels) == 1 else labels
         multilabel |= len(labels) > 1
-        data = info.pop("data")
-        info["image"] = _image_of(data, targets.get(chosen))
+        info["image"] = images.get(chosen)
         if is_gold and ground_truth != "annotation":
             gold_rows.append({"item_id": info["item_id"], "gold_label": label})
             if ground_truth == "gold":

@@ -26,11 +26,11 @@ from typing import Any
 
 from ._files import check_file, iter_json_lines, read_json_document, sniff_text, table_kind
 from ._mapping import ColumnMapping
-from ._raw import RawAnnotations
+from ._raw import RawAnnotations, combine_raw
 from ._sagemaker_workers import content_fields, payload_answers, read_worker_answers, worker_response_answers
 from ._tools import ToolRows, expect_start, first_json_char, not_this_format, pick_field, reject_mapping
 
-__all__ = ["read_sagemaker", "sniff_sagemaker"]
+__all__ = ["read_sagemaker", "sniff_sagemaker", "combine_sagemaker"]
 
 _HINT = "Ground Truth files have fixed fields; use field= for the label attribute, annotator_id=, item_id=."
 
@@ -85,8 +85,8 @@ def read_sagemaker(source: Any, *, mapping: ColumnMapping, field: str | None = N
         item = item_id if item_id is not None else (parent if parent.isdigit() else path.stem)
         acc = ToolRows(path.name, "sagemaker", "answer")
         if item_id is None:
-            acc.warnings.append(f"a worker-response file does not name its data object; the item id '{item}' was "
-                                f"taken from the {'folder' if parent.isdigit() else 'file'} name (pass item_id=).")
+            acc.warnings.append(f"{_NO_OBJECT}; the item id '{item}' was taken from the "
+                                f"{'folder' if parent.isdigit() else 'file'} name (pass item_id=).")
         return read_worker_answers(acc, worker_response_answers(doc, path, item, acc), field=field,
                                    item_from="item_id= option" if item_id is not None else "(folder name)")
     if isinstance(doc, list) and doc and isinstance(doc[0], dict) and "datasetObjectId" in doc[0]:
@@ -94,6 +94,20 @@ def read_sagemaker(source: Any, *, mapping: ColumnMapping, field: str | None = N
         return read_worker_answers(acc, payload_answers(doc, acc), field=field, item_from="datasetObjectId")
     raise not_this_format(path, "sagemaker", "an output manifest (JSON Lines), a worker-response file with 'answers', "
                                              "or a consolidation request list with 'datasetObjectId'")
+
+
+_NO_OBJECT = "a worker-response file does not name its data object"
+
+
+def combine_sagemaker(parts: list[RawAnnotations]) -> RawAnnotations:
+    """Concatenate several Ground Truth files (e.g. one worker-response file per data object)."""
+    raw = combine_raw(parts)
+    same = [w for w in raw.warnings if w.startswith(_NO_OBJECT)]
+    if len(same) > 1:
+        raw.warnings = [w for w in raw.warnings if not w.startswith(_NO_OBJECT)] + [
+            f"{len(same):,} worker-response files do not name their data object; each item id was taken from the "
+            "file's folder name (the object's index in the input manifest)."]
+    return raw
 
 
 def _is_single_document(path: Path) -> bool:

@@ -140,3 +140,12 @@ def test_datumaro_handmade_other_types(tmp_path):
     assert skipped_counts(aset) == {"unsupported_result": 1, "not_annotated": 1}
     assert any("label_id outside" in w for w in aset.report.warnings)
     assert_accounted(aset)
+
+
+def test_datumaro_attribute_as_field():
+    """The genuine asset's label annotation of item 'a' carries a 'score' attribute."""
+    aset = load_annotations(need(DATUMARO), field="score")
+    assert label_map(aset) == {("a", "datumaro_legacy_train"): "1"}  # 1.0 written as a numeral label
+    assert skipped_counts(aset) == {"other_field": 1}
+    with pytest.raises(InvalidParameterError, match="'score'"):
+        load_annotations(DATUMARO, field="colour")

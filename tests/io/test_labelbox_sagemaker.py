@@ -156,6 +156,9 @@ def test_sagemaker_handmade_worker_responses():
                                ("7", w1): "Ferry", ("7", w3): "Ferry"}
     assert aset.frame["duration_s"].sum() == pytest.approx(8.411 + 3.804 + 12.32 + 4.25 + 7.0)
     assert str(aset.frame["timestamp"].min()) == "2024-05-03 10:15:09.512000+00:00"
+    assert [w for w in aset.report.warnings if "folder name" in w] == [
+        "2 worker-response files do not name their data object; each item id was taken from the file's folder "
+        "name (the object's index in the input manifest)."]
     assert_accounted(aset)
 
 
