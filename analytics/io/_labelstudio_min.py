@@ -132,7 +132,10 @@ def _control_columns(records: Iterable[dict[str, Any]], taxonomy_labels: str
 
 def _build(acc: ToolRows, rows: Iterator[tuple[Any, dict[str, Any]]], chosen: str, image_col: str | None,
            taxonomy_labels: str, ignored_kinds: dict[str, str]) -> bool:
+    from .labelstudio import PATH_SEP, check_leaf_labels
+
     multilabel = False
+    leaves: dict[str, set[str]] = {}
     for row, rec in rows:
         acc.read()
         if not isinstance(rec, dict):
@@ -145,6 +148,9 @@ def _build(acc: ToolRows, rows: Iterator[tuple[Any, dict[str, Any]]], chosen: st
         for key, kind in ignored_kinds.items():
             if parse_cell(rec.get(key), taxonomy_labels) is not None:
                 acc.ignored[f"{kind} ('{key}')"] += 1
+        if taxonomy_labels == "leaf":
+            for path in parse_cell(rec.get(chosen), "path") or []:
+                leaves.setdefault(path.rsplit(PATH_SEP, 1)[-1], set()).add(path)
         label: Any = None if not labels else (labels[0] if len(labels) == 1 else labels)
         multilabel |= bool(labels) and len(labels) > 1
         annotator = rec.get("annotator")
@@ -153,6 +159,7 @@ def _build(acc: ToolRows, rows: Iterator[tuple[Any, dict[str, Any]]], chosen: st
         acc.add(row, item_id=rec.get("id"), annotator_id=annotator, label=label,
                 image=rec.get(image_col) if image_col else None, timestamp=rec.get("created_at"),
                 duration_s=rec.get("lead_time"), annotation_id=rec.get("annotation_id"), task_id=rec.get("id"))
+    check_leaf_labels(leaves, acc.source)
     return multilabel
 
 

@@ -198,6 +198,15 @@ def test_handmade_split_per_annotator_files_merge_back(tmp_path):
     to_name = dict(zip(whole.frame["item_id"], whole.frame["image"].str.split("-", n=1).str[1]))
     assert label_map(merged) == {(to_name[i], a): lab for (i, a), lab in label_map(whole).items()}
     assert not any("named after their files" in w for w in merged.report.warnings)  # ids do not collide
+    for path in paths:  # as if each person had run their own Label Studio: everyone is user 1
+        own = json.loads(path.read_text())
+        for t in own:
+            for a in t["annotations"]:
+                a["completed_by"] = 1
+        path.write_text(json.dumps(own))
+    renamed = load_annotations(paths, field="animal", ground_truth="annotation")
+    assert label_map(renamed) == {(to_name[i], f"user{a}"): lab for (i, a), lab in label_map(whole).items()}
+    assert any("named after their files: user11, user12, user13" in w for w in renamed.report.warnings)
 
 
 def test_json_min_taxonomy_and_multichoice(tmp_path):
@@ -214,6 +223,12 @@ def test_json_min_taxonomy_and_multichoice(tmp_path):
     path.write_text(json.dumps(rows))
     tax = load_annotations(path, field="tax")
     assert label_map(tax) == {("1", "1"): ("Mammal / Cat",), ("2", "1"): ("Bird", "Mammal / Dog"), ("2", "2"): ("Bird",)}
+    leaf = load_annotations(path, field="tax", taxonomy_labels="leaf")
+    assert label_map(leaf)[("2", "1")] == ("Bird", "Dog")
+    rows[2]["tax"] = [{"taxonomy": [["Pet", "Dog"]]}]
+    path.write_text(json.dumps(rows))
+    with pytest.raises(AnnotationSchemaError, match="'Dog': 'Mammal / Dog', 'Pet / Dog'"):
+        load_annotations(path, field="tax", taxonomy_labels="leaf")
     animal = load_annotations(path, field="animal")
     assert label_map(animal) == {("1", "1"): ("Cat",), ("2", "1"): ("Cat", "Dog")}
     assert skipped_counts(animal) == {"blank_label": 1}
