@@ -32,6 +32,9 @@ SKIP_REASONS: dict[str, str] = {
     "gold_not_annotated": "the gold item has no annotation in the set",
     "prediction_not_annotated": "the predicted item has no annotation in the set",
     "invalid_record": "the record is malformed",
+    "not_annotated": "nobody annotated it (no annotation, tag or label in the export)",
+    "empty_result": "the annotation was submitted with an empty result",
+    "used_as_gold": "the annotation is marked as ground truth; it became the item's gold label instead of an annotator's label",
 }
 
 

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from .._schema import AnnotationSet
-from ..exceptions import AnnotationQAError
+from ..exceptions import AnnotationQAError, InvalidParameterError
 
 __all__ = ["add_input_options", "load_from_args", "fail"]
 
@@ -26,6 +26,10 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
                              ("--image", "image", "image path/URL")]:
         g.add_argument(flag, dest=dest, metavar="COLUMN", help=f"column holding the {what}")
     g.add_argument("--field", help="labeling tools: the classification control/question to read")
+    g.add_argument("--tool-option", dest="tool_options", action="append", default=[], metavar="KEY=VALUE",
+                   help="an option of the tool's reader, e.g. annotator_id=alice (CVAT, Datumaro, Labelbox, "
+                        "SageMaker), project=… (Labelbox), ground_truth=both or taxonomy_labels=leaf "
+                        "(Label Studio), item_id=… (SageMaker worker response); repeatable")
     g.add_argument("--missing", help="wide tables: the 'not labelled' marker, e.g. -1")
     g.add_argument("--sep", help="text tables: the delimiter (default: detected)")
     g.add_argument("--multilabel", action="store_true", default=None, help="labels are tag sets")
@@ -52,6 +56,11 @@ def load_from_args(args: argparse.Namespace) -> AnnotationSet:
         taxonomy=args.taxonomy,
         categories=[c.strip() for c in args.categories.split(",")] if args.categories else None,
     )
+    for option in getattr(args, "tool_options", None) or []:
+        key, sep, value = option.partition("=")
+        if not sep or not key.strip():
+            raise InvalidParameterError(f"--tool-option expects KEY=VALUE, got {option!r}.")
+        kwargs[key.strip()] = value
     source = args.annotations if len(args.annotations) > 1 else args.annotations[0]
     return load_annotations(source, **kwargs)
 

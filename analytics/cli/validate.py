@@ -15,6 +15,9 @@ EXAMPLES = """examples:
   aqa validate answers.csv --item question --annotator worker --label answer
   aqa validate labelme_answers.txt --format wide --missing -1
   aqa validate human_counts.csv --format counts --json
+  aqa validate project-7-export.json --field animal            # Label Studio, one of several controls
+  aqa validate alice.xml bob.xml carol.xml                      # CVAT: one annotator per file
+  aqa validate annotations.xml --tool-option annotator_id=alice
 """
 
 
@@ -57,6 +60,7 @@ def describe(aset) -> list[str]:
         f"{'tag-set ' if aset.multilabel else ''}annotations; "
         f"{s['ratings_per_item_min']}–{s['ratings_per_item_max']} ratings per item (mean {s['ratings_per_item_mean']:.2f})."
     )
+    lines.extend(_who_and_images(aset))
     from .._reshape import item_category_counts
 
     totals = item_category_counts(aset).sum(axis=0)
@@ -79,4 +83,21 @@ def describe(aset) -> list[str]:
     if aset.predictions_report is not None:
         lines.append(f"Predictions: {s['n_predicted_items']:,} items with a model prediction.")
         lines.extend("  " + line for line in aset.predictions_report.summary_lines()[1:])
+    return lines
+
+
+def _who_and_images(aset) -> list[str]:
+    """Annotations per annotator (names matter when they come from file names or e-mails) and image coverage."""
+    lines = []
+    if aset.annotators_known and aset.n_annotators:
+        per = np.bincount(aset.annotator_codes, minlength=aset.n_annotators)
+        order = np.argsort(-per, kind="stable")[:12]
+        more = f", … {aset.n_annotators - 12} more" if aset.n_annotators > 12 else ""
+        lines.append("Annotations per annotator: "
+                     + ", ".join(f"{aset.annotator_ids[i]} ({per[i]:,})" for i in order) + more + ".")
+    if "image" in aset.frame.columns:
+        has = aset.frame.groupby("item_id", sort=False)["image"].first().notna()
+        if has.any():
+            example = aset.frame["image"].dropna().iloc[0]
+            lines.append(f"Image references: {int(has.sum()):,} of {len(has):,} items (e.g. {example}).")
     return lines

@@ -25,6 +25,11 @@ from ._raw import RawAnnotations, combine_raw
 from ._tables import read_any_table
 from .attachments import GoldLabels, Predictions, attach, load_gold, load_predictions
 from .counts import looks_like_counts, read_counts
+from .cvat import combine_file_annotators, read_cvat, sniff_cvat
+from .datumaro import read_datumaro, sniff_datumaro
+from .labelbox import read_labelbox, sniff_labelbox
+from .labelstudio import combine_labelstudio, read_labelstudio, sniff_labelstudio
+from .sagemaker import combine_sagemaker, read_sagemaker, sniff_sagemaker
 from .tidy import read_tidy
 from .wide import read_wide
 
@@ -38,6 +43,11 @@ __all__ = [
     "ColumnMapping",
     "GoldLabels",
     "Predictions",
+    "read_labelstudio",
+    "read_cvat",
+    "read_datumaro",
+    "read_labelbox",
+    "read_sagemaker",
 ]
 
 Format = Literal["auto", "tidy", "wide", "counts", "labelstudio", "cvat", "datumaro", "labelbox", "sagemaker"]
@@ -79,6 +89,11 @@ def register_format(
 register_format("tidy", read_tidy)
 register_format("wide", read_wide)
 register_format("counts", read_counts)
+register_format("labelstudio", read_labelstudio, sniff=sniff_labelstudio, combine=combine_labelstudio)
+register_format("cvat", read_cvat, sniff=sniff_cvat, combine=combine_file_annotators)
+register_format("datumaro", read_datumaro, sniff=sniff_datumaro, combine=combine_file_annotators)
+register_format("labelbox", read_labelbox, sniff=sniff_labelbox)
+register_format("sagemaker", read_sagemaker, sniff=sniff_sagemaker, combine=combine_sagemaker)
 
 
 def _detect_table(frame: pd.DataFrame) -> str:
@@ -188,7 +203,9 @@ def load_annotations(
     gold, predictions : optional
         Paths, DataFrames, or the results of :func:`load_gold` / :func:`load_predictions`, attached to the set.
     **format_options
-        Options of a specific tool reader (see its module), e.g. ``annotator_id=`` for CVAT files.
+        Options of a specific tool reader (see its module): ``annotator_id=`` (CVAT, Datumaro, Labelbox,
+        SageMaker manifests), ``project=`` (Labelbox), ``ground_truth=`` and ``taxonomy_labels=``
+        (Label Studio), ``item_id=`` (a SageMaker worker-response file).
 
     Returns
     -------
