@@ -98,6 +98,7 @@ def _who_and_images(aset) -> list[str]:
     if "image" in aset.frame.columns:
         has = aset.frame.groupby("item_id", sort=False)["image"].first().notna()
         if has.any():
-            example = aset.frame["image"].dropna().iloc[0]
+            example = str(aset.frame["image"].dropna().iloc[0])
+            example = example if len(example) <= 80 else example[:77] + "…"
             lines.append(f"Image references: {int(has.sum()):,} of {len(has):,} items (e.g. {example}).")
     return lines

@@ -156,7 +156,7 @@ def _image_of(data: Any, to_name: str | None) -> str | None:
     if not isinstance(data, dict):
         return None
     for key in (to_name, "image", "img", "image_url", "url"):
-        if key and isinstance(data.get(key), str) and data[key]:
+        if key and looks_like_media(data.get(key)):  # a text task's data is text, not an image reference
             return data[key]
     return next((v for v in data.values() if looks_like_media(v)), None)
 
