@@ -278,9 +278,11 @@ def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels
         gold = pd.DataFrame(gold_rows)
         if multilabel:
             gold["gold_label"] = gold["gold_label"].map(lambda v: tuple(v) if isinstance(v, list) else (v,))
-    return acc.finish(label_field=f"control '{chosen}'", multilabel=multilabel, gold=gold,
-                      column_mapping={"item_id": "task id", "annotator_id": "completed_by",
-                                      "timestamp": "created_at", "duration_s": "lead_time", "image": "task data"})
+    mapping = {"item_id": "task id", "annotator_id": "completed_by", "timestamp": "created_at",
+               "duration_s": "lead_time"}
+    if any(images.get(chosen) for _, _, _, images, _, _ in pending):
+        mapping["image"] = "task data (image reference)"
+    return acc.finish(label_field=f"control '{chosen}'", multilabel=multilabel, gold=gold, column_mapping=mapping)
 
 
 def _describe(other: Counter[str]) -> str:
