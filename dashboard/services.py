@@ -26,6 +26,7 @@ __all__ = [
     "sample_title",
     "get_sample",
     "load_upload",
+    "peek_columns",
     "current_set",
     "set_current",
     "dataset_overview",
@@ -51,22 +52,64 @@ def get_sample(name: str) -> AnnotationSet:
     return load_sample(name)
 
 
+Upload = tuple[str, bytes]  # (file name, content)
+
+
+def _digest(uploads: dict[str, Upload | None], options: dict[str, Any]) -> str:
+    h = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode())
+    for role in sorted(uploads):
+        up = uploads[role]
+        if up is not None:
+            h.update(role.encode() + b"\0" + up[0].encode() + b"\0" + hashlib.sha256(up[1]).digest())
+    return h.hexdigest()
+
+
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=8)
-def _load_bytes(digest: str, file_name: str, data: bytes, options_json: str) -> AnnotationSet:
+def _load_uploads(digest: str, _uploads: dict[str, Upload | None], options_json: str) -> AnnotationSet:
     from analytics import load_annotations
 
     options = json.loads(options_json)
     with tempfile.TemporaryDirectory() as tmp:
+        paths: dict[str, Path | None] = {}
+        for role, up in _uploads.items():
+            if up is None:
+                paths[role] = None
+                continue
+            folder = Path(tmp) / role
+            folder.mkdir()
+            paths[role] = folder / Path(up[0]).name
+            paths[role].write_bytes(up[1])
+        return load_annotations(paths["annotations"], gold=paths.get("gold"), predictions=paths.get("predictions"),
+                                taxonomy=paths.get("taxonomy"), **options)
+
+
+def load_upload(uploads: dict[str, Upload | None], options: dict[str, Any]) -> tuple[str, AnnotationSet]:
+    """Load an uploaded export (and optional gold, predictions, taxonomy files), cached by content hash.
+
+    ``uploads`` maps ``"annotations"``, ``"gold"``, ``"predictions"``, ``"taxonomy"`` to ``(name, bytes)``;
+    ``options`` are :func:`analytics.load_annotations` keyword arguments. Returns ``(key, set)``.
+    """
+    options = {k: v for k, v in options.items() if v not in (None, "", [])}
+    digest = _digest(uploads, options)
+    return f"upload:{digest}", _load_uploads(digest, uploads, json.dumps(options, sort_keys=True))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def peek_columns(file_name: str, data: bytes) -> list[str]:
+    """Column names of an uploaded table (empty for tool exports), for the column mapping widgets."""
+    from analytics.io._files import table_kind
+    from analytics.io._tables import read_any_table
+
+    if table_kind(Path(file_name)) not in ("text", "parquet", "jsonl"):
+        return []
+    with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(file_name).name
         path.write_bytes(data)
-        return load_annotations(path, **options)
-
-
-def load_upload(file_name: str, data: bytes, options: dict[str, Any]) -> tuple[str, AnnotationSet]:
-    """Load uploaded bytes (cached by content hash and options); returns ``(key, set)``."""
-    options_json = json.dumps(options, sort_keys=True)
-    digest = hashlib.sha256(data + options_json.encode()).hexdigest()
-    return f"upload:{digest}", _load_bytes(digest, file_name, data, options_json)
+        try:
+            frame, _, _ = read_any_table(path)
+        except Exception:  # an unreadable file is reported by the real load, with its message
+            return []
+        return [str(c) for c in frame.columns]
 
 
 def set_current(key: str, aset: AnnotationSet) -> None:

@@ -1,4 +1,5 @@
-"""Data page: choose a bundled sample (or upload an export) and see what was understood."""
+"""Data page: choose a bundled sample or upload an export (with column mapping and optional gold,
+predictions and taxonomy), and see what was understood, kept and skipped."""
 
 from __future__ import annotations
 
@@ -6,20 +7,76 @@ import html
 
 import streamlit as st
 
+from analytics.exceptions import AnnotationQAError
+from analytics.io import FORMATS
 from dashboard import charts, services
 
+MAPPING_ROLES = [("item", "Item id"), ("annotator", "Annotator id"), ("label", "Label"), ("round", "Round"),
+                 ("timestamp", "Timestamp"), ("duration", "Duration (s)"), ("image", "Image path/URL")]
+AUTO = "(detect)"
+
 st.title("Data")
-st.caption("What was read from the annotation export, what was kept, and what was skipped and why.")
+st.caption("Point the dashboard at an export: it says what it understood, and exactly what it skipped and why.")
 
-samples = services.available_samples()
-choice = st.sidebar.selectbox("Dataset", samples, index=samples.index(services.DEFAULT_SAMPLE),
-                              format_func=services.sample_title, key="sample_choice")
-key = f"sample:{choice}"
-aset = services.get_sample(choice)
-services.set_current(key, aset)
+source = st.sidebar.radio("Source", ["Bundled sample", "Upload an export"], key="data_source")
 
+if source == "Bundled sample":
+    samples = services.available_samples()
+    choice = st.sidebar.selectbox("Sample", samples, index=samples.index(services.DEFAULT_SAMPLE),
+                                  format_func=services.sample_title, key="sample_choice")
+    services.set_current(f"sample:{choice}", services.get_sample(choice))
+else:
+    st.subheader("Upload")
+    upload = st.file_uploader(
+        "Annotations: a table (CSV, TSV, Parquet, JSON Lines) or a Label Studio / CVAT / Datumaro / Labelbox / "
+        "SageMaker Ground Truth export", key="upload_annotations",
+        type=["csv", "tsv", "txt", "parquet", "json", "jsonl", "ndjson", "manifest", "xml"])
+    extra = st.columns(3)
+    gold = extra[0].file_uploader("Gold labels (optional)", type=["csv", "tsv", "parquet", "jsonl", "json"], key="upload_gold")
+    preds = extra[1].file_uploader("Model predictions (optional)", type=["csv", "tsv", "parquet", "jsonl", "json"],
+                                   key="upload_predictions")
+    tax = extra[2].file_uploader("Taxonomy (optional)", type=["yaml", "yml", "json"], key="upload_taxonomy")
+    if upload is not None:
+        data = upload.getvalue()
+        columns = services.peek_columns(upload.name, data)
+        with st.form("load_options"):
+            st.markdown("**Format and column mapping** — leave *(detect)* to let the importer recognise them.")
+            left, right = st.columns(2)
+            fmt = left.selectbox("Format", ["auto"] + FORMATS, key="opt_format")
+            field = right.text_input("Classification field/question (labeling tools)", key="opt_field")
+            options = {"format": fmt, "field": field or None}
+            if columns:
+                grid = st.columns(4)
+                for i, (role, title) in enumerate(MAPPING_ROLES):
+                    picked = grid[i % 4].selectbox(title, [AUTO] + columns, key=f"map_{role}")
+                    options[role] = None if picked == AUTO else picked
+            more = st.columns(4)
+            options["missing"] = more[0].text_input("Wide tables: 'not labelled' marker", key="opt_missing") or None
+            options["multilabel"] = True if more[1].checkbox("Labels are tag sets", key="opt_multilabel") else None
+            options["label_sep"] = more[2].text_input("Tag separator", key="opt_sep") or None
+            options["duplicates"] = more[3].selectbox("Duplicate rows", ["error", "keep_last", "keep_first"],
+                                                      key="opt_duplicates")
+            submitted = st.form_submit_button("Load", type="primary")
+        if submitted or st.session_state.get("upload_loaded") == upload.file_id:
+            uploads = {"annotations": (upload.name, data),
+                       "gold": (gold.name, gold.getvalue()) if gold else None,
+                       "predictions": (preds.name, preds.getvalue()) if preds else None,
+                       "taxonomy": (tax.name, tax.getvalue()) if tax else None}
+            try:
+                key, aset = services.load_upload(uploads, options)
+            except AnnotationQAError as exc:
+                st.error(f"**{html.escape(upload.name)} cannot be used as it is.** {html.escape(str(exc))}")
+                st.stop()
+            services.set_current(key, aset)
+            st.session_state["upload_loaded"] = upload.file_id
+            st.success(f"Loaded {html.escape(upload.name)}: every page now shows this dataset.")
+    else:
+        st.info("Choose a file to upload. Until then every page shows the current dataset below.")
+
+key, aset = services.current_set()
 info = services.dataset_overview(key, aset)
 s = info["summary"]
+st.subheader("Current dataset")
 cols = st.columns(5)
 cols[0].metric("Items", f"{s['n_items']:,}")
 cols[1].metric("Annotators", f"{s['n_annotators']:,}" if s["annotators_known"] else "anonymous")
