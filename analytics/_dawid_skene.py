@@ -172,7 +172,7 @@ def run_em(
     counts, log_prior, log_conf = maximize(posts)
     params = np.concatenate([np.exp(log_prior), np.exp(log_conf).ravel()])
     trace: list[float] = []
-    converged = False
+    converged = max_iter == 0
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
         steps = [e_step(part, log_prior, log_conf) for part in parts]

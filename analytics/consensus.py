@@ -22,7 +22,7 @@ import pandas as pd
 
 from . import _dawid_skene as _ds
 from ._reshape import item_category_counts, require_annotators, require_single_label
-from .exceptions import ConvergenceWarning, InvalidParameterError
+from .exceptions import ConvergenceWarning, DataQualityWarning, InvalidParameterError
 from .results import ResultMixin
 
 if TYPE_CHECKING:
@@ -243,6 +243,14 @@ def dawid_skene(
     AnnotationSchemaError
         Anonymous annotators (an item × category counts table) or multi-label sets.
 
+    Warns
+    -----
+    ConvergenceWarning
+        ``max_iter`` reached before convergence.
+    DataQualityWarning
+        No item has two ratings and no gold is used (e.g. a single annotator): the model is not
+        identifiable, so EM is not run and each item keeps its one label.
+
     References
     ----------
     Dawid, A. P., & Skene, A. M. (1979). Maximum likelihood estimation of observer error-rates using the
@@ -275,8 +283,15 @@ def dawid_skene(
     if init == "majority_hard":
         counts = (counts == counts.max(axis=1, keepdims=True)).astype(np.float64)
     start = counts / counts.sum(axis=1, keepdims=True)
-    fit = _ds.run_em([part], [start], max_iter=int(max_iter), tol=float(tol), smoothing=float(smoothing))
-    if not fit.converged:
+    identifiable = bool((aset.ratings_per_item >= 2).any() or (gold is not None and (gold >= 0).any()))
+    if not identifiable:
+        warnings.warn(
+            "dawid_skene: no item has two ratings and no gold item is used, so annotator confusion matrices cannot "
+            "be estimated (the likelihood is flat); the consensus is each item's single label and the confusion "
+            "matrices are one M-step from it.", DataQualityWarning, stacklevel=2)
+    fit = _ds.run_em([part], [start], max_iter=int(max_iter) if identifiable else 0, tol=float(tol),
+                     smoothing=float(smoothing))
+    if identifiable and not fit.converged:
         warnings.warn(
             f"dawid_skene did not converge in {fit.n_iter} iterations (a parameter still moved by more than "
             f"tol={tol}); the labels may still change. Raise max_iter or tol.", ConvergenceWarning, stacklevel=2)
@@ -300,7 +315,7 @@ def dawid_skene(
         class_priors=pd.Series(np.exp(fit.log_prior), index=cats, name="prior"),
         log_likelihood=fit.log_likelihood,
         n_iter=fit.n_iter,
-        converged=fit.converged,
+        converged=fit.converged or not identifiable,
         details=f"smoothing={smoothing}, init={init}, use_gold={bool(use_gold and gold is not None)}, "
                 f"tol={tol} (largest parameter change), max_iter={max_iter}",
     )
