@@ -49,16 +49,14 @@ class EMPartition:
     Attributes
     ----------
     design : scipy.sparse.csr_matrix
-        Items × (annotator · n_categories + label) indicator counts, float64.
-    design_t : scipy.sparse.csr_matrix
-        Its transpose, stored row-major for the M-step product.
+        Items × (annotator · n_categories + label) indicator counts, float64. The M-step uses its
+        transpose, a free CSC view.
     gold_codes : numpy.ndarray
         Gold class per local item, -1 where there is none (or gold is not used).
     n_annotators, n_categories : int
     """
 
     design: sparse.csr_matrix
-    design_t: sparse.csr_matrix
     gold_codes: np.ndarray
     n_annotators: int
     n_categories: int
@@ -93,7 +91,7 @@ def em_partition(
     )
     design.sum_duplicates()
     gold = np.full(n_items, -1, dtype=np.int64) if gold_codes is None else np.asarray(gold_codes, dtype=np.int64)
-    return EMPartition(design, design.T.tocsr(), gold, n_annotators, n_categories)
+    return EMPartition(design, gold, n_annotators, n_categories)
 
 
 def clamp_gold(posteriors: np.ndarray, gold_codes: np.ndarray) -> np.ndarray:
@@ -105,6 +103,14 @@ def clamp_gold(posteriors: np.ndarray, gold_codes: np.ndarray) -> np.ndarray:
     return posteriors
 
 
+def _row_max(values: np.ndarray) -> np.ndarray:
+    """Row maxima of an items × classes array (a loop over the few columns beats ``max(axis=1)``)."""
+    top = values[:, 0].copy()
+    for c in range(1, values.shape[1]):
+        np.maximum(top, values[:, c], out=top)
+    return top
+
+
 def m_step_stats(part: EMPartition, posteriors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Additive M-step statistics of one partition.
 
@@ -112,7 +118,7 @@ def m_step_stats(part: EMPartition, posteriors: np.ndarray) -> tuple[np.ndarray,
     class totals ``Σ_i T[i, t]``.
     """
     a, c = part.n_annotators, part.n_categories
-    soft = part.design_t @ posteriors  # (a, l) × t
+    soft = part.design.T @ posteriors  # (a, l) × t; the CSC view multiplies faster than a CSR copy
     counts = np.ascontiguousarray(soft.reshape(a, c, c).transpose(0, 2, 1))
     return counts, posteriors.sum(axis=0)
 
@@ -135,16 +141,18 @@ def e_step(part: EMPartition, log_prior: np.ndarray, log_confusion: np.ndarray) 
     with np.errstate(invalid="ignore"):
         joint = part.design @ np.where(np.isfinite(weights), weights, -1e300)
     joint += log_prior
-    top = joint.max(axis=1, keepdims=True)
-    post = np.exp(joint - top)
-    total = post.sum(axis=1, keepdims=True)
-    post /= total
-    item_ll = np.log(total[:, 0]) + top[:, 0]
     gold = part.gold_codes
     has = gold >= 0
-    if has.any():
-        rows = np.flatnonzero(has)
-        item_ll[rows] = joint[rows, gold[has]]
+    rows = np.flatnonzero(has)
+    gold_ll = joint[rows, gold[has]]  # complete-data term of a clamped item: log p_g + Σ_k log π[a_k, g, l_k]
+    top = _row_max(joint)
+    joint -= top[:, None]
+    post = np.exp(joint, out=joint)
+    total = post.sum(axis=1)
+    post /= total[:, None]
+    item_ll = np.log(total) + top
+    if len(rows):
+        item_ll[rows] = gold_ll
         clamp_gold(post, gold)
     return post, float(item_ll.sum())
 

@@ -121,7 +121,22 @@ def route_for_review(annotations: "AnnotationSet") -> pd.DataFrame:
 
 
 def review_summary(routing: pd.DataFrame) -> pd.DataFrame:
-    """Counts per decision of a :func:`route_for_review` table: ``decision, n_items, share`` (all four decisions).
+    r"""Counts per decision of a :func:`route_for_review` table.
+
+    Parameters
+    ----------
+    routing : pandas.DataFrame
+        The table returned by :func:`route_for_review` (at least a ``decision`` column).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``decision, n_items, share`` with one row per decision in :data:`DECISIONS` order (zero counts
+        included), :math:`\text{share} = n_\text{items} / \sum n_\text{items}`.
+
+    References
+    ----------
+    Snow et al. (2008), https://doi.org/10.3115/1613715.1613751
 
     Examples
     --------
@@ -141,7 +156,23 @@ def review_summary(routing: pd.DataFrame) -> pd.DataFrame:
 def review_queue(
     routing: pd.DataFrame, *, decisions: Sequence[str] = ("adjudicate", "senior_review", "needs_overlap"),
 ) -> pd.DataFrame:
-    """The items to review from a :func:`route_for_review` table: by decision (in the given order), lowest agreement first.
+    """The review queue: items of a :func:`route_for_review` table that need a person, most urgent first.
+
+    Parameters
+    ----------
+    routing : pandas.DataFrame
+        The table returned by :func:`route_for_review`.
+    decisions : sequence of str
+        Decisions to include, in the order they are queued; within a decision, lowest ``agreement`` first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows (all columns: item, votes, image, current consensus …), ready for ``to_csv``.
+
+    References
+    ----------
+    Snow et al. (2008), https://doi.org/10.3115/1613715.1613751
 
     Examples
     --------

@@ -46,11 +46,19 @@ def test_recovers_known_confusion_matrices():
     np.testing.assert_allclose(res.annotator_accuracy[order], true_acc[order], atol=0.02)
 
 
-def _loop_e_step(items, anns, labels, n_items, log_prior, log_conf):
+def _loop_e_step(items, anns, labels, n_items, log_prior, log_conf, gold):
     joint = np.tile(log_prior, (n_items, 1))
     for i, a, l in zip(items, anns, labels):
         joint[i] += log_conf[a, :, l]
-    return np.exp(joint - logsumexp(joint, axis=1, keepdims=True)), logsumexp(joint, axis=1).sum()
+    post = np.exp(joint - logsumexp(joint, axis=1, keepdims=True))
+    ll = 0.0
+    for i in range(n_items):
+        if gold[i] >= 0:
+            post[i] = np.eye(len(log_prior))[gold[i]]
+            ll += joint[i, gold[i]]
+        else:
+            ll += logsumexp(joint[i])
+    return post, ll
 
 
 @settings(max_examples=25, deadline=None)
@@ -61,9 +69,11 @@ def test_kernels_equal_direct_loops_and_add_over_partitions(frame):
     rng = np.random.default_rng(len(frame))
     log_conf = np.log(rng.dirichlet(np.ones(c), size=(a, c)))
     log_prior = np.log(rng.dirichlet(np.ones(c)))
-    part = ds.em_partition(aset.item_codes, aset.annotator_codes, aset.label_codes, n, a, c)
+    gold = np.where(rng.random(n) < 0.3, rng.integers(0, c, n), -1)
+    part = ds.em_partition(aset.item_codes, aset.annotator_codes, aset.label_codes, n, a, c, gold)
     post, ll = ds.e_step(part, log_prior, log_conf)
-    want_post, want_ll = _loop_e_step(aset.item_codes, aset.annotator_codes, aset.label_codes, n, log_prior, log_conf)
+    want_post, want_ll = _loop_e_step(aset.item_codes, aset.annotator_codes, aset.label_codes, n, log_prior,
+                                      log_conf, gold)
     np.testing.assert_allclose(post, want_post, atol=1e-12)
     assert ll == pytest.approx(want_ll, rel=1e-12)
     counts, totals = ds.m_step_stats(part, post)
@@ -77,7 +87,8 @@ def test_kernels_equal_direct_loops_and_add_over_partitions(frame):
     parts, posts, lls, stats = [], [], [], []
     for lo, hi in ((0, cut), (cut, n)):
         m = (aset.item_codes >= lo) & (aset.item_codes < hi)
-        p = ds.em_partition(aset.item_codes[m] - lo, aset.annotator_codes[m], aset.label_codes[m], hi - lo, a, c)
+        p = ds.em_partition(aset.item_codes[m] - lo, aset.annotator_codes[m], aset.label_codes[m], hi - lo, a, c,
+                            gold[lo:hi])
         pp, pll = ds.e_step(p, log_prior, log_conf)
         parts.append(p), posts.append(pp), lls.append(pll), stats.append(ds.m_step_stats(p, pp))
     assert sum(lls) == pytest.approx(ll, rel=1e-12, abs=1e-12)
