@@ -59,7 +59,9 @@ class ConsensusResult(ResultMixin):
     class_priors : pandas.Series or None
         Dawid–Skene: estimated prevalence of each true class.
     log_likelihood : tuple of float
-        Dawid–Skene: observed-data log-likelihood after each E-step (empty for majority vote).
+        Dawid–Skene: observed-data log-likelihood after each E-step (empty for majority vote). EM with
+        ``smoothing > 0`` maximizes the smoothed (MAP) objective, so this trace may dip by tiny amounts;
+        with ``smoothing=0`` it never decreases.
     n_iter : int
         Dawid–Skene: E-steps run (0 for majority vote).
     converged : bool

@@ -247,6 +247,20 @@ def detection_probability(n_population: int, n_sampled: int, error_rate: np.ndar
     return 1.0 - stats.hypergeom.pmf(0, n_population, k, n_sampled)
 
 
+def _smallest_detectable(n_population: int, n_sampled: int, confidence_level: float) -> float:
+    """Smallest error rate K/N whose detection probability reaches ``confidence_level`` (bisection on K)."""
+    def power(k: int) -> float:
+        return float(1.0 - stats.hypergeom.pmf(0, n_population, k, n_sampled))
+
+    if power(n_population) < confidence_level:
+        return float("nan")
+    lo, hi = 0, n_population  # power(lo) < level <= power(hi); power rises with K
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if power(mid) >= confidence_level else (mid, hi)
+    return hi / n_population
+
+
 def audit_sample(
     annotations: "AnnotationSet", *, fraction: float = 0.05,
     stratify_by: Literal["label", "annotator"] | None = "label", seed: int | None = 0,
@@ -329,14 +343,13 @@ def audit_sample(
     sample["stratum"] = names[codes[chosen]]
     n = len(chosen)
     rates = np.asarray(error_rates, dtype=float)
-    grid = np.arange(1, n_pop + 1) / n_pop
-    reach = np.flatnonzero(detection_probability(n_pop, n, grid) >= confidence_level)
+    detectable = _smallest_detectable(n_pop, n, confidence_level)
     present = sizes > 0
     return AuditSample(
         sample=sample.reset_index(drop=True),
         strata=pd.DataFrame({"stratum": names[present], "n_population": sizes[present], "n_sampled": alloc[present]}),
         detection_power=pd.DataFrame({"error_rate": rates, "p_detect": detection_probability(n_pop, n, rates)}),
-        detectable_error_rate=float(grid[reach[0]]) if len(reach) else float("nan"),
+        detectable_error_rate=detectable,
         fraction=float(fraction), n_population=n_pop, n_sampled=n, stratify_by=stratify_by, seed=seed,
         confidence_level=float(confidence_level),
     )
