@@ -18,6 +18,12 @@ from .exceptions import (
 )
 from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
 from .taxonomy import Taxonomy, load_taxonomy
+from .exceptions import ConvergenceWarning
+from .consensus import ConsensusResult, dawid_skene, majority_vote
+from .gold import GoldAccuracy, GoldCoverage, gold_accuracy_by_annotator, gold_coverage
+from .gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
+from .routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
+from .drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
 
 __version__ = "0.1.0"
 
@@ -39,4 +45,25 @@ __all__ = [
     "InvalidParameterError",
     "UndefinedMetricWarning",
     "DataQualityWarning",
+    "ConvergenceWarning",
+    "ConsensusResult",
+    "majority_vote",
+    "dawid_skene",
+    "GoldAccuracy",
+    "GoldCoverage",
+    "gold_accuracy_by_annotator",
+    "gold_coverage",
+    "GoldConfusion",
+    "AnnotatorBias",
+    "gold_confusion_by_annotator",
+    "annotator_bias",
+    "route_for_review",
+    "review_summary",
+    "review_queue",
+    "AuditSample",
+    "audit_sample",
+    "DriftResult",
+    "SpeedAccuracy",
+    "accuracy_over_time",
+    "speed_vs_accuracy",
 ]

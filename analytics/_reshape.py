@@ -39,6 +39,11 @@ __all__ = [
     "annotator_category_counts",
     "annotator_gold_confusion",
     "one_hot",
+    "require_annotators",
+    "require_single_label",
+    "gold_class_counts",
+    "others_share_from_codes",
+    "annotator_others_share",
 ]
 
 T = TypeVar("T")
@@ -150,6 +155,22 @@ def _require_annotators(aset: "AnnotationSet", what: str) -> None:
         )
 
 
+def require_annotators(aset: "AnnotationSet", what: str) -> None:
+    """Raise :class:`~analytics.exceptions.AnnotationSchemaError` when annotators are anonymous."""
+    _require_annotators(aset, what)
+
+
+def require_single_label(aset: "AnnotationSet", what: str) -> None:
+    """Raise :class:`~analytics.exceptions.AnnotationSchemaError` for a multi-label (tag set) annotation set."""
+    from .exceptions import AnnotationSchemaError
+
+    if aset.multilabel:
+        raise AnnotationSchemaError(
+            f"{what} needs single-label annotations, but this set holds tag sets (multi-label). Analyse one tag "
+            "at a time (e.g. relabel to present/absent) or load a single-label column."
+        )
+
+
 def annotator_item_matrix(aset: "AnnotationSet") -> np.ndarray:
     """Item × annotator matrix of label codes (int32), -1 where the annotator did not label the item."""
     _require_annotators(aset, "An item × annotator matrix")
@@ -194,3 +215,48 @@ def annotator_gold_confusion(aset: "AnnotationSet") -> np.ndarray:
         return np.bincount(flat, minlength=aset.n_annotators * c * c).reshape(aset.n_annotators, c, c)
 
     return _cached(aset, "annotator_gold_confusion", build)
+
+
+def gold_class_counts(aset: "AnnotationSet") -> np.ndarray:
+    """Gold items per category (zeros when the set has no gold)."""
+    def build() -> np.ndarray:
+        if aset.gold_codes is None:
+            return np.zeros(aset.n_categories, dtype=np.int64)
+        codes = aset.gold_codes[aset.gold_codes >= 0]
+        return np.bincount(codes, minlength=aset.n_categories)
+
+    return _cached(aset, "gold_class_counts", build)
+
+
+def others_share_from_codes(
+    item_codes: np.ndarray, annotator_codes: np.ndarray, label_codes: np.ndarray, counts: np.ndarray,
+    n_annotators: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""What the *other* annotators of the same items chose, summed per annotator.
+
+    For annotation *k* (annotator *a*, item *i*, label *l*) the others' label shares are
+    :math:`(n_{ic} - [l = c]) / (m_i - 1)`, defined when :math:`m_i \ge 2`. Returns ``(expected, used)``,
+    both annotator × category: ``expected[a, c]`` sums the others' shares over *a*'s annotations of items
+    with another rating, and ``used[a, c]`` counts *a*'s own labels *c* on those same items. Comparing
+    the two shows which classes an annotator uses more than the others do on the same items. ``counts``
+    are the item × category counts of the same partition (sums over partitions of items add up).
+    """
+    n_cat = counts.shape[1]
+    m = counts.sum(axis=1)[item_codes]
+    keep = m >= 2
+    items, ann, labels = item_codes[keep], annotator_codes[keep], label_codes[keep]
+    others = counts[items].astype(np.float64)
+    others[np.arange(len(items)), labels] -= 1.0
+    others /= (m[keep] - 1.0)[:, None]
+    by_annotator = sparse.csr_matrix(
+        (np.ones(len(ann)), (ann.astype(np.int64), np.arange(len(ann)))), shape=(n_annotators, len(ann)))
+    expected = np.asarray(by_annotator @ others)
+    used = counts_from_codes(ann, labels, n_annotators, n_cat)
+    return expected, used
+
+
+def annotator_others_share(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray]:
+    """``(expected, used)`` annotator × category tables of :func:`others_share_from_codes` (cached)."""
+    _require_annotators(aset, "Comparing annotators with the others")
+    return _cached(aset, "annotator_others_share", lambda: others_share_from_codes(
+        aset.item_codes, aset.annotator_codes, aset.label_codes, item_category_counts(aset), aset.n_annotators))

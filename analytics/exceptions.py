@@ -17,6 +17,7 @@ __all__ = [
     "InvalidParameterError",
     "UndefinedMetricWarning",
     "DataQualityWarning",
+    "ConvergenceWarning",
 ]
 
 
@@ -54,3 +55,7 @@ class UndefinedMetricWarning(UserWarning):
 
 class DataQualityWarning(UserWarning):
     """The data loads, but something in it deserves the user's attention."""
+
+
+class ConvergenceWarning(UserWarning):
+    """An iterative estimator stopped at its iteration limit before meeting its convergence criterion."""

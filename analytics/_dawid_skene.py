@@ -1,0 +1,196 @@
+r"""Dawid–Skene EM as pure functions of code arrays (partition-friendly kernels).
+
+The model (Dawid & Skene 1979): item *i* has a latent true class :math:`z_i` with prior
+:math:`p_t = P(z_i = t)`; annotator *a* gives label *l* to an item of true class *t* with probability
+:math:`\pi^{(a)}_{tl}` (row *t* of the annotator's confusion matrix sums to one). EM alternates
+
+* **E-step** (in log space): :math:`\log T_{it} = \log p_t + \sum_{k \in i} \log \pi^{(a_k)}_{t\,l_k} - \log Z_i`,
+  where :math:`Z_i` normalizes the row and :math:`\sum_i \log Z_i` is the observed-data log-likelihood;
+* **M-step**: :math:`\pi^{(a)}_{tl} \propto s + \sum_{k:\,a_k=a,\,l_k=l} T_{i_k t}` and
+  :math:`p_t \propto s + \sum_i T_{it}`, with a symmetric pseudo-count *s* (``smoothing``, a Dirichlet
+  MAP estimate) so that annotators with one label, true classes an annotator never met and classes nobody
+  used get finite, defined parameters (a row with no evidence becomes uniform).
+
+Gold items are clamped: their posterior is the one-hot gold class and their log-likelihood term is the
+complete-data term :math:`\log p_g + \sum_k \log \pi^{(a_k)}_{g\,l_k}`.
+
+Everything per iteration is one sparse product each way with the item × (annotator, label) indicator
+matrix ``X`` (one row per item, one entry per annotation):
+
+* E-step: ``X @ W`` with ``W[(a, l), t] = log π[a, t, l]`` gives the summed log-likelihood per item and class;
+* M-step sufficient statistics: ``Xᵀ @ T`` gives the soft confusion counts ``N[a, t, l]``.
+
+Both the M-step statistics (``N``, class totals) and the log-likelihood are sums over items, so a
+partitioned (e.g. Dask) run maps :func:`e_step` and :func:`m_step_stats` over partitions of items
+(each holding its own posteriors) and reduces by summation; :func:`m_step` then turns the summed
+statistics into parameters. :func:`run_em` is exactly that loop over a list of partitions.
+
+References
+----------
+Dawid, A. P., & Skene, A. M. (1979). Maximum likelihood estimation of observer error-rates using the
+EM algorithm. Journal of the Royal Statistical Society, Series C, 28(1), 20–28. https://doi.org/10.2307/2346806
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+from scipy import sparse
+
+__all__ = ["EMPartition", "EMFit", "em_partition", "clamp_gold", "e_step", "m_step_stats", "m_step", "run_em"]
+
+
+@dataclass(frozen=True, eq=False)
+class EMPartition:
+    """The annotations of one partition of items, ready for EM.
+
+    Attributes
+    ----------
+    design : scipy.sparse.csr_matrix
+        Items × (annotator · n_categories + label) indicator counts, float64. The M-step uses its
+        transpose, a free CSC view.
+    gold_codes : numpy.ndarray
+        Gold class per local item, -1 where there is none (or gold is not used).
+    n_annotators, n_categories : int
+    """
+
+    design: sparse.csr_matrix
+    gold_codes: np.ndarray
+    n_annotators: int
+    n_categories: int
+
+    @property
+    def n_items(self) -> int:
+        return self.design.shape[0]
+
+
+@dataclass(frozen=True)
+class EMFit:
+    """Parameters and posteriors at the end of :func:`run_em`."""
+
+    posteriors: list[np.ndarray]
+    log_prior: np.ndarray
+    log_confusion: np.ndarray
+    counts: np.ndarray
+    log_likelihood: tuple[float, ...]
+    n_iter: int
+    converged: bool
+
+
+def em_partition(
+    item_codes: np.ndarray, annotator_codes: np.ndarray, label_codes: np.ndarray, n_items: int,
+    n_annotators: int, n_categories: int, gold_codes: np.ndarray | None = None,
+) -> EMPartition:
+    """Build the indicator matrices of one partition (item codes local to it: ``0 .. n_items-1``)."""
+    cols = annotator_codes.astype(np.int64) * n_categories + label_codes.astype(np.int64)
+    design = sparse.csr_matrix(
+        (np.ones(len(item_codes), dtype=np.float64), (item_codes.astype(np.int64), cols)),
+        shape=(n_items, n_annotators * n_categories),
+    )
+    design.sum_duplicates()
+    gold = np.full(n_items, -1, dtype=np.int64) if gold_codes is None else np.asarray(gold_codes, dtype=np.int64)
+    return EMPartition(design, gold, n_annotators, n_categories)
+
+
+def clamp_gold(posteriors: np.ndarray, gold_codes: np.ndarray) -> np.ndarray:
+    """Set the posterior of every gold item to its one-hot gold class (in place; returns the array)."""
+    has = gold_codes >= 0
+    if has.any():
+        posteriors[has] = 0.0
+        posteriors[np.flatnonzero(has), gold_codes[has]] = 1.0
+    return posteriors
+
+
+def _row_max(values: np.ndarray) -> np.ndarray:
+    """Row maxima of an items × classes array (a loop over the few columns beats ``max(axis=1)``)."""
+    top = values[:, 0].copy()
+    for c in range(1, values.shape[1]):
+        np.maximum(top, values[:, c], out=top)
+    return top
+
+
+def m_step_stats(part: EMPartition, posteriors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Additive M-step statistics of one partition.
+
+    Returns ``counts[a, t, l] = Σ_{k: a_k=a, l_k=l} T[i_k, t]`` (soft confusion counts) and the
+    class totals ``Σ_i T[i, t]``.
+    """
+    a, c = part.n_annotators, part.n_categories
+    soft = part.design.T @ posteriors  # (a, l) × t; the CSC view multiplies faster than a CSR copy
+    counts = np.ascontiguousarray(soft.reshape(a, c, c).transpose(0, 2, 1))
+    return counts, posteriors.sum(axis=0)
+
+
+def m_step(counts: np.ndarray, class_totals: np.ndarray, *, smoothing: float) -> tuple[np.ndarray, np.ndarray]:
+    """Parameters from summed statistics: ``(log_prior[t], log_confusion[a, t, l])`` (rows sum to one)."""
+    c = counts.shape[-1]
+    conf = counts + smoothing
+    rows = conf.sum(axis=2, keepdims=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        conf = np.where(rows > 0, conf / rows, 1.0 / c)
+        prior = (class_totals + smoothing) / (class_totals.sum() + c * smoothing)
+        return np.log(prior), np.log(conf)
+
+
+def e_step(part: EMPartition, log_prior: np.ndarray, log_confusion: np.ndarray) -> tuple[np.ndarray, float]:
+    """Posteriors ``T[i, t]`` of one partition and its additive log-likelihood term (gold items clamped)."""
+    a, c = part.n_annotators, part.n_categories
+    weights = np.ascontiguousarray(log_confusion.transpose(0, 2, 1).reshape(a * c, c))  # (a, l) × t
+    with np.errstate(invalid="ignore"):
+        joint = part.design @ np.where(np.isfinite(weights), weights, -1e300)
+    joint += log_prior
+    gold = part.gold_codes
+    has = gold >= 0
+    rows = np.flatnonzero(has)
+    gold_ll = joint[rows, gold[has]]  # complete-data term of a clamped item: log p_g + Σ_k log π[a_k, g, l_k]
+    top = _row_max(joint)
+    joint -= top[:, None]
+    post = np.exp(joint, out=joint)
+    total = post.sum(axis=1)
+    post /= total[:, None]
+    item_ll = np.log(total) + top
+    if len(rows):
+        item_ll[rows] = gold_ll
+        clamp_gold(post, gold)
+    return post, float(item_ll.sum())
+
+
+def run_em(
+    parts: Sequence[EMPartition], posteriors: Sequence[np.ndarray], *, max_iter: int, tol: float,
+    smoothing: float,
+) -> EMFit:
+    """EM from initial posteriors, one map (per partition) and one reduce (sum) per step.
+
+    Stops when no parameter (class prior or confusion probability) changes by more than ``tol``
+    between two iterations, or after ``max_iter`` E-steps. (A test on the log-likelihood gain stops
+    too early: on flat likelihoods the consensus labels still change long after the gain is tiny.) The parameters returned are the M-step of the
+    last posteriors, so posteriors and parameters are a matched pair.
+    """
+    posts = [clamp_gold(np.array(p, dtype=np.float64), part.gold_codes) for p, part in zip(posteriors, parts)]
+
+    def maximize(posts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        stats = [m_step_stats(part, p) for part, p in zip(parts, posts)]
+        counts = sum(s[0] for s in stats)
+        totals = sum(s[1] for s in stats)
+        log_prior, log_conf = m_step(counts, totals, smoothing=smoothing)
+        return counts, log_prior, log_conf
+
+    counts, log_prior, log_conf = maximize(posts)
+    params = np.concatenate([np.exp(log_prior), np.exp(log_conf).ravel()])
+    trace: list[float] = []
+    converged = max_iter == 0
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        steps = [e_step(part, log_prior, log_conf) for part in parts]
+        posts = [s[0] for s in steps]
+        trace.append(float(sum(s[1] for s in steps)))
+        counts, log_prior, log_conf = maximize(posts)
+        new_params = np.concatenate([np.exp(log_prior), np.exp(log_conf).ravel()])
+        change = float(np.abs(new_params - params).max()) if len(params) else 0.0
+        params = new_params
+        if change < tol:
+            converged = True
+            break
+    return EMFit(posts, log_prior, log_conf, counts, tuple(trace), n_iter, converged)
