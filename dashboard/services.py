@@ -10,13 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
 
 from analytics import AnnotationSet
+from analytics.exceptions import AnnotationQAError
 from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
@@ -153,3 +156,100 @@ def _balance(key: str, _aset: AnnotationSet) -> pd.DataFrame:
 def category_balance(key: str, aset: AnnotationSet) -> pd.DataFrame:
     """How often each category was used (labels, share)."""
     return _balance(key, aset)
+
+
+# -- analyses (small cached data keyed by the dataset key; the set itself is never hashed) ----------------
+@dataclass(frozen=True)
+class Outcome:
+    """A cached analysis result, or the reason it is not available for this dataset."""
+
+    value: Any = None
+    reason: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.reason is None
+
+
+def _attempt(fn: Callable[[], Any]) -> Outcome:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return Outcome(value=fn())
+        except AnnotationQAError as exc:
+            return Outcome(reason=str(exc))
+
+
+@st.cache_data(show_spinner="Auditing the golden set…", max_entries=64)
+def gold_audit(key: str, _aset: AnnotationSet, target: float) -> Outcome:
+    """Golden-set accuracy per annotator (Wilson intervals, Holm-corrected flags) at ``target``."""
+    import analytics
+
+    if not _aset.has_gold:
+        return Outcome(reason="This dataset has no gold labels: load a gold file on the Data page.")
+    return _attempt(lambda: analytics.gold_accuracy_by_annotator(_aset, target=target))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def gold_confusion(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    if not _aset.has_gold:
+        return Outcome(reason="No gold labels.")
+    return _attempt(lambda: analytics.gold_confusion_by_annotator(_aset))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def biases(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.annotator_bias(_aset))
+
+
+@st.cache_data(show_spinner="Running Dawid–Skene…", max_entries=32)
+def dawid_skene(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.dawid_skene(_aset))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def drift(key: str, _aset: AnnotationSet, window: int) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.accuracy_over_time(_aset, window=window))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def speed(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    if "duration_s" not in _aset.frame.columns or _aset.frame["duration_s"].notna().sum() == 0:
+        return Outcome(reason="This dataset has no annotation durations (duration_s).")
+    return _attempt(lambda: analytics.speed_vs_accuracy(_aset))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def routing(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    def run() -> tuple[pd.DataFrame, pd.DataFrame]:
+        routed = analytics.route_for_review(_aset)
+        return routed, analytics.review_summary(routed)
+
+    return _attempt(run)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | None, seed: int) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.audit_sample(_aset, fraction=fraction, stratify_by=stratify_by, seed=seed))
+
+
+def vendor_column(aset: AnnotationSet) -> str | None:
+    """An extra column naming the annotators' vendor/team, when the table has one."""
+    for name in ("vendor", "team", "company", "organization", "organisation", "workforce"):
+        if name in aset.frame.columns:
+            return name
+    return None

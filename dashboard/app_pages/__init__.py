@@ -2,4 +2,6 @@
 
 PAGES: list[dict[str, str]] = [
     {"file": "data.py", "title": "Data", "icon": "📂", "url_path": "data"},
+    {"file": "annotators.py", "title": "Annotators", "icon": "🧑‍💼", "url_path": "annotators"},
+    {"file": "review.py", "title": "Review queue", "icon": "🗂️", "url_path": "review"},
 ]

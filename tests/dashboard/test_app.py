@@ -64,3 +64,68 @@ def test_upload_service_loads_and_caches(tmp_path):
     key3, with_gold = services.load_upload({"annotations": ("a.csv", data), "gold": ("g.csv", gold)}, {})
     assert key3 != key1 and with_gold.has_gold
     assert services.peek_columns("a.csv", data) == ["question", "worker", "answer"]
+
+
+def _page(app, name):
+    app.run()
+    app.switch_page(f"app_pages/{name}.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_annotators_page_shows_the_gold_audit(app):
+    import analytics
+
+    _page(app, "annotators")
+    audit = analytics.gold_accuracy_by_annotator(load_sample("digits"), target=0.9)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Gold items"] == str(audit.n_gold_items)
+    assert metrics["Flagged below target"] == str(int(audit.table["flagged"].sum()))
+    assert len(app.get("plotly_chart")) == 6  # accuracy, gold confusion, DS vs gold, DS confusion, drift, speed
+    assert any("ann_fast" in e.value for e in app.error)
+
+
+def test_annotators_page_filter_and_target(app):
+    _page(app, "annotators")
+    app.sidebar.multiselect(key="ann_filter").set_value(["ann_expert", "ann_careful"]).run()
+    app.sidebar.slider(key="ann_target").set_value(0.99).run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert sorted(table["annotator_id"]) == ["ann_careful", "ann_expert"]
+
+
+def test_review_page_counts_equal_routing(app):
+    import analytics
+
+    _page(app, "review")
+    routing = analytics.route_for_review(load_sample("digits"))
+    counts = routing["decision"].value_counts()
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Accept"] == f"{counts.get('accept', 0):,}"
+    assert metrics["Senior review"] == f"{counts.get('senior_review', 0):,}"
+    assert metrics["Adjudicate"] == f"{counts.get('adjudicate', 0):,}"
+    assert len(app.get("plotly_chart")) == 2
+    queue = app.dataframe[0].value
+    assert set(queue["decision"]) <= {"adjudicate", "senior_review"}
+    assert len(queue) == counts.get("adjudicate", 0) + counts.get("senior_review", 0)
+
+
+def test_pages_switch_with_the_retail_sample(app):
+    app.run()
+    app.sidebar.selectbox(key="sample_choice").select("retail").run()
+    for page in ("annotators", "review"):
+        app.switch_page(f"app_pages/{page}.py").run()
+        assert not app.exception
+    assert app.metric[0].value == "300" or any(m.label == "Accept" for m in app.metric)
+
+
+def test_annotators_page_on_anonymous_counts_explains_why(app):
+    from analytics import load_annotations
+    from tests.conftest import DATASETS, need
+
+    counts = load_annotations(need(DATASETS / "cifar10h" / "human_counts.csv"))
+    app.session_state["aqa_datasets"] = {"test:cifar": counts}
+    app.session_state["aqa_dataset_key"] = "test:cifar"
+    app.switch_page("app_pages/annotators.py").run()
+    assert not app.exception
+    assert any("no annotator ids" in w.value for w in app.warning)

@@ -1,20 +1,13 @@
-"""DataFrame → plotly figure. No Streamlit calls here; every chart has a title, axis titles and units."""
+"""Charts of the Data page."""
 
 from __future__ import annotations
-
-import html
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from ._style import FONT, safe
+
 __all__ = ["category_balance_chart"]
-
-_FONT = dict(family="Inter, Segoe UI, sans-serif", size=13)
-
-
-def _safe(values) -> list[str]:
-    """Escape user-provided text for hover labels and tick text."""
-    return [html.escape(str(v)) for v in values]
 
 
 def category_balance_chart(balance: pd.DataFrame, *, unknown: str | None = None) -> go.Figure:
@@ -22,11 +15,11 @@ def category_balance_chart(balance: pd.DataFrame, *, unknown: str | None = None)
     data = balance.sort_values("n_labels")
     colors = ["#d62728" if c == unknown else "#4c78a8" for c in data["category"]]
     fig = go.Figure(go.Bar(
-        x=data["n_labels"], y=_safe(data["category"]), orientation="h", marker_color=colors,
+        x=data["n_labels"], y=safe(data["category"]), orientation="h", marker_color=colors,
         customdata=data["share"], hovertemplate="%{y}: %{x:,} labels (%{customdata:.1%})<extra></extra>",
     ))
     fig.update_layout(
-        title="Class balance: labels per category", font=_FONT, height=max(260, 24 * len(data) + 110),
+        title="Class balance: labels per category", font=FONT, height=max(260, 24 * len(data) + 110),
         margin=dict(l=10, r=10, t=50, b=40), xaxis_title="labels (count)", yaxis_title="category",
         yaxis=dict(type="category"),  # numeric class names ("0".."9") must stay categories
     )

@@ -1,0 +1,59 @@
+"""Review queue page: blind-overlap routing decisions, the review queue with images, and a random audit sample."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from dashboard import charts, services
+
+st.title("Review queue")
+st.caption("3 of 3 agree → accept; a 2:1 split → senior reviewer; no majority → adjudicate; a single rating → "
+           "needs another annotator.")
+
+key, aset = services.current_set()
+routed = services.routing(key, aset)
+if not routed.ok:
+    st.info(routed.reason)
+    st.stop()
+routing, summary = routed.value
+counts = dict(zip(summary["decision"], summary["n_items"]))
+cols = st.columns(4)
+for col, (decision, title) in zip(cols, [("accept", "Accept"), ("senior_review", "Senior review"),
+                                         ("adjudicate", "Adjudicate"), ("needs_overlap", "Needs overlap")]):
+    col.metric(title, f"{counts.get(decision, 0):,}")
+st.plotly_chart(charts.decision_chart(summary), width="stretch")
+st.caption("How to read this: items per routing decision under the blind-overlap rule; everything but 'accept' "
+           "needs a person.")
+
+st.header("Queue")
+decisions = st.multiselect("Decisions to show", ["adjudicate", "senior_review", "needs_overlap", "accept"],
+                           default=["adjudicate", "senior_review"], key="review_decisions")
+queue = routing[routing["decision"].isin(decisions)]
+st.dataframe(queue.drop(columns=["image"], errors="ignore"), width="stretch", hide_index=True)
+if "image" in queue.columns and queue["image"].notna().any():
+    st.subheader("Disputed items")
+    gallery = queue.dropna(subset=["image"]).sort_values("agreement").head(12)
+    grid = st.columns(6)
+    for i, row in enumerate(gallery.itertuples(index=False)):
+        with grid[i % 6]:
+            st.image(row.image, width=96)
+            st.caption(html.escape(f"{row.item_id}: {row.votes}"))
+
+st.header("Random audit sample")
+left, mid, right = st.columns(3)
+fraction = left.slider("Fraction of annotations", 0.05, 0.10, 0.05, 0.01, key="audit_fraction")
+stratify = mid.radio("Stratify by", ["label", "annotator", "none"], horizontal=True, key="audit_stratify")
+seed = right.number_input("Seed", 0, 10_000, 0, key="audit_seed")
+sample = services.audit(key, aset, fraction, None if stratify == "none" else stratify, int(seed))
+if sample.ok:
+    result = sample.value
+    st.write(f"{result.n_sampled:,} of {result.n_population:,} annotations sampled. With this sample an error rate of "
+             f"{result.detectable_error_rate:.1%} or more shows up at least once with 95% probability.")
+    st.plotly_chart(charts.detection_power_chart(result.detection_power), width="stretch")
+    st.caption("How to read this: the chance that the audit sample contains at least one wrong annotation, for each "
+               "possible true error rate (hypergeometric).")
+    st.dataframe(result.sample, width="stretch", hide_index=True)
+else:
+    st.info(sample.reason)

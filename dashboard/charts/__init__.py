@@ -1,0 +1,17 @@
+"""DataFrame → plotly figure. No Streamlit calls here; every chart has a title, axis titles and units,
+and every user-provided text is escaped."""
+
+from ._annotators import confusion_heatmap, drift_chart, ds_vs_gold_chart, gold_accuracy_chart, speed_accuracy_chart
+from ._data import category_balance_chart
+from ._review import decision_chart, detection_power_chart
+
+__all__ = [
+    "category_balance_chart",
+    "gold_accuracy_chart",
+    "confusion_heatmap",
+    "drift_chart",
+    "speed_accuracy_chart",
+    "ds_vs_gold_chart",
+    "decision_chart",
+    "detection_power_chart",
+]
