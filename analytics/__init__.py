@@ -12,12 +12,15 @@ from .exceptions import (
     AnnotationSchemaError,
     DataQualityWarning,
     InvalidParameterError,
+    ModelError,
     TaxonomyError,
     UndefinedMetricWarning,
     UnknownLabelError,
 )
 from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
 from .taxonomy import Taxonomy, load_taxonomy
+from .scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
+from .near_duplicates import NearDuplicateReview, difference_hash, find_near_duplicates, review_near_duplicates
 
 __version__ = "0.1.0"
 
@@ -39,4 +42,14 @@ __all__ = [
     "InvalidParameterError",
     "UndefinedMetricWarning",
     "DataQualityWarning",
+    "ModelError",
+    "score_images",
+    "embed_images",
+    "predictions_frame",
+    "image_transform",
+    "image_paths",
+    "difference_hash",
+    "find_near_duplicates",
+    "review_near_duplicates",
+    "NearDuplicateReview",
 ]
