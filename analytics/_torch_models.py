@@ -82,9 +82,9 @@ def _load_state_dict(path: Path) -> Mapping[str, Any]:
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        detail = next((line.strip() for line in str(exc).splitlines() if "global" in line.lower()), None)
-        if detail is None:  # not a pickle of Python objects at all: a corrupt or foreign file
-            raise ModelError(f"'{path}' cannot be read as a torch file ({_first_line(exc)}).") from None
+        detail = _unpickler_detail(exc)
+        if "global" not in detail.lower():  # not a pickle of Python objects: corrupt, foreign or unsupported
+            raise ModelError(f"'{path}' cannot be read as a torch file ({detail}).") from None
         raise ModelError(
             f"Refused to load '{path}': it holds Python objects other than tensors and plain containers "
             f"({detail}). Unpickling them could run arbitrary code, so model files are read only with "
@@ -94,6 +94,14 @@ def _load_state_dict(path: Path) -> Mapping[str, Any]:
     except (RuntimeError, EOFError, KeyError, ValueError, OSError) as exc:
         raise ModelError(f"'{path}' cannot be read as a torch file ({_first_line(exc)}).") from None
     return _unwrap_state_dict(obj, f"'{path}'")
+
+
+def _unpickler_detail(exc: BaseException) -> str:
+    """The informative part of torch's weights-only refusal (the text after 'WeightsUnpickler error:')."""
+    text = str(exc)
+    _, _, after = text.partition("WeightsUnpickler error:")
+    lines = [line.strip() for line in (after or text).splitlines() if line.strip()]
+    return lines[0].split(" Please use")[0] if lines else type(exc).__name__
 
 
 def _first_line(exc: BaseException) -> str:

@@ -38,8 +38,9 @@ __all__ = ["difference_hash", "find_near_duplicates", "review_near_duplicates", 
 
 Method = Literal["auto", "embedding", "dhash"]
 
-#: Default similarity thresholds: cosine of embeddings, and 1 - hamming/bits of 64-bit hashes (≤ 6 bits differ).
-DEFAULT_THRESHOLDS = {"embedding": 0.95, "dhash": 0.90}
+#: Default similarity thresholds: cosine of embeddings, and 1 - hamming/bits of hashes (≤ 8 of 64 bits differ;
+#: Krawetz (2013) reads distances up to 10 as "potentially a variation").
+DEFAULT_THRESHOLDS = {"embedding": 0.95, "dhash": 0.875}
 _PAIR_COLUMNS = ["item_a", "item_b", "similarity", "method"]
 _LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R 601-2, as PIL's convert("L")
 
@@ -170,7 +171,8 @@ def find_near_duplicates(
     threshold : float, optional
         Minimum similarity of a reported pair: cosine :math:`\frac{e_a \cdot e_b}{\lVert e_a\rVert\,\lVert e_b\rVert}`
         for embeddings (default 0.95), :math:`1 - \mathrm{hamming}(h_a, h_b)/\mathrm{bits}` for hashes
-        (default 0.90, i.e. at most 6 of 64 bits differ).
+        (default 0.875, i.e. at most 8 of 64 bits differ). dHash suits photographs; on tiny, uniform
+        images (the 32×32 digits sample) images of the same class collide, so use embeddings there.
     hash_size : int
         dHash rows (``hash_size²`` bits).
     block_size : int
@@ -219,7 +221,10 @@ def find_near_duplicates(
     thr = DEFAULT_THRESHOLDS[method] if threshold is None else float(threshold)
     if not -1.0 <= thr <= 1.0:
         raise InvalidParameterError(f"threshold must lie in [-1, 1]; got {threshold!r}.")
-    dot_threshold = thr - 1e-6 if bits is None else bits * (2 * thr - 1) - 1e-3
+    if bits is None:
+        dot_threshold = thr - 1e-6  # float32 products: keep pairs within rounding of the threshold
+    else:  # ±1 hashes: a·b = bits - 2·hamming, an exact integer; allow hamming ≤ bits·(1 - threshold)
+        dot_threshold = bits - 2 * np.floor(bits * (1 - thr) + 1e-9) - 0.5
     i, j, dots = _pairs_above(vectors, dot_threshold, int(block_size))
     sims = dots.astype(np.float64) if bits is None else 1.0 - (bits - dots.astype(np.float64)) / (2.0 * bits)
     frame = pd.DataFrame({"item_a": np.asarray(ids, dtype=object)[i], "item_b": np.asarray(ids, dtype=object)[j],
