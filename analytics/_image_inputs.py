@@ -248,20 +248,24 @@ def _batch_step(transform: Any, *, per_item: bool) -> Callable | None:
     return transform
 
 
-class _FileItems:
-    """Map-style dataset of image files: ``(index, array)`` per item."""
+class _Items:
+    """Map-style dataset over ``source`` (file paths or a user dataset): ``(index, array)`` per item."""
 
-    def __init__(self, paths: list[str], transform: Callable) -> None:
-        self.paths = paths
+    def __init__(self, source: Any, transform: Callable) -> None:
+        self.source = source
         self.transform = transform
 
     def __len__(self) -> int:
-        return len(self.paths)
+        return len(self.source)
+
+
+class _FileItems(_Items):
+    """Image files, opened with PIL and passed to the per-item transform."""
 
     def __getitem__(self, i: int) -> tuple[int, Any]:
         from PIL import Image, UnidentifiedImageError
 
-        path = self.paths[i]
+        path = self.source[i]
         try:
             with Image.open(path) as img:
                 img.load()
@@ -270,20 +274,13 @@ class _FileItems:
             raise AnnotationFileError(f"Cannot read image '{path}' (item {i}): {exc}.") from None
 
 
-class _DatasetItems:
-    """Wraps a user dataset: takes the image from ``(image, target)`` items, applies the per-item transform."""
-
-    def __init__(self, dataset: Any, transform: Callable) -> None:
-        self.dataset = dataset
-        self.transform = transform
-
-    def __len__(self) -> int:
-        return len(self.dataset)
+class _DatasetItems(_Items):
+    """A user dataset: the image of ``(image, target)`` items, through the per-item transform."""
 
     def __getitem__(self, i: int) -> tuple[int, Any]:
         from PIL import Image
 
-        item = self.dataset[i]
+        item = self.source[i]
         if isinstance(item, (tuple, list)):
             item = item[0]
         if isinstance(item, Image.Image) or not isinstance(self.transform, ImageTransform):

@@ -146,8 +146,9 @@ def score_images(
                     f"The model returned {shape} for a batch of {x.shape[0]} images; scoring needs one "
                     "(batch, classes) tensor of logits or probabilities."
                 )
-            out = out.double()
-            return torch.softmax(out, dim=1) if outputs == "logits" else out
+            with torch.autocast(device_type=x.device.type, enabled=False):  # softmax in float64, never bf16
+                out = out.double()
+                return torch.softmax(out, dim=1) if outputs == "logits" else out
         return run
 
     probs = _run(model, images, head, batch_size=batch_size, device=device, num_workers=num_workers,

@@ -295,3 +295,24 @@ def test_import_analytics_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_image_paths_from_an_annotation_set(tmp_path):
+    import pandas as pd
+
+    from analytics import load_annotations
+    from analytics.scoring import image_paths
+
+    def aset(images):
+        return load_annotations(pd.DataFrame({"item_id": ["b", "a", "a"], "annotator_id": ["u", "u", "v"],
+                                              "label": ["x", "y", "y"], "image": images}))
+
+    paths = image_paths(aset(["img/b.png", "/abs/a.png", "/abs/a.png"]), root=tmp_path)
+    assert paths.to_dict() == {"a": "/abs/a.png", "b": str(tmp_path / "img" / "b.png")}
+    assert paths.index.tolist() == ["a", "b"]  # item code order
+    with pytest.raises(AnnotationSchemaError, match="more than one image: 'a'"):
+        image_paths(aset(["b.png", "a1.png", "a2.png"]))
+    with pytest.raises(AnnotationSchemaError, match="1 item\\(s\\) have no image .*: b"):
+        image_paths(aset([None, "a.png", "a.png"]))
+    with pytest.raises(AnnotationSchemaError, match="no 'picture' column"):
+        image_paths(aset(["b.png", "a.png", "a.png"]), column="picture")
