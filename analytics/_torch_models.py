@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import warnings
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
@@ -20,7 +21,7 @@ from .exceptions import InvalidParameterError, ModelError
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["resolve_model", "penultimate_extractor"]
+__all__ = ["resolve_model", "penultimate_extractor", "optimized_for_inference"]
 
 _NESTED_KEYS = ("state_dict", "model_state_dict", "model", "net", "weights")
 
@@ -139,6 +140,38 @@ def _from_state_dict(state: Mapping[str, Any], factory: Callable[[], Any], *, so
     except RuntimeError as exc:
         raise ModelError(f"The weights in {source} do not fit the module model_factory built: {exc}") from None
     return module
+
+
+#: Optimized copies of TorchScript models, reused while the weights are unchanged (see below).
+_OPTIMIZED: "weakref.WeakKeyDictionary[Any, tuple[tuple, Any]]" = weakref.WeakKeyDictionary()
+
+
+def optimized_for_inference(module: "torch.nn.Module") -> "torch.nn.Module":
+    """A TorchScript model frozen and optimized for inference; any other module unchanged.
+
+    ``torch.jit.freeze`` inlines the weights as constants and ``torch.jit.optimize_for_inference``
+    folds batch norms into convolutions and, on the CPU, pre-packs weights for oneDNN — about 3× faster
+    batched inference for the digits CNN. The user's module is not modified (freezing makes a copy).
+    The copy is cached per module while its tensors are unchanged (same storage, same in-place version
+    counter), because optimizing takes 10–50 ms. If a model cannot be frozen, it runs as it is.
+    """
+    import torch
+
+    if not isinstance(module, torch.jit.ScriptModule) or module.training:
+        return module
+    tensors = [*module.parameters(), *module.buffers()]
+    fingerprint = tuple((t.data_ptr(), t._version, str(t.device)) for t in tensors)
+    cached = _OPTIMIZED.get(module)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            optimized = torch.jit.optimize_for_inference(torch.jit.freeze(module))
+    except Exception:  # noqa: BLE001 - optimization is best effort; the model itself still runs
+        return module
+    _OPTIMIZED[module] = (fingerprint, optimized)
+    return optimized
 
 
 def penultimate_extractor(module: "torch.nn.Module", layer: str | None) -> Callable[["torch.Tensor"], "torch.Tensor"]:

@@ -137,9 +137,24 @@ def score_images(
     _check_choice("outputs", outputs, ("logits", "probabilities"))
     import torch
 
+    from ._torch_models import optimized_for_inference
+
     def head(net: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
+        # TorchScript: frozen, conv-bn folded, weights pre-packed; the model as loaded if that fails to run
+        nets = list(dict.fromkeys([optimized_for_inference(net), net]))
+
+        def forward(x: torch.Tensor) -> Any:
+            while True:
+                try:
+                    return nets[0](x)
+                except RuntimeError as exc:
+                    if len(nets) == 1 or _is_oom(exc):
+                        raise
+                    logger.debug("The optimized TorchScript model failed (%s); running it as loaded.", exc)
+                    nets.pop(0)
+
         def run(x: torch.Tensor) -> torch.Tensor:
-            out = net(x)
+            out = forward(x)
             if not isinstance(out, torch.Tensor) or out.dim() != 2 or out.shape[0] != x.shape[0]:
                 shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
                 raise ModelError(

@@ -116,3 +116,34 @@ def test_bad_model_arguments(tmp_path):
     torch.save([1, 2, 3], listed)
     with pytest.raises(ModelError, match="does not hold a state dict"):
         _score(listed, model_factory=TinyCNN)
+
+
+def test_torchscript_optimization_is_cached_until_the_weights_change(tmp_path):
+    from analytics._torch_models import optimized_for_inference
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        scripted = torch.jit.script(make_tiny_cnn(seed=1)).eval()
+    first = optimized_for_inference(scripted)
+    assert first is not scripted and optimized_for_inference(scripted) is first
+    np.testing.assert_allclose(_score(scripted), REFERENCE, atol=1e-6)
+    with torch.no_grad():
+        scripted.head.bias[0] += 2.0  # in-place change: the cached copy is stale
+    assert optimized_for_inference(scripted) is not first
+    changed = _score(scripted)
+    with torch.no_grad():
+        expected = per_item_reference(scripted, PIXELS)
+    np.testing.assert_allclose(changed, expected, atol=1e-6)
+    assert not np.allclose(changed, REFERENCE, atol=1e-3)
+    assert optimized_for_inference(MODEL) is MODEL  # plain modules run as they are
+
+
+def test_a_failing_optimized_model_falls_back_to_the_model_as_loaded(monkeypatch):
+    import analytics._torch_models as models
+
+    class Broken(torch.nn.Module):
+        def forward(self, x):
+            raise RuntimeError("Couldn't find method: 'forward'")
+
+    monkeypatch.setattr(models, "optimized_for_inference", lambda module: Broken())
+    np.testing.assert_allclose(_score(MODEL, batch_size=4), REFERENCE, atol=1e-6)
