@@ -207,6 +207,12 @@ def embed_images(
     numpy.ndarray
         ``(n_images, D)`` float32 embeddings, rows in input order.
 
+    References
+    ----------
+    Babenko, A., Slesarev, A., Chigorin, A., & Lempitsky, V. (2014). Neural codes for image retrieval.
+    ECCV 2014, 584–599. https://doi.org/10.1007/978-3-319-10590-1_38 (activations of a classifier's top
+    layers as image descriptors compared by cosine similarity).
+
     Examples
     --------
     >>> import torch
