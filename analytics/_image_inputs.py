@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ._schema import AnnotationSet
 
-__all__ = ["ImageTransform", "image_transform", "image_paths", "make_source", "Source"]
+__all__ = ["ImageTransform", "image_transform", "image_paths", "make_source", "Source", "prefetch"]
 
 _GREY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F", "P;L"})
 
@@ -184,7 +184,7 @@ def make_source(images: Any, *, transform: Any, num_workers: int, pin_memory: bo
     import torch
 
     if isinstance(images, (np.ndarray, torch.Tensor)):
-        return _array_source(images, transform)
+        return _array_source(images, transform, pin_memory)
     if isinstance(images, torch.utils.data.Dataset):
         if not hasattr(images, "__len__"):
             raise InvalidParameterError("The dataset has no __len__; pass a map-style torch Dataset.")
@@ -216,7 +216,7 @@ def make_source(images: Any, *, transform: Any, num_workers: int, pin_memory: bo
     )
 
 
-def _array_source(images: Any, transform: Any) -> Source:
+def _array_source(images: Any, transform: Any, pin_memory: bool) -> Source:
     import torch
 
     x = torch.from_numpy(np.ascontiguousarray(images)) if isinstance(images, np.ndarray) else images
@@ -231,9 +231,14 @@ def _array_source(images: Any, transform: Any) -> Source:
     if not (x.dtype == torch.uint8 or x.is_floating_point()):
         x = x.float()
 
-    def batches(start: int, size: int) -> Iterator[torch.Tensor]:
+    def slices(start: int, size: int) -> Iterator[torch.Tensor]:
         for i in range(start, len(x), size):
             yield x[i:i + size]  # a view: no per-item work, no copy until the transfer
+
+    def batches(start: int, size: int) -> Iterator[torch.Tensor]:
+        if pin_memory and not x.is_cuda:  # pin the next batches in a thread while the GPU works
+            return prefetch(slices(start, size), prepare=lambda b: b.pin_memory())
+        return slices(start, size)
 
     return Source(n=len(x), batches=batches, batch_transform=_batch_step(transform, per_item=False))
 
@@ -326,8 +331,59 @@ def _item_source(dataset: Any, n: int, transform: Any, num_workers: int, pin_mem
 
     def batches(start: int, size: int) -> Iterator:
         loader = DataLoader(dataset, batch_sampler=_Ranges(start, n, size), num_workers=num_workers,
-                            pin_memory=pin_memory, collate_fn=_collate,
-                            persistent_workers=False)
+                            pin_memory=pin_memory and num_workers > 0, collate_fn=_collate)
+        if pin_memory and num_workers == 0:  # decode and pin in a thread while the GPU works
+            return prefetch(iter(loader), prepare=lambda b: b.pin_memory())
         return iter(loader)
 
     return Source(n=n, batches=batches, batch_transform=_batch_step(transform, per_item=True))
+
+
+_END = object()
+
+
+def prefetch(batches: Iterator[Any], *, prepare: Callable[[Any], Any], depth: int = 2) -> Iterator[Any]:
+    """Produce ``prepare(batch)`` in a background thread, up to ``depth`` batches ahead of the consumer.
+
+    Used on CUDA so that decoding and pinning the next batches overlaps with the model running on the
+    current one (torch and PIL release the GIL while they copy and decode). Errors raised while
+    producing are re-raised in the consumer; closing the iterator early stops the thread.
+    """
+    import queue
+    import threading
+
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        """Put ``item`` in a slot unless the consumer has stopped (never blocks forever)."""
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if not offer(prepare(batch)):
+                    return
+            offer(_END)
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            offer(exc)
+
+    worker = threading.Thread(target=produce, name="aqa-prefetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)

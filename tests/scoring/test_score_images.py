@@ -316,3 +316,27 @@ def test_image_paths_from_an_annotation_set(tmp_path):
         image_paths(aset([None, "a.png", "a.png"]))
     with pytest.raises(AnnotationSchemaError, match="no 'picture' column"):
         image_paths(aset(["b.png", "a.png", "a.png"]), column="picture")
+
+
+def test_prefetch_thread_keeps_order_propagates_errors_and_stops_early():
+    import threading
+
+    from analytics._image_inputs import prefetch
+
+    assert list(prefetch(iter(range(10)), prepare=lambda b: b * 2)) == [2 * k for k in range(10)]
+
+    def failing():
+        yield 1
+        raise AnnotationFileError("Cannot read image 'x.png'")
+
+    got = []
+    with pytest.raises(AnnotationFileError, match="x.png"):
+        for item in prefetch(failing(), prepare=lambda b: b):
+            got.append(item)
+    assert got == [1]
+    produced = []
+    stream = prefetch(iter(range(1000)), prepare=lambda b: produced.append(b) or b, depth=2)
+    assert next(stream) == 0
+    stream.close()  # the consumer gives up (as the OOM back-off does): the thread ends
+    assert not any(t.name == "aqa-prefetch" and t.is_alive() for t in threading.enumerate())
+    assert len(produced) < 10
