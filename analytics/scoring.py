@@ -351,16 +351,10 @@ def _loop(fn: Callable, source: Any, dev: "torch.device", batch_size: int, autoc
     if report is not None:
         report(0, n)
     while pos < n:
+        failure = None
         try:
             for batch in source.batches(pos, batch_size):
-                if cuda and not batch.is_cuda and not batch.is_pinned():
-                    batch = batch.pin_memory()
-                x = batch.to(dev, non_blocking=True)
-                x = x.float().div_(255.0) if x.dtype == torch.uint8 else x
-                if source.batch_transform is not None:
-                    x = source.batch_transform(x)
-                with autocast:
-                    y = _call(fn, x)
+                y = _forward(fn, batch, dev, source.batch_transform, autocast)
                 if out is None:
                     out = torch.empty((n, *y.shape[1:]), dtype=y.dtype, pin_memory=cuda)
                 out[pos:pos + len(y)].copy_(y, non_blocking=cuda)
@@ -368,15 +362,39 @@ def _loop(fn: Callable, source: Any, dev: "torch.device", batch_size: int, autoc
                 if report is not None:
                     report(pos, n)
         except _OutOfMemory as exc:
-            if batch_size == 1:
-                raise ModelError(f"Out of memory on {dev} even with batch_size=1: {exc.__cause__}") from None
-            batch_size = max(1, batch_size // 2)
-            if cuda:
-                torch.cuda.empty_cache()
-            logger.warning("Out of memory on %s at item %d; retrying with batch_size=%d.", dev, pos, batch_size)
+            failure = str(exc)
+        if failure is None:
+            continue
+        # Here the exception and its traceback (which held the failed batch's activations) are gone.
+        if batch_size == 1:
+            raise ModelError(f"Out of memory on {dev} even with batch_size=1: {failure}")
+        batch_size = max(1, batch_size // 2)
+        if cuda:
+            torch.cuda.empty_cache()
+        logger.warning("Out of memory on %s at item %d; retrying with batch_size=%d.", dev, pos, batch_size)
     if cuda:
         torch.cuda.synchronize(dev)
     return out.numpy()
+
+
+def _forward(fn: Callable, batch: "torch.Tensor", dev: "torch.device", transform: Callable | None,
+             autocast: Any) -> "torch.Tensor":
+    """Move one batch to the device (pinned, non-blocking), scale and transform it, run ``fn``."""
+    import torch
+
+    try:
+        if dev.type == "cuda" and not batch.is_cuda and not batch.is_pinned():
+            batch = batch.pin_memory()
+        x = batch.to(dev, non_blocking=True)
+        x = x.float().div_(255.0) if x.dtype == torch.uint8 else x
+        if transform is not None:
+            x = transform(x)
+    except RuntimeError as exc:
+        if _is_oom(exc):
+            raise _OutOfMemory(str(exc).strip().splitlines()[0]) from None
+        raise
+    with autocast:
+        return _call(fn, x)
 
 
 class _OutOfMemory(Exception):
@@ -390,7 +408,7 @@ def _call(fn: Callable, x: "torch.Tensor") -> "torch.Tensor":
         raise
     except RuntimeError as exc:
         if _is_oom(exc):
-            raise _OutOfMemory(str(exc)) from exc
+            raise _OutOfMemory(str(exc).strip().splitlines()[0]) from None  # drop the traceback
         lines = [line.strip() for line in str(exc).strip().splitlines() if line.strip()]
         last = lines[-1] if lines else type(exc).__name__  # TorchScript puts the actual error last
         raise ModelError(

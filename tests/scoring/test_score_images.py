@@ -340,3 +340,13 @@ def test_prefetch_thread_keeps_order_propagates_errors_and_stops_early():
     stream.close()  # the consumer gives up (as the OOM back-off does): the thread ends
     assert not any(t.name == "aqa-prefetch" and t.is_alive() for t in threading.enumerate())
     assert len(produced) < 10
+
+
+def test_out_of_memory_in_the_batch_transform_also_backs_off():
+    def transform(x):
+        if len(x) > 10:
+            raise torch.OutOfMemoryError("CUDA out of memory while converting")
+        return x
+
+    probs = score_images(MODEL, PIXELS, batch_size=37, device="cpu", transform=transform)
+    np.testing.assert_allclose(probs, REFERENCE, atol=1e-6)
