@@ -12,6 +12,7 @@ from .exceptions import (
     AnnotationSchemaError,
     DataQualityWarning,
     InvalidParameterError,
+    ModelError,
     TaxonomyError,
     UndefinedMetricWarning,
     UnknownLabelError,
@@ -24,6 +25,8 @@ from .gold import GoldAccuracy, GoldCoverage, gold_accuracy_by_annotator, gold_c
 from .gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
 from .routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
 from .drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
+from .scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
+from .near_duplicates import NearDuplicateReview, difference_hash, find_near_duplicates, review_near_duplicates
 
 __version__ = "0.1.0"
 
@@ -66,4 +69,14 @@ __all__ = [
     "SpeedAccuracy",
     "accuracy_over_time",
     "speed_vs_accuracy",
+    "ModelError",
+    "score_images",
+    "embed_images",
+    "predictions_frame",
+    "image_transform",
+    "image_paths",
+    "difference_hash",
+    "find_near_duplicates",
+    "review_near_duplicates",
+    "NearDuplicateReview",
 ]

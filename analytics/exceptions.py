@@ -15,6 +15,7 @@ __all__ = [
     "UnknownLabelError",
     "TaxonomyError",
     "InvalidParameterError",
+    "ModelError",
     "UndefinedMetricWarning",
     "DataQualityWarning",
     "ConvergenceWarning",
@@ -47,6 +48,12 @@ class TaxonomyError(AnnotationSchemaError):
 
 class InvalidParameterError(AnnotationQAError):
     """An option passed to a public function has an invalid value."""
+
+
+class ModelError(AnnotationQAError):
+    """A model cannot be loaded or run: not a TorchScript/state-dict file, an unsafe pickle refused,
+    a state dict that does not fit the model, or outputs of the wrong shape for the images given.
+    """
 
 
 class UndefinedMetricWarning(UserWarning):

@@ -10,12 +10,12 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import dashboard, validate
+from . import dashboard, score, validate
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Command modules, in the order ``aqa --help`` lists them.
-COMMANDS = [validate, dashboard]
+COMMANDS = [validate, score, dashboard]
 
 
 def build_parser() -> argparse.ArgumentParser:
