@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from ._reshape import item_category_counts
 from .exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
 from .results import ResultMixin
 
@@ -265,18 +264,14 @@ class NearDuplicateReview(ResultMixin):
 
 
 def _plurality(annotations: "AnnotationSet") -> tuple[np.ndarray, np.ndarray]:
-    """Plurality label code per item (-1 on ties) and its share of the item's ratings.
+    """Majority-vote label code per item (-1 on an unresolved tie) and its vote share."""
+    from .consensus import majority_vote
 
-    TODO: replace with ``analytics.consensus.majority_vote`` once the consensus module lands; this
-    private stand-in only exists so the near-duplicate review does not wait for it.
-    """
-    counts = item_category_counts(annotations)
-    top = counts.max(axis=1)
-    total = counts.sum(axis=1)
-    winners = (counts == top[:, None]).sum(axis=1)
-    codes = np.where((winners == 1) & (top > 0), counts.argmax(axis=1), -1)
-    share = np.divide(top, total, out=np.full(len(total), np.nan), where=total > 0)
-    return codes, share
+    vote = majority_vote(annotations, tie="unresolved")
+    labels = vote.labels.reindex(annotations.item_ids)
+    codes = pd.Categorical(labels.where(labels.notna(), None), categories=list(annotations.categories)).codes
+    share = vote.confidence.reindex(annotations.item_ids).to_numpy(dtype=float)
+    return codes.astype(np.int64), share
 
 
 def review_near_duplicates(annotations: "AnnotationSet", pairs: pd.DataFrame) -> NearDuplicateReview:
