@@ -1,0 +1,211 @@
+"""Agreement on multi-label (tagging) projects: per-tag kappa and alpha with a set distance."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from .._reshape import coincidence_from_counts, item_category_counts, item_coincidence_cells, sparse_counts_from_codes
+from .._schema import AnnotationSet
+from ..exceptions import InvalidParameterError
+from ..results import warn_undefined
+from ._core import alpha_from_coincidence, alpha_standard_error, alpha_weights, binary_features
+from ._core import binary_fleiss_by_category
+from ._core import binary_from_sums, set_distance
+from ._counts import cached_parts
+from ._input import IntervalMethod, agreement_set, as_annotation_set, check_interval_options
+from ._results import AgreementEstimate, check_confidence_level, undefined_estimate, wald_interval
+from .bootstrap import bootstrap_replicates, describe, percentile_interval, with_bootstrap_interval
+
+__all__ = ["kappa_by_tag", "krippendorff_alpha_multilabel", "SetDistance"]
+
+SetDistance = Literal["jaccard", "masi"]
+
+
+def _multilabel_set(annotations: Any, name: str, confidence_level: float, method: str, n_boot: int,
+                    seed: int | None) -> AnnotationSet:
+    check_confidence_level(confidence_level)
+    check_interval_options(method, n_boot, seed)
+    aset = as_annotation_set(annotations)
+    if not aset.multilabel:
+        raise InvalidParameterError(
+            f"{name} is for multi-label sets (each annotation a set of tags); this set has one label per "
+            "annotation. Use fleiss_kappa_by_category or krippendorff_alpha instead.")
+    return agreement_set(aset)
+
+
+def kappa_by_tag(
+    annotations: Any,
+    *,
+    confidence_level: float = 0.95,
+    method: IntervalMethod = "analytic",
+    n_boot: int = 1000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    r"""Per-tag agreement of a multi-label set: each tag as a present/absent decision.
+
+    For tag *t*, every annotation of an item either carries *t* or not; with :math:`x_{it}` of the
+    :math:`r_i` annotations of item *i* carrying it, the tag's kappa is Fleiss' kappa of the
+    two-category ("present", "absent") table (see :func:`analytics.fleiss_kappa`; for two annotators per item
+    it equals Scott's pi), with Gwet's linearized standard error. Rare tags suffer from the kappa paradox
+    (almost every rating says "absent"), so Gwet's AC1 of the same table,
+    :math:`(p_a - p_e)/(1 - p_e)` with :math:`p_e = 2\pi_t(1 - \pi_t)`, is reported beside it.
+
+    Parameters
+    ----------
+    annotations : AnnotationSet or pandas.DataFrame
+        A multi-label set (``AnnotationSet.multilabel``).
+    confidence_level : float
+    method : {"analytic", "bootstrap"}
+    n_boot : int
+    seed : int or None
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per tag in category order: ``tag``, ``prevalence`` (mean share of an item's annotations
+        carrying it), ``percent_agreement``, ``kappa``, ``ci_low``, ``ci_high``, ``standard_error``, ``gwet_ac1``,
+        ``n_items`` (items with ≥ 2 annotations) and ``reason``.
+
+    References
+    ----------
+    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. Psychological Bulletin,
+    76(5), 378–382. https://doi.org/10.1037/h0031619
+
+    Examples
+    --------
+    >>> from analytics import load_annotations
+    >>> t = kappa_by_tag(load_annotations("sample_data/retail/tags.csv"))
+    >>> t.set_index("tag").loc["red", "kappa"] > t.set_index("tag").loc["casual", "kappa"]
+    np.True_
+    """
+    aset = _multilabel_set(annotations, "kappa_by_tag", confidence_level, method, n_boot, seed)
+    counts = item_category_counts(aset, layout="sparse")
+    ratings = np.bincount(aset.item_codes, minlength=aset.n_items).astype(np.float64)
+    res = binary_fleiss_by_category(counts, ratings)
+    kappa, se = res["kappa"], res["se"]
+    bounds = [wald_interval(k, s, confidence_level) for k, s in zip(kappa, se)]
+    lo, hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+    if method == "bootstrap":
+        feats, _ = binary_features(counts, ratings)
+        reps = bootstrap_replicates(feats, binary_from_sums, n_boot=n_boot, seed=seed)
+        bands = [percentile_interval(reps[:, c], confidence_level) for c in range(reps.shape[1])]
+        ok = np.isfinite(kappa)
+        lo, hi, se = (np.where(ok, [b[i] for b in bands], np.nan) for i in range(3))
+    pi, pa = res["prevalence"], res["observed"]
+    pe_ac1 = 2.0 * pi * (1.0 - pi)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ac1 = np.where(res["n_items"] > 0, (pa - pe_ac1) / (1.0 - pe_ac1), np.nan)
+    reason = np.where(np.isfinite(kappa), None,
+                      np.where(res["n_items"] == 0, "no item has two or more annotations",
+                               np.where(pi <= 0, "the tag was never used",
+                                        "the tag was on every annotation, so chance agreement is 1")))
+    if not np.isfinite(kappa).all():
+        warn_undefined("kappa_by_tag", f"{int((~np.isfinite(kappa)).sum())} of {len(kappa)} tags have no kappa "
+                                       "(see the reason column)")
+    out = pd.DataFrame({
+        "tag": list(aset.categories), "prevalence": pi, "percent_agreement": np.where(res["n_items"] > 0, pa, np.nan),
+        "kappa": kappa, "ci_low": lo, "ci_high": hi, "standard_error": se, "gwet_ac1": ac1,
+        "n_items": res["n_items"], "reason": reason,
+    })
+    out.attrs["interval_method"] = (describe(n_boot, seed, n_boot) if method == "bootstrap"
+                                    else "Wald; Gwet (2014) linearized variance")
+    return out
+
+
+def _set_codes(aset: AnnotationSet) -> tuple[np.ndarray, sparse.csr_matrix]:
+    """Code of each annotation's tag set, and the distinct sets as a set × tag indicator matrix."""
+    codes, uniques = pd.factorize(aset.frame["label"])
+    position = {c: j for j, c in enumerate(aset.categories)}
+    cols = [position[t] for tags in uniques for t in tags]
+    rows = np.repeat(np.arange(len(uniques)), [len(tags) for tags in uniques])
+    members = sparse.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(uniques), aset.n_categories))
+    return codes.astype(np.int64), members
+
+
+def krippendorff_alpha_multilabel(
+    annotations: Any,
+    *,
+    distance: SetDistance = "masi",
+    confidence_level: float = 0.95,
+    method: IntervalMethod = "analytic",
+    n_boot: int = 1000,
+    seed: int | None = 0,
+) -> AgreementEstimate:
+    r"""Krippendorff's alpha of a multi-label set, with a distance between tag sets.
+
+    Each annotation's value is its set of tags. The coincidence matrix is built over the distinct tag sets
+    used, and the difference between two sets is their Jaccard distance or MASI distance (Passonneau 2006,
+    which gives partial credit when one set contains the other):
+
+    .. math:: \alpha = 1 - (n_{\cdot\cdot} - 1)\frac{\sum_{s,t} o_{st}\, d(s, t)}{\sum_{s,t} n_s n_t\, d(s, t)}
+
+    Interval: Wald with Gwet's (2014) linearized variance, or bootstrap, as :func:`analytics.krippendorff_alpha`.
+
+    Parameters
+    ----------
+    annotations : AnnotationSet or pandas.DataFrame
+        A multi-label set.
+    distance : {"masi", "jaccard"}
+    confidence_level : float
+    method : {"analytic", "bootstrap"}
+    n_boot : int
+    seed : int or None
+
+    Returns
+    -------
+    AgreementEstimate
+        ``weights`` names the distance; ``n_items`` counts items with ≥ 2 annotations.
+
+    References
+    ----------
+    Passonneau, R. (2006). Measuring agreement on set-valued items (MASI) for semantic and pragmatic
+    annotation. Proceedings of LREC 2006. http://www.lrec-conf.org/proceedings/lrec2006/pdf/636_pdf.pdf
+
+    Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. https://repository.upenn.edu/asc_papers/43
+
+    Examples
+    --------
+    >>> from analytics import load_annotations
+    >>> a = krippendorff_alpha_multilabel(load_annotations("sample_data/retail/tags.csv"))
+    >>> 0 < a.value < 1
+    True
+    """
+    if distance not in ("jaccard", "masi"):
+        raise InvalidParameterError(f"distance= must be 'masi' or 'jaccard'; got {distance!r}.")
+    aset = _multilabel_set(annotations, "krippendorff_alpha_multilabel", confidence_level, method, n_boot, seed)
+    name = "krippendorff_alpha_multilabel"
+    codes, members = _set_codes(aset)
+    n_sets = members.shape[0]
+    counts = sparse_counts_from_codes(aset.item_codes, codes, aset.n_items, n_sets)
+    delta = set_distance(members, distance)
+    res = alpha_from_coincidence(coincidence_from_counts(counts), "custom", delta=delta)
+    n_pairable = int((np.bincount(aset.item_codes, minlength=aset.n_items) >= 2).sum())
+    value = float(res["value"])
+    if not math.isfinite(value):
+        reason = ("no item has two or more annotations" if res["n_pairable"] < 2
+                  else "every pairable annotation has the same tag set, so there is no expected disagreement")
+        return undefined_estimate(name, reason, n_items=n_pairable, n_annotators=aset.n_annotators,
+                                  confidence_level=confidence_level, weights=distance)
+    w = alpha_weights(delta)
+    se = alpha_standard_error(cached_parts(aset, w, counts), w)
+    lo, hi = wald_interval(value, se, confidence_level)
+    dmax = float(delta.max())
+    est = AgreementEstimate(
+        value=value, ci_low=lo, ci_high=hi, n_items=n_pairable, n_annotators=aset.n_annotators, method=name,
+        standard_error=se, confidence_level=confidence_level,
+        interval_method="Wald; Gwet (2014) linearized variance of alpha",
+        observed_agreement=1.0 - float(res["observed"]) / dmax, expected_agreement=1.0 - float(res["expected"]) / dmax,
+        weights=distance,
+    )
+    if method == "bootstrap":
+        cells = item_coincidence_cells(counts)
+        reps = bootstrap_replicates(
+            cells, lambda s: alpha_from_coincidence(s.reshape(-1, n_sets, n_sets), "custom", delta=delta)["value"],
+            n_boot=n_boot, seed=seed)
+        est = with_bootstrap_interval(est, reps, n_boot=n_boot, seed=seed)
+    return est
