@@ -18,6 +18,27 @@ from .exceptions import (
 )
 from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
 from .taxonomy import Taxonomy, load_taxonomy
+from .agreement import (
+    AgreementEstimate,
+    AgreementSummary,
+    PilotPlan,
+    agreement_by,
+    agreement_summary,
+    brennan_prediger,
+    cohen_kappa,
+    cohen_kappa_by_pair,
+    fleiss_kappa,
+    fleiss_kappa_by_category,
+    gwet_ac1,
+    kappa_by_tag,
+    krippendorff_alpha,
+    krippendorff_alpha_multilabel,
+    landis_koch,
+    light_kappa,
+    percent_agreement,
+    plan_pilot,
+    scott_pi,
+)
 
 __version__ = "0.1.0"
 
@@ -39,4 +60,23 @@ __all__ = [
     "InvalidParameterError",
     "UndefinedMetricWarning",
     "DataQualityWarning",
+    "AgreementEstimate",
+    "AgreementSummary",
+    "PilotPlan",
+    "cohen_kappa",
+    "cohen_kappa_by_pair",
+    "light_kappa",
+    "fleiss_kappa",
+    "fleiss_kappa_by_category",
+    "krippendorff_alpha",
+    "krippendorff_alpha_multilabel",
+    "gwet_ac1",
+    "scott_pi",
+    "brennan_prediger",
+    "percent_agreement",
+    "kappa_by_tag",
+    "agreement_summary",
+    "agreement_by",
+    "plan_pilot",
+    "landis_koch",
 ]

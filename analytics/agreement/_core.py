@@ -275,8 +275,9 @@ def pairwise_from_tables(kind: PairKind, tables: np.ndarray, w: np.ndarray) -> d
     nan = np.full_like(po, np.nan)
     return {
         "value": np.where(ok, kappa, nan),
-        "se": np.where(ok & (var >= 0), np.sqrt(np.abs(var)), nan),
-        "se_h0": np.where(ok & (var0 >= 0), np.sqrt(np.abs(var0)), nan),
+        # both are variances (non-negative in exact arithmetic); clip rounding noise below 0
+        "se": np.where(ok, np.sqrt(np.clip(var, 0.0, None)), nan),
+        "se_h0": np.where(ok, np.sqrt(np.clip(var0, 0.0, None)), nan),
         "observed": np.where(n > 0, po, nan),
         "expected": np.where(n > 0, pe, nan),
         "n": n,
@@ -367,7 +368,7 @@ def alpha_standard_error(parts: CountParts, w: np.ndarray) -> float:
 
 
 def alpha_weights(delta: np.ndarray) -> np.ndarray | None:
-    """Agreement weights :math:`1 - \delta^2/\max\delta^2` of a difference matrix (None when all are 0)."""
+    r"""Agreement weights :math:`1 - \delta^2/\max\delta^2` of a difference matrix (None when all are 0)."""
     dmax = float(np.max(delta)) if delta.size else 0.0
     return None if dmax <= 0 else 1.0 - delta / dmax
 

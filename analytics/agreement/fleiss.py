@@ -88,7 +88,7 @@ def fleiss_kappa(
     ...                    "annotator_id": ["a", "b", "c"] * 3 + ["a", "b"],
     ...                    "label": ["cat", "cat", "cat", "dog", "dog", "cat", "dog", "dog", "dog", "cat", "cat"]})
     >>> round(fleiss_kappa(load_annotations(df)).value, 4)
-    0.7143
+    0.6571
     """
     aset = prepare(annotations, "fleiss_kappa", confidence_level=confidence_level, method=method, n_boot=n_boot,
                    seed=seed)

@@ -68,7 +68,7 @@ def gwet_ac1(
     >>> df = pd.DataFrame({"item_id": list(range(10)) * 2, "annotator_id": ["a"] * 10 + ["b"] * 10,
     ...                    "label": ["ok"] * 9 + ["bad"] + ["ok"] * 8 + ["bad", "ok"]})
     >>> round(gwet_ac1(load_annotations(df)).value, 3)
-    0.78
+    0.756
     """
     name = "gwet_ac1" if weights is None else "gwet_ac2"
     return count_coefficient(annotations, "gwet", name, weights=weights, confidence_level=confidence_level,

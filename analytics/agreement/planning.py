@@ -163,7 +163,7 @@ def plan_pilot(
     --------
     >>> plan = plan_pilot(expected_kappa=0.8, n_categories=2, n_annotators=2, ci_width=0.2)
     >>> plan.n_items, round(plan.width_for(plan.n_items), 3) <= 0.2
-    (62, True)
+    (139, True)
     """
     check_confidence_level(confidence_level)
     if not isinstance(expected_kappa, (int, float)) or not 0.0 < float(expected_kappa) < 1.0:
