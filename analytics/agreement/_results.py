@@ -12,7 +12,7 @@ from scipy import stats
 from ..exceptions import InvalidParameterError
 from ..results import Estimate, warn_undefined
 
-__all__ = ["AgreementEstimate", "landis_koch", "wald_interval", "check_confidence_level", "undefined_estimate"]
+__all__ = ["AgreementEstimate", "landis_koch", "wald_interval", "wald_intervals", "check_confidence_level", "undefined_estimate"]
 
 NAN = float("nan")
 
@@ -73,14 +73,20 @@ def check_confidence_level(confidence_level: float) -> float:
     return float(confidence_level)
 
 
+def wald_intervals(values: np.ndarray, standard_errors: np.ndarray, confidence_level: float, *,
+                   bounds: tuple[float, float] = (-math.inf, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+    """``value ± z·SE`` clipped to ``bounds`` (coefficients never exceed 1), elementwise; NaN where either is NaN."""
+    z = stats.norm.ppf(0.5 + confidence_level / 2.0)
+    v, se = np.asarray(values, dtype=np.float64), np.asarray(standard_errors, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.clip(v - z * se, bounds[0], bounds[1]), np.clip(v + z * se, bounds[0], bounds[1])
+
+
 def wald_interval(value: float, standard_error: float, confidence_level: float, *,
                   bounds: tuple[float, float] = (-math.inf, 1.0)) -> tuple[float, float]:
     """``value ± z·SE`` clipped to ``bounds`` (coefficients never exceed 1); NaN when either is NaN."""
-    if not (np.isfinite(value) and np.isfinite(standard_error)):
-        return NAN, NAN
-    z = stats.norm.ppf(0.5 + confidence_level / 2.0)
-    lo, hi = value - z * standard_error, value + z * standard_error
-    return float(max(lo, bounds[0])), float(min(hi, bounds[1]))
+    lo, hi = wald_intervals(np.array([value]), np.array([standard_error]), confidence_level, bounds=bounds)
+    return float(lo[0]), float(hi[0])
 
 
 #: Landis & Koch (1977) benchmark bands above 0, as (inclusive upper bound, name).

@@ -19,6 +19,7 @@ https://doi.org/10.1201/9780429246593
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Iterator
 
 import numpy as np
@@ -26,7 +27,8 @@ from scipy import sparse
 
 from ._results import NAN, AgreementEstimate
 
-__all__ = ["replicate_weights", "bootstrap_replicates", "percentile_interval", "with_bootstrap_interval"]
+__all__ = ["replicate_weights", "bootstrap_replicates", "percentile_interval", "percentile_intervals",
+           "with_bootstrap_interval", "describe"]
 
 _MAX_CELLS = 1 << 22
 
@@ -80,6 +82,27 @@ def percentile_interval(replicates: np.ndarray, confidence_level: float) -> tupl
     tail = (1.0 - confidence_level) / 2.0
     lo, hi = np.quantile(valid, [tail, 1.0 - tail])
     return float(lo), float(hi), float(valid.std(ddof=1)), len(valid)
+
+
+def percentile_intervals(replicates: np.ndarray, confidence_level: float,
+                         defined: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise :func:`percentile_interval` of ``n_boot × k`` replicates: ``(ci_low, ci_high, se)`` arrays.
+
+    Columns with fewer than two finite replicates, or not ``defined`` in the full sample, are NaN.
+    """
+    reps = np.asarray(replicates, dtype=np.float64)
+    tail = (1.0 - confidence_level) / 2.0
+    enough = np.isfinite(reps).sum(axis=0) >= 2
+    if defined is not None:
+        enough &= np.asarray(defined, dtype=bool)
+    out = np.full((3, reps.shape[1]), np.nan)
+    if enough.any():
+        sub = reps[:, enough]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[0, enough], out[1, enough] = np.nanquantile(sub, [tail, 1.0 - tail], axis=0)
+            out[2, enough] = np.nanstd(sub, axis=0, ddof=1)
+    return out[0], out[1], out[2]
 
 
 def describe(n_boot: int, seed: int | None, n_valid: int) -> str:

@@ -23,8 +23,8 @@ from ._core import pairwise_from_tables, row_blocks
 from ._counts import prepare
 from ._input import IntervalMethod, Weights, check_weights
 from ._pairs import pair_coefficient
-from ._results import AgreementEstimate, undefined_estimate, wald_interval
-from .bootstrap import bootstrap_replicates, percentile_interval, with_bootstrap_interval
+from ._results import AgreementEstimate, undefined_estimate, wald_interval, wald_intervals
+from .bootstrap import bootstrap_replicates, percentile_intervals, with_bootstrap_interval
 
 __all__ = ["cohen_kappa", "cohen_kappa_by_pair", "light_kappa"]
 
@@ -171,14 +171,10 @@ def cohen_kappa_by_pair(
     w, _ = check_weights(aset, weights, "cohen_kappa_by_pair")
     _, iu, res = _all_pairs(aset, w)
     kappa, se = res["value"], res["se"]
-    lo, hi = _wald_arrays(kappa, se, confidence_level)
+    lo, hi = wald_intervals(kappa, se, confidence_level)
     if method == "bootstrap":
         reps = _pair_replicates(aset, w, n_boot=n_boot, seed=seed)
-        bands = [percentile_interval(reps[:, p], confidence_level) for p in range(reps.shape[1])]
-        defined = np.isfinite(kappa)
-        lo = np.where(defined, [b[0] for b in bands], np.nan)
-        hi = np.where(defined, [b[1] for b in bands], np.nan)
-        se = np.where(defined, [b[2] for b in bands], np.nan)
+        lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
     ids = np.asarray([str(a) for a in aset.annotator_ids], dtype=object)
     reasons = _pair_reasons(res)
     n_bad = int((~np.isfinite(kappa)).sum())
@@ -189,11 +185,6 @@ def cohen_kappa_by_pair(
         "standard_error": se, "n_items": res["n"].astype(np.int64), "percent_agreement": res["observed"],
         "expected_agreement": res["expected"], "reason": reasons,
     })
-
-
-def _wald_arrays(value: np.ndarray, se: np.ndarray, confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
-    bounds = [wald_interval(float(v), float(s), confidence_level) for v, s in zip(value, se)]
-    return np.array([b[0] for b in bounds], dtype=float), np.array([b[1] for b in bounds], dtype=float)
 
 
 def _pair_replicates(aset: AnnotationSet, w: np.ndarray, *, n_boot: int, seed: int | None) -> np.ndarray:

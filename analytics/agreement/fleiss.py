@@ -14,8 +14,8 @@ from ..results import warn_undefined
 from ._core import binary_features, binary_fleiss_by_category, binary_from_sums
 from ._counts import count_coefficient, equal_raters, prepare
 from ._input import IntervalMethod, Weights
-from ._results import AgreementEstimate, wald_interval
-from .bootstrap import bootstrap_replicates, describe, percentile_interval
+from ._results import AgreementEstimate, wald_intervals
+from .bootstrap import bootstrap_replicates, describe, percentile_intervals
 
 __all__ = ["fleiss_kappa", "fleiss_kappa_by_category"]
 
@@ -169,15 +169,11 @@ def fleiss_kappa_by_category(
     counts = item_category_counts(aset, layout="sparse")
     res = binary_fleiss_by_category(counts)
     kappa, se = res["kappa"], res["se"]
-    lo_hi = [wald_interval(k, s, confidence_level) for k, s in zip(kappa, se)]
-    lo, hi = np.array([x[0] for x in lo_hi]), np.array([x[1] for x in lo_hi])
+    lo, hi = wald_intervals(kappa, se, confidence_level)
     if method == "bootstrap":
         feats, _ = binary_features(counts)
         reps = bootstrap_replicates(feats, binary_from_sums, n_boot=n_boot, seed=seed)
-        bands = [percentile_interval(reps[:, c], confidence_level) for c in range(reps.shape[1])]
-        lo = np.where(np.isfinite(kappa), [b[0] for b in bands], np.nan)
-        hi = np.where(np.isfinite(kappa), [b[1] for b in bands], np.nan)
-        se = np.where(np.isfinite(kappa), [b[2] for b in bands], np.nan)
+        lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
     m = equal_raters(counts)
     se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
     prevalence = res["prevalence"]

@@ -18,8 +18,8 @@ from ._core import binary_fleiss_by_category
 from ._core import binary_from_sums, set_distance
 from ._counts import cached_parts
 from ._input import IntervalMethod, agreement_set, as_annotation_set, check_interval_options
-from ._results import AgreementEstimate, check_confidence_level, undefined_estimate, wald_interval
-from .bootstrap import bootstrap_replicates, describe, percentile_interval, with_bootstrap_interval
+from ._results import AgreementEstimate, check_confidence_level, undefined_estimate, wald_interval, wald_intervals
+from .bootstrap import bootstrap_replicates, describe, percentile_intervals, with_bootstrap_interval
 
 __all__ = ["kappa_by_tag", "krippendorff_alpha_multilabel", "SetDistance"]
 
@@ -88,14 +88,11 @@ def kappa_by_tag(
     ratings = np.bincount(aset.item_codes, minlength=aset.n_items).astype(np.float64)
     res = binary_fleiss_by_category(counts, ratings)
     kappa, se = res["kappa"], res["se"]
-    bounds = [wald_interval(k, s, confidence_level) for k, s in zip(kappa, se)]
-    lo, hi = np.array([b[0] for b in bounds]), np.array([b[1] for b in bounds])
+    lo, hi = wald_intervals(kappa, se, confidence_level)
     if method == "bootstrap":
         feats, _ = binary_features(counts, ratings)
         reps = bootstrap_replicates(feats, binary_from_sums, n_boot=n_boot, seed=seed)
-        bands = [percentile_interval(reps[:, c], confidence_level) for c in range(reps.shape[1])]
-        ok = np.isfinite(kappa)
-        lo, hi, se = (np.where(ok, [b[i] for b in bands], np.nan) for i in range(3))
+        lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
     pi, pa = res["prevalence"], res["observed"]
     pe_ac1 = 2.0 * pi * (1.0 - pi)
     with np.errstate(invalid="ignore", divide="ignore"):
