@@ -17,7 +17,7 @@ from ._input import IntervalMethod, Weights
 from ._results import AgreementEstimate, wald_intervals
 from .bootstrap import bootstrap_replicates, describe, percentile_intervals
 
-__all__ = ["fleiss_kappa", "fleiss_kappa_by_category"]
+__all__ = ["fleiss_kappa", "fleiss_kappa_by_category", "binary_kappa_table"]
 
 
 def fleiss_kappa(
@@ -167,31 +167,42 @@ def fleiss_kappa_by_category(
     aset = prepare(annotations, "fleiss_kappa_by_category", confidence_level=confidence_level, method=method,
                    n_boot=n_boot, seed=seed)
     counts = item_category_counts(aset, layout="sparse")
-    res = binary_fleiss_by_category(counts)
+    out, res = binary_kappa_table(counts, None, aset.categories, func_name="fleiss_kappa_by_category",
+                                  label_column="category", confidence_level=confidence_level, method=method,
+                                  n_boot=n_boot, seed=seed)
+    m = equal_raters(counts)
+    se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
+    out.insert(5, "standard_error_h0", np.where(np.isfinite(out["kappa"]), se0, np.nan))
+    out.insert(6, "prevalence", res["prevalence"])
+    return out
+
+
+def binary_kappa_table(counts, ratings: np.ndarray | None, names, *, func_name: str, label_column: str,
+                       confidence_level: float, method: str, n_boot: int, seed: int | None) -> tuple[pd.DataFrame, dict]:
+    """Per-category ("c" vs "not c") kappas with intervals, shared by categories and multi-label tags.
+
+    Returns the table (``label_column``, ``kappa``, ``ci_low``, ``ci_high``, ``standard_error``, ``n_items``,
+    ``reason``; ``attrs["interval_method"]``) and the raw statistics of :func:`binary_fleiss_by_category`.
+    """
+    res = binary_fleiss_by_category(counts, ratings)
     kappa, se = res["kappa"], res["se"]
     lo, hi = wald_intervals(kappa, se, confidence_level)
     if method == "bootstrap":
-        feats, _ = binary_features(counts)
+        feats, _ = binary_features(counts, ratings)
         reps = bootstrap_replicates(feats, binary_from_sums, n_boot=n_boot, seed=seed)
         lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
-    m = equal_raters(counts)
-    se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
-    prevalence = res["prevalence"]
+    what, whats = ("tag", "tags") if label_column == "tag" else ("category", "categories")
     reason = np.where(
         np.isfinite(kappa), None,
         np.where(res["n_items"] == 0, "no item has two or more ratings",
-                 np.where(prevalence <= 0, "the category was never used",
-                          "the category was used on every rating, so chance agreement is 1")),
+                 np.where(res["prevalence"] <= 0, f"the {what} was never used",
+                          f"the {what} was on every rating, so chance agreement is 1")),
     )
     if not np.isfinite(kappa).all():
-        warn_undefined("fleiss_kappa_by_category",
-                       f"{int((~np.isfinite(kappa)).sum())} of {len(kappa)} categories have no kappa "
-                       "(see the reason column)")
-    out = pd.DataFrame({
-        "category": list(aset.categories), "kappa": kappa, "ci_low": lo, "ci_high": hi, "standard_error": se,
-        "standard_error_h0": np.where(np.isfinite(kappa), se0, np.nan), "prevalence": prevalence,
-        "n_items": res["n_items"], "reason": reason,
-    })
+        warn_undefined(func_name, f"{int((~np.isfinite(kappa)).sum())} of {len(kappa)} {whats} have no kappa "
+                                  "(see the reason column)", stacklevel=4)
+    out = pd.DataFrame({label_column: list(names), "kappa": kappa, "ci_low": lo, "ci_high": hi,
+                        "standard_error": se, "n_items": res["n_items"], "reason": reason})
     out.attrs["interval_method"] = (describe(n_boot, seed, n_boot) if method == "bootstrap"
                                     else "Wald; Gwet (2014) linearized variance")
-    return out
+    return out, res

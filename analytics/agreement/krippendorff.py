@@ -11,13 +11,13 @@ import numpy as np
 from .._reshape import coincidence_matrix, item_category_counts, item_coincidence_cells
 from .._schema import AnnotationSet
 from ..exceptions import DataQualityWarning, InvalidParameterError
-from ._core import alpha_from_coincidence, alpha_standard_error, alpha_weights
+from ._core import alpha_from_coincidence, alpha_standard_error, alpha_weights, count_parts
 from ._counts import cached_parts, prepare
 from ._input import IntervalMethod
 from ._results import AgreementEstimate, undefined_estimate, wald_interval
 from .bootstrap import bootstrap_replicates, with_bootstrap_interval
 
-__all__ = ["krippendorff_alpha", "Level"]
+__all__ = ["krippendorff_alpha", "alpha_estimate", "Level"]
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 
@@ -121,19 +121,32 @@ def krippendorff_alpha(
             f"{'…' if aset.n_categories > 8 else ''} as ranks, but the set is not declared ordinal. Load it with "
             "ordinal=True (and categories= in scale order) if that order is meaningful.", DataQualityWarning,
             stacklevel=2)
-    name = "krippendorff_alpha"
-    res = alpha_from_coincidence(coincidence_matrix(aset), level, values)
+    counts = item_category_counts(aset, layout="sparse")
+    return alpha_estimate(aset, "krippendorff_alpha", counts, coincidence_matrix(aset), level=level, values=values,
+                          parts=lambda w: cached_parts(aset, w), confidence_level=confidence_level, method=method,
+                          n_boot=n_boot, seed=seed)
+
+
+def alpha_estimate(aset: AnnotationSet, name: str, counts, coincidence: np.ndarray, *, level: str,
+                   values: np.ndarray | None = None, delta: np.ndarray | None = None, parts=None,
+                   confidence_level: float, method: str, n_boot: int, seed: int | None) -> AgreementEstimate:
+    """Alpha, its Gwet standard error and interval from item × value counts and their coincidence matrix.
+
+    Shared by :func:`krippendorff_alpha` (values are categories) and the multi-label alpha (values are tag
+    sets, with a given ``delta``). ``parts(w)`` returns the (cached) :class:`~._core.CountParts` of ``counts``.
+    """
+    res = alpha_from_coincidence(coincidence, level, values, delta=delta)
     n_pairable = int((np.bincount(aset.item_codes, minlength=aset.n_items) >= 2).sum())
     value = float(res["value"])
     if not math.isfinite(value):
         reason = ("no item has two or more ratings, so no values are pairable" if res["n_pairable"] < 2
                   else "all pairable ratings have the same value, so there is no expected disagreement (alpha is 0/0)")
         return undefined_estimate(name, reason, n_items=n_pairable, n_annotators=aset.n_annotators,
-                                  confidence_level=confidence_level, weights=level)
+                                  confidence_level=confidence_level, weights=level, stacklevel=5)
     delta = res["delta"]
     dmax = float(delta.max())
     w = alpha_weights(delta)
-    se = alpha_standard_error(cached_parts(aset, w), w)
+    se = alpha_standard_error(parts(w) if parts is not None else count_parts(counts, w), w)
     lo, hi = wald_interval(value, se, confidence_level)
     est = AgreementEstimate(
         value=value, ci_low=lo, ci_high=hi, n_items=n_pairable, n_annotators=aset.n_annotators, method=name,
@@ -143,10 +156,10 @@ def krippendorff_alpha(
         weights=level,
     )
     if method == "bootstrap":
-        q = aset.n_categories
-        cells = item_coincidence_cells(item_category_counts(aset, layout="sparse"))
+        q = coincidence.shape[0]
         reps = bootstrap_replicates(
-            cells, lambda s: alpha_from_coincidence(s.reshape(-1, q, q), level, values)["value"],
+            item_coincidence_cells(counts),
+            lambda s: alpha_from_coincidence(s.reshape(-1, q, q), level, values, delta=delta)["value"],
             n_boot=n_boot, seed=seed)
         est = with_bootstrap_interval(est, reps, n_boot=n_boot, seed=seed)
     return est

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .._reshape import coincidence_from_counts, item_category_counts, item_coincidence_cells, sparse_counts_from_codes
+from .._reshape import coincidence_from_counts, item_category_counts, sparse_counts_from_codes
 from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
-from ..results import warn_undefined
-from ._core import alpha_from_coincidence, alpha_standard_error, alpha_weights, binary_features
-from ._core import binary_fleiss_by_category
-from ._core import binary_from_sums, set_distance
-from ._counts import cached_parts
+from ._core import set_distance
 from ._input import IntervalMethod, agreement_set, as_annotation_set, check_interval_options
-from ._results import AgreementEstimate, check_confidence_level, undefined_estimate, wald_interval, wald_intervals
-from .bootstrap import bootstrap_replicates, describe, percentile_intervals, with_bootstrap_interval
+from ._results import AgreementEstimate, check_confidence_level
+from .fleiss import binary_kappa_table
+from .krippendorff import alpha_estimate
 
 __all__ = ["kappa_by_tag", "krippendorff_alpha_multilabel", "SetDistance"]
 
@@ -86,31 +82,15 @@ def kappa_by_tag(
     aset = _multilabel_set(annotations, "kappa_by_tag", confidence_level, method, n_boot, seed)
     counts = item_category_counts(aset, layout="sparse")
     ratings = np.bincount(aset.item_codes, minlength=aset.n_items).astype(np.float64)
-    res = binary_fleiss_by_category(counts, ratings)
-    kappa, se = res["kappa"], res["se"]
-    lo, hi = wald_intervals(kappa, se, confidence_level)
-    if method == "bootstrap":
-        feats, _ = binary_features(counts, ratings)
-        reps = bootstrap_replicates(feats, binary_from_sums, n_boot=n_boot, seed=seed)
-        lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
+    out, res = binary_kappa_table(counts, ratings, aset.categories, func_name="kappa_by_tag", label_column="tag",
+                                  confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
     pi, pa = res["prevalence"], res["observed"]
     pe_ac1 = 2.0 * pi * (1.0 - pi)
     with np.errstate(invalid="ignore", divide="ignore"):
         ac1 = np.where(res["n_items"] > 0, (pa - pe_ac1) / (1.0 - pe_ac1), np.nan)
-    reason = np.where(np.isfinite(kappa), None,
-                      np.where(res["n_items"] == 0, "no item has two or more annotations",
-                               np.where(pi <= 0, "the tag was never used",
-                                        "the tag was on every annotation, so chance agreement is 1")))
-    if not np.isfinite(kappa).all():
-        warn_undefined("kappa_by_tag", f"{int((~np.isfinite(kappa)).sum())} of {len(kappa)} tags have no kappa "
-                                       "(see the reason column)")
-    out = pd.DataFrame({
-        "tag": list(aset.categories), "prevalence": pi, "percent_agreement": np.where(res["n_items"] > 0, pa, np.nan),
-        "kappa": kappa, "ci_low": lo, "ci_high": hi, "standard_error": se, "gwet_ac1": ac1,
-        "n_items": res["n_items"], "reason": reason,
-    })
-    out.attrs["interval_method"] = (describe(n_boot, seed, n_boot) if method == "bootstrap"
-                                    else "Wald; Gwet (2014) linearized variance")
+    out.insert(1, "prevalence", pi)
+    out.insert(2, "percent_agreement", np.where(res["n_items"] > 0, pa, np.nan))
+    out.insert(7, "gwet_ac1", ac1)
     return out
 
 
@@ -175,34 +155,8 @@ def krippendorff_alpha_multilabel(
     if distance not in ("jaccard", "masi"):
         raise InvalidParameterError(f"distance= must be 'masi' or 'jaccard'; got {distance!r}.")
     aset = _multilabel_set(annotations, "krippendorff_alpha_multilabel", confidence_level, method, n_boot, seed)
-    name = "krippendorff_alpha_multilabel"
     codes, members = _set_codes(aset)
-    n_sets = members.shape[0]
-    counts = sparse_counts_from_codes(aset.item_codes, codes, aset.n_items, n_sets)
-    delta = set_distance(members, distance)
-    res = alpha_from_coincidence(coincidence_from_counts(counts), "custom", delta=delta)
-    n_pairable = int((np.bincount(aset.item_codes, minlength=aset.n_items) >= 2).sum())
-    value = float(res["value"])
-    if not math.isfinite(value):
-        reason = ("no item has two or more annotations" if res["n_pairable"] < 2
-                  else "every pairable annotation has the same tag set, so there is no expected disagreement")
-        return undefined_estimate(name, reason, n_items=n_pairable, n_annotators=aset.n_annotators,
-                                  confidence_level=confidence_level, weights=distance)
-    w = alpha_weights(delta)
-    se = alpha_standard_error(cached_parts(aset, w, counts), w)
-    lo, hi = wald_interval(value, se, confidence_level)
-    dmax = float(delta.max())
-    est = AgreementEstimate(
-        value=value, ci_low=lo, ci_high=hi, n_items=n_pairable, n_annotators=aset.n_annotators, method=name,
-        standard_error=se, confidence_level=confidence_level,
-        interval_method="Wald; Gwet (2014) linearized variance of alpha",
-        observed_agreement=1.0 - float(res["observed"]) / dmax, expected_agreement=1.0 - float(res["expected"]) / dmax,
-        weights=distance,
-    )
-    if method == "bootstrap":
-        cells = item_coincidence_cells(counts)
-        reps = bootstrap_replicates(
-            cells, lambda s: alpha_from_coincidence(s.reshape(-1, n_sets, n_sets), "custom", delta=delta)["value"],
-            n_boot=n_boot, seed=seed)
-        est = with_bootstrap_interval(est, reps, n_boot=n_boot, seed=seed)
-    return est
+    counts = sparse_counts_from_codes(aset.item_codes, codes, aset.n_items, members.shape[0])
+    return alpha_estimate(aset, "krippendorff_alpha_multilabel", counts, coincidence_from_counts(counts),
+                          level=distance, delta=set_distance(members, distance), confidence_level=confidence_level,
+                          method=method, n_boot=n_boot, seed=seed)
