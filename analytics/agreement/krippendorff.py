@@ -11,7 +11,8 @@ import numpy as np
 from .._reshape import coincidence_matrix, item_category_counts, item_coincidence_cells
 from .._schema import AnnotationSet
 from ..exceptions import DataQualityWarning, InvalidParameterError
-from ._core import alpha_from_coincidence, alpha_standard_error, alpha_weights, count_parts
+from ._alpha import alpha_from_coincidence, alpha_standard_error, alpha_weights
+from ._core import count_parts
 from ._counts import cached_parts, prepare
 from ._input import IntervalMethod
 from ._results import AgreementEstimate, undefined_estimate, wald_interval

@@ -11,7 +11,7 @@ from scipy import sparse
 from .._reshape import coincidence_from_counts, item_category_counts, sparse_counts_from_codes
 from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
-from ._core import set_distance
+from ._alpha import set_distance
 from ._input import IntervalMethod, agreement_set, as_annotation_set, check_interval_options
 from ._results import AgreementEstimate, check_confidence_level
 from .fleiss import binary_kappa_table
