@@ -34,6 +34,7 @@ __all__ = [
     "coincidence_from_counts",
     "pair_tables_from_codes",
     "pair_tables_from_matrix",
+    "pair_tables_from_labels",
     "padded_label_rows",
     "pair_code_blocks",
     "annotator_onehot_from_codes",
@@ -43,6 +44,7 @@ __all__ = [
     "item_category_counts",
     "coincidence_matrix",
     "annotator_item_matrix",
+    "annotator_label_rows",
     "annotator_pair_tables",
     "annotator_category_counts",
     "annotator_gold_confusion",
@@ -50,6 +52,7 @@ __all__ = [
     "item_annotator_onehot",
     "pair_codes",
     "dense_overlap",
+    "ratings_per_item",
 ]
 
 T = TypeVar("T")
@@ -79,8 +82,16 @@ def sparse_counts_from_codes(
     instead of the 1.6 GB of a dense int64 table. Partitions of items add up like the dense kernel.
     """
     item_codes = np.asarray(item_codes)
+    label_codes = np.asarray(label_codes)
+    cells = int(n_items) * int(n_categories)
+    if cells <= 4 * len(item_codes) + (1 << 20):  # small table: one bincount, then keep the non-zero cells
+        dense = np.bincount(item_codes.astype(np.int64) * n_categories + label_codes, minlength=cells)
+        nz = np.flatnonzero(dense)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(nz // n_categories, minlength=n_items))])
+        return sparse.csr_matrix((dense[nz].astype(dtype), (nz % n_categories).astype(np.int32), indptr),
+                                 shape=(n_items, n_categories))
     out = sparse.csr_matrix(
-        (np.ones(len(item_codes), dtype=dtype), (item_codes, np.asarray(label_codes))),
+        (np.ones(len(item_codes), dtype=dtype), (item_codes, label_codes)),
         shape=(n_items, n_categories),
     )
     out.sum_duplicates()
@@ -98,6 +109,18 @@ def coincidence_from_counts(counts: np.ndarray | sparse.spmatrix) -> np.ndarray:
     """
     if sparse.issparse(counts):
         counts = sparse.csr_matrix(counts, dtype=np.float64)
+        counts.sum_duplicates()
+        n_items, n_cat = counts.shape
+        degree = np.diff(counts.indptr).astype(np.float64)
+        sparse_work = 25.0 * (degree.sum() + (degree ** 2).sum())  # ~25 ns per entry and per entry pair
+        if n_items * n_cat * (n_cat + 2.0) <= sparse_work:  # few categories: dense blocks (BLAS) are faster
+            step = max(1, (1 << 22) // max(n_cat, 1))
+            if n_items <= step:
+                return coincidence_from_counts(counts.toarray())
+            o = np.zeros((n_cat, n_cat))
+            for start in range(0, n_items, step):
+                o += coincidence_from_counts(counts[start:start + step].toarray())
+            return o
         m = np.asarray(counts.sum(axis=1)).ravel()
         pairable = m >= 2
         weights = np.zeros_like(m)
@@ -107,12 +130,11 @@ def coincidence_from_counts(counts: np.ndarray | sparse.spmatrix) -> np.ndarray:
         o -= np.diag(np.asarray(scaled.sum(axis=0)).ravel())
         return o
     n = np.asarray(counts, dtype=np.float64)
-    m = n.sum(axis=1)
-    pairable = m >= 2
-    n = n[pairable]
-    w = 1.0 / (m[pairable] - 1.0)
-    o = (n * w[:, None]).T @ n
-    o -= np.diag((n * w[:, None]).sum(axis=0))
+    ones = np.ones(n.shape[1])
+    m = n @ ones
+    scaled = n * np.where(m >= 2, 1.0 / np.maximum(m - 1.0, 1.0), 0.0)[:, None]  # units with m < 2 weigh 0
+    o = scaled.T @ n
+    o -= np.diag(scaled.T @ np.ones(n.shape[0]))
     return o
 
 
@@ -149,53 +171,61 @@ def _pair_tables_from_onehot(x: sparse.csr_matrix, n_annotators: int, n_categori
 
 
 def padded_label_rows(matrix: np.ndarray, n_categories: int) -> np.ndarray:
-    """Annotator × item label codes (int32, contiguous per annotator) with "missing" coded as ``C``.
+    """Annotator × item label codes (int64, contiguous per annotator) with "missing" coded as ``C``.
 
     The transposed :func:`annotator_item_matrix`; coding a missing label as an extra category ``C``
     lets pair kernels run without masks (its row and column are dropped at the end).
     """
-    out = np.ascontiguousarray(matrix.T, dtype=np.int32)
+    out = np.ascontiguousarray(matrix.T, dtype=np.int64)
     out[out < 0] = n_categories
     return out
 
 
 def pair_code_blocks(labels: np.ndarray, n_categories: int, *,
-                     max_cells: int = 1 << 23) -> Iterator[tuple[int, slice, np.ndarray]]:
+                     max_cells: int = 1 << 21) -> Iterator[tuple[int, slice, np.ndarray]]:
     """Cell codes of annotator *a* with each later annotator, block of items by block of items.
 
     ``labels`` is :func:`padded_label_rows`. Yields ``(a, items, codes)`` where ``codes[j, i]`` is
-    ``j·(C+1)² + x_a·(C+1) + x_b`` for partner ``b = a + 1 + j`` on item ``i`` of the block; a missing
-    label is the extra category ``C``. The Python loop runs over annotators and item blocks, never pairs.
+    ``b·(C+1)² + x_a·(C+1) + x_b`` for partner ``b = a + 1 + j`` on item ``i`` of the block (a missing
+    label is the extra category ``C``), i.e. an index into a ``(A, C+1, C+1)`` table of annotator *a*.
+    One broadcast addition per block; blocks are small enough to stay in cache. The Python loop runs
+    over annotators and item blocks, never over pairs.
     """
     n_ann, n_items = labels.shape
     q1 = n_categories + 1
+    shifted = labels + (np.arange(n_ann, dtype=np.int64) * (q1 * q1))[:, None]
     step = max(1, max_cells // max(n_ann, 1))
     for a in range(n_ann - 1):
-        offsets = (np.arange(n_ann - a - 1, dtype=np.int32) * (q1 * q1))[:, None]
+        own = labels[a] * q1
         for start in range(0, n_items, step):
             items = slice(start, min(start + step, n_items))
-            codes = labels[a + 1:, items] + offsets
-            codes += labels[a, items] * q1
-            yield a, items, codes
+            yield a, items, shifted[a + 1:, items] + own[items]
 
 
 def pair_tables_from_matrix(matrix: np.ndarray, n_categories: int) -> np.ndarray:
     """``T[a, b, c, k]`` from an item × annotator label matrix (-1 = missing), by counting cell codes.
 
-    The same tables as :func:`pair_tables_from_codes`. For each annotator *a* the cell codes of all
-    partners ``b > a`` on all items (:func:`pair_code_blocks`) are counted with one ``bincount`` per
-    block, so the cost is ``n_items × pairs`` integer operations — much less than a sparse product when
-    most annotators label most items (the usual pilot design).
+    The same tables as :func:`pair_tables_from_codes`; see :func:`pair_tables_from_labels`.
     """
-    n_items, n_ann = matrix.shape
+    return pair_tables_from_labels(padded_label_rows(matrix, n_categories), n_categories)
+
+
+def pair_tables_from_labels(labels: np.ndarray, n_categories: int) -> np.ndarray:
+    """``T[a, b, c, k]`` from :func:`padded_label_rows` (annotator × item, missing = ``C``).
+
+    For each annotator *a* the cell codes of all partners ``b > a`` on all items
+    (:func:`pair_code_blocks`) are counted with one ``bincount`` per block of items, so the cost is
+    ``n_items × pairs`` integer operations — much less than a sparse product when most annotators label
+    most items (the usual pilot design).
+    """
+    n_ann = labels.shape[0]
     q, q1 = n_categories, n_categories + 1
-    labels = padded_label_rows(matrix, q)
     out = np.zeros((n_ann, n_ann, q, q), dtype=np.int64)
-    counts = {a: np.zeros((n_ann - a - 1) * q1 * q1, dtype=np.int64) for a in range(n_ann - 1)}
+    counts = np.zeros((n_ann, n_ann * q1 * q1), dtype=np.int64)
     for a, _, codes in pair_code_blocks(labels, q):
-        counts[a] += np.bincount(codes.ravel(), minlength=len(counts[a]))
-    for a, flat in counts.items():
-        upper = flat.reshape(-1, q1, q1)[:, :q, :q]
+        counts[a] += np.bincount(codes.ravel(), minlength=n_ann * q1 * q1)
+    for a in range(n_ann - 1):
+        upper = counts[a].reshape(n_ann, q1, q1)[a + 1:, :q, :q]
         out[a, a + 1:] = upper
         out[a + 1:, a] = upper.transpose(0, 2, 1)
     for a in range(n_ann):
@@ -322,6 +352,11 @@ def coincidence_matrix(aset: "AnnotationSet") -> np.ndarray:
                    lambda: coincidence_from_counts(item_category_counts(aset, layout="sparse")))
 
 
+def ratings_per_item(aset: "AnnotationSet") -> np.ndarray:
+    """Number of annotations of each item (int64, item code order), cached."""
+    return _cached(aset, "ratings_per_item", lambda: np.bincount(aset.item_codes, minlength=aset.n_items))
+
+
 def _require_annotators(aset: "AnnotationSet", what: str) -> None:
     from .exceptions import AnnotationSchemaError
 
@@ -338,10 +373,22 @@ def annotator_item_matrix(aset: "AnnotationSet") -> np.ndarray:
 
     def build() -> np.ndarray:
         m = np.full((aset.n_items, aset.n_annotators), -1, dtype=np.int32)
-        m[aset.item_codes, aset.annotator_codes] = aset.label_codes
+        m.reshape(-1)[aset.item_codes * aset.n_annotators + aset.annotator_codes] = aset.label_codes
         return m
 
     return _cached(aset, "annotator_item_matrix", build)
+
+
+def annotator_label_rows(aset: "AnnotationSet") -> np.ndarray:
+    """:func:`padded_label_rows` of the set (annotator × item, missing = ``C``), built directly and cached."""
+    _require_annotators(aset, "Pairwise agreement")
+
+    def build() -> np.ndarray:
+        out = np.full((aset.n_annotators, aset.n_items), aset.n_categories, dtype=np.int64)
+        out.reshape(-1)[aset.annotator_codes * aset.n_items + aset.item_codes] = aset.label_codes
+        return out
+
+    return _cached(aset, "annotator_label_rows", build)
 
 
 def item_annotator_onehot(aset: "AnnotationSet") -> sparse.csr_matrix:
@@ -357,10 +404,13 @@ def dense_overlap(aset: "AnnotationSet") -> bool:
     True when the ``n_items × pairs`` cells that :func:`pair_tables_from_matrix` visits are at most four
     times the number of annotator pairs that actually share an item.
     """
-    a = aset.n_annotators
-    r = np.bincount(aset.item_codes, minlength=aset.n_items).astype(np.float64)
-    shared = float((r * (r - 1.0) / 2.0).sum())
-    return aset.n_items * (a * (a - 1) / 2.0) <= 4.0 * max(shared, 1.0)
+    def build() -> bool:
+        a = aset.n_annotators
+        r = ratings_per_item(aset).astype(np.float64)
+        shared = float((r * (r - 1.0) / 2.0).sum())
+        return aset.n_items * (a * (a - 1) / 2.0) <= 4.0 * max(shared, 1.0)
+
+    return _cached(aset, "dense_overlap", build)
 
 
 def annotator_pair_tables(aset: "AnnotationSet") -> np.ndarray:
@@ -374,7 +424,7 @@ def annotator_pair_tables(aset: "AnnotationSet") -> np.ndarray:
 
     def build() -> np.ndarray:
         if dense_overlap(aset):
-            return pair_tables_from_matrix(annotator_item_matrix(aset), aset.n_categories)
+            return pair_tables_from_labels(annotator_label_rows(aset), aset.n_categories)
         return _pair_tables_from_onehot(item_annotator_onehot(aset), aset.n_annotators, aset.n_categories)
 
     return _cached(aset, "pair_tables", build)

@@ -124,18 +124,19 @@ class CountParts:
     """Per-item quantities shared by the count-based coefficients (for items with a rating).
 
     ``r`` ratings per item, ``two`` = ``r ≥ 2``, ``pa_i`` the item's (weighted) observed agreement (0 when
-    ``r < 2``) and ``share`` the CSR matrix of rating shares :math:`n_{ic}/r_i`.
+    ``r < 2``), ``share`` the CSR matrix of rating shares :math:`n_{ic}/r_i` and ``share_totals`` its
+    column sums.
     """
 
     r: np.ndarray
     two: np.ndarray
     pa_i: np.ndarray
     share: sparse.csr_matrix
+    share_totals: np.ndarray
 
     def sums(self) -> np.ndarray:
         """Column sums of :meth:`features`, without building it."""
-        head = [self.pa_i.sum(), float(self.two.sum()), float(len(self.r))]
-        return np.concatenate([head, np.asarray(self.share.sum(axis=0)).ravel()])
+        return np.concatenate([[self.pa_i.sum(), float(self.two.sum()), float(len(self.r))], self.share_totals])
 
     def features(self) -> sparse.csr_matrix:
         r"""Per-item additive features ``[p_a|i · 1(r_i ≥ 2), 1(r_i ≥ 2), 1, n_i1/r_i, …, n_iC/r_i]``.
@@ -148,19 +149,24 @@ class CountParts:
 
 
 def count_parts(counts: "sparse.spmatrix | np.ndarray", w: np.ndarray) -> CountParts:
-    """:class:`CountParts` of item × category counts under agreement weights ``w``."""
+    """:class:`CountParts` of item × category counts under agreement weights ``w``.
+
+    Works on the CSR arrays with ``bincount`` (linear in the number of non-zero cells).
+    """
     n = _as_float_csr(counts)
-    r = np.asarray(n.sum(axis=1)).ravel()
-    rated = r > 0
-    if not rated.all():
-        n, r = n[rated], r[rated]
+    rows = np.repeat(np.arange(n.shape[0]), np.diff(n.indptr))
+    r = np.bincount(rows, weights=n.data, minlength=n.shape[0])
+    if not (r > 0).all():
+        n = n[r > 0]
+        rows = np.repeat(np.arange(n.shape[0]), np.diff(n.indptr))
+        r = r[r > 0]
     two = r >= 2
+    quad = (np.bincount(rows, weights=n.data ** 2, minlength=len(r)) if _is_identity(w) else row_quadratic(n, w))
     pa_i = np.zeros(len(r))
-    sumq = row_quadratic(n, w) - r
-    pa_i[two] = sumq[two] / (r[two] * (r[two] - 1.0))
-    share = n.copy()
-    share.data /= np.repeat(r, np.diff(share.indptr))
-    return CountParts(r=r, two=two, pa_i=pa_i, share=share)
+    pa_i[two] = (quad[two] - r[two]) / (r[two] * (r[two] - 1.0))
+    share = sparse.csr_matrix((n.data / r[rows], n.indices, n.indptr), shape=n.shape)
+    totals = np.bincount(n.indices, weights=share.data, minlength=n.shape[1])
+    return CountParts(r=r, two=two, pa_i=pa_i, share=share, share_totals=totals)
 
 
 def _expected(kind: CountKind, pi: np.ndarray, w: np.ndarray) -> np.ndarray:

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 from .._reshape import (
-    annotator_item_matrix,
+    annotator_label_rows,
     annotator_pair_tables,
     dense_overlap,
     item_annotator_onehot,
     item_pair_cells,
     pair_code_blocks,
-    padded_label_rows,
+    ratings_per_item,
 )
 from .._schema import AnnotationSet
 from ..results import warn_undefined
@@ -262,7 +262,7 @@ def light_kappa(
     w, wname = check_weights(aset, weights, name)
     tables, iu, res = _all_pairs(aset, w)
     defined = np.isfinite(res["value"])
-    n_multi = int((np.bincount(aset.item_codes, minlength=aset.n_items) >= 2).sum())
+    n_multi = int((ratings_per_item(aset) >= 2).sum())
     if not defined.any():
         reason = ("no two annotators labelled a common item" if (res["n"] == 0).all()
                   else "every annotator pair used a single category on its common items (chance agreement is 1)")
@@ -321,8 +321,8 @@ def _pair_sums_per_item(aset: AnnotationSet, g: np.ndarray) -> np.ndarray:
         q1 = q + 1
         padded = np.zeros((a, a, q1, q1))
         padded[iu[0], iu[1], :q, :q] = g
-        for first, items, codes in pair_code_blocks(padded_label_rows(annotator_item_matrix(aset), q), q):
-            out[items] += padded[first, first + 1:].reshape(-1)[codes].sum(axis=0)
+        for first, items, codes in pair_code_blocks(annotator_label_rows(aset), q):
+            out[items] += padded[first].reshape(-1)[codes].sum(axis=0)
         return out
     big = np.zeros((a, q, a, q))
     big[iu[0], :, iu[1], :] = g

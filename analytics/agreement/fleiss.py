@@ -11,8 +11,8 @@ import pandas as pd
 
 from .._reshape import item_category_counts
 from ..results import warn_undefined
-from ._core import binary_features, binary_fleiss_by_category, binary_from_sums
-from ._counts import count_coefficient, equal_raters, prepare
+from ._core import CountParts, binary_features, binary_fleiss_by_category, binary_from_sums
+from ._counts import cached_parts, count_coefficient, equal_raters, prepare
 from ._input import IntervalMethod, Weights
 from ._results import AgreementEstimate, wald_intervals
 from .bootstrap import bootstrap_replicates, describe, percentile_intervals
@@ -96,20 +96,22 @@ def fleiss_kappa(
                             method=method, n_boot=n_boot, seed=seed)
     if not est.is_defined or weights is not None:
         return est
-    return replace(est, standard_error_h0=_fleiss_nee_landis_se(item_category_counts(aset, layout="sparse")))
+    return replace(est, standard_error_h0=_fleiss_nee_landis_se(cached_parts(aset, np.eye(aset.n_categories))))
 
 
-def _fleiss_nee_landis_se(counts) -> float:
+def _fleiss_nee_landis_se(parts: CountParts) -> float:
     r"""Fleiss, Nee & Landis (1979) SE under kappa = 0, for *m* raters on each of *N* items.
 
     .. math:: \mathrm{SE}_0 = \frac{\sqrt{2}}{\sum_j p_j q_j \sqrt{N m (m-1)}}
               \sqrt{\Big(\sum_j p_j q_j\Big)^2 - \sum_j p_j q_j (q_j - p_j)}
+
+    NaN unless every item has the same number :math:`m \ge 2` of ratings.
     """
-    m = equal_raters(counts)
-    if m is None or m < 2:
+    r = parts.r
+    if len(r) == 0 or r[0] < 2 or not (r == r[0]).all():
         return float("nan")
-    n_items = int((np.asarray(counts.sum(axis=1)).ravel() > 0).sum())
-    p = np.asarray(counts.sum(axis=0), dtype=np.float64).ravel() / (n_items * m)
+    n_items, m = len(r), float(r[0])
+    p = parts.share_totals / n_items  # with equal raters, the mean share is the pooled proportion
     pq = p * (1.0 - p)
     s = pq.sum()
     if s <= 0:

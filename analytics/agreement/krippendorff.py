@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._reshape import coincidence_matrix, item_category_counts, item_coincidence_cells
+from .._reshape import coincidence_matrix, item_category_counts, item_coincidence_cells, ratings_per_item
 from .._schema import AnnotationSet
 from ..exceptions import DataQualityWarning, InvalidParameterError
 from ._alpha import alpha_from_coincidence, alpha_standard_error, alpha_weights
@@ -137,7 +137,7 @@ def alpha_estimate(aset: AnnotationSet, name: str, counts, coincidence: np.ndarr
     sets, with a given ``delta``). ``parts(w)`` returns the (cached) :class:`~._core.CountParts` of ``counts``.
     """
     res = alpha_from_coincidence(coincidence, level, values, delta=delta)
-    n_pairable = int((np.bincount(aset.item_codes, minlength=aset.n_items) >= 2).sum())
+    n_pairable = int((ratings_per_item(aset) >= 2).sum())
     value = float(res["value"])
     if not math.isfinite(value):
         reason = ("no item has two or more ratings, so no values are pairable" if res["n_pairable"] < 2

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .._reshape import coincidence_from_counts, item_category_counts, sparse_counts_from_codes
+from .._reshape import coincidence_from_counts, item_category_counts, ratings_per_item, sparse_counts_from_codes
 from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
 from ._alpha import set_distance
@@ -81,7 +81,7 @@ def kappa_by_tag(
     """
     aset = _multilabel_set(annotations, "kappa_by_tag", confidence_level, method, n_boot, seed)
     counts = item_category_counts(aset, layout="sparse")
-    ratings = np.bincount(aset.item_codes, minlength=aset.n_items).astype(np.float64)
+    ratings = ratings_per_item(aset).astype(np.float64)
     out, res = binary_kappa_table(counts, ratings, aset.categories, func_name="kappa_by_tag", label_column="tag",
                                   confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
     pi, pa = res["prevalence"], res["observed"]

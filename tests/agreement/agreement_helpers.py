@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from analytics import load_annotations
+
+#: The bundled samples (``sample_data/`` at the repository root).
+SAMPLES = Path(__file__).resolve().parents[2] / "sample_data"
 
 
 def tidy_from_matrix(matrix: np.ndarray, *, item_prefix: str = "i", annotator_prefix: str = "a") -> pd.DataFrame:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agreement_helpers import aset_from_matrix
+from agreement_helpers import SAMPLES, aset_from_matrix
 from analytics import (
     DataQualityWarning,
     InvalidParameterError,
@@ -178,7 +178,7 @@ def test_weights_and_ordinal_alpha_on_a_set_not_declared_ordinal_warn():
 
 
 def test_single_label_functions_refuse_multilabel_sets_and_vice_versa():
-    tags = load_annotations("sample_data/retail/tags.csv")
+    tags = load_annotations(SAMPLES / "retail" / "tags.csv")
     with pytest.raises(InvalidParameterError, match="kappa_by_tag"):
         fleiss_kappa(tags)
     single = aset_from_matrix(np.array([[0, 1], [1, 1.0]]), 2)

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agreement_helpers import SAMPLES
 from analytics import fleiss_kappa, kappa_by_tag, krippendorff_alpha, krippendorff_alpha_multilabel, load_annotations
-from conftest import SAMPLES
 
 COLOURS = ["red", "blue", "black", "white", "green"]
 STYLES = ["casual", "formal", "sporty"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agreement_helpers import aset_from_matrix, random_matrix, tidy_from_matrix
+from agreement_helpers import SAMPLES, aset_from_matrix, random_matrix, tidy_from_matrix
 from analytics import (
     InvalidParameterError,
     agreement_by,
@@ -23,7 +23,6 @@ from analytics import (
 from analytics.agreement._core import count_based
 from analytics.agreement.planning import _simulate_counts
 from analytics.agreement.summary import MEETS_TARGET, TABLE_COLUMNS, meets_target
-from conftest import SAMPLES
 
 
 @pytest.fixture(scope="module")
