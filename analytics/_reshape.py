@@ -310,16 +310,23 @@ def one_hot(aset: "AnnotationSet") -> sparse.csr_matrix:
     )
 
 
+#: ``layout="auto"`` counts are dense up to this many item × category cells (32 MB of int64).
+AUTO_DENSE_CELLS = 1 << 22
+
+
 def item_category_counts(
-    aset: "AnnotationSet", *, layout: Literal["dense", "sparse"] = "dense",
+    aset: "AnnotationSet", *, layout: Literal["dense", "sparse", "auto"] = "dense",
 ) -> "np.ndarray | sparse.csr_matrix":
     """Item × category counts (rows in item code order, columns in category order).
 
     For multi-label sets, ``n[i, c]`` counts the annotations of item *i* that contain tag *c*.
     ``layout="sparse"`` returns an int32 CSR matrix whose memory follows the number of non-zero
-    cells (the agreement engine uses it, so ten million annotations in 100 classes fit in memory);
-    ``"dense"`` an int64 array.
+    cells (so ten million annotations in 100 classes fit in memory); ``"dense"`` an int64 array;
+    ``"auto"`` the dense array up to :data:`AUTO_DENSE_CELLS` cells (fastest) and the CSR matrix beyond.
     """
+    if layout == "auto":
+        small = aset.n_items * aset.n_categories <= AUTO_DENSE_CELLS
+        return item_category_counts(aset, layout="dense" if small else "sparse")
     if layout == "sparse":
         def build_sparse() -> sparse.csr_matrix:
             if aset.multilabel:
@@ -349,7 +356,7 @@ def item_category_counts(
 def coincidence_matrix(aset: "AnnotationSet") -> np.ndarray:
     """Krippendorff's coincidence matrix of a single-label set (see :func:`coincidence_from_counts`)."""
     return _cached(aset, "coincidence",
-                   lambda: coincidence_from_counts(item_category_counts(aset, layout="sparse")))
+                   lambda: coincidence_from_counts(item_category_counts(aset, layout="auto")))
 
 
 def ratings_per_item(aset: "AnnotationSet") -> np.ndarray:

@@ -22,7 +22,8 @@ from scipy import sparse
 
 from ._core import _EPS, NAN, CountParts
 
-__all__ = ["difference_matrix", "alpha_from_coincidence", "alpha_standard_error", "alpha_weights", "set_distance"]
+__all__ = ["difference_matrix", "alpha_from_coincidence", "alpha_nominal_from_parts", "alpha_standard_error",
+           "alpha_weights", "set_distance"]
 
 
 def difference_matrix(level: str, marginals: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
@@ -79,6 +80,28 @@ def alpha_from_coincidence(o: np.ndarray, level: str, values: np.ndarray | None 
             "n_pairable": total, "delta": delta}
 
 
+def alpha_nominal_from_parts(parts: CountParts) -> dict[str, np.ndarray]:
+    r"""Nominal alpha from the per-item parts: only the coincidence matrix's diagonal and marginals are needed.
+
+    With :math:`w_u = 1/(m_u - 1)` on pairable units, :math:`\sum_c o_{cc} = \sum_u w_u \sum_c n_{uc}(n_{uc} - 1)
+    = \sum_u m_u\,p_{a|u}` and :math:`n_c = \sum_{u:\,m_u \ge 2} n_{uc}`, so
+    :math:`D_o = 1 - \sum_c o_{cc}/n_{\cdot\cdot}` and :math:`D_e = (n_{\cdot\cdot}^2 - \sum_c n_c^2)/(n_{\cdot\cdot}(n_{\cdot\cdot}-1))`
+    — the same numbers as :func:`alpha_from_coincidence` with the nominal level, in one pass over the counts.
+    Returns the same keys.
+    """
+    two = parts.two
+    nc = two.astype(np.float64) @ parts.counts
+    total = float(nc.sum())
+    q = len(nc)
+    ok = total >= 2
+    d_o = 1.0 - float((parts.pa_i * parts.r).sum()) / total if ok else NAN
+    d_e = (total ** 2 - float((nc ** 2).sum())) / (total * (total - 1.0)) if ok else NAN
+    ok = ok and d_e > _EPS
+    value = 1.0 - d_o / d_e if ok else NAN
+    return {"value": np.float64(value if ok else np.nan), "observed": np.float64(d_o), "expected": np.float64(d_e),
+            "marginals": nc, "n_pairable": np.float64(total), "delta": 1.0 - np.eye(q)}
+
+
 def alpha_standard_error(parts: CountParts, w: np.ndarray) -> float:
     r"""Gwet's (2014, sec. 5.3; irrCAC ``krippen.alpha.raw``) linearized standard error of Krippendorff's alpha.
 
@@ -96,14 +119,14 @@ def alpha_standard_error(parts: CountParts, w: np.ndarray) -> float:
     sumq = parts.pa_i[two] * r * (r - 1.0)
     pa_prime = float((sumq / (rbar * (r - 1.0))).sum() / m)
     pa = (1.0 - eps) * pa_prime + eps
-    pi = (parts.share.T @ (parts.r * two)) / (m * rbar)
+    pi = (two.astype(np.float64) @ parts.counts) / (m * rbar)
     pe = float(pi @ w @ pi)
     if 1.0 - pe <= _EPS:
         return NAN
     alpha_prime = (pa_prime - pe) / (1.0 - pe)
     pa_i = sumq / (rbar * (r - 1.0)) - pa * (r - rbar) / rbar
     k_i = (pa_i - pe) / (1.0 - pe)
-    pe_i = r * (parts.share @ ((w + w.T) @ pi / 2.0))[two] / rbar - pe * (r - rbar) / rbar
+    pe_i = (parts.counts @ ((w + w.T) @ pi / 2.0))[two] / rbar - pe * (r - rbar) / rbar
     k_star = k_i - 2.0 * (1.0 - alpha_prime) * (pe_i - pe) / (1.0 - pe)
     return float(np.sqrt(((k_star - alpha_prime) ** 2).sum() / (m * (m - 1.0))))
 

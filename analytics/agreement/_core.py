@@ -123,16 +123,20 @@ def _as_float_csr(counts: "sparse.spmatrix | np.ndarray") -> sparse.csr_matrix:
 class CountParts:
     """Per-item quantities shared by the count-based coefficients (for items with a rating).
 
-    ``r`` ratings per item, ``two`` = ``r ≥ 2``, ``pa_i`` the item's (weighted) observed agreement (0 when
-    ``r < 2``), ``share`` the CSR matrix of rating shares :math:`n_{ic}/r_i` and ``share_totals`` its
-    column sums.
+    ``counts`` the item × category counts as floats (dense or CSR, as given), ``r`` ratings per item,
+    ``two`` = ``r ≥ 2``, ``pa_i`` the item's (weighted) observed agreement (0 when ``r < 2``) and
+    ``share_totals`` the column sums of the rating shares :math:`n_{ic}/r_i`.
     """
 
+    counts: "sparse.csr_matrix | np.ndarray"
     r: np.ndarray
     two: np.ndarray
     pa_i: np.ndarray
-    share: sparse.csr_matrix
     share_totals: np.ndarray
+
+    def share_dot(self, vector: np.ndarray) -> np.ndarray:
+        r""":math:`\sum_c (n_{ic}/r_i)\,v_c` for every item (without forming the shares)."""
+        return (self.counts @ vector) / self.r
 
     def sums(self) -> np.ndarray:
         """Column sums of :meth:`features`, without building it."""
@@ -144,29 +148,38 @@ class CountParts:
         Summing the rows (or any resampled, weighted set of rows) gives everything
         :func:`count_based_from_sums` needs, which is how the bootstrap resamples items.
         """
+        share = sparse.diags(1.0 / self.r) @ sparse.csr_matrix(self.counts)
         head = sparse.csr_matrix(np.column_stack([self.pa_i, self.two.astype(np.float64), np.ones(len(self.r))]))
-        return sparse.hstack([head, self.share], format="csr")
+        return sparse.hstack([head, share], format="csr")
 
 
 def count_parts(counts: "sparse.spmatrix | np.ndarray", w: np.ndarray) -> CountParts:
     """:class:`CountParts` of item × category counts under agreement weights ``w``.
 
-    Works on the CSR arrays with ``bincount`` (linear in the number of non-zero cells).
+    A dense array is handled with dense (BLAS) operations; a sparse matrix on its CSR arrays with
+    ``bincount`` (linear in the number of non-zero cells).
     """
-    n = _as_float_csr(counts)
-    rows = np.repeat(np.arange(n.shape[0]), np.diff(n.indptr))
-    r = np.bincount(rows, weights=n.data, minlength=n.shape[0])
-    if not (r > 0).all():
-        n = n[r > 0]
+    if not sparse.issparse(counts):
+        n = np.asarray(counts, dtype=np.float64)
+        r = n @ np.ones(n.shape[1])
+        if not (r > 0).all():
+            n, r = n[r > 0], r[r > 0]
+        quad = np.einsum("ic,ic->i", n, n) if _is_identity(w) else np.einsum("ic,ic->i", n @ w, n)
+        totals = (1.0 / r) @ n
+    else:
+        n = _as_float_csr(counts)
         rows = np.repeat(np.arange(n.shape[0]), np.diff(n.indptr))
-        r = r[r > 0]
+        r = np.bincount(rows, weights=n.data, minlength=n.shape[0])
+        if not (r > 0).all():
+            n = n[r > 0]
+            rows = np.repeat(np.arange(n.shape[0]), np.diff(n.indptr))
+            r = r[r > 0]
+        quad = np.bincount(rows, weights=n.data ** 2, minlength=len(r)) if _is_identity(w) else row_quadratic(n, w)
+        totals = np.bincount(n.indices, weights=n.data / r[rows], minlength=n.shape[1])
     two = r >= 2
-    quad = (np.bincount(rows, weights=n.data ** 2, minlength=len(r)) if _is_identity(w) else row_quadratic(n, w))
     pa_i = np.zeros(len(r))
     pa_i[two] = (quad[two] - r[two]) / (r[two] * (r[two] - 1.0))
-    share = sparse.csr_matrix((n.data / r[rows], n.indices, n.indptr), shape=n.shape)
-    totals = np.bincount(n.indices, weights=share.data, minlength=n.shape[1])
-    return CountParts(r=r, two=two, pa_i=pa_i, share=share, share_totals=totals)
+    return CountParts(counts=n, r=r, two=two, pa_i=pa_i, share_totals=totals)
 
 
 def _expected(kind: CountKind, pi: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -205,7 +218,7 @@ def count_based(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndar
     if kind in ("gwet", "brennan_prediger") and q < 2:
         return _undefined("only one category is declared, so chance agreement cannot be corrected for")
     parts = counts if isinstance(counts, CountParts) else count_parts(counts, w)
-    r, two, pa_i, share = parts.r, parts.two, parts.pa_i, parts.share
+    r, two, pa_i = parts.r, parts.two, parts.pa_i
     n, n2 = len(r), int(two.sum())
     if n2 == 0:
         return _undefined("no item has two or more ratings, so there is no agreement to measure")
@@ -220,9 +233,9 @@ def count_based(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndar
     value = float((pa - pe) / (1.0 - pe))
     k_i = (n / n2) * (pa_i - pe * two) / (1.0 - pe)
     if kind == "fleiss":
-        pe_i = share @ ((w + w.T) @ pi / 2.0)
+        pe_i = parts.share_dot((w + w.T) @ pi / 2.0)
     elif kind == "gwet":
-        pe_i = w.sum() / (q * (q - 1.0)) * (share @ (1.0 - pi))
+        pe_i = w.sum() / (q * (q - 1.0)) * parts.share_dot(1.0 - pi)
     else:
         pe_i = None
     if pe_i is not None:

@@ -83,7 +83,7 @@ def cached_parts(aset, w: np.ndarray, counts=None) -> CountParts:
         return count_parts(counts, w)
     key = ("agreement_count_parts", w.shape[0], w.tobytes())
     if key not in aset._cache:
-        aset._cache[key] = count_parts(item_category_counts(aset, layout="sparse"), w)
+        aset._cache[key] = count_parts(item_category_counts(aset, layout="auto"), w)
     return aset._cache[key]
 
 

@@ -168,7 +168,7 @@ def fleiss_kappa_by_category(
     """
     aset = prepare(annotations, "fleiss_kappa_by_category", confidence_level=confidence_level, method=method,
                    n_boot=n_boot, seed=seed)
-    counts = item_category_counts(aset, layout="sparse")
+    counts = item_category_counts(aset, layout="auto")
     out, res = binary_kappa_table(counts, None, aset.categories, func_name="fleiss_kappa_by_category",
                                   label_column="category", confidence_level=confidence_level, method=method,
                                   n_boot=n_boot, seed=seed)

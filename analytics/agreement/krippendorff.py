@@ -11,7 +11,7 @@ import numpy as np
 from .._reshape import coincidence_matrix, item_category_counts, item_coincidence_cells, ratings_per_item
 from .._schema import AnnotationSet
 from ..exceptions import DataQualityWarning, InvalidParameterError
-from ._alpha import alpha_from_coincidence, alpha_standard_error, alpha_weights
+from ._alpha import alpha_from_coincidence, alpha_nominal_from_parts, alpha_standard_error, alpha_weights
 from ._core import count_parts
 from ._counts import cached_parts, prepare
 from ._input import IntervalMethod
@@ -122,21 +122,25 @@ def krippendorff_alpha(
             f"{'…' if aset.n_categories > 8 else ''} as ranks, but the set is not declared ordinal. Load it with "
             "ordinal=True (and categories= in scale order) if that order is meaningful.", DataQualityWarning,
             stacklevel=2)
-    counts = item_category_counts(aset, layout="sparse")
-    return alpha_estimate(aset, "krippendorff_alpha", counts, coincidence_matrix(aset), level=level, values=values,
+    counts = item_category_counts(aset, layout="auto")
+    if level == "nominal":  # diagonal and marginals of the coincidence matrix suffice (one pass over the counts)
+        res = alpha_nominal_from_parts(cached_parts(aset, np.eye(aset.n_categories)))
+    else:
+        res = alpha_from_coincidence(coincidence_matrix(aset), level, values)
+    return alpha_estimate(aset, "krippendorff_alpha", counts, res, level=level, values=values,
                           parts=lambda w: cached_parts(aset, w), confidence_level=confidence_level, method=method,
                           n_boot=n_boot, seed=seed)
 
 
-def alpha_estimate(aset: AnnotationSet, name: str, counts, coincidence: np.ndarray, *, level: str,
+def alpha_estimate(aset: AnnotationSet, name: str, counts, res: dict, *, level: str,
                    values: np.ndarray | None = None, delta: np.ndarray | None = None, parts=None,
                    confidence_level: float, method: str, n_boot: int, seed: int | None) -> AgreementEstimate:
-    """Alpha, its Gwet standard error and interval from item × value counts and their coincidence matrix.
+    """Alpha, its Gwet standard error and interval from item × value counts and the alpha statistics ``res``.
 
-    Shared by :func:`krippendorff_alpha` (values are categories) and the multi-label alpha (values are tag
-    sets, with a given ``delta``). ``parts(w)`` returns the (cached) :class:`~._core.CountParts` of ``counts``.
+    ``res`` is :func:`~._alpha.alpha_from_coincidence` (or its nominal shortcut). Shared by
+    :func:`krippendorff_alpha` (values are categories) and the multi-label alpha (values are tag sets, with a
+    given ``delta``). ``parts(w)`` returns the (cached) :class:`~._core.CountParts` of ``counts``.
     """
-    res = alpha_from_coincidence(coincidence, level, values, delta=delta)
     n_pairable = int((ratings_per_item(aset) >= 2).sum())
     value = float(res["value"])
     if not math.isfinite(value):
@@ -157,7 +161,7 @@ def alpha_estimate(aset: AnnotationSet, name: str, counts, coincidence: np.ndarr
         weights=level,
     )
     if method == "bootstrap":
-        q = coincidence.shape[0]
+        q = counts.shape[1]
         reps = bootstrap_replicates(
             item_coincidence_cells(counts),
             lambda s: alpha_from_coincidence(s.reshape(-1, q, q), level, values, delta=delta)["value"],

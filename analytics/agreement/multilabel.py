@@ -11,7 +11,7 @@ from scipy import sparse
 from .._reshape import coincidence_from_counts, item_category_counts, ratings_per_item, sparse_counts_from_codes
 from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
-from ._alpha import set_distance
+from ._alpha import alpha_from_coincidence, set_distance
 from ._input import IntervalMethod, agreement_set, as_annotation_set, check_interval_options
 from ._results import AgreementEstimate, check_confidence_level
 from .fleiss import binary_kappa_table
@@ -80,7 +80,7 @@ def kappa_by_tag(
     np.True_
     """
     aset = _multilabel_set(annotations, "kappa_by_tag", confidence_level, method, n_boot, seed)
-    counts = item_category_counts(aset, layout="sparse")
+    counts = item_category_counts(aset, layout="auto")
     ratings = ratings_per_item(aset).astype(np.float64)
     out, res = binary_kappa_table(counts, ratings, aset.categories, func_name="kappa_by_tag", label_column="tag",
                                   confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
@@ -157,6 +157,7 @@ def krippendorff_alpha_multilabel(
     aset = _multilabel_set(annotations, "krippendorff_alpha_multilabel", confidence_level, method, n_boot, seed)
     codes, members = _set_codes(aset)
     counts = sparse_counts_from_codes(aset.item_codes, codes, aset.n_items, members.shape[0])
-    return alpha_estimate(aset, "krippendorff_alpha_multilabel", counts, coincidence_from_counts(counts),
-                          level=distance, delta=set_distance(members, distance), confidence_level=confidence_level,
-                          method=method, n_boot=n_boot, seed=seed)
+    delta = set_distance(members, distance)
+    res = alpha_from_coincidence(coincidence_from_counts(counts), distance, delta=delta)
+    return alpha_estimate(aset, "krippendorff_alpha_multilabel", counts, res, level=distance, delta=delta,
+                          confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)

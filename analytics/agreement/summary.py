@@ -140,7 +140,7 @@ def _table(aset: AnnotationSet, *, target: float, confidence_level: float, metho
 
 
 def _dominant(aset: AnnotationSet) -> tuple[str | None, float]:
-    totals = np.asarray(item_category_counts(aset, layout="sparse").sum(axis=0)).ravel()
+    totals = np.asarray(item_category_counts(aset, layout="auto").sum(axis=0)).ravel()
     if totals.sum() == 0:
         return None, float("nan")
     top = int(np.argmax(totals))
