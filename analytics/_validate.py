@@ -122,7 +122,7 @@ def validate_annotations(
             for src, row in frame.loc[mask, ["_source", "_row"]].drop_duplicates().itertuples(index=False):
                 skipped.append({"source": src, "row": row, "reason": reason, "detail": detail})
 
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced below, never modified in place
     frame["item_id"], n_changed_items = clean_id_column(frame["item_id"])
     if raw.annotators_known:
         frame["annotator_id"], n_changed_ann = clean_id_column(frame["annotator_id"])
@@ -153,7 +153,8 @@ def validate_annotations(
             f"{int(blank_label.sum())} with a blank label, e.g. {raw.unit} {_where(frame, ~keep)}). "
             "Check that the right columns were used (see the column mapping) and that the file is complete."
         )
-    frame = frame.loc[keep].reset_index(drop=True)
+    if not keep.all():
+        frame = frame.loc[keep].reset_index(drop=True)
 
     if cleaning.multilabel:
         used = sorted({t for v in frame["label"] for t in v})
