@@ -76,8 +76,8 @@ def kappa_by_tag(
     --------
     >>> from analytics import load_annotations
     >>> t = kappa_by_tag(load_annotations("sample_data/retail/tags.csv"))
-    >>> t.set_index("tag").loc["red", "kappa"] > t.set_index("tag").loc["casual", "kappa"]
-    np.True_
+    >>> bool(t.set_index("tag").loc["red", "kappa"] > t.set_index("tag").loc["casual", "kappa"])
+    True
     """
     aset = _multilabel_set(annotations, "kappa_by_tag", confidence_level, method, n_boot, seed)
     counts = item_category_counts(aset, layout="auto")
