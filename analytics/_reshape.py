@@ -444,7 +444,7 @@ def pair_codes(aset: "AnnotationSet", a: int, b: int) -> tuple[np.ndarray, np.nd
     """
     _require_annotators(aset, "Pairwise agreement")
     in_a, in_b = aset.annotator_codes == a, aset.annotator_codes == b
-    both, ja, jb = np.intersect1d(aset.item_codes[in_a], aset.item_codes[in_b], assume_unique=True,
+    both, ja, jb = np.intersect1d(aset.item_codes[in_a], aset.item_codes[in_b],
                                   return_indices=True)
     return both, aset.label_codes[in_a][ja].astype(np.int64), aset.label_codes[in_b][jb].astype(np.int64)
 
