@@ -27,6 +27,27 @@ from .routing import AuditSample, audit_sample, review_queue, review_summary, ro
 from .drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
 from .scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
 from .near_duplicates import NearDuplicateReview, difference_hash, find_near_duplicates, review_near_duplicates
+from .agreement import (
+    AgreementEstimate,
+    AgreementSummary,
+    PilotPlan,
+    agreement_by,
+    agreement_summary,
+    brennan_prediger,
+    cohen_kappa,
+    cohen_kappa_by_pair,
+    fleiss_kappa,
+    fleiss_kappa_by_category,
+    gwet_ac1,
+    kappa_by_tag,
+    krippendorff_alpha,
+    krippendorff_alpha_multilabel,
+    landis_koch,
+    light_kappa,
+    percent_agreement,
+    plan_pilot,
+    scott_pi,
+)
 
 __version__ = "0.1.0"
 
@@ -79,4 +100,23 @@ __all__ = [
     "find_near_duplicates",
     "review_near_duplicates",
     "NearDuplicateReview",
+    "AgreementEstimate",
+    "AgreementSummary",
+    "PilotPlan",
+    "cohen_kappa",
+    "cohen_kappa_by_pair",
+    "light_kappa",
+    "fleiss_kappa",
+    "fleiss_kappa_by_category",
+    "krippendorff_alpha",
+    "krippendorff_alpha_multilabel",
+    "gwet_ac1",
+    "scott_pi",
+    "brennan_prediger",
+    "percent_agreement",
+    "kappa_by_tag",
+    "agreement_summary",
+    "agreement_by",
+    "plan_pilot",
+    "landis_koch",
 ]

@@ -20,7 +20,7 @@ Communication Departmental Papers 43. https://repository.upenn.edu/asc_papers/43
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, Literal, TypeVar
 
 import numpy as np
 from scipy import sparse
@@ -30,11 +30,21 @@ if TYPE_CHECKING:
 
 __all__ = [
     "counts_from_codes",
+    "sparse_counts_from_codes",
     "coincidence_from_counts",
     "pair_tables_from_codes",
+    "pair_tables_from_matrix",
+    "pair_tables_from_labels",
+    "padded_label_rows",
+    "pair_code_blocks",
+    "annotator_onehot_from_codes",
+    "within_row_pairs",
+    "item_coincidence_cells",
+    "item_pair_cells",
     "item_category_counts",
     "coincidence_matrix",
     "annotator_item_matrix",
+    "annotator_label_rows",
     "annotator_pair_tables",
     "annotator_category_counts",
     "annotator_gold_confusion",
@@ -44,6 +54,10 @@ __all__ = [
     "gold_class_counts",
     "others_share_from_codes",
     "annotator_others_share",
+    "item_annotator_onehot",
+    "pair_codes",
+    "dense_overlap",
+    "ratings_per_item",
 ]
 
 T = TypeVar("T")
@@ -63,6 +77,32 @@ def counts_from_codes(item_codes: np.ndarray, label_codes: np.ndarray, n_items: 
     return np.bincount(flat, minlength=n_items * n_categories).reshape(n_items, n_categories)
 
 
+def sparse_counts_from_codes(
+    item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, n_categories: int, *, dtype: type = np.int32,
+) -> sparse.csr_matrix:
+    """Item × category counts as a CSR matrix (canonical: sorted indices, duplicates summed).
+
+    Memory is proportional to the number of distinct (item, category) cells, not to
+    ``n_items × n_categories``: 10 million annotations in 100 categories take about 80 MB
+    instead of the 1.6 GB of a dense int64 table. Partitions of items add up like the dense kernel.
+    """
+    item_codes = np.asarray(item_codes)
+    label_codes = np.asarray(label_codes)
+    cells = int(n_items) * int(n_categories)
+    if cells <= 4 * len(item_codes) + (1 << 20):  # small table: one bincount, then keep the non-zero cells
+        dense = np.bincount(item_codes.astype(np.int64) * n_categories + label_codes, minlength=cells)
+        nz = np.flatnonzero(dense)
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(nz // n_categories, minlength=n_items))])
+        return sparse.csr_matrix((dense[nz].astype(dtype), (nz % n_categories).astype(np.int32), indptr),
+                                 shape=(n_items, n_categories))
+    out = sparse.csr_matrix(
+        (np.ones(len(item_codes), dtype=dtype), (item_codes, label_codes)),
+        shape=(n_items, n_categories),
+    )
+    out.sum_duplicates()
+    return out
+
+
 def coincidence_from_counts(counts: np.ndarray | sparse.spmatrix) -> np.ndarray:
     r"""Krippendorff's coincidence matrix from item × category counts.
 
@@ -74,6 +114,18 @@ def coincidence_from_counts(counts: np.ndarray | sparse.spmatrix) -> np.ndarray:
     """
     if sparse.issparse(counts):
         counts = sparse.csr_matrix(counts, dtype=np.float64)
+        counts.sum_duplicates()
+        n_items, n_cat = counts.shape
+        degree = np.diff(counts.indptr).astype(np.float64)
+        sparse_work = 25.0 * (degree.sum() + (degree ** 2).sum())  # ~25 ns per entry and per entry pair
+        if n_items * n_cat * (n_cat + 2.0) <= sparse_work:  # few categories: dense blocks (BLAS) are faster
+            step = max(1, (1 << 22) // max(n_cat, 1))
+            if n_items <= step:
+                return coincidence_from_counts(counts.toarray())
+            o = np.zeros((n_cat, n_cat))
+            for start in range(0, n_items, step):
+                o += coincidence_from_counts(counts[start:start + step].toarray())
+            return o
         m = np.asarray(counts.sum(axis=1)).ravel()
         pairable = m >= 2
         weights = np.zeros_like(m)
@@ -83,13 +135,24 @@ def coincidence_from_counts(counts: np.ndarray | sparse.spmatrix) -> np.ndarray:
         o -= np.diag(np.asarray(scaled.sum(axis=0)).ravel())
         return o
     n = np.asarray(counts, dtype=np.float64)
-    m = n.sum(axis=1)
-    pairable = m >= 2
-    n = n[pairable]
-    w = 1.0 / (m[pairable] - 1.0)
-    o = (n * w[:, None]).T @ n
-    o -= np.diag((n * w[:, None]).sum(axis=0))
+    ones = np.ones(n.shape[1])
+    m = n @ ones
+    scaled = n * np.where(m >= 2, 1.0 / np.maximum(m - 1.0, 1.0), 0.0)[:, None]  # units with m < 2 weigh 0
+    o = scaled.T @ n
+    o -= np.diag(scaled.T @ np.ones(n.shape[0]))
     return o
+
+
+def annotator_onehot_from_codes(
+    item_codes: np.ndarray, annotator_codes: np.ndarray, label_codes: np.ndarray,
+    n_items: int, n_annotators: int, n_categories: int, *, dtype: type = np.int64,
+) -> sparse.csr_matrix:
+    """Item × (annotator, category) one-hot matrix ``X``: ``X[i, a·C + c] = 1`` when *a* put *i* in *c*."""
+    cols = annotator_codes.astype(np.int64) * n_categories + label_codes.astype(np.int64)
+    return sparse.csr_matrix(
+        (np.ones(len(item_codes), dtype=dtype), (item_codes.astype(np.int64), cols)),
+        shape=(n_items, n_annotators * n_categories),
+    )
 
 
 def pair_tables_from_codes(
@@ -103,13 +166,142 @@ def pair_tables_from_codes(
     so its cost is linear in the number of annotations plus ``(A·C)²`` for the result; no loop over pairs.
     The diagonal blocks ``T[a, a]`` are diagonal matrices of annotator *a*'s category counts.
     """
-    cols = annotator_codes.astype(np.int64) * n_categories + label_codes.astype(np.int64)
-    x = sparse.csr_matrix(
-        (np.ones(len(item_codes), dtype=np.int64), (item_codes.astype(np.int64), cols)),
-        shape=(n_items, n_annotators * n_categories),
-    )
+    x = annotator_onehot_from_codes(item_codes, annotator_codes, label_codes, n_items, n_annotators, n_categories)
+    return _pair_tables_from_onehot(x, n_annotators, n_categories)
+
+
+def _pair_tables_from_onehot(x: sparse.csr_matrix, n_annotators: int, n_categories: int) -> np.ndarray:
     product = (x.T @ x).toarray()
     return product.reshape(n_annotators, n_categories, n_annotators, n_categories).transpose(0, 2, 1, 3)
+
+
+def padded_label_rows(matrix: np.ndarray, n_categories: int) -> np.ndarray:
+    """Annotator × item label codes (int64, contiguous per annotator) with "missing" coded as ``C``.
+
+    The transposed :func:`annotator_item_matrix`; coding a missing label as an extra category ``C``
+    lets pair kernels run without masks (its row and column are dropped at the end).
+    """
+    out = np.ascontiguousarray(matrix.T, dtype=np.int64)
+    out[out < 0] = n_categories
+    return out
+
+
+def pair_code_blocks(labels: np.ndarray, n_categories: int, *,
+                     max_cells: int = 1 << 21) -> Iterator[tuple[int, slice, np.ndarray]]:
+    """Cell codes of annotator *a* with each later annotator, block of items by block of items.
+
+    ``labels`` is :func:`padded_label_rows`. Yields ``(a, items, codes)`` where ``codes[j, i]`` is
+    ``b·(C+1)² + x_a·(C+1) + x_b`` for partner ``b = a + 1 + j`` on item ``i`` of the block (a missing
+    label is the extra category ``C``), i.e. an index into a ``(A, C+1, C+1)`` table of annotator *a*.
+    One broadcast addition per block; blocks are small enough to stay in cache. The Python loop runs
+    over annotators and item blocks, never over pairs.
+    """
+    n_ann, n_items = labels.shape
+    q1 = n_categories + 1
+    shifted = labels + (np.arange(n_ann, dtype=np.int64) * (q1 * q1))[:, None]
+    step = max(1, max_cells // max(n_ann, 1))
+    for a in range(n_ann - 1):
+        own = labels[a] * q1
+        for start in range(0, n_items, step):
+            items = slice(start, min(start + step, n_items))
+            yield a, items, shifted[a + 1:, items] + own[items]
+
+
+def pair_tables_from_matrix(matrix: np.ndarray, n_categories: int) -> np.ndarray:
+    """``T[a, b, c, k]`` from an item × annotator label matrix (-1 = missing), by counting cell codes.
+
+    The same tables as :func:`pair_tables_from_codes`; see :func:`pair_tables_from_labels`.
+    """
+    return pair_tables_from_labels(padded_label_rows(matrix, n_categories), n_categories)
+
+
+def pair_tables_from_labels(labels: np.ndarray, n_categories: int) -> np.ndarray:
+    """``T[a, b, c, k]`` from :func:`padded_label_rows` (annotator × item, missing = ``C``).
+
+    For each annotator *a* the cell codes of all partners ``b > a`` on all items
+    (:func:`pair_code_blocks`) are counted with one ``bincount`` per block of items, so the cost is
+    ``n_items × pairs`` integer operations — much less than a sparse product when most annotators label
+    most items (the usual pilot design).
+    """
+    n_ann = labels.shape[0]
+    q, q1 = n_categories, n_categories + 1
+    out = np.zeros((n_ann, n_ann, q, q), dtype=np.int64)
+    counts = np.zeros((n_ann, n_ann * q1 * q1), dtype=np.int64)
+    for a, _, codes in pair_code_blocks(labels, q):
+        counts[a] += np.bincount(codes.ravel(), minlength=n_ann * q1 * q1)
+    for a in range(n_ann - 1):
+        upper = counts[a].reshape(n_ann, q1, q1)[a + 1:, :q, :q]
+        out[a, a + 1:] = upper
+        out[a + 1:, a] = upper.transpose(0, 2, 1)
+    for a in range(n_ann):
+        out[a, a] = np.diag(np.bincount(labels[a], minlength=q1)[:q])
+    return out
+
+
+def within_row_pairs(indptr: np.ndarray, *, ordered: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """All pairs of stored entries that share a row of a CSR matrix, without a Python loop.
+
+    Returns ``(row, j1, j2)``: positions ``j1 != j2`` into the matrix's ``data``/``indices`` arrays
+    (every ordered pair when ``ordered``, else only ``j1 < j2``) and the row they share. The number
+    of pairs is ``Σ d_i (d_i − 1)`` for rows with ``d_i`` entries.
+    """
+    indptr = np.asarray(indptr, dtype=np.int64)
+    deg = np.diff(indptr)
+    rows_of_entry = np.repeat(np.arange(len(deg)), deg)
+    sizes = deg[rows_of_entry]                                  # each entry pairs with its row's d_i entries
+    starts = np.cumsum(sizes) - sizes
+    first = np.repeat(np.arange(len(rows_of_entry)), sizes)
+    row = np.repeat(rows_of_entry, sizes)
+    second = indptr[row] + (np.arange(len(first)) - np.repeat(starts, sizes))
+    keep = first != second if ordered else first < second
+    return row[keep], first[keep], second[keep]
+
+
+def item_coincidence_cells(counts: sparse.csr_matrix) -> sparse.csr_matrix:
+    r"""Each pairable item's contribution to the coincidence matrix, as an item × C² sparse matrix.
+
+    Row *u* holds :math:`n_{uc}(n_{uk} - \delta_{ck})/(m_u - 1)` at column ``c·C + k``; the column sums,
+    reshaped to C × C, are :func:`coincidence_from_counts`. Used to resample items (bootstrap).
+    """
+    counts = sparse.csr_matrix(counts, dtype=np.float64)
+    counts.sum_duplicates()
+    n_items, n_cat = counts.shape
+    m = np.asarray(counts.sum(axis=1)).ravel()
+    w = np.where(m >= 2, 1.0 / np.maximum(m - 1.0, 1.0), 0.0)
+    row, j1, j2 = within_row_pairs(counts.indptr)
+    diag_rows = np.repeat(np.arange(n_items), np.diff(counts.indptr))
+    rows = np.concatenate([row, diag_rows])
+    cols = np.concatenate([counts.indices[j1].astype(np.int64) * n_cat + counts.indices[j2],
+                           counts.indices.astype(np.int64) * (n_cat + 1)])
+    vals = np.concatenate([counts.data[j1] * counts.data[j2], counts.data * (counts.data - 1.0)]) * w[rows]
+    out = sparse.csr_matrix((vals, (rows, cols)), shape=(n_items, n_cat * n_cat))
+    out.eliminate_zeros()
+    return out
+
+
+def item_pair_cells(onehot: sparse.csr_matrix, n_annotators: int, n_categories: int) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Each item's contribution to every annotator-pair table, as an item × (pair, c, k) indicator matrix.
+
+    ``onehot`` is :func:`annotator_onehot_from_codes`. Pairs are the ``a < b`` pairs in
+    ``numpy.triu_indices(n_annotators, 1)`` order; column ``p·C² + c·C + k`` of row *i* is 1 when the
+    *p*-th pair labelled item *i* as ``(c, k)``. Its column sums are the upper-triangle pair tables;
+    weighting its rows resamples items (bootstrap). Returns the matrix and the pair index array (A × A).
+    """
+    onehot = sparse.csr_matrix(onehot)
+    onehot.sum_duplicates()
+    row, j1, j2 = within_row_pairs(onehot.indptr, ordered=False)
+    col = onehot.indices.astype(np.int64)
+    a, c = np.divmod(col[j1], n_categories)
+    b, k = np.divmod(col[j2], n_categories)
+    keep = a < b                                          # an annotator never pairs with itself
+    row, a, b, c, k = row[keep], a[keep], b[keep], c[keep], k[keep]
+    pair_index = np.full((n_annotators, n_annotators), -1, dtype=np.int64)
+    iu = np.triu_indices(n_annotators, 1)
+    pair_index[iu] = np.arange(len(iu[0]))
+    cc = n_categories * n_categories
+    cols = pair_index[a, b] * cc + c * n_categories + k
+    out = sparse.csr_matrix((np.ones(len(row)), (row, cols)), shape=(onehot.shape[0], max(len(iu[0]), 1) * cc))
+    return out, pair_index
 
 
 # -- AnnotationSet wrappers (cached on the set) -----------------------------------------------------
@@ -123,11 +315,37 @@ def one_hot(aset: "AnnotationSet") -> sparse.csr_matrix:
     )
 
 
-def item_category_counts(aset: "AnnotationSet") -> np.ndarray:
+#: ``layout="auto"`` counts are dense up to this many item × category cells (32 MB of int64).
+AUTO_DENSE_CELLS = 1 << 22
+
+
+def item_category_counts(
+    aset: "AnnotationSet", *, layout: Literal["dense", "sparse", "auto"] = "dense",
+) -> "np.ndarray | sparse.csr_matrix":
     """Item × category counts (rows in item code order, columns in category order).
 
     For multi-label sets, ``n[i, c]`` counts the annotations of item *i* that contain tag *c*.
+    ``layout="sparse"`` returns an int32 CSR matrix whose memory follows the number of non-zero
+    cells (so ten million annotations in 100 classes fit in memory); ``"dense"`` an int64 array;
+    ``"auto"`` the dense array up to :data:`AUTO_DENSE_CELLS` cells (fastest) and the CSR matrix beyond.
     """
+    if layout == "auto":
+        small = aset.n_items * aset.n_categories <= AUTO_DENSE_CELLS
+        return item_category_counts(aset, layout="dense" if small else "sparse")
+    if layout == "sparse":
+        def build_sparse() -> sparse.csr_matrix:
+            if aset.multilabel:
+                items = sparse.csr_matrix(
+                    (np.ones(aset.n_annotations, dtype=np.int32), (aset.item_codes, np.arange(aset.n_annotations))),
+                    shape=(aset.n_items, aset.n_annotations),
+                )
+                out = sparse.csr_matrix(items @ aset.tags.astype(np.int32))
+                out.sum_duplicates()
+                return out
+            return sparse_counts_from_codes(aset.item_codes, aset.label_codes, aset.n_items, aset.n_categories)
+
+        return _cached(aset, "item_category_counts_sparse", build_sparse)
+
     def build() -> np.ndarray:
         if aset.multilabel:
             items = sparse.csr_matrix(
@@ -142,7 +360,13 @@ def item_category_counts(aset: "AnnotationSet") -> np.ndarray:
 
 def coincidence_matrix(aset: "AnnotationSet") -> np.ndarray:
     """Krippendorff's coincidence matrix of a single-label set (see :func:`coincidence_from_counts`)."""
-    return _cached(aset, "coincidence", lambda: coincidence_from_counts(item_category_counts(aset)))
+    return _cached(aset, "coincidence",
+                   lambda: coincidence_from_counts(item_category_counts(aset, layout="auto")))
+
+
+def ratings_per_item(aset: "AnnotationSet") -> np.ndarray:
+    """Number of annotations of each item (int64, item code order), cached."""
+    return _cached(aset, "ratings_per_item", lambda: np.bincount(aset.item_codes, minlength=aset.n_items))
 
 
 def _require_annotators(aset: "AnnotationSet", what: str) -> None:
@@ -177,17 +401,73 @@ def annotator_item_matrix(aset: "AnnotationSet") -> np.ndarray:
 
     def build() -> np.ndarray:
         m = np.full((aset.n_items, aset.n_annotators), -1, dtype=np.int32)
-        m[aset.item_codes, aset.annotator_codes] = aset.label_codes
+        m.reshape(-1)[aset.item_codes * aset.n_annotators + aset.annotator_codes] = aset.label_codes
         return m
 
     return _cached(aset, "annotator_item_matrix", build)
 
 
-def annotator_pair_tables(aset: "AnnotationSet") -> np.ndarray:
-    """``T[a, b, c, k]`` for every annotator pair (see :func:`pair_tables_from_codes`)."""
+def annotator_label_rows(aset: "AnnotationSet") -> np.ndarray:
+    """:func:`padded_label_rows` of the set (annotator × item, missing = ``C``), built directly and cached."""
     _require_annotators(aset, "Pairwise agreement")
-    return _cached(aset, "pair_tables", lambda: pair_tables_from_codes(
+
+    def build() -> np.ndarray:
+        out = np.full((aset.n_annotators, aset.n_items), aset.n_categories, dtype=np.int64)
+        out.reshape(-1)[aset.annotator_codes * aset.n_items + aset.item_codes] = aset.label_codes
+        return out
+
+    return _cached(aset, "annotator_label_rows", build)
+
+
+def item_annotator_onehot(aset: "AnnotationSet") -> sparse.csr_matrix:
+    """Item × (annotator, category) one-hot matrix (see :func:`annotator_onehot_from_codes`), cached."""
+    _require_annotators(aset, "Pairwise agreement")
+    return _cached(aset, "item_annotator_onehot", lambda: annotator_onehot_from_codes(
         aset.item_codes, aset.annotator_codes, aset.label_codes, aset.n_items, aset.n_annotators, aset.n_categories))
+
+
+def dense_overlap(aset: "AnnotationSet") -> bool:
+    """Whether most annotators label most items, so item × annotator matrices beat sparse products.
+
+    True when the ``n_items × pairs`` cells that :func:`pair_tables_from_matrix` visits are at most four
+    times the number of annotator pairs that actually share an item.
+    """
+    def build() -> bool:
+        a = aset.n_annotators
+        r = ratings_per_item(aset).astype(np.float64)
+        shared = float((r * (r - 1.0) / 2.0).sum())
+        return aset.n_items * (a * (a - 1) / 2.0) <= 4.0 * max(shared, 1.0)
+
+    return _cached(aset, "dense_overlap", build)
+
+
+def annotator_pair_tables(aset: "AnnotationSet") -> np.ndarray:
+    """``T[a, b, c, k]`` for every annotator pair, computed without a loop over pairs.
+
+    Dense overlap (:func:`dense_overlap`): one ``bincount`` of pair cell codes of the item × annotator
+    matrix (:func:`pair_tables_from_matrix`); sparse overlap (crowdsourcing: many annotators, few per item):
+    one sparse product ``XᵀX`` of the item × (annotator, category) one-hot matrix (:func:`pair_tables_from_codes`).
+    """
+    _require_annotators(aset, "Pairwise agreement")
+
+    def build() -> np.ndarray:
+        if dense_overlap(aset):
+            return pair_tables_from_labels(annotator_label_rows(aset), aset.n_categories)
+        return _pair_tables_from_onehot(item_annotator_onehot(aset), aset.n_annotators, aset.n_categories)
+
+    return _cached(aset, "pair_tables", build)
+
+
+def pair_codes(aset: "AnnotationSet", a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Items labelled by both annotator codes *a* and *b*: ``(item_codes, labels_of_a, labels_of_b)``.
+
+    ``numpy.bincount(labels_of_a * C + labels_of_b)`` is the pair's contingency table ``T[a, b]``.
+    """
+    _require_annotators(aset, "Pairwise agreement")
+    in_a, in_b = aset.annotator_codes == a, aset.annotator_codes == b
+    both, ja, jb = np.intersect1d(aset.item_codes[in_a], aset.item_codes[in_b],
+                                  return_indices=True)
+    return both, aset.label_codes[in_a][ja].astype(np.int64), aset.label_codes[in_b][jb].astype(np.int64)
 
 
 def annotator_category_counts(aset: "AnnotationSet") -> np.ndarray:

@@ -127,13 +127,13 @@ def validate_annotations(
             for src, row in frame.loc[mask, ["_source", "_row"]].drop_duplicates().itertuples(index=False):
                 skipped.append({"source": src, "row": row, "reason": reason, "detail": detail})
 
-    frame = frame.copy()
-    for column in ("item_id", "annotator_id", "round", "image"):
-        if column in frame.columns:
+    frame = frame.copy(deep=False)  # columns are replaced below, never modified in place
+    for column in ("round", "image"):  # ids are checked by the factorization below, at no cost
+        if column in frame.columns and frame[column].dtype == object:
             _reject_containers(frame, column, raw.unit)
-    frame["item_id"], n_changed_items = clean_id_column(frame["item_id"])
+    frame["item_id"], n_changed_items = _clean_ids(frame, "item_id", raw.unit)
     if raw.annotators_known:
-        frame["annotator_id"], n_changed_ann = clean_id_column(frame["annotator_id"])
+        frame["annotator_id"], n_changed_ann = _clean_ids(frame, "annotator_id", raw.unit)
     else:
         frame["annotator_id"], n_changed_ann = pd.Series([None] * len(frame), dtype=object), 0
     if n_changed_items or n_changed_ann:
@@ -161,7 +161,8 @@ def validate_annotations(
             f"{int(blank_label.sum())} with a blank label, e.g. {raw.unit} {_where(frame, ~keep)}). "
             "Check that the right columns were used (see the column mapping) and that the file is complete."
         )
-    frame = frame.loc[keep].reset_index(drop=True)
+    if not keep.all():
+        frame = frame.loc[keep].reset_index(drop=True)
 
     if cleaning.multilabel:
         used = sorted({t for v in frame["label"] for t in v})
@@ -186,6 +187,15 @@ def validate_annotations(
         report=report, taxonomy=tax, ordinal=bool(ordinal) if ordinal is not None else bool(tax and tax.ordinal),
         unknown_label=clean_text(unknown_label) if unknown_label is not None else None,
     )
+
+
+def _clean_ids(frame: pd.DataFrame, column: str, unit: str) -> tuple[pd.Series, int]:
+    """Clean an id column; lists or mappings in it (unhashable) are an error naming the rows."""
+    try:
+        return clean_id_column(frame[column])
+    except TypeError:
+        _reject_containers(frame, column, unit)
+        raise
 
 
 def _reject_containers(frame: pd.DataFrame, column: str, unit: str) -> None:

@@ -1,0 +1,136 @@
+"""Validation at the public boundary of the agreement functions (done once, then private code trusts it)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Literal, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._schema import AnnotationSet, build_annotation_set
+from ..exceptions import DataQualityWarning, InvalidParameterError
+from ._core import weight_matrix
+
+__all__ = [
+    "IntervalMethod",
+    "Weights",
+    "as_annotation_set",
+    "agreement_set",
+    "require_single_label",
+    "resolve_pair",
+    "check_weights",
+    "check_interval_options",
+]
+
+IntervalMethod = Literal["analytic", "bootstrap"]
+Weights = Literal["linear", "quadratic"] | None
+
+
+def as_annotation_set(annotations: Any) -> AnnotationSet:
+    """An :class:`AnnotationSet` as is; a tidy DataFrame validated through :func:`analytics.load_annotations`."""
+    if isinstance(annotations, AnnotationSet):
+        return annotations
+    if isinstance(annotations, pd.DataFrame):
+        from ..io import load_annotations
+
+        return load_annotations(annotations)
+    raise InvalidParameterError(
+        f"Expected an AnnotationSet (see analytics.load_annotations) or a tidy DataFrame with item_id, "
+        f"annotator_id and label columns; got {type(annotations).__name__}."
+    )
+
+
+def require_single_label(aset: AnnotationSet, method: str) -> None:
+    """Single-label coefficients refuse tag sets with a pointer to the multi-label functions."""
+    if aset.multilabel:
+        raise InvalidParameterError(
+            f"{method} needs one label per annotation, but this set is multi-label (tag sets). Use "
+            "analytics.kappa_by_tag (each tag as a present/absent decision) or "
+            "analytics.krippendorff_alpha_multilabel (set distance) instead."
+        )
+
+
+def agreement_set(aset: AnnotationSet) -> AnnotationSet:
+    """The set whose items are the units of agreement.
+
+    When an annotator labels the same item in several rounds (a re-labelling after a guideline change),
+    pooling the rounds would count an annotator's agreement with itself. Each ``(item, round)`` is then a
+    separate unit, named ``"<item> (round <r>)"``; otherwise the set is returned unchanged. Cached.
+    """
+    if "round" not in aset.frame.columns or not aset.annotators_known or len(aset.rounds) < 2:
+        return aset
+    if "agreement_units" in aset._cache:
+        return aset._cache["agreement_units"]
+    key = aset.item_codes * max(aset.n_annotators, 1) + aset.annotator_codes
+    repeated = len(np.unique(key)) < len(key)
+    out = aset
+    if repeated:
+        frame = aset.frame.copy(deep=False)
+        rounds = frame["round"].astype(object).where(frame["round"].notna(), "none").astype(str)
+        frame["item_id"] = frame["item_id"].astype(str) + " (round " + rounds + ")"
+        out = build_annotation_set(
+            frame, categories=aset.categories, multilabel=aset.multilabel, annotators_known=True,
+            report=aset.report, taxonomy=aset.taxonomy, ordinal=aset.ordinal, unknown_label=aset.unknown_label,
+        )
+        warnings.warn(
+            "some annotators labelled the same item in several rounds; each (item, round) is treated as a "
+            "separate unit so that nobody is counted as agreeing with themselves. Use the per-round results "
+            "(agreement_summary(...).by_round) to compare rounds.", DataQualityWarning, stacklevel=4,
+        )
+    aset._cache["agreement_units"] = out
+    return out
+
+
+def resolve_pair(aset: AnnotationSet, annotators: Sequence[Any] | None, method: str) -> tuple[int, int, tuple[str, str]]:
+    """Annotator codes of the pair to compare (the only two when ``annotators`` is omitted)."""
+    ids = [str(a) for a in aset.annotator_ids]
+    if annotators is None:
+        if len(ids) != 2:
+            raise InvalidParameterError(
+                f"{method} compares two annotators, and this set has {len(ids)} ({', '.join(ids[:6])}"
+                f"{' …' if len(ids) > 6 else ''}). Pass annotators=(a, b), or use cohen_kappa_by_pair, "
+                "light_kappa or fleiss_kappa for more than two annotators."
+            )
+        return 0, 1, (ids[0], ids[1])
+    if isinstance(annotators, str) or len(annotators) != 2:
+        raise InvalidParameterError(f"annotators= must be a pair of annotator ids, e.g. ('ann_a', 'ann_b'); got {annotators!r}.")
+    a, b = (str(x) for x in annotators)
+    unknown = [x for x in (a, b) if x not in ids]
+    if unknown:
+        raise InvalidParameterError(
+            f"Annotator(s) {unknown} are not in this set; annotators are: {', '.join(ids[:20])}"
+            f"{' …' if len(ids) > 20 else ''}."
+        )
+    if a == b:
+        raise InvalidParameterError(f"annotators= names the same annotator twice ({a!r}); give two different ids.")
+    return ids.index(a), ids.index(b), (a, b)
+
+
+def check_weights(aset: AnnotationSet, weights: Weights, method: str) -> tuple[np.ndarray, str]:
+    """The agreement weight matrix over the set's category order, and its name.
+
+    Weighted coefficients use the category order of the set (``AnnotationSet.categories``: the
+    declared categories, the taxonomy order, or natural order), never the order in which labels
+    happened to be observed. Using weights on a set that is not declared ordinal warns.
+    """
+    if weights not in (None, "linear", "quadratic"):
+        raise InvalidParameterError(f"weights= must be None, 'linear' or 'quadratic'; got {weights!r}.")
+    if weights is not None and not aset.ordinal:
+        warnings.warn(
+            f"{method} with {weights} weights treats the category order {list(aset.categories)[:8]}"
+            f"{'…' if aset.n_categories > 8 else ''} as an ordinal scale, but the set is not declared ordinal. "
+            "Load it with ordinal=True (and categories= in scale order) or an ordinal taxonomy if the order is "
+            "meaningful; otherwise use unweighted coefficients.", DataQualityWarning, stacklevel=4,
+        )
+    return weight_matrix(aset.n_categories, weights), weights or "identity"
+
+
+def check_interval_options(method: str, n_boot: int, seed: int | None) -> None:
+    """Validate ``method=``, ``n_boot=`` and ``seed=``."""
+    if method not in ("analytic", "bootstrap"):
+        raise InvalidParameterError(f"method= must be 'analytic' or 'bootstrap'; got {method!r}.")
+    if not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
+        raise InvalidParameterError(f"n_boot= must be an integer ≥ 2 (e.g. 1000); got {n_boot!r}.")
+    if seed is not None and not isinstance(seed, (int, np.integer)):
+        raise InvalidParameterError(f"seed= must be an integer or None; got {seed!r}.")

@@ -1,0 +1,335 @@
+"""Cohen's kappa for a pair, for every pair at once, and their mean (Light's kappa)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .._reshape import (
+    annotator_label_rows,
+    annotator_pair_tables,
+    dense_overlap,
+    item_annotator_onehot,
+    item_pair_cells,
+    pair_code_blocks,
+    ratings_per_item,
+)
+from .._schema import AnnotationSet
+from ..results import warn_undefined
+from ._core import pairwise_from_tables, row_blocks
+from ._counts import prepare
+from ._input import IntervalMethod, Weights, check_weights
+from ._pairs import pair_coefficient
+from ._results import AgreementEstimate, undefined_estimate, wald_interval, wald_intervals
+from .bootstrap import bootstrap_replicates, percentile_intervals, with_bootstrap_interval
+
+__all__ = ["cohen_kappa", "cohen_kappa_by_pair", "light_kappa"]
+
+BY_PAIR_COLUMNS = ["annotator_a", "annotator_b", "kappa", "ci_low", "ci_high", "standard_error", "n_items",
+                   "percent_agreement", "expected_agreement", "reason"]
+
+
+def cohen_kappa(
+    annotations: Any,
+    *,
+    annotators: Sequence[Any] | None = None,
+    weights: Weights = None,
+    confidence_level: float = 0.95,
+    method: IntervalMethod = "analytic",
+    n_boot: int = 1000,
+    seed: int | None = 0,
+) -> AgreementEstimate:
+    r"""Cohen's kappa between two annotators, with the Fleiss–Cohen–Everitt standard error.
+
+    On the items both annotators labelled (pairwise deletion), with :math:`p_{ck}` the share of those items
+    labelled *c* by the first and *k* by the second:
+
+    .. math:: \kappa = \frac{p_o - p_e}{1 - p_e}, \qquad p_o = \sum_{ck} w_{ck} p_{ck}, \qquad
+              p_e = \sum_{ck} w_{ck}\, p_{c\cdot}\, p_{\cdot k}
+
+    Unweighted kappa uses :math:`w = I`; ``weights="linear"``/``"quadratic"`` use
+    :math:`1 - |c-k|/(q-1)` / :math:`1 - (c-k)^2/(q-1)^2` over the positions of the set's *declared* category
+    order (``AnnotationSet.categories``: ``categories=``, an ordinal taxonomy, or natural order) — never the
+    order of whatever labels happened to be observed — so the value does not change when a category is
+    unused. Weighting a set that is not declared ordinal warns (:class:`~analytics.DataQualityWarning`).
+
+    The standard error is the large-sample one of Fleiss, Cohen & Everitt (1969) (SAS ``ASE``, statsmodels
+    ``std_kappa``) and the interval is Wald ``κ ± z·SE`` (capped at 1), or a percentile bootstrap over the
+    common items with ``method="bootstrap"``. ``standard_error_h0`` is the SE under κ = 0 (SAS "ASE under H0").
+
+    Parameters
+    ----------
+    annotations : AnnotationSet or pandas.DataFrame
+    annotators : pair of annotator ids, optional
+        Which two annotators to compare; may be omitted when the set has exactly two.
+    weights : {None, "linear", "quadratic"}
+    confidence_level : float
+    method : {"analytic", "bootstrap"}
+    n_boot : int
+    seed : int or None
+
+    Returns
+    -------
+    AgreementEstimate
+        ``n_items`` is the number of common items. NaN with a reason when the annotators share no item,
+        use a single category between them, or annotator ids are unknown.
+
+    References
+    ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and Psychological
+    Measurement, 20(1), 37–46. https://doi.org/10.1177/001316446002000104
+
+    Cohen, J. (1968). Weighted kappa. Psychological Bulletin, 70(4), 213–220. https://doi.org/10.1037/h0026256
+
+    Fleiss, J. L., Cohen, J., & Everitt, B. S. (1969). Large sample standard errors of kappa and weighted
+    kappa. Psychological Bulletin, 72(5), 323–327. https://doi.org/10.1037/h0028106
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analytics import load_annotations
+    >>> df = pd.DataFrame({"item_id": [1, 1, 2, 2, 3, 3, 4, 4], "annotator_id": ["a", "b"] * 4,
+    ...                    "label": ["cat", "cat", "dog", "dog", "dog", "cat", "cat", "cat"]})
+    >>> k = cohen_kappa(load_annotations(df))
+    >>> round(k.value, 3), k.n_items
+    (0.5, 4)
+    """
+    aset = prepare(annotations, "cohen_kappa", confidence_level=confidence_level, method=method, n_boot=n_boot,
+                   seed=seed)
+    return pair_coefficient(aset, "cohen", "cohen_kappa", annotators=annotators, weights=weights,
+                            confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
+
+
+def _all_pairs(aset: AnnotationSet, w: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], dict]:
+    """Upper-triangle pair tables ``(P, C, C)``, the pair indices, and their Cohen statistics (vectorized)."""
+    tables = annotator_pair_tables(aset)
+    iu = np.triu_indices(aset.n_annotators, 1)
+    sub = tables[iu[0], iu[1]]
+    return sub, iu, pairwise_from_tables("cohen", sub, w)
+
+
+def _pair_reasons(res: dict) -> np.ndarray:
+    n = res["n"]
+    return np.where(np.isfinite(res["value"]), None,
+                    np.where(n == 0, "no item labelled by both",
+                             "only one category used on the common items (chance agreement is 1)"))
+
+
+def cohen_kappa_by_pair(
+    annotations: Any,
+    *,
+    weights: Weights = None,
+    confidence_level: float = 0.95,
+    method: IntervalMethod = "analytic",
+    n_boot: int = 1000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    """Cohen's kappa for every annotator pair at once, with intervals.
+
+    All pair tables come from one sparse product ``XᵀX`` of the item × (annotator, category) one-hot
+    matrix (:func:`analytics._reshape.annotator_pair_tables`), and the kappas, standard errors and
+    intervals of all pairs are computed together on the ``(pairs, C, C)`` tensor — no Python loop over
+    pairs. Formulas and options as :func:`cohen_kappa`; the bootstrap resamples items once for all pairs.
+
+    Parameters
+    ----------
+    annotations : AnnotationSet or pandas.DataFrame
+    weights : {None, "linear", "quadratic"}
+    confidence_level : float
+    method : {"analytic", "bootstrap"}
+    n_boot : int
+    seed : int or None
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair ``annotator_a < annotator_b`` (annotator code order): ``annotator_a``,
+        ``annotator_b``, ``kappa``, ``ci_low``, ``ci_high``, ``standard_error``, ``n_items`` (common items),
+        ``percent_agreement``, ``expected_agreement`` and ``reason`` (why a kappa is NaN). Empty, with a
+        warning, when annotators are anonymous or fewer than two.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analytics import load_annotations
+    >>> df = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2], "annotator_id": ["a", "b", "c"] * 2,
+    ...                    "label": ["x", "x", "y", "y", "y", "y"]})
+    >>> cohen_kappa_by_pair(load_annotations(df))[["annotator_a", "annotator_b", "kappa"]].to_dict("list")
+    {'annotator_a': ['a', 'a', 'b'], 'annotator_b': ['b', 'c', 'c'], 'kappa': [1.0, 0.0, 0.0]}
+    """
+    aset = prepare(annotations, "cohen_kappa_by_pair", confidence_level=confidence_level, method=method,
+                   n_boot=n_boot, seed=seed)
+    if not aset.annotators_known or aset.n_annotators < 2:
+        why = ("annotator ids are unknown (anonymous ratings)" if not aset.annotators_known
+               else f"the set has {aset.n_annotators} annotator")
+        warn_undefined("cohen_kappa_by_pair", f"{why}; there is no pair to compare")
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("annotator_a", "annotator_b", "reason") else float)
+                             for c in BY_PAIR_COLUMNS})
+    w, _ = check_weights(aset, weights, "cohen_kappa_by_pair")
+    _, iu, res = _all_pairs(aset, w)
+    kappa, se = res["value"], res["se"]
+    lo, hi = wald_intervals(kappa, se, confidence_level)
+    if method == "bootstrap":
+        reps = _pair_replicates(aset, w, n_boot=n_boot, seed=seed)
+        lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
+    ids = np.asarray([str(a) for a in aset.annotator_ids], dtype=object)
+    reasons = _pair_reasons(res)
+    n_bad = int((~np.isfinite(kappa)).sum())
+    if n_bad:
+        warn_undefined("cohen_kappa_by_pair", f"{n_bad} of {len(kappa)} pairs have no kappa (see the reason column)")
+    return pd.DataFrame({
+        "annotator_a": ids[iu[0]], "annotator_b": ids[iu[1]], "kappa": kappa, "ci_low": lo, "ci_high": hi,
+        "standard_error": se, "n_items": res["n"].astype(np.int64), "percent_agreement": res["observed"],
+        "expected_agreement": res["expected"], "reason": reasons,
+    })
+
+
+def _pair_replicates(aset: AnnotationSet, w: np.ndarray, *, n_boot: int, seed: int | None) -> np.ndarray:
+    """Bootstrap replicates ``(n_boot, pairs)`` of all pairwise kappas from one resampling of items."""
+    a, q = aset.n_annotators, aset.n_categories
+    cells, _ = item_pair_cells(item_annotator_onehot(aset), a, q)
+    n_pairs = a * (a - 1) // 2
+    return bootstrap_replicates(
+        cells, lambda s: pairwise_from_tables("cohen", s.reshape(-1, n_pairs, q, q), w)["value"],
+        n_boot=n_boot, seed=seed)
+
+
+def light_kappa(
+    annotations: Any,
+    *,
+    weights: Weights = None,
+    confidence_level: float = 0.95,
+    method: IntervalMethod = "analytic",
+    n_boot: int = 1000,
+    seed: int | None = 0,
+) -> AgreementEstimate:
+    r"""Light's kappa: the mean of Cohen's kappa over all annotator pairs.
+
+    .. math:: \kappa_L = \frac{1}{P}\sum_{a<b} \kappa_{ab}
+
+    over the *P* pairs whose kappa is defined (pairs without a common item or with a single category
+    between them are left out). This is how "Cohen's kappa" is usually reported for more than two
+    annotators (Light 1971; R's ``irr::kappam.light``).
+
+    **Interval.** Each pair's kappa is a smooth function of item-level indicators, so the mean has the
+    influence function :math:`\psi_i = \frac{1}{P}\sum_{a<b} \psi^{ab}_i / n_{ab}` with the per-pair
+    Fleiss–Cohen–Everitt influence
+    :math:`\psi^{ab}_i = [w_{x_a x_b} - (1-\kappa_{ab})(\bar w_{x_a\cdot} + \bar w_{\cdot x_b}) - (p_o - 2(1-\kappa_{ab})p_e)]/(1-p_e)`
+    on the items the pair shares. The delta-method variance :math:`\sum_i \psi_i^2` accounts for the
+    correlation between pairs that share items; for a single pair it is the FCE variance. Computed for all
+    items at once as a quadratic form of the item × (annotator, category) one-hot matrix. Wald interval,
+    or a percentile bootstrap over items with ``method="bootstrap"``.
+
+    Parameters
+    ----------
+    annotations : AnnotationSet or pandas.DataFrame
+    weights : {None, "linear", "quadratic"}
+    confidence_level : float
+    method : {"analytic", "bootstrap"}
+    n_boot : int
+    seed : int or None
+
+    Returns
+    -------
+    AgreementEstimate
+        ``n_items`` counts items with at least two ratings; ``observed_agreement`` and
+        ``expected_agreement`` are means over the pairs.
+
+    References
+    ----------
+    Light, R. J. (1971). Measures of response agreement for qualitative data: Some generalizations and
+    alternatives. Psychological Bulletin, 76(5), 365–377. https://doi.org/10.1037/h0031643
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analytics import load_annotations
+    >>> df = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2], "annotator_id": ["a", "b", "c"] * 2,
+    ...                    "label": ["x", "x", "y", "y", "y", "y"]})
+    >>> round(light_kappa(load_annotations(df)).value, 3)
+    0.333
+    """
+    aset = prepare(annotations, "light_kappa", confidence_level=confidence_level, method=method, n_boot=n_boot,
+                   seed=seed)
+    name = "light_kappa"
+    if not aset.annotators_known or aset.n_annotators < 2:
+        why = ("annotator ids are unknown (anonymous ratings), so pairs cannot be formed; use fleiss_kappa"
+               if not aset.annotators_known else f"the set has {aset.n_annotators} annotator; two are needed")
+        return undefined_estimate(name, why, n_annotators=aset.n_annotators, confidence_level=confidence_level)
+    w, wname = check_weights(aset, weights, name)
+    tables, iu, res = _all_pairs(aset, w)
+    defined = np.isfinite(res["value"])
+    n_multi = int((ratings_per_item(aset) >= 2).sum())
+    if not defined.any():
+        reason = ("no two annotators labelled a common item" if (res["n"] == 0).all()
+                  else "every annotator pair used a single category on its common items (chance agreement is 1)")
+        return undefined_estimate(name, reason, n_items=n_multi, n_annotators=aset.n_annotators,
+                                  confidence_level=confidence_level, weights=wname)
+    value = float(res["value"][defined].mean())
+    se = _light_standard_error(aset, tables, res, defined, w)
+    lo, hi = wald_interval(value, se, confidence_level)
+    est = AgreementEstimate(
+        value=value, ci_low=lo, ci_high=hi, n_items=n_multi, n_annotators=aset.n_annotators, method=name,
+        standard_error=se, confidence_level=confidence_level,
+        interval_method=f"Wald; delta-method variance of the mean of {int(defined.sum())} pairwise kappas "
+                        "(Fleiss, Cohen & Everitt 1969 influence functions)",
+        observed_agreement=float(res["observed"][defined].mean()),
+        expected_agreement=float(res["expected"][defined].mean()), weights=wname,
+    )
+    if method == "bootstrap":
+        reps = _pair_replicates(aset, w, n_boot=n_boot, seed=seed)[:, defined]
+        with np.errstate(invalid="ignore"):
+            means = np.where(np.isfinite(reps).all(axis=1), reps.mean(axis=1), np.nan)
+        est = with_bootstrap_interval(est, means, n_boot=n_boot, seed=seed)
+    return est
+
+
+def _light_standard_error(aset: AnnotationSet, tables: np.ndarray, res: dict, defined: np.ndarray,
+                          w: np.ndarray) -> float:
+    """Delta-method SE of the mean pairwise kappa (see :func:`light_kappa`)."""
+    a, q = aset.n_annotators, aset.n_categories
+    n_pairs = int(defined.sum())
+    n = np.where(defined, res["n"], 1.0)
+    kappa = np.where(defined, res["value"], 0.0)
+    pe = np.where(defined, res["expected"], 0.0)
+    po = np.where(defined, res["observed"], 0.0)
+    p = tables / n[:, None, None]
+    row, col = p.sum(axis=2), p.sum(axis=1)
+    wr = col @ w.T                                            # Σ_k w_ck p_.k
+    wc = row @ w                                              # Σ_c p_c. w_ck
+    g = (w[None] - (1.0 - kappa)[:, None, None] * (wr[:, :, None] + wc[:, None, :])
+         - (po - 2.0 * (1.0 - kappa) * pe)[:, None, None])
+    g = g / ((1.0 - pe) * n * n_pairs)[:, None, None]
+    g[~defined] = 0.0
+    return math.sqrt(float((_pair_sums_per_item(aset, g) ** 2).sum()))
+
+
+def _pair_sums_per_item(aset: AnnotationSet, g: np.ndarray) -> np.ndarray:
+    r""":math:`S_i = \sum_{a<b} g_{ab}(x_{ia}, x_{ib})` over the pairs that labelled item *i* (all items at once).
+
+    ``g`` is ``(P, C, C)`` over the pairs in ``numpy.triu_indices`` order. Dense overlap: gathers of the
+    pair cell codes (:func:`analytics._reshape.pair_code_blocks`); sparse overlap: the quadratic form
+    :math:`\tfrac12 x_i^\top G x_i` of the item × (annotator, category) one-hot rows, in blocks.
+    """
+    a, q = aset.n_annotators, aset.n_categories
+    iu = np.triu_indices(a, 1)
+    out = np.zeros(aset.n_items)
+    if dense_overlap(aset):
+        q1 = q + 1
+        padded = np.zeros((a, a, q1, q1))
+        padded[iu[0], iu[1], :q, :q] = g
+        for first, items, codes in pair_code_blocks(annotator_label_rows(aset), q):
+            out[items] += padded[first].reshape(-1)[codes].sum(axis=0)
+        return out
+    big = np.zeros((a, q, a, q))
+    big[iu[0], :, iu[1], :] = g
+    big[iu[1], :, iu[0], :] = g.transpose(0, 2, 1)
+    big = big.reshape(a * q, a * q)
+    x = item_annotator_onehot(aset).astype(np.float64)
+    for rows in row_blocks(x.shape[0], a * q):
+        block = x[rows]
+        out[rows] = 0.5 * np.asarray(block.multiply(block @ big).sum(axis=1)).ravel()
+    return out

@@ -1,0 +1,210 @@
+"""Fleiss' kappa for many raters, overall and per category."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._reshape import item_category_counts
+from ..results import warn_undefined
+from ._core import CountParts, binary_features, binary_fleiss_by_category, binary_from_sums
+from ._counts import cached_parts, count_coefficient, equal_raters, prepare
+from ._input import IntervalMethod, Weights
+from ._results import AgreementEstimate, wald_intervals
+from .bootstrap import bootstrap_replicates, describe, percentile_intervals
+
+__all__ = ["fleiss_kappa", "fleiss_kappa_by_category", "binary_kappa_table"]
+
+
+def fleiss_kappa(
+    annotations: Any,
+    *,
+    weights: Weights = None,
+    confidence_level: float = 0.95,
+    method: IntervalMethod = "analytic",
+    n_boot: int = 1000,
+    seed: int | None = 0,
+) -> AgreementEstimate:
+    r"""Fleiss' kappa: chance-corrected agreement among any number of raters per item.
+
+    .. math:: \kappa = \frac{p_a - p_e}{1 - p_e}, \quad
+              p_a = \frac{1}{n'}\sum_{i:\,r_i \ge 2}\sum_c \frac{n_{ic}(n_{ic} - 1)}{r_i(r_i - 1)}, \quad
+              p_e = \sum_c \pi_c^2, \quad \pi_c = \frac{1}{n}\sum_i \frac{n_{ic}}{r_i}
+
+    where :math:`n_{ic}` is the number of ratings of item *i* in category *c*, :math:`r_i` its number of
+    ratings, :math:`n` the number of items and :math:`n'` those with at least two ratings. With the same
+    number of raters on every item this is exactly Fleiss (1971) (and statsmodels' ``fleiss_kappa``).
+
+    **Unequal raters and missing ratings.** We use Gwet's (2014, ch. 5) generalization, which is what
+    R/Python ``irrCAC`` compute: the observed agreement averages the per-item agreement over items with
+    two or more ratings (an item rated once carries no agreement information), and the category
+    proportions average each item's rating shares, so an item weighs the same however many raters it had.
+
+    **Interval.** The standard error is Gwet's (2008, 2014) linearized (delta-method) variance, valid for
+    equal and unequal raters and away from kappa = 0, and the interval is the Wald interval
+    ``kappa ± z·SE`` (upper bound capped at 1); ``method="bootstrap"`` gives a percentile bootstrap over items
+    instead. When every item has the same number of raters, ``standard_error_h0`` holds the Fleiss, Nee &
+    Landis (1979) standard error under "kappa = 0" (the one R's ``irr`` uses for its z test); it is meant for
+    testing against chance, not for intervals.
+
+    Parameters
+    ----------
+    annotations : AnnotationSet or pandas.DataFrame
+        Single-label annotations (anonymous annotators, e.g. a counts table, are fine).
+    weights : {None, "linear", "quadratic"}
+        Agreement weights over the category order (weighted generalization of Gwet 2014).
+    confidence_level : float
+    method : {"analytic", "bootstrap"}
+    n_boot : int
+        Bootstrap replicates (``method="bootstrap"``).
+    seed : int or None
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    AgreementEstimate
+        ``n_items`` counts items with at least two ratings. NaN with a reason
+        (:class:`~analytics.UndefinedMetricWarning`) when no item has two ratings or only one category is used.
+
+    References
+    ----------
+    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. Psychological Bulletin,
+    76(5), 378–382. https://doi.org/10.1037/h0031619
+
+    Fleiss, J. L., Nee, J. C. M., & Landis, J. R. (1979). Large sample variance of kappa in the case of
+    different sets of raters. Psychological Bulletin, 86(5), 974–977. https://doi.org/10.1037/0033-2909.86.5.974
+
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.). Advanced Analytics.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analytics import load_annotations
+    >>> df = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4],
+    ...                    "annotator_id": ["a", "b", "c"] * 3 + ["a", "b"],
+    ...                    "label": ["cat", "cat", "cat", "dog", "dog", "cat", "dog", "dog", "dog", "cat", "cat"]})
+    >>> round(fleiss_kappa(load_annotations(df)).value, 4)
+    0.6571
+    """
+    aset = prepare(annotations, "fleiss_kappa", confidence_level=confidence_level, method=method, n_boot=n_boot,
+                   seed=seed)
+    est = count_coefficient(aset, "fleiss", "fleiss_kappa", weights=weights, confidence_level=confidence_level,
+                            method=method, n_boot=n_boot, seed=seed)
+    if not est.is_defined or weights is not None:
+        return est
+    return replace(est, standard_error_h0=_fleiss_nee_landis_se(cached_parts(aset, np.eye(aset.n_categories))))
+
+
+def _fleiss_nee_landis_se(parts: CountParts) -> float:
+    r"""Fleiss, Nee & Landis (1979) SE under kappa = 0, for *m* raters on each of *N* items.
+
+    .. math:: \mathrm{SE}_0 = \frac{\sqrt{2}}{\sum_j p_j q_j \sqrt{N m (m-1)}}
+              \sqrt{\Big(\sum_j p_j q_j\Big)^2 - \sum_j p_j q_j (q_j - p_j)}
+
+    NaN unless every item has the same number :math:`m \ge 2` of ratings.
+    """
+    r = parts.r
+    if len(r) == 0 or r[0] < 2 or not (r == r[0]).all():
+        return float("nan")
+    n_items, m = len(r), float(r[0])
+    p = parts.share_totals / n_items  # with equal raters, the mean share is the pooled proportion
+    pq = p * (1.0 - p)
+    s = pq.sum()
+    if s <= 0:
+        return float("nan")
+    return float(math.sqrt(2.0 / (n_items * m * (m - 1.0))) * math.sqrt(max(s ** 2 - (pq * (1.0 - 2.0 * p)).sum(), 0.0)) / s)
+
+
+def fleiss_kappa_by_category(
+    annotations: Any,
+    *,
+    confidence_level: float = 0.95,
+    method: IntervalMethod = "analytic",
+    n_boot: int = 1000,
+    seed: int | None = 0,
+) -> pd.DataFrame:
+    r"""Per-category kappas: Fleiss' kappa of each category against all others.
+
+    For category *c*, every rating becomes "c" or "not c" and Fleiss' kappa of that two-category table
+    is reported — Fleiss' (1971, eq. 20–21) category-wise kappa
+    :math:`\kappa_c = 1 - \sum_i n_{ic}(m - n_{ic}) / (N m (m-1) p_c q_c)` with equal raters, as
+    R's ``irr::kappam.fleiss(detail=TRUE)``. Low values point at categories that annotators do not
+    recognise consistently. Unequal raters per item use the same generalization and standard error as
+    :func:`fleiss_kappa`.
+
+    Parameters
+    ----------
+    annotations : AnnotationSet or pandas.DataFrame
+    confidence_level : float
+    method : {"analytic", "bootstrap"}
+    n_boot : int
+    seed : int or None
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per category in category order: ``category``, ``kappa``, ``ci_low``, ``ci_high``,
+        ``standard_error``, ``standard_error_h0`` (Fleiss, Nee & Landis 1979: :math:`\sqrt{2/(N m (m-1))}`,
+        equal raters only), ``prevalence`` (mean share of the item's ratings), ``n_items`` (items with at
+        least two ratings) and ``reason`` (why a kappa is NaN: e.g. the category was never or always used).
+
+    References
+    ----------
+    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. Psychological Bulletin,
+    76(5), 378–382. https://doi.org/10.1037/h0031619
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analytics import load_annotations
+    >>> df = pd.DataFrame({"item_id": [1, 1, 2, 2, 3, 3], "annotator_id": ["a", "b"] * 3,
+    ...                    "label": ["x", "x", "y", "x", "y", "y"]})
+    >>> fleiss_kappa_by_category(load_annotations(df))[["category", "kappa"]].round(3).to_dict("list")
+    {'category': ['x', 'y'], 'kappa': [0.333, 0.333]}
+    """
+    aset = prepare(annotations, "fleiss_kappa_by_category", confidence_level=confidence_level, method=method,
+                   n_boot=n_boot, seed=seed)
+    counts = item_category_counts(aset, layout="auto")
+    out, res = binary_kappa_table(counts, None, aset.categories, func_name="fleiss_kappa_by_category",
+                                  label_column="category", confidence_level=confidence_level, method=method,
+                                  n_boot=n_boot, seed=seed)
+    m = equal_raters(counts)
+    se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
+    out.insert(5, "standard_error_h0", np.where(np.isfinite(out["kappa"]), se0, np.nan))
+    out.insert(6, "prevalence", res["prevalence"])
+    return out
+
+
+def binary_kappa_table(counts, ratings: np.ndarray | None, names, *, func_name: str, label_column: str,
+                       confidence_level: float, method: str, n_boot: int, seed: int | None) -> tuple[pd.DataFrame, dict]:
+    """Per-category ("c" vs "not c") kappas with intervals, shared by categories and multi-label tags.
+
+    Returns the table (``label_column``, ``kappa``, ``ci_low``, ``ci_high``, ``standard_error``, ``n_items``,
+    ``reason``; ``attrs["interval_method"]``) and the raw statistics of :func:`binary_fleiss_by_category`.
+    """
+    res = binary_fleiss_by_category(counts, ratings)
+    kappa, se = res["kappa"], res["se"]
+    lo, hi = wald_intervals(kappa, se, confidence_level)
+    if method == "bootstrap":
+        feats, _ = binary_features(counts, ratings)
+        reps = bootstrap_replicates(feats, binary_from_sums, n_boot=n_boot, seed=seed)
+        lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
+    what, whats = ("tag", "tags") if label_column == "tag" else ("category", "categories")
+    reason = np.where(
+        np.isfinite(kappa), None,
+        np.where(res["n_items"] == 0, "no item has two or more ratings",
+                 np.where(res["prevalence"] <= 0, f"the {what} was never used",
+                          f"the {what} was on every rating, so chance agreement is 1")),
+    )
+    if not np.isfinite(kappa).all():
+        warn_undefined(func_name, f"{int((~np.isfinite(kappa)).sum())} of {len(kappa)} {whats} have no kappa "
+                                  "(see the reason column)", stacklevel=4)
+    out = pd.DataFrame({label_column: list(names), "kappa": kappa, "ci_low": lo, "ci_high": hi,
+                        "standard_error": se, "n_items": res["n_items"], "reason": reason})
+    out.attrs["interval_method"] = (describe(n_boot, seed, n_boot) if method == "bootstrap"
+                                    else "Wald; Gwet (2014) linearized variance")
+    return out, res
