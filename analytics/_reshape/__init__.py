@@ -1,0 +1,298 @@
+"""Sufficient statistics: the ONLY place that builds count, contingency and coincidence tables.
+
+Every agreement coefficient, consensus method and confusion analysis reduces to a few additive
+tables built here from the integer codes of an :class:`~analytics.AnnotationSet`:
+
+* item × category counts ``n[i, c]`` (how many annotators put item *i* in category *c*);
+* the coincidence matrix ``o[c, k]`` of Krippendorff (2011);
+* annotator-pair contingency tables ``T[a, b, c, k]`` (items annotator *a* put in *c* and *b* in *k*);
+* annotator × category counts and annotator × gold × label confusion counts.
+
+The ``*_from_codes`` kernels take plain code arrays, so the same functions run on any partition of
+the annotations (all tables are sums over items); the ``AnnotationSet`` wrappers cache their result
+on the set, so a dashboard or report computes each table once.
+
+References
+----------
+Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School for
+Communication Departmental Papers 43. https://repository.upenn.edu/asc_papers/43
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Literal, TypeVar
+
+import numpy as np
+from scipy import sparse
+
+from ._kernels import (
+    counts_from_codes,
+    sparse_counts_from_codes,
+    coincidence_from_counts,
+    annotator_onehot_from_codes,
+    pair_tables_from_codes,
+    _pair_tables_from_onehot,
+    padded_label_rows,
+    pair_code_blocks,
+    pair_tables_from_matrix,
+    pair_tables_from_labels,
+    within_row_pairs,
+    item_coincidence_cells,
+    item_pair_cells,
+    others_share_from_codes,
+)
+
+if TYPE_CHECKING:
+    from .._schema import AnnotationSet
+
+__all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers
+    "counts_from_codes",
+    "sparse_counts_from_codes",
+    "coincidence_from_counts",
+    "pair_tables_from_codes",
+    "pair_tables_from_matrix",
+    "pair_tables_from_labels",
+    "padded_label_rows",
+    "pair_code_blocks",
+    "annotator_onehot_from_codes",
+    "within_row_pairs",
+    "item_coincidence_cells",
+    "item_pair_cells",
+    "item_category_counts",
+    "coincidence_matrix",
+    "annotator_item_matrix",
+    "annotator_label_rows",
+    "annotator_pair_tables",
+    "annotator_category_counts",
+    "annotator_gold_confusion",
+    "one_hot",
+    "require_annotators",
+    "require_single_label",
+    "gold_class_counts",
+    "others_share_from_codes",
+    "annotator_others_share",
+    "item_annotator_onehot",
+    "pair_codes",
+    "dense_overlap",
+    "ratings_per_item",
+]
+
+T = TypeVar("T")
+
+
+def _cached(aset: "AnnotationSet", key: str, build: Callable[[], T]) -> T:
+    cache = aset._cache
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
+# -- AnnotationSet wrappers (cached on the set) -----------------------------------------------------
+def one_hot(aset: "AnnotationSet") -> sparse.csr_matrix:
+    """Annotation × category indicator matrix (the tag matrix for multi-label sets)."""
+    if aset.multilabel:
+        return aset.tags
+    n = aset.n_annotations
+    return sparse.csr_matrix(
+        (np.ones(n, dtype=np.int8), (np.arange(n), aset.label_codes)), shape=(n, aset.n_categories)
+    )
+
+
+#: ``layout="auto"`` counts are dense up to this many item × category cells (32 MB of int64).
+AUTO_DENSE_CELLS = 1 << 22
+
+
+def item_category_counts(
+    aset: "AnnotationSet", *, layout: Literal["dense", "sparse", "auto"] = "dense",
+) -> "np.ndarray | sparse.csr_matrix":
+    """Item × category counts (rows in item code order, columns in category order).
+
+    For multi-label sets, ``n[i, c]`` counts the annotations of item *i* that contain tag *c*.
+    ``layout="sparse"`` returns an int32 CSR matrix whose memory follows the number of non-zero
+    cells (so ten million annotations in 100 classes fit in memory); ``"dense"`` an int64 array;
+    ``"auto"`` the dense array up to :data:`AUTO_DENSE_CELLS` cells (fastest) and the CSR matrix beyond.
+    """
+    if layout == "auto":
+        small = aset.n_items * aset.n_categories <= AUTO_DENSE_CELLS
+        return item_category_counts(aset, layout="dense" if small else "sparse")
+    if layout == "sparse":
+        def build_sparse() -> sparse.csr_matrix:
+            if aset.multilabel:
+                items = sparse.csr_matrix(
+                    (np.ones(aset.n_annotations, dtype=np.int32), (aset.item_codes, np.arange(aset.n_annotations))),
+                    shape=(aset.n_items, aset.n_annotations),
+                )
+                out = sparse.csr_matrix(items @ aset.tags.astype(np.int32))
+                out.sum_duplicates()
+                return out
+            return sparse_counts_from_codes(aset.item_codes, aset.label_codes, aset.n_items, aset.n_categories)
+
+        return _cached(aset, "item_category_counts_sparse", build_sparse)
+
+    def build() -> np.ndarray:
+        if aset.multilabel:
+            items = sparse.csr_matrix(
+                (np.ones(aset.n_annotations, dtype=np.int64), (aset.item_codes, np.arange(aset.n_annotations))),
+                shape=(aset.n_items, aset.n_annotations),
+            )
+            return np.asarray((items @ aset.tags.astype(np.int64)).todense())
+        return counts_from_codes(aset.item_codes, aset.label_codes, aset.n_items, aset.n_categories)
+
+    return _cached(aset, "item_category_counts", build)
+
+
+def coincidence_matrix(aset: "AnnotationSet") -> np.ndarray:
+    """Krippendorff's coincidence matrix of a single-label set (see :func:`coincidence_from_counts`)."""
+    return _cached(aset, "coincidence",
+                   lambda: coincidence_from_counts(item_category_counts(aset, layout="auto")))
+
+
+def ratings_per_item(aset: "AnnotationSet") -> np.ndarray:
+    """Number of annotations of each item (int64, item code order), cached."""
+    return _cached(aset, "ratings_per_item", lambda: np.bincount(aset.item_codes, minlength=aset.n_items))
+
+
+def _require_annotators(aset: "AnnotationSet", what: str) -> None:
+    from ..exceptions import AnnotationSchemaError
+
+    if not aset.annotators_known:
+        raise AnnotationSchemaError(
+            f"{what} needs annotator ids, but this set has anonymous annotators (e.g. an item × category counts "
+            "table). Load a table with one row per annotation to get per-annotator results."
+        )
+
+
+def require_annotators(aset: "AnnotationSet", what: str) -> None:
+    """Raise :class:`~analytics.exceptions.AnnotationSchemaError` when annotators are anonymous."""
+    _require_annotators(aset, what)
+
+
+def require_single_label(aset: "AnnotationSet", what: str) -> None:
+    """Raise :class:`~analytics.exceptions.AnnotationSchemaError` for a multi-label (tag set) annotation set."""
+    from ..exceptions import AnnotationSchemaError
+
+    if aset.multilabel:
+        raise AnnotationSchemaError(
+            f"{what} needs single-label annotations, but this set holds tag sets (multi-label). Analyse one tag "
+            "at a time (e.g. relabel to present/absent) or load a single-label column."
+        )
+
+
+def annotator_item_matrix(aset: "AnnotationSet") -> np.ndarray:
+    """Item × annotator matrix of label codes (int32), -1 where the annotator did not label the item."""
+    _require_annotators(aset, "An item × annotator matrix")
+
+    def build() -> np.ndarray:
+        m = np.full((aset.n_items, aset.n_annotators), -1, dtype=np.int32)
+        m.reshape(-1)[aset.item_codes * aset.n_annotators + aset.annotator_codes] = aset.label_codes
+        return m
+
+    return _cached(aset, "annotator_item_matrix", build)
+
+
+def annotator_label_rows(aset: "AnnotationSet") -> np.ndarray:
+    """:func:`padded_label_rows` of the set (annotator × item, missing = ``C``), built directly and cached."""
+    _require_annotators(aset, "Pairwise agreement")
+
+    def build() -> np.ndarray:
+        out = np.full((aset.n_annotators, aset.n_items), aset.n_categories, dtype=np.int64)
+        out.reshape(-1)[aset.annotator_codes * aset.n_items + aset.item_codes] = aset.label_codes
+        return out
+
+    return _cached(aset, "annotator_label_rows", build)
+
+
+def item_annotator_onehot(aset: "AnnotationSet") -> sparse.csr_matrix:
+    """Item × (annotator, category) one-hot matrix (see :func:`annotator_onehot_from_codes`), cached."""
+    _require_annotators(aset, "Pairwise agreement")
+    return _cached(aset, "item_annotator_onehot", lambda: annotator_onehot_from_codes(
+        aset.item_codes, aset.annotator_codes, aset.label_codes, aset.n_items, aset.n_annotators, aset.n_categories))
+
+
+def dense_overlap(aset: "AnnotationSet") -> bool:
+    """Whether most annotators label most items, so item × annotator matrices beat sparse products.
+
+    True when the ``n_items × pairs`` cells that :func:`pair_tables_from_matrix` visits are at most four
+    times the number of annotator pairs that actually share an item.
+    """
+    def build() -> bool:
+        a = aset.n_annotators
+        r = ratings_per_item(aset).astype(np.float64)
+        shared = float((r * (r - 1.0) / 2.0).sum())
+        return aset.n_items * (a * (a - 1) / 2.0) <= 4.0 * max(shared, 1.0)
+
+    return _cached(aset, "dense_overlap", build)
+
+
+def annotator_pair_tables(aset: "AnnotationSet") -> np.ndarray:
+    """``T[a, b, c, k]`` for every annotator pair, computed without a loop over pairs.
+
+    Dense overlap (:func:`dense_overlap`): one ``bincount`` of pair cell codes of the item × annotator
+    matrix (:func:`pair_tables_from_matrix`); sparse overlap (crowdsourcing: many annotators, few per item):
+    one sparse product ``XᵀX`` of the item × (annotator, category) one-hot matrix (:func:`pair_tables_from_codes`).
+    """
+    _require_annotators(aset, "Pairwise agreement")
+
+    def build() -> np.ndarray:
+        if dense_overlap(aset):
+            return pair_tables_from_labels(annotator_label_rows(aset), aset.n_categories)
+        return _pair_tables_from_onehot(item_annotator_onehot(aset), aset.n_annotators, aset.n_categories)
+
+    return _cached(aset, "pair_tables", build)
+
+
+def pair_codes(aset: "AnnotationSet", a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Items labelled by both annotator codes *a* and *b*: ``(item_codes, labels_of_a, labels_of_b)``.
+
+    ``numpy.bincount(labels_of_a * C + labels_of_b)`` is the pair's contingency table ``T[a, b]``.
+    """
+    _require_annotators(aset, "Pairwise agreement")
+    in_a, in_b = aset.annotator_codes == a, aset.annotator_codes == b
+    both, ja, jb = np.intersect1d(aset.item_codes[in_a], aset.item_codes[in_b],
+                                  return_indices=True)
+    return both, aset.label_codes[in_a][ja].astype(np.int64), aset.label_codes[in_b][jb].astype(np.int64)
+
+
+def annotator_category_counts(aset: "AnnotationSet") -> np.ndarray:
+    """Annotator × category counts: how often each annotator used each category."""
+    _require_annotators(aset, "Per-annotator counts")
+    return _cached(aset, "annotator_category_counts", lambda: counts_from_codes(
+        aset.annotator_codes, aset.label_codes, aset.n_annotators, aset.n_categories))
+
+
+def annotator_gold_confusion(aset: "AnnotationSet") -> np.ndarray:
+    """``G[a, g, c]``: annotations of annotator *a* on gold items whose gold is *g* and label is *c*.
+
+    Items without gold do not count. Requires gold labels (single-label sets).
+    """
+    _require_annotators(aset, "Gold confusion per annotator")
+
+    def build() -> np.ndarray:
+        c = aset.n_categories
+        out = np.zeros((aset.n_annotators, c, c), dtype=np.int64)
+        if aset.gold_codes is None:
+            return out
+        gold = aset.gold_codes[aset.item_codes]
+        has = gold >= 0
+        flat = (aset.annotator_codes[has] * c + gold[has]) * c + aset.label_codes[has]
+        return np.bincount(flat, minlength=aset.n_annotators * c * c).reshape(aset.n_annotators, c, c)
+
+    return _cached(aset, "annotator_gold_confusion", build)
+
+
+def gold_class_counts(aset: "AnnotationSet") -> np.ndarray:
+    """Gold items per category (zeros when the set has no gold)."""
+    def build() -> np.ndarray:
+        if aset.gold_codes is None:
+            return np.zeros(aset.n_categories, dtype=np.int64)
+        codes = aset.gold_codes[aset.gold_codes >= 0]
+        return np.bincount(codes, minlength=aset.n_categories)
+
+    return _cached(aset, "gold_class_counts", build)
+
+
+def annotator_others_share(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray]:
+    """``(expected, used)`` annotator × category tables of :func:`others_share_from_codes` (cached)."""
+    _require_annotators(aset, "Comparing annotators with the others")
+    return _cached(aset, "annotator_others_share", lambda: others_share_from_codes(
+        aset.item_codes, aset.annotator_codes, aset.label_codes, item_category_counts(aset), aset.n_annotators))
