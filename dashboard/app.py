@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:  # run from a checkout without installation
 
 from dashboard.app_pages import PAGES  # noqa: E402
 
-st.set_page_config(page_title="Annotation QA", page_icon="🏷️", layout="wide")
+st.set_page_config(page_title="Annotation QA", page_icon=":material/label:", layout="wide")
 
 HERE = Path(__file__).resolve().parent / "app_pages"
 navigation = st.navigation([

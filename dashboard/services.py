@@ -253,3 +253,70 @@ def vendor_column(aset: AnnotationSet) -> str | None:
         if name in aset.frame.columns:
             return name
     return None
+
+
+@st.cache_data(show_spinner="Computing agreement…", max_entries=64)
+def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "analytic") -> Outcome:
+    """The agreement summary (every coefficient with its interval) against ``target``."""
+    import analytics
+
+    if _aset.multilabel:
+        return Outcome(reason="Multi-label sets: see the per-tag agreement below.")
+    return _attempt(lambda: analytics.agreement_summary(_aset, target=target, method=method))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def per_category(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    if _aset.multilabel:
+        return _attempt(lambda: analytics.kappa_by_tag(_aset).rename(columns={"tag": "category"}))
+    return _attempt(lambda: analytics.fleiss_kappa_by_category(_aset))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def multilabel_alpha(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.krippendorff_alpha_multilabel(_aset, distance="masi"))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def pairwise(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    if not _aset.annotators_known:
+        return Outcome(reason="This dataset has no annotator ids, so there are no annotator pairs.")
+    if _aset.multilabel:
+        return Outcome(reason="Pairwise Cohen's kappa is for single-label sets.")
+    if _aset.n_annotators > 60:
+        return Outcome(reason=f"{_aset.n_annotators} annotators: too many pairs to draw; see the per-category view.")
+    return _attempt(lambda: analytics.cohen_kappa_by_pair(_aset))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def agreement_slices(key: str, _aset: AnnotationSet, by: str, target: float) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.agreement_by(_aset, by=by, target=target))
+
+
+def slice_columns(aset: AnnotationSet) -> list[str]:
+    """Extra columns of the table (camera, site, vendor, …) with a few distinct values, to slice agreement by."""
+    from analytics.io._mapping import CANONICAL_COLUMNS
+
+    out = []
+    for column in aset.frame.columns:
+        if column in CANONICAL_COLUMNS and column != "round":
+            continue
+        n = aset.frame[column].nunique(dropna=True)
+        if 2 <= n <= 50:
+            out.append(column)
+    return out
+
+
+@st.cache_data(show_spinner="Looking for the top problems…", max_entries=32)
+def problems(key: str, _aset: AnnotationSet, target: float) -> tuple:
+    from analytics.overview import top_problems
+
+    return top_problems(_aset, target=target, n=3)

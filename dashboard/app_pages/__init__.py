@@ -1,7 +1,12 @@
-"""The dashboard's pages, in navigation order (used by app.py, the tests and the browser check)."""
+"""The dashboard's pages, in navigation order (used by app.py, the tests and the browser check).
+
+The first page is the default: the project manager's verdict comes first.
+"""
 
 PAGES: list[dict[str, str]] = [
-    {"file": "data.py", "title": "Data", "icon": "📂", "url_path": "data"},
-    {"file": "annotators.py", "title": "Annotators", "icon": "🧑‍💼", "url_path": "annotators"},
-    {"file": "review.py", "title": "Review queue", "icon": "🗂️", "url_path": "review"},
+    {"file": "overview.py", "title": "Overview", "icon": ":material/verified:", "url_path": "overview"},
+    {"file": "data.py", "title": "Data", "icon": ":material/upload_file:", "url_path": "data"},
+    {"file": "agreement.py", "title": "Agreement", "icon": ":material/handshake:", "url_path": "agreement"},
+    {"file": "annotators.py", "title": "Annotators", "icon": ":material/badge:", "url_path": "annotators"},
+    {"file": "review.py", "title": "Review queue", "icon": ":material/rule:", "url_path": "review"},
 ]

@@ -1,11 +1,16 @@
 """DataFrame → plotly figure. No Streamlit calls here; every chart has a title, axis titles and units,
 and every user-provided text is escaped."""
 
+from ._agreement import coefficients_chart, pairwise_heatmap, per_category_chart, rounds_chart
 from ._annotators import confusion_heatmap, drift_chart, ds_vs_gold_chart, gold_accuracy_chart, speed_accuracy_chart
 from ._data import category_balance_chart
 from ._review import decision_chart, detection_power_chart
 
 __all__ = [
+    "coefficients_chart",
+    "pairwise_heatmap",
+    "per_category_chart",
+    "rounds_chart",
     "category_balance_chart",
     "gold_accuracy_chart",
     "confusion_heatmap",

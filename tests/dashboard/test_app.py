@@ -21,6 +21,7 @@ def app():
 
 def test_data_page_shows_the_digits_sample(app):
     app.run()
+    app.switch_page("app_pages/data.py").run()
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     expected = load_sample("digits")
@@ -36,6 +37,7 @@ def test_data_page_shows_the_digits_sample(app):
 @pytest.mark.parametrize("sample", ["retail", "retail-tags"])
 def test_data_page_switches_sample(app, sample):
     app.run()
+    app.switch_page("app_pages/data.py").run()
     app.sidebar.selectbox(key="sample_choice").select(sample).run()
     assert not app.exception
     expected = load_sample(sample)
@@ -47,6 +49,7 @@ def test_data_page_switches_sample(app, sample):
 
 def test_data_page_upload_mode_without_a_file(app):
     app.run()
+    app.switch_page("app_pages/data.py").run()
     app.sidebar.radio(key="data_source").set_value("Upload an export").run()
     assert not app.exception
     assert any("Choose a file to upload" in i.value for i in app.info)
@@ -112,6 +115,7 @@ def test_review_page_counts_equal_routing(app):
 
 def test_pages_switch_with_the_retail_sample(app):
     app.run()
+    app.switch_page("app_pages/data.py").run()
     app.sidebar.selectbox(key="sample_choice").select("retail").run()
     for page in ("annotators", "review"):
         app.switch_page(f"app_pages/{page}.py").run()
@@ -129,3 +133,49 @@ def test_annotators_page_on_anonymous_counts_explains_why(app):
     app.switch_page("app_pages/annotators.py").run()
     assert not app.exception
     assert any("no annotator ids" in w.value for w in app.warning)
+
+
+def test_overview_is_the_default_page_and_shows_the_verdict(app):
+    import analytics
+    from analytics.overview import top_problems
+
+    app.run()
+    assert not app.exception
+    aset = load_sample("digits")
+    summary = analytics.agreement_summary(aset, target=0.8)
+    row = summary.table.set_index("coefficient").loc["fleiss_kappa"]
+    metrics = {m.label: m for m in app.metric}
+    assert metrics["Fleiss' kappa"].value == f"{row['value']:.2f}"
+    assert f"{row['ci_low']:.2f}–{row['ci_high']:.2f}" in metrics["Fleiss' kappa"].delta
+    assert "Not good enough yet" in app.error[0].value
+    problems = top_problems(aset, target=0.8)
+    text = " ".join(m.value for m in app.markdown)
+    for p in problems:
+        assert p.headline.split(":")[0] in text
+    assert len(app.get("plotly_chart")) == 2
+
+
+def test_overview_target_slider_changes_the_verdict(app):
+    app.run()
+    app.sidebar.slider(key="target").set_value(0.6).run()
+    assert not app.exception
+    assert "Good enough" in app.success[0].value
+
+
+def test_agreement_page_charts_and_tables(app):
+    import analytics
+
+    _page(app, "agreement")
+    assert len(app.get("plotly_chart")) == 4  # coefficients, per-category, pairs, rounds
+    table = app.dataframe[0].value
+    expected = analytics.agreement_summary(load_sample("digits")).table
+    assert table["value"].round(6).tolist() == expected["value"].round(6).tolist()
+
+
+def test_agreement_page_on_multilabel_tags(app):
+    app.run()
+    app.switch_page("app_pages/data.py").run()
+    app.sidebar.selectbox(key="sample_choice").select("retail-tags").run()
+    app.switch_page("app_pages/agreement.py").run()
+    assert not app.exception
+    assert any("MASI" in m.label for m in app.metric)

@@ -1,0 +1,74 @@
+"""Agreement page: who agrees with whom, which classes break agreement, and did the guideline change help."""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from dashboard import charts, services
+
+key, aset = services.current_set()
+st.title("Agreement")
+st.caption("Every chance-corrected coefficient with an honest interval, per category, per annotator pair and per round.")
+target = st.sidebar.slider("Agreement target", 0.50, 0.95, 0.80, 0.05, key="target")
+method = st.sidebar.radio("Intervals", ["analytic", "bootstrap"], key="interval_method", horizontal=True,
+                          help="Analytic: the published variance of each coefficient. Bootstrap: 1,000 resamples of items.")
+
+summary = services.agreement(key, aset, target, method)
+if summary.ok:
+    table = summary.value.table
+    st.plotly_chart(charts.coefficients_chart(table, target=target), width="stretch")
+    st.caption("How to read this: each coefficient corrects raw agreement for chance differently; they usually agree. "
+               "When raw agreement is high but kappa low, one class dominates: trust AC1 there.")
+    st.dataframe(table[["label", "value", "ci_low", "ci_high", "standard_error", "n_items", "landis_koch",
+                        "meets_target", "interval_method", "reason"]],
+                 width="stretch", hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
+                                ("value", "ci_low", "ci_high", "standard_error")})
+else:
+    st.info(summary.reason)
+    if aset.multilabel:
+        alpha = services.multilabel_alpha(key, aset)
+        if alpha.ok:
+            a = alpha.value
+            st.metric("Krippendorff's alpha (MASI set distance)", f"{a.value:.3f}",
+                      delta=f"95% CI {a.ci_low:.3f}–{a.ci_high:.3f}", delta_color="off", delta_arrow="off")
+
+st.header("Per category" if not aset.multilabel else "Per tag")
+per = services.per_category(key, aset)
+if per.ok:
+    st.plotly_chart(charts.per_category_chart(per.value, target=target), width="stretch")
+    st.caption("How to read this: each class treated as 'this class vs any other'; red = below the target with 95% "
+               "confidence — the classes whose definitions need work first.")
+else:
+    st.info(per.reason)
+
+st.header("Annotator pairs")
+pairs = services.pairwise(key, aset)
+if pairs.ok:
+    st.plotly_chart(charts.pairwise_heatmap(pairs.value, list(aset.annotator_ids)), width="stretch")
+    st.caption("How to read this: Cohen's kappa between two annotators on the items both labeled. A row of low values "
+               "points at one annotator who disagrees with everyone.")
+else:
+    st.info(pairs.reason)
+
+st.header("Round over round")
+if summary.ok and summary.value.by_round is not None and len(summary.value.by_round):
+    st.plotly_chart(charts.rounds_chart(summary.value.by_round, target=target), width="stretch")
+    st.caption("How to read this: the same coefficients computed per round (e.g. before and after a guideline fix); "
+               "non-overlapping intervals mean a real change.")
+else:
+    st.info("This dataset has a single round (no 'round' column with several values).")
+
+columns = services.slice_columns(aset)
+if columns:
+    st.header("Slices")
+    by = st.selectbox("Slice agreement by", columns, key="slice_by")
+    sliced = services.agreement_slices(key, aset, by, target)
+    if sliced.ok:
+        st.caption(f"Every coefficient per value of '{html.escape(by)}'; 'difference' is the slice minus the whole set. "
+                   "Real conditions (a dirty camera, bad light, one vendor) show up as slices where agreement drops.")
+        st.dataframe(sliced.value, width="stretch", hide_index=True)
+    else:
+        st.info(sliced.reason)

@@ -1,0 +1,73 @@
+"""Overview (the project manager's verdict): is agreement good enough, and what are the top three problems?"""
+
+from __future__ import annotations
+
+import html
+
+import streamlit as st
+
+from dashboard import charts, services
+
+key, aset = services.current_set()
+st.title("Overview")
+st.caption(f"Dataset: {html.escape(key.split(':', 1)[-1] if key.startswith('sample:') else 'uploaded export')} — "
+           "change it on the Data page.")
+target = st.sidebar.slider("Agreement target", 0.50, 0.95, 0.80, 0.05, key="target",
+                           help="The field's bar for Cohen's/Fleiss' kappa is 0.8.")
+
+summary = services.agreement(key, aset, target)
+s = services.dataset_overview(key, aset)["summary"]
+
+if summary.ok:
+    result = summary.value
+    primary = result.table.set_index("coefficient").loc[result.primary]
+    verdict = primary["meets_target"]
+    text = html.escape(result.sentence)
+    if verdict == "yes, with confidence":
+        st.success(f"**Good enough.** {text}")
+    elif verdict == "point estimate only":
+        st.warning(f"**Not yet shown.** {text}")
+    else:
+        st.error(f"**Not good enough yet.** {text}")
+    rows = result.table.set_index("coefficient")
+    shown = [c for c in (result.primary, "krippendorff_alpha", "gwet_ac1") if c in rows.index]
+    cols = st.columns(len(shown) + 3)
+    for col, name in zip(cols, shown):
+        r = rows.loc[name]
+        col.metric(r["label"], f"{r['value']:.2f}", help=f"95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}; {r['landis_koch']}",
+                   delta=f"95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}", delta_color="off", delta_arrow="off")
+    if result.kappa_paradox:
+        st.info(html.escape(result.paradox_note or ""))
+else:
+    st.info(summary.reason)
+    cols = st.columns(3)
+
+offset = len(cols) - 3
+cols[offset].metric("Items", f"{s['n_items']:,}")
+cols[offset + 1].metric("Annotators", f"{s['n_annotators']:,}" if s["annotators_known"] else "anonymous")
+cols[offset + 2].metric("Rounds", len(s["rounds"]) or "—")
+
+st.subheader("Top problems")
+found = services.problems(key, aset, target)
+if not found:
+    st.success("Nothing falls short: agreement meets the target and no class, pair or annotator stands out.")
+for i, problem in enumerate(found, start=1):
+    with st.container(border=True):
+        st.markdown(f"**{i}. {html.escape(problem.headline)}**")
+        st.caption(f"{html.escape(problem.detail)} → *{html.escape(problem.where)}*")
+
+left, right = st.columns([3, 2])
+with left:
+    if summary.ok:
+        st.plotly_chart(charts.coefficients_chart(summary.value.table, target=target), width="stretch")
+        st.caption("How to read this: each dot is a chance-corrected agreement coefficient, the bar its 95% interval. "
+                   "Green = the whole interval is above the target; amber = only the point estimate is; red = below.")
+with right:
+    balance = services.category_balance(key, aset)
+    st.plotly_chart(charts.category_balance_chart(balance, unknown=s["unknown_label"]), width="stretch")
+    if s["unknown_label"]:
+        share = balance.set_index("category").loc[s["unknown_label"], "share"]
+        st.caption(f"How to read this: labels per category. '{html.escape(s['unknown_label'])}' (red) holds "
+                   f"{share:.1%} of all labels.")
+    else:
+        st.caption("How to read this: labels per category; no Unknown/Other class was found.")
