@@ -73,6 +73,10 @@ def rounds_chart(by_round: pd.DataFrame, *, target: float) -> go.Figure:
         part = part[part["value"].notna()]
         _interval(fig, part, "value", safe(part["label"]), palette[k % len(palette)], name=f"round {safe([rnd])[0]}")
     fig.add_vline(x=target, line_dash="dash", line_color=GOOD)
+    for k, trace in enumerate(fig.data):
+        trace.offsetgroup, trace.orientation = str(k), "h"  # rounds side by side within each row
     return finish(fig, title="Round over round: every coefficient with its 95% interval", x="coefficient value",
                   y="coefficient", height=max(320, 60 * by_round["coefficient"].nunique() + 120),
-                  yaxis=dict(type="category"))
+                  yaxis=dict(type="category"), scattermode="group", scattergap=0.4,
+                  xaxis=dict(range=[min(float(np.nanmin(by_round["ci_low"])), target) - 0.05,
+                                    min(1.02, max(float(np.nanmax(by_round["ci_high"])), target) + 0.05)]))
