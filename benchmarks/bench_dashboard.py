@@ -1,0 +1,142 @@
+"""Dashboard speed (issue 8): cold start to a drawn Overview, cached page switches and widget changes in AppTest,
+and a 1,000,000-annotation upload analysed and shown.
+
+    python benchmarks/bench_dashboard.py [--skip-browser] [--annotations 1000000]
+
+Targets: cold start ≤ 4 s (browser, digits sample); cached page switch / widget change ≤ 0.3 s (AppTest);
+1M-annotation upload ≤ 10 s (read + validate + agreement + top problems + Overview rendered).
+Prints one JSON object; the figures are recorded in benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+APP = str(ROOT / "dashboard" / "app.py")
+
+
+def cold_start(port: int = 8597) -> dict:
+    """Seconds from launching the server process to the Overview's charts drawn in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from analytics.cli.dashboard import command
+    from scripts.screenshot_dashboard import CHROMIUM_FLAGS, wait_for_port
+
+    start = time.perf_counter()
+    server = subprocess.Popen(command(port), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                              env=dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false"))
+    try:
+        wait_for_port(port)
+        server_up = time.perf_counter() - start
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            t_browser = time.perf_counter()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_function(
+                "() => document.querySelectorAll('[data-testid=\"stPlotlyChart\"] .main-svg').length >= 2",
+                timeout=60_000)
+            drawn = time.perf_counter()
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    return {"server_listening_s": round(server_up, 2), "page_drawn_after_request_s": round(drawn - t_browser, 2),
+            "cold_start_total_s": round(drawn - start, 2)}
+
+
+def apptest_interactions() -> dict:
+    """Median seconds of cached page switches and widget changes (after each page ran once)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=120)
+    pages = ["overview", "data", "agreement", "annotators", "review"]
+    at.run()
+    for p in pages:  # warm every cache
+        at.switch_page(f"app_pages/{p}.py").run()
+    switches = []
+    for _ in range(3):
+        for p in pages:
+            t = time.perf_counter()
+            at.switch_page(f"app_pages/{p}.py").run()
+            switches.append((p, time.perf_counter() - t))
+    at.switch_page("app_pages/overview.py").run()
+    widget = []
+    for value in (0.7, 0.8, 0.7, 0.8):  # each value computed once, then cached
+        t = time.perf_counter()
+        at.sidebar.slider(key="target").set_value(value).run()
+        widget.append(time.perf_counter() - t)
+    per_page = pd.DataFrame(switches, columns=["page", "s"]).groupby("page")["s"].median().round(3).to_dict()
+    return {"page_switch_median_s": per_page, "page_switch_max_median_s": max(per_page.values()),
+            "widget_change_cached_s": round(float(np.median(widget[2:])), 3), "widget_change_first_s": round(widget[0], 3)}
+
+
+def big_upload(n_annotations: int) -> dict:
+    """Generate an n-annotation CSV, then time the Data page's upload path and the Overview on it."""
+    from streamlit.testing.v1 import AppTest
+
+    from analytics.overview import top_problems
+    from dashboard import services
+
+    rng = np.random.default_rng(0)
+    n_annotators, n_classes = 5, 10
+    n_items = n_annotations // n_annotators
+    truth = rng.integers(0, n_classes, n_items)
+    labels = np.where(rng.random((n_items, n_annotators)) < 0.85, truth[:, None], rng.integers(0, n_classes, (n_items, n_annotators)))
+    frame = pd.DataFrame({"item_id": np.repeat(np.arange(n_items), n_annotators),
+                          "annotator_id": np.tile([f"ann_{k}" for k in range(n_annotators)], n_items),
+                          "label": np.char.add("class_", labels.ravel().astype(str))})
+    path = Path("/tmp/aqa_bench_upload.csv")
+    frame.to_csv(path, index=False)
+    data = path.read_bytes()
+    t0 = time.perf_counter()
+    key, aset = services.load_upload.__wrapped__({"annotations": (path.name, data)}, {}) \
+        if hasattr(services.load_upload, "__wrapped__") else services.load_upload({"annotations": (path.name, data)}, {})
+    t_load = time.perf_counter() - t0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import analytics
+
+        t1 = time.perf_counter()
+        analytics.agreement_summary(aset)
+        top_problems(aset)
+        t_analyse = time.perf_counter() - t1
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["aqa_datasets"] = {key: aset}
+    at.session_state["aqa_dataset_key"] = key
+    t2 = time.perf_counter()
+    at.run()
+    t_page = time.perf_counter() - t2
+    return {"annotations": len(frame), "csv_mb": round(len(data) / 1e6, 1), "read_validate_s": round(t_load, 2),
+            "agreement_and_problems_s": round(t_analyse, 2), "overview_page_s": round(t_page, 2),
+            "total_s": round(t_load + t_page, 2), "page_exception": bool(at.exception)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--skip-browser", action="store_true")
+    parser.add_argument("--annotations", type=int, default=1_000_000)
+    args = parser.parse_args()
+    out = {}
+    if not args.skip_browser:
+        out["cold_start"] = cold_start()
+    out["apptest"] = apptest_interactions()
+    out["upload"] = big_upload(args.annotations)
+    print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
