@@ -64,10 +64,10 @@ def soft_label_sums(p: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
     mean entropy.
     """
     m = counts.sum(dim=1)
-    rated = m > 0
-    h = counts[rated] / m[rated, None]
-    ce = -(h * torch.log(p[rated].clamp_min(PROB_FLOOR))).sum()
+    h = counts / m.clamp_min(1.0)[:, None]  # unrated items: h = 0, so they add nothing
+    ce = -(h * torch.log(p.clamp_min(PROB_FLOOR))).sum()
     entropy = -torch.xlogy(h, h).sum()
+    rated = m > 0
     return torch.stack([ce, entropy, rated.sum().to(p.dtype)])
 
 

@@ -80,10 +80,13 @@ class Totals:
 
 def _check_batch(p: np.ndarray, c: np.ndarray, start: int, inputs: StreamInputs) -> np.ndarray:
     """Rows with a prediction; raise naming the items whose probabilities or votes are invalid."""
-    nan_row = np.isnan(p).all(axis=1)
+    total = p.sum(axis=1)
     with np.errstate(invalid="ignore"):
-        bad = ~nan_row & ~(np.isfinite(p).all(axis=1) & (p >= 0).all(axis=1)
-                           & (np.abs(p.sum(axis=1) - 1.0) <= ROW_SUM_TOLERANCE))
+        ok = np.isfinite(total) & (p.min(axis=1) >= 0) & (np.abs(total - 1.0) <= ROW_SUM_TOLERANCE)
+    nan_row = np.zeros(len(p), dtype=bool)
+    odd = np.flatnonzero(~ok)
+    nan_row[odd] = np.isnan(p[odd]).all(axis=1)
+    bad = ~ok & ~nan_row
     if bad.any():
         rows = start + np.flatnonzero(bad)
         shown = ", ".join(f"'{inputs.item_name(r)}'" for r in rows[:5])
@@ -91,6 +94,8 @@ def _check_batch(p: np.ndarray, c: np.ndarray, start: int, inputs: StreamInputs)
             f"{bad.sum()} item(s) have model probabilities that are not a distribution (negative, missing in part, "
             f"or not summing to 1 within {ROW_SUM_TOLERANCE}), e.g. {shown}. Pass softmax outputs (one row per item, "
             "one column per class) or a row of NaN for an item without a prediction.")
+    if len(c) and (c.min() >= 0 and np.isfinite(c.sum())):
+        return ~nan_row
     bad_votes = ~(np.isfinite(c).all(axis=1) & (c >= 0).all(axis=1))
     if bad_votes.any():
         rows = start + np.flatnonzero(bad_votes)
@@ -106,26 +111,34 @@ def _onehot(level: Level, n_categories: int, dev: torch.device) -> torch.Tensor:
     return torch.from_numpy(r).to(dev)
 
 
-def _codes(values: Any, rows: slice | np.ndarray, dev: torch.device) -> torch.Tensor | None:
+def _codes(values: Any, rows: slice | np.ndarray, dev: torch.device, keep: np.ndarray) -> torch.Tensor | None:
     if values is None:
         return None
-    return torch.from_numpy(np.asarray(values[rows], dtype=np.int64)).to(dev)
+    codes = np.asarray(values[rows], dtype=np.int64)
+    return torch.from_numpy(codes if keep.all() else codes[keep]).to(dev)
+
+
+def _read(inputs: StreamInputs, rows: slice | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The batch's probabilities and votes as float64 numpy arrays (one read of each)."""
+    return np.asarray(inputs.probs[rows], dtype=np.float64), np.asarray(inputs.counts[rows], dtype=np.float64)
 
 
 def _batch_tensors(inputs: StreamInputs, rows: slice | np.ndarray, dev: torch.device,
-                   has: np.ndarray | None = None) -> dict[str, torch.Tensor]:
+                   has: np.ndarray | None = None, read: tuple[np.ndarray, np.ndarray] | None = None,
+                   ) -> dict[str, torch.Tensor]:
     """One batch on the device: normalized probabilities, votes, scores, consensus and gold codes."""
-    p = np.asarray(inputs.probs[rows], dtype=np.float64)
-    c = np.asarray(inputs.counts[rows], dtype=np.float64)
+    p, c = _read(inputs, rows) if read is None else read
     keep = np.ones(len(p), dtype=bool) if has is None else has
-    t = {"p": torch.from_numpy(p[keep]).to(dev), "counts": torch.from_numpy(c[keep]).to(dev)}
+    if not keep.all():
+        p, c = p[keep], c[keep]
+    t = {"p": torch.from_numpy(p).to(dev), "counts": torch.from_numpy(c).to(dev)}
     t["p"] = t["p"] / t["p"].sum(dim=1, keepdim=True)
     t["scores"] = t["counts"] if inputs.scores is None else \
         torch.from_numpy(np.asarray(inputs.scores[rows], dtype=np.float64)[keep]).to(dev)
-    cons = _codes(inputs.consensus, rows, dev)
-    t["cons"] = K.plurality(t["scores"]) if cons is None else cons[torch.from_numpy(keep).to(dev)]
-    gold = _codes(inputs.gold, rows, dev)
-    t["gold"] = torch.full_like(t["cons"], -1) if gold is None else gold[torch.from_numpy(keep).to(dev)]
+    cons = _codes(inputs.consensus, rows, dev, keep)
+    t["cons"] = K.plurality(t["scores"]) if cons is None else cons
+    gold = _codes(inputs.gold, rows, dev, keep)
+    t["gold"] = torch.full_like(t["cons"], -1) if gold is None else gold
     return t
 
 
@@ -153,11 +166,11 @@ def stream_totals(inputs: StreamInputs, *, n_categories: int, levels: tuple[Leve
     n_items = 0
     for start in range(0, inputs.n_rows, batch_size):
         rows = slice(start, min(start + batch_size, inputs.n_rows))
-        has = _check_batch(np.asarray(inputs.probs[rows], dtype=np.float64),
-                           np.asarray(inputs.counts[rows], dtype=np.float64), start, inputs)
+        read = _read(inputs, rows)
+        has = _check_batch(*read, start, inputs)
         if not has.any():
             continue
-        t = _batch_tensors(inputs, rows, dev, has)
+        t = _batch_tensors(inputs, rows, dev, has, read)
         index = torch.from_numpy(start + np.flatnonzero(has)).to(dev)
         coincidence += coincidence_from_counts(t["counts"].cpu().numpy() if dev.type != "cpu" else t["counts"].numpy())
         n_items += int(has.sum())

@@ -81,8 +81,13 @@ def test_kappa_and_soft_labels_equal_peer_oracles(seed, n, q):
     if ok.sum() >= 2 and len(set(ref["cons"][ok]) | set(ref["pred"][ok])) > 1:
         expected = cohen_kappa_score(ref["cons"][ok], ref["pred"][ok], labels=list(range(q)))
         np.testing.assert_allclose(res.kappa_vs_consensus.value, expected, rtol=1e-9, atol=1e-12)
-        sm = cohens_kappa(ref["cm"])  # statsmodels: Fleiss–Cohen–Everitt asymptotic SE
-        np.testing.assert_allclose(res.kappa_vs_consensus.standard_error, sm.std_kappa, rtol=1e-9, atol=1e-12)
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sm = cohens_kappa(ref["cm"])  # statsmodels: Fleiss–Cohen–Everitt asymptotic SE
+        # when one side uses a single class the variance is 0 up to rounding: statsmodels takes the square root of
+        # a rounding-negative value (NaN) where the engine clips it to 0, hence the NaN check and the atol
+        if np.isfinite(sm.std_kappa):
+            np.testing.assert_allclose(res.kappa_vs_consensus.standard_error, sm.std_kappa, rtol=1e-9, atol=1e-7)
     # soft-label CE as scikit-learn's log loss with one weighted row per (item, class) vote share
     h = counts / counts.sum(axis=1, keepdims=True)
     items, classes = np.nonzero(h)
