@@ -26,7 +26,8 @@ def empty_by_annotator() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object if c == "annotator_id" else float) for c in BY_ANNOTATOR_COLUMNS})
 
 
-def annotator_tables(aset: "AnnotationSet", *, confidence_level: float) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
+def annotator_tables(aset: "AnnotationSet", *,
+                     confidence_level: float) -> tuple[pd.DataFrame, pd.DataFrame, str | None]:
     """``(kappa_by_annotator, kappa_matrix, note)``; empty tables and a note for anonymous annotators.
 
     Model vs annotator *a*: Cohen's kappa of the table ``T[a, c, k]`` (annotator said *c*, model says *k*,
@@ -59,7 +60,8 @@ def annotator_tables(aset: "AnnotationSet", *, confidence_level: float) -> tuple
     np.fill_diagonal(matrix, 1.0)
     matrix[:a, a] = matrix[a, :a] = model["value"]
     names = pd.Index(ids + [MODEL_ID if MODEL_ID not in ids else f"{MODEL_ID} (model)"], dtype=object)
-    return by_annotator, pd.DataFrame(matrix, index=names.rename("annotator_a"), columns=names.rename("annotator_b")), None
+    square = pd.DataFrame(matrix, index=names.rename("annotator_a"), columns=names.rename("annotator_b"))
+    return by_annotator, square, None
 
 
 def item_images(aset: "AnnotationSet") -> pd.Series | None:

@@ -45,7 +45,8 @@ def plurality(scores: torch.Tensor) -> torch.Tensor:
     """Row-wise argmax, or -1 where the top score is shared by several classes (a tie) or is not positive."""
     top = scores.max(dim=1, keepdim=True).values
     unique = (scores == top).sum(dim=1) == 1
-    return torch.where(unique & (top[:, 0] > 0), torch.argmax(scores, dim=1), torch.full_like(unique, -1, dtype=torch.int64))
+    none = torch.full_like(unique, -1, dtype=torch.int64)
+    return torch.where(unique & (top[:, 0] > 0), torch.argmax(scores, dim=1), none)
 
 
 def confusion_counts(rows: torch.Tensor, cols: torch.Tensor, n_rows: int, n_cols: int) -> torch.Tensor:
@@ -72,7 +73,7 @@ def soft_label_sums(p: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
 
 
 def bin_index(conf: torch.Tensor, n_bins: int) -> torch.Tensor:
-    r"""Equal-width confidence bins :math:`((b-1)/M, b/M]`, ``b = 1 … M`` (as Guo et al. 2017); 0 goes to the first."""
+    r"""Equal-width confidence bins :math:`((b-1)/M, b/M]`, ``b = 1 … M`` (Guo et al. 2017); 0 is in the first."""
     inner = torch.arange(1, n_bins, dtype=conf.dtype, device=conf.device) / n_bins  # edges b/M, b = 1 … M-1
     return torch.bucketize(conf, inner, right=False)  # b-1 where (b-1)/M < conf <= b/M
 

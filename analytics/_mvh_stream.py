@@ -100,8 +100,8 @@ def _check_batch(p: np.ndarray, c: np.ndarray, start: int, inputs: StreamInputs)
     if bad_votes.any():
         rows = start + np.flatnonzero(bad_votes)
         raise InvalidParameterError(
-            f"Human vote counts must be finite and non-negative; items {', '.join(inputs.item_name(r) for r in rows[:5])} "
-            "are not.")
+            "Human vote counts must be finite and non-negative; items "
+            f"{', '.join(inputs.item_name(r) for r in rows[:5])} are not.")
     return ~nan_row
 
 

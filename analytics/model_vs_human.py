@@ -178,7 +178,8 @@ def _prediction_probs(aset: "AnnotationSet", has: np.ndarray) -> tuple[np.ndarra
     if bad.any():
         ids = np.asarray(aset.item_ids)[has][bad]
         raise AnnotationSchemaError(
-            f"{bad.sum()} predicted item(s) have no confidence or one below 1/{q} (e.g. {', '.join(map(str, ids[:5]))}); "
+            f"{bad.sum()} predicted item(s) have no confidence or one below 1/{q} "
+            f"(e.g. {', '.join(map(str, ids[:5]))}); "
             "model_vs_human needs a probability per class, or a predicted label with its probability. Attach a "
             "probability table (item_id + one column per class).")
     probs = np.repeat(((1.0 - conf) / max(q - 1, 1))[:, None], q, axis=1)
@@ -258,8 +259,9 @@ def model_vs_human(
     --------
     >>> import pandas as pd
     >>> from analytics import load_annotations
-    >>> df = pd.DataFrame({"item_id": [1, 1, 2, 2, 3, 3, 4, 4], "annotator_id": ["a", "b"] * 4,
-    ...                    "label": ["cat", "cat", "dog", "dog", "dog", "cat", "cat", "cat"]})
+    >>> df = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2, 3, 3, 4, 4, 4],
+    ...                    "annotator_id": ["a", "b", "c", "a", "b", "c", "a", "b", "a", "b", "c"],
+    ...                    "label": ["cat", "cat", "dog", "dog", "dog", "dog", "cat", "dog", "cat", "cat", "cat"]})
     >>> preds = pd.DataFrame({"item_id": ["1", "2", "3", "4"], "cat": [0.9, 0.2, 0.6, 0.25],
     ...                       "dog": [0.1, 0.8, 0.4, 0.75]})
     >>> res = model_vs_human(load_annotations(df, predictions=preds), device="cpu")

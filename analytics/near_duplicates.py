@@ -33,7 +33,8 @@ from .results import ResultMixin
 if TYPE_CHECKING:
     from ._schema import AnnotationSet
 
-__all__ = ["difference_hash", "find_near_duplicates", "review_near_duplicates", "near_duplicates_for", "NearDuplicateReview"]
+__all__ = ["difference_hash", "find_near_duplicates", "review_near_duplicates", "near_duplicates_for",
+           "NearDuplicateReview"]
 
 Method = Literal["auto", "embedding", "dhash"]
 

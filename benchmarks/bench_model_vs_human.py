@@ -7,6 +7,7 @@
 (b) 1,000,000 items × 10 classes: the same statistics from the obvious in-memory code on the same arrays
     (scikit-learn ``accuracy_score``, ``cohen_kappa_score``, ``confusion_matrix``; numpy cross-entropy, KL,
     ECE, argsort rankings), timed against ``model_vs_human_arrays``; values are compared.
+(c) That in-memory code on the 10,000,000 items of (a), in a fresh process: its peak resident memory.
 
 Prints one JSON object per line::
 
@@ -142,6 +143,17 @@ def baseline(probs: np.ndarray, counts: np.ndarray, gold: np.ndarray, threshold:
     return out
 
 
+def part_c(args: argparse.Namespace) -> None:
+    """The in-memory baseline at full size, in a fresh process (``--child-baseline``)."""
+    probs, counts, gold = generate(args.n_items, 10)
+    rss_data = rss_mb()
+    t0 = time.perf_counter()
+    ref = baseline(probs, counts, gold)
+    seconds = round(time.perf_counter() - t0, 2)
+    emit(bench="in_memory_baseline_full_size", n_items=args.n_items, n_classes=10, seconds=seconds,
+         rss_after_data_mb=round(rss_data), peak_rss_mb=round(peak_rss_mb()), accuracy=round(ref["accuracy"], 5))
+
+
 def part_b(args: argparse.Namespace) -> None:
     import torch
 
@@ -180,10 +192,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quick", action="store_true", help="1,000,000 items in (a), 200,000 in (b)")
-    parser.add_argument("--part", choices=["a", "b", "all"], default="all")
+    parser.add_argument("--part", choices=["a", "b", "c", "all"], default="all")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child-baseline", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--n-items", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.n_items = args.n_items or (1_000_000 if args.quick else 10_000_000)
@@ -195,11 +208,16 @@ def main() -> None:
     if args.child:
         part_a(args)
         return
+    if args.child_baseline:
+        part_c(args)
+        return
     if args.part in ("a", "all"):  # a fresh process: its ru_maxrss is the workload's own peak
         subprocess.run([sys.executable, __file__, "--child", "--device", args.device, "--n-items", str(args.n_items)]
                        + (["--threads", str(args.threads)] if args.threads else []), check=True)
     if args.part in ("b", "all"):
         part_b(args)
+    if args.part in ("c", "all"):
+        subprocess.run([sys.executable, __file__, "--child-baseline", "--n-items", str(args.n_items)], check=True)
 
 
 if __name__ == "__main__":

@@ -131,3 +131,14 @@ def test_consensus_codes_and_scores_are_used():
     assert posterior.confident_disagreements["item_id"].tolist() == [0]
     assert posterior.confident_disagreements["consensus_confidence"].tolist() == [0.9]
     assert posterior.confident_disagreements["consensus_share"].tolist() == [pytest.approx(1 / 3)]
+
+
+def test_memory_mapped_arrays_stream_like_arrays(tmp_path):
+    probs, counts, gold = random_case(3, 500, 4)
+    np.save(tmp_path / "p.npy", probs.astype(np.float32))
+    np.save(tmp_path / "c.npy", counts.astype(np.uint8))
+    mapped = run(np.load(tmp_path / "p.npy", mmap_mode="r"), np.load(tmp_path / "c.npy", mmap_mode="r"),
+                 gold_codes=gold, batch_size=64)
+    memory = run(probs.astype(np.float32), counts.astype(np.uint8), gold_codes=gold)
+    for a, b in zip(_tables(mapped), _tables(memory)):
+        pd.testing.assert_frame_equal(a, b, rtol=1e-12, atol=1e-12)
