@@ -27,6 +27,8 @@ from .routing import AuditSample, audit_sample, review_queue, review_summary, ro
 from .drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
 from .scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
 from .near_duplicates import NearDuplicateReview, difference_hash, find_near_duplicates, review_near_duplicates
+from .near_duplicates import near_duplicates_for
+from .model_vs_human import ModelVsHuman, model_vs_human, model_vs_human_arrays
 from .agreement import (
     AgreementEstimate,
     AgreementSummary,
@@ -119,4 +121,8 @@ __all__ = [
     "agreement_by",
     "plan_pilot",
     "landis_koch",
+    "ModelVsHuman",
+    "model_vs_human",
+    "model_vs_human_arrays",
+    "near_duplicates_for",
 ]

@@ -33,7 +33,8 @@ from .results import ResultMixin
 if TYPE_CHECKING:
     from ._schema import AnnotationSet
 
-__all__ = ["difference_hash", "find_near_duplicates", "review_near_duplicates", "NearDuplicateReview"]
+__all__ = ["difference_hash", "find_near_duplicates", "review_near_duplicates", "near_duplicates_for",
+           "NearDuplicateReview"]
 
 Method = Literal["auto", "embedding", "dhash"]
 
@@ -329,3 +330,77 @@ def review_near_duplicates(annotations: "AnnotationSet", pairs: pd.DataFrame) ->
         n_pairs=len(frame),
         n_items_duplicated=int(pd.unique(pd.concat([same_frame["item_a"], same_frame["item_b"]])).size),
     )
+
+
+def near_duplicates_for(
+    annotations: "AnnotationSet",
+    model: Any = None,
+    *,
+    root: "str | os.PathLike[str] | None" = None,
+    method: Method = "auto",
+    threshold: float | None = None,
+    layer: str | None = None,
+    batch_size: int = 256,
+    device: str = "auto",
+    num_workers: int = 0,
+    transform: Any = None,
+    model_factory: Any = None,
+    block_size: int = 2048,
+) -> NearDuplicateReview:
+    """Near-duplicate images of an annotation set, split by consensus label — one call.
+
+    Wires the three steps: each item's image file (:func:`analytics.image_paths`, the ``image`` column,
+    relative paths resolved against ``root``) → embeddings from the scoring model's penultimate layer
+    (:func:`analytics.embed_images`) or difference hashes → :func:`find_near_duplicates` →
+    :func:`review_near_duplicates`. ``same_consensus`` pairs are duplicates that inflate agreement;
+    ``different_consensus`` pairs are evidence of ambiguous classes (or errors).
+
+    Parameters
+    ----------
+    annotations : AnnotationSet
+        Single-label annotations with an ``image`` column.
+    model : TorchScript path, nn.Module or state dict, optional
+        The scoring model (see :func:`analytics.score_images`). Needed for ``method="embedding"``.
+    root : path, optional
+        Folder that relative image paths are relative to (usually the annotations file's folder).
+    method : {"auto", "embedding", "dhash"}
+        ``"auto"``: embeddings when a model is given, else difference hashes of the files.
+    threshold : float, optional
+        Minimum similarity (defaults of :func:`find_near_duplicates`).
+    layer, batch_size, device, num_workers, transform, model_factory
+        Passed to :func:`analytics.embed_images`.
+    block_size : int
+        Passed to :func:`find_near_duplicates`.
+
+    Returns
+    -------
+    NearDuplicateReview
+
+    Examples
+    --------
+    >>> from analytics import load_annotations
+    >>> aset = load_annotations("sample_data/digits/annotations.csv")
+    >>> review = near_duplicates_for(aset, "sample_data/digits/digits_cnn.pt", root="sample_data/digits",
+    ...                              device="cpu", threshold=0.999)
+    >>> review.n_pairs >= 0
+    True
+    """
+    from ._image_inputs import image_paths
+
+    if method not in ("auto", "embedding", "dhash"):
+        raise InvalidParameterError(f"method must be 'auto', 'embedding' or 'dhash'; got {method!r}.")
+    if method == "auto":
+        method = "embedding" if model is not None else "dhash"
+    if method == "embedding" and model is None:
+        raise InvalidParameterError("method='embedding' needs the scoring model (model=...); or use method='dhash'.")
+    paths = image_paths(annotations, root=root)
+    ids = [str(i) for i in paths.index]
+    if method == "embedding":
+        from .scoring import embed_images
+
+        images: Any = embed_images(model, paths.tolist(), layer=layer, batch_size=batch_size, device=device,
+                                   num_workers=num_workers, transform=transform, model_factory=model_factory)
+    else:
+        images = paths.tolist()
+    pairs = find_near_duplicates(images, item_ids=ids, method=method, threshold=threshold, block_size=block_size)
+    return review_near_duplicates(annotations, pairs)

@@ -40,6 +40,7 @@ from ._kernels import (
     item_coincidence_cells,
     item_pair_cells,
     others_share_from_codes,
+    annotator_prediction_tables_from_codes,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers
     "pair_codes",
     "dense_overlap",
     "ratings_per_item",
+    "annotator_prediction_tables_from_codes",
+    "annotator_prediction_tables",
 ]
 
 T = TypeVar("T")
@@ -296,3 +299,20 @@ def annotator_others_share(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarra
     _require_annotators(aset, "Comparing annotators with the others")
     return _cached(aset, "annotator_others_share", lambda: others_share_from_codes(
         aset.item_codes, aset.annotator_codes, aset.label_codes, item_category_counts(aset), aset.n_annotators))
+
+
+def annotator_prediction_tables(aset: "AnnotationSet") -> np.ndarray:
+    """``T[a, c, k]``: annotator *a* said *c* and the model predicts *k* (cached; zeros without predictions).
+
+    See :func:`annotator_prediction_tables_from_codes`; the model label is ``aset.prediction_codes``.
+    """
+    _require_annotators(aset, "Comparing annotators with the model")
+
+    def build() -> np.ndarray:
+        q = aset.n_categories
+        if aset.prediction_codes is None:
+            return np.zeros((aset.n_annotators, q, q), dtype=np.int64)
+        return annotator_prediction_tables_from_codes(aset.item_codes, aset.annotator_codes, aset.label_codes,
+                                                      aset.prediction_codes, aset.n_annotators, q)
+
+    return _cached(aset, "annotator_prediction_tables", build)

@@ -268,3 +268,21 @@ def others_share_from_codes(
     expected = np.asarray(by_annotator @ others)
     used = counts_from_codes(ann, labels, n_annotators, n_cat)
     return expected, used
+
+
+def annotator_prediction_tables_from_codes(
+    item_codes: np.ndarray, annotator_codes: np.ndarray, label_codes: np.ndarray, prediction_codes: np.ndarray,
+    n_annotators: int, n_categories: int,
+) -> np.ndarray:
+    """Annotator × label × model-label contingency tables ``T[a, c, k]`` ("the model as one more annotator").
+
+    ``T[a, c, k]`` counts annotations by annotator *a* with label *c* of items the model predicts as *k*
+    (``prediction_codes`` is per item, -1 where there is no prediction; those annotations do not count).
+    ``T[a]`` is the contingency table of annotator *a* against the model, as :func:`pair_tables_from_codes`
+    gives for two annotators. One ``bincount``; partitions of items add up.
+    """
+    pred = np.asarray(prediction_codes, dtype=np.int64)[item_codes]
+    has = pred >= 0
+    q = int(n_categories)
+    flat = (annotator_codes[has].astype(np.int64) * q + label_codes[has].astype(np.int64)) * q + pred[has]
+    return np.bincount(flat, minlength=int(n_annotators) * q * q).reshape(int(n_annotators), q, q)
