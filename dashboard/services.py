@@ -320,3 +320,56 @@ def problems(key: str, _aset: AnnotationSet, target: float) -> tuple:
     from analytics.overview import top_problems
 
     return top_problems(_aset, target=target, n=3)
+
+
+@st.cache_data(show_spinner="Comparing the model with people…", max_entries=32)
+def model_vs_human(key: str, _aset: AnnotationSet, threshold: float) -> Outcome:
+    import analytics
+
+    if not _aset.has_predictions:
+        return Outcome(reason="This dataset has no model predictions: attach a predictions file on the Data page, "
+                              "or score the images with a model below.")
+    return _attempt(lambda: analytics.model_vs_human(_aset, threshold=threshold))
+
+
+def bundled_model(key: str) -> Any:
+    """The bundled sample's TorchScript model and its input size, when the current set is that sample."""
+    if not key.startswith("sample:"):
+        return None
+    files = sample_files(key.split(":", 1)[1])
+    return files.get("model")
+
+
+def score_current(key: str, aset: AnnotationSet, model: Any, *, size: int | None, grayscale: bool | None,
+                  device: str, progress: Callable[[int, int], None],
+                  classes: list[str] | None = None) -> tuple[str, AnnotationSet]:
+    """Score the set's images with ``model`` (path or bytes of a TorchScript file), attach the predictions,
+    and make the scored set current. Not cached: scoring is an explicit action with a progress bar."""
+    import analytics
+    from analytics.io.attachments import attach
+
+    paths = analytics.image_paths(aset)
+    with tempfile.TemporaryDirectory() as tmp:
+        if isinstance(model, (bytes, bytearray)):
+            model_path = Path(tmp) / "model.pt"
+            model_path.write_bytes(model)
+            digest = hashlib.sha256(model).hexdigest()[:16]
+        else:
+            model_path = Path(model)
+            digest = hashlib.sha256(model_path.read_bytes()).hexdigest()[:16]
+        transform = analytics.image_transform(size=size, grayscale=grayscale)
+        probs = analytics.score_images(str(model_path), list(paths.to_numpy()), transform=transform, device=device,
+                                       progress=progress)
+    if classes is None:
+        classes = [c for c in aset.categories if c != aset.unknown_label][: probs.shape[1]]
+    if len(classes) != probs.shape[1]:
+        from analytics.exceptions import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"The model has {probs.shape[1]} outputs but {len(classes)} class names were given or found; "
+            "list the model's class names in output order.")
+    frame = analytics.predictions_frame(probs, list(paths.index), classes=classes)
+    scored = attach(aset, predictions=frame)
+    new_key = f"{key}|scored:{digest}"
+    set_current(new_key, scored)
+    return new_key, scored

@@ -179,3 +179,33 @@ def test_agreement_page_on_multilabel_tags(app):
     app.switch_page("app_pages/agreement.py").run()
     assert not app.exception
     assert any("MASI" in m.label for m in app.metric)
+
+
+def test_model_page_matches_the_library(app):
+    import analytics
+
+    _page(app, "model")
+    result = analytics.model_vs_human(load_sample("digits"), threshold=0.7)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Accuracy vs consensus"] == f"{result.accuracy_vs_consensus.value:.1%}"
+    assert metrics["Kappa vs consensus"] == f"{result.kappa_vs_consensus.value:.2f}"
+    assert metrics["Below the confidence threshold"] == f"{result.low_confidence_share:.1%}"
+    assert len(app.get("plotly_chart")) == 3
+    first = app.dataframe[1].value.iloc[0]  # the confident disagreements table
+    assert first["item_id"] == result.confident_disagreements.iloc[0]["item_id"]
+
+
+def test_model_page_scores_with_the_bundled_model(app):
+    _page(app, "model")
+    app.button(key="mvh_score").click().run()
+    assert not app.exception
+    assert app.session_state["aqa_dataset_key"].startswith("sample:digits|scored:")
+
+
+def test_model_page_without_predictions_explains(app):
+    app.run()
+    app.switch_page("app_pages/data.py").run()
+    app.sidebar.selectbox(key="sample_choice").select("retail").run()
+    app.switch_page("app_pages/model.py").run()
+    assert not app.exception
+    assert any("no model predictions" in i.value for i in app.info)
