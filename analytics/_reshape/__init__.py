@@ -40,6 +40,14 @@ from ._kernels import (
     item_coincidence_cells,
     item_pair_cells,
     others_share_from_codes,
+    ranked_class_pairs,
+    co_use_from_counts,
+    count_column,
+    pair_item_weights,
+    pair_swaps_from_codes,
+    pair_swap_flags,
+    pair_gold_from_counts,
+    merge_count_columns,
 )
 
 if TYPE_CHECKING:
@@ -75,6 +83,16 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers
     "pair_codes",
     "dense_overlap",
     "ratings_per_item",
+    "ranked_class_pairs",
+    "co_use_from_counts",
+    "count_column",
+    "pair_item_weights",
+    "pair_swaps_from_codes",
+    "pair_swap_flags",
+    "pair_gold_from_counts",
+    "merge_count_columns",
+    "co_use_matrix",
+    "annotator_pair_swaps",
 ]
 
 T = TypeVar("T")
@@ -296,3 +314,15 @@ def annotator_others_share(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarra
     _require_annotators(aset, "Comparing annotators with the others")
     return _cached(aset, "annotator_others_share", lambda: others_share_from_codes(
         aset.item_codes, aset.annotator_codes, aset.label_codes, item_category_counts(aset), aset.n_annotators))
+
+
+def co_use_matrix(aset: "AnnotationSet") -> np.ndarray:
+    """:func:`co_use_from_counts` of the set: items on which both categories were used (cached)."""
+    return _cached(aset, "co_use", lambda: co_use_from_counts(item_category_counts(aset, layout="auto")))
+
+
+def annotator_pair_swaps(aset: "AnnotationSet", pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pair_swaps_from_codes` of the set for the class-code ``pairs`` (``P × 2``): ``(swaps, trials)``."""
+    _require_annotators(aset, "Per-annotator shares of a confusion")
+    return pair_swaps_from_codes(aset.item_codes, aset.annotator_codes, aset.label_codes,
+                                 item_category_counts(aset, layout="auto"), pairs, aset.n_annotators)
