@@ -195,6 +195,9 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
         if min(row["kappa_a"], row["kappa_b"]) >= r.target:
             gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f}, "
                         f"{row['kappa_b']:.2f}), so the confusion does not call for a merge")
+        if ctx.aset.unknown_label in names:
+            gaps.append(f"one side is the Unknown/Other class '{ctx.aset.unknown_label}': merging a class into it "
+                        "hides the class — clarify when Unknown is to be used instead")
         if row["gold_verdict"] == "annotator_error":
             gaps.append(f"gold: {row['gold_note']} — an annotator problem, not a taxonomy one")
         gaps += gain_gaps(ch, r)

@@ -40,7 +40,7 @@ __all__ = ["rollup_annotations", "agreement_by_level", "TaxonomyCheck", "check_t
 #: Columns of :func:`agreement_by_level`.
 LEVEL_COLUMNS = ["level", "node", "kappa", "ci_low", "ci_high", "standard_error", "n_items", "n_categories",
                  "categories", "node_kappa", "node_ci_low", "node_ci_high", "n_disagreements", "top_pair",
-                 "top_pair_share"]
+                 "top_pair_share", "reason"]
 
 
 def resolve_taxonomy(aset: "AnnotationSet", taxonomy: Any) -> Taxonomy:
@@ -106,10 +106,10 @@ def rollup_annotations(annotations: Any, level: int, *, taxonomy: Any = None) ->
     return dataclasses.replace(out, taxonomy=cut, _cache={})
 
 
-def _kappa(counts, confidence_level: float) -> tuple[float, float, float, float, int]:
+def _kappa(counts, confidence_level: float) -> tuple[float, float, float, float, int, str | None]:
     coef = count_based("fleiss", counts, np.eye(counts.shape[1]))
     lo, hi = wald_interval(coef.value, coef.standard_error, confidence_level)
-    return coef.value, lo, hi, coef.standard_error, coef.n_items
+    return coef.value, lo, hi, coef.standard_error, coef.n_items, coef.reason
 
 
 def agreement_by_level(annotations: Any, *, taxonomy: Any = None, confidence_level: float = 0.95) -> pd.DataFrame:
@@ -124,7 +124,8 @@ def agreement_by_level(annotations: Any, *, taxonomy: Any = None, confidence_lev
     per-category Fleiss kappa at its own level (*P* vs everything else), so "children confused, parent
     agrees" reads as a low ``kappa`` next to a high ``node_kappa``. ``n_disagreements`` are the coincidence
     disagreements among the children, ``top_pair`` the most confused child pair and ``top_pair_share`` its
-    share of them (one dominant pair points to a merge, a spread to lifting the node).
+    share of them (one dominant pair points to a merge, a spread to lifting the node). A NaN kappa carries its
+    ``reason`` (e.g. one category only); the function does not warn, the column says why.
 
     Parameters
     ----------
@@ -162,8 +163,7 @@ def agreement_by_level(annotations: Any, *, taxonomy: Any = None, confidence_lev
     for level in range(1, max(tax.depth, 1) + 1):
         groups, names = group_codes(aset.categories, level_mapping(tax, aset.categories, level))
         rolled[level] = (merge_count_columns(counts, groups, len(names)), names)
-        k, lo, hi, se, n = _kappa(rolled[level][0], confidence_level)
-        rows.append(_row(level, None, k, lo, hi, se, n, names))
+        rows.append(_row(level, None, *_kappa(rolled[level][0], confidence_level), names))
     for node in tax.names:
         children = tax.children_of(node)
         if not children:
@@ -174,20 +174,21 @@ def agreement_by_level(annotations: Any, *, taxonomy: Any = None, confidence_lev
         if len(keep) < 2:
             continue
         within = sub[:, keep]
-        k, lo, hi, se, n = _kappa(within, confidence_level) if np.asarray(within.sum()) > 0 else (math.nan,) * 4 + (0,)
-        row = _row(level, node, k, lo, hi, se, n, tuple(names[i] for i in keep))
+        stats = _kappa(within, confidence_level) if np.asarray(within.sum()) > 0 else \
+            (math.nan,) * 4 + (0, "no rating falls inside this node")
+        row = _row(level, node, *stats, tuple(names[i] for i in keep))
         row.update(_node_kappa(rolled[tax.level_of(node)], node, confidence_level))
         row.update(_top_pair(within, row["categories"]))
         rows.append(row)
     return pd.DataFrame(rows, columns=LEVEL_COLUMNS)
 
 
-def _row(level: int, node: str | None, k: float, lo: float, hi: float, se: float, n: int,
+def _row(level: int, node: str | None, k: float, lo: float, hi: float, se: float, n: int, reason: str | None,
          names: tuple[str, ...]) -> dict[str, Any]:
     return {"level": level, "node": node, "kappa": k, "ci_low": lo, "ci_high": hi, "standard_error": se,
             "n_items": int(n), "n_categories": len(names), "categories": tuple(names), "node_kappa": math.nan,
             "node_ci_low": math.nan, "node_ci_high": math.nan, "n_disagreements": math.nan, "top_pair": None,
-            "top_pair_share": math.nan}
+            "top_pair_share": math.nan, "reason": reason}
 
 
 def _node_kappa(level_counts: tuple[Any, tuple[str, ...]], node: str, confidence_level: float) -> dict[str, float]:

@@ -232,6 +232,7 @@ def _sentence(names: tuple[str, str], coefficients: pd.DataFrame, primary: str, 
         pairs = hotspots[hotspots["status"] == status]
         if len(pairs):
             text += f" {word} hotspots: " + ", ".join(
-                f"{a}/{b} ({r0:.1%} → {r1:.1%} of items)"
-                for a, b, r0, r1 in zip(pairs["class_a"], pairs["class_b"], pairs["rate_before"], pairs["rate_after"])) + "."
+                f"{a}/{b} ({r0:.1%} → {r1:.1%} of items{f', p = {p:.2g}' if p < 1 - confidence_level else ''})"
+                for a, b, r0, r1, p in zip(pairs["class_a"], pairs["class_b"], pairs["rate_before"],
+                                           pairs["rate_after"], pairs["p_value"].fillna(1.0))) + "."
     return text
