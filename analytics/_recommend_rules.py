@@ -13,14 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from ._reshape import (
     annotator_pair_swaps,
-    coincidence_from_counts,
+    column_major,
     count_column,
-    counts_from_codes,
+    pair_disagreement,
     pair_swap_flags,
+    ratings_per_item,
 )
 from ._whatif import Change, change_after_mapping, paired_change
 
@@ -69,6 +70,10 @@ class Context:
     rules: Rules
     levels: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    columns: Any = None
+
+    def __post_init__(self) -> None:
+        self.columns = column_major(self.counts)  # cheap column reads of the counts
 
     @property
     def cats(self) -> tuple[str, ...]:
@@ -120,7 +125,20 @@ def _proposal(action: str, classes: tuple[str, ...], *, evidence: str, effect: s
 
 
 # -- class pairs: merge or retrain ----------------------------------------------------------------------
+def shift_counts(counts, items: np.ndarray, old: np.ndarray, new: np.ndarray):
+    """Counts with one rating of each ``items[k]`` moved from category ``old[k]`` to ``new[k]`` (dense or sparse)."""
+    n, c = counts.shape
+    delta = sparse.csr_matrix((np.concatenate([-np.ones(len(items)), np.ones(len(items))]),
+                               (np.concatenate([items, items]), np.concatenate([old, new]))), shape=(n, c))
+    if sparse.issparse(counts):
+        out = sparse.csr_matrix(counts + delta.astype(counts.dtype))
+        out.eliminate_zeros()
+        return out
+    return counts + delta.toarray().astype(counts.dtype)
+
+
 def _retrain_stats(ctx: Context, a: int, b: int, d: float) -> dict[str, Any] | None:
+    """The pair's most-swapping annotator, their swap rates, and the pair without them (None: anonymous)."""
     aset = ctx.aset
     if not aset.annotators_known:
         return None
@@ -133,14 +151,14 @@ def _retrain_stats(ctx: Context, a: int, b: int, d: float) -> dict[str, Any] | N
     so, to = int(swaps.sum() - sx), int(trials.sum() - tx)
     p = float(stats.fisher_exact([[sx, tx - sx], [so, to - so]], alternative="greater")[1])
     own = aset.annotator_codes == x
-    without = ctx.counts - counts_from_codes(aset.item_codes[own], aset.label_codes[own], aset.n_items, aset.n_categories)
-    o = coincidence_from_counts(without)
-    d_without = float(o[a, b] + o[b, a])
-    sel, _, swap, other = pair_swap_flags(aset.item_codes, aset.label_codes, ctx.counts, a, b)
+    n = aset.n_items
+    m = ratings_per_item(aset) - np.bincount(aset.item_codes[own], minlength=n)
+    cols = [count_column(ctx.columns, k) - np.bincount(aset.item_codes[own & (aset.label_codes == k)], minlength=n)
+            for k in (a, b)]
+    d_without = pair_disagreement(cols[0], cols[1], m)
+    sel, _, swap, other = pair_swap_flags(aset.item_codes, aset.label_codes, ctx.columns, a, b)
     fix = swap & (aset.annotator_codes[sel] == x)
-    items, old, new = aset.item_codes[sel][fix], aset.label_codes[sel][fix], other[fix]
-    fixed = (ctx.counts - counts_from_codes(items, old, aset.n_items, aset.n_categories)
-             + counts_from_codes(items, new, aset.n_items, aset.n_categories))
+    fixed = shift_counts(ctx.counts, aset.item_codes[sel][fix], aset.label_codes[sel][fix], other[fix])
     return {"raters": raters, "annotator": str(aset.annotator_ids[x]), "share": sx / swaps.sum(), "swaps": sx,
             "total_swaps": int(swaps.sum()), "rate": sx / max(tx, 1), "rate_others": so / max(to, 1), "p": p,
             "d_without": d_without, "reduction": 1.0 - d_without / d if d > 0 else math.nan,
@@ -158,57 +176,76 @@ def _shares_text(row: pd.Series) -> str:
 
 
 def pair_rules(ctx: Context) -> list[dict[str, Any]]:
-    """Merge or retrain proposals for the ``top`` pairs whose merge would raise alpha (score > 0)."""
+    """Merge or retrain proposals for the ``top`` pairs whose merge would raise alpha (score > 0).
+
+    The Fisher tests of the candidate pairs' top annotators are Holm-adjusted together.
+    """
+    from .gold import holm
+
     r = ctx.rules
-    out = []
     cand = ctx.hotspots[(ctx.hotspots["score"] > 0)].head(r.top)
-    for _, row in cand.iterrows():
-        a, b = ctx.code(row["class_a"]), ctx.code(row["class_b"])
+    stats_ = [_retrain_stats(ctx, ctx.code(row["class_a"]), ctx.code(row["class_b"]), float(row["n_disagreements"]))
+              for _, row in cand.iterrows()]
+    concentrated = [rt is not None and bool(rt.get("annotator")) and rt["share"] >= r.concentration for rt in stats_]
+    p = np.array([rt["p"] if c else np.nan for rt, c in zip(stats_, concentrated)])
+    adjusted, _ = holm(p, r.alpha)
+    out = []
+    for (_, row), rt, conc, p_adj in zip(cand.iterrows(), stats_, concentrated, adjusted):
         names = (str(row["class_a"]), str(row["class_b"]))
-        d, n = float(row["n_disagreements"]), int(row["n_items"])
-        rt = _retrain_stats(ctx, a, b, d)
-        examples = tuple(row["example_items"])
+        n = int(row["n_items"])
         few = [f"only {n} item(s) on which both classes were used (need ≥ {r.min_items})"] if n < r.min_items else []
-        if rt is not None and rt.get("annotator") and rt["share"] >= r.concentration:
-            gaps = list(few)
-            if rt["p"] >= r.alpha:
-                gaps.append(f"{rt['annotator']}'s swap rate is not significantly above the others' "
-                            f"(Fisher exact p = {rt['p']:.2g})")
-            if not rt["reduction"] >= r.annotator_removal:
-                gaps.append(f"without {rt['annotator']} the pair's disagreements fall by only {_pct(rt['reduction'])} "
-                            f"(need ≥ {r.annotator_removal:.0%}), so the others confuse the classes too")
-            evidence = (f"{rt['annotator']} makes {rt['share']:.0%} of the {names[0]}/{names[1]} swaps ({rt['swaps']} of "
-                        f"{rt['total_swaps']}); swap rate {rt['rate']:.0%} vs {rt['rate_others']:.0%} for the other "
-                        f"{rt['raters'] - 1} annotators (Fisher exact p = {rt['p']:.2g}); without {rt['annotator']} the "
-                        f"pair's disagreements fall from {d:.0f} to {rt['d_without']:.0f} (−{_pct(rt['reduction'])})"
-                        f"{', so the classes themselves are fine' if not gaps else ''}; kappa({names[0]})={row['kappa_a']:.2f}, "
-                        f"kappa({names[1]})={row['kappa_b']:.2f}")
-            effect = effect_text(f"if {rt['annotator']} labelled {names[0]}/{names[1]} like the others, this",
-                                 rt["change"])
-            out.append(_proposal("retrain_annotator", names, annotators=(rt["annotator"],), evidence=evidence,
-                                 effect=effect, gaps=gaps, change=rt["change"], examples=examples))
-            continue
-        into = "+".join(names)
-        ch = change_after_mapping(ctx.counts, ctx.cats, {names[0]: into, names[1]: into},
-                                  confidence_level=r.confidence_level)
-        gaps = list(few)
-        if min(row["kappa_a"], row["kappa_b"]) >= r.target:
-            gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f}, "
-                        f"{row['kappa_b']:.2f}), so the confusion does not call for a merge")
-        if ctx.aset.unknown_label in names:
-            gaps.append(f"one side is the Unknown/Other class '{ctx.aset.unknown_label}': merging a class into it "
-                        "hides the class — clarify when Unknown is to be used instead")
-        if row["gold_verdict"] == "annotator_error":
-            gaps.append(f"gold: {row['gold_note']} — an annotator problem, not a taxonomy one")
-        gaps += gain_gaps(ch, r)
-        evidence = (f"kappa({names[0]})={row['kappa_a']:.2f}, kappa({names[1]})={row['kappa_b']:.2f}; {d:.0f} pairable "
-                    f"disagreements on {n} items — {_pct(row['share_of_disagreements'])} of all disagreements, "
-                    f"{_pct(row['share_of_a'])} of {names[0]}'s and {_pct(row['share_of_b'])} of {names[1]}'s; "
-                    f"{row['ratio']:.2f}× the chance rate, {row['lift']:.1f}× the average pair; {_shares_text(row)}; "
-                    f"gold: {row['gold_note']}")
-        out.append(_proposal("merge", names, evidence=evidence, effect=effect_text(f"merging {names[0]} and {names[1]}", ch),
-                             gaps=gaps, change=ch, examples=examples))
+        if conc:
+            out.append(_retrain(row, names, rt, p_adj, few, r))
+        else:
+            out.append(_merge(ctx, row, names, few))
     return out
+
+
+def _retrain(row: pd.Series, names: tuple[str, str], rt: dict[str, Any], p_adj: float, few: list[str],
+             r: Rules) -> dict[str, Any]:
+    d, who = float(row["n_disagreements"]), rt["annotator"]
+    gaps = list(few)
+    if not p_adj < r.alpha:
+        gaps.append(f"{who}'s swap rate is not significantly above the others' (Fisher exact p = {rt['p']:.2g}, "
+                    f"Holm-adjusted over the candidate pairs {p_adj:.2g})")
+    if not rt["reduction"] >= r.annotator_removal:
+        gaps.append(f"without {who} the pair's disagreements fall by only {_pct(rt['reduction'])} "
+                    f"(need ≥ {r.annotator_removal:.0%}), so the others confuse the classes too")
+    gaps += gain_gaps(rt["change"], r)
+    evidence = (f"{who} makes {rt['share']:.0%} of the {names[0]}/{names[1]} swaps ({rt['swaps']} of "
+                f"{rt['total_swaps']}); swap rate {rt['rate']:.0%} vs {rt['rate_others']:.0%} for the other "
+                f"{rt['raters'] - 1} annotators (Fisher exact p = {rt['p']:.2g}, Holm-adjusted {p_adj:.2g}); without "
+                f"{who} the pair's disagreements fall from {d:.0f} to {rt['d_without']:.0f} (−{_pct(rt['reduction'])})"
+                f"{', so the classes themselves are fine' if not gaps else ''}; kappa({names[0]})={row['kappa_a']:.2f}, "
+                f"kappa({names[1]})={row['kappa_b']:.2f}")
+    effect = effect_text(f"if {who} labelled {names[0]}/{names[1]} like the others, this", rt["change"])
+    return _proposal("retrain_annotator", names, annotators=(who,), evidence=evidence, effect=effect, gaps=gaps,
+                     change=rt["change"], examples=tuple(row["example_items"]))
+
+
+def _merge(ctx: Context, row: pd.Series, names: tuple[str, str], few: list[str]) -> dict[str, Any]:
+    r = ctx.rules
+    d, n = float(row["n_disagreements"]), int(row["n_items"])
+    into = "+".join(names)
+    ch = change_after_mapping(ctx.counts, ctx.cats, {names[0]: into, names[1]: into},
+                              confidence_level=r.confidence_level)
+    gaps = list(few)
+    if min(row["kappa_a"], row["kappa_b"]) >= r.target:
+        gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f}, "
+                    f"{row['kappa_b']:.2f}), so the confusion does not call for a merge")
+    if ctx.aset.unknown_label in names:
+        gaps.append(f"one side is the Unknown/Other class '{ctx.aset.unknown_label}': merging a class into it "
+                    "hides the class — clarify when Unknown is to be used instead")
+    if row["gold_verdict"] == "annotator_error":
+        gaps.append(f"gold: {row['gold_note']} — an annotator problem, not a taxonomy one")
+    gaps += gain_gaps(ch, r)
+    evidence = (f"kappa({names[0]})={row['kappa_a']:.2f}, kappa({names[1]})={row['kappa_b']:.2f}; {d:.0f} pairable "
+                f"disagreements on {n} items — {_pct(row['share_of_disagreements'])} of all disagreements, "
+                f"{_pct(row['share_of_a'])} of {names[0]}'s and {_pct(row['share_of_b'])} of {names[1]}'s; "
+                f"{row['ratio']:.2f}× the chance rate, {row['lift']:.1f}× the average pair; {_shares_text(row)}; "
+                f"gold: {row['gold_note']}")
+    return _proposal("merge", names, evidence=evidence, effect=effect_text(f"merging {names[0]} and {names[1]}", ch),
+                     gaps=gaps, change=ch, examples=tuple(row["example_items"]))
 
 
 # -- lift to parent -----------------------------------------------------------------------------------
@@ -276,6 +313,7 @@ def clarify_rules(ctx: Context, handled: set[str], proposed_pairs: set[frozenset
     r = ctx.rules
     o = ctx.coincidence
     pq = (ctx.by_category["prevalence"] * (1 - ctx.by_category["prevalence"])).to_numpy(dtype=float)
+    m = ratings_per_item(ctx.aset).astype(np.float64)
     out = []
     for c, name in enumerate(ctx.cats):
         k, lo, hi = ctx.class_kappa(name)
@@ -295,8 +333,7 @@ def clarify_rules(ctx: Context, handled: set[str], proposed_pairs: set[frozenset
             if frozenset((name, partner)) in proposed_pairs:
                 continue
             classes = (name, partner)
-        m = np.asarray(ctx.counts.sum(axis=1), dtype=float).ravel()
-        nc = count_column(ctx.counts, c)
+        nc = count_column(ctx.columns, c)
         with np.errstate(invalid="ignore", divide="ignore"):
             w = np.where(m >= 2, nc * (m - nc) / (m - 1.0), 0.0)
         used = int((nc > 0).sum())

@@ -33,7 +33,6 @@ Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. Psych
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +43,7 @@ from ._reshape import (
     annotator_pair_swaps,
     co_use_matrix,
     coincidence_matrix,
+    column_major,
     item_category_counts,
     pair_gold_from_counts,
     pair_item_weights,
@@ -51,7 +51,7 @@ from ._reshape import (
     ratings_per_item,
     require_single_label,
 )
-from .exceptions import InvalidParameterError, UndefinedMetricWarning
+from .exceptions import InvalidParameterError
 from .results import ResultMixin
 
 if TYPE_CHECKING:
@@ -201,13 +201,12 @@ def pair_statistics(o: np.ndarray) -> dict[str, np.ndarray | float]:
 
 
 def _per_class_kappa(aset: "AnnotationSet") -> np.ndarray:
-    """Per-category Fleiss kappas (:func:`fleiss_kappa_by_category`), cached on the set."""
-    from .agreement import fleiss_kappa_by_category
+    """The ``kappa`` column of :func:`fleiss_kappa_by_category` (same kernels, without the standard-error pass), cached."""
+    from .agreement._core import binary_features, binary_from_sums
 
     if "confusion_class_kappa" not in aset._cache:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UndefinedMetricWarning)
-            aset._cache["confusion_class_kappa"] = fleiss_kappa_by_category(aset)["kappa"].to_numpy(dtype=float)
+        feats, _ = binary_features(item_category_counts(aset, layout="auto"))
+        aset._cache["confusion_class_kappa"] = binary_from_sums(np.asarray(feats.sum(axis=0)).ravel())
     return aset._cache["confusion_class_kappa"]
 
 
@@ -369,8 +368,12 @@ def confusion_hotspots(
 
 
 def hotspot_table(aset: "AnnotationSet", *, top: int | None = 10, n_examples: int = 5, min_gold: int = 3,
-                  gold_majority: float = 0.8) -> pd.DataFrame:
-    """:func:`confusion_hotspots` on an already validated unit set (no argument checks)."""
+                  gold_majority: float = 0.8, details: int | None = None) -> pd.DataFrame:
+    """:func:`confusion_hotspots` on an already validated unit set (no argument checks).
+
+    ``details``: only the first ``details`` rows get the annotator, gold and example columns (the rest hold
+    empty values) — for callers that rank every pair but read the details of a few.
+    """
     o = coincidence_matrix(aset)
     st = pair_statistics(o)
     order = np.lexsort((-st["d"], -np.nan_to_num(st["score"], nan=-np.inf)))[:top]
@@ -389,9 +392,19 @@ def hotspot_table(aset: "AnnotationSet", *, top: int | None = 10, n_examples: in
             "share_of_b": d / 2.0 / class_off[b], "expected": st["expected"][order], "ratio": st["ratio"][order],
             "lift": st["lift"][order], "score": st["score"][order], "kappa_a": kappa[a], "kappa_b": kappa[b],
         }
-    table.update(_annotator_columns(aset, pairs))
-    table.update(_gold_columns(aset, counts, pairs, list(zip(cats[a], cats[b])), min_gold, gold_majority))
-    table["example_items"], table["example_images"] = _examples(aset, counts, pairs, n_examples)
+    k = len(pairs) if details is None else min(details, len(pairs))
+    columns = column_major(counts)
+    extra = _annotator_columns(aset, pairs[:k])
+    extra.update(_gold_columns(aset, columns, pairs[:k], list(zip(cats[a[:k]], cats[b[:k]])), min_gold,
+                               gold_majority))
+    extra["example_items"], extra["example_images"] = _examples(aset, columns, pairs[:k], n_examples)
+    empty = {"n_annotators": 0, "top_annotator": None, "top_annotator_share": np.nan, "n_gold_items": 0,
+             "gold_a": 0, "gold_b": 0, "gold_other": 0, "gold_with_majority": 0, "gold_verdict": None,
+             "gold_note": None}
+    for key, values in extra.items():
+        filler = [empty[key] if key in empty else ({} if key == "annotator_shares" else ())
+                  for _ in range(len(pairs) - k)]
+        table[key] = list(values) + filler
     out = pd.DataFrame(table, columns=HOTSPOT_COLUMNS)
     baseline = float(st["baseline"])
     out.attrs.update(baseline=baseline, alpha=1.0 - baseline,

@@ -234,7 +234,7 @@ def _context(original: "AnnotationSet", rules: Rules) -> Context:
     levels = agreement_by_level(aset, confidence_level=rules.confidence_level) if tax is not None and \
         tax.is_hierarchical else None
     return Context(aset=aset, original=original, counts=counts, coincidence=coincidence_matrix(aset),
-                   hotspots=hotspot_table(aset, top=None), by_category=by_cat,
+                   hotspots=hotspot_table(aset, top=None, details=rules.top), by_category=by_cat,
                    kappa=count_based("fleiss", counts, np.eye(aset.n_categories)).value, taxonomy=tax, rules=rules,
                    levels=levels)
 

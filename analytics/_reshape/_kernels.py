@@ -297,11 +297,33 @@ def co_use_from_counts(counts: "np.ndarray | sparse.spmatrix") -> np.ndarray:
     return np.asarray((used.T @ used).todense(), dtype=np.int64)
 
 
+def column_major(counts: "np.ndarray | sparse.spmatrix") -> "np.ndarray | sparse.csc_matrix":
+    """Counts in a layout whose columns are cheap to read: CSC for a sparse input, the array itself otherwise."""
+    return sparse.csc_matrix(counts) if sparse.issparse(counts) else np.asarray(counts)
+
+
 def count_column(counts: "np.ndarray | sparse.spmatrix", c: int) -> np.ndarray:
-    """Column *c* of item × category counts as a dense float array (dense or sparse input)."""
+    """Column *c* of item × category counts as a dense 1-D array (a view of a dense input).
+
+    Reading many columns of a sparse table: convert it once with :func:`column_major` (CSC columns are
+    slices of its arrays; CSR columns need a search per call).
+    """
     if sparse.issparse(counts):
-        return np.asarray(counts[:, [c]].todense(), dtype=np.float64).ravel()
-    return np.asarray(counts[:, c], dtype=np.float64)
+        if not sparse.isspmatrix_csc(counts):
+            return np.asarray(counts[:, [c]].todense()).ravel()
+        out = np.zeros(counts.shape[0], dtype=counts.dtype)
+        lo, hi = counts.indptr[c], counts.indptr[c + 1]
+        out[counts.indices[lo:hi]] = counts.data[lo:hi]
+        return out
+    return np.asarray(counts)[:, c]
+
+
+def pair_disagreement(col_a: np.ndarray, col_b: np.ndarray, ratings: np.ndarray) -> float:
+    r""":math:`o_{ab} + o_{ba} = 2\sum_u n_{ua} n_{ub} / (m_u - 1)` from two count columns and the ratings per item."""
+    m = np.asarray(ratings, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(m >= 2, col_a * col_b / (m - 1.0), 0.0)
+    return float(2.0 * w.sum())
 
 
 def pair_item_weights(counts: "np.ndarray | sparse.spmatrix", a: int, b: int,
@@ -313,7 +335,7 @@ def pair_item_weights(counts: "np.ndarray | sparse.spmatrix", a: int, b: int,
     """
     m = np.asarray(counts.sum(axis=1) if ratings is None else ratings, dtype=np.float64).ravel()
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = count_column(counts, a) * count_column(counts, b) / (m - 1.0)
+        w = (count_column(counts, a) * count_column(counts, b)) / (m - 1.0)
     return np.where(m >= 2, w, 0.0)
 
 
@@ -332,6 +354,7 @@ def pair_swaps_from_codes(
     int64; sums over partitions of items (each with its own counts) add up.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    counts = column_major(counts)
     swaps = np.zeros((len(pairs), n_annotators), dtype=np.int64)
     trials = np.zeros((len(pairs), n_annotators), dtype=np.int64)
     for p, (a, b) in enumerate(pairs):
@@ -366,6 +389,7 @@ def pair_gold_from_counts(counts: "np.ndarray | sparse.spmatrix", gold_codes: np
     Sums over partitions of items add up.
     """
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    counts = column_major(counts)
     out = np.zeros((len(pairs), 4), dtype=np.int64)
     has = np.asarray(gold_codes) >= 0
     for p, (a, b) in enumerate(pairs):

@@ -17,6 +17,7 @@ from taxonomy_helpers import ALL, FIVE, SAMPLES, THREE, crafted_frame, load, mer
 from analytics import (
     confusion_hotspots,
     confusion_matrix_between_annotators,
+    fleiss_kappa_by_category,
     krippendorff_alpha,
     load_annotations,
 )
@@ -126,6 +127,8 @@ def test_all_annotators_confuse_the_top_pair_with_even_shares():
     assert top["n_annotators"] == 3 and top["top_annotator_share"] < 0.5
     assert sum(top["annotator_shares"].values()) == pytest.approx(1.0)
     assert top["ratio"] > 1 and top["lift"] > 1 and top["score"] > 0
+    kappas = fleiss_kappa_by_category(merge_pilot()).set_index("category")["kappa"]
+    assert (top["kappa_a"], top["kappa_b"]) == pytest.approx((kappas[top["class_a"]], kappas[top["class_b"]]), abs=1e-12)
     assert (hot["score"].iloc[1:] < top["score"]).all()
 
 
