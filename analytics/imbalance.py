@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -36,9 +36,6 @@ from .agreement._input import as_annotation_set
 from .agreement._results import check_confidence_level
 from .exceptions import ConvergenceWarning, InvalidParameterError, UndefinedMetricWarning
 from .results import ResultMixin
-
-if TYPE_CHECKING:
-    from ._schema import AnnotationSet
 
 __all__ = ["ClassBalance", "class_balance"]
 
@@ -101,6 +98,10 @@ def class_balance(annotations: Any, *, consensus: Literal["majority_vote", "dawi
     Returns
     -------
     ClassBalance
+
+    References
+    ----------
+    Fleiss (1971), https://doi.org/10.1037/h0031619; Gwet, K. L. (2014). Handbook of Inter-Rater Reliability, ch. 5.
 
     Examples
     --------

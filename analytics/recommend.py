@@ -326,6 +326,11 @@ def recommend_taxonomy_changes(
     -------
     TaxonomyRecommendations
 
+    References
+    ----------
+    Krippendorff (2011), https://repository.upenn.edu/asc_papers/43; Fleiss (1971),
+    https://doi.org/10.1037/h0031619; Fisher (1922), https://doi.org/10.2307/2340521.
+
     Examples
     --------
     >>> from analytics import load_annotations

@@ -174,6 +174,10 @@ def compare_rounds(annotations: Any, *, rounds: Sequence[Any] | None = None, tar
     -------
     RoundComparison
 
+    References
+    ----------
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 5. Advanced Analytics.
+
     Examples
     --------
     >>> from analytics import load_annotations

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -204,6 +204,10 @@ def simulate_merge(annotations: Any, classes: Sequence[str], *, into: str | None
     SimulationResult
         ``after.value("fleiss_kappa")`` equals ``fleiss_kappa(annotations.relabel({c: into for c in classes}))``.
 
+    References
+    ----------
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 5 (linearized variance). Advanced Analytics.
+
     Examples
     --------
     >>> from analytics import load_annotations
@@ -280,6 +284,10 @@ def simulate_split(annotations: Any, mapping: SplitMapping, *, classes: Sequence
     -------
     SimulationResult
         Predictions are dropped from the re-labelled set (probabilities cannot be split); ``notes`` says so.
+
+    References
+    ----------
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 5 (linearized variance). Advanced Analytics.
 
     Examples
     --------
