@@ -6,7 +6,10 @@ tables built here from the integer codes of an :class:`~analytics.AnnotationSet`
 * item × category counts ``n[i, c]`` (how many annotators put item *i* in category *c*);
 * the coincidence matrix ``o[c, k]`` of Krippendorff (2011);
 * annotator-pair contingency tables ``T[a, b, c, k]`` (items annotator *a* put in *c* and *b* in *k*);
-* annotator × category counts and annotator × gold × label confusion counts.
+* annotator × category counts and annotator × gold × label confusion counts;
+* class-pair tables for confusion hotspots: pairs ranked by coincidence disagreements, items on which two
+  classes were both used, each annotator's "swaps" on a pair, gold labels of a pair's disputed items, and
+  counts with categories merged (roll-ups and merges without re-reading the annotations).
 
 The ``*_from_codes`` kernels take plain code arrays, so the same functions run on any partition of
 the annotations (all tables are sums over items); the ``AnnotationSet`` wrappers cache their result

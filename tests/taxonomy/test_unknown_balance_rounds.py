@@ -117,6 +117,7 @@ def test_prevalence_from_majority_vote_and_items_needed():
     w = table.at["A", "ci_width"]
     again = class_balance(aset, ci_width=w).table.set_index("category")
     assert again.at["A", "n_items_needed"] == pytest.approx(aset.n_items, abs=1)
+    json.dumps(res.to_dict())
     with pytest.raises(InvalidParameterError):
         class_balance(aset, consensus="vote")
 
