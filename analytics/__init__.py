@@ -50,6 +50,13 @@ from .agreement import (
     plan_pilot,
     scott_pi,
 )
+from .confusion import ConfusionMatrix, confusion_hotspots, confusion_matrix_between_annotators
+from .hierarchy import TaxonomyCheck, agreement_by_level, check_taxonomy, rollup_annotations
+from .simulate import SimulationResult, SimulationSide, simulate_merge, simulate_split
+from .unknown import UnknownShare, unknown_share
+from .imbalance import ClassBalance, class_balance
+from .rounds import RoundComparison, compare_rounds
+from .recommend import Recommendation, TaxonomyRecommendations, recommend_taxonomy_changes
 
 __version__ = "0.1.0"
 
@@ -125,4 +132,24 @@ __all__ = [
     "model_vs_human",
     "model_vs_human_arrays",
     "near_duplicates_for",
+    "ConfusionMatrix",
+    "confusion_matrix_between_annotators",
+    "confusion_hotspots",
+    "TaxonomyCheck",
+    "rollup_annotations",
+    "agreement_by_level",
+    "check_taxonomy",
+    "SimulationResult",
+    "SimulationSide",
+    "simulate_merge",
+    "simulate_split",
+    "UnknownShare",
+    "unknown_share",
+    "ClassBalance",
+    "class_balance",
+    "RoundComparison",
+    "compare_rounds",
+    "Recommendation",
+    "TaxonomyRecommendations",
+    "recommend_taxonomy_changes",
 ]

@@ -30,6 +30,7 @@ from ._reshape import (
     coincidence_matrix,
     gold_class_counts,
     item_category_counts,
+    ranked_class_pairs,
     require_annotators,
     require_single_label,
 )
@@ -307,12 +308,7 @@ def gold_coverage(annotations: "AnnotationSet", *, top_pairs: int = 10) -> GoldC
 
 
 def _pair_coverage(aset: "AnnotationSet", n_gold: np.ndarray, top_pairs: int) -> pd.DataFrame:
-    o = coincidence_matrix(aset)
-    a_idx, b_idx = np.triu_indices(aset.n_categories, k=1)
-    disagreements = o[a_idx, b_idx] + o[b_idx, a_idx]
-    order = np.argsort(-disagreements, kind="stable")
-    order = order[disagreements[order] > 0][:top_pairs]
-    a_idx, b_idx = a_idx[order], b_idx[order]
+    a_idx, b_idx, disagreements = (x[:top_pairs] for x in ranked_class_pairs(coincidence_matrix(aset)))
     g = np.zeros((aset.n_categories, aset.n_categories), dtype=np.int64)
     if aset.gold_codes is not None:
         has = aset.gold_codes >= 0
@@ -320,7 +316,7 @@ def _pair_coverage(aset: "AnnotationSet", n_gold: np.ndarray, top_pairs: int) ->
     gold_conf = g[a_idx, b_idx] + g[b_idx, a_idx]
     cats = np.asarray(aset.categories, dtype=object)
     return pd.DataFrame({
-        "class_a": cats[a_idx], "class_b": cats[b_idx], "disagreements": disagreements[order],
+        "class_a": cats[a_idx], "class_b": cats[b_idx], "disagreements": disagreements,
         "n_gold_a": n_gold[a_idx], "n_gold_b": n_gold[b_idx], "n_gold_pair": n_gold[a_idx] + n_gold[b_idx],
         "gold_confusions": gold_conf,
     })

@@ -32,7 +32,8 @@ import yaml
 
 from .exceptions import AnnotationFileError, TaxonomyError
 
-__all__ = ["TaxonomyClass", "Taxonomy", "load_taxonomy"]
+__all__ = ["TaxonomyClass", "Taxonomy", "TaxonomyProblem", "load_taxonomy", "taxonomy_problems", "parse_classes",
+           "read_taxonomy_file"]
 
 
 @dataclass(frozen=True)
@@ -165,13 +166,18 @@ class Taxonomy:
         raw = data["classes"]
         if not isinstance(raw, list) or not raw:
             raise TaxonomyError(f"{source}: 'classes' must be a non-empty list of classes.")
-        classes = [_parse_class(entry, i, source) for i, entry in enumerate(raw)]
+        classes = parse_classes(data, source)
         return cls(tuple(classes), ordinal=bool(data.get("ordinal", False)), warnings=tuple(_check(classes, source)))
 
     @classmethod
     def from_names(cls, names: Iterable[str], *, ordinal: bool = False) -> "Taxonomy":
         """A flat taxonomy from a list of class names."""
         return cls.from_dict({"ordinal": ordinal, "classes": [{"name": n} for n in names]})
+
+
+def parse_classes(data: Mapping[str, Any], source: str = "taxonomy") -> list[TaxonomyClass]:
+    """The classes of parsed taxonomy content, each checked on its own (no structural checks)."""
+    return [_parse_class(entry, i, source) for i, entry in enumerate(data["classes"])]
 
 
 def _parse_class(entry: Any, index: int, source: str) -> TaxonomyClass:
@@ -202,41 +208,77 @@ def _parse_class(entry: Any, index: int, source: str) -> TaxonomyClass:
     )
 
 
-def _check(classes: list[TaxonomyClass], source: str) -> list[str]:
-    """Raise on structural errors; return warnings for the rest."""
+@dataclass(frozen=True)
+class TaxonomyProblem:
+    """One problem of a taxonomy: ``kind`` (e.g. ``"cycle"``), ``severity`` (``"error"`` or ``"warning"``),
+    the classes involved and a message that says how to fix it."""
+
+    kind: str
+    severity: str
+    classes: tuple[str, ...]
+    message: str
+
+
+def taxonomy_problems(classes: list[TaxonomyClass], source: str = "taxonomy") -> list[TaxonomyProblem]:
+    """Every structural problem of a class list, without raising (errors first, in checking order).
+
+    Errors: ``duplicate_name`` (also names differing only in case), ``orphan`` (parent not defined),
+    ``cycle``, ``several_unknown``. Warnings: ``missing_unknown``.
+    """
+    out: list[TaxonomyProblem] = []
     counts = Counter(c.name for c in classes)
     dup = sorted(n for n, k in counts.items() if k > 1)
     if dup:
-        raise TaxonomyError(f"{source}: duplicate class name(s) {dup}; every class needs a unique name.")
+        out.append(TaxonomyProblem("duplicate_name", "error", tuple(dup),
+                                   f"{source}: duplicate class name(s) {dup}; every class needs a unique name."))
     folded = Counter(c.name.casefold() for c in classes)
-    near_dup = sorted(c.name for c in classes if folded[c.name.casefold()] > 1)
+    near_dup = sorted({c.name for c in classes if folded[c.name.casefold()] > 1} - set(dup))
     if near_dup:
-        raise TaxonomyError(f"{source}: class names differing only in case {near_dup}; rename one of each.")
+        out.append(TaxonomyProblem("duplicate_name", "error", tuple(near_dup),
+                                   f"{source}: class names differing only in case {near_dup}; rename one of each."))
     names = {c.name for c in classes}
     orphans = sorted((c.name, c.parent) for c in classes if c.parent is not None and c.parent not in names)
     if orphans:
         detail = ", ".join(f"'{n}' → parent '{p}'" for n, p in orphans)
-        raise TaxonomyError(f"{source}: parent class(es) not defined: {detail}. Add the parent classes or fix the names.")
+        out.append(TaxonomyProblem(
+            "orphan", "error", tuple(n for n, _ in orphans),
+            f"{source}: parent class(es) not defined: {detail}. Add the parent classes or fix the names."))
     parent = {c.name: c.parent for c in classes}
+    reported: set[frozenset[str]] = set()
     for c in classes:
         seen = [c.name]
-        node = parent[c.name]
-        while node is not None:
+        node = parent.get(c.name)
+        while node is not None and node in parent:
             if node in seen:
-                cycle = " → ".join(seen[seen.index(node):] + [node])
-                raise TaxonomyError(f"{source}: the hierarchy has a cycle: {cycle}. A class cannot be its own ancestor.")
+                loop = seen[seen.index(node):]
+                if frozenset(loop) not in reported:
+                    reported.add(frozenset(loop))
+                    cycle = " → ".join(loop + [node])
+                    out.append(TaxonomyProblem(
+                        "cycle", "error", tuple(loop),
+                        f"{source}: the hierarchy has a cycle: {cycle}. A class cannot be its own ancestor."))
+                break
             seen.append(node)
             node = parent[node]
-    warnings = []
     unknown = [c.name for c in classes if c.unknown]
     if not unknown:
-        warnings.append(
+        out.append(TaxonomyProblem(
+            "missing_unknown", "warning", (),
             f"{source}: no class is flagged 'unknown: true'. Annotators need an Unknown/Other class for items "
-            "they cannot place (confidence below 70%); add one so its share can be monitored."
-        )
+            "they cannot place (confidence below 70%); add one so its share can be monitored."))
     elif len(unknown) > 1:
-        raise TaxonomyError(f"{source}: several classes are flagged unknown: {unknown}; flag exactly one.")
-    return warnings
+        out.append(TaxonomyProblem("several_unknown", "error", tuple(unknown),
+                                   f"{source}: several classes are flagged unknown: {unknown}; flag exactly one."))
+    return out
+
+
+def _check(classes: list[TaxonomyClass], source: str) -> list[str]:
+    """Raise on the first structural error; return warnings for the rest."""
+    problems = taxonomy_problems(classes, source)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise TaxonomyError(errors[0].message)
+    return [p.message for p in problems]
 
 
 def load_taxonomy(source: "str | os.PathLike[str] | Mapping[str, Any] | Taxonomy") -> Taxonomy:
@@ -268,6 +310,12 @@ def load_taxonomy(source: "str | os.PathLike[str] | Mapping[str, Any] | Taxonomy
         return source
     if isinstance(source, Mapping) or isinstance(source, list):
         return Taxonomy.from_dict(source)  # type: ignore[arg-type]
+    data, name = read_taxonomy_file(source)
+    return Taxonomy.from_dict(data, source=name)
+
+
+def read_taxonomy_file(source: "str | os.PathLike[str]") -> tuple[Any, str]:
+    """The parsed content of a YAML/JSON taxonomy file (not validated) and the file's name."""
     path = Path(source)
     if not path.is_file():
         raise AnnotationFileError(f"Taxonomy file not found: '{path}'.")
@@ -276,4 +324,4 @@ def load_taxonomy(source: "str | os.PathLike[str] | Mapping[str, Any] | Taxonomy
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise AnnotationFileError(f"Cannot parse taxonomy file '{path}': {exc}".splitlines()[0]) from None
-    return Taxonomy.from_dict(data, source=path.name)
+    return data, path.name

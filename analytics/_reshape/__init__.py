@@ -6,7 +6,10 @@ tables built here from the integer codes of an :class:`~analytics.AnnotationSet`
 * item × category counts ``n[i, c]`` (how many annotators put item *i* in category *c*);
 * the coincidence matrix ``o[c, k]`` of Krippendorff (2011);
 * annotator-pair contingency tables ``T[a, b, c, k]`` (items annotator *a* put in *c* and *b* in *k*);
-* annotator × category counts and annotator × gold × label confusion counts.
+* annotator × category counts and annotator × gold × label confusion counts;
+* class-pair tables for confusion hotspots: pairs ranked by coincidence disagreements, items on which two
+  classes were both used, each annotator's "swaps" on a pair, gold labels of a pair's disputed items, and
+  counts with categories merged (roll-ups and merges without re-reading the annotations).
 
 The ``*_from_codes`` kernels take plain code arrays, so the same functions run on any partition of
 the annotations (all tables are sums over items); the ``AnnotationSet`` wrappers cache their result
@@ -41,6 +44,16 @@ from ._kernels import (
     item_pair_cells,
     others_share_from_codes,
     annotator_prediction_tables_from_codes,
+    ranked_class_pairs,
+    co_use_from_counts,
+    count_column,
+    column_major,
+    pair_disagreement,
+    pair_item_weights,
+    pair_swaps_from_codes,
+    pair_swap_flags,
+    pair_gold_from_counts,
+    merge_count_columns,
 )
 
 if TYPE_CHECKING:
@@ -78,6 +91,18 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers
     "ratings_per_item",
     "annotator_prediction_tables_from_codes",
     "annotator_prediction_tables",
+    "ranked_class_pairs",
+    "co_use_from_counts",
+    "count_column",
+    "column_major",
+    "pair_disagreement",
+    "pair_item_weights",
+    "pair_swaps_from_codes",
+    "pair_swap_flags",
+    "pair_gold_from_counts",
+    "merge_count_columns",
+    "co_use_matrix",
+    "annotator_pair_swaps",
 ]
 
 T = TypeVar("T")
@@ -316,3 +341,13 @@ def annotator_prediction_tables(aset: "AnnotationSet") -> np.ndarray:
                                                       aset.prediction_codes, aset.n_annotators, q)
 
     return _cached(aset, "annotator_prediction_tables", build)
+def co_use_matrix(aset: "AnnotationSet") -> np.ndarray:
+    """:func:`co_use_from_counts` of the set: items on which both categories were used (cached)."""
+    return _cached(aset, "co_use", lambda: co_use_from_counts(item_category_counts(aset, layout="auto")))
+
+
+def annotator_pair_swaps(aset: "AnnotationSet", pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pair_swaps_from_codes` of the set for the class-code ``pairs`` (``P × 2``): ``(swaps, trials)``."""
+    _require_annotators(aset, "Per-annotator shares of a confusion")
+    return pair_swaps_from_codes(aset.item_codes, aset.annotator_codes, aset.label_codes,
+                                 item_category_counts(aset, layout="auto"), pairs, aset.n_annotators)

@@ -286,3 +286,149 @@ def annotator_prediction_tables_from_codes(
     q = int(n_categories)
     flat = (annotator_codes[has].astype(np.int64) * q + label_codes[has].astype(np.int64)) * q + pred[has]
     return np.bincount(flat, minlength=int(n_annotators) * q * q).reshape(int(n_annotators), q, q)
+# -- class-pair kernels (confusion hotspots) ----------------------------------------------------------
+def ranked_class_pairs(coincidence: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Class pairs ``a < b`` with pairable disagreements :math:`o_{ab} + o_{ba} > 0`, most disagreements first.
+
+    Returns ``(a, b, disagreements)`` (stable order on ties: category order). Used by the gold coverage
+    and the confusion hotspots, which re-rank the same pairs by their own score.
+    """
+    o = np.asarray(coincidence, dtype=np.float64)
+    a_idx, b_idx = np.triu_indices(o.shape[0], k=1)
+    d = o[a_idx, b_idx] + o[b_idx, a_idx]
+    order = np.argsort(-d, kind="stable")
+    order = order[d[order] > 0]
+    return a_idx[order], b_idx[order], d[order]
+
+
+def co_use_from_counts(counts: "np.ndarray | sparse.spmatrix") -> np.ndarray:
+    """``U[c, k]``: items on which category *c* and category *k* were both used (diagonal: items using *c*).
+
+    A sum over items of the outer product of each item's "category used" indicator (int64, C × C).
+    """
+    used = sparse.csr_matrix(counts, copy=True)
+    used.sum_duplicates()
+    used.eliminate_zeros()
+    used = sparse.csr_matrix((np.ones(used.nnz, dtype=np.int64), used.indices, used.indptr), shape=used.shape)
+    return np.asarray((used.T @ used).todense(), dtype=np.int64)
+
+
+def column_major(counts: "np.ndarray | sparse.spmatrix") -> "np.ndarray | sparse.csc_matrix":
+    """Counts in a layout whose columns are cheap to read: CSC for a sparse input, the array itself otherwise."""
+    return sparse.csc_matrix(counts) if sparse.issparse(counts) else np.asarray(counts)
+
+
+def count_column(counts: "np.ndarray | sparse.spmatrix", c: int) -> np.ndarray:
+    """Column *c* of item × category counts as a dense 1-D array (a view of a dense input).
+
+    Reading many columns of a sparse table: convert it once with :func:`column_major` (CSC columns are
+    slices of its arrays; CSR columns need a search per call).
+    """
+    if sparse.issparse(counts):
+        if not sparse.isspmatrix_csc(counts):
+            return np.asarray(counts[:, [c]].todense()).ravel()
+        out = np.zeros(counts.shape[0], dtype=counts.dtype)
+        lo, hi = counts.indptr[c], counts.indptr[c + 1]
+        out[counts.indices[lo:hi]] = counts.data[lo:hi]
+        return out
+    return np.asarray(counts)[:, c]
+
+
+def pair_disagreement(col_a: np.ndarray, col_b: np.ndarray, ratings: np.ndarray) -> float:
+    r""":math:`o_{ab} + o_{ba} = 2\sum_u n_{ua} n_{ub} / (m_u - 1)` from two count columns and the ratings per item."""
+    m = np.asarray(ratings, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = np.where(m >= 2, col_a * col_b / (m - 1.0), 0.0)
+    return float(2.0 * w.sum())
+
+
+def pair_item_weights(counts: "np.ndarray | sparse.spmatrix", a: int, b: int,
+                      ratings: np.ndarray | None = None) -> np.ndarray:
+    r"""Each item's share of the pair's coincidences: :math:`n_{ua} n_{ub} / (m_u - 1)` (0 unless split on a/b).
+
+    Twice its sum is :math:`o_{ab} + o_{ba}`; the largest values are the most evenly split items.
+    ``ratings`` (:math:`m_u`, the row sums) may be passed to save recomputing them.
+    """
+    m = np.asarray(counts.sum(axis=1) if ratings is None else ratings, dtype=np.float64).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = (count_column(counts, a) * count_column(counts, b)) / (m - 1.0)
+    return np.where(m >= 2, w, 0.0)
+
+
+def pair_swaps_from_codes(
+    item_codes: np.ndarray, annotator_codes: np.ndarray, label_codes: np.ndarray,
+    counts: "np.ndarray | sparse.spmatrix", pairs: np.ndarray, n_annotators: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Per annotator and class pair: how often the annotator took one side of the pair against the others.
+
+    For annotation *k* (annotator *x*, item *u*, label :math:`l \in \{a, b\}`) let
+    :math:`c_a = n_{ua} - [l = a]` and :math:`c_b = n_{ub} - [l = b]` be the *other* ratings of the item
+    in *a* and *b*. The annotation is a **trial** of the pair when :math:`c_a + c_b > 0` and a **swap**
+    when the others lean strictly to the other side (:math:`l = a` and :math:`c_b > c_a`, or vice versa).
+    With three raters split 2–1 only the lone rater swaps; with two raters split 1–1 both do (two raters
+    cannot tell who confused the classes). Returns ``(swaps, trials)``, both ``len(pairs) × n_annotators``
+    int64; sums over partitions of items (each with its own counts) add up.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    counts = column_major(counts)
+    swaps = np.zeros((len(pairs), n_annotators), dtype=np.int64)
+    trials = np.zeros((len(pairs), n_annotators), dtype=np.int64)
+    for p, (a, b) in enumerate(pairs):
+        sel, trial, swap, _ = pair_swap_flags(item_codes, label_codes, counts, int(a), int(b))
+        ann = annotator_codes[sel]
+        trials[p] = np.bincount(ann, weights=trial, minlength=n_annotators).astype(np.int64)
+        swaps[p] = np.bincount(ann, weights=swap, minlength=n_annotators).astype(np.int64)
+    return swaps, trials
+
+
+def pair_swap_flags(item_codes: np.ndarray, label_codes: np.ndarray, counts: "np.ndarray | sparse.spmatrix",
+                    a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per annotation of class *a* or *b*: ``(positions, trial, swap, other_side)`` (see :func:`pair_swaps_from_codes`).
+
+    ``positions`` index the annotations labelled *a* or *b*; ``other_side`` is the class code the item's
+    other ratings lean to on a swap (the label the annotation would have to agree with them).
+    """
+    sel = np.flatnonzero((label_codes == a) | (label_codes == b))
+    items, is_a = item_codes[sel], label_codes[sel] == a
+    ca = count_column(counts, a)[items] - is_a
+    cb = count_column(counts, b)[items] - ~is_a
+    own, other = np.where(is_a, ca, cb), np.where(is_a, cb, ca)
+    return sel, (ca + cb) > 0, other > own, np.where(is_a, b, a).astype(np.int64)
+
+
+def pair_gold_from_counts(counts: "np.ndarray | sparse.spmatrix", gold_codes: np.ndarray,
+                          pairs: np.ndarray) -> np.ndarray:
+    """Gold labels of each pair's disputed items (both classes used), ``P × 4`` counts.
+
+    Columns: gold = *a*, gold = *b*, gold = another class, and gold = the pair's side with strictly more
+    ratings on the item (the majority of the pair is right). ``gold_codes`` per item (-1 = no gold).
+    Sums over partitions of items add up.
+    """
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    counts = column_major(counts)
+    out = np.zeros((len(pairs), 4), dtype=np.int64)
+    has = np.asarray(gold_codes) >= 0
+    for p, (a, b) in enumerate(pairs):
+        na, nb = count_column(counts, a), count_column(counts, b)
+        disputed = has & (na > 0) & (nb > 0)
+        g, na, nb = gold_codes[disputed], na[disputed], nb[disputed]
+        majority = ((g == a) & (na > nb)) | ((g == b) & (nb > na))
+        out[p] = [(g == a).sum(), (g == b).sum(), ((g != a) & (g != b)).sum(), majority.sum()]
+    return out
+
+
+def merge_count_columns(counts: "np.ndarray | sparse.spmatrix", groups: np.ndarray,
+                        n_groups: int) -> "np.ndarray | sparse.csr_matrix":
+    """Item × category counts with categories summed into groups (``groups[c]`` = new code of category *c*).
+
+    The counts a relabelling (merge, roll-up to a taxonomy level) would produce, without re-reading the
+    annotations. Dense in, dense out; sparse in, CSR out. Rows are unchanged, so partitions still add up.
+    """
+    groups = np.asarray(groups, dtype=np.int64)
+    m = sparse.csr_matrix((np.ones(len(groups), dtype=np.int64), (np.arange(len(groups)), groups)),
+                          shape=(len(groups), n_groups))
+    if sparse.issparse(counts):
+        out = sparse.csr_matrix(sparse.csr_matrix(counts) @ m.astype(counts.dtype))
+        out.sum_duplicates()
+        return out
+    return np.asarray(counts @ m.toarray().astype(np.asarray(counts).dtype))

@@ -53,6 +53,7 @@ __all__ = [
     "count_parts",
     "count_based",
     "count_based_from_sums",
+    "count_based_terms",
     "pairwise_from_tables",
     "binary_features",
     "binary_from_sums",
@@ -205,7 +206,18 @@ def count_based_from_sums(kind: CountKind, sums: np.ndarray, w: np.ndarray) -> n
 
 
 def count_based(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndarray", w: np.ndarray) -> Coefficient:
-    r"""A count-based multi-rater coefficient with Gwet's linearized standard error.
+    r"""A count-based multi-rater coefficient with Gwet's linearized standard error (see :func:`count_based_terms`)."""
+    return count_based_terms(kind, counts, w)[0]
+
+
+def count_based_terms(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndarray",
+                      w: np.ndarray) -> tuple[Coefficient, np.ndarray | None]:
+    r"""A count-based multi-rater coefficient and its per-item linearized terms :math:`\kappa^\star_i`.
+
+    The terms average to the coefficient and their spread is its variance, so the difference of two
+    coefficients computed on the *same items* (e.g. before and after merging two classes) has the
+    paired standard error :math:`\sqrt{\sum_i (d_i - \bar d)^2 / (n(n-1))}` with
+    :math:`d_i = \kappa^{\star\prime}_i - \kappa^\star_i`. Terms are ``None`` when the coefficient is undefined.
 
     Item-level terms (Gwet 2014, ch. 5; as in R/Python ``irrCAC``):
     :math:`\kappa_i = \frac{n}{n'}\,\frac{p_{a|i} - p_e 1(r_i \ge 2)}{1 - p_e}` and
@@ -216,12 +228,12 @@ def count_based(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndar
     """
     q = w.shape[0]
     if kind in ("gwet", "brennan_prediger") and q < 2:
-        return _undefined("only one category is declared, so chance agreement cannot be corrected for")
+        return _undefined("only one category is declared, so chance agreement cannot be corrected for"), None
     parts = counts if isinstance(counts, CountParts) else count_parts(counts, w)
     r, two, pa_i = parts.r, parts.two, parts.pa_i
     n, n2 = len(r), int(two.sum())
     if n2 == 0:
-        return _undefined("no item has two or more ratings, so there is no agreement to measure")
+        return _undefined("no item has two or more ratings, so there is no agreement to measure"), None
     sums = parts.sums()
     pa = sums[0] / sums[1]
     pi = sums[3:] / sums[2]
@@ -229,7 +241,7 @@ def count_based(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndar
     if 1.0 - pe <= _EPS:
         return Coefficient(NAN, NAN, float(pa), pe, n2,
                            "only one category was used, so agreement expected by chance is 1 and the "
-                           "chance-corrected coefficient is 0/0 (raw agreement is reported as observed_agreement)")
+                           "chance-corrected coefficient is 0/0 (raw agreement is reported as observed_agreement)"), None
     value = float((pa - pe) / (1.0 - pe))
     k_i = (n / n2) * (pa_i - pe * two) / (1.0 - pe)
     if kind == "fleiss":
@@ -241,7 +253,7 @@ def count_based(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndar
     if pe_i is not None:
         k_i = k_i - 2.0 * (1.0 - value) * (pe_i - pe) / (1.0 - pe)
     se = float(np.sqrt(((k_i - value) ** 2).sum() / (n * (n - 1.0)))) if n > 1 else NAN
-    return Coefficient(value, se, float(pa), pe, n2)
+    return Coefficient(value, se, float(pa), pe, n2), k_i
 
 
 def pairwise_from_tables(kind: PairKind, tables: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
