@@ -28,7 +28,8 @@ class Problem(ResultMixin):
     Attributes
     ----------
     kind : str
-        ``agreement_below_target``, ``weak_classes``, ``confused_pair``, ``annotator_below_gold_target``,
+        ``agreement_below_target``, ``weak_classes``, ``taxonomy_change`` (the top recommended taxonomy change),
+        ``confused_pair`` (when no change is recommended), ``annotator_below_gold_target``,
         ``annotator_drift``, ``unknown_share``, ``kappa_paradox`` or ``pilot_too_small``.
     severity : float
         In [0, 1]; findings are ranked by it.
@@ -128,6 +129,24 @@ def _confused_pair(aset: AnnotationSet) -> list[Problem]:
                "their parent class.", where="Confusion & taxonomy")]
 
 
+def _recommendation(aset: AnnotationSet, target: float) -> list[Problem]:
+    from .recommend import recommend_taxonomy_changes
+
+    recs = _quiet(lambda: recommend_taxonomy_changes(aset, target=target))
+    if recs is None:
+        return []
+    table = recs.table[recs.table["status"] == "recommended"]
+    if table.empty:
+        return []
+    top = table.iloc[0]
+    gain = float(top["kappa_after"] - top["kappa_before"]) if np.isfinite(top["kappa_after"]) else 0.0
+    who = f" ({', '.join(top['annotators'])})" if len(top["annotators"]) else ""
+    return [Problem(
+        kind="taxonomy_change", severity=float(min(0.9, 0.5 + 2 * max(gain, 0.0))),
+        headline=f"Top change: {top['action'].replace('_', ' ')} {' + '.join(top['classes'])}{who} — {top['expected_effect']}.",
+        detail=str(top["evidence"]), where="Confusion & taxonomy → recommendations")]
+
+
 def _annotators(aset: AnnotationSet) -> list[Problem]:
     from .drift import accuracy_over_time
     from .gold import gold_accuracy_by_annotator
@@ -206,7 +225,7 @@ def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3)
     found: list[Problem] = []
     if not annotations.multilabel:
         found += _agreement(annotations, target)
-        found += _confused_pair(annotations)
+        found += _recommendation(annotations, target) or _confused_pair(annotations)
         found += _unknown(annotations)
     found += _annotators(annotations)
     found.sort(key=lambda p: -p.severity)

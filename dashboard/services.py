@@ -373,3 +373,89 @@ def score_current(key: str, aset: AnnotationSet, model: Any, *, size: int | None
     new_key = f"{key}|scored:{digest}"
     set_current(new_key, scored)
     return new_key, scored
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def coincidences(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.confusion_matrix_between_annotators(_aset))
+
+
+@st.cache_data(show_spinner="Ranking confusion hotspots…", max_entries=32)
+def hotspots(key: str, _aset: AnnotationSet, top: int) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.confusion_hotspots(_aset, top=top))
+
+
+@st.cache_data(show_spinner="Weighing taxonomy changes…", max_entries=32)
+def recommendations(key: str, _aset: AnnotationSet, target: float) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.recommend_taxonomy_changes(_aset, target=target))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def whatif_merge(key: str, _aset: AnnotationSet, classes: tuple[str, ...], into: str | None) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.simulate_merge(_aset, list(classes), into=into))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def unknown(key: str, _aset: AnnotationSet, threshold: float, alarm_points: float) -> Outcome:
+    import analytics
+
+    if _aset.unknown_label is None:
+        return Outcome(reason="No Unknown/Other class was found (flag one with 'unknown: true' in the taxonomy, or "
+                              "name a category 'Unknown' or 'Other').")
+    return _attempt(lambda: analytics.unknown_share(_aset, threshold=threshold, alarm_points=alarm_points))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def balance_check(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    return _attempt(lambda: analytics.class_balance(_aset))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def rounds_comparison(key: str, _aset: AnnotationSet) -> Outcome:
+    import analytics
+
+    if len(_aset.rounds) < 2:
+        return Outcome(reason="This dataset has a single round.")
+    return _attempt(lambda: analytics.compare_rounds(_aset))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def taxonomy_nodes(key: str, _aset: AnnotationSet) -> Outcome:
+    """One row per taxonomy node for the sunburst: labels under it and its agreement.
+
+    Leaves take their per-category kappa; inner nodes the kappa among their children (how well people separate
+    what is under the node).
+    """
+    import analytics
+    from analytics._reshape import item_category_counts
+
+    tax = _aset.taxonomy
+    if tax is None or not tax.is_hierarchical:
+        return Outcome(reason="No hierarchical taxonomy is attached (load a taxonomy file with parent classes).")
+
+    def build() -> pd.DataFrame:
+        totals = dict(zip(_aset.categories, item_category_counts(_aset).sum(axis=0)))
+        leaf_kappa = analytics.fleiss_kappa_by_category(_aset).set_index("category")["kappa"].to_dict()
+        levels = analytics.agreement_by_level(_aset)
+        node_kappa = levels.dropna(subset=["node"]).set_index("node")["kappa"].to_dict()
+        rows = []
+        for name in tax.names:
+            under = [n for n in tax.names if n == name or name in tax.ancestors(n)]
+            n_labels = int(sum(totals.get(n, 0) for n in under))
+            inner = bool(tax.children_of(name))
+            rows.append({"id": name, "name": name, "parent": tax.parent_of(name) or "", "n_labels": n_labels,
+                         "kappa": node_kappa.get(name) if inner else leaf_kappa.get(name),
+                         "what": "agreement among its children" if inner else "per-category kappa"})
+        return pd.DataFrame(rows)
+
+    return _attempt(build)

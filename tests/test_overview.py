@@ -25,9 +25,10 @@ def test_digits_problems_name_the_designed_findings():
     assert [p.severity for p in problems] == sorted((p.severity for p in problems), reverse=True)
 
 
-def test_retail_top_pair_is_shirt_blouse():
-    pair = next(p for p in top_problems(load_sample("retail"), n=10) if p.kind == "confused_pair")
-    assert "'Shirt' and 'Blouse'" in pair.headline
+def test_retail_top_change_is_the_designed_merge():
+    change = next(p for p in top_problems(load_sample("retail"), n=10) if p.kind == "taxonomy_change")
+    assert change.headline.startswith("Top change: merge Shirt + Blouse")
+    assert [p.kind for p in top_problems(load_sample("retail"), n=3)].count("taxonomy_change") == 1
 
 
 def test_perfect_agreement_has_no_problems():

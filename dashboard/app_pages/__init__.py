@@ -8,6 +8,7 @@ PAGES: list[dict[str, str]] = [
     {"file": "data.py", "title": "Data", "icon": ":material/upload_file:", "url_path": "data"},
     {"file": "agreement.py", "title": "Agreement", "icon": ":material/handshake:", "url_path": "agreement"},
     {"file": "annotators.py", "title": "Annotators", "icon": ":material/badge:", "url_path": "annotators"},
+    {"file": "taxonomy.py", "title": "Confusion & taxonomy", "icon": ":material/account_tree:", "url_path": "taxonomy"},
     {"file": "model.py", "title": "Model vs human", "icon": ":material/smart_toy:", "url_path": "model"},
     {"file": "review.py", "title": "Review queue", "icon": ":material/rule:", "url_path": "review"},
 ]

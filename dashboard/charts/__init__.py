@@ -5,9 +5,14 @@ from ._agreement import coefficients_chart, pairwise_heatmap, per_category_chart
 from ._annotators import confusion_heatmap, drift_chart, ds_vs_gold_chart, gold_accuracy_chart, speed_accuracy_chart
 from ._data import category_balance_chart
 from ._model import model_kappa_chart, reliability_chart, side_by_side_confusion
+from ._taxonomy import hotspots_chart, taxonomy_sunburst, unknown_share_chart, whatif_chart
 from ._review import decision_chart, detection_power_chart
 
 __all__ = [
+    "hotspots_chart",
+    "taxonomy_sunburst",
+    "whatif_chart",
+    "unknown_share_chart",
     "side_by_side_confusion",
     "reliability_chart",
     "model_kappa_chart",

@@ -209,3 +209,34 @@ def test_model_page_without_predictions_explains(app):
     app.switch_page("app_pages/model.py").run()
     assert not app.exception
     assert any("no model predictions" in i.value for i in app.info)
+
+
+def _with_sample(app, sample, page):
+    app.run()
+    app.switch_page("app_pages/data.py").run()
+    app.sidebar.selectbox(key="sample_choice").select(sample).run()
+    app.switch_page(f"app_pages/{page}.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def test_taxonomy_page_on_retail_shows_the_designed_findings(app):
+    import analytics
+
+    _with_sample(app, "retail", "taxonomy")
+    aset = load_sample("retail")
+    text = [m.value for m in app.markdown]
+    assert text[0].startswith("**1. merge: Shirt + Blouse**")
+    assert any(t.startswith("**2. lift to parent: Bottoms") for t in text)
+    assert any("retrain annotator: Sneakers + Sandals (ann_c)" in t for t in text)
+    hot = analytics.confusion_hotspots(aset, top=10)
+    table = app.dataframe[0].value if "class_a" in app.dataframe[0].value else app.dataframe[1].value
+    assert (table.iloc[0]["class_a"], table.iloc[0]["class_b"]) == (hot.iloc[0]["class_a"], hot.iloc[0]["class_b"])
+    sim = analytics.simulate_merge(aset, ["Shirt", "Blouse"])
+    assert any(sim.sentence.split(" (")[0].replace("'", "&#x27;")[:40] in t for t in text)
+    assert len(app.get("plotly_chart")) == 4  # hotspots, confusion, sunburst, what-if
+
+
+def test_taxonomy_page_on_digits(app):
+    _with_sample(app, "digits", "taxonomy")
+    assert any("retrain annotator: 4 + 9 (ann_confuser)" in m.value for m in app.markdown)
