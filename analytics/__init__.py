@@ -17,6 +17,7 @@ from .exceptions import (
     UnknownLabelError,
 )
 from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
+from .limits import Limits
 from .taxonomy import Taxonomy, load_taxonomy
 
 __version__ = "0.1.0"
@@ -39,4 +40,5 @@ __all__ = [
     "InvalidParameterError",
     "UndefinedMetricWarning",
     "DataQualityWarning",
+    "Limits",
 ]
