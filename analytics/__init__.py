@@ -18,6 +18,7 @@ from .exceptions import (
 )
 from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
 from .limits import Limits
+from .safety import escape_html, escape_markdown, neutralize_csv_cell, safe_csv
 from .taxonomy import Taxonomy, load_taxonomy
 
 __version__ = "0.1.0"
@@ -41,4 +42,8 @@ __all__ = [
     "UndefinedMetricWarning",
     "DataQualityWarning",
     "Limits",
+    "safe_csv",
+    "neutralize_csv_cell",
+    "escape_html",
+    "escape_markdown",
 ]

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
+
+from analytics.safety import escape_html
 
 __all__ = ["category_balance_chart"]
 
 _FONT = dict(family="Inter, Segoe UI, sans-serif", size=13)
-
-
-def _safe(values) -> list[str]:
-    """Escape user-provided text for hover labels and tick text."""
-    return [html.escape(str(v)) for v in values]
 
 
 def category_balance_chart(balance: pd.DataFrame, *, unknown: str | None = None) -> go.Figure:
@@ -22,7 +17,8 @@ def category_balance_chart(balance: pd.DataFrame, *, unknown: str | None = None)
     data = balance.sort_values("n_labels")
     colors = ["#d62728" if c == unknown else "#4c78a8" for c in data["category"]]
     fig = go.Figure(go.Bar(
-        x=data["n_labels"], y=_safe(data["category"]), orientation="h", marker_color=colors,
+        x=data["n_labels"], y=[escape_html(c) for c in data["category"]],  # plotly renders HTML in text
+        orientation="h", marker_color=colors,
         customdata=data["share"], hovertemplate="%{y}: %{x:,} labels (%{customdata:.1%})<extra></extra>",
     ))
     fig.update_layout(

@@ -16,7 +16,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics import AnnotationSet
+from analytics import AnnotationFileError, AnnotationSet
+from analytics.limits import current_limits, limit_message
 from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
@@ -28,6 +29,10 @@ __all__ = [
     "load_upload",
     "current_set",
     "set_current",
+    "dataset_choices",
+    "dataset_title",
+    "current_choice",
+    "open_dataset",
     "dataset_overview",
     "category_balance",
 ]
@@ -63,7 +68,15 @@ def _load_bytes(digest: str, file_name: str, data: bytes, options_json: str) -> 
 
 
 def load_upload(file_name: str, data: bytes, options: dict[str, Any]) -> tuple[str, AnnotationSet]:
-    """Load uploaded bytes (cached by content hash and options); returns ``(key, set)``."""
+    """Load uploaded bytes (cached by content hash and options); returns ``(key, set)``.
+
+    The size limit (``AQA_MAX_FILE_BYTES``) is checked before anything is written or hashed; the
+    other limits apply while loading (see :mod:`analytics.limits`).
+    """
+    limits = current_limits()
+    if len(data) > limits.max_file_bytes:
+        raise AnnotationFileError(limit_message("max_file_bytes", len(data), f"The upload '{file_name}' is too large",
+                                                limits))
     options_json = json.dumps(options, sort_keys=True)
     digest = hashlib.sha256(data + options_json.encode()).hexdigest()
     return f"upload:{digest}", _load_bytes(digest, file_name, data, options_json)
@@ -73,6 +86,42 @@ def set_current(key: str, aset: AnnotationSet) -> None:
     """Make ``aset`` the dataset every page shows."""
     st.session_state.setdefault(_REGISTRY_KEY, {})[key] = aset
     st.session_state[_STATE_KEY] = key
+
+
+def dataset_choices() -> list[str]:
+    """What the dataset picker offers: the bundled samples (by name), then the datasets registered in
+    this session with :func:`set_current` (uploads, DataFrames; by key)."""
+    registry = st.session_state.get(_REGISTRY_KEY, {})
+    return available_samples() + [k for k in registry if not str(k).startswith("sample:")]
+
+
+def dataset_title(choice: str) -> str:
+    """The picker's text for a choice (plain text: Streamlit shows option labels literally)."""
+    if choice in available_samples():
+        return sample_title(choice)
+    aset = st.session_state.get(_REGISTRY_KEY, {}).get(choice)
+    source = aset.report.source if aset is not None else choice
+    return f"{source} (this session)"
+
+
+def current_choice() -> str:
+    """The picker's choice for the current dataset (the default sample when none is chosen yet)."""
+    key = st.session_state.get(_STATE_KEY)
+    if isinstance(key, str) and key.startswith("sample:") and key.removeprefix("sample:") in available_samples():
+        return key.removeprefix("sample:")
+    if key in st.session_state.get(_REGISTRY_KEY, {}):
+        return key
+    return DEFAULT_SAMPLE
+
+
+def open_dataset(choice: str) -> tuple[str, AnnotationSet]:
+    """Make the picked dataset current and return ``(key, set)``."""
+    if choice in available_samples():
+        key, aset = f"sample:{choice}", get_sample(choice)
+    else:
+        key, aset = choice, st.session_state[_REGISTRY_KEY][choice]
+    set_current(key, aset)
+    return key, aset
 
 
 def current_set() -> tuple[str, AnnotationSet]:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
+from analytics.safety import escape_markdown
 from dashboard import charts, services
 
 st.title("Data")
 st.caption("What was read from the annotation export, what was kept, and what was skipped and why.")
 
-samples = services.available_samples()
-choice = st.sidebar.selectbox("Dataset", samples, index=samples.index(services.DEFAULT_SAMPLE),
-                              format_func=services.sample_title, key="sample_choice")
-key = f"sample:{choice}"
-aset = services.get_sample(choice)
-services.set_current(key, aset)
+choices = services.dataset_choices()
+choice = st.sidebar.selectbox("Dataset", choices, index=choices.index(services.current_choice()),
+                              format_func=services.dataset_title, key="sample_choice")
+key, aset = services.open_dataset(choice)
 
 info = services.dataset_overview(key, aset)
 s = info["summary"]
@@ -31,7 +28,7 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader("What was understood")
     for line in info["lines"]:
-        st.markdown("- " + html.escape(line))
+        st.markdown("- " + escape_markdown(line))  # labels, ids and file names are untrusted text
 with right:
     balance = services.category_balance(key, aset)
     st.plotly_chart(charts.category_balance_chart(balance, unknown=s["unknown_label"]), width="stretch")
@@ -40,8 +37,8 @@ with right:
 
 report = info["report"]
 st.subheader("Import report")
-st.write(f"{report['rows_read']:,} {report['unit']}s read = {report['rows_kept']:,} kept + "
-         f"{report['rows_skipped']:,} skipped.")
+st.markdown(escape_markdown(f"{report['rows_read']:,} {report['unit']}s read = {report['rows_kept']:,} kept + "
+                            f"{report['rows_skipped']:,} skipped."))
 if report["skipped"]:
     st.dataframe(report["skipped"], width="stretch", hide_index=True)
 else:

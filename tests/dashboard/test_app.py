@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from analytics.safety import escape_markdown
 from analytics.samples import load_sample
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
@@ -30,7 +31,7 @@ def test_data_page_shows_the_digits_sample(app):
     assert metrics["Categories"] == str(expected.n_categories)
     assert len(app.get("plotly_chart")) == 1
     text = " ".join(m.value for m in app.markdown)
-    assert "Understood: 500 items, 5 annotators" in text
+    assert escape_markdown("Understood: 500 items, 5 annotators") in text  # the page escapes untrusted text
 
 
 @pytest.mark.parametrize("sample", ["retail", "retail-tags"])
