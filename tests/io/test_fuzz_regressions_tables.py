@@ -95,3 +95,12 @@ def test_parquet_with_a_damaged_string_page(tmp_path):
     path.write_bytes(data.replace(b"img_0", b"img_\xff", 1))
     with pytest.raises(AnnotationFileError, match=r"counts.parquet' as Parquet .*Invalid UTF8"):
         load_annotations(path, format="counts")
+
+
+def test_image_cell_too_long_for_a_file_name(tmp_path):
+    """Relative image paths are looked up next to the file; a 6,000-character cell raised OSError (name too long)."""
+    path = tmp_path / "a.csv"
+    path.write_text("item_id,annotator_id,label,image\n1,x,cat," + "[" * 6000 + "\n2,x,dog,b.png\n")
+    (tmp_path / "b.png").write_bytes(b"")
+    aset = load_annotations(path)
+    assert aset.frame["image"].tolist()[1] == str((tmp_path / "b.png").resolve())
