@@ -24,7 +24,7 @@ import numpy as np
 from .exceptions import AnnotationFileError
 from .limits import Limits, current_limits, limit_message
 
-__all__ = ["json_depth", "check_json_depth", "loads", "data_depth", "repair_surrogates"]
+__all__ = ["json_depth", "check_json_depth", "loads", "data_depth", "repair_surrogates", "has_surrogate_escape"]
 
 _KEEP = b'"[]{}'
 _DROP = bytes(b for b in range(256) if b not in _KEEP)
@@ -67,6 +67,11 @@ def check_json_depth(text: str, *, where: str, limits: Limits | None = None) -> 
 _ANY_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 # an unescaped \u (preceded by an even number of backslashes) holding a surrogate code unit
 _SURROGATE_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u([dD][89a-fA-F][0-9a-fA-F]{2})")
+
+
+def has_surrogate_escape(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether ``text[start:end]`` holds a ``\\uD800``-``\\uDFFF`` escape (without copying the slice)."""
+    return _ANY_SURROGATE.search(text, start, len(text) if end is None else end) is not None
 
 
 def repair_surrogates(text: str) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._import_report import SKIP_REASONS
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
-from .._json import check_json_depth, loads, repair_surrogates
+from .._json import check_json_depth, has_surrogate_escape, loads, repair_surrogates
 from ..limits import current_limits, limit_message
 from ._files import check_file, sniff_text, table_kind
 from ._mapping import ColumnMapping
@@ -149,6 +149,7 @@ def iter_json_items(path: str | Path, *, chunk_chars: int = 1 << 20) -> Iterator
 
 def _iter_items(p: Path, chunk_chars: int) -> Iterator[Any]:
     decoder = json.JSONDecoder()
+    max_depth = current_limits().max_json_depth
     with open(p, encoding="utf-8-sig", errors="strict") as fh:
         buf = fh.read(chunk_chars)
         eof = len(buf) < chunk_chars
@@ -197,10 +198,9 @@ def _iter_items(p: Path, chunk_chars: int) -> Iterator[Any]:
                     continue
                 raise AnnotationFileError(f"'{p.name}' is not valid JSON: expected ',' or ']' after element "
                                           f"{index + 1:,} of its top-level list (the file may be truncated).")
-            text = buf[pos:end]
-            check_json_depth(text, where=f"element {index + 1:,} of '{p.name}'")
-            repaired = repair_surrogates(text)
-            yield value if repaired is text else json.loads(repaired)
+            if buf.count("[", pos, end) + buf.count("{", pos, end) > max_depth:  # cheap: no copy of the element
+                check_json_depth(buf[pos:end], where=f"element {index + 1:,} of '{p.name}'")
+            yield json.loads(repair_surrogates(buf[pos:end])) if has_surrogate_escape(buf, pos, end) else value
             index += 1
             if buf[after] == "]":
                 return
