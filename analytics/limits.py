@@ -23,8 +23,11 @@ limit                  default          environment variable
 =====================  ===============  =======================================================
 
 How memory scales: JSON Lines/NDJSON (tables, Labelbox Export v2, SageMaker manifests) and the top-level
-list of a JSON export (Label Studio, Labelbox v1) are streamed one record at a time; CVAT XML is
-streamed one ``<image>`` at a time. Datumaro JSON, SageMaker worker-response/payload files,
+list of a JSON export (Label Studio full and JSON_MIN, Labelbox v1) are streamed one record at a time,
+and CVAT XML one ``<image>`` at a time, so the parser never holds the whole document (a 17 MiB Label
+Studio export streams in about 5 MiB, against about 106 MiB for ``json.load``; see
+``benchmarks/bench_hardening.py``); the annotations kept still take memory in proportion to their
+number, bounded by ``max_rows``. Datumaro JSON, SageMaker worker-response/payload files,
 taxonomies and CSV/TSV/Parquet tables are read whole, so their memory is bounded by
 ``max_file_bytes`` (times the parser's overhead, about 5–10× for JSON) and, for tables, by
 ``max_rows`` × ``max_columns`` (CSV is read with ``nrows=max_rows + 1``, Parquet checked from its

@@ -169,7 +169,8 @@ class Taxonomy:
             raise TaxonomyError(f"{source}: 'classes' must be a non-empty list of classes.")
         limits = current_limits()
         if len(raw) > limits.max_categories:
-            raise TaxonomyError(limit_message("max_categories", len(raw), f"{source} declares too many classes", limits))
+            raise TaxonomyError(limit_message("max_categories", len(raw), f"{source} declares too many classes",
+                                              limits))
         classes = [_parse_class(entry, i, source) for i, entry in enumerate(raw)]
         check_text_lengths([c.name for c in classes], what="class name")
         ordinal = _flag(data.get("ordinal", False), "'ordinal'", source)

@@ -225,7 +225,8 @@ def _check_parquet_shape(path: Path, limits: Limits) -> None:
 
     meta = pq.ParquetFile(path).metadata
     if meta.num_rows > limits.max_rows:
-        raise AnnotationSchemaError(limit_message("max_rows", meta.num_rows, f"'{path.name}' has too many rows", limits))
+        raise AnnotationSchemaError(limit_message("max_rows", meta.num_rows, f"'{path.name}' has too many rows",
+                                                  limits))
     if meta.num_columns > limits.max_columns:
         raise AnnotationSchemaError(limit_message("max_columns", meta.num_columns,
                                                   f"'{path.name}' has too many columns", limits))

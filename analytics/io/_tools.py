@@ -25,8 +25,9 @@ from ._files import check_file, sniff_text, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
 
-__all__ = ["ToolRows", "as_dict", "as_list", "iter_json_items", "pick_field", "not_this_format", "describe_file", "reject_mapping",
-           "image_key", "looks_like_media", "file_annotator", "shared_stem_names", "first_json_char", "expect_start"]
+__all__ = ["ToolRows", "as_dict", "as_list", "iter_json_items", "pick_field", "not_this_format", "describe_file",
+           "reject_mapping", "image_key", "looks_like_media", "file_annotator", "shared_stem_names", "first_json_char",
+           "expect_start"]
 
 _UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-(?=.)")
 _MEDIA_EXT = re.compile(r"\.(jpe?g|png|gif|bmp|tiff?|webp|heic|svg|dcm|mp4|mov|avi|wav|mp3|flac|pdf|txt)(\?.*)?$",

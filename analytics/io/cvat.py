@@ -177,7 +177,8 @@ def combine_file_annotators(parts: list[RawAnnotations]) -> RawAnnotations:
                       for i, (by_file, name) in enumerate(zip(from_name, names), start=1)]
         per_row = np.repeat(np.asarray(annotators, dtype=object), [len(p.frame) for p in parts])
         raw.frame = raw.frame.copy()
-        raw.frame["annotator_id"] = np.where(pd.notna(per_row), per_row, raw.frame["annotator_id"].to_numpy(dtype=object))
+        current = raw.frame["annotator_id"].to_numpy(dtype=object)
+        raw.frame["annotator_id"] = np.where(pd.notna(per_row), per_row, current)
         raw.warnings.append(f"several files are named '{', '.join(sorted(repeated))}'; their annotators were told "
                             "apart by file; pass annotator_id= per file to name them.")
     return raw

@@ -21,7 +21,8 @@ from ..exceptions import InvalidParameterError
 from ._files import check_file, read_json_document, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
-from ._tools import ToolRows, as_dict, as_list, expect_start, file_annotator, first_json_char, not_this_format, reject_mapping
+from ._tools import (ToolRows, as_dict, as_list, expect_start, file_annotator, first_json_char, not_this_format,
+                     reject_mapping)
 
 __all__ = ["read_datumaro", "sniff_datumaro"]
 

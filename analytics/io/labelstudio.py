@@ -40,8 +40,8 @@ from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from ._files import check_file, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
-from ._tools import (ToolRows, as_list, expect_start, file_annotator, first_json_char, image_key, iter_json_items, looks_like_media,
-                     not_this_format, pick_field, reject_mapping, shared_stem_names)
+from ._tools import (ToolRows, as_list, expect_start, file_annotator, first_json_char, image_key, iter_json_items,
+                     looks_like_media, not_this_format, pick_field, reject_mapping, shared_stem_names)
 
 __all__ = ["read_labelstudio", "sniff_labelstudio", "combine_labelstudio", "labels_from_value",
            "CLASSIFICATION_TYPES"]
