@@ -18,6 +18,8 @@ from .exceptions import (
     UnknownLabelError,
 )
 from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
+from .limits import Limits
+from .safety import escape_html, escape_markdown, neutralize_csv_cell, safe_csv
 from .taxonomy import Taxonomy, load_taxonomy
 from .exceptions import ConvergenceWarning
 from .consensus import ConsensusResult, dawid_skene, majority_vote
@@ -152,4 +154,9 @@ __all__ = [
     "Recommendation",
     "TaxonomyRecommendations",
     "recommend_taxonomy_changes",
+    "Limits",
+    "safe_csv",
+    "neutralize_csv_cell",
+    "escape_html",
+    "escape_markdown",
 ]

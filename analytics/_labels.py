@@ -17,6 +17,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ._json import loads
+
 
 __all__ = ["MISSING_MARKERS", "clean_text", "clean_uniques", "clean_id_column", "clean_label_column", "LabelCleaning", "natural_order"]
 
@@ -25,11 +27,13 @@ __all__ = ["MISSING_MARKERS", "clean_text", "clean_uniques", "clean_id_column", 
 MISSING_MARKERS: tuple[str, ...] = ("", "nan", "NaN", "NA", "N/A", "n/a", "null", "NULL", "#N/A")
 
 _WS = re.compile(r"\s+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _MISSING = frozenset(m.casefold() for m in MISSING_MARKERS)
 
 
 def clean_text(value: Any) -> str | None:
-    """Canonical text of one cell: NFC-normalized, trimmed, inner whitespace collapsed.
+    """Canonical text of one cell: NFC-normalized, trimmed, inner whitespace collapsed, lone surrogates
+    replaced by U+FFFD.
 
     ``None``, NaN, blank strings and missing-value markers give ``None``. Integral floats
     (``3.0``, as pandas makes of a numeric column with gaps) give ``"3"``.
@@ -47,6 +51,8 @@ def clean_text(value: Any) -> str | None:
     if value is pd.NA or value is pd.NaT:
         return None
     text = _WS.sub(" ", unicodedata.normalize("NFC", str(value))).strip()
+    if not text.isascii():
+        text = _SURROGATE.sub("\ufffd", text)  # lone surrogates cannot be encoded; they would fail later
     if not text or text.casefold() in _MISSING:
         return None
     return text
@@ -58,6 +64,7 @@ def clean_uniques(uniques: Sequence[Any] | pd.Index) -> list[str | None]:
     if len(values) > 1000 and (pd.api.types.is_string_dtype(values.dtype) or values.inferred_type == "string"):
         s = pd.Series(np.asarray(values, dtype=object), dtype=object)
         cleaned = s.str.normalize("NFC").str.replace(r"\s+", " ", regex=True).str.strip()
+        cleaned = cleaned.str.replace(_SURROGATE, "\ufffd", regex=True)
         blank = cleaned.str.casefold().isin(_MISSING) | cleaned.isna()
         return cleaned.where(~blank, None).tolist()
     if len(values) > 1000 and pd.api.types.is_integer_dtype(values.dtype):
@@ -112,7 +119,7 @@ def _as_tag_list(value: Any, sep: str | None) -> list[Any] | None:
         return None
     if text.startswith("["):
         try:
-            parsed = json.loads(text)
+            parsed = loads(text, where="a multi-label cell")
         except json.JSONDecodeError:
             parsed = None
         if isinstance(parsed, list):
@@ -133,7 +140,7 @@ def _looks_multilabel(series: pd.Series) -> bool:
         if not isinstance(v, str) or not v.lstrip().startswith("["):
             return False
         try:
-            return isinstance(json.loads(v), list)
+            return isinstance(loads(v, where="a label cell"), list)
         except json.JSONDecodeError:
             return False
 

@@ -24,6 +24,7 @@ import pandas as pd
 from ._labels import clean_id_column, clean_label_column, clean_text
 from ._schema import AnnotationSet, build_annotation_set, check_known_labels, resolve_categories
 from .exceptions import AnnotationSchemaError, InvalidParameterError
+from .limits import check_text_lengths, current_limits, limit_message
 from .io._raw import RawAnnotations
 from .taxonomy import Taxonomy, load_taxonomy
 
@@ -168,6 +169,7 @@ def validate_annotations(
         used = sorted({t for v in frame["label"] for t in v})
     else:
         used = sorted(pd.unique(frame["label"]).tolist())
+    _check_limits(frame, used, raw.source)
     if categories is not None:
         check_known_labels(frame["label"], list(categories), what="declared categories", rows=frame["_row"])
     elif tax is not None:
@@ -196,6 +198,17 @@ def _clean_ids(frame: pd.DataFrame, column: str, unit: str) -> tuple[pd.Series, 
     except TypeError:
         _reject_containers(frame, column, unit)
         raise
+def _check_limits(frame: pd.DataFrame, used: Sequence[str], source: str) -> None:
+    """Annotations, distinct categories and text lengths within :func:`~analytics.limits.current_limits`."""
+    limits = current_limits()
+    if len(frame) > limits.max_rows:
+        raise AnnotationSchemaError(limit_message("max_rows", len(frame), f"{source} holds too many annotations"))
+    if len(used) > limits.max_categories:
+        raise AnnotationSchemaError(limit_message("max_categories", len(used), f"{source} uses too many distinct "
+                                                  "labels (every distinct label is a category)"))
+    check_text_lengths(used, what="label")
+    check_text_lengths(frame["item_id"].unique(), what="item id")
+    check_text_lengths(frame["annotator_id"].dropna().unique(), what="annotator id")
 
 
 def _reject_containers(frame: pd.DataFrame, column: str, unit: str) -> None:

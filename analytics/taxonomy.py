@@ -30,7 +30,9 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from .exceptions import AnnotationFileError, TaxonomyError
+from .exceptions import AnnotationFileError, InvalidParameterError, TaxonomyError
+from ._json import check_json_depth, data_depth, loads
+from .limits import Limits, check_text_lengths, current_limits, limit_message, use_limits
 
 __all__ = ["TaxonomyClass", "Taxonomy", "TaxonomyProblem", "load_taxonomy", "taxonomy_problems", "parse_classes",
            "read_taxonomy_file"]
@@ -166,8 +168,14 @@ class Taxonomy:
         raw = data["classes"]
         if not isinstance(raw, list) or not raw:
             raise TaxonomyError(f"{source}: 'classes' must be a non-empty list of classes.")
+        limits = current_limits()
+        if len(raw) > limits.max_categories:
+            raise TaxonomyError(limit_message("max_categories", len(raw), f"{source} declares too many classes",
+                                              limits))
         classes = parse_classes(data, source)
-        return cls(tuple(classes), ordinal=bool(data.get("ordinal", False)), warnings=tuple(_check(classes, source)))
+        check_text_lengths([c.name for c in classes], what="class name")
+        ordinal = _flag(data.get("ordinal", False), "'ordinal'", source)
+        return cls(tuple(classes), ordinal=ordinal, warnings=tuple(_check(classes, source)))
 
     @classmethod
     def from_names(cls, names: Iterable[str], *, ordinal: bool = False) -> "Taxonomy":
@@ -196,16 +204,29 @@ def _parse_class(entry: Any, index: int, source: str) -> TaxonomyClass:
             "examples, unknown."
         )
     examples = entry.get("examples") or ()
-    if isinstance(examples, str):
+    if isinstance(examples, (str, int, float)):
         examples = (examples,)
+    if not isinstance(examples, (list, tuple)) or any(isinstance(e, (list, dict)) for e in examples):
+        raise TaxonomyError(f"{where} ('{name}'): 'examples' must be a list of texts.")
+    for key in ("name", "parent", "definition", "description"):
+        if isinstance(entry.get(key), (list, dict)):
+            raise TaxonomyError(f"{where}: '{key}' must be a text, got a {type(entry[key]).__name__}.")
     parent = entry.get("parent")
+    definition = entry.get("definition") or entry.get("description")
     return TaxonomyClass(
         name=str(name).strip(),
         parent=None if parent is None or str(parent).strip() == "" else str(parent).strip(),
-        definition=entry.get("definition") or entry.get("description"),
+        definition=None if definition is None else str(definition),
         examples=tuple(str(e) for e in examples),
-        unknown=bool(entry.get("unknown", False)),
+        unknown=_flag(entry.get("unknown", False), f"'unknown' of {where}", source),
     )
+
+
+def _flag(value: Any, what: str, source: str) -> bool:
+    """A yes/no setting: a boolean (YAML ``true``/``false``/``yes``/``no``), or absent."""
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    raise TaxonomyError(f"{source}: {what} must be true or false, got {value!r}.")
 
 
 @dataclass(frozen=True)
@@ -281,12 +302,19 @@ def _check(classes: list[TaxonomyClass], source: str) -> list[str]:
     return [p.message for p in problems]
 
 
-def load_taxonomy(source: "str | os.PathLike[str] | Mapping[str, Any] | Taxonomy") -> Taxonomy:
+def load_taxonomy(source: "str | os.PathLike[str] | Mapping[str, Any] | Taxonomy", *,
+                  limits: Limits | None = None) -> Taxonomy:
     """Load a taxonomy from a YAML/JSON file, a parsed mapping, or return a :class:`Taxonomy` as is.
+
+    YAML is read with a safe loader: tags that build Python objects (``!!python/object`` …) are
+    refused, and so are aliases to lists or mappings (``*anchor``), which can expand into billions of
+    nodes ("billion laughs"); aliases to plain texts are allowed.
 
     Parameters
     ----------
     source : path, mapping or Taxonomy
+    limits : analytics.limits.Limits, optional
+        File size, nesting depth, number of classes and class-name length (default: from the environment).
 
     Returns
     -------
@@ -295,7 +323,7 @@ def load_taxonomy(source: "str | os.PathLike[str] | Mapping[str, Any] | Taxonomy
     Raises
     ------
     AnnotationFileError
-        The file is missing or not valid YAML/JSON.
+        The file is missing, not valid YAML/JSON, uses refused YAML features, or is above a limit.
     TaxonomyError
         Duplicate names, undefined parents (orphans), cycles, several Unknown classes.
 
@@ -308,20 +336,73 @@ def load_taxonomy(source: "str | os.PathLike[str] | Mapping[str, Any] | Taxonomy
     """
     if isinstance(source, Taxonomy):
         return source
-    if isinstance(source, Mapping) or isinstance(source, list):
-        return Taxonomy.from_dict(source)  # type: ignore[arg-type]
-    data, name = read_taxonomy_file(source)
-    return Taxonomy.from_dict(data, source=name)
+    with use_limits(limits):
+        if isinstance(source, Mapping) or isinstance(source, list):
+            return Taxonomy.from_dict(source)  # type: ignore[arg-type]
+        data, name = read_taxonomy_file(source)
+        return Taxonomy.from_dict(data, source=name)
 
 
 def read_taxonomy_file(source: "str | os.PathLike[str]") -> tuple[Any, str]:
-    """The parsed content of a YAML/JSON taxonomy file (not validated) and the file's name."""
+    """The parsed content of a YAML/JSON taxonomy file (not validated) and the file's name.
+
+    Reads with the safe loader and the current limits (see :func:`load_taxonomy`).
+    """
+    if not isinstance(source, (str, os.PathLike)):
+        raise InvalidParameterError(f"taxonomy= must be a file path, a mapping or a Taxonomy, got "
+                                    f"{type(source).__name__}.")
     path = Path(source)
     if not path.is_file():
         raise AnnotationFileError(f"Taxonomy file not found: '{path}'.")
+    return _read_file(path, current_limits()), path.name
+
+
+class _AliasRefused(Exception):
+    pass
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` that refuses aliases to lists and mappings (exponential expansion)."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor
+            if isinstance(self.anchors.get(anchor), (yaml.SequenceNode, yaml.MappingNode)):
+                raise _AliasRefused(anchor)
+        return super().compose_node(parent, index)
+
+
+def _read_file(path: Path, limits: Limits) -> Any:
+    size = path.stat().st_size
+    if size > limits.max_file_bytes:
+        raise AnnotationFileError(limit_message("max_file_bytes", size, f"Taxonomy file '{path.name}' is too large",
+                                                limits))
     text = path.read_text(encoding="utf-8-sig", errors="replace")
+    where = f"Taxonomy file '{path.name}'"
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        if path.suffix.lower() == ".json":
+            data = loads(text, where=where, limits=limits)
+        else:
+            check_json_depth(text, where=where, limits=limits)  # flow-style [ ] { } nesting, before parsing
+            data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except json.JSONDecodeError as exc:
         raise AnnotationFileError(f"Cannot parse taxonomy file '{path}': {exc}".splitlines()[0]) from None
-    return data, path.name
+    except yaml.constructor.ConstructorError as exc:
+        raise AnnotationFileError(
+            f"{where} uses a YAML tag that builds objects ({exc.problem}); it is refused for safety. A taxonomy "
+            "holds only mappings, lists, texts, numbers and true/false."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise AnnotationFileError(f"Cannot parse taxonomy file '{path}': {exc}".splitlines()[0]) from None
+    except _AliasRefused as exc:
+        raise AnnotationFileError(
+            f"{where} refers back to the list or mapping anchored as '&{exc}' (a YAML alias '*{exc}'); such aliases "
+            "are refused because they can expand into billions of nodes. Write the classes out in full."
+        ) from None
+    except RecursionError:
+        raise AnnotationFileError(limit_message("max_json_depth", "more than 900", f"{where} nests too deeply",
+                                                limits)) from None
+    depth = data_depth(data, limits.max_json_depth)
+    if depth > limits.max_json_depth:
+        raise AnnotationFileError(limit_message("max_json_depth", depth, f"{where} nests too deeply", limits))
+    return data

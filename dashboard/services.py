@@ -18,8 +18,9 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from analytics import AnnotationSet
+from analytics import AnnotationFileError, AnnotationSet
 from analytics.exceptions import AnnotationQAError
+from analytics.limits import current_limits, limit_message
 from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
@@ -32,6 +33,10 @@ __all__ = [
     "peek_columns",
     "current_set",
     "set_current",
+    "dataset_choices",
+    "dataset_title",
+    "current_choice",
+    "open_dataset",
     "dataset_overview",
     "category_balance",
 ]
@@ -92,6 +97,11 @@ def load_upload(uploads: dict[str, Upload | None], options: dict[str, Any]) -> t
     ``uploads`` maps ``"annotations"``, ``"gold"``, ``"predictions"``, ``"taxonomy"`` to ``(name, bytes)``;
     ``options`` are :func:`analytics.load_annotations` keyword arguments. Returns ``(key, set)``.
     """
+    limits = current_limits()
+    for role, up in uploads.items():  # the size limit before anything is hashed or written
+        if up is not None and len(up[1]) > limits.max_file_bytes:
+            raise AnnotationFileError(limit_message("max_file_bytes", len(up[1]),
+                                                    f"The upload '{up[0]}' ({role}) is too large", limits))
     options = {k: v for k, v in options.items() if v not in (None, "", [])}
     digest = _digest(uploads, options)
     return f"upload:{digest}", _load_uploads(digest, uploads, json.dumps(options, sort_keys=True))
@@ -119,6 +129,43 @@ def set_current(key: str, aset: AnnotationSet) -> None:
     """Make ``aset`` the dataset every page shows."""
     st.session_state.setdefault(_REGISTRY_KEY, {})[key] = aset
     st.session_state[_STATE_KEY] = key
+
+
+def dataset_choices() -> list[str]:
+    """What the dataset picker offers: the bundled samples (by name), then the datasets registered in
+    this session with :func:`set_current` (uploads, scored sets, DataFrames; by key)."""
+    registry = st.session_state.get(_REGISTRY_KEY, {})
+    return available_samples() + [k for k in registry if not str(k).startswith("sample:") or "|" in str(k)]
+
+
+def dataset_title(choice: str) -> str:
+    """The picker's text for a choice (plain text: Streamlit shows option labels literally)."""
+    if choice in available_samples():
+        return sample_title(choice)
+    aset = st.session_state.get(_REGISTRY_KEY, {}).get(choice)
+    source = aset.report.source if aset is not None else choice
+    scored = " with the model's predictions" if "|scored:" in str(choice) else ""
+    return f"{source}{scored} (this session)"
+
+
+def current_choice() -> str:
+    """The picker's choice for the current dataset (the default sample when none is chosen yet)."""
+    key = st.session_state.get(_STATE_KEY)
+    if isinstance(key, str) and key.startswith("sample:") and key.removeprefix("sample:") in available_samples():
+        return key.removeprefix("sample:")
+    if key in st.session_state.get(_REGISTRY_KEY, {}):
+        return key
+    return DEFAULT_SAMPLE
+
+
+def open_dataset(choice: str) -> tuple[str, AnnotationSet]:
+    """Make the picked dataset current and return ``(key, set)``."""
+    if choice in available_samples():
+        key, aset = f"sample:{choice}", get_sample(choice)
+    else:
+        key, aset = choice, st.session_state[_REGISTRY_KEY][choice]
+    set_current(key, aset)
+    return key, aset
 
 
 def current_set() -> tuple[str, AnnotationSet]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,3 +30,10 @@ def datasets_dir() -> Path:
 @pytest.fixture
 def formats_dir() -> Path:
     return need(FORMATS)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After a run that included tests/fuzz, print how many fuzz cases ran."""
+    harness = sys.modules.get("_harness")
+    if harness is not None and hasattr(harness, "summary"):
+        harness.summary(terminalreporter)

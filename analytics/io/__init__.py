@@ -18,6 +18,7 @@ import pandas as pd
 
 from .._schema import AnnotationSet
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from ..limits import Limits, use_limits
 from ..taxonomy import Taxonomy, load_taxonomy
 from ._files import check_file, sniff_text, table_kind
 from ._mapping import ColumnMapping
@@ -164,6 +165,7 @@ def load_annotations(
     unknown_label: str | None = None,
     gold: Any = None,
     predictions: Any = None,
+    limits: Limits | None = None,
     **format_options: Any,
 ) -> AnnotationSet:
     """Load annotations from a file, several files, or a DataFrame into a validated :class:`AnnotationSet`.
@@ -202,6 +204,9 @@ def load_annotations(
         The Unknown/Other category, when no taxonomy flags one.
     gold, predictions : optional
         Paths, DataFrames, or the results of :func:`load_gold` / :func:`load_predictions`, attached to the set.
+    limits : analytics.limits.Limits, optional
+        Size and shape limits for untrusted input (file bytes, rows, columns, categories, label/id length,
+        JSON nesting); default: :meth:`Limits.from_env() <analytics.limits.Limits.from_env>`.
     **format_options
         Options of a specific tool reader (see its module): ``annotator_id=`` (CVAT, Datumaro, Labelbox,
         SageMaker manifests), ``project=`` (Labelbox), ``ground_truth=`` and ``taxonomy_labels=``
@@ -215,10 +220,10 @@ def load_annotations(
     Raises
     ------
     AnnotationFileError
-        Missing, unreadable or truncated file, or not the format claimed.
+        Missing, unreadable or truncated file, not the format claimed, or above a file limit (size, nesting).
     AnnotationSchemaError
-        Missing columns, duplicates, no usable rows; :class:`~analytics.exceptions.UnknownLabelError`
-        for labels outside the taxonomy.
+        Missing columns, duplicates, no usable rows, content above a limit (rows, columns, categories,
+        text length); :class:`~analytics.exceptions.UnknownLabelError` for labels outside the taxonomy.
     InvalidParameterError
         Unknown format or option.
 
@@ -230,10 +235,21 @@ def load_annotations(
     >>> aset.n_items, aset.n_annotators, aset.categories
     (2, 2, ('0', '1'))
     """
+    with use_limits(limits):
+        return _load(source, format=format, mapping=ColumnMapping(
+            item=item, annotator=annotator, label=label, round=round, timestamp=timestamp, duration_s=duration,
+            image=image), field=field, missing=missing, sep=sep, categories=categories, taxonomy=taxonomy,
+            ordinal=ordinal, duplicates=duplicates, multilabel=multilabel, label_sep=label_sep,
+            normalize_labels=normalize_labels, unknown_label=unknown_label, gold=gold, predictions=predictions,
+            format_options=format_options)
+
+
+def _load(source: Any, *, format: str, mapping: ColumnMapping, field: str | None, missing: Any, sep: str | None,
+          categories: Sequence[str] | None, taxonomy: Any, ordinal: bool | None, duplicates: Any,
+          multilabel: bool | None, label_sep: str | None, normalize_labels: bool, unknown_label: str | None,
+          gold: Any, predictions: Any, format_options: dict[str, Any]) -> AnnotationSet:
     from .._validate import validate_annotations
 
-    mapping = ColumnMapping(item=item, annotator=annotator, label=label, round=round, timestamp=timestamp,
-                            duration_s=duration, image=image)
     sources = list(source) if isinstance(source, (list, tuple)) else [source]
     if not sources:
         raise InvalidParameterError("source is an empty list; give at least one file.")

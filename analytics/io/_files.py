@@ -16,12 +16,15 @@ from typing import Any, Iterator
 import pandas as pd
 
 from .._labels import MISSING_MARKERS
-from ..exceptions import AnnotationFileError
+from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from .._json import loads
+from ..limits import Limits, current_limits, limit_message
 
 __all__ = [
     "MISSING_MARKERS",
     "DEFAULT_MAX_FILE_BYTES",
     "check_file",
+    "check_table_shape",
     "read_table",
     "read_json_document",
     "iter_json_lines",
@@ -30,8 +33,8 @@ __all__ = [
 ]
 
 
-#: Default size limit of one input file (bytes); override with the ``AQA_MAX_FILE_BYTES`` variable.
-DEFAULT_MAX_FILE_BYTES = 2 * 1024**3
+#: Default size limit of one input file (bytes); see :class:`analytics.limits.Limits` (``AQA_MAX_FILE_BYTES``).
+DEFAULT_MAX_FILE_BYTES = Limits().max_file_bytes
 
 _TEXT_TABLE_EXT = {".csv", ".tsv", ".tab", ".txt", ".dat"}
 _JSON_LINES_EXT = {".jsonl", ".ndjson", ".manifest"}
@@ -56,27 +59,20 @@ def table_kind(path: Path) -> str:
     return "unknown"
 
 
-def _max_bytes() -> int:
-    try:
-        return int(os.environ.get("AQA_MAX_FILE_BYTES", DEFAULT_MAX_FILE_BYTES))
-    except ValueError:
-        return DEFAULT_MAX_FILE_BYTES
-
-
 def check_file(path: str | os.PathLike[str]) -> Path:
     """Return ``path`` as a :class:`~pathlib.Path` after checking it exists, is a file and is within the size limit."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidParameterError(f"Expected a file path, got {type(path).__name__}: {str(path)[:80]!r}.")
     p = Path(path)
     if not p.exists():
         raise AnnotationFileError(f"File not found: '{p}'. Check the path (relative paths are read from {Path.cwd()}).")
     if not p.is_file():
         raise AnnotationFileError(f"'{p}' is a directory, not a file. Pass the export file itself.")
     size = p.stat().st_size
-    limit = _max_bytes()
-    if size > limit:
-        raise AnnotationFileError(
-            f"'{p}' is {size / 1e6:,.0f} MB, above the {limit / 1e6:,.0f} MB limit for one file. "
-            "Split the export, or raise the limit with the AQA_MAX_FILE_BYTES environment variable."
-        )
+    limits = current_limits()
+    if size > limits.max_file_bytes:
+        raise AnnotationFileError(limit_message("max_file_bytes", size, f"'{p.name}' is too large "
+                                                f"({size / 1e6:,.1f} MB; split the export)", limits))
     if size == 0:
         raise AnnotationFileError(f"'{p}' is empty (0 bytes). Export the annotations again.")
     return p
@@ -155,9 +151,13 @@ def read_table(
     """
     p = check_file(path)
     kind = table_kind(p)
+    limits = current_limits()
     if kind == "parquet":
         try:
-            frame = pd.read_parquet(p)
+            _check_parquet_shape(p, limits)
+            frame = _read_parquet(p)
+        except AnnotationSchemaError:
+            raise
         except Exception as exc:  # pyarrow raises many types; all mean "cannot read"
             raise AnnotationFileError(
                 f"Cannot read '{p}' as Parquet ({type(exc).__name__}: {exc}). "
@@ -169,9 +169,11 @@ def read_table(
     head = sniff_text(p)
     delim = _delimiter(p, head, sep)
     has_header = _first_line_is_header(head, delim) if header is None else header
+    _check_first_line_width(p, delim, limits)
     try:
         frame = pd.read_csv(
             p,
+            nrows=limits.max_rows + 1,
             sep=delim,
             dtype=str,
             header=0 if has_header else None,
@@ -195,6 +197,7 @@ def read_table(
         raise AnnotationFileError(
             f"'{p}' is not UTF-8 text (byte {exc.start}: {exc.reason}). Save it as UTF-8 and load it again."
         ) from None
+    check_table_shape(frame, f"'{p.name}'", limits)
     if not has_header:
         frame.columns = [f"column_{i}" for i in range(frame.shape[1])]
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -206,12 +209,70 @@ def read_table(
     return frame, "line", first
 
 
+def check_table_shape(frame: pd.DataFrame, what: str, limits: Limits | None = None) -> None:
+    """Raise :class:`AnnotationSchemaError` when a table has more rows or columns than the limits allow."""
+    limits = limits or current_limits()
+    if frame.shape[0] > limits.max_rows:
+        raise AnnotationSchemaError(limit_message("max_rows", frame.shape[0], f"{what} has too many rows", limits))
+    if frame.shape[1] > limits.max_columns:
+        raise AnnotationSchemaError(limit_message("max_columns", frame.shape[1], f"{what} has too many columns",
+                                                  limits))
+
+
+def _check_parquet_shape(path: Path, limits: Limits) -> None:
+    """Check rows and columns from the Parquet footer, before reading any data."""
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(path).metadata
+    if meta.num_rows > limits.max_rows:
+        raise AnnotationSchemaError(limit_message("max_rows", meta.num_rows, f"'{path.name}' has too many rows",
+                                                  limits))
+    if meta.num_columns > limits.max_columns:
+        raise AnnotationSchemaError(limit_message("max_columns", meta.num_columns,
+                                                  f"'{path.name}' has too many columns", limits))
+
+
+def _read_parquet(path: Path) -> pd.DataFrame:
+    """Read Parquet after full validation: a damaged data page can hold invalid UTF-8 that pyarrow reads
+    without complaint and that fails later, deep inside pandas."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    table.validate(full=True)
+    return table.to_pandas()
+
+
+def _check_first_line_width(path: Path, delim: str | None, limits: Limits, chunk: int = 1 << 20) -> None:
+    """Refuse a text table whose first line has more fields than ``max_columns``, reading only that line.
+
+    pandas would allocate every column of a multi-gigabyte one-line file before any check could run.
+    Delimiters inside quotes are counted too, so the count is an upper bound (only a header of more
+    than ``max_columns`` quoted delimiters could be refused wrongly).
+    """
+    if delim is None or len(delim) != 1:
+        return
+    count = 0
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            if not block:
+                break
+            line, newline, _ = block.partition(b"\n")
+            count += line.count(delim.encode())
+            if count + 1 > limits.max_columns:
+                raise AnnotationSchemaError(limit_message("max_columns", f"more than {limits.max_columns:,}",
+                                                          f"the first line of '{path.name}' has too many fields",
+                                                          limits))
+            if newline:
+                break
+
+
 def read_json_document(path: str | os.PathLike[str]) -> Any:
     """Parse a whole JSON document, with a clear error when it is invalid or truncated."""
     p = check_file(path)
     text = sniff_text(p, n_bytes=p.stat().st_size)
     try:
-        return json.loads(text)
+        return loads(text, where=f"'{p.name}'")
     except json.JSONDecodeError as exc:
         hint = (
             " The file ends early: it looks truncated; export it again."
@@ -235,7 +296,7 @@ def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any | N
                 if not line.strip():
                     continue
                 try:
-                    yield number, json.loads(line), None
+                    yield number, loads(line, where=f"line {number:,} of '{p.name}'"), None
                 except json.JSONDecodeError as exc:
                     yield number, None, f"invalid JSON ({exc.msg} at column {exc.colno})"
         except UnicodeDecodeError as exc:

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator
 
 from .._labels import clean_text
 from ..exceptions import AnnotationFileError
+from .._json import loads
 from ._files import read_table
 from ._raw import RawAnnotations
 from ._tools import ToolRows, iter_json_items, looks_like_media, not_this_format, pick_field
@@ -53,7 +54,7 @@ def parse_cell(value: Any, taxonomy_labels: str) -> list[str] | None | object:
             return None
         if text[0] in "[{":
             try:
-                return parse_cell(json.loads(text), taxonomy_labels)
+                return parse_cell(loads(text, where="a Label Studio cell"), taxonomy_labels)
             except json.JSONDecodeError:
                 pass
         return [text]
@@ -86,7 +87,7 @@ def parse_cell(value: Any, taxonomy_labels: str) -> list[str] | None | object:
 def _region_kind(value: Any) -> str:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads(value, where="a Label Studio cell")
         except json.JSONDecodeError:
             return "other"
     if isinstance(value, list) and value and isinstance(value[0], dict):
@@ -137,7 +138,7 @@ def _build(acc: ToolRows, rows: Iterator[tuple[Any, dict[str, Any]]], chosen: st
     multilabel = False
     leaves: dict[str, set[str]] = {}
     for row, rec in rows:
-        acc.read()
+        row = acc.read(row)
         if not isinstance(rec, dict):
             acc.skip(row, "not_an_object", f"a JSON {type(rec).__name__}")
             continue

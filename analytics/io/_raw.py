@@ -9,7 +9,7 @@ input record, and the records they had to skip. All checks of the data contract 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -97,10 +97,32 @@ class RawAnnotations:
         )
 
 
+def _distinct_sources(parts: list[RawAnnotations]) -> list[RawAnnotations]:
+    """Files with the same name (``train.json`` of two folders) get ``(file N)`` added to their source.
+
+    The import report tells records apart by ``(source, row)``; two files named alike would otherwise
+    merge their records, and the accounting would no longer add up.
+    """
+    names = [p.source for p in parts]
+    if len(set(names)) == len(names):
+        return parts
+    out = []
+    for i, p in enumerate(parts, start=1):
+        if names.count(p.source) == 1:
+            out.append(p)
+            continue
+        source = f"{p.source} (file {i})"
+        frame = p.frame.copy()
+        frame["_source"] = source
+        out.append(replace(p, frame=frame, source=source, skipped=[{**e, "source": source} for e in p.skipped]))
+    return out
+
+
 def combine_raw(parts: list[RawAnnotations]) -> RawAnnotations:
-    """Concatenate the outputs of several files (each keeps its ``_source``)."""
+    """Concatenate the outputs of several files (each keeps its ``_source``, made distinct between files)."""
     if len(parts) == 1:
         return parts[0]
+    parts = _distinct_sources(parts)
     formats = sorted({p.format for p in parts})
     units = sorted({p.unit for p in parts})
     multilabel_flags = {p.multilabel for p in parts} - {None}

@@ -21,8 +21,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
+from .._json import loads
 from ._raw import RawAnnotations
-from ._tools import ToolRows, pick_field
+from ._tools import ToolRows, as_dict, as_list, pick_field
 
 __all__ = ["content_fields", "read_worker_answers"]
 
@@ -31,7 +32,7 @@ def content_fields(content: Any, prefix: str = "") -> tuple[dict[str, list[str]]
     """Classification answers per question in one worker's answer content, and the other kinds found."""
     if isinstance(content, str):
         try:
-            content = json.loads(content)
+            content = loads(content, where="a worker answer's content")
         except json.JSONDecodeError:
             return {}, Counter({"unparseable answer content": 1})
     fields: dict[str, list[str]] = {}
@@ -86,13 +87,13 @@ def read_worker_answers(acc: ToolRows, answers: Iterable[tuple[Any, dict[str, An
 def worker_response_answers(doc: dict[str, Any], path: Path, item: str, acc: ToolRows
                             ) -> Iterable[tuple[Any, dict[str, Any]]]:
     """``(row, info)`` for each answer of a worker-response file."""
-    for k, ans in enumerate(doc.get("answers") or [], start=1):
-        acc.read()
+    for k, ans in enumerate(as_list(doc.get("answers")), start=1):
+        row = acc.read(k)
         if not isinstance(ans, dict):
-            acc.skip(k, "not_an_object", f"a JSON {type(ans).__name__}")
+            acc.skip(row, "not_an_object", f"a JSON {type(ans).__name__}")
             continue
-        identity = ((ans.get("workerMetadata") or {}).get("identityData") or {})
-        yield k, {"item_id": item, "annotator_id": ans.get("workerId"),
+        identity = as_dict(as_dict(ans.get("workerMetadata")).get("identityData"))
+        yield row, {"item_id": item, "annotator_id": ans.get("workerId"),
                               "content": ans.get("answerContent"), "duration_s": ans.get("timeSpentInSeconds"),
                               "timestamp": ans.get("submissionTime"), "worker_sub": identity.get("sub")}
 
@@ -101,22 +102,20 @@ def payload_answers(doc: list[Any], acc: ToolRows) -> Iterable[tuple[Any, dict[s
     """``(row, info)`` for each worker annotation of a consolidation request payload."""
     for n, obj in enumerate(doc, start=1):
         if not isinstance(obj, dict):
-            acc.read()
-            acc.skip(f"for object #{n}", "not_an_object", f"a JSON {type(obj).__name__}")
+            acc.skip(acc.read(f"for object #{n}"), "not_an_object", f"a JSON {type(obj).__name__}")
             continue
         item = obj.get("datasetObjectId", f"#{n}")
-        data = obj.get("dataObject") or {}
-        annotations = obj.get("annotations") or []
+        data = as_dict(obj.get("dataObject"))
+        annotations = as_list(obj.get("annotations"))
         if not annotations:
-            acc.read()
-            acc.skip(f"for object {item}", "not_annotated", "no worker annotation for this data object")
+            acc.skip(acc.read(f"for object {item}"), "not_annotated", "no worker annotation for this data object")
             continue
         for k, ann in enumerate(annotations, start=1):
-            acc.read()
+            row = acc.read(f"{k} of object {item}")
             if not isinstance(ann, dict):
-                acc.skip(f"{k} of object {item}", "not_an_object", f"a JSON {type(ann).__name__}")
+                acc.skip(row, "not_an_object", f"a JSON {type(ann).__name__}")
                 continue
-            yield f"{k} of object {item}", {
+            yield row, {
                 "item_id": item, "annotator_id": ann.get("workerId"),
-                "content": (ann.get("annotationData") or {}).get("content"),
+                "content": as_dict(ann.get("annotationData")).get("content"),
                 "image": data.get("s3Uri") if isinstance(data, dict) else None}

@@ -11,8 +11,9 @@ from typing import Any
 
 import pandas as pd
 
-from ..exceptions import AnnotationFileError, InvalidParameterError
-from ._files import iter_json_lines, read_json_document, read_table, table_kind
+from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from ..limits import current_limits, limit_message
+from ._files import check_table_shape, iter_json_lines, read_json_document, read_table, table_kind
 
 __all__ = ["TableSource", "read_any_table", "source_name"]
 
@@ -36,11 +37,16 @@ def read_any_table(
     frame : pandas.DataFrame
         Indexed by the record's position label (file line number, or the DataFrame's index).
     unit : str
-        ``"line"`` or ``"row"``.
+        ``"line"``, ``"record"`` or ``"row"`` (a DataFrame's index label; a DataFrame whose index repeats
+        labels is numbered by position from 0 instead, since the report tells rows apart by label).
     bad_records : list of dict
         JSON Lines records that could not be used (``row``, ``reason``, ``detail``), to be reported as skipped.
     """
+    limits = current_limits()
     if isinstance(source, pd.DataFrame):
+        check_table_shape(source, "The DataFrame", limits)
+        if not source.index.is_unique:  # rows are told apart by index label in the report: use positions
+            return source.reset_index(drop=True), "row", []
         return source.copy(), "row", []
     if not isinstance(source, (str, os.PathLike)):
         raise InvalidParameterError(
@@ -53,7 +59,16 @@ def read_any_table(
         return frame, unit, []
     if kind == "jsonl":
         records, rows, bad = [], [], []
+        keys: set[str] = set()
         for line, value, error in iter_json_lines(path):
+            if len(records) + len(bad) >= limits.max_rows:
+                raise AnnotationSchemaError(limit_message("max_rows", f"more than {limits.max_rows:,}",
+                                                          f"'{path.name}' has too many records", limits))
+            if isinstance(value, dict):
+                keys.update(value)
+                if len(keys) > limits.max_columns:
+                    raise AnnotationSchemaError(limit_message("max_columns", len(keys), f"the records of "
+                                                              f"'{path.name}' have too many distinct keys", limits))
             if error is not None:
                 bad.append({"row": line, "reason": "invalid_record", "detail": error})
             elif not isinstance(value, dict):
@@ -75,6 +90,13 @@ def read_any_table(
                 f"'{path.name}' holds a JSON {type(doc).__name__}, not a list of annotation records. "
                 "If it is a labeling tool's export, pass format= with the tool's name."
             )
+        if len(doc) > limits.max_rows:
+            raise AnnotationSchemaError(limit_message("max_rows", len(doc), f"'{path.name}' has too many records",
+                                                      limits))
+        n_keys = len(set().union(*(r.keys() for r in doc if isinstance(r, dict))))
+        if n_keys > limits.max_columns:
+            raise AnnotationSchemaError(limit_message("max_columns", n_keys, f"the records of '{path.name}' have too "
+                                                      "many distinct keys", limits))
         bad = [{"row": i + 1, "reason": "not_an_object", "detail": f"a JSON {type(r).__name__}"}
                for i, r in enumerate(doc) if not isinstance(r, dict)]
         keep = [(i + 1, r) for i, r in enumerate(doc) if isinstance(r, dict)]

@@ -19,12 +19,15 @@ import pandas as pd
 
 from .._import_report import SKIP_REASONS
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from .._json import check_json_depth, has_surrogate_escape, loads, repair_surrogates
+from ..limits import current_limits, limit_message
 from ._files import check_file, sniff_text, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
 
-__all__ = ["ToolRows", "iter_json_items", "pick_field", "not_this_format", "describe_file", "reject_mapping",
-           "image_key", "looks_like_media", "file_annotator", "shared_stem_names", "first_json_char", "expect_start"]
+__all__ = ["ToolRows", "as_dict", "as_list", "iter_json_items", "pick_field", "not_this_format", "describe_file",
+           "reject_mapping", "image_key", "looks_like_media", "file_annotator", "shared_stem_names", "first_json_char",
+           "expect_start"]
 
 _UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-(?=.)")
 _MEDIA_EXT = re.compile(r"\.(jpe?g|png|gif|bmp|tiff?|webp|heic|svg|dcm|mp4|mov|avi|wav|mp3|flac|pdf|txt)(\?.*)?$",
@@ -35,9 +38,11 @@ _URL = re.compile(r"^(https?|s3|gs|gcs|azure-blob|file)://|^/data/(upload|local-
 class ToolRows:
     """Collects one tool file's annotations and skipped records, then freezes them into :class:`RawAnnotations`.
 
-    Call :meth:`read` once per input record (the unit of the report), then either :meth:`add` one or
-    more annotations for it or :meth:`skip` it with a reason. ``rows_read == rows_kept + rows_skipped``
-    holds because every record read ends up in exactly one of the two.
+    Call :meth:`read` once per input record (the unit of the report) with the record's label, and
+    use the label it returns to either :meth:`add` one or more annotations for it or :meth:`skip` it
+    with a reason. ``rows_read == rows_kept + rows_skipped`` holds because every record read ends up in
+    exactly one of the two, under a label no other record has: :meth:`read` makes repeated labels (two
+    tasks with the same id in a damaged export) unique, since the report counts records by label.
     """
 
     def __init__(self, source: str, fmt: str, unit: str) -> None:
@@ -47,9 +52,27 @@ class ToolRows:
         self.rows_read = 0
         self.warnings: list[str] = []
         self.ignored: Counter[str] = Counter()  # results of other kinds seen inside kept records
+        self.max_rows = current_limits().max_rows
+        self._labels: set[str] = set()
 
-    def read(self, n: int = 1) -> None:
-        self.rows_read += n
+    def read(self, row: Any) -> Any:
+        """Count one input record; returns its label for :meth:`add`/:meth:`skip`, unique within the file.
+
+        ``row`` should be the record's own id (a plain text or number); anything else (a list, an
+        object) is replaced by the record's position. A label already used gets ``(record N)`` added.
+        """
+        self.rows_read += 1
+        if self.rows_read > self.max_rows:
+            raise AnnotationSchemaError(limit_message("max_rows", f"more than {self.max_rows:,}",
+                                                      f"'{self.source}' has too many {self.unit}s"))
+        if isinstance(row, bool) or not isinstance(row, (str, int, float)):
+            row = f"#{self.rows_read:,}"
+        label, k = row, 0
+        while str(label) in self._labels:
+            k += 1
+            label = f"{row} (record {self.rows_read:,}{'' if k == 1 else f', {k}'})"
+        self._labels.add(str(label))
+        return label
 
     def add(self, row: Any, **columns: Any) -> None:
         self.rows.append({**columns, "_source": self.source, "_row": row})
@@ -87,6 +110,16 @@ class ToolRows:
                 "control with field=.")
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: a malformed sub-field reads as absent."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a JSON array, else an empty one: a malformed sub-field reads as absent."""
+    return value if isinstance(value, list) else []
+
+
 def _as_tuple(value: Any) -> Any:
     if value is None or isinstance(value, tuple):
         return value
@@ -108,12 +141,18 @@ def iter_json_items(path: str | Path, *, chunk_chars: int = 1 << 20) -> Iterator
     export is never held whole. Raises :class:`AnnotationFileError` for invalid or truncated JSON.
     """
     p = check_file(path)
+    try:
+        yield from _iter_items(p, chunk_chars)
+    except UnicodeDecodeError as exc:
+        raise AnnotationFileError(f"'{p.name}' is not UTF-8 text (byte {exc.start}: {exc.reason}). Save it as "
+                                  "UTF-8 and load it again.") from None
+
+
+def _iter_items(p: Path, chunk_chars: int) -> Iterator[Any]:
     decoder = json.JSONDecoder()
+    max_depth = current_limits().max_json_depth
     with open(p, encoding="utf-8-sig", errors="strict") as fh:
-        try:
-            buf = fh.read(chunk_chars)
-        except UnicodeDecodeError as exc:
-            raise AnnotationFileError(f"'{p.name}' is not UTF-8 text (byte {exc.start}: {exc.reason}).") from None
+        buf = fh.read(chunk_chars)
         eof = len(buf) < chunk_chars
         pos = _skip_ws(buf, 0)
         while pos >= len(buf) and not eof:
@@ -124,7 +163,7 @@ def iter_json_items(path: str | Path, *, chunk_chars: int = 1 << 20) -> Iterator
         if buf[pos] != "[":
             rest = buf + fh.read()
             try:
-                yield json.loads(rest)
+                yield loads(rest, where=f"'{p.name}'")
             except json.JSONDecodeError as exc:
                 raise AnnotationFileError(f"'{p.name}' is not valid JSON: {exc.msg} at line {exc.lineno}, "
                                           f"column {exc.colno}.") from None
@@ -149,6 +188,10 @@ def iter_json_items(path: str | Path, *, chunk_chars: int = 1 << 20) -> Iterator
                                               "of its top-level list (the file may be truncated).") from None
                 buf, pos, eof = _refill(fh, buf, pos, chunk_chars)
                 continue
+            except RecursionError:
+                check_json_depth(buf[pos:], where=f"element {index + 1:,} of '{p.name}'")
+                raise AnnotationFileError(f"Element {index + 1:,} of '{p.name}' nests JSON deeper than the "
+                                          "interpreter can parse.") from None
             after = _skip_ws(buf, end)
             if after >= len(buf) or buf[after] not in ",]":
                 if not eof:  # the element may continue beyond the buffer (e.g. a number cut in two): read on
@@ -156,7 +199,9 @@ def iter_json_items(path: str | Path, *, chunk_chars: int = 1 << 20) -> Iterator
                     continue
                 raise AnnotationFileError(f"'{p.name}' is not valid JSON: expected ',' or ']' after element "
                                           f"{index + 1:,} of its top-level list (the file may be truncated).")
-            yield value
+            if buf.count("[", pos, end) + buf.count("{", pos, end) > max_depth:  # cheap: no copy of the element
+                check_json_depth(buf[pos:end], where=f"element {index + 1:,} of '{p.name}'")
+            yield json.loads(repair_surrogates(buf[pos:end])) if has_surrogate_escape(buf, pos, end) else value
             index += 1
             if buf[after] == "]":
                 return
@@ -293,7 +338,7 @@ def _one_json_line(head: str) -> bool:
     if "\n" not in text:
         return False
     try:
-        json.loads(text.split("\n", 1)[0])
+        loads(text.split("\n", 1)[0], where="the first line")
         return True
     except json.JSONDecodeError:
         return False

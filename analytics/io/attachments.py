@@ -11,6 +11,7 @@ import pandas as pd
 from .._import_report import ImportReport
 from .._labels import clean_id_column, clean_label_column, clean_text
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
+from ..limits import Limits, check_text_lengths, use_limits
 from ._mapping import ColumnMapping, _key
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
@@ -64,12 +65,12 @@ def _item_column(columns: Sequence[str], explicit: str | None, what: str) -> str
 
 
 def load_gold(source: Any, *, item: str | None = None, label: str | None = None,
-              sep: str | None = None) -> GoldLabels:
+              sep: str | None = None, limits: Limits | None = None) -> GoldLabels:
     """Load gold labels from a table (path or DataFrame) with an item column and a gold label column.
 
     The label column is found by name (``gold_label``, ``gold``, ``truth``, ``true_label``, ``label`` …)
     unless ``label=`` names it. Blank gold labels are skipped and reported; an item with two different
-    gold labels is an error.
+    gold labels is an error. ``limits`` bounds the input (see :mod:`analytics.limits`).
 
     Examples
     --------
@@ -77,6 +78,11 @@ def load_gold(source: Any, *, item: str | None = None, label: str | None = None,
     >>> load_gold(pd.DataFrame({"item_id": ["a", "b"], "gold_label": ["cat", "dog"]})).frame.shape
     (2, 2)
     """
+    with use_limits(limits):
+        return _load_gold(source, item=item, label=label, sep=sep)
+
+
+def _load_gold(source: Any, *, item: str | None, label: str | None, sep: str | None) -> GoldLabels:
     frame, unit, bad = read_any_table(source, sep=sep)
     name = source_name(source)
     cols = [str(c) for c in frame.columns]
@@ -90,6 +96,8 @@ def load_gold(source: Any, *, item: str | None = None, label: str | None = None,
         )
     ids, _ = clean_id_column(frame[item_col])
     cleaning = clean_label_column(frame[label_col])
+    check_text_lengths(ids.dropna().unique(), what="gold item id")
+    check_text_lengths(cleaning.labels.dropna().unique(), what="gold label")
     out = pd.DataFrame({"item_id": ids.to_numpy(), "gold_label": cleaning.labels.to_numpy(), "_row": frame.index})
     raw = RawAnnotations(frame=out, source=name, format="gold", unit=unit, rows_read=len(frame) + len(bad),
                          label_field=label_col, column_mapping={"item_id": item_col, "gold_label": label_col})
@@ -122,19 +130,27 @@ def load_gold(source: Any, *, item: str | None = None, label: str | None = None,
 
 def load_predictions(source: Any, *, item: str | None = None, label: str | None = None,
                      confidence: str | None = None, classes: Sequence[str] | None = None,
-                     sep: str | None = None) -> Predictions:
+                     sep: str | None = None, limits: Limits | None = None) -> Predictions:
     """Load model predictions: one probability column per class, or a predicted label with a confidence.
 
     Probability rows must lie in [0, 1]; rows that do not sum to 1 (within 1e-3) are renormalized and
     reported. Values outside [0, 1] are refused (they look like logits: apply a softmax first, or use
     :func:`analytics.scoring.score_images`). Rows with missing values are skipped and reported.
+    ``limits`` bounds the input (see :mod:`analytics.limits`).
     """
+    with use_limits(limits):
+        return _load_predictions(source, item=item, label=label, confidence=confidence, classes=classes, sep=sep)
+
+
+def _load_predictions(source: Any, *, item: str | None, label: str | None, confidence: str | None,
+                      classes: Sequence[str] | None, sep: str | None) -> Predictions:
     frame, unit, bad = read_any_table(source, sep=sep)
     name = source_name(source)
     cols = [str(c) for c in frame.columns]
     frame.columns = cols
     item_col = _item_column(cols, item, "predictions table")
     ids, _ = clean_id_column(frame[item_col])
+    check_text_lengths(ids.dropna().unique(), what="predicted item id")
     label_col = _pick(cols, label, _PRED_LABEL_NAMES, "predictions table")
     raw = RawAnnotations(frame=pd.DataFrame(), source=name, format="predictions", unit=unit,
                          rows_read=len(frame) + len(bad))
@@ -144,6 +160,7 @@ def load_predictions(source: Any, *, item: str | None = None, label: str | None 
     if label_col is not None:
         conf_col = _pick(cols, confidence, _CONF_NAMES, "predictions table")
         labels = clean_label_column(frame[label_col]).labels
+        check_text_lengths(labels.dropna().unique(), what="predicted label")
         conf = pd.to_numeric(frame[conf_col], errors="coerce") if conf_col else pd.Series(np.nan, index=frame.index)
         out = pd.DataFrame({"item_id": ids.to_numpy(), "predicted_label": labels.to_numpy(),
                             "confidence": conf.to_numpy(dtype=float)}, index=frame.index)
@@ -159,6 +176,7 @@ def load_predictions(source: Any, *, item: str | None = None, label: str | None 
         raw.label_field = label_col
     else:
         class_cols = list(classes) if classes is not None else [c for c in cols if c != item_col]
+        check_text_lengths(class_cols, what="class column name")
         missing = [c for c in class_cols if c not in cols]
         if missing or not class_cols:
             raise AnnotationSchemaError(

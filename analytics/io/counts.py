@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import AnnotationSchemaError
+from ..limits import current_limits, limit_message
 from ._mapping import SYNONYMS, ColumnMapping, _key
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
@@ -89,6 +90,11 @@ def read_counts(
             "annotators holding labels, load it with format='wide'."
         )
     per_row = counts.sum(axis=1)
+    total = int(per_row.sum())
+    limits = current_limits()
+    if total > limits.max_rows:
+        raise AnnotationSchemaError(limit_message("max_rows", total, f"the counts in '{name}' add up to too many "
+                                                  "annotations (each count becomes one annotation)", limits))
     n_rows, n_cats = counts.shape
     item_of_row = np.repeat(np.repeat(np.arange(n_rows), n_cats), counts.ravel())
     cat_of = np.repeat(np.tile(np.arange(n_cats), n_rows), counts.ravel())

@@ -21,6 +21,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
@@ -133,9 +134,8 @@ def _as_list(value: Any) -> list[Any]:
 
 def _read_image(acc: ToolRows, elem: Any, who: str, field: str | None, attr_names: Counter[str],
                 sources: Counter[str]) -> bool:
-    acc.read()
     name = elem.get("name") or elem.get("id")
-    row = elem.get("id", name)
+    row = acc.read(elem.get("id", name))
     tags: list[str] = []
     shapes: Counter[str] = Counter()
     for child in elem:
@@ -173,13 +173,12 @@ def combine_file_annotators(parts: list[RawAnnotations]) -> RawAnnotations:
     names = [str(p.frame["annotator_id"].iloc[0]) if len(p.frame) else "" for p in parts]
     repeated = {n for n in names if names.count(n) > 1}
     if any(f and n in repeated for f, n in zip(from_name, names)):
-        frames = []
-        for i, (p, by_file, name) in enumerate(zip(parts, from_name, names), start=1):
-            frame = p.frame.copy()
-            if by_file and name in repeated:
-                frame["annotator_id"] = f"{name} (file {i})"
-            frames.append(frame)
-        raw.frame = pd.concat(frames, ignore_index=True)
+        annotators = [f"{name} (file {i})" if by_file and name in repeated else None
+                      for i, (by_file, name) in enumerate(zip(from_name, names), start=1)]
+        per_row = np.repeat(np.asarray(annotators, dtype=object), [len(p.frame) for p in parts])
+        raw.frame = raw.frame.copy()
+        current = raw.frame["annotator_id"].to_numpy(dtype=object)
+        raw.frame["annotator_id"] = np.where(pd.notna(per_row), per_row, current)
         raw.warnings.append(f"several files are named '{', '.join(sorted(repeated))}'; their annotators were told "
                             "apart by file; pass annotator_id= per file to name them.")
     return raw

@@ -21,7 +21,8 @@ from ..exceptions import InvalidParameterError
 from ._files import check_file, read_json_document, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
-from ._tools import ToolRows, expect_start, file_annotator, first_json_char, not_this_format, reject_mapping
+from ._tools import (ToolRows, as_dict, as_list, expect_start, file_annotator, first_json_char, not_this_format,
+                     reject_mapping)
 
 __all__ = ["read_datumaro", "sniff_datumaro"]
 
@@ -65,27 +66,26 @@ def read_datumaro(source: Any, *, mapping: ColumnMapping, field: str | None = No
     doc = read_json_document(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
         raise not_this_format(path, "datumaro", "a JSON object with 'categories' and 'items'")
-    label_cat = (doc.get("categories") or {}).get("label") or {}
+    label_cat = as_dict(as_dict(doc.get("categories")).get("label"))
     names = [str(lab.get("name", i)) if isinstance(lab, dict) else str(lab)
-             for i, lab in enumerate(label_cat.get("labels") or [])]
+             for i, lab in enumerate(as_list(label_cat.get("labels")))]
     who = annotator_id if annotator_id is not None else file_annotator(path)
     acc = ToolRows(path.name, "datumaro", "item")
     attr_names: Counter[str] = Counter()
     multilabel = False
     for n, item in enumerate(doc["items"], start=1):
-        acc.read()
         if not isinstance(item, dict):
-            acc.skip(f"#{n}", "not_an_object", f"a JSON {type(item).__name__}")
+            acc.skip(acc.read(f"#{n}"), "not_an_object", f"a JSON {type(item).__name__}")
             continue
-        row = item.get("id", f"#{n}")
-        labels, other, bad = _item_labels(item.get("annotations") or [], names, field, attr_names)
+        row = acc.read(item.get("id", f"#{n}"))
+        annotations = as_list(item.get("annotations"))
+        labels, other, bad = _item_labels(annotations, names, field, attr_names)
         acc.ignored.update(other)
         if bad:
             acc.warnings.append(f"item {row}: {bad} label annotation(s) with a label_id outside the {len(names)} "
                                 "declared labels were left out.")
         if not labels:
-            if field is not None and any(isinstance(a, dict) and a.get("type") == "label"
-                                         for a in item.get("annotations") or []):
+            if field is not None and any(isinstance(a, dict) and a.get("type") == "label" for a in annotations):
                 acc.skip(row, "other_field", f"its label annotations have no '{field}' attribute")
             elif other or bad:
                 acc.skip(row, "unsupported_result", "only " + ", ".join(f"{k} ({v})" for k, v in other.items())
@@ -100,7 +100,7 @@ def read_datumaro(source: Any, *, mapping: ColumnMapping, field: str | None = No
     if field is not None and not attr_names.get(field):
         raise InvalidParameterError(f"field='{field}' is not an attribute of the label annotations in '{path.name}'; "
                                     f"attributes found: {', '.join(map(repr, sorted(attr_names))) or '(none)'}.")
-    _check_groups(acc, label_cat.get("label_groups") or [])
+    _check_groups(acc, as_list(label_cat.get("label_groups")))
     if annotator_id is None:
         acc.warnings.append(f"Datumaro JSON has no annotator id: every label is attributed to '{who}' (the file "
                             "name); pass annotator_id= to name the annotator.")
@@ -122,14 +122,14 @@ def _item_labels(annotations: list[Any], names: list[str], field: str | None,
         if kind != "label":
             other[kind or "untyped"] += 1
             continue
-        attrs = ann.get("attributes") if isinstance(ann.get("attributes"), dict) else {}
+        attrs = as_dict(ann.get("attributes"))
         attr_names.update(attrs.keys())
         idx = ann.get("label_id")
-        if not (isinstance(idx, int) and 0 <= idx < len(names)):
+        if not (isinstance(idx, int) and not isinstance(idx, bool) and 0 <= idx < len(names)):
             bad += 1
             continue
         value = names[idx] if field is None else attrs.get(field)
-        if value is not None and str(value) not in labels:
+        if isinstance(value, (str, int, float)) and str(value) not in labels:
             labels.append(str(value))
     return labels, other, bad
 
@@ -139,7 +139,7 @@ def _check_groups(acc: ToolRows, groups: list[Any]) -> None:
     for group in groups:
         if not isinstance(group, dict) or str(group.get("group_type", "")).lower() != "exclusive":
             continue
-        members = set(map(str, group.get("labels") or []))
+        members = set(map(str, as_list(group.get("labels"))))
         broken = [r["_row"] for r in acc.rows if isinstance(r["label"], list) and len(members & set(r["label"])) > 1]
         if broken:
             acc.warnings.append(f"{len(broken)} item(s) have several labels of the exclusive group "

@@ -29,7 +29,8 @@ from ..exceptions import AnnotationSchemaError
 from ._files import check_file, iter_json_lines, sniff_text, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
-from ._tools import ToolRows, expect_start, first_json_char, iter_json_items, not_this_format, pick_field, reject_mapping
+from ._tools import (ToolRows, as_dict, as_list, expect_start, first_json_char, iter_json_items, not_this_format,
+                     pick_field, reject_mapping)
 
 __all__ = ["read_labelbox", "sniff_labelbox"]
 
@@ -138,6 +139,11 @@ def _first_line_has(path: Path, key: str) -> bool:
     return f'"{key}"' in line and line.rstrip().endswith("}")
 
 
+def _row_id(value: Any, fallback: str) -> Any:
+    """A record's id for the report: its own id when it is a plain value, else its position."""
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else fallback
+
+
 def _only(other: Counter[str]) -> str:
     return ("only " + ", ".join(f"{k} ({n})" for k, n in other.most_common())) if other else "no classification"
 
@@ -151,36 +157,38 @@ def _v2_labels(path: Path, acc: ToolRows, project: str | None) -> Iterator[Label
         if error is not None or not isinstance(rec, dict) or not isinstance(rec.get("data_row"), dict):
             if acc.rows_read == 0 and error is None:
                 raise not_this_format(path, "labelbox", "Export v2 NDJSON with a 'data_row' per line")
-            acc.read()
-            acc.skip(f"on line {line}", "invalid_record" if error or isinstance(rec, dict) else "not_an_object",
-                     error or "no 'data_row' object")
+            acc.skip(acc.read(f"on line {line}"), "invalid_record" if error or isinstance(rec, dict)
+                     else "not_an_object", error or "no 'data_row' object")
             continue
         dr = rec["data_row"]
-        projects = rec.get("projects") or {}
+        projects = as_dict(rec.get("projects"))
         for pid, proj in projects.items():
-            projects_seen.setdefault(pid, str((proj or {}).get("name", "")))
+            projects_seen.setdefault(pid, str(as_dict(proj).get("name", "")))
         chosen = _choose_project(projects, project, projects_seen, path.name)
-        proj_labels = (projects.get(chosen) or {}).get("labels") or [] if chosen else []
+        proj_labels = as_list(as_dict(projects.get(chosen)).get("labels")) if chosen else []
         if not proj_labels:
-            acc.read()
-            acc.skip(f"of data row {dr.get('id')}", "not_annotated", "the data row has no label in this project")
+            acc.skip(acc.read(f"of data row {dr.get('id')}"), "not_annotated",
+                     "the data row has no label in this project")
             continue
         for k, lab in enumerate(proj_labels):
-            acc.read()
-            details = lab.get("label_details") or {}
-            perf = lab.get("performance_details") or {}
+            if not isinstance(lab, dict):
+                acc.skip(acc.read(f"{k + 1} of data row {dr.get('id')}"), "not_an_object",
+                         f"a JSON {type(lab).__name__}")
+                continue
+            row = acc.read(_row_id(lab.get("id"), f"{k + 1} of data row {dr.get('id')}"))
+            details = as_dict(lab.get("label_details"))
+            perf = as_dict(lab.get("performance_details"))
             info = {"item_id": dr.get("id"), "annotator_id": details.get("created_by"), "image": dr.get("row_data"),
                     "timestamp": details.get("created_at"), "duration_s": perf.get("seconds_to_create"),
                     "global_key": dr.get("global_key"), "external_id": dr.get("external_id")}
-            anns = lab.get("annotations") or {}
-            objects = _object_counts(anns.get("objects") or [], v2=True)
-            yield lab.get("id", f"{k + 1} of data row {dr.get('id')}"), info, anns.get("classifications") or [], objects, \
-                bool(perf.get("skipped"))
+            anns = as_dict(lab.get("annotations"))
+            objects = _object_counts(as_list(anns.get("objects")), v2=True)
+            yield row, info, as_list(anns.get("classifications")), objects, perf.get("skipped") is True
 
 
 def _choose_project(projects: dict[str, Any], project: str | None, seen: dict[str, str], source: str) -> str | None:
     if project is not None:
-        return next((pid for pid in projects if pid == project or (projects[pid] or {}).get("name") == project), None)
+        return next((pid for pid in projects if pid == project or as_dict(projects[pid]).get("name") == project), None)
     if len(seen) > 1:
         shown = ", ".join(f"'{pid}' ({name})" for pid, name in seen.items())
         raise AnnotationSchemaError(f"'{source}' holds labels of several Labelbox projects: {shown}; "
@@ -190,18 +198,18 @@ def _choose_project(projects: dict[str, Any], project: str | None, seen: dict[st
 
 def _v1_labels(path: Path, acc: ToolRows) -> Iterator[Label]:
     for n, rec in enumerate(iter_json_items(path), start=1):
-        acc.read()
         if not isinstance(rec, dict) or "DataRow ID" not in rec:
             if n == 1:
                 raise not_this_format(path, "labelbox", "Export v2 NDJSON or a v1 JSON list with 'DataRow ID'")
-            acc.skip(f"in element {n}", "invalid_record", "no 'DataRow ID'")
+            acc.skip(acc.read(f"in element {n}"), "invalid_record", "no 'DataRow ID'")
             continue
-        label = rec.get("Label") if isinstance(rec.get("Label"), dict) else {}
+        row = acc.read(_row_id(rec.get("ID"), f"in element {n}"))
+        label = as_dict(rec.get("Label"))
         info = {"item_id": rec.get("DataRow ID"), "annotator_id": rec.get("Created By"),
                 "image": rec.get("Labeled Data"), "timestamp": rec.get("Created At"),
                 "duration_s": rec.get("Seconds to Label"), "external_id": rec.get("External ID")}
-        objects = _object_counts(label.get("objects") or [], v2=False)
-        yield rec.get("ID", f"in element {n}"), info, label.get("classifications") or [], objects, bool(rec.get("Skipped"))
+        objects = _object_counts(as_list(label.get("objects")), v2=False)
+        yield row, info, as_list(label.get("classifications")), objects, rec.get("Skipped") is True
 
 
 def _object_counts(objects: list[Any], *, v2: bool) -> Counter[str]:
@@ -215,7 +223,7 @@ def _object_counts(objects: list[Any], *, v2: bool) -> Counter[str]:
             if kind is None and key in obj:
                 kind = {"bbox": "bounding_box", "instanceURI": "mask"}.get(key, key)
         out[f"objects ({kind or 'other'})"] += 1
-        nested = len(obj.get("classifications") or [])
+        nested = len(as_list(obj.get("classifications")))
         if nested:
             out["classifications inside objects"] += nested
     return out
@@ -235,9 +243,9 @@ def _fields(classifications: list[Any], v2: bool, prefix: str = "") -> tuple[dic
             continue
         for ans in answers:
             label = ans.get("value") or ans.get("name") or ans.get("title")
-            if label is not None:
+            if isinstance(label, (str, int, float)):
                 fields.setdefault(name, []).append(str(label))
-            nested, nested_other = _fields(ans.get("classifications") or [], v2, prefix=name + "/")
+            nested, nested_other = _fields(as_list(ans.get("classifications")), v2, prefix=name + "/")
             for k, v in nested.items():
                 fields.setdefault(k, []).extend(v)
             other.update(nested_other)

@@ -40,8 +40,8 @@ from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from ._files import check_file, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
-from ._tools import (ToolRows, expect_start, file_annotator, first_json_char, image_key, iter_json_items, looks_like_media,
-                     not_this_format, pick_field, reject_mapping, shared_stem_names)
+from ._tools import (ToolRows, as_list, expect_start, file_annotator, first_json_char, image_key, iter_json_items,
+                     looks_like_media, not_this_format, pick_field, reject_mapping, shared_stem_names)
 
 __all__ = ["read_labelstudio", "sniff_labelstudio", "combine_labelstudio", "labels_from_value",
            "CLASSIFICATION_TYPES"]
@@ -129,16 +129,21 @@ def read_labelstudio(source: Any, *, mapping: ColumnMapping, field: str | None =
 def labels_from_value(kind: str, value: dict[str, Any], taxonomy_labels: TaxonomyLabels) -> list[str]:
     """The labels held by one classification result value (``choices``/``taxonomy``/``rating``)."""
     if kind == "choices":
-        return [str(c) for c in value.get("choices") or [] if c is not None]
+        return [str(c) for c in as_list(value.get("choices")) if _plain(c)]
     if kind == "taxonomy":
         out = []
-        for path in value.get("taxonomy") or []:
-            parts = [str(p) for p in (path if isinstance(path, list) else [path]) if p is not None]
+        for path in as_list(value.get("taxonomy")):
+            parts = [str(p) for p in (path if isinstance(path, list) else [path]) if _plain(p)]
             if parts:
                 out.append(PATH_SEP.join(parts) if taxonomy_labels == "path" else parts[-1])
         return out
     rating = value.get("rating")
-    return [] if rating is None else [str(rating)]
+    return [str(rating)] if _plain(rating) else []
+
+
+def _plain(value: Any) -> bool:
+    """A value that can be a label: a text or a number (not null, a list or an object)."""
+    return isinstance(value, (str, int, float))
 
 
 def check_leaf_labels(paths_by_leaf: dict[str, set[str]], source: str) -> None:
@@ -155,7 +160,7 @@ def check_leaf_labels(paths_by_leaf: dict[str, set[str]], source: str) -> None:
 def _image_of(data: Any, to_name: str | None) -> str | None:
     if not isinstance(data, dict):
         return None
-    for key in (to_name, "image", "img", "image_url", "url"):
+    for key in (to_name if isinstance(to_name, str) else None, "image", "img", "image_url", "url"):
         if key and looks_like_media(data.get(key)):  # a text task's data is text, not an image reference
             return data[key]
     return next((v for v in data.values() if looks_like_media(v)), None)
@@ -165,8 +170,9 @@ def _annotator(completed_by: Any) -> tuple[str | None, str | None]:
     """(annotator id, e-mail) from ``completed_by`` (an integer id or a user object)."""
     if isinstance(completed_by, dict):
         ident = completed_by.get("id", completed_by.get("email"))
-        return (None if ident is None else str(ident)), completed_by.get("email")
-    if completed_by is None or completed_by == "":
+        email = completed_by.get("email")
+        return (str(ident) if _plain(ident) else None), (email if isinstance(email, str) else None)
+    if not _plain(completed_by) or completed_by == "":
         return None, None
     return str(completed_by), None
 
@@ -178,19 +184,21 @@ def _split_results(results: list[Any], taxonomy_labels: TaxonomyLabels, ignored:
     fields: dict[str, list[str]] = {}
     targets: dict[str, str] = {}
     other: Counter[str] = Counter()
-    region_ids = {r.get("id") for r in results if isinstance(r, dict) and r.get("type") not in CLASSIFICATION_TYPES}
+    region_ids = {str(r.get("id")) for r in results
+                  if isinstance(r, dict) and r.get("id") is not None
+                  and str(r.get("type", "")).lower() not in CLASSIFICATION_TYPES}
     for r in results:
         if not isinstance(r, dict):
             other["malformed result"] += 1
             continue
         kind = str(r.get("type", "")).lower()
         value = r.get("value") if isinstance(r.get("value"), dict) else {}
-        if kind in CLASSIFICATION_TYPES and not (_REGION_KEYS & value.keys()) and r.get("id") not in region_ids - {None}:
+        if kind in CLASSIFICATION_TYPES and not (_REGION_KEYS & value.keys()) and str(r.get("id")) not in region_ids:
             name = str(r.get("from_name", kind))
             fields.setdefault(name, []).extend(labels_from_value(kind, value, taxonomy_labels))
             targets.setdefault(name, r.get("to_name"))
             if kind == "taxonomy" and taxonomy_labels == "leaf":
-                for p in value.get("taxonomy") or []:
+                for p in as_list(value.get("taxonomy")):
                     if isinstance(p, list) and p:
                         leaves.setdefault(str(p[-1]), set()).add(PATH_SEP.join(map(str, p)))
         elif kind in CLASSIFICATION_TYPES:
@@ -211,19 +219,21 @@ def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels
     n_predictions = 0
     for n_task, task in enumerate(iter_json_items(path), start=1):
         if not isinstance(task, dict):
-            acc.read()
-            acc.skip(f"of task #{n_task}", "not_an_object", f"a JSON {type(task).__name__} in the task list")
+            acc.skip(acc.read(f"of task #{n_task}"), "not_an_object", f"a JSON {type(task).__name__} in the task list")
             continue
         task_id = task.get("id", f"#{n_task}")
         annotations = task.get("annotations", task.get("completions")) or []
-        n_predictions += len(task.get("predictions") or [])
+        n_predictions += len(as_list(task.get("predictions")))
+        if not isinstance(annotations, list):
+            acc.skip(acc.read(f"of task {task_id}"), "invalid_record", "its 'annotations' is not a list")
+            continue
         if not annotations:
-            acc.read()
-            acc.skip(f"of task {task_id}", "not_annotated", "the task has no annotation")
+            acc.skip(acc.read(f"of task {task_id}"), "not_annotated", "the task has no annotation")
             continue
         for k, ann in enumerate(annotations):
-            acc.read()
-            row = ann.get("id", f"{k + 1} of task {task_id}") if isinstance(ann, dict) else f"{k + 1} of task {task_id}"
+            own_id = ann.get("id") if isinstance(ann, dict) else None
+            row = acc.read(own_id if isinstance(own_id, (str, int)) and not isinstance(own_id, bool)
+                           else f"{k + 1} of task {task_id}")
             if not isinstance(ann, dict):
                 acc.skip(row, "not_an_object", f"annotation {k + 1} of task {task_id} is not an object")
                 continue
@@ -231,6 +241,9 @@ def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels
                 acc.skip(row, "cancelled", f"task {task_id}: the annotator skipped the task")
                 continue
             results = ann.get("result") or []
+            if not isinstance(results, list):
+                acc.skip(row, "invalid_record", f"task {task_id}: its 'result' is not a list")
+                continue
             if not results:
                 acc.skip(row, "empty_result", f"task {task_id}: submitted with no result")
                 continue

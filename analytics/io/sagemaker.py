@@ -20,10 +20,12 @@ the class names; a label attribute without ``class-name`` gives the class index 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from .._json import loads
 from ._files import check_file, iter_json_lines, read_json_document, sniff_text, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
@@ -111,10 +113,17 @@ def combine_sagemaker(parts: list[RawAnnotations]) -> RawAnnotations:
 
 
 def _is_single_document(path: Path) -> bool:
-    """A pretty-printed JSON object (worker response) rather than JSON Lines."""
+    """A JSON object spread over lines, or one compact worker response, rather than JSON Lines."""
     with open(path, encoding="utf-8-sig", errors="replace") as fh:
         line = fh.readline(1 << 20).strip()
-    return line in ("{", "[") or not line.endswith("}")
+    if line in ("{", "[") or not line.endswith("}"):
+        return True
+    try:
+        first = loads(line, where=f"the first line of '{path.name}'")
+    except json.JSONDecodeError:
+        return False
+    return isinstance(first, dict) and isinstance(first.get("answers"), list) and "source-ref" not in first \
+        and "source" not in first
 
 
 def _attribute_labels(value: Any, meta: dict[str, Any]) -> tuple[list[str] | list[dict[str, Any]] | None, str]:
@@ -141,7 +150,7 @@ def _read_manifest(path: Path, *, field: str | None, annotator_id: str | None) -
     kinds: dict[str, str] = {}
     other_attrs: set[str] = set()
     for line, rec, error in iter_json_lines(path):
-        acc.read()
+        line = acc.read(line)
         if error is not None or not isinstance(rec, dict):
             acc.skip(line, "invalid_record" if error else "not_an_object", error or f"a JSON {type(rec).__name__}")
             continue

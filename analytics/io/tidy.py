@@ -44,11 +44,26 @@ def resolve_image_paths(raw: RawAnnotations, base: Path) -> None:
     text = values.dropna().astype(str)
     relative = text[~text.str.contains("://", regex=False) & ~text.map(os.path.isabs)]
     sample = relative.drop_duplicates().head(50)
-    if sample.empty or not any((base / v).is_file() for v in sample):
+    if sample.empty or not any(_is_file(base / v) for v in sample):
         return
     rel_mask = values.notna() & values.astype(str).isin(set(relative))
-    raw.frame.loc[rel_mask, "image"] = [str((base / v).resolve()) for v in values[rel_mask].astype(str)]
+    raw.frame.loc[rel_mask, "image"] = [_resolved(base, v) for v in values[rel_mask].astype(str)]
     raw.notes.append(f"image paths were read relative to the annotations file's folder ({base}).")
+
+
+def _is_file(path: Path) -> bool:
+    """``path.is_file()``, false for names the system refuses (too long, NUL bytes): image cells are untrusted."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _resolved(base: Path, value: str) -> str:
+    try:
+        return str((base / value).resolve())
+    except (OSError, ValueError):
+        return value
 
 
 def read_tidy(source: Any, *, mapping: ColumnMapping, sep: str | None = None,

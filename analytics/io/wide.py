@@ -14,6 +14,7 @@ import pandas as pd
 
 from .._labels import clean_text
 from ..exceptions import AnnotationSchemaError
+from ..limits import current_limits, limit_message
 from ._mapping import SYNONYMS, ColumnMapping, _key
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
@@ -63,7 +64,8 @@ def read_wide(
     name = source_name(source)
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
-    headerless = all(c.startswith("column_") for c in columns) and unit == "line" and frame.index[0] == 1
+    headerless = (all(c.startswith("column_") for c in columns) and unit == "line" and len(frame) > 0
+                  and frame.index[0] == 1)
     item_col = _find(columns, "item_id", mapping.item)
     carried = {role: _find(columns, role, getattr(mapping, role)) for role in _NON_ANNOTATOR_ROLES}
     carried = {k: v for k, v in carried.items() if v is not None}
@@ -91,7 +93,11 @@ def read_wide(
     texts = text_frame.to_numpy(dtype=object)
     present = text_frame.notna().to_numpy()
     if marker is not None:
-        present &= (text_frame != marker).to_numpy()
+        present = present & (text_frame != marker).to_numpy()  # to_numpy() may be a read-only view
+    n_labels = int(present.sum())
+    if n_labels > current_limits().max_rows:
+        raise AnnotationSchemaError(limit_message("max_rows", n_labels, f"the wide table '{name}' holds too many "
+                                                  "labels (each filled cell becomes one annotation)"))
     r, c = np.nonzero(present)
     out = pd.DataFrame({
         "item_id": items.to_numpy(dtype=object)[r],

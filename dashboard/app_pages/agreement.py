@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
+from analytics.safety import escape_markdown
 from dashboard import charts, services
 
 key, aset = services.current_set()
@@ -67,7 +66,7 @@ if columns:
     by = st.selectbox("Slice agreement by", columns, key="slice_by")
     sliced = services.agreement_slices(key, aset, by, target)
     if sliced.ok:
-        st.caption(f"Every coefficient per value of '{html.escape(by)}'; 'difference' is the slice minus the whole set. "
+        st.caption(f"Every coefficient per value of '{escape_markdown(by)}'; 'difference' is the slice minus the whole set. "
                    "Real conditions (a dirty camera, bad light, one vendor) show up as slices where agreement drops.")
         st.dataframe(sliced.value, width="stretch", hide_index=True)
     else:

@@ -3,11 +3,10 @@ Dawid–Skene estimates, drift over time and speed against accuracy."""
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
+from analytics.safety import escape_markdown
 from dashboard import charts, services
 
 st.title("Annotators")
@@ -54,7 +53,7 @@ if audit.ok:
                f"(Wilson). Red = significantly below the {target:.0%} target after Holm correction across annotators "
                "(one-sided exact binomial test); grey = too few gold items to judge.")
     if flagged:
-        st.error("Below target with confidence: " + ", ".join(html.escape(a) for a in flagged) + ".")
+        st.error("Below target with confidence: " + ", ".join(escape_markdown(a) for a in flagged) + ".")
     st.dataframe(table, width="stretch", hide_index=True,
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
                                 ("accuracy", "ci_low", "ci_high", "p_value", "p_adjusted")})
@@ -74,7 +73,7 @@ if confusion.ok:
     errors = confusion.value.table
     errors = errors[(errors["annotator_id"] == who) & (errors["gold_label"] != errors["label"]) & (errors["count"] > 0)]
     if errors.empty:
-        st.success(f"{html.escape(who)} made no mistake on gold items.")
+        st.success(f"{escape_markdown(who)} made no mistake on gold items.")
     else:
         st.markdown("**Most frequent mistakes on gold items**")
         st.dataframe(errors.head(10), width="stretch", hide_index=True)

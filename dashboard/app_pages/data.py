@@ -3,12 +3,11 @@ predictions and taxonomy), and see what was understood, kept and skipped."""
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from analytics.exceptions import AnnotationQAError
 from analytics.io import FORMATS
+from analytics.safety import escape_markdown
 from dashboard import charts, services
 
 MAPPING_ROLES = [("item", "Item id"), ("annotator", "Annotator id"), ("label", "Label"), ("round", "Round"),
@@ -18,13 +17,13 @@ AUTO = "(detect)"
 st.title("Data")
 st.caption("Point the dashboard at an export: it says what it understood, and exactly what it skipped and why.")
 
-source = st.sidebar.radio("Source", ["Bundled sample", "Upload an export"], key="data_source")
+source = st.sidebar.radio("Source", ["Bundled sample or this session's data", "Upload an export"], key="data_source")
 
-if source == "Bundled sample":
-    samples = services.available_samples()
-    choice = st.sidebar.selectbox("Sample", samples, index=samples.index(services.DEFAULT_SAMPLE),
-                                  format_func=services.sample_title, key="sample_choice")
-    services.set_current(f"sample:{choice}", services.get_sample(choice))
+if source != "Upload an export":
+    choices = services.dataset_choices()
+    choice = st.sidebar.selectbox("Dataset", choices, index=choices.index(services.current_choice()),
+                                  format_func=services.dataset_title, key="sample_choice")
+    services.open_dataset(choice)
 else:
     st.subheader("Upload")
     upload = st.file_uploader(
@@ -65,11 +64,11 @@ else:
             try:
                 key, aset = services.load_upload(uploads, options)
             except AnnotationQAError as exc:
-                st.error(f"**{html.escape(upload.name)} cannot be used as it is.** {html.escape(str(exc))}")
+                st.error(f"**{escape_markdown(upload.name)} cannot be used as it is.** {escape_markdown(str(exc))}")
                 st.stop()
             services.set_current(key, aset)
             st.session_state["upload_loaded"] = upload.file_id
-            st.success(f"Loaded {html.escape(upload.name)}: every page now shows this dataset.")
+            st.success(f"Loaded {escape_markdown(upload.name)}: every page now shows this dataset.")
     else:
         st.info("Choose a file to upload. Until then every page shows the current dataset below.")
 
@@ -88,7 +87,7 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader("What was understood")
     for line in info["lines"]:
-        st.markdown("- " + html.escape(line))
+        st.markdown("- " + escape_markdown(line))  # labels, ids and file names are untrusted text
 with right:
     balance = services.category_balance(key, aset)
     st.plotly_chart(charts.category_balance_chart(balance, unknown=s["unknown_label"]), width="stretch")
@@ -97,8 +96,8 @@ with right:
 
 report = info["report"]
 st.subheader("Import report")
-st.write(f"{report['rows_read']:,} {report['unit']}s read = {report['rows_kept']:,} kept + "
-         f"{report['rows_skipped']:,} skipped.")
+st.markdown(escape_markdown(f"{report['rows_read']:,} {report['unit']}s read = {report['rows_kept']:,} kept + "
+                            f"{report['rows_skipped']:,} skipped."))
 if report["skipped"]:
     st.dataframe(report["skipped"], width="stretch", hide_index=True)
 else:

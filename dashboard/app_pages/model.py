@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
 from analytics.exceptions import AnnotationQAError
+from analytics.safety import escape_markdown
 from dashboard import charts, services
 
 key, aset = services.current_set()
@@ -44,7 +43,7 @@ with st.expander("Score the images with a model", expanded=not aset.has_predicti
                     key, aset, model, size=int(size), grayscale=grayscale, device=device, classes=classes,
                     progress=lambda done, total: bar.progress(done / max(total, 1), text=f"Scored {done:,} of {total:,} images"))
             except AnnotationQAError as exc:
-                st.error(html.escape(str(exc)))
+                st.error(escape_markdown(str(exc)))
             else:
                 bar.progress(1.0, text=f"Scored {aset.n_items:,} items; every page now uses these predictions.")
 
@@ -87,7 +86,7 @@ if "image" in top.columns and top["image"].notna().any():
     for i, row in enumerate(top.dropna(subset=["image"]).head(12).itertuples(index=False)):
         with grid[i % 6]:
             st.image(row.image, width=96)
-            st.caption(html.escape(f"{row.item_id}: model {row.model_label}, people {row.consensus_label}"))
+            st.caption(escape_markdown(f"{row.item_id}: model {row.model_label}, people {row.consensus_label}"))
 
 left, right = st.columns(2)
 with left:

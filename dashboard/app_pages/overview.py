@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
+from analytics.safety import escape_markdown
 from dashboard import charts, services
 
 key, aset = services.current_set()
 st.title("Overview")
-st.caption(f"Dataset: {html.escape(key.split(':', 1)[-1] if key.startswith('sample:') else 'uploaded export')} — "
+st.caption(f"Dataset: {escape_markdown(key.split(':', 1)[-1] if key.startswith('sample:') else 'uploaded export')} — "
            "change it on the Data page.")
 target = st.sidebar.slider("Agreement target", 0.50, 0.95, 0.80, 0.05, key="target",
                            help="The field's bar for Cohen's/Fleiss' kappa is 0.8.")
@@ -22,7 +21,7 @@ if summary.ok:
     result = summary.value
     primary = result.table.set_index("coefficient").loc[result.primary]
     verdict = primary["meets_target"]
-    text = html.escape(result.sentence)
+    text = escape_markdown(result.sentence)
     if verdict == "yes, with confidence":
         st.success(f"**Good enough.** {text}")
     elif verdict == "point estimate only":
@@ -37,7 +36,7 @@ if summary.ok:
         col.metric(r["label"], f"{r['value']:.2f}", help=f"95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}; {r['landis_koch']}",
                    delta=f"95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}", delta_color="off", delta_arrow="off")
     if result.kappa_paradox:
-        st.info(html.escape(result.paradox_note or ""))
+        st.info(escape_markdown(result.paradox_note or ""))
 else:
     st.info(summary.reason)
     cols = st.columns(3)
@@ -53,8 +52,8 @@ if not found:
     st.success("Nothing falls short: agreement meets the target and no class, pair or annotator stands out.")
 for i, problem in enumerate(found, start=1):
     with st.container(border=True):
-        st.markdown(f"**{i}. {html.escape(problem.headline)}**")
-        st.caption(f"{html.escape(problem.detail)} → *{html.escape(problem.where)}*")
+        st.markdown(f"**{i}. {escape_markdown(problem.headline)}**")
+        st.caption(f"{escape_markdown(problem.detail)} → *{escape_markdown(problem.where)}*")
 
 left, right = st.columns([3, 2])
 with left:
@@ -67,7 +66,7 @@ with right:
     st.plotly_chart(charts.category_balance_chart(balance, unknown=s["unknown_label"]), width="stretch")
     if s["unknown_label"]:
         share = balance.set_index("category").loc[s["unknown_label"], "share"]
-        st.caption(f"How to read this: labels per category. '{html.escape(s['unknown_label'])}' (red) holds "
+        st.caption(f"How to read this: labels per category. '{escape_markdown(s['unknown_label'])}' (red) holds "
                    f"{share:.1%} of all labels.")
     else:
         st.caption("How to read this: labels per category; no Unknown/Other class was found.")

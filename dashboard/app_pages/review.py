@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
+from analytics.safety import escape_markdown
 from dashboard import charts, services
 
 st.title("Review queue")
@@ -39,7 +38,7 @@ if "image" in queue.columns and queue["image"].notna().any():
     for i, row in enumerate(gallery.itertuples(index=False)):
         with grid[i % 6]:
             st.image(row.image, width=96)
-            st.caption(html.escape(f"{row.item_id}: {row.votes}"))
+            st.caption(escape_markdown(f"{row.item_id}: {row.votes}"))
 
 st.header("Random audit sample")
 left, mid, right = st.columns(3)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 import streamlit as st
 
+from analytics.safety import escape_markdown
 from dashboard import charts, services
 
 key, aset = services.current_set()
@@ -30,14 +29,14 @@ if recs.ok:
         if row.annotators:
             title += f" ({', '.join(row.annotators)})"
         with st.container(border=True):
-            st.markdown(f"**{html.escape(title)}** — {html.escape(str(row.expected_effect))}")
-            st.caption(html.escape(str(row.evidence)))
+            st.markdown(f"**{escape_markdown(title)}** — {escape_markdown(str(row.expected_effect))}")
+            st.caption(escape_markdown(str(row.evidence)))
     if len(held):
         with st.expander(f"{len(held)} proposal(s) held back for lack of evidence"):
             st.dataframe(held[["action", "classes", "annotators", "missing_evidence", "evidence"]], width="stretch",
                          hide_index=True)
     if getattr(recs.value, "combined_effect", None):
-        st.caption(html.escape(str(recs.value.combined_effect)))
+        st.caption(escape_markdown(str(recs.value.combined_effect)))
 else:
     st.info(recs.reason)
 
@@ -64,7 +63,7 @@ if hot.ok and len(hot.value):
             with grid[i % 6]:
                 if image:
                     st.image(image, width=96)
-                st.caption(html.escape(str(item)))
+                st.caption(escape_markdown(str(item)))
     votes = aset.frame[aset.frame["item_id"].isin(items)].groupby("item_id")["label"].agg(lambda s: ", ".join(map(str, s)))
     st.dataframe(votes.rename("labels given").reset_index(), width="stretch", hide_index=True)
 elif hot.ok:
@@ -98,7 +97,7 @@ into = st.text_input("…into (name)", key="whatif_into", placeholder="default: 
 if len(classes) >= 2:
     sim = services.whatif_merge(key, aset, tuple(classes), into or None)
     if sim.ok:
-        st.markdown(html.escape(sim.value.sentence))
+        st.markdown(escape_markdown(sim.value.sentence))
         st.plotly_chart(charts.whatif_chart(sim.value.delta), width="stretch")
         st.caption("How to read this: grey = agreement now; green = after the merge, simulated on the same data; the "
                    "error bar is the paired 95% interval of the change.")
@@ -111,7 +110,7 @@ st.header("Unknown / Other")
 unk = services.unknown(key, aset, 0.70, 5.0)
 if unk.ok:
     u = unk.value
-    (st.error if u.alarm else st.write)(html.escape(u.sentence))
+    (st.error if u.alarm else st.write)(escape_markdown(u.sentence))
     if u.by_round is not None and len(u.by_round) > 1:
         st.plotly_chart(charts.unknown_share_chart(u.by_round, unknown=u.unknown_label), width="stretch")
         st.caption("How to read this: a share that grows by more than 5 points between rounds (one-sided two-proportion "
@@ -131,7 +130,7 @@ if bal.ok:
 rounds = services.rounds_comparison(key, aset)
 if rounds.ok:
     st.header("Round comparison")
-    st.markdown(html.escape(rounds.value.sentence))
+    st.markdown(escape_markdown(rounds.value.sentence))
     st.dataframe(rounds.value.coefficients, width="stretch", hide_index=True)
     st.markdown("**Hotspots that closed or opened**")
     st.dataframe(rounds.value.hotspots, width="stretch", hide_index=True)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from typing import Iterable
 
 import plotly.graph_objects as go
+
+from analytics.safety import escape_html
 
 FONT = dict(family="Inter, Segoe UI, sans-serif", size=13)
 GOOD, BAD, NEUTRAL, MUTED = "#2e7d32", "#d62728", "#4c78a8", "#9e9e9e"
@@ -13,8 +14,8 @@ DECISION_COLORS = {"accept": GOOD, "senior_review": "#f2a900", "adjudicate": BAD
 
 
 def safe(values: Iterable[object]) -> list[str]:
-    """Escape user-provided text for hover labels and tick text."""
-    return [html.escape(str(v)) for v in values]
+    """Escape user-provided text for hover labels and tick text (plotly renders HTML in text)."""
+    return [escape_html(v) for v in values]
 
 
 def finish(fig: go.Figure, *, title: str, x: str, y: str, height: int = 380, **layout) -> go.Figure:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
 import pytest
 
+from analytics.safety import escape_markdown
 from analytics.samples import load_sample
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 TIMEOUT = 60
+
+
+def plain(text: str) -> str:
+    """Markdown source as a reader sees it: backslash escapes and HTML entities resolved."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", text))
+
+
+def texts(elements) -> list[str]:
+    return [plain(e.value) for e in elements]
 
 
 @pytest.fixture
@@ -31,7 +43,8 @@ def test_data_page_shows_the_digits_sample(app):
     assert metrics["Categories"] == str(expected.n_categories)
     assert len(app.get("plotly_chart")) == 1
     text = " ".join(m.value for m in app.markdown)
-    assert "Understood: 500 items, 5 annotators" in text
+    assert escape_markdown("Understood: 500 items, 5 annotators") in text  # the page escapes untrusted text
+    assert "Understood: 500 items, 5 annotators" in " ".join(texts(app.markdown))
 
 
 @pytest.mark.parametrize("sample", ["retail", "retail-tags"])
@@ -52,7 +65,7 @@ def test_data_page_upload_mode_without_a_file(app):
     app.switch_page("app_pages/data.py").run()
     app.sidebar.radio(key="data_source").set_value("Upload an export").run()
     assert not app.exception
-    assert any("Choose a file to upload" in i.value for i in app.info)
+    assert any("Choose a file to upload" in t for t in texts(app.info))
     assert app.metric[0].value == "500"  # the current dataset is still shown
 
 
@@ -85,7 +98,7 @@ def test_annotators_page_shows_the_gold_audit(app):
     assert metrics["Gold items"] == str(audit.n_gold_items)
     assert metrics["Flagged below target"] == str(int(audit.table["flagged"].sum()))
     assert len(app.get("plotly_chart")) == 6  # accuracy, gold confusion, DS vs gold, DS confusion, drift, speed
-    assert any("ann_fast" in e.value for e in app.error)
+    assert any("ann_fast" in e for e in texts(app.error))
 
 
 def test_annotators_page_filter_and_target(app):
@@ -132,7 +145,7 @@ def test_annotators_page_on_anonymous_counts_explains_why(app):
     app.session_state["aqa_dataset_key"] = "test:cifar"
     app.switch_page("app_pages/annotators.py").run()
     assert not app.exception
-    assert any("no annotator ids" in w.value for w in app.warning)
+    assert any("no annotator ids" in t for t in texts(app.warning))
 
 
 def test_overview_is_the_default_page_and_shows_the_verdict(app):
@@ -147,9 +160,9 @@ def test_overview_is_the_default_page_and_shows_the_verdict(app):
     metrics = {m.label: m for m in app.metric}
     assert metrics["Fleiss' kappa"].value == f"{row['value']:.2f}"
     assert f"{row['ci_low']:.2f}–{row['ci_high']:.2f}" in metrics["Fleiss' kappa"].delta
-    assert "Not good enough yet" in app.error[0].value
+    assert "Not good enough yet" in texts(app.error)[0]
     problems = top_problems(aset, target=0.8)
-    text = " ".join(m.value for m in app.markdown)
+    text = " ".join(texts(app.markdown))
     for p in problems:
         assert p.headline.split(":")[0] in text
     assert len(app.get("plotly_chart")) == 2
@@ -159,7 +172,7 @@ def test_overview_target_slider_changes_the_verdict(app):
     app.run()
     app.sidebar.slider(key="target").set_value(0.6).run()
     assert not app.exception
-    assert "Good enough" in app.success[0].value
+    assert "Good enough" in texts(app.success)[0]
 
 
 def test_agreement_page_charts_and_tables(app):
@@ -208,7 +221,7 @@ def test_model_page_without_predictions_explains(app):
     app.sidebar.selectbox(key="sample_choice").select("retail").run()
     app.switch_page("app_pages/model.py").run()
     assert not app.exception
-    assert any("no model predictions" in i.value for i in app.info)
+    assert any("no model predictions" in t for t in texts(app.info))
 
 
 def _with_sample(app, sample, page):
@@ -225,7 +238,7 @@ def test_taxonomy_page_on_retail_shows_the_designed_findings(app):
 
     _with_sample(app, "retail", "taxonomy")
     aset = load_sample("retail")
-    text = [m.value for m in app.markdown]
+    text = texts(app.markdown)
     assert text[0].startswith("**1. merge: Shirt + Blouse**")
     assert any(t.startswith("**2. lift to parent: Bottoms") for t in text)
     assert any("retrain annotator: Sneakers + Sandals (ann_c)" in t for t in text)
@@ -233,10 +246,10 @@ def test_taxonomy_page_on_retail_shows_the_designed_findings(app):
     table = app.dataframe[0].value if "class_a" in app.dataframe[0].value else app.dataframe[1].value
     assert (table.iloc[0]["class_a"], table.iloc[0]["class_b"]) == (hot.iloc[0]["class_a"], hot.iloc[0]["class_b"])
     sim = analytics.simulate_merge(aset, ["Shirt", "Blouse"])
-    assert any(sim.sentence.split(" (")[0].replace("'", "&#x27;")[:40] in t for t in text)
+    assert any(sim.sentence.split(" (")[0][:40] in t for t in text)
     assert len(app.get("plotly_chart")) == 4  # hotspots, confusion, sunburst, what-if
 
 
 def test_taxonomy_page_on_digits(app):
     _with_sample(app, "digits", "taxonomy")
-    assert any("retrain annotator: 4 + 9 (ann_confuser)" in m.value for m in app.markdown)
+    assert any("retrain annotator: 4 + 9 (ann_confuser)" in t for t in texts(app.markdown))
