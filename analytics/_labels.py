@@ -20,7 +20,7 @@ import pandas as pd
 from ._json import loads
 
 
-__all__ = ["MISSING_MARKERS", "clean_text", "clean_uniques", "clean_id_column", "clean_label_column", "LabelCleaning", "natural_order"]
+__all__ = ["MISSING_MARKERS", "clean_text", "clean_uniques", "may_hold_containers", "clean_id_column", "clean_label_column", "LabelCleaning", "natural_order"]
 
 #: Cell texts read as "no value". ``"None"`` is deliberately *not* here: it is a plausible class name
 #: ("None of the above").
@@ -129,6 +129,14 @@ def _as_tag_list(value: Any, sep: str | None) -> list[Any] | None:
     return [text]
 
 
+def may_hold_containers(series: pd.Series) -> bool:
+    """Whether a column could hold lists or mappings (a C-level type scan; text or number columns cannot)."""
+    if series.dtype != object:
+        return False
+    return pd.api.types.infer_dtype(series, skipna=True) not in (
+        "string", "integer", "floating", "mixed-integer-float", "boolean", "decimal", "empty", "bytes")
+
+
 def _looks_multilabel(series: pd.Series) -> bool:
     sample = series.dropna().head(2000)
     if sample.empty:
@@ -208,7 +216,7 @@ def clean_label_column(
     """
     is_multi = bool(multilabel) if multilabel is not None else _looks_multilabel(series)
     warnings: list[str] = []
-    if not is_multi:
+    if not is_multi and may_hold_containers(series):
         listy = series.map(lambda v: isinstance(v, (list, tuple, set, frozenset, dict, np.ndarray))).to_numpy()
         if listy.any():
             from .exceptions import AnnotationSchemaError

@@ -21,7 +21,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from ._labels import clean_id_column, clean_label_column, clean_text
+from ._labels import clean_id_column, clean_label_column, clean_text, may_hold_containers
 from ._schema import AnnotationSet, build_annotation_set, check_known_labels, resolve_categories
 from .exceptions import AnnotationSchemaError, InvalidParameterError
 from .limits import check_text_lengths, current_limits, limit_message
@@ -130,7 +130,7 @@ def validate_annotations(
 
     frame = frame.copy(deep=False)  # columns are replaced below, never modified in place
     for column in ("round", "image"):  # ids are checked by the factorization below, at no cost
-        if column in frame.columns and frame[column].dtype == object:
+        if column in frame.columns and may_hold_containers(frame[column]):
             _reject_containers(frame, column, raw.unit)
     frame["item_id"], n_changed_items = _clean_ids(frame, "item_id", raw.unit)
     if raw.annotators_known:
@@ -180,8 +180,8 @@ def validate_annotations(
         frame = _handle_duplicates(frame, duplicates, drop_cb=lambda m, d: _record(skipped, frame, m, d))
     frame = _parse_optional(frame, warnings, raw.unit)
 
-    kept_rows = set(zip(frame["_source"], frame["_row"].astype(str)))
-    report = raw.report(kept_rows=kept_rows, n_annotations=len(frame), extra_skipped=skipped,
+    n_kept, kept_rows = _kept_records(frame, raw.skipped + skipped)
+    report = raw.report(kept_rows=kept_rows, n_kept=n_kept, n_annotations=len(frame), extra_skipped=skipped,
                         extra_warnings=warnings, label_normalizations=cleaning.normalizations)
     public = frame.drop(columns=[c for c in frame.columns if str(c).startswith("_")])
     return build_annotation_set(
@@ -189,6 +189,19 @@ def validate_annotations(
         report=report, taxonomy=tax, ordinal=bool(ordinal) if ordinal is not None else bool(tax and tax.ordinal),
         unknown_label=clean_text(unknown_label) if unknown_label is not None else None,
     )
+
+
+def _kept_records(frame: pd.DataFrame, skipped: list[dict[str, Any]]) -> tuple[int, set[tuple[Any, str]]]:
+    """The number of distinct input records behind the kept annotations, and which of the skipped entries'
+    records are among them (vectorized: only the few rows named by skipped entries are turned into keys)."""
+    keys = frame[["_source", "_row"]]
+    n_kept = len(keys.drop_duplicates())
+    rows = {str(entry["row"]) for entry in skipped}
+    if not rows:
+        return n_kept, set()
+    text_rows = keys["_row"].astype(str)
+    hit = text_rows.isin(rows).to_numpy()
+    return n_kept, set(zip(keys.loc[hit, "_source"], text_rows[hit]))
 
 
 def _clean_ids(frame: pd.DataFrame, column: str, unit: str) -> tuple[pd.Series, int]:

@@ -65,11 +65,14 @@ class RawAnnotations:
         self.skipped.append({"source": self.source, "row": row, "reason": reason, "detail": detail})
 
     def report(self, *, kept_rows: "set[tuple[Any, Any]]", n_annotations: int, extra_skipped: list[dict[str, Any]],
-               extra_warnings: list[str], label_normalizations: dict[str, str]) -> ImportReport:
+               extra_warnings: list[str], label_normalizations: dict[str, str],
+               n_kept: int | None = None) -> ImportReport:
         """Freeze the bookkeeping into an :class:`ImportReport` after validation.
 
-        ``kept_rows`` holds the ``(source, row)`` of every record that contributed an annotation; skipped
-        entries of such records get ``scope="annotation"``, the others ``scope="row"``.
+        ``kept_rows`` holds the ``(source, row)`` (row as text) of records that contributed an annotation —
+        every such record, or at least those that also appear among the skipped entries when ``n_kept``
+        gives the number of kept records. Skipped entries of kept records get ``scope="annotation"``,
+        the others ``scope="row"``.
         """
         entries, seen = [], set()
         for entry in self.skipped + extra_skipped:
@@ -80,7 +83,7 @@ class RawAnnotations:
             scope = "annotation" if (entry["source"], str(entry["row"])) in kept_rows else "row"
             entries.append({**entry, "scope": scope})
         skipped = pd.DataFrame(entries, columns=["source", "row", "reason", "detail", "scope"])
-        rows_kept = len(kept_rows)
+        rows_kept = len(kept_rows) if n_kept is None else n_kept
         return ImportReport(
             source=self.source,
             format=self.format,
