@@ -35,3 +35,21 @@ def test_streamlit_config_binds_localhost_without_telemetry():
     cmd = command()
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
     assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+
+
+def test_readme_python_blocks_run(monkeypatch):
+    """The tour's code runs as written (the two lines that need the shared datasets use them when present)."""
+    import warnings
+
+    from tests.conftest import DATASETS, FORMATS
+
+    text = (REPO / "README.md").read_text()
+    code = "\n".join(re.findall(r"```python\n(.*?)```", text, flags=re.S))
+    for name, path in (("labelme_answers.txt", FORMATS / "wide" / "labelme_answers.txt"),
+                       ("human_counts.csv", DATASETS / "cifar10h" / "human_counts.csv")):
+        code = code.replace(f'"{name}"', repr(str(path)) if path.exists() else "None")
+    code = "\n".join(line for line in code.splitlines() if "(None" not in line)
+    monkeypatch.chdir(REPO)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(compile(code, "README.md", "exec"), {})
