@@ -27,6 +27,7 @@ from .routing import AuditSample, audit_sample, review_queue, review_summary, ro
 from .drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
 from .scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
 from .near_duplicates import NearDuplicateReview, difference_hash, find_near_duplicates, review_near_duplicates
+from .dask_backend import DaskAnnotationSet
 from .agreement import (
     AgreementEstimate,
     AgreementSummary,
@@ -119,4 +120,5 @@ __all__ = [
     "agreement_by",
     "plan_pilot",
     "landis_koch",
+    "DaskAnnotationSet",
 ]

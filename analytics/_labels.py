@@ -183,6 +183,7 @@ def clean_label_column(
     label_sep: str | None = None,
     normalize: bool = True,
     declared: Sequence[str] | None = None,
+    weights: np.ndarray | None = None,
 ) -> LabelCleaning:
     """Clean a label column.
 
@@ -198,6 +199,10 @@ def clean_label_column(
         Merge spellings that differ only in case, and numerals that differ only in formatting.
     declared : sequence of str, optional
         Declared class names, whose spelling wins when variants are merged.
+    weights : numpy.ndarray, optional
+        Single-label columns: how many annotations each cell stands for (default one). Lets a column of
+        distinct labels with their counts (e.g. gathered from many partitions) be cleaned exactly like
+        the full column: the most frequent spelling still wins and the counts in the warnings are the same.
     """
     is_multi = bool(multilabel) if multilabel is not None else _looks_multilabel(series)
     warnings: list[str] = []
@@ -218,7 +223,9 @@ def clean_label_column(
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         cleaned_uniques = clean_uniques(uniques)
-        per_unique = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        valid = codes >= 0
+        per_unique = np.bincount(codes[valid], weights=None if weights is None else np.asarray(weights)[valid],
+                                 minlength=len(uniques))
         texts = Counter()
         for text, n in zip(cleaned_uniques, per_unique):
             if text is not None:
