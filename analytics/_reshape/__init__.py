@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Literal, TypeVar
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
 from ._dispatch import add_partials, additive, is_distributed, reduce_items, require_in_memory
@@ -91,6 +92,7 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers
     "n_repeated_ratings",
     "n_gold_items",
     "gold_label_counts",
+    "round_category_counts",
 ]
 
 T = TypeVar("T")
@@ -387,3 +389,31 @@ def gold_label_counts(aset: "AnnotationSet") -> np.ndarray:
         has = aset.gold_codes >= 0
         np.add.at(g, aset.gold_codes[has], item_category_counts(aset)[has])
     return g
+
+
+def _round_codes(aset: "AnnotationSet") -> tuple[np.ndarray, int] | None:
+    """Per-annotation round codes (index into the set's rounds, -1 without a round) and the number of rounds."""
+    if isinstance(aset, ItemPartition):
+        return None if aset.round_codes is None else (aset.round_codes, aset.n_rounds)
+    if not aset.rounds:
+        return None
+    text = aset.frame["round"].astype(object).where(aset.frame["round"].notna(), None).map(
+        lambda v: None if v is None else str(v))
+    return pd.Categorical(text, categories=list(aset.rounds)).codes.astype(np.int64), len(aset.rounds)
+
+
+@additive
+def round_category_counts(aset: "AnnotationSet") -> np.ndarray:
+    """Annotations (tags in multi-label sets) per round × category, rows in the order of ``aset.rounds``.
+
+    Annotations without a round are not counted; a set without rounds gives a ``0 × C`` table. The
+    Unknown/Other share per round is a row of it divided by the row's total.
+    """
+    found = _round_codes(aset)
+    if found is None:
+        return np.zeros((0, aset.n_categories), dtype=np.int64)
+    codes, n_rounds = found
+    has = codes >= 0
+    rounds = sparse.csr_matrix((np.ones(int(has.sum()), dtype=np.int64), (codes[has], np.flatnonzero(has))),
+                               shape=(n_rounds, aset.n_annotations))
+    return np.asarray((rounds @ one_hot(aset).astype(np.int64)).todense())

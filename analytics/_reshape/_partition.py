@@ -33,6 +33,8 @@ class ItemPartition:
         Gold category code of each local item, -1 where it has none.
     round_codes : numpy.ndarray or None
         Global round code of each annotation, -1 where it has none (None when the set has no rounds).
+    n_rounds : int
+        Number of rounds of the set (round codes index them).
     """
 
     item_ids: pd.Index
@@ -43,6 +45,7 @@ class ItemPartition:
     n_categories: int
     gold_codes: np.ndarray | None = None
     round_codes: np.ndarray | None = None
+    n_rounds: int = 0
     annotators_known: bool = True
     multilabel: bool = False
     tags: None = None

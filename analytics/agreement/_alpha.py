@@ -82,7 +82,8 @@ def alpha_from_coincidence(o: np.ndarray, level: str, values: np.ndarray | None 
 
 
 def alpha_nominal_sums(parts: CountParts) -> np.ndarray:
-    r"""``[Σ_u m_u p_{a|u}, n_1 … n_C]`` over the items of ``parts`` (additive; see :func:`alpha_nominal_from_parts`)."""
+    r"""``[Σ_u m_u p_{a|u}, n_1 … n_C]`` over the items of ``parts`` (additive over items; see
+    :func:`alpha_nominal_from_parts`)."""
     nc = parts.two.astype(np.float64) @ parts.counts
     return np.concatenate([[float((parts.pa_i * parts.r).sum())], np.asarray(nc, dtype=np.float64).ravel()])
 

@@ -166,8 +166,8 @@ def _standard_error(aset, w: np.ndarray) -> float:
     return alpha_se_from_squares(point, reduce_items(aset, _se_squares, w, point) if point is not None else 0.0)
 
 
-def alpha_estimate(aset: AnnotationSet, name: str, res: dict, *, level: str, standard_error: Callable[[np.ndarray], float],
-                   cells: Callable[[], Any], values: np.ndarray | None = None, delta: np.ndarray | None = None,
+def alpha_estimate(aset: AnnotationSet, name: str, res: dict, *, level: str,
+                   standard_error: Callable[[np.ndarray], float], cells: Callable[[], Any], values: np.ndarray | None = None, delta: np.ndarray | None = None,
                    confidence_level: float, method: str, n_boot: int, seed: int | None) -> AgreementEstimate:
     """Alpha, its Gwet standard error and interval from the alpha statistics ``res``.
 

@@ -54,7 +54,8 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
                    help="with --backend dask: the scheduler of an existing Dask cluster (e.g. tcp://10.0.0.5:8786), "
                         "or 'local' (default) for a LocalCluster on this machine")
     b.add_argument("--npartitions", type=int, metavar="N",
-                   help="with --backend dask: partitions of items after the shuffle (default: one per million annotations)")
+                   help="with --backend dask: partitions of items after the shuffle "
+                        "(default: one per million annotations)")
 
 
 def release(aset: Any) -> None:

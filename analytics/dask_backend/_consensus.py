@@ -29,7 +29,7 @@ from ..consensus import (
     vote_details,
     vote_tables,
 )
-from ._set import DaskAnnotationSet, itemgetter, ship, tree_reduce
+from ._set import DaskAnnotationSet, itemgetter, map_each, tree_reduce
 
 __all__ = ["DistributedConsensusResult", "distributed_majority_vote", "fit_dawid_skene", "ClusterPartitions"]
 
@@ -137,8 +137,7 @@ class ClusterPartitions:
         return tree_reduce(self.client, self.client.map(_statistics, self.parts, self.posts, pure=False))
 
     def iterate(self, log_prior: np.ndarray, log_confusion: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        steps = self.client.map(_iteration, self.parts, params=ship(self.client, (log_prior, log_confusion)),
-                                pure=False)
+        steps = map_each(self.client, _iteration, self.parts, (log_prior, log_confusion))
         self.posts = self.client.map(itemgetter(0), steps, pure=False)
         return tree_reduce(self.client, self.client.map(_additive_part, steps, pure=False), add_partials)
 
@@ -155,6 +154,6 @@ def fit_dawid_skene(aset: DaskAnnotationSet, *, gold: bool, init: str, max_iter:
     """EM on the cluster; returns the fit, the per-item Dask collections and :class:`DistributedConsensusResult`."""
     fit = _ds.run_em_on(ClusterPartitions(aset, gold=gold, init=init), max_iter=max_iter, tol=tol,
                         smoothing=smoothing)
-    tables = aset.client.map(_posterior_partition, list(aset.partitions), fit.posteriors, categories=aset.categories,
-                             pure=False)
+    tables = aset.client.map(_posterior_partition, list(aset.partitions), fit.posteriors,
+                             [aset.categories] * len(aset.partitions), pure=False)
     return fit, _collections(aset, tables), DistributedConsensusResult

@@ -24,13 +24,13 @@ import pandas as pd
 from .._import_report import ImportReport
 from .._labels import _looks_multilabel, clean_label_column, clean_text, natural_order
 from .._schema import _order_ids, _unknown, check_known_labels, resolve_categories
-from .._validate import _handle_duplicates
+from .._validate import BLANK_DETAILS, _handle_duplicates
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from ..io._mapping import ColumnMapping
 from ..io.attachments import _coerce_gold, restrict_gold
 from ..taxonomy import load_taxonomy
 from ._cluster import connect
-from ._pieces import BLANK_DETAILS, CODED_META, code_piece, finalize_partition, summarize_piece
+from ._pieces import CODED_META, code_piece, finalize_partition, summarize_piece
 from ._set import DaskAnnotationSet, itemgetter
 from ._sources import Piece, file_pieces, list_files
 
@@ -39,7 +39,8 @@ __all__ = ["load_dask", "PARTITION_ROWS"]
 #: Annotations per partition after the shuffle when ``npartitions`` is not given.
 PARTITION_ROWS = 1_000_000
 
-_REASONS = {1: "blank_item_id", 2: "blank_annotator_id", 3: "blank_label"}
+#: Reason codes of :func:`._pieces.clean_piece` (1, 2, 3) → skip reasons.
+_REASONS = dict(enumerate(BLANK_DETAILS, start=1))
 
 
 def load_dask(
@@ -161,7 +162,8 @@ def _decide(summaries: list[dict], *, categories: Sequence[str] | None, taxonomy
     used_mask = final.notna().to_numpy() & (kept > 0)
     used = final[used_mask]
     if categories is not None:
-        check_known_labels(used, list(categories), what="declared categories", weights=pd.Series(kept, index=final.index))
+        check_known_labels(used, list(categories), what="declared categories",
+                           weights=pd.Series(kept, index=final.index))
     elif taxonomy is not None:
         check_known_labels(used, taxonomy.names, what="taxonomy", suggest=taxonomy.suggest,
                            weights=pd.Series(kept, index=final.index))
@@ -211,7 +213,8 @@ def _shuffle(client: Any, pieces: list[Piece], frames: list | None, mapping: Col
     [gold_future] = client.scatter([facts["gold_codes"]], broadcast=True, hash=False)
     finalize = dask.delayed(finalize_partition, pure=False)
     outputs = client.compute([finalize(d, duplicates=duplicates, gold=gold_future,
-                                       n_annotators=len(facts["annotator_ids"]), n_categories=len(facts["categories"]))
+                                       n_annotators=len(facts["annotator_ids"]), n_categories=len(facts["categories"]),
+                                       n_rounds=len(facts["rounds"]))
                               for d in shuffled.to_delayed()])
     infos = client.gather(client.map(itemgetter(1), outputs, pure=False))
     parts = client.map(itemgetter(0), outputs, pure=False)

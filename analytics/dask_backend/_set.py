@@ -17,21 +17,28 @@ from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
 from ..taxonomy import Taxonomy
 
-__all__ = ["DaskAnnotationSet", "tree_reduce", "itemgetter", "ship"]
+__all__ = ["DaskAnnotationSet", "tree_reduce", "itemgetter", "ship", "map_each"]
 
 #: Partial results combined per task of the reduction tree.
 FAN_IN = 8
 
 
-def _apply(part: ItemPartition, index: int | None = None, *, payload: tuple) -> Any:
-    kernel, args, kwargs = payload
-    if index is not None:
-        kwargs = {**kwargs, "index": index}
-    return kernel(part.fresh(), *args, **kwargs)
+@dataclass(frozen=True)
+class _Call:
+    """A kernel and its arguments, shipped to the workers as one value."""
+
+    kernel: Callable[..., Any]
+    args: tuple
+    kwargs: dict
+
+
+def _apply(part: ItemPartition, call: _Call, index: int | None = None) -> Any:
+    kwargs = call.kwargs if index is None else {**call.kwargs, "index": index}
+    return call.kernel(part.fresh(), *call.args, **kwargs)
 
 
 #: Arguments larger than this (pickled bytes) are scattered once instead of travelling with every task.
-SCATTER_BYTES = 1 << 20
+SCATTER_BYTES = 1 << 16
 
 
 def ship(client: Any, value: Any) -> Any:
@@ -44,6 +51,17 @@ def ship(client: Any, value: Any) -> Any:
         return value
     [future] = client.scatter([value], hash=False)
     return future
+
+
+def map_each(client: Any, func: Callable[..., Any], futures: Any, *constants: Any) -> list:
+    """Futures of ``func(f, *constants)`` for every future ``f``; each constant is shipped once (:func:`ship`).
+
+    Constants travel as positional arguments: ``Client.map`` turns a large *keyword* argument into a graph
+    key named after the keyword, which collides between concurrent maps.
+    """
+    futures = list(futures)
+    shipped = [ship(client, c) for c in constants]
+    return client.map(func, futures, *[[c] * len(futures) for c in shipped], pure=False)
 
 
 def tree_reduce(client: Any, futures: list, combine: Callable[..., Any] = add_partials) -> Any:
@@ -66,7 +84,8 @@ def _sizes(part: ItemPartition) -> tuple[int, int]:
 
 
 def _where_round(part: ItemPartition, code: int) -> ItemPartition:
-    return part.where(part.round_codes == code)
+    subset = part.where(part.round_codes == code)
+    return replace(subset, round_codes=np.zeros(subset.n_annotations, dtype=np.int32), n_rounds=1)
 
 
 def _recode(part: ItemPartition, lookup: np.ndarray, n_annotators: int) -> ItemPartition:
@@ -129,6 +148,23 @@ class DaskAnnotationSet:
         What the loader read, kept and skipped (``rows_read == rows_kept + rows_skipped``).
     gold : pandas.Series or None
         Gold labels of annotated items (kept on the client: golden sets are small).
+
+    Examples
+    --------
+    >>> import pandas as pd, dask.dataframe as dd
+    >>> from distributed import Client, LocalCluster
+    >>> from analytics import load_annotations, fleiss_kappa
+    >>> cluster = LocalCluster(n_workers=2, processes=False, dashboard_address=":0")
+    >>> client = Client(cluster)
+    >>> df = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4],
+    ...                    "annotator_id": ["a", "b", "c"] * 3 + ["a", "b"],
+    ...                    "label": ["cat", "cat", "cat", "dog", "dog", "cat", "dog", "dog", "dog", "cat", "cat"]})
+    >>> lake = load_annotations(dd.from_pandas(df, npartitions=2), scheduler=client, npartitions=2)
+    >>> lake.n_items, lake.n_annotations, lake.report.is_complete
+    (4, 11, True)
+    >>> round(fleiss_kappa(lake).value, 4)  # the in-memory value (see analytics.fleiss_kappa)
+    0.6571
+    >>> lake.close(); client.close(); cluster.close()
     """
 
     client: Any
@@ -179,11 +215,11 @@ class DaskAnnotationSet:
 
         ``indexed``: also pass ``index=`` (the partition's position), e.g. to seed a random stream per partition.
         """
-        payload = ship(self.client, (kernel, args, kwargs))
-        if indexed:
-            return self.client.map(_apply, list(self.partitions), range(len(self.partitions)), payload=payload,
-                                   pure=False)
-        return self.client.map(_apply, list(self.partitions), payload=payload, pure=False)
+        if not indexed:
+            return map_each(self.client, _apply, self.partitions, _Call(kernel, args, kwargs))
+        call = ship(self.client, _Call(kernel, args, kwargs))
+        n = len(self.partitions)
+        return self.client.map(_apply, list(self.partitions), [call] * n, range(n), pure=False)
 
     def gather(self, kernel: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Per-item results of every partition, gathered here and stacked in partition order (:attr:`item_ids`)."""
@@ -239,18 +275,18 @@ class DaskAnnotationSet:
                 f"The Dask backend keeps item, annotator, label and round only, so it cannot slice by {column!r}. "
                 "Slice by 'round', or load the annotations in memory to slice by other columns.")
         for code, name in enumerate(self.rounds):
-            parts = self.client.map(_where_round, list(self.partitions), code=code, pure=False)
+            parts = map_each(self.client, _where_round, self.partitions, code)
             subset = self._derive(parts, rounds=(name,))
             used = annotator_totals(subset) > 0
             lookup = np.full(self.n_annotators, -1, dtype=np.int64)
             lookup[used] = np.arange(int(used.sum()))
-            recoded = self.client.map(_recode, list(subset.partitions), lookup=lookup, n_annotators=int(used.sum()),
-                                      pure=False)
+            recoded = map_each(self.client, _recode, subset.partitions, lookup, int(used.sum()))
             yield name, replace(subset, partitions=tuple(recoded), annotator_ids=self.annotator_ids[used], _cache={})
 
     def round_units(self) -> "DaskAnnotationSet":
-        """The set with each ``(item, round)`` as its own unit (see :func:`analytics.agreement._input.agreement_set`)."""
-        parts = self.client.map(_units, list(self.partitions), rounds=self.rounds, pure=False)
+        """The set with each ``(item, round)`` as its own unit (see
+        :func:`analytics.agreement._input.agreement_set`)."""
+        parts = map_each(self.client, _units, self.partitions, self.rounds)
         return self._derive(parts)
 
     # -- what a person reads first ------------------------------------------------------------------

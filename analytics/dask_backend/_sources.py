@@ -28,7 +28,7 @@ __all__ = ["Piece", "list_files", "file_pieces", "read_piece", "KEPT_ROLES", "PI
 KEPT_ROLES = ("item_id", "annotator_id", "label", "round")
 
 #: Rows per piece of a Parquet file (whole row groups are grouped up to about this many rows).
-PIECE_ROWS = 2_000_000
+PIECE_ROWS = 1_000_000
 
 _GLOB_CHARS = set("*?[")
 _TABLE_KINDS = ("parquet", "text")

@@ -266,7 +266,8 @@ def restrict_gold(gold: Any, items: Any, taxonomy: Any = None) -> tuple[pd.Serie
     extra = [{"source": g.report.source, "row": row, "reason": "gold_not_annotated",
               "detail": f"no annotation has item id '{item}'"} for row, item in frame.loc[outside, "item_id"].items()]
     frame = frame.loc[~outside]
-    series = pd.Series(frame["gold_label"].to_numpy(), index=pd.Index(frame["item_id"], dtype=object), name="gold_label")
+    series = pd.Series(frame["gold_label"].to_numpy(), index=pd.Index(frame["item_id"], dtype=object),
+                       name="gold_label")
     return series, _extend(g.report, extra, kept=len(frame))
 
 

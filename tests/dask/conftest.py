@@ -6,6 +6,10 @@ import logging
 
 import pytest
 
+# Some test modules elsewhere import the root conftest as ``conftest``; with pytest's default import mode this
+# file can take that module name first, so it offers the same names.
+from tests.conftest import DATASETS, FORMATS, REPO, SAMPLES, SHARED, need  # noqa: F401
+
 
 @pytest.fixture(scope="session")
 def dask_client():

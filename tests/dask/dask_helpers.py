@@ -97,4 +97,5 @@ def assert_tables_close(actual: pd.DataFrame, expected: pd.DataFrame, tol: float
         if pd.api.types.is_numeric_dtype(b) and not pd.api.types.is_bool_dtype(b):
             assert_close(a.to_numpy(dtype=float), b.to_numpy(dtype=float), tol)
         else:
-            assert a.astype(object).where(a.notna(), None).tolist() == b.astype(object).where(b.notna(), None).tolist(), column
+            as_list = [s.astype(object).where(s.notna(), None).tolist() for s in (a, b)]
+            assert as_list[0] == as_list[1], column

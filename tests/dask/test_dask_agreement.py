@@ -108,12 +108,19 @@ def test_two_annotators_cohen_scott_and_the_null_standard_error(pair):
 def test_sufficient_statistics_equal_in_memory(pilot, ordinal):
     assert_close(rs.annotator_pair_tables(ordinal[1]), rs.annotator_pair_tables(ordinal[0]))
     memory, dask_set, _ = pilot
-    for table in (rs.coincidence_matrix, rs.category_totals, rs.annotator_category_counts,
+    for table in (rs.coincidence_matrix, rs.category_totals, rs.round_category_counts, rs.annotator_category_counts,
                   rs.annotator_gold_confusion, rs.gold_class_counts, rs.gold_label_counts, rs.annotator_totals):
         assert_close(table(dask_set), table(memory))
     for a, b in zip(rs.annotator_others_share(dask_set), rs.annotator_others_share(memory)):
         assert_close(a, b)
     assert rs.n_gold_items(dask_set) == rs.n_gold_items(memory) > 0
+    assert rs.round_category_counts(dask_set).shape == (2, dask_set.n_categories)
+    for (name, subset), (expected_name, expected) in zip(dask_set.slices("round"), [
+            (r, memory.subset((memory.frame["round"] == r).to_numpy())) for r in memory.rounds]):
+        assert name == expected_name and list(subset.annotator_ids) == list(expected.annotator_ids)
+        assert (subset.n_items, subset.n_annotations) == (expected.n_items, expected.n_annotations)
+        assert_close(rs.round_category_counts(subset), rs.round_category_counts(expected))
+        assert_close(rs.annotator_pair_tables(subset), rs.annotator_pair_tables(expected))
     # per-item tables are gathered in the order of ``item_ids``
     order = memory.item_ids.get_indexer(dask_set.item_ids)
     assert (order >= 0).all() and len(set(order)) == memory.n_items
