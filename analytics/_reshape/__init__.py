@@ -12,6 +12,11 @@ The ``*_from_codes`` kernels take plain code arrays, so the same functions run o
 the annotations (all tables are sums over items); the ``AnnotationSet`` wrappers cache their result
 on the set, so a dashboard or report computes each table once.
 
+The wrappers also run on an :class:`ItemPartition` (the code arrays of a set of whole items). On a
+distributed set (the Dask backend) the wrappers marked :func:`additive` run on every partition and the
+results are added (:func:`reduce_items`); ``item_category_counts`` and ``ratings_per_item`` gather one
+row per item; the per-item matrices of the pairwise internals are refused (:func:`require_in_memory`).
+
 References
 ----------
 Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School for
