@@ -9,7 +9,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .._reshape import is_distributed, item_category_counts, reduce_items
+from .._reshape import item_category_counts, reduce_items
 from ..results import warn_undefined
 from ._core import (
     binary_features,
