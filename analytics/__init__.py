@@ -31,6 +31,7 @@ from .scoring import embed_images, image_paths, image_transform, predictions_fra
 from .near_duplicates import NearDuplicateReview, difference_hash, find_near_duplicates, review_near_duplicates
 from .near_duplicates import near_duplicates_for
 from .model_vs_human import ModelVsHuman, model_vs_human, model_vs_human_arrays
+from .dask_backend import DaskAnnotationSet
 from .agreement import (
     AgreementEstimate,
     AgreementSummary,
@@ -159,4 +160,5 @@ __all__ = [
     "neutralize_csv_cell",
     "escape_html",
     "escape_markdown",
+    "DaskAnnotationSet",
 ]

@@ -39,7 +39,8 @@ from typing import Sequence
 import numpy as np
 from scipy import sparse
 
-__all__ = ["EMPartition", "EMFit", "em_partition", "clamp_gold", "e_step", "m_step_stats", "m_step", "run_em"]
+__all__ = ["EMPartition", "EMFit", "em_partition", "clamp_gold", "e_step", "m_step_stats", "m_step", "em_iteration",
+           "InMemoryPartitions", "run_em", "run_em_on"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,6 +158,43 @@ def e_step(part: EMPartition, log_prior: np.ndarray, log_confusion: np.ndarray) 
     return post, float(item_ll.sum())
 
 
+def em_iteration(part: EMPartition, log_prior: np.ndarray,
+                 log_confusion: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """One EM iteration's work on one partition: the E-step and the M-step statistics of its posteriors.
+
+    Returns ``(posteriors, log_likelihood, counts, class_totals)``; everything but the posteriors is
+    additive over partitions, so one map and one sum per iteration drive EM on partitioned data.
+    """
+    post, ll = e_step(part, log_prior, log_confusion)
+    counts, totals = m_step_stats(part, post)
+    return post, ll, counts, totals
+
+
+class InMemoryPartitions:
+    """The partitions EM runs on, held in this process (see :func:`run_em_on` for the protocol).
+
+    ``statistics()`` sums :func:`m_step_stats` of the current posteriors; ``iterate(log_prior,
+    log_confusion)`` runs :func:`em_iteration` on every partition, keeps the new posteriors and returns the
+    summed ``(log_likelihood, counts, class_totals)``; ``posteriors()`` returns them.
+    """
+
+    def __init__(self, parts: Sequence[EMPartition], posteriors: Sequence[np.ndarray]) -> None:
+        self.parts = list(parts)
+        self.posts = [clamp_gold(np.array(p, dtype=np.float64), part.gold_codes) for p, part in zip(posteriors, parts)]
+
+    def statistics(self) -> tuple[np.ndarray, np.ndarray]:
+        stats = [m_step_stats(part, p) for part, p in zip(self.parts, self.posts)]
+        return sum(s[0] for s in stats), sum(s[1] for s in stats)
+
+    def iterate(self, log_prior: np.ndarray, log_confusion: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        steps = [em_iteration(part, log_prior, log_confusion) for part in self.parts]
+        self.posts = [s[0] for s in steps]
+        return float(sum(s[1] for s in steps)), sum(s[2] for s in steps), sum(s[3] for s in steps)
+
+    def posteriors(self) -> list[np.ndarray]:
+        return self.posts
+
+
 def run_em(
     parts: Sequence[EMPartition], posteriors: Sequence[np.ndarray], *, max_iter: int, tol: float,
     smoothing: float,
@@ -166,31 +204,32 @@ def run_em(
     Stops when no parameter (class prior or confusion probability) changes by more than ``tol``
     between two iterations, or after ``max_iter`` E-steps. (A test on the log-likelihood gain stops
     too early: on flat likelihoods the consensus labels still change long after the gain is tiny.) The parameters returned are the M-step of the
-    last posteriors, so posteriors and parameters are a matched pair.
+    last posteriors, so posteriors and parameters are a matched pair. See :func:`run_em_on`.
     """
-    posts = [clamp_gold(np.array(p, dtype=np.float64), part.gold_codes) for p, part in zip(posteriors, parts)]
+    return run_em_on(InMemoryPartitions(parts, posteriors), max_iter=max_iter, tol=tol, smoothing=smoothing)
 
-    def maximize(posts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        stats = [m_step_stats(part, p) for part, p in zip(parts, posts)]
-        counts = sum(s[0] for s in stats)
-        totals = sum(s[1] for s in stats)
-        log_prior, log_conf = m_step(counts, totals, smoothing=smoothing)
-        return counts, log_prior, log_conf
 
-    counts, log_prior, log_conf = maximize(posts)
+def run_em_on(data: "InMemoryPartitions", *, max_iter: int, tol: float, smoothing: float) -> EMFit:
+    """:func:`run_em` on partitions held anywhere: ``data`` has the methods of :class:`InMemoryPartitions`.
+
+    The Dask backend passes partitions that live on a cluster (``iterate`` is one map of
+    :func:`em_iteration` and one sum per iteration; posteriors stay in the partitions); ``posteriors()``
+    then returns whatever handles the holder uses. The loop and the stopping rule are the same.
+    """
+    counts, totals = data.statistics()
+    log_prior, log_conf = m_step(counts, totals, smoothing=smoothing)
     params = np.concatenate([np.exp(log_prior), np.exp(log_conf).ravel()])
     trace: list[float] = []
     converged = max_iter == 0
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        steps = [e_step(part, log_prior, log_conf) for part in parts]
-        posts = [s[0] for s in steps]
-        trace.append(float(sum(s[1] for s in steps)))
-        counts, log_prior, log_conf = maximize(posts)
+        ll, counts, totals = data.iterate(log_prior, log_conf)
+        trace.append(float(ll))
+        log_prior, log_conf = m_step(counts, totals, smoothing=smoothing)
         new_params = np.concatenate([np.exp(log_prior), np.exp(log_conf).ravel()])
         change = float(np.abs(new_params - params).max()) if len(params) else 0.0
         params = new_params
         if change < tol:
             converged = True
             break
-    return EMFit(posts, log_prior, log_conf, counts, tuple(trace), n_iter, converged)
+    return EMFit(data.posteriors(), log_prior, log_conf, counts, tuple(trace), n_iter, converged)

@@ -62,14 +62,42 @@ def clean_uniques(uniques: Sequence[Any] | pd.Index) -> list[str | None]:
     """:func:`clean_text` of many distinct values, vectorized when they are all strings."""
     values = pd.Index(uniques) if not isinstance(uniques, pd.Index) else uniques
     if len(values) > 1000 and (pd.api.types.is_string_dtype(values.dtype) or values.inferred_type == "string"):
-        s = pd.Series(np.asarray(values, dtype=object), dtype=object)
+        out = np.asarray(values, dtype=object).copy()
+        todo = ~_already_clean(values)
+        s = pd.Series(out[todo], dtype=object)
         cleaned = s.str.normalize("NFC").str.replace(r"\s+", " ", regex=True).str.strip()
         cleaned = cleaned.str.replace(_SURROGATE, "\ufffd", regex=True)
         blank = cleaned.str.casefold().isin(_MISSING) | cleaned.isna()
-        return cleaned.where(~blank, None).tolist()
+        out[todo] = cleaned.where(~blank, None).to_numpy(dtype=object)
+        return out.tolist()
     if len(values) > 1000 and pd.api.types.is_integer_dtype(values.dtype):
         return [str(v) for v in values.tolist()]
     return [clean_text(u) for u in values]
+
+
+#: ASCII characters that ``\\s`` matches besides the space (Python's ``str.isspace``), and runs of spaces.
+_ASCII_UNCLEAN = r"[\t\n\x0b\x0c\r\x1c-\x1f]|^ | $|  "
+
+
+def _already_clean(values: pd.Index) -> np.ndarray:
+    """Which strings :func:`clean_text` returns unchanged, found with Arrow kernels (no Python loop).
+
+    An ASCII string is already clean when it is not blank, has no whitespace other than single inner
+    spaces and is not a missing-value marker: NFC normalization leaves ASCII unchanged, so such a value
+    is its own canonical text. Everything else (non-ASCII, odd whitespace, missing values) goes through
+    the full cleaning; the result is the same either way, only faster for the common ids.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return np.zeros(len(values), dtype=bool)
+    ok = pc.and_(pc.string_is_ascii(arr), pc.greater(pc.utf8_length(arr), 0))
+    ok = pc.and_(ok, pc.invert(pc.match_substring_regex(arr, _ASCII_UNCLEAN)))
+    ok = pc.and_(ok, pc.invert(pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(_MISSING)))))
+    return np.asarray(ok.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _map_uniques(series: pd.Series, func) -> pd.Series:
@@ -198,6 +226,7 @@ def clean_label_column(
     label_sep: str | None = None,
     normalize: bool = True,
     declared: Sequence[str] | None = None,
+    weights: np.ndarray | None = None,
 ) -> LabelCleaning:
     """Clean a label column.
 
@@ -213,6 +242,10 @@ def clean_label_column(
         Merge spellings that differ only in case, and numerals that differ only in formatting.
     declared : sequence of str, optional
         Declared class names, whose spelling wins when variants are merged.
+    weights : numpy.ndarray, optional
+        Single-label columns: how many annotations each cell stands for (default one). Lets a column of
+        distinct labels with their counts (e.g. gathered from many partitions) be cleaned exactly like
+        the full column: the most frequent spelling still wins and the counts in the warnings are the same.
     """
     is_multi = bool(multilabel) if multilabel is not None else _looks_multilabel(series)
     warnings: list[str] = []
@@ -233,7 +266,9 @@ def clean_label_column(
     else:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         cleaned_uniques = clean_uniques(uniques)
-        per_unique = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        valid = codes >= 0
+        per_unique = np.bincount(codes[valid], weights=None if weights is None else np.asarray(weights)[valid],
+                                 minlength=len(uniques))
         texts = Counter()
         for text, n in zip(cleaned_uniques, per_unique):
             if text is not None:

@@ -48,14 +48,22 @@ def _order_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 
 def check_known_labels(labels: pd.Series, allowed: Sequence[str], *, what: str, rows: pd.Series | None = None,
-                       suggest: Any = None) -> None:
-    """Raise :class:`UnknownLabelError` naming labels outside ``allowed`` (with rows and close matches)."""
+                       suggest: Any = None, weights: pd.Series | None = None) -> None:
+    """Raise :class:`UnknownLabelError` naming labels outside ``allowed`` (with rows and close matches).
+
+    ``weights`` (aligned with ``labels``): how many annotations each entry stands for, when ``labels``
+    holds distinct labels with their counts rather than one entry per annotation.
+    """
     flat = labels.explode() if labels.map(lambda v: isinstance(v, tuple)).any() else labels
     flat = flat.dropna()
     unknown = flat[~flat.isin(list(allowed))]
     if unknown.empty:
         return
-    counts = unknown.value_counts()
+    if weights is None:
+        counts = unknown.value_counts()
+    else:
+        counts = weights.loc[unknown.index].groupby(unknown.to_numpy()).sum().astype(np.int64)
+        counts = counts.sort_values(ascending=False, kind="stable")
     parts = []
     for label, n in counts.head(10).items():
         where = ""

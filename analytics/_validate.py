@@ -32,6 +32,13 @@ __all__ = ["validate_annotations"]
 
 DuplicatePolicy = Literal["error", "keep_last", "keep_first"]
 
+#: Skip reasons of rows with a blank id or label, and the detail the import report gives them.
+BLANK_DETAILS = {
+    "blank_item_id": "item id is empty",
+    "blank_annotator_id": "annotator id is empty",
+    "blank_label": "label is empty or a missing-value marker",
+}
+
 
 def _raw_from_frame(frame: pd.DataFrame) -> RawAnnotations:
     if not isinstance(frame, pd.DataFrame):
@@ -151,9 +158,8 @@ def validate_annotations(
     blank_item = frame["item_id"].isna().to_numpy()
     blank_ann = frame["annotator_id"].isna().to_numpy() & raw.annotators_known & ~blank_item
     blank_label = frame["label"].isna().to_numpy() & ~blank_item & ~blank_ann
-    drop(blank_item, "blank_item_id", "item id is empty")
-    drop(blank_ann, "blank_annotator_id", "annotator id is empty")
-    drop(blank_label, "blank_label", "label is empty or a missing-value marker")
+    for mask, reason in zip((blank_item, blank_ann, blank_label), BLANK_DETAILS):
+        drop(mask, reason, BLANK_DETAILS[reason])
     keep = ~(blank_item | blank_ann | blank_label)
     if not keep.any():
         raise AnnotationSchemaError(

@@ -21,14 +21,22 @@ import numpy as np
 import pandas as pd
 
 from . import _dawid_skene as _ds
-from ._reshape import item_category_counts, require_annotators, require_single_label
+from ._reshape import (
+    is_distributed,
+    item_category_counts,
+    n_gold_items,
+    n_items_with_ratings,
+    require_annotators,
+    require_single_label,
+)
 from .exceptions import ConvergenceWarning, DataQualityWarning, InvalidParameterError
 from .results import ResultMixin
 
 if TYPE_CHECKING:
     from ._schema import AnnotationSet
 
-__all__ = ["ConsensusResult", "majority_vote", "dawid_skene"]
+__all__ = ["ConsensusResult", "majority_vote", "dawid_skene", "vote_tables", "posterior_tables", "agreement_counts",
+           "accuracy_series", "start_posteriors", "em_partition_of", "vote_details"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,24 +121,86 @@ def _item_index(aset: "AnnotationSet") -> pd.Index:
     return pd.Index(np.asarray(aset.item_ids), dtype=object, name="item_id")
 
 
-def _label_series(aset: "AnnotationSet", codes: np.ndarray) -> pd.Series:
-    names = np.asarray(aset.categories, dtype=object)
+def _label_series(aset: "AnnotationSet", codes: np.ndarray, categories: tuple[str, ...] | None = None) -> pd.Series:
+    names = np.asarray(aset.categories if categories is None else categories, dtype=object)
     values = np.where(codes >= 0, names[np.maximum(codes, 0)], pd.NA).astype(object)
     return pd.Series(values, index=_item_index(aset), name="consensus", dtype=object)
 
 
-def _agreement_with(aset: "AnnotationSet", codes: np.ndarray) -> pd.Series:
-    """Per annotator: share of their labels equal to ``codes`` of the item, over items where ``codes >= 0``."""
+def agreement_counts(part: "AnnotationSet", codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per annotator: ``(hits, n)`` — labels equal to the item's ``codes`` and labels scored (``codes >= 0``).
+
+    A sum over items (``codes`` are per item of ``part``), so partitions of items add up.
+    """
+    target = codes[part.item_codes]
+    scored = target >= 0
+    n = np.bincount(part.annotator_codes[scored], minlength=part.n_annotators)
+    hits = np.bincount(part.annotator_codes[scored], weights=(part.label_codes == target)[scored],
+                       minlength=part.n_annotators)
+    return hits, n
+
+
+def accuracy_series(aset: "AnnotationSet", hits: np.ndarray | None, n: np.ndarray | None) -> pd.Series:
+    """``hits / n`` per annotator as the ``annotator_accuracy`` Series (empty for anonymous annotators)."""
     index = pd.Index(np.asarray(aset.annotator_ids), dtype=object, name="annotator_id")
     if not aset.annotators_known:
         return pd.Series([], index=index, dtype=float, name="annotator_accuracy")
-    target = codes[aset.item_codes]
-    scored = target >= 0
-    n = np.bincount(aset.annotator_codes[scored], minlength=aset.n_annotators)
-    hits = np.bincount(aset.annotator_codes[scored], weights=(aset.label_codes == target)[scored],
-                       minlength=aset.n_annotators)
     with np.errstate(invalid="ignore", divide="ignore"):
         return pd.Series(hits / n, index=index, name="annotator_accuracy")
+
+
+def vote_tables(part: "AnnotationSet", categories: tuple[str, ...], tie: str,
+                rng: np.random.Generator | None) -> tuple[dict[str, "pd.Series | pd.DataFrame"], np.ndarray]:
+    """Majority vote of the items of ``part``: the per-item results and the consensus codes (-1: unresolved).
+
+    Returns ``({"labels", "confidence", "posteriors", "n_ratings"}, codes)``; per item, so the same function
+    runs on a whole set or on each partition of items.
+    """
+    counts = item_category_counts(part)
+    m = counts.sum(axis=1)
+    top = counts.max(axis=1)
+    is_top = counts == top[:, None]
+    tied = is_top.sum(axis=1) > 1
+    if tie == "random":
+        codes = np.argmax(is_top * rng.random(counts.shape), axis=1)
+    else:
+        codes = np.where(tied, -1, np.argmax(counts, axis=1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = counts / m[:, None]
+    index = _item_index(part)
+    tables = {
+        "labels": _label_series(part, codes, categories),
+        "confidence": pd.Series(top / m, index=index, name="confidence"),
+        "posteriors": pd.DataFrame(shares, index=index, columns=pd.Index(categories, name="category")),
+        "n_ratings": pd.Series(m, index=index, name="n_ratings"),
+    }
+    return tables, codes
+
+
+def posterior_tables(part: "AnnotationSet", categories: tuple[str, ...],
+                     post: np.ndarray) -> dict[str, "pd.Series | pd.DataFrame"]:
+    """Per-item Dawid–Skene results of the items of ``part`` from their posteriors (as :func:`vote_tables`)."""
+    index = _item_index(part)
+    return {
+        "labels": _label_series(part, np.argmax(post, axis=1), categories),
+        "confidence": pd.Series(post.max(axis=1), index=index, name="confidence"),
+        "posteriors": pd.DataFrame(post, index=index, columns=pd.Index(categories, name="category")),
+        "n_ratings": pd.Series(part.ratings_per_item, index=index, name="n_ratings"),
+    }
+
+
+def start_posteriors(part: "AnnotationSet", init: str) -> np.ndarray:
+    """EM starting posteriors of the items of ``part``: vote shares, or the one-hot plurality (ties split)."""
+    counts = item_category_counts(part).astype(np.float64)
+    if init == "majority_hard":
+        counts = (counts == counts.max(axis=1, keepdims=True)).astype(np.float64)
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+def em_partition_of(part: "AnnotationSet", gold: bool) -> "_ds.EMPartition":
+    """The :class:`~analytics._dawid_skene.EMPartition` of a set or partition (gold clamped when ``gold``)."""
+    return _ds.em_partition(part.item_codes, part.annotator_codes, part.label_codes, part.n_items,
+                            part.n_annotators, part.n_categories, part.gold_codes if gold else None)
 
 
 def majority_vote(
@@ -174,29 +244,20 @@ def majority_vote(
     if tie not in ("unresolved", "random"):
         raise InvalidParameterError(f"tie must be 'unresolved' or 'random', not {tie!r}.")
     require_single_label(annotations, "majority_vote")
-    counts = item_category_counts(annotations)
-    m = counts.sum(axis=1)
-    top = counts.max(axis=1)
-    is_top = counts == top[:, None]
-    tied = is_top.sum(axis=1) > 1
-    if tie == "random":
-        rng = np.random.default_rng(seed)
-        codes = np.argmax(is_top * rng.random(counts.shape), axis=1)
-    else:
-        codes = np.where(tied, -1, np.argmax(counts, axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = counts / m[:, None]
-    index = _item_index(annotations)
+    if is_distributed(annotations):
+        from .dask_backend._consensus import distributed_majority_vote
+
+        return distributed_majority_vote(annotations, tie=tie, seed=seed)
+    tables, codes = vote_tables(annotations, annotations.categories, tie, np.random.default_rng(seed))
+    hits, n = agreement_counts(annotations, codes) if annotations.annotators_known else (None, None)
     return ConsensusResult(
-        method="majority_vote",
-        labels=_label_series(annotations, codes),
-        confidence=pd.Series(top / m, index=index, name="confidence"),
-        posteriors=pd.DataFrame(shares, index=index, columns=pd.Index(annotations.categories, name="category")),
-        annotator_accuracy=_agreement_with(annotations, codes),
-        n_ratings=pd.Series(m, index=index, name="n_ratings"),
-        n_unresolved=int((codes < 0).sum()),
-        details=f"tie={tie}" + (f", seed={seed}" if tie == "random" else ""),
+        method="majority_vote", **tables, annotator_accuracy=accuracy_series(annotations, hits, n),
+        n_unresolved=int((codes < 0).sum()), details=vote_details(tie, seed),
     )
+
+
+def vote_details(tie: str, seed: int | None) -> str:
+    return f"tie={tie}" + (f", seed={seed}" if tie == "random" else "")
 
 
 def dawid_skene(
@@ -278,46 +339,36 @@ def dawid_skene(
     if init not in ("majority", "majority_hard"):
         raise InvalidParameterError(f"init must be 'majority' or 'majority_hard', not {init!r}.")
     aset = annotations
-    n_cat, n_ann = aset.n_categories, aset.n_annotators
-    gold = aset.gold_codes if (use_gold and aset.gold_codes is not None) else None
-    part = _ds.em_partition(aset.item_codes, aset.annotator_codes, aset.label_codes, aset.n_items, n_ann, n_cat, gold)
-    counts = item_category_counts(aset).astype(np.float64)
-    if init == "majority_hard":
-        counts = (counts == counts.max(axis=1, keepdims=True)).astype(np.float64)
-    start = counts / counts.sum(axis=1, keepdims=True)
-    identifiable = bool((aset.ratings_per_item >= 2).any() or (gold is not None and (gold >= 0).any()))
+    gold = bool(use_gold and aset.gold is not None)
+    identifiable = n_items_with_ratings(aset, 2) > 0 or (gold and n_gold_items(aset) > 0)
     if not identifiable:
         warnings.warn(
             "dawid_skene: no item has two ratings and no gold item is used, so annotator confusion matrices cannot "
             "be estimated (the likelihood is flat); the consensus is each item's single label and the confusion "
             "matrices are one M-step from it.", DataQualityWarning, stacklevel=2)
-    fit = _ds.run_em([part], [start], max_iter=int(max_iter) if identifiable else 0, tol=float(tol),
-                     smoothing=float(smoothing))
+    options = dict(max_iter=int(max_iter) if identifiable else 0, tol=float(tol), smoothing=float(smoothing))
+    if is_distributed(aset):
+        from .dask_backend._consensus import fit_dawid_skene
+
+        fit, tables, result_type = fit_dawid_skene(aset, gold=gold, init=init, **options)
+    else:
+        fit = _ds.run_em([em_partition_of(aset, gold)], [start_posteriors(aset, init)], **options)
+        tables, result_type = posterior_tables(aset, aset.categories, fit.posteriors[0]), ConsensusResult
     if identifiable and not fit.converged:
         warnings.warn(
             f"dawid_skene did not converge in {fit.n_iter} iterations (a parameter still moved by more than "
             f"tol={tol}); the labels may still change. Raise max_iter or tol.", ConvergenceWarning, stacklevel=2)
-    post = fit.posteriors[0]
-    codes = np.argmax(post, axis=1)
-    index = _item_index(aset)
     cats = pd.Index(aset.categories, name="category")
     n_by_annotator = fit.counts.sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        accuracy = np.trace(fit.counts, axis1=1, axis2=2) / n_by_annotator
-    return ConsensusResult(
-        method="dawid_skene",
-        labels=_label_series(aset, codes),
-        confidence=pd.Series(post.max(axis=1), index=index, name="confidence"),
-        posteriors=pd.DataFrame(post, index=index, columns=cats),
-        annotator_accuracy=pd.Series(accuracy, index=pd.Index(np.asarray(aset.annotator_ids), dtype=object,
-                                                              name="annotator_id"), name="annotator_accuracy"),
-        n_ratings=pd.Series(aset.ratings_per_item, index=index, name="n_ratings"),
+    return result_type(
+        method="dawid_skene", **tables,
+        annotator_accuracy=accuracy_series(aset, np.trace(fit.counts, axis1=1, axis2=2), n_by_annotator),
         n_unresolved=0,
         annotator_confusion=np.exp(fit.log_confusion),
         class_priors=pd.Series(np.exp(fit.log_prior), index=cats, name="prior"),
         log_likelihood=fit.log_likelihood,
         n_iter=fit.n_iter,
         converged=fit.converged or not identifiable,
-        details=f"smoothing={smoothing}, init={init}, use_gold={bool(use_gold and gold is not None)}, "
+        details=f"smoothing={smoothing}, init={init}, use_gold={gold}, "
                 f"tol={tol} (largest parameter change), max_iter={max_iter}",
     )

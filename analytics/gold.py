@@ -27,9 +27,11 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ._reshape import (
     annotator_gold_confusion,
+    category_totals,
     coincidence_matrix,
     gold_class_counts,
-    item_category_counts,
+    gold_label_counts,
+    n_gold_items,
     ranked_class_pairs,
     require_annotators,
     require_single_label,
@@ -52,7 +54,7 @@ def require_gold(aset: "AnnotationSet", what: str) -> None:
     """Raise :class:`AnnotationSchemaError` unless the set is single-label with annotators and gold."""
     require_single_label(aset, what)
     require_annotators(aset, what)
-    if aset.gold_codes is None or not (aset.gold_codes >= 0).any():
+    if n_gold_items(aset) == 0:
         raise AnnotationSchemaError(
             f"{what} needs gold labels for some of the annotated items, but this set has none. Attach them with "
             "load_annotations(..., gold='gold.csv') or aset.with_attachments(gold=...); gold item ids must match "
@@ -216,7 +218,7 @@ def gold_accuracy_by_annotator(
     return GoldAccuracy(
         table=table, per_class_recall=per_class, target=float(target), confidence_level=float(confidence_level),
         min_gold=int(min_gold), ci_width=float(ci_width),
-        n_gold_items=int((annotations.gold_codes >= 0).sum()),
+        n_gold_items=n_gold_items(annotations),
     )
 
 
@@ -291,7 +293,7 @@ def gold_coverage(annotations: "AnnotationSet", *, top_pairs: int = 10) -> GoldC
         raise InvalidParameterError(f"top_pairs must be ≥ 0, not {top_pairs!r}.")
     cats = np.asarray(annotations.categories, dtype=object)
     n_gold = gold_class_counts(annotations)
-    used = np.bincount(annotations.label_codes, minlength=annotations.n_categories)
+    used = category_totals(annotations)
     total_gold = int(n_gold.sum())
     with np.errstate(invalid="ignore", divide="ignore"):
         by_class = pd.DataFrame({
@@ -309,10 +311,7 @@ def gold_coverage(annotations: "AnnotationSet", *, top_pairs: int = 10) -> GoldC
 
 def _pair_coverage(aset: "AnnotationSet", n_gold: np.ndarray, top_pairs: int) -> pd.DataFrame:
     a_idx, b_idx, disagreements = (x[:top_pairs] for x in ranked_class_pairs(coincidence_matrix(aset)))
-    g = np.zeros((aset.n_categories, aset.n_categories), dtype=np.int64)
-    if aset.gold_codes is not None:
-        has = aset.gold_codes >= 0
-        np.add.at(g, aset.gold_codes[has], item_category_counts(aset)[has])
+    g = gold_label_counts(aset)
     gold_conf = g[a_idx, b_idx] + g[b_idx, a_idx]
     cats = np.asarray(aset.categories, dtype=object)
     return pd.DataFrame({

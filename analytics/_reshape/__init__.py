@@ -15,6 +15,11 @@ The ``*_from_codes`` kernels take plain code arrays, so the same functions run o
 the annotations (all tables are sums over items); the ``AnnotationSet`` wrappers cache their result
 on the set, so a dashboard or report computes each table once.
 
+The wrappers also run on an :class:`ItemPartition` (the code arrays of a set of whole items). On a
+distributed set (the Dask backend) the wrappers marked :func:`additive` run on every partition and the
+results are added (:func:`reduce_items`); ``item_category_counts`` and ``ratings_per_item`` gather one
+row per item; the per-item matrices of the pairwise internals are refused (:func:`require_in_memory`).
+
 References
 ----------
 Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School for
@@ -26,8 +31,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable, Literal, TypeVar
 
 import numpy as np
+import pandas as pd
 from scipy import sparse
 
+from ._dispatch import add_partials, additive, is_distributed, reduce_items, require_in_memory
+from ._partition import ItemPartition
 from ._kernels import (
     counts_from_codes,
     sparse_counts_from_codes,
@@ -103,6 +111,21 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers
     "merge_count_columns",
     "co_use_matrix",
     "annotator_pair_swaps",
+    "is_distributed",
+    "reduce_items",
+    "additive",
+    "add_partials",
+    "require_in_memory",
+    "ItemPartition",
+    "category_totals",
+    "annotator_totals",
+    "pair_table",
+    "n_items_with_ratings",
+    "rating_moments",
+    "n_repeated_ratings",
+    "n_gold_items",
+    "gold_label_counts",
+    "round_category_counts",
 ]
 
 T = TypeVar("T")
@@ -143,6 +166,8 @@ def item_category_counts(
     if layout == "auto":
         small = aset.n_items * aset.n_categories <= AUTO_DENSE_CELLS
         return item_category_counts(aset, layout="dense" if small else "sparse")
+    if is_distributed(aset):  # rows of every partition, in the order of ``aset.item_ids`` (gathered)
+        return _cached(aset, f"item_category_counts_{layout}", lambda: aset.gather(item_category_counts, layout=layout))
     if layout == "sparse":
         def build_sparse() -> sparse.csr_matrix:
             if aset.multilabel:
@@ -169,6 +194,7 @@ def item_category_counts(
     return _cached(aset, "item_category_counts", build)
 
 
+@additive
 def coincidence_matrix(aset: "AnnotationSet") -> np.ndarray:
     """Krippendorff's coincidence matrix of a single-label set (see :func:`coincidence_from_counts`)."""
     return _cached(aset, "coincidence",
@@ -177,6 +203,8 @@ def coincidence_matrix(aset: "AnnotationSet") -> np.ndarray:
 
 def ratings_per_item(aset: "AnnotationSet") -> np.ndarray:
     """Number of annotations of each item (int64, item code order), cached."""
+    if is_distributed(aset):
+        return _cached(aset, "ratings_per_item", lambda: aset.gather(ratings_per_item))
     return _cached(aset, "ratings_per_item", lambda: np.bincount(aset.item_codes, minlength=aset.n_items))
 
 
@@ -209,6 +237,7 @@ def require_single_label(aset: "AnnotationSet", what: str) -> None:
 def annotator_item_matrix(aset: "AnnotationSet") -> np.ndarray:
     """Item × annotator matrix of label codes (int32), -1 where the annotator did not label the item."""
     _require_annotators(aset, "An item × annotator matrix")
+    require_in_memory(aset, "An item × annotator matrix")
 
     def build() -> np.ndarray:
         m = np.full((aset.n_items, aset.n_annotators), -1, dtype=np.int32)
@@ -221,6 +250,7 @@ def annotator_item_matrix(aset: "AnnotationSet") -> np.ndarray:
 def annotator_label_rows(aset: "AnnotationSet") -> np.ndarray:
     """:func:`padded_label_rows` of the set (annotator × item, missing = ``C``), built directly and cached."""
     _require_annotators(aset, "Pairwise agreement")
+    require_in_memory(aset, "An annotator × item label matrix")
 
     def build() -> np.ndarray:
         out = np.full((aset.n_annotators, aset.n_items), aset.n_categories, dtype=np.int64)
@@ -233,6 +263,7 @@ def annotator_label_rows(aset: "AnnotationSet") -> np.ndarray:
 def item_annotator_onehot(aset: "AnnotationSet") -> sparse.csr_matrix:
     """Item × (annotator, category) one-hot matrix (see :func:`annotator_onehot_from_codes`), cached."""
     _require_annotators(aset, "Pairwise agreement")
+    require_in_memory(aset, "An item × (annotator, category) matrix")
     return _cached(aset, "item_annotator_onehot", lambda: annotator_onehot_from_codes(
         aset.item_codes, aset.annotator_codes, aset.label_codes, aset.n_items, aset.n_annotators, aset.n_categories))
 
@@ -252,6 +283,7 @@ def dense_overlap(aset: "AnnotationSet") -> bool:
     return _cached(aset, "dense_overlap", build)
 
 
+@additive
 def annotator_pair_tables(aset: "AnnotationSet") -> np.ndarray:
     """``T[a, b, c, k]`` for every annotator pair, computed without a loop over pairs.
 
@@ -272,15 +304,18 @@ def annotator_pair_tables(aset: "AnnotationSet") -> np.ndarray:
 def pair_codes(aset: "AnnotationSet", a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Items labelled by both annotator codes *a* and *b*: ``(item_codes, labels_of_a, labels_of_b)``.
 
-    ``numpy.bincount(labels_of_a * C + labels_of_b)`` is the pair's contingency table ``T[a, b]``.
+    ``numpy.bincount(labels_of_a * C + labels_of_b)`` is the pair's contingency table ``T[a, b]``
+    (:func:`pair_table`).
     """
     _require_annotators(aset, "Pairwise agreement")
+    require_in_memory(aset, "The common items of two annotators")
     in_a, in_b = aset.annotator_codes == a, aset.annotator_codes == b
     both, ja, jb = np.intersect1d(aset.item_codes[in_a], aset.item_codes[in_b],
                                   return_indices=True)
     return both, aset.label_codes[in_a][ja].astype(np.int64), aset.label_codes[in_b][jb].astype(np.int64)
 
 
+@additive
 def annotator_category_counts(aset: "AnnotationSet") -> np.ndarray:
     """Annotator × category counts: how often each annotator used each category."""
     _require_annotators(aset, "Per-annotator counts")
@@ -288,6 +323,7 @@ def annotator_category_counts(aset: "AnnotationSet") -> np.ndarray:
         aset.annotator_codes, aset.label_codes, aset.n_annotators, aset.n_categories))
 
 
+@additive
 def annotator_gold_confusion(aset: "AnnotationSet") -> np.ndarray:
     """``G[a, g, c]``: annotations of annotator *a* on gold items whose gold is *g* and label is *c*.
 
@@ -308,6 +344,7 @@ def annotator_gold_confusion(aset: "AnnotationSet") -> np.ndarray:
     return _cached(aset, "annotator_gold_confusion", build)
 
 
+@additive
 def gold_class_counts(aset: "AnnotationSet") -> np.ndarray:
     """Gold items per category (zeros when the set has no gold)."""
     def build() -> np.ndarray:
@@ -319,6 +356,7 @@ def gold_class_counts(aset: "AnnotationSet") -> np.ndarray:
     return _cached(aset, "gold_class_counts", build)
 
 
+@additive
 def annotator_others_share(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray]:
     """``(expected, used)`` annotator × category tables of :func:`others_share_from_codes` (cached)."""
     _require_annotators(aset, "Comparing annotators with the others")
@@ -351,3 +389,89 @@ def annotator_pair_swaps(aset: "AnnotationSet", pairs: np.ndarray) -> tuple[np.n
     _require_annotators(aset, "Per-annotator shares of a confusion")
     return pair_swaps_from_codes(aset.item_codes, aset.annotator_codes, aset.label_codes,
                                  item_category_counts(aset, layout="auto"), pairs, aset.n_annotators)
+# -- additive statistics of the set (sums over items; see :func:`reduce_items`) ----------------------
+@additive
+def pair_table(aset: "AnnotationSet", a: int, b: int) -> np.ndarray:
+    """Contingency table ``T[a, b]`` (C × C, int64) of annotator codes *a* and *b* on their common items."""
+    q = aset.n_categories
+    _, codes_a, codes_b = pair_codes(aset, a, b)
+    return np.bincount(codes_a * q + codes_b, minlength=q * q).reshape(q, q)
+
+
+@additive
+def category_totals(aset: "AnnotationSet") -> np.ndarray:
+    """Annotations per category (tags per category in multi-label sets): column sums of the item counts."""
+    return np.asarray(item_category_counts(aset, layout="auto").sum(axis=0)).ravel()
+
+
+@additive
+def annotator_totals(aset: "AnnotationSet") -> np.ndarray:
+    """Annotations per annotator (annotator code order)."""
+    _require_annotators(aset, "Per-annotator counts")
+    return np.bincount(aset.annotator_codes, minlength=aset.n_annotators)
+
+
+@additive
+def n_items_with_ratings(aset: "AnnotationSet", minimum: int = 2) -> int:
+    """Items with at least ``minimum`` annotations."""
+    return int((ratings_per_item(aset) >= minimum).sum())
+
+
+@additive
+def rating_moments(aset: "AnnotationSet") -> np.ndarray:
+    r"""``[n, Σ r_i, Σ r_i²]`` over the items with a rating (int64): the ratings per item are all equal
+    exactly when :math:`n \sum r_i^2 = (\sum r_i)^2`."""
+    r = ratings_per_item(aset)
+    r = r[r > 0].astype(np.int64)
+    return np.array([len(r), r.sum(), (r * r).sum()], dtype=np.int64)
+
+
+@additive
+def n_repeated_ratings(aset: "AnnotationSet") -> int:
+    """Annotations beyond the first of the same ``(item, annotator)`` (re-labels in later rounds)."""
+    key = aset.item_codes * max(aset.n_annotators, 1) + aset.annotator_codes
+    return int(len(key) - len(np.unique(key)))
+
+
+@additive
+def n_gold_items(aset: "AnnotationSet") -> int:
+    """Annotated items with a gold label (0 without gold)."""
+    return 0 if aset.gold_codes is None else int((aset.gold_codes >= 0).sum())
+
+
+@additive
+def gold_label_counts(aset: "AnnotationSet") -> np.ndarray:
+    """``G[g, c]``: annotations labelled *c* of gold items whose gold label is *g* (zeros without gold)."""
+    g = np.zeros((aset.n_categories, aset.n_categories), dtype=np.int64)
+    if aset.gold_codes is not None:
+        has = aset.gold_codes >= 0
+        np.add.at(g, aset.gold_codes[has], item_category_counts(aset)[has])
+    return g
+
+
+def _round_codes(aset: "AnnotationSet") -> tuple[np.ndarray, int] | None:
+    """Per-annotation round codes (index into the set's rounds, -1 without a round) and the number of rounds."""
+    if isinstance(aset, ItemPartition):
+        return None if aset.round_codes is None else (aset.round_codes, aset.n_rounds)
+    if not aset.rounds:
+        return None
+    text = aset.frame["round"].astype(object).where(aset.frame["round"].notna(), None).map(
+        lambda v: None if v is None else str(v))
+    return pd.Categorical(text, categories=list(aset.rounds)).codes.astype(np.int64), len(aset.rounds)
+
+
+@additive
+def round_category_counts(aset: "AnnotationSet") -> np.ndarray:
+    """Annotations (tags in multi-label sets) per round × category, rows in the order of ``aset.rounds``.
+
+    Annotations without a round are not counted; a set without rounds gives a ``0 × C`` table. The
+    Unknown/Other share per round is a row of it divided by the row's total.
+    """
+    found = _round_codes(aset)
+    if found is None:
+        return np.zeros((0, aset.n_categories), dtype=np.int64)
+    codes, n_rounds = found
+    has = codes >= 0
+    rounds = sparse.csr_matrix((np.ones(int(has.sum()), dtype=np.int64), (codes[has], np.flatnonzero(has))),
+                               shape=(n_rounds, aset.n_annotations))
+    return np.asarray((rounds @ one_hot(aset).astype(np.int64)).todense())

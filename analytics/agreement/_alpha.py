@@ -22,8 +22,9 @@ from scipy import sparse
 
 from ._core import _EPS, NAN, CountParts
 
-__all__ = ["difference_matrix", "alpha_from_coincidence", "alpha_nominal_from_parts", "alpha_standard_error",
-           "alpha_weights", "set_distance"]
+__all__ = ["difference_matrix", "alpha_from_coincidence", "alpha_nominal_from_parts", "alpha_nominal_sums",
+           "alpha_nominal_from_sums", "alpha_standard_error", "alpha_se_sums", "alpha_se_point", "alpha_se_squares",
+           "alpha_se_from_squares", "alpha_weights", "set_distance"]
 
 
 def difference_matrix(level: str, marginals: np.ndarray, values: np.ndarray | None = None) -> np.ndarray:
@@ -80,26 +81,86 @@ def alpha_from_coincidence(o: np.ndarray, level: str, values: np.ndarray | None 
             "n_pairable": total, "delta": delta}
 
 
+def alpha_nominal_sums(parts: CountParts) -> np.ndarray:
+    r"""``[Σ_u m_u p_{a|u}, n_1 … n_C]`` over the items of ``parts`` (additive over items; see
+    :func:`alpha_nominal_from_parts`)."""
+    nc = parts.two.astype(np.float64) @ parts.counts
+    return np.concatenate([[float((parts.pa_i * parts.r).sum())], np.asarray(nc, dtype=np.float64).ravel()])
+
+
+def alpha_nominal_from_sums(sums: np.ndarray) -> dict[str, np.ndarray]:
+    """Nominal alpha from summed :func:`alpha_nominal_sums` (the keys of :func:`alpha_from_coincidence`)."""
+    nc = sums[1:]
+    total = float(nc.sum())
+    q = len(nc)
+    ok = total >= 2
+    d_o = 1.0 - float(sums[0]) / total if ok else NAN
+    d_e = (total ** 2 - float((nc ** 2).sum())) / (total * (total - 1.0)) if ok else NAN
+    ok = ok and d_e > _EPS
+    value = 1.0 - d_o / d_e if ok else NAN
+    return {"value": np.float64(value if ok else np.nan), "observed": np.float64(d_o), "expected": np.float64(d_e),
+            "marginals": nc, "n_pairable": np.float64(total), "delta": 1.0 - np.eye(q)}
+
+
 def alpha_nominal_from_parts(parts: CountParts) -> dict[str, np.ndarray]:
     r"""Nominal alpha from the per-item parts: only the coincidence matrix's diagonal and marginals are needed.
 
     With :math:`w_u = 1/(m_u - 1)` on pairable units, :math:`\sum_c o_{cc} = \sum_u w_u \sum_c n_{uc}(n_{uc} - 1)
     = \sum_u m_u\,p_{a|u}` and :math:`n_c = \sum_{u:\,m_u \ge 2} n_{uc}`, so
     :math:`D_o = 1 - \sum_c o_{cc}/n_{\cdot\cdot}` and :math:`D_e = (n_{\cdot\cdot}^2 - \sum_c n_c^2)/(n_{\cdot\cdot}(n_{\cdot\cdot}-1))`
-    — the same numbers as :func:`alpha_from_coincidence` with the nominal level, in one pass over the counts.
-    Returns the same keys.
+    — the same numbers as :func:`alpha_from_coincidence` with the nominal level, in one pass over the counts
+    (:func:`alpha_nominal_sums`, additive over partitions of items). Returns the same keys.
     """
+    return alpha_nominal_from_sums(alpha_nominal_sums(parts))
+
+
+def alpha_se_sums(parts: CountParts) -> np.ndarray:
+    r"""``[m, Σ r_i, Σ_c n_{ic}(n^\star_{ic} - 1)/(r_i - 1)]`` over pairable items (additive; first pass of
+    :func:`alpha_standard_error`). The pooled proportions need the nominal sums' :math:`n_c` as well."""
     two = parts.two
-    nc = two.astype(np.float64) @ parts.counts
-    total = float(nc.sum())
-    q = len(nc)
-    ok = total >= 2
-    d_o = 1.0 - float((parts.pa_i * parts.r).sum()) / total if ok else NAN
-    d_e = (total ** 2 - float((nc ** 2).sum())) / (total * (total - 1.0)) if ok else NAN
-    ok = ok and d_e > _EPS
-    value = 1.0 - d_o / d_e if ok else NAN
-    return {"value": np.float64(value if ok else np.nan), "observed": np.float64(d_o), "expected": np.float64(d_e),
-            "marginals": nc, "n_pairable": np.float64(total), "delta": 1.0 - np.eye(q)}
+    r = parts.r[two]
+    sumq = parts.pa_i[two] * r * (r - 1.0)
+    return np.array([float(len(r)), float(r.sum()), float((sumq / (r - 1.0)).sum())])
+
+
+def alpha_se_point(sums: np.ndarray, nc: np.ndarray, w: np.ndarray) -> dict[str, float] | None:
+    """The whole set's quantities of :func:`alpha_standard_error` (None when the SE is undefined).
+
+    ``sums`` is :func:`alpha_se_sums` and ``nc`` the pairable category totals (:func:`alpha_nominal_sums`).
+    """
+    m, r_total, q_total = float(sums[0]), float(sums[1]), float(sums[2])
+    if m < 2:
+        return None
+    rbar = r_total / m
+    eps = 1.0 / r_total
+    pa_prime = q_total / rbar / m
+    pa = (1.0 - eps) * pa_prime + eps
+    pi = nc / (m * rbar)
+    pe = float(pi @ w @ pi)
+    if 1.0 - pe <= _EPS:
+        return None
+    return {"m": m, "rbar": rbar, "pa": pa, "pe": pe, "pi": pi, "alpha": (pa_prime - pe) / (1.0 - pe)}
+
+
+def alpha_se_squares(parts: CountParts, w: np.ndarray, point: dict[str, float]) -> float:
+    r""":math:`\sum_i (\alpha^\star_i - \alpha')^2` over the pairable items of ``parts`` (second pass; additive)."""
+    two = parts.two
+    r = parts.r[two]
+    rbar, pa, pe, pi, alpha_prime = point["rbar"], point["pa"], point["pe"], point["pi"], point["alpha"]
+    sumq = parts.pa_i[two] * r * (r - 1.0)
+    pa_i = sumq / (rbar * (r - 1.0)) - pa * (r - rbar) / rbar
+    k_i = (pa_i - pe) / (1.0 - pe)
+    pe_i = (parts.counts @ ((w + w.T) @ pi / 2.0))[two] / rbar - pe * (r - rbar) / rbar
+    k_star = k_i - 2.0 * (1.0 - alpha_prime) * (pe_i - pe) / (1.0 - pe)
+    return float(((k_star - alpha_prime) ** 2).sum())
+
+
+def alpha_se_from_squares(point: dict[str, float] | None, squares: float) -> float:
+    """The standard error from :func:`alpha_se_point` and the summed :func:`alpha_se_squares`."""
+    if point is None:
+        return NAN
+    m = point["m"]
+    return float(np.sqrt(squares / (m * (m - 1.0))))
 
 
 def alpha_standard_error(parts: CountParts, w: np.ndarray) -> float:
@@ -108,27 +169,11 @@ def alpha_standard_error(parts: CountParts, w: np.ndarray) -> float:
     ``parts`` are the :func:`count_parts` of the item × value counts under the agreement weights
     :math:`w = 1 - \delta^2/\max\delta^2` (alpha is invariant to that rescaling), used on the pairable items
     (:math:`r_i \ge 2`). For the ordinal level the weights are those of the observed marginals, treated as fixed.
+    Two passes over the items: :func:`alpha_se_sums` (with :func:`alpha_nominal_sums`), then
+    :func:`alpha_se_squares`.
     """
-    two = parts.two
-    r = parts.r[two]
-    m = len(r)
-    if m < 2:
-        return NAN
-    rbar = r.mean()
-    eps = 1.0 / r.sum()
-    sumq = parts.pa_i[two] * r * (r - 1.0)
-    pa_prime = float((sumq / (rbar * (r - 1.0))).sum() / m)
-    pa = (1.0 - eps) * pa_prime + eps
-    pi = (two.astype(np.float64) @ parts.counts) / (m * rbar)
-    pe = float(pi @ w @ pi)
-    if 1.0 - pe <= _EPS:
-        return NAN
-    alpha_prime = (pa_prime - pe) / (1.0 - pe)
-    pa_i = sumq / (rbar * (r - 1.0)) - pa * (r - rbar) / rbar
-    k_i = (pa_i - pe) / (1.0 - pe)
-    pe_i = (parts.counts @ ((w + w.T) @ pi / 2.0))[two] / rbar - pe * (r - rbar) / rbar
-    k_star = k_i - 2.0 * (1.0 - alpha_prime) * (pe_i - pe) / (1.0 - pe)
-    return float(np.sqrt(((k_star - alpha_prime) ** 2).sum() / (m * (m - 1.0))))
+    point = alpha_se_point(alpha_se_sums(parts), alpha_nominal_sums(parts)[1:], w)
+    return alpha_se_from_squares(point, alpha_se_squares(parts, w, point) if point is not None else 0.0)
 
 
 def alpha_weights(delta: np.ndarray) -> np.ndarray | None:

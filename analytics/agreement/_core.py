@@ -37,7 +37,7 @@ Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. https://rep
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator, Literal
 
 import numpy as np
@@ -52,11 +52,17 @@ __all__ = [
     "CountParts",
     "count_parts",
     "count_based",
+    "count_point",
+    "count_squared_deviations",
+    "count_standard_error",
     "count_based_from_sums",
     "count_based_terms",
     "pairwise_from_tables",
     "binary_features",
     "binary_from_sums",
+    "binary_point",
+    "binary_squared_deviations",
+    "binary_finish",
     "binary_fleiss_by_category",
 ]
 
@@ -205,9 +211,57 @@ def count_based_from_sums(kind: CountKind, sums: np.ndarray, w: np.ndarray) -> n
     return np.where((sums[..., 1] > 0) & (1.0 - pe > _EPS), value, np.nan)
 
 
-def count_based(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndarray", w: np.ndarray) -> Coefficient:
-    r"""A count-based multi-rater coefficient with Gwet's linearized standard error (see :func:`count_based_terms`)."""
-    return count_based_terms(kind, counts, w)[0]
+def count_point(kind: CountKind, sums: np.ndarray, w: np.ndarray) -> Coefficient:
+    """The coefficient from summed :meth:`CountParts.features` (first pass); its standard error is NaN.
+
+    Undefined cases (one declared category for AC1/Brennan–Prediger, no item with two ratings, chance
+    agreement 1) come back with a reason.
+    """
+    q = w.shape[0]
+    if kind in ("gwet", "brennan_prediger") and q < 2:
+        return _undefined("only one category is declared, so chance agreement cannot be corrected for")
+    n2 = int(sums[1])
+    if n2 == 0:
+        return _undefined("no item has two or more ratings, so there is no agreement to measure")
+    pa = sums[0] / sums[1]
+    pi = sums[3:] / sums[2]
+    pe = float(_expected(kind, pi, w))
+    if 1.0 - pe <= _EPS:
+        return Coefficient(NAN, NAN, float(pa), pe, n2,
+                           "only one category was used, so agreement expected by chance is 1 and the "
+                           "chance-corrected coefficient is 0/0 (raw agreement is reported as observed_agreement)")
+    return Coefficient(float((pa - pe) / (1.0 - pe)), NAN, float(pa), pe, n2)
+
+
+def count_item_terms(kind: CountKind, parts: CountParts, w: np.ndarray, value: float, pe: float,
+                     pi: np.ndarray, n: int, n2: int) -> np.ndarray:
+    r"""The item-level linearized terms :math:`\kappa^\star_i` of the items of ``parts`` (see :func:`count_based`).
+
+    ``value``, ``pe``, ``pi``, ``n`` (items with a rating) and ``n2`` (items with two or more) are the
+    whole set's, from :func:`count_point`.
+    """
+    q = w.shape[0]
+    k_i = (n / n2) * (parts.pa_i - pe * parts.two) / (1.0 - pe)
+    if kind == "fleiss":
+        pe_i = parts.share_dot((w + w.T) @ pi / 2.0)
+    elif kind == "gwet":
+        pe_i = w.sum() / (q * (q - 1.0)) * parts.share_dot(1.0 - pi)
+    else:
+        pe_i = None
+    if pe_i is not None:
+        k_i = k_i - 2.0 * (1.0 - value) * (pe_i - pe) / (1.0 - pe)
+    return k_i
+
+
+def count_squared_deviations(kind: CountKind, parts: CountParts, w: np.ndarray, value: float, pe: float,
+                             pi: np.ndarray, n: int, n2: int) -> float:
+    r""":math:`\sum_i (\kappa^\star_i - \kappa)^2` over the items of ``parts`` (second pass; additive over items)."""
+    return float(((count_item_terms(kind, parts, w, value, pe, pi, n, n2) - value) ** 2).sum())
+
+
+def count_standard_error(squares: float, n: int) -> float:
+    """Gwet's linearized standard error from :func:`count_squared_deviations` summed over all items."""
+    return float(np.sqrt(squares / (n * (n - 1.0)))) if n > 1 else NAN
 
 
 def count_based_terms(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndarray",
@@ -218,42 +272,30 @@ def count_based_terms(kind: CountKind, counts: "CountParts | sparse.spmatrix | n
     coefficients computed on the *same items* (e.g. before and after merging two classes) has the
     paired standard error :math:`\sqrt{\sum_i (d_i - \bar d)^2 / (n(n-1))}` with
     :math:`d_i = \kappa^{\star\prime}_i - \kappa^\star_i`. Terms are ``None`` when the coefficient is undefined.
+    """
+    parts = counts if isinstance(counts, CountParts) else count_parts(counts, w)
+    sums = parts.sums()
+    coef = count_point(kind, sums, w)
+    if not np.isfinite(coef.value):
+        return coef, None
+    n = len(parts.r)
+    terms = count_item_terms(kind, parts, w, coef.value, coef.expected, sums[3:] / sums[2], n, coef.n_items)
+    se = count_standard_error(float(((terms - coef.value) ** 2).sum()), n)
+    return replace(coef, standard_error=se), terms
+
+
+def count_based(kind: CountKind, counts: "CountParts | sparse.spmatrix | np.ndarray", w: np.ndarray) -> Coefficient:
+    r"""A count-based multi-rater coefficient with Gwet's linearized standard error.
 
     Item-level terms (Gwet 2014, ch. 5; as in R/Python ``irrCAC``):
     :math:`\kappa_i = \frac{n}{n'}\,\frac{p_{a|i} - p_e 1(r_i \ge 2)}{1 - p_e}` and
     :math:`\kappa^\star_i = \kappa_i - 2(1-\kappa)\frac{p_{e|i} - p_e}{1 - p_e}`, where
     :math:`p_{e|i} = \sum_c \frac{n_{ic}}{r_i}\bar\pi^w_c` (Fleiss; :math:`\bar\pi^w = (W + W^\top)\pi/2`) or
     :math:`\frac{T_w}{q(q-1)}\sum_c \frac{n_{ic}}{r_i}(1-\pi_c)` (AC1/AC2); Brennan–Prediger and percent
-    agreement have a fixed :math:`p_e` and no correction term.
+    agreement have a fixed :math:`p_e` and no correction term. Two passes over the items: the sums of
+    :func:`count_point`, then :func:`count_squared_deviations` (each additive over partitions of items).
     """
-    q = w.shape[0]
-    if kind in ("gwet", "brennan_prediger") and q < 2:
-        return _undefined("only one category is declared, so chance agreement cannot be corrected for"), None
-    parts = counts if isinstance(counts, CountParts) else count_parts(counts, w)
-    r, two, pa_i = parts.r, parts.two, parts.pa_i
-    n, n2 = len(r), int(two.sum())
-    if n2 == 0:
-        return _undefined("no item has two or more ratings, so there is no agreement to measure"), None
-    sums = parts.sums()
-    pa = sums[0] / sums[1]
-    pi = sums[3:] / sums[2]
-    pe = float(_expected(kind, pi, w))
-    if 1.0 - pe <= _EPS:
-        return Coefficient(NAN, NAN, float(pa), pe, n2,
-                           "only one category was used, so agreement expected by chance is 1 and the "
-                           "chance-corrected coefficient is 0/0 (raw agreement is reported as observed_agreement)"), None
-    value = float((pa - pe) / (1.0 - pe))
-    k_i = (n / n2) * (pa_i - pe * two) / (1.0 - pe)
-    if kind == "fleiss":
-        pe_i = parts.share_dot((w + w.T) @ pi / 2.0)
-    elif kind == "gwet":
-        pe_i = w.sum() / (q * (q - 1.0)) * parts.share_dot(1.0 - pi)
-    else:
-        pe_i = None
-    if pe_i is not None:
-        k_i = k_i - 2.0 * (1.0 - value) * (pe_i - pe) / (1.0 - pe)
-    se = float(np.sqrt(((k_i - value) ** 2).sum() / (n * (n - 1.0)))) if n > 1 else NAN
-    return Coefficient(value, se, float(pa), pe, n2), k_i
+    return count_based_terms(kind, counts, w)[0]
 
 
 def pairwise_from_tables(kind: PairKind, tables: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
@@ -349,31 +391,34 @@ def binary_from_sums(sums: np.ndarray) -> np.ndarray:
     return np.where((sums[..., 0:1] > 0) & (1.0 - pe > _EPS), kappa, np.nan)
 
 
-def binary_fleiss_by_category(counts: "sparse.spmatrix | np.ndarray",
-                              ratings: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    r"""Fleiss' kappa of every category against all others ("category c" vs "not c"), vectorized.
-
-    For equal raters this is Fleiss' (1971) per-category kappa
-    :math:`\kappa_c = 1 - \sum_i n_{ic}(m - n_{ic}) / (N m (m-1) p_c q_c)`, as R's
-    ``irr::kappam.fleiss(detail=TRUE)``; with unequal raters it is the count-based Fleiss kappa of the
-    collapsed two-category table, with Gwet's linearized standard error. The variance pass works on
-    dense row blocks, so memory stays bounded for any number of items.
-    """
-    feats, r = binary_features(counts, ratings)
-    sums = np.asarray(feats.sum(axis=0)).ravel()
-    n_items, q = len(r), (feats.shape[1] - 2) // 2
-    n2 = int(sums[0])
-    kappa = binary_from_sums(sums)
+def binary_point(sums: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-category kappas and their parts from summed :func:`binary_features` (first pass)."""
+    q = (len(sums) - 2) // 2
     with np.errstate(divide="ignore", invalid="ignore"):
         pa = 1.0 - sums[2:2 + q] / sums[0]
         pi = sums[2 + q:] / sums[1]
         pe = pi ** 2 + (1.0 - pi) ** 2
+    return {"kappa": binary_from_sums(sums), "prevalence": pi, "observed": pa, "expected": pe,
+            "n_items": int(sums[0]), "n_rated": int(sums[1])}
+
+
+def binary_squared_deviations(counts: "sparse.spmatrix | np.ndarray", point: dict[str, np.ndarray],
+                              ratings: np.ndarray | None = None) -> np.ndarray:
+    r""":math:`\sum_i (\kappa^\star_{ic} - \kappa_c)^2` for every category over the items of ``counts``.
+
+    ``point`` is the whole set's :func:`binary_point`; additive over partitions of items (second pass).
+    The pass works on dense row blocks, so memory stays bounded for any number of items.
+    """
+    kappa, pe, pi = point["kappa"], point["expected"], point["prevalence"]
+    n_items, n2 = point["n_rated"], point["n_items"]
     n = _as_float_csr(counts)
     all_r = np.asarray(n.sum(axis=1)).ravel() if ratings is None else np.asarray(ratings, dtype=np.float64)
     n = n[all_r > 0]
+    r = all_r[all_r > 0]
     two = r >= 2
+    q = n.shape[1]
     ss = np.zeros(q)
-    for rows in row_blocks(n_items, q):
+    for rows in row_blocks(len(r), q):
         x = n[rows].toarray()
         rr = r[rows][:, None]
         t = two[rows][:, None]
@@ -384,7 +429,29 @@ def binary_fleiss_by_category(counts: "sparse.spmatrix | np.ndarray",
             pe_i = (x * pi + y * (1.0 - pi)) / rr
             k_star = k_i - 2.0 * (1.0 - kappa) * (pe_i - pe) / (1.0 - pe)
         ss += ((k_star - kappa) ** 2).sum(axis=0)
+    return ss
+
+
+def binary_finish(point: dict[str, np.ndarray], squares: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`binary_point` plus Gwet's linearized standard errors from the summed squared deviations."""
+    n_items = point["n_rated"]
+    kappa = point["kappa"]
     with np.errstate(invalid="ignore"):
-        se = np.sqrt(ss / (n_items * (n_items - 1.0))) if n_items > 1 else np.full(q, np.nan)
-    return {"kappa": kappa, "se": np.where(np.isfinite(kappa), se, np.nan), "prevalence": pi,
-            "observed": pa, "expected": pe, "n_items": n2, "ratings_per_item": r}
+        se = np.sqrt(squares / (n_items * (n_items - 1.0))) if n_items > 1 else np.full(len(kappa), np.nan)
+    return {"kappa": kappa, "se": np.where(np.isfinite(kappa), se, np.nan), "prevalence": point["prevalence"],
+            "observed": point["observed"], "expected": point["expected"], "n_items": point["n_items"]}
+
+
+def binary_fleiss_by_category(counts: "sparse.spmatrix | np.ndarray",
+                              ratings: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    r"""Fleiss' kappa of every category against all others ("category c" vs "not c"), vectorized.
+
+    For equal raters this is Fleiss' (1971) per-category kappa
+    :math:`\kappa_c = 1 - \sum_i n_{ic}(m - n_{ic}) / (N m (m-1) p_c q_c)`, as R's
+    ``irr::kappam.fleiss(detail=TRUE)``; with unequal raters it is the count-based Fleiss kappa of the
+    collapsed two-category table, with Gwet's linearized standard error. Two passes over the items
+    (:func:`binary_point` of the summed features, then :func:`binary_squared_deviations`).
+    """
+    feats, r = binary_features(counts, ratings)
+    point = binary_point(np.asarray(feats.sum(axis=0)).ravel())
+    return {**binary_finish(point, binary_squared_deviations(counts, point, ratings)), "ratings_per_item": r}

@@ -8,8 +8,17 @@ from typing import Any
 
 import numpy as np
 
-from .._reshape import item_category_counts
-from ._core import CountKind, CountParts, count_based, count_based_from_sums, count_parts
+from .._reshape import item_category_counts, rating_moments, reduce_items, require_in_memory
+from ._core import (
+    Coefficient,
+    CountKind,
+    CountParts,
+    count_based_from_sums,
+    count_parts,
+    count_point,
+    count_squared_deviations,
+    count_standard_error,
+)
 from ._input import (
     IntervalMethod,
     Weights,
@@ -22,7 +31,8 @@ from ._input import (
 from ._results import AgreementEstimate, check_confidence_level, undefined_estimate, wald_interval
 from .bootstrap import bootstrap_replicates, with_bootstrap_interval
 
-__all__ = ["count_coefficient", "prepare", "equal_raters", "cached_parts"]
+__all__ = ["count_coefficient", "count_estimate", "count_sums", "prepare", "equal_raters", "equal_raters_of",
+           "cached_parts"]
 
 _INTERVAL = {
     "fleiss": "Wald; Gwet (2014) linearized variance",
@@ -38,6 +48,10 @@ def prepare(annotations: Any, name: str, *, confidence_level: float, method: str
     check_interval_options(method, n_boot, seed)
     aset = as_annotation_set(annotations)
     require_single_label(aset, name)
+    if method == "bootstrap":
+        require_in_memory(aset, f"{name}(method='bootstrap')",
+                          instead="Use method='analytic' (Wald intervals from the linearized variances, computed "
+                                  "from sums over items), or load the annotations in memory for a bootstrap.")
     return agreement_set(aset)
 
 
@@ -55,8 +69,7 @@ def count_coefficient(
     """Compute one count-based coefficient of :mod:`._core` as a public :class:`AgreementEstimate`."""
     aset = prepare(annotations, name, confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
     w, wname = check_weights(aset, weights, name)
-    parts = cached_parts(aset, w)
-    coef = count_based(kind, parts, w)
+    coef = count_estimate(aset, kind, w)
     if not math.isfinite(coef.value):
         est = undefined_estimate(name, coef.reason or "undefined", n_items=coef.n_items,
                                  n_annotators=aset.n_annotators, confidence_level=confidence_level, weights=wname)
@@ -69,9 +82,40 @@ def count_coefficient(
         observed_agreement=coef.observed, expected_agreement=coef.expected, weights=wname,
     )
     if method == "bootstrap":
-        reps = bootstrap_replicates(parts.features(), lambda s: count_based_from_sums(kind, s, w), n_boot=n_boot, seed=seed)
+        reps = bootstrap_replicates(cached_parts(aset, w).features(), lambda s: count_based_from_sums(kind, s, w),
+                                    n_boot=n_boot, seed=seed)
         est = with_bootstrap_interval(est, reps, n_boot=n_boot, seed=seed)
     return est
+
+
+def count_sums(aset, w: np.ndarray) -> np.ndarray:
+    """Summed per-item features of the count-based coefficients (:meth:`CountParts.sums`) over all items."""
+    return reduce_items(aset, _count_sums, w)
+
+
+def _count_sums(part, w: np.ndarray) -> np.ndarray:
+    return cached_parts(part, w).sums()
+
+
+def _count_squares(part, kind: CountKind, w: np.ndarray, value: float, pe: float, pi: np.ndarray, n: int,
+                   n2: int) -> float:
+    return count_squared_deviations(kind, cached_parts(part, w), w, value, pe, pi, n, n2)
+
+
+def count_estimate(aset, kind: CountKind, w: np.ndarray) -> Coefficient:
+    """A count-based coefficient (:func:`~._core.count_based`) of the set, in two passes over its items.
+
+    The first pass sums the per-item features (:func:`count_sums`), the second the item-level squared
+    deviations of the linearized variance; each pass runs on every partition of items of a distributed set.
+    """
+    sums = count_sums(aset, w)
+    coef = count_point(kind, sums, w)
+    if not math.isfinite(coef.value):
+        return coef
+    n = int(sums[2])
+    squares = reduce_items(aset, _count_squares, kind, w, coef.value, coef.expected, sums[3:] / sums[2], n,
+                           coef.n_items)
+    return replace(coef, standard_error=count_standard_error(squares, n))
 
 
 def cached_parts(aset, w: np.ndarray, counts=None) -> CountParts:
@@ -93,6 +137,16 @@ def _with_agreement(est: AgreementEstimate, observed: float, expected: float) ->
 
 def equal_raters(counts) -> int | None:
     """The common number of ratings per item, or None when items have different numbers."""
-    r = np.asarray(counts.sum(axis=1)).ravel()
+    r = np.asarray(counts.sum(axis=1)).ravel().astype(np.int64)
     r = r[r > 0]
-    return int(r[0]) if len(r) and (r == r[0]).all() else None
+    return _equal_from_moments(np.array([len(r), r.sum(), (r * r).sum()], dtype=np.int64))
+
+
+def equal_raters_of(aset) -> int | None:
+    """:func:`equal_raters` of the set's items (from :func:`~analytics._reshape.rating_moments`, summed over items)."""
+    return _equal_from_moments(rating_moments(aset))
+
+
+def _equal_from_moments(moments: np.ndarray) -> int | None:
+    n, s1, s2 = (int(v) for v in moments)
+    return s1 // n if n and n * s2 == s1 * s1 else None

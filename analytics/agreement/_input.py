@@ -8,6 +8,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
+from .._reshape import is_distributed, n_repeated_ratings
 from .._schema import AnnotationSet, build_annotation_set
 from ..exceptions import DataQualityWarning, InvalidParameterError
 from ._core import weight_matrix
@@ -28,10 +29,11 @@ Weights = Literal["linear", "quadratic"] | None
 
 
 def as_annotation_set(annotations: Any) -> AnnotationSet:
-    """An :class:`AnnotationSet` as is; a tidy DataFrame validated through :func:`analytics.load_annotations`."""
-    if isinstance(annotations, AnnotationSet):
+    """An :class:`AnnotationSet` (or a distributed set) as is; a tidy DataFrame validated through
+    :func:`analytics.load_annotations` (a Dask DataFrame with the Dask backend)."""
+    if isinstance(annotations, AnnotationSet) or is_distributed(annotations):
         return annotations
-    if isinstance(annotations, pd.DataFrame):
+    if isinstance(annotations, pd.DataFrame) or is_dask_frame(annotations):
         from ..io import load_annotations
 
         return load_annotations(annotations)
@@ -39,6 +41,11 @@ def as_annotation_set(annotations: Any) -> AnnotationSet:
         f"Expected an AnnotationSet (see analytics.load_annotations) or a tidy DataFrame with item_id, "
         f"annotator_id and label columns; got {type(annotations).__name__}."
     )
+
+
+def is_dask_frame(obj: Any) -> bool:
+    """Whether ``obj`` is a Dask DataFrame (without importing Dask)."""
+    return type(obj).__module__.startswith("dask.") and hasattr(obj, "npartitions") and hasattr(obj, "columns")
 
 
 def require_single_label(aset: AnnotationSet, method: str) -> None:
@@ -62,10 +69,11 @@ def agreement_set(aset: AnnotationSet) -> AnnotationSet:
         return aset
     if "agreement_units" in aset._cache:
         return aset._cache["agreement_units"]
-    key = aset.item_codes * max(aset.n_annotators, 1) + aset.annotator_codes
-    repeated = len(np.unique(key)) < len(key)
+    repeated = n_repeated_ratings(aset) > 0
     out = aset
-    if repeated:
+    if repeated and is_distributed(aset):
+        out = aset.round_units()
+    elif repeated:
         frame = aset.frame.copy(deep=False)
         rounds = frame["round"].astype(object).where(frame["round"].notna(), "none").astype(str)
         frame["item_id"] = frame["item_id"].astype(str) + " (round " + rounds + ")"
@@ -73,6 +81,7 @@ def agreement_set(aset: AnnotationSet) -> AnnotationSet:
             frame, categories=aset.categories, multilabel=aset.multilabel, annotators_known=True,
             report=aset.report, taxonomy=aset.taxonomy, ordinal=aset.ordinal, unknown_label=aset.unknown_label,
         )
+    if repeated:
         warnings.warn(
             "some annotators labelled the same item in several rounds; each (item, round) is treated as a "
             "separate unit so that nobody is counted as agreeing with themselves. Use the per-round results "

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 from scipy import sparse
 
-from .._reshape import pair_codes
+from .._reshape import pair_codes, pair_table
 from .._schema import AnnotationSet
 from ._core import PairKind, pairwise_from_tables
 from ._input import IntervalMethod, Weights, check_weights, resolve_pair
@@ -47,28 +47,29 @@ def pair_coefficient(
     a, b, names = resolve_pair(aset, annotators, name)
     w, wname = check_weights(aset, weights, name)
     q = aset.n_categories
-    _, codes_a, codes_b = pair_codes(aset, a, b)
-    cells = codes_a * q + codes_b
-    if len(cells) == 0:
+    table = pair_table(aset, a, b)
+    n_common = int(table.sum())
+    if n_common == 0:
         return undefined_estimate(name, f"annotators {names[0]!r} and {names[1]!r} labelled no item in common",
                                   n_annotators=2, confidence_level=confidence_level, weights=wname, annotators=names)
-    table = np.bincount(cells, minlength=q * q).reshape(q, q)
     res = {k: float(v) for k, v in pairwise_from_tables(kind, table, w).items()}
     if not math.isfinite(res["value"]):
         est = undefined_estimate(
-            name, f"annotators {names[0]!r} and {names[1]!r} used only one category on their {len(cells)} common "
+            name, f"annotators {names[0]!r} and {names[1]!r} used only one category on their {n_common} common "
             "item(s), so agreement expected by chance is 1 and the coefficient is 0/0 (raw agreement is reported "
-            "as observed_agreement)", n_items=len(cells), n_annotators=2, confidence_level=confidence_level,
+            "as observed_agreement)", n_items=n_common, n_annotators=2, confidence_level=confidence_level,
             weights=wname, annotators=names)
         return replace(est, observed_agreement=res["observed"], expected_agreement=res["expected"])
     lo, hi = wald_interval(res["value"], res["se"], confidence_level)
     est = AgreementEstimate(
-        value=res["value"], ci_low=lo, ci_high=hi, n_items=len(cells), n_annotators=2, method=name,
+        value=res["value"], ci_low=lo, ci_high=hi, n_items=n_common, n_annotators=2, method=name,
         standard_error=res["se"], confidence_level=confidence_level, interval_method=_INTERVAL[kind],
         observed_agreement=res["observed"], expected_agreement=res["expected"], standard_error_h0=res["se_h0"],
         weights=wname, annotators=names,
     )
     if method == "bootstrap":
+        _, codes_a, codes_b = pair_codes(aset, a, b)
+        cells = codes_a * q + codes_b
         onehot = sparse.csr_matrix((np.ones(len(cells)), (np.arange(len(cells)), cells)), shape=(len(cells), q * q))
         reps = bootstrap_replicates(
             onehot, lambda s: pairwise_from_tables(kind, s.reshape(-1, q, q), w)["value"], n_boot=n_boot, seed=seed)

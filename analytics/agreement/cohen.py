@@ -14,8 +14,9 @@ from .._reshape import (
     dense_overlap,
     item_annotator_onehot,
     item_pair_cells,
+    n_items_with_ratings,
     pair_code_blocks,
-    ratings_per_item,
+    reduce_items,
 )
 from .._schema import AnnotationSet
 from ..results import warn_undefined
@@ -262,7 +263,7 @@ def light_kappa(
     w, wname = check_weights(aset, weights, name)
     tables, iu, res = _all_pairs(aset, w)
     defined = np.isfinite(res["value"])
-    n_multi = int((ratings_per_item(aset) >= 2).sum())
+    n_multi = n_items_with_ratings(aset, 2)
     if not defined.any():
         reason = ("no two annotators labelled a common item" if (res["n"] == 0).all()
                   else "every annotator pair used a single category on its common items (chance agreement is 1)")
@@ -304,7 +305,12 @@ def _light_standard_error(aset: AnnotationSet, tables: np.ndarray, res: dict, de
          - (po - 2.0 * (1.0 - kappa) * pe)[:, None, None])
     g = g / ((1.0 - pe) * n * n_pairs)[:, None, None]
     g[~defined] = 0.0
-    return math.sqrt(float((_pair_sums_per_item(aset, g) ** 2).sum()))
+    return math.sqrt(reduce_items(aset, _squared_pair_sums, g))
+
+
+def _squared_pair_sums(part, g: np.ndarray) -> float:
+    r""":math:`\sum_i S_i^2` over the items of one partition (see :func:`_pair_sums_per_item`)."""
+    return float((_pair_sums_per_item(part, g) ** 2).sum())
 
 
 def _pair_sums_per_item(aset: AnnotationSet, g: np.ndarray) -> np.ndarray:

@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from .._reshape import item_category_counts
+from .._reshape import item_category_counts, reduce_items
 from ..results import warn_undefined
-from ._core import CountParts, binary_features, binary_fleiss_by_category, binary_from_sums
-from ._counts import cached_parts, count_coefficient, equal_raters, prepare
+from ._core import (
+    binary_features,
+    binary_finish,
+    binary_from_sums,
+    binary_point,
+    binary_squared_deviations,
+)
+from ._counts import count_coefficient, count_sums, equal_raters_of, prepare
 from ._input import IntervalMethod, Weights
 from ._results import AgreementEstimate, wald_intervals
 from .bootstrap import bootstrap_replicates, describe, percentile_intervals
 
-__all__ = ["fleiss_kappa", "fleiss_kappa_by_category", "binary_kappa_table"]
+__all__ = ["fleiss_kappa", "fleiss_kappa_by_category", "binary_kappa_table", "binary_statistics"]
 
 
 def fleiss_kappa(
@@ -96,10 +102,11 @@ def fleiss_kappa(
                             method=method, n_boot=n_boot, seed=seed)
     if not est.is_defined or weights is not None:
         return est
-    return replace(est, standard_error_h0=_fleiss_nee_landis_se(cached_parts(aset, np.eye(aset.n_categories))))
+    sums = count_sums(aset, np.eye(aset.n_categories))
+    return replace(est, standard_error_h0=_fleiss_nee_landis_se(int(sums[2]), equal_raters_of(aset), sums[3:]))
 
 
-def _fleiss_nee_landis_se(parts: CountParts) -> float:
+def _fleiss_nee_landis_se(n_items: int, m: int | None, share_totals: np.ndarray) -> float:
     r"""Fleiss, Nee & Landis (1979) SE under kappa = 0, for *m* raters on each of *N* items.
 
     .. math:: \mathrm{SE}_0 = \frac{\sqrt{2}}{\sum_j p_j q_j \sqrt{N m (m-1)}}
@@ -107,11 +114,10 @@ def _fleiss_nee_landis_se(parts: CountParts) -> float:
 
     NaN unless every item has the same number :math:`m \ge 2` of ratings.
     """
-    r = parts.r
-    if len(r) == 0 or r[0] < 2 or not (r == r[0]).all():
+    if n_items == 0 or m is None or m < 2:
         return float("nan")
-    n_items, m = len(r), float(r[0])
-    p = parts.share_totals / n_items  # with equal raters, the mean share is the pooled proportion
+    m = float(m)
+    p = share_totals / n_items  # with equal raters, the mean share is the pooled proportion
     pq = p * (1.0 - p)
     s = pq.sum()
     if s <= 0:
@@ -168,30 +174,46 @@ def fleiss_kappa_by_category(
     """
     aset = prepare(annotations, "fleiss_kappa_by_category", confidence_level=confidence_level, method=method,
                    n_boot=n_boot, seed=seed)
-    counts = item_category_counts(aset, layout="auto")
-    out, res = binary_kappa_table(counts, None, aset.categories, func_name="fleiss_kappa_by_category",
-                                  label_column="category", confidence_level=confidence_level, method=method,
-                                  n_boot=n_boot, seed=seed)
-    m = equal_raters(counts)
+    res = binary_statistics(aset)
+    out = binary_kappa_table(res, aset.categories, func_name="fleiss_kappa_by_category", label_column="category",
+                             features=lambda: binary_features(item_category_counts(aset, layout="auto"))[0],
+                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
+    m = equal_raters_of(aset)
     se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
     out.insert(5, "standard_error_h0", np.where(np.isfinite(out["kappa"]), se0, np.nan))
     out.insert(6, "prevalence", res["prevalence"])
     return out
 
 
-def binary_kappa_table(counts, ratings: np.ndarray | None, names, *, func_name: str, label_column: str,
-                       confidence_level: float, method: str, n_boot: int, seed: int | None) -> tuple[pd.DataFrame, dict]:
+def _binary_sums(part) -> np.ndarray:
+    feats, _ = binary_features(item_category_counts(part, layout="auto"))
+    return np.asarray(feats.sum(axis=0)).ravel()
+
+
+def _binary_squares(part, point: dict) -> np.ndarray:
+    return binary_squared_deviations(item_category_counts(part, layout="auto"), point)
+
+
+def binary_statistics(aset) -> dict:
+    """:func:`~._core.binary_fleiss_by_category` of a set's item × category counts, in two passes over its items
+    (feature sums, then squared deviations), each summed over the partitions of a distributed set."""
+    point = binary_point(reduce_items(aset, _binary_sums))
+    return binary_finish(point, reduce_items(aset, _binary_squares, point))
+
+
+def binary_kappa_table(res: dict, names, *, features: Callable[[], Any], func_name: str, label_column: str,
+                       confidence_level: float, method: str, n_boot: int, seed: int | None) -> pd.DataFrame:
     """Per-category ("c" vs "not c") kappas with intervals, shared by categories and multi-label tags.
 
+    ``res`` holds the statistics of :func:`~._core.binary_fleiss_by_category` (or :func:`binary_statistics`);
+    ``features()`` returns the per-item :func:`~._core.binary_features` (only called for a bootstrap).
     Returns the table (``label_column``, ``kappa``, ``ci_low``, ``ci_high``, ``standard_error``, ``n_items``,
-    ``reason``; ``attrs["interval_method"]``) and the raw statistics of :func:`binary_fleiss_by_category`.
+    ``reason``; ``attrs["interval_method"]``).
     """
-    res = binary_fleiss_by_category(counts, ratings)
     kappa, se = res["kappa"], res["se"]
     lo, hi = wald_intervals(kappa, se, confidence_level)
     if method == "bootstrap":
-        feats, _ = binary_features(counts, ratings)
-        reps = bootstrap_replicates(feats, binary_from_sums, n_boot=n_boot, seed=seed)
+        reps = bootstrap_replicates(features(), binary_from_sums, n_boot=n_boot, seed=seed)
         lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
     what, whats = ("tag", "tags") if label_column == "tag" else ("category", "categories")
     reason = np.where(
@@ -207,4 +229,4 @@ def binary_kappa_table(counts, ratings: np.ndarray | None, names, *, func_name: 
                         "standard_error": se, "n_items": res["n_items"], "reason": reason})
     out.attrs["interval_method"] = (describe(n_boot, seed, n_boot) if method == "bootstrap"
                                     else "Wald; Gwet (2014) linearized variance")
-    return out, res
+    return out

@@ -4,15 +4,29 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Literal
+from typing import Any, Callable, Literal
 
 import numpy as np
 
-from .._reshape import coincidence_matrix, item_category_counts, item_coincidence_cells, ratings_per_item
+from .._reshape import (
+    coincidence_matrix,
+    item_category_counts,
+    item_coincidence_cells,
+    n_items_with_ratings,
+    reduce_items,
+)
 from .._schema import AnnotationSet
 from ..exceptions import DataQualityWarning, InvalidParameterError
-from ._alpha import alpha_from_coincidence, alpha_nominal_from_parts, alpha_standard_error, alpha_weights
-from ._core import count_parts
+from ._alpha import (
+    alpha_from_coincidence,
+    alpha_nominal_from_sums,
+    alpha_nominal_sums,
+    alpha_se_from_squares,
+    alpha_se_point,
+    alpha_se_squares,
+    alpha_se_sums,
+    alpha_weights,
+)
 from ._counts import cached_parts, prepare
 from ._input import IntervalMethod
 from ._results import AgreementEstimate, undefined_estimate, wald_interval
@@ -122,26 +136,47 @@ def krippendorff_alpha(
             f"{'…' if aset.n_categories > 8 else ''} as ranks, but the set is not declared ordinal. Load it with "
             "ordinal=True (and categories= in scale order) if that order is meaningful.", DataQualityWarning,
             stacklevel=2)
-    counts = item_category_counts(aset, layout="auto")
     if level == "nominal":  # diagonal and marginals of the coincidence matrix suffice (one pass over the counts)
-        res = alpha_nominal_from_parts(cached_parts(aset, np.eye(aset.n_categories)))
+        res = alpha_nominal_from_sums(reduce_items(aset, _nominal_sums))
     else:
         res = alpha_from_coincidence(coincidence_matrix(aset), level, values)
-    return alpha_estimate(aset, "krippendorff_alpha", counts, res, level=level, values=values,
-                          parts=lambda w: cached_parts(aset, w), confidence_level=confidence_level, method=method,
-                          n_boot=n_boot, seed=seed)
+    return alpha_estimate(aset, "krippendorff_alpha", res, level=level, values=values,
+                          standard_error=lambda w: _standard_error(aset, w),
+                          cells=lambda: item_coincidence_cells(item_category_counts(aset, layout="auto")),
+                          confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
 
 
-def alpha_estimate(aset: AnnotationSet, name: str, counts, res: dict, *, level: str,
-                   values: np.ndarray | None = None, delta: np.ndarray | None = None, parts=None,
+def _nominal_sums(part) -> np.ndarray:
+    return alpha_nominal_sums(cached_parts(part, np.eye(part.n_categories)))
+
+
+def _se_sums(part, w: np.ndarray) -> np.ndarray:
+    parts = cached_parts(part, w)
+    return np.concatenate([alpha_se_sums(parts), alpha_nominal_sums(parts)[1:]])
+
+
+def _se_squares(part, w: np.ndarray, point: dict) -> float:
+    return alpha_se_squares(cached_parts(part, w), w, point)
+
+
+def _standard_error(aset, w: np.ndarray) -> float:
+    """Gwet's standard error of alpha (:func:`~._alpha.alpha_standard_error`) in two passes over the set's items."""
+    sums = reduce_items(aset, _se_sums, w)
+    point = alpha_se_point(sums[:3], sums[3:], w)
+    return alpha_se_from_squares(point, reduce_items(aset, _se_squares, w, point) if point is not None else 0.0)
+
+
+def alpha_estimate(aset: AnnotationSet, name: str, res: dict, *, level: str,
+                   standard_error: Callable[[np.ndarray], float], cells: Callable[[], Any], values: np.ndarray | None = None, delta: np.ndarray | None = None,
                    confidence_level: float, method: str, n_boot: int, seed: int | None) -> AgreementEstimate:
-    """Alpha, its Gwet standard error and interval from item × value counts and the alpha statistics ``res``.
+    """Alpha, its Gwet standard error and interval from the alpha statistics ``res``.
 
     ``res`` is :func:`~._alpha.alpha_from_coincidence` (or its nominal shortcut). Shared by
     :func:`krippendorff_alpha` (values are categories) and the multi-label alpha (values are tag sets, with a
-    given ``delta``). ``parts(w)`` returns the (cached) :class:`~._core.CountParts` of ``counts``.
+    given ``delta``). ``standard_error(w)`` gives Gwet's standard error under agreement weights ``w``;
+    ``cells()`` the per-item coincidence cells (:func:`~analytics._reshape.item_coincidence_cells`, bootstrap only).
     """
-    n_pairable = int((ratings_per_item(aset) >= 2).sum())
+    n_pairable = n_items_with_ratings(aset, 2)
     value = float(res["value"])
     if not math.isfinite(value):
         reason = ("no item has two or more ratings, so no values are pairable" if res["n_pairable"] < 2
@@ -151,7 +186,7 @@ def alpha_estimate(aset: AnnotationSet, name: str, counts, res: dict, *, level: 
     delta = res["delta"]
     dmax = float(delta.max())
     w = alpha_weights(delta)
-    se = alpha_standard_error(parts(w) if parts is not None else count_parts(counts, w), w)
+    se = standard_error(w)
     lo, hi = wald_interval(value, se, confidence_level)
     est = AgreementEstimate(
         value=value, ci_low=lo, ci_high=hi, n_items=n_pairable, n_annotators=aset.n_annotators, method=name,
@@ -161,9 +196,9 @@ def alpha_estimate(aset: AnnotationSet, name: str, counts, res: dict, *, level: 
         weights=level,
     )
     if method == "bootstrap":
-        q = counts.shape[1]
+        q = delta.shape[-1]
         reps = bootstrap_replicates(
-            item_coincidence_cells(counts),
+            cells(),
             lambda s: alpha_from_coincidence(s.reshape(-1, q, q), level, values, delta=delta)["value"],
             n_boot=n_boot, seed=seed)
         est = with_bootstrap_interval(est, reps, n_boot=n_boot, seed=seed)

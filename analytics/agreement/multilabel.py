@@ -8,10 +8,17 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from .._reshape import coincidence_from_counts, item_category_counts, ratings_per_item, sparse_counts_from_codes
+from .._reshape import (
+    coincidence_from_counts,
+    item_category_counts,
+    item_coincidence_cells,
+    ratings_per_item,
+    sparse_counts_from_codes,
+)
 from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
-from ._alpha import alpha_from_coincidence, set_distance
+from ._alpha import alpha_from_coincidence, alpha_standard_error, set_distance
+from ._core import binary_features, binary_fleiss_by_category, count_parts
 from ._input import IntervalMethod, agreement_set, as_annotation_set, check_interval_options
 from ._results import AgreementEstimate, check_confidence_level
 from .fleiss import binary_kappa_table
@@ -82,8 +89,10 @@ def kappa_by_tag(
     aset = _multilabel_set(annotations, "kappa_by_tag", confidence_level, method, n_boot, seed)
     counts = item_category_counts(aset, layout="auto")
     ratings = ratings_per_item(aset).astype(np.float64)
-    out, res = binary_kappa_table(counts, ratings, aset.categories, func_name="kappa_by_tag", label_column="tag",
-                                  confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
+    res = binary_fleiss_by_category(counts, ratings)
+    out = binary_kappa_table(res, aset.categories, func_name="kappa_by_tag", label_column="tag",
+                             features=lambda: binary_features(counts, ratings)[0],
+                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
     pi, pa = res["prevalence"], res["observed"]
     pe_ac1 = 2.0 * pi * (1.0 - pi)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -159,5 +168,7 @@ def krippendorff_alpha_multilabel(
     counts = sparse_counts_from_codes(aset.item_codes, codes, aset.n_items, members.shape[0])
     delta = set_distance(members, distance)
     res = alpha_from_coincidence(coincidence_from_counts(counts), distance, delta=delta)
-    return alpha_estimate(aset, "krippendorff_alpha_multilabel", counts, res, level=distance, delta=delta,
+    return alpha_estimate(aset, "krippendorff_alpha_multilabel", res, level=distance, delta=delta,
+                          standard_error=lambda w: alpha_standard_error(count_parts(counts, w), w),
+                          cells=lambda: item_coincidence_cells(counts),
                           confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)

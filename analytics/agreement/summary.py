@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
 
 from .._labels import natural_order
-from .._reshape import item_category_counts
+from .._reshape import category_totals, is_distributed
 from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError, UndefinedMetricWarning
 from ..results import ResultMixin
@@ -140,7 +140,7 @@ def _table(aset: AnnotationSet, *, target: float, confidence_level: float, metho
 
 
 def _dominant(aset: AnnotationSet) -> tuple[str | None, float]:
-    totals = np.asarray(item_category_counts(aset, layout="auto").sum(axis=0)).ravel()
+    totals = category_totals(aset)
     if totals.sum() == 0:
         return None, float("nan")
     top = int(np.argmax(totals))
@@ -266,18 +266,23 @@ def _empty_by(column: str) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in [column] + TABLE_COLUMNS})
 
 
-def _slices(aset: AnnotationSet, column: str) -> list[tuple[str, np.ndarray]]:
+def _slices(aset: AnnotationSet, column: str) -> Iterator[tuple[str, AnnotationSet]]:
+    """The subsets of the set per value of ``column`` (natural order), as ``(value, subset)``, one at a time."""
+    if is_distributed(aset):
+        yield from aset.slices(column)
+        return
     values = aset.frame[column]
     text = values.astype(object).where(values.notna(), None)
     text = text.map(lambda v: None if v is None else str(v))
     keys = natural_order(text.dropna().unique())
-    return [(k, (text == k).to_numpy()) for k in keys]
+    for k in keys:
+        yield k, aset.subset((text == k).to_numpy())
 
 
 def _per_slice(aset: AnnotationSet, column: str, opts: dict) -> pd.DataFrame:
     parts = []
-    for key, mask in _slices(aset, column):
-        table, _ = _table(aset.subset(mask), **opts)
+    for key, subset in _slices(aset, column):
+        table, _ = _table(subset, **opts)
         table.insert(0, column, key)
         parts.append(table)
     return pd.concat(parts, ignore_index=True) if parts else _empty_by(column)

@@ -9,7 +9,7 @@ from typing import Any
 from .._schema import AnnotationSet
 from ..exceptions import AnnotationQAError, InvalidParameterError
 
-__all__ = ["add_input_options", "load_from_args", "fail"]
+__all__ = ["add_input_options", "add_backend_options", "load_from_args", "release", "fail"]
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +44,27 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     a.add_argument("--taxonomy", metavar="FILE", help="class taxonomy (YAML or JSON)")
 
 
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """Add ``--backend``, ``--scheduler`` and ``--npartitions`` (for commands that can run on a Dask cluster)."""
+    b = parser.add_argument_group("compute backend")
+    b.add_argument("--backend", choices=["memory", "dask"], default="memory",
+                   help="memory (default): load into this process; dask: read Parquet/CSV files lazily on a Dask "
+                        "cluster and compute there (for annotations that do not fit one machine)")
+    b.add_argument("--scheduler", metavar="ADDRESS|local",
+                   help="with --backend dask: the scheduler of an existing Dask cluster (e.g. tcp://10.0.0.5:8786), "
+                        "or 'local' (default) for a LocalCluster on this machine")
+    b.add_argument("--npartitions", type=int, metavar="N",
+                   help="with --backend dask: partitions of items after the shuffle "
+                        "(default: one per million annotations)")
+
+
+def release(aset: Any) -> None:
+    """Close what loading started (a Dask set's partitions, and its local cluster); nothing for in-memory sets."""
+    close = getattr(aset, "close", None) if getattr(aset, "is_distributed", False) else None
+    if close is not None:
+        close()
+
+
 def load_from_args(args: argparse.Namespace) -> AnnotationSet:
     """Load the annotation set the options describe (raises the library's errors)."""
     from ..io import load_annotations
@@ -61,6 +82,12 @@ def load_from_args(args: argparse.Namespace) -> AnnotationSet:
         if not sep or not key.strip():
             raise InvalidParameterError(f"--tool-option expects KEY=VALUE, got {option!r}.")
         kwargs[key.strip()] = value
+    backend = getattr(args, "backend", "memory")
+    scheduler, npartitions = getattr(args, "scheduler", None), getattr(args, "npartitions", None)
+    if backend == "dask":
+        kwargs.update(backend="dask", scheduler=scheduler or "local", npartitions=npartitions)
+    elif scheduler is not None or npartitions is not None:
+        raise InvalidParameterError("--scheduler and --npartitions need --backend dask.")
     source = args.annotations if len(args.annotations) > 1 else args.annotations[0]
     return load_annotations(source, **kwargs)
 

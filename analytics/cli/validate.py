@@ -7,8 +7,9 @@ import json
 
 import numpy as np
 
+from .._reshape import annotator_totals
 from ..exceptions import AnnotationQAError
-from ._inputs import add_input_options, fail, load_from_args
+from ._inputs import add_backend_options, add_input_options, fail, load_from_args, release
 
 EXAMPLES = """examples:
   aqa validate sample_data/digits/annotations.csv --gold sample_data/digits/gold.csv
@@ -18,6 +19,7 @@ EXAMPLES = """examples:
   aqa validate project-7-export.json --field animal            # Label Studio, one of several controls
   aqa validate alice.xml bob.xml carol.xml                      # CVAT: one annotator per file
   aqa validate annotations.xml --tool-option annotator_id=alice
+  aqa validate --backend dask --scheduler local lake/annotations/*.parquet   # on a Dask cluster
 """
 
 
@@ -28,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "Exit code 0 when the file loads, 2 when it cannot be used.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(p)
+    add_backend_options(p)
     p.add_argument("--json", action="store_true", help="print the summary and import report as JSON")
     p.set_defaults(handler=run)
 
@@ -37,7 +40,14 @@ def run(args: argparse.Namespace) -> int:
         aset = load_from_args(args)
     except (AnnotationQAError, OSError) as exc:
         return fail(exc)
-    if args.json:
+    try:
+        return _print(aset, as_json=args.json)
+    finally:
+        release(aset)
+
+
+def _print(aset, *, as_json: bool) -> int:
+    if as_json:
         out = {"summary": aset.summary(), "import_report": aset.report.to_dict()}
         if aset.gold_report is not None:
             out["gold_report"] = aset.gold_report.to_dict()
@@ -61,9 +71,9 @@ def describe(aset) -> list[str]:
         f"{s['ratings_per_item_min']}–{s['ratings_per_item_max']} ratings per item (mean {s['ratings_per_item_mean']:.2f})."
     )
     lines.extend(_who_and_images(aset))
-    from .._reshape import item_category_counts
+    from .._reshape import category_totals
 
-    totals = item_category_counts(aset).sum(axis=0)
+    totals = category_totals(aset)
     order = np.argsort(-totals, kind="stable")
     shown = ", ".join(f"{aset.categories[i]} ({totals[i]:,})" for i in order[:15])
     more = f", … {len(order) - 15} more" if len(order) > 15 else ""
@@ -73,6 +83,7 @@ def describe(aset) -> list[str]:
         lines.append(f"Unknown/Other class: '{s['unknown_label']}' ({share:.1%} of labels).")
     if s["rounds"]:
         per_round = aset.frame["round"].value_counts()
+        per_round = per_round.compute() if hasattr(per_round, "compute") else per_round  # a Dask set's table
         lines.append("Rounds: " + ", ".join(f"{r} ({per_round.get(r, 0):,} annotations)" for r in s["rounds"]) + ".")
     if aset.taxonomy is not None:
         lines.append(f"Taxonomy: {len(aset.taxonomy.classes)} classes on {aset.taxonomy.depth} level(s).")
@@ -90,7 +101,7 @@ def _who_and_images(aset) -> list[str]:
     """Annotations per annotator (names matter when they come from file names or e-mails) and image coverage."""
     lines = []
     if aset.annotators_known and aset.n_annotators:
-        per = np.bincount(aset.annotator_codes, minlength=aset.n_annotators)
+        per = annotator_totals(aset)
         order = np.argsort(-per, kind="stable")[:12]
         more = f", … {aset.n_annotators - 12} more" if aset.n_annotators > 12 else ""
         lines.append("Annotations per annotator: "

@@ -166,6 +166,9 @@ def load_annotations(
     gold: Any = None,
     predictions: Any = None,
     limits: Limits | None = None,
+    backend: Literal["memory", "dask"] = "memory",
+    scheduler: Any = None,
+    npartitions: int | None = None,
     **format_options: Any,
 ) -> AnnotationSet:
     """Load annotations from a file, several files, or a DataFrame into a validated :class:`AnnotationSet`.
@@ -207,6 +210,17 @@ def load_annotations(
     limits : analytics.limits.Limits, optional
         Size and shape limits for untrusted input (file bytes, rows, columns, categories, label/id length,
         JSON nesting); default: :meth:`Limits.from_env() <analytics.limits.Limits.from_env>`.
+    backend : {"memory", "dask"}
+        ``"dask"`` (implied when ``source`` is a Dask DataFrame) reads tidy Parquet/CSV tables — a file, a
+        folder, a glob such as ``"lake/2026-*/*.parquet"`` or a list of them — lazily on a Dask cluster and
+        returns a :class:`~analytics.dask_backend.DaskAnnotationSet` whose analytics run there (see the
+        README's "Scaling out"). It reads item, annotator, label and round columns, single-label only;
+        gold labels may be attached, predictions not.
+    scheduler : str, distributed.Client or None
+        Dask backend: a scheduler address (``"tcp://host:8786"``), ``"local"`` for a ``LocalCluster`` on this
+        machine, or None (the current client, else a local cluster).
+    npartitions : int, optional
+        Dask backend: partitions of items after the shuffle (default: one per million annotations).
     **format_options
         Options of a specific tool reader (see its module): ``annotator_id=`` (CVAT, Datumaro, Labelbox,
         SageMaker manifests), ``project=`` (Labelbox), ``ground_truth=`` and ``taxonomy_labels=``
@@ -235,6 +249,25 @@ def load_annotations(
     >>> aset.n_items, aset.n_annotators, aset.categories
     (2, 2, ('0', '1'))
     """
+    if backend not in ("memory", "dask"):
+        raise InvalidParameterError(f"backend= must be 'memory' or 'dask', got {backend!r}.")
+    if backend == "dask" or _is_dask_frame(source):
+        unsupported = {"format": format not in ("auto", "tidy"), "timestamp": timestamp, "duration": duration,
+                       "image": image, "field": field, "missing": missing, "multilabel": multilabel,
+                       "label_sep": label_sep, "predictions": predictions, **format_options}
+        given = [k for k, v in unsupported.items() if v is not None and v is not False]
+        if given:
+            raise InvalidParameterError(
+                f"Option(s) {given} do not apply to backend='dask', which reads tidy single-label tables (item, "
+                "annotator, label and round columns) and gold labels. Load in memory for the others.")
+        from ..dask_backend import load_dask
+
+        return load_dask(source, scheduler=scheduler, npartitions=npartitions, item=item, annotator=annotator,
+                         label=label, round=round, sep=sep, categories=categories, taxonomy=taxonomy, ordinal=ordinal,
+                         duplicates=duplicates, normalize_labels=normalize_labels, unknown_label=unknown_label,
+                         gold=gold)
+    if scheduler is not None or npartitions is not None:
+        raise InvalidParameterError("scheduler= and npartitions= apply to backend='dask' only.")
     with use_limits(limits):
         return _load(source, format=format, mapping=ColumnMapping(
             item=item, annotator=annotator, label=label, round=round, timestamp=timestamp, duration_s=duration,
@@ -270,6 +303,10 @@ def _load(source: Any, *, format: str, mapping: ColumnMapping, field: str | None
     if gold is not None or predictions is not None:
         aset = attach(aset, gold=gold, predictions=predictions)
     return aset
+
+
+def _is_dask_frame(source: Any) -> bool:
+    return type(source).__module__.startswith("dask.") and hasattr(source, "npartitions")
 
 
 def _combine(parts: list[RawAnnotations]) -> RawAnnotations:

@@ -16,7 +16,7 @@ from ._mapping import ColumnMapping, _key
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
 
-__all__ = ["GoldLabels", "Predictions", "load_gold", "load_predictions", "attach"]
+__all__ = ["GoldLabels", "Predictions", "load_gold", "load_predictions", "attach", "restrict_gold"]
 
 _GOLD_NAMES = ("gold_label", "gold", "truth", "true_label", "ground_truth", "expected", "expert_label",
                "label", "answer", "class")
@@ -253,18 +253,7 @@ def attach(aset: Any, *, gold: Any = None, predictions: Any = None) -> Any:
     gold_series = gold_report = pred_frame = pred_report = None
     items = set(aset.item_ids)
     if gold is not None:
-        g = _coerce_gold(gold)
-        frame = g.frame
-        if aset.taxonomy is not None:
-            check_known_labels(frame["gold_label"], aset.taxonomy.names, what="taxonomy",
-                               suggest=aset.taxonomy.suggest)
-        outside = ~frame["item_id"].isin(items)
-        extra = [{"source": g.report.source, "row": row, "reason": "gold_not_annotated",
-                  "detail": f"no annotation has item id '{item}'"} for row, item in frame.loc[outside, "item_id"].items()]
-        frame = frame.loc[~outside]
-        gold_series = pd.Series(frame["gold_label"].to_numpy(), index=pd.Index(frame["item_id"], dtype=object),
-                                name="gold_label")
-        gold_report = _extend(g.report, extra, kept=len(frame))
+        gold_series, gold_report = restrict_gold(gold, items, aset.taxonomy)
     if predictions is not None:
         p = _coerce_predictions(predictions)
         frame = p.frame
@@ -278,6 +267,26 @@ def attach(aset: Any, *, gold: Any = None, predictions: Any = None) -> Any:
         pred_report = _extend(p.report, extra, kept=len(pred_frame))
     return aset.with_attachments(gold=gold_series, gold_report=gold_report, predictions=pred_frame,
                                  predictions_report=pred_report)
+
+
+def restrict_gold(gold: Any, items: Any, taxonomy: Any = None) -> tuple[pd.Series, ImportReport]:
+    """Gold labels of the annotated ``items`` (a set or Index) and their report; other gold rows are skipped.
+
+    Gold labels must be classes of ``taxonomy`` when one is given.
+    """
+    from .._schema import check_known_labels
+
+    g = _coerce_gold(gold)
+    frame = g.frame
+    if taxonomy is not None:
+        check_known_labels(frame["gold_label"], taxonomy.names, what="taxonomy", suggest=taxonomy.suggest)
+    outside = ~frame["item_id"].isin(items)
+    extra = [{"source": g.report.source, "row": row, "reason": "gold_not_annotated",
+              "detail": f"no annotation has item id '{item}'"} for row, item in frame.loc[outside, "item_id"].items()]
+    frame = frame.loc[~outside]
+    series = pd.Series(frame["gold_label"].to_numpy(), index=pd.Index(frame["item_id"], dtype=object),
+                       name="gold_label")
+    return series, _extend(g.report, extra, kept=len(frame))
 
 
 def _extend(report: ImportReport, extra: list[dict[str, Any]], *, kept: int) -> ImportReport:

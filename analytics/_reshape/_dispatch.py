@@ -1,0 +1,80 @@
+"""Where a sufficient statistic is computed: in memory, or summed over the partitions of a distributed set.
+
+An in-memory :class:`~analytics.AnnotationSet` is its own single partition. A distributed set (the Dask
+backend, :class:`analytics.dask_backend.DaskAnnotationSet`) holds its annotations as partitions of whole
+items on a cluster; each partition (:class:`~analytics._reshape._partition.ItemPartition`) has the same
+code arrays as an ``AnnotationSet``, so the wrappers of :mod:`analytics._reshape` run on it unchanged.
+
+A statistic that is a sum over items is computed by :func:`reduce_items`: the same function on every
+partition, partial results added. This module imports nothing from Dask.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, TypeVar
+
+import numpy as np
+
+__all__ = ["is_distributed", "reduce_items", "additive", "add_partials", "require_in_memory"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def is_distributed(aset: Any) -> bool:
+    """Whether ``aset`` keeps its annotations in partitions on a cluster (the Dask backend)."""
+    return bool(getattr(aset, "is_distributed", False))
+
+
+def reduce_items(aset: Any, kernel: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``kernel(partition, *args)`` summed over the partitions of items of ``aset``.
+
+    ``kernel`` must be a module-level function whose result is additive over disjoint sets of items
+    (an array, a number, or a tuple of them). In memory the set is its one partition, so this is just
+    ``kernel(aset, *args)``; on a distributed set every partition runs the kernel on the cluster and the
+    partial results are added (:func:`add_partials`) — the same code either way.
+    """
+    if is_distributed(aset):
+        return aset.reduce(kernel, *args, **kwargs)
+    return kernel(aset, *args, **kwargs)
+
+
+def add_partials(*parts: Any) -> Any:
+    """Element-wise sum of partial results: arrays, numbers, or (nested) tuples of them."""
+    first = parts[0]
+    if isinstance(first, tuple):
+        return tuple(add_partials(*items) for items in zip(*parts))
+    total = first.copy() if isinstance(first, np.ndarray) else first
+    for p in parts[1:]:
+        total = total + p
+    return total
+
+
+def additive(func: F) -> F:
+    """Decorate an ``AnnotationSet`` wrapper whose result is a sum over items.
+
+    On a distributed set the decorated wrapper itself runs on each partition (where it takes the
+    in-memory branch) and the results are added; on an in-memory set it is called as is.
+    """
+    @functools.wraps(func)
+    def wrapper(aset: Any, *args: Any, **kwargs: Any) -> Any:
+        if is_distributed(aset):
+            return aset.reduce(wrapper, *args, **kwargs)
+        return func(aset, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def require_in_memory(aset: Any, what: str, *, instead: str = "") -> None:
+    """Raise :class:`~analytics.exceptions.InvalidParameterError` for a distributed set.
+
+    For the few computations that need every item's values on one machine (bootstrap resampling,
+    per-item matrices of pairwise internals).
+    """
+    if is_distributed(aset):
+        from ..exceptions import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"{what} is not available on the Dask backend: it needs every item's values on one machine. "
+            + (instead or "Load the annotations in memory (backend='memory') for it.")
+        )

@@ -1,0 +1,159 @@
+"""Majority vote and Dawid–Skene on a distributed set: per-item results stay in the partitions.
+
+The per-partition work is :mod:`analytics.consensus`'s own (:func:`~analytics.consensus.vote_tables`,
+:func:`~analytics.consensus.posterior_tables`, :func:`~analytics.consensus.start_posteriors`) and
+:mod:`analytics._dawid_skene`'s (:func:`~analytics._dawid_skene.em_iteration`); Dawid–Skene's EM loop is
+:func:`~analytics._dawid_skene.run_em_on` with :class:`ClusterPartitions`: each iteration is one map of
+``em_iteration`` over the partitions (the new posteriors stay there) and one tree sum of the M-step
+statistics and log-likelihood.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .. import _dawid_skene as _ds
+from .._reshape import ItemPartition, add_partials
+from ..consensus import (
+    ConsensusResult,
+    accuracy_series,
+    agreement_counts,
+    em_partition_of,
+    posterior_tables,
+    start_posteriors,
+    vote_details,
+    vote_tables,
+)
+from ._set import DaskAnnotationSet, itemgetter, map_each, tree_reduce
+
+__all__ = ["DistributedConsensusResult", "distributed_majority_vote", "fit_dawid_skene", "ClusterPartitions"]
+
+_TABLES = ("labels", "confidence", "posteriors", "n_ratings")
+
+
+@dataclass(frozen=True, eq=False)
+class DistributedConsensusResult(ConsensusResult):
+    """A :class:`~analytics.ConsensusResult` whose per-item fields are Dask collections indexed by ``item_id``.
+
+    ``labels``, ``confidence``, ``n_ratings`` (Dask Series) and ``posteriors`` (Dask DataFrame) are computed
+    in the cluster's partitions and stay there: call ``.compute()`` on a small one, or write them out
+    (``.to_parquet(...)``). Per-annotator and per-class results are in memory, as for an in-memory set.
+    """
+
+    partition_tables: tuple = ()
+
+    def to_frame(self) -> Any:
+        """Per item: ``item_id, consensus, confidence, n_ratings`` (a Dask DataFrame)."""
+        import dask
+        import dask.dataframe as dd
+
+        meta = _frame_of({"labels": pd.Series([], dtype=object, index=pd.Index([], dtype=object, name="item_id")),
+                          "confidence": pd.Series([], dtype=float), "n_ratings": pd.Series([], dtype=np.int64)})
+        return dd.from_delayed([dask.delayed(_frame_of)(t) for t in self.partition_tables], meta=meta,
+                               verify_meta=False)
+
+
+def _frame_of(tables: dict) -> pd.DataFrame:
+    return pd.DataFrame({"item_id": tables["labels"].index.to_numpy(), "consensus": tables["labels"].to_numpy(),
+                         "confidence": tables["confidence"].to_numpy(), "n_ratings": tables["n_ratings"].to_numpy()})
+
+
+def _collections(aset: DaskAnnotationSet, tables: list) -> dict[str, Any]:
+    """Dask Series/DataFrames of each per-item table, partition by partition, plus the futures themselves."""
+    import dask
+    import dask.dataframe as dd
+
+    empty = ItemPartition(pd.Index([], dtype=object), *(np.zeros(0, dtype=np.int64),) * 3, aset.n_annotators,
+                          aset.n_categories)
+    meta = posterior_tables(empty, aset.categories, np.zeros((0, aset.n_categories)))
+    meta["n_ratings"] = meta["n_ratings"].astype(np.int64)
+    getitem = dask.delayed(operator.getitem, pure=True)
+    out: dict[str, Any] = {name: dd.from_delayed([getitem(t, name) for t in tables], meta=meta[name],
+                                                 verify_meta=False) for name in _TABLES}
+    out["partition_tables"] = tuple(tables)
+    return out
+
+
+def _vote_partition(part: ItemPartition, categories: tuple[str, ...], tie: str, seed: int | None,
+                    index: int) -> tuple[dict, tuple]:
+    rng = np.random.default_rng(None if seed is None else [seed, index]) if tie == "random" else None
+    tables, codes = vote_tables(part, categories, tie, rng)
+    hits, n = agreement_counts(part, codes)
+    return tables, (hits, n, int((codes < 0).sum()))
+
+
+def distributed_majority_vote(aset: DaskAnnotationSet, *, tie: str, seed: int | None) -> DistributedConsensusResult:
+    """:func:`analytics.majority_vote` on a distributed set.
+
+    With ``tie="random"`` each partition draws from its own stream seeded by ``(seed, partition)``: the
+    result is reproducible for a given seed and partitioning, but not the in-memory draw.
+    """
+    outputs = aset.map(_vote_partition, aset.categories, tie, seed, indexed=True)
+    hits, n, n_unresolved = tree_reduce(aset.client, aset.client.map(itemgetter(1), outputs, pure=False))
+    tables = aset.client.map(itemgetter(0), outputs, pure=False)
+    return DistributedConsensusResult(
+        method="majority_vote", **_collections(aset, tables), annotator_accuracy=accuracy_series(aset, hits, n),
+        n_unresolved=int(n_unresolved), details=vote_details(tie, seed),
+    )
+
+
+def _em_part(part: ItemPartition, gold: bool) -> _ds.EMPartition:
+    return em_partition_of(part, gold)
+
+
+def _clamped(em: _ds.EMPartition, start: np.ndarray) -> np.ndarray:
+    return _ds.clamp_gold(np.array(start, dtype=np.float64), em.gold_codes)
+
+
+def _statistics(em: _ds.EMPartition, post: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _ds.m_step_stats(em, post)
+
+
+def _iteration(em: _ds.EMPartition, params: tuple[np.ndarray, np.ndarray]) -> tuple:
+    return _ds.em_iteration(em, *params)
+
+
+def _additive_part(step: tuple) -> tuple:
+    return step[1:]
+
+
+class ClusterPartitions:
+    """EM partitions on the cluster, with the methods of :class:`analytics._dawid_skene.InMemoryPartitions`.
+
+    ``posteriors()`` returns futures (one per partition) — the posteriors never leave the workers.
+    """
+
+    def __init__(self, aset: DaskAnnotationSet, *, gold: bool, init: str) -> None:
+        self.client = aset.client
+        self.parts = aset.map(_em_part, gold)
+        self.posts = self.client.map(_clamped, self.parts, aset.map(start_posteriors, init), pure=False)
+
+    def statistics(self) -> tuple[np.ndarray, np.ndarray]:
+        return tree_reduce(self.client, self.client.map(_statistics, self.parts, self.posts, pure=False))
+
+    def iterate(self, log_prior: np.ndarray, log_confusion: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        steps = map_each(self.client, _iteration, self.parts, (log_prior, log_confusion))
+        self.posts = self.client.map(itemgetter(0), steps, pure=False)
+        return tree_reduce(self.client, self.client.map(_additive_part, steps, pure=False), add_partials)
+
+    def posteriors(self) -> list:
+        return self.posts
+
+
+def _posterior_partition(part: ItemPartition, post: np.ndarray, categories: tuple[str, ...]) -> dict:
+    return posterior_tables(part, categories, post)
+
+
+def fit_dawid_skene(aset: DaskAnnotationSet, *, gold: bool, init: str, max_iter: int, tol: float,
+                    smoothing: float) -> tuple[_ds.EMFit, dict[str, Any], type]:
+    """EM on the cluster; returns the fit, the per-item Dask collections and :class:`DistributedConsensusResult`."""
+    fit = _ds.run_em_on(ClusterPartitions(aset, gold=gold, init=init), max_iter=max_iter, tol=tol,
+                        smoothing=smoothing)
+    tables = aset.client.map(_posterior_partition, list(aset.partitions), fit.posteriors,
+                             [aset.categories] * len(aset.partitions), pure=False)
+    return fit, _collections(aset, tables), DistributedConsensusResult
