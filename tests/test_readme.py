@@ -38,7 +38,8 @@ def test_streamlit_config_binds_localhost_without_telemetry():
 
 
 def test_readme_python_blocks_run(monkeypatch):
-    """The tour's code runs as written (the two lines that need the shared datasets use them when present)."""
+    """The tour's ```python blocks run as written (the two lines that need the shared datasets use them when
+    present); blocks that need outside infrastructure (a Dask scheduler) are fenced ```py and not run."""
     import warnings
 
     from tests.conftest import DATASETS, FORMATS
