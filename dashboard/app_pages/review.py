@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.safety import escape_markdown
-from dashboard import charts, services
+from analytics import plots
+from dashboard import services
 
 st.title("Review queue")
 st.caption("3 of 3 agree → accept; a 2:1 split → senior reviewer; no majority → adjudicate; a single rating → "
@@ -22,7 +23,7 @@ cols = st.columns(4)
 for col, (decision, title) in zip(cols, [("accept", "Accept"), ("senior_review", "Senior review"),
                                          ("adjudicate", "Adjudicate"), ("needs_overlap", "Needs overlap")]):
     col.metric(title, f"{counts.get(decision, 0):,}")
-st.plotly_chart(charts.decision_chart(summary), width="stretch")
+st.plotly_chart(plots.decision_chart(summary), width="stretch")
 st.caption("How to read this: items per routing decision under the blind-overlap rule; everything but 'accept' "
            "needs a person.")
 
@@ -50,7 +51,7 @@ if sample.ok:
     result = sample.value
     st.write(f"{result.n_sampled:,} of {result.n_population:,} annotations sampled. With this sample an error rate of "
              f"{result.detectable_error_rate:.1%} or more shows up at least once with 95% probability.")
-    st.plotly_chart(charts.detection_power_chart(result.detection_power), width="stretch")
+    st.plotly_chart(plots.detection_power_chart(result.detection_power), width="stretch")
     st.caption("How to read this: the chance that the audit sample contains at least one wrong annotation, for each "
                "possible true error rate (hypergeometric).")
     st.dataframe(result.sample, width="stretch", hide_index=True)
