@@ -149,8 +149,11 @@ def drift(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 
 def speed(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
+    from ._reshape import require_annotators, require_single_label
     from .drift import speed_vs_accuracy
 
+    require_single_label(aset, "speed_vs_accuracy")
+    require_annotators(aset, "speed_vs_accuracy")
     if "duration_s" not in aset.frame.columns or aset.frame["duration_s"].notna().sum() == 0:
         raise AnnotationSchemaError("The annotations have no durations (a duration_s column, or --duration COLUMN).")
     res = speed_vs_accuracy(aset, confidence_level=s.confidence_level)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from analytics import compare_rounds, load_annotations
+from analytics.report import report_schema
 from tests.report.conftest import quiet_report
 
 
@@ -21,3 +23,12 @@ def test_rounds_with_a_different_number_of_annotators():
     report = quiet_report(aset)
     assert report.section("rounds").ok
     json.loads(report.to_json())
+
+
+def test_a_share_rounded_just_above_one_is_valid():
+    # a single confused pair holds all the disagreement: its share came out as 1.0000000000000002
+    jsonschema = pytest.importorskip("jsonschema")
+    frame = pd.DataFrame({"item_id": ["<b>0</b>", "i1", "i2"], "cat": [1, 1, 2], "dog": [0, 0, 2]})
+    data = json.loads(quiet_report(load_annotations(frame, format="counts")).to_json())
+    assert data["sections"]["hotspots"]["data"]["rows"][0]["share_of_disagreements"] == pytest.approx(1.0)
+    jsonschema.validate(data, report_schema())
