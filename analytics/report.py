@@ -45,6 +45,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Union
 
+import pandas as pd
+
 from ._import_report import ImportReport
 from ._progress import ProgressCallback, resolve_progress
 from ._report_sections import SECTIONS, ReportSettings, rows
@@ -133,8 +135,6 @@ def _dataset(aset: "AnnotationSet") -> dict[str, Any]:
     out.update({k: summary[k] for k in _DATASET_KEYS})
     out["categories"] = [str(c) for c in out["categories"]]
     out["rounds"] = [str(r) for r in out["rounds"]]
-    import pandas as pd
-
     totals = item_category_counts(aset).sum(axis=0)
     counts = pd.DataFrame({"category": list(aset.categories), "n_labels": totals.astype("int64"),
                            "share": totals / max(float(totals.sum()), 1.0)})

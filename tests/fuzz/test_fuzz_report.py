@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from _harness import CASES, OUTCOMES, fuzz_settings
+from _harness import CASES, OUTCOMES, frame_of, fuzz_settings
 from _mutate import mutated_rows
 from _seeds import GOLD, PRED_LABEL, PRED_PROBS, TAXONOMY, TIDY
 from analytics import load_annotations
@@ -120,26 +120,25 @@ def weird_sets(draw) -> dict:
     return {"source": frame, **options}
 
 
-@fuzz_settings(0.35)
+@fuzz_settings(0.25)
 @given(kwargs=weird_sets())
 def test_weird_sets_render_or_say_why(kwargs):
     run_report("report (weird sets)", lambda: load_annotations(kwargs.pop("source"), **kwargs))
 
 
-@fuzz_settings(0.25)
+@fuzz_settings(0.15)
 @given(data=st.data())
 def test_mutated_seed_sets_render_or_say_why(data):
-    rows = data.draw(mutated_rows([dict(r) for r in TIDY], max_mutations=3))
+    frame = frame_of(data.draw(mutated_rows([dict(r) for r in TIDY], max_mutations=3)))
     options: dict = {}
     if data.draw(st.booleans()):
-        options["gold"] = pd.DataFrame(data.draw(mutated_rows([dict(r) for r in GOLD], max_mutations=2)))
+        options["gold"] = frame_of(data.draw(mutated_rows([dict(r) for r in GOLD], max_mutations=2)))
     if data.draw(st.booleans()):
         seed = PRED_PROBS if data.draw(st.booleans()) else PRED_LABEL
-        options["predictions"] = pd.DataFrame(data.draw(mutated_rows([dict(r) for r in seed], max_mutations=2)))
+        options["predictions"] = frame_of(data.draw(mutated_rows([dict(r) for r in seed], max_mutations=2)))
     if data.draw(st.booleans()):
         options["taxonomy"] = json.loads(json.dumps(TAXONOMY))
-    try:
-        frame = pd.DataFrame(rows)
-    except (UnicodeError, ValueError, TypeError):
+    if frame is None:  # pandas itself cannot hold these rows (e.g. a lone surrogate in a column name)
         return
+    options = {k: v for k, v in options.items() if v is not None}
     run_report("report (mutated seeds)", lambda: load_annotations(frame, duplicates="keep_last", **options))
