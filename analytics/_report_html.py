@@ -278,7 +278,7 @@ def _import(role: str, rep: dict[str, Any]) -> str:
     if reasons:
         out += _table(reasons, [("reason", "skipped because", "text"), ("n", "entries", "int"), ("meaning", "meaning", "text")])
         out += _p(f"First {len(rep['skipped'])} of {rep['n_skipped_entries']:,} skipped entries:", "note")
-        out += _table(rep["skipped"], [("source", "source", "text"), ("row", esc(rep["unit"]), "text"),
+        out += _table(rep["skipped"], [("source", "source", "text"), ("row", rep["unit"], "text"),
                                        ("reason", "reason", "text"), ("detail", "detail", "text"), ("scope", "scope", "text")])
     return out + _list(f"Warning: {w}" for w in rep["warnings"]) + _list(f"Note: {n}" for n in rep["notes"])
 
