@@ -24,6 +24,9 @@ from .taxonomy import Taxonomy, load_taxonomy
 from .exceptions import ConvergenceWarning
 from .consensus import ConsensusResult, dawid_skene, majority_vote
 from .gold import GoldAccuracy, GoldCoverage, gold_accuracy_by_annotator, gold_coverage
+from .gold import gold_accuracy
+from .report import QualityReport, build_report
+from .gates import Gate, GateReport, check_gates
 from .gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
 from .routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
 from .drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
@@ -161,4 +164,10 @@ __all__ = [
     "escape_html",
     "escape_markdown",
     "DaskAnnotationSet",
+    "gold_accuracy",
+    "QualityReport",
+    "build_report",
+    "Gate",
+    "GateReport",
+    "check_gates",
 ]

@@ -37,12 +37,13 @@ from ._reshape import (
     require_single_label,
 )
 from .exceptions import AnnotationSchemaError, DataQualityWarning, InvalidParameterError
-from .results import ResultMixin
+from .results import Estimate, ResultMixin
 
 if TYPE_CHECKING:
     from ._schema import AnnotationSet
 
-__all__ = ["GoldAccuracy", "GoldCoverage", "gold_accuracy_by_annotator", "gold_coverage", "wilson_n_needed"]
+__all__ = ["GoldAccuracy", "GoldCoverage", "gold_accuracy", "gold_accuracy_by_annotator", "gold_coverage",
+           "wilson_n_needed"]
 
 
 def annotator_index(aset: "AnnotationSet") -> pd.Index:
@@ -220,6 +221,61 @@ def gold_accuracy_by_annotator(
         min_gold=int(min_gold), ci_width=float(ci_width),
         n_gold_items=n_gold_items(annotations),
     )
+
+
+def gold_accuracy(annotations: "AnnotationSet", *, confidence_level: float = 0.95) -> Estimate:
+    r"""The pooled golden-set accuracy of a delivery: the share of annotations of gold items equal to gold.
+
+    Over the :math:`n` annotations of items with a gold label, :math:`x` of them equal to it,
+    :math:`\hat p = x / n` with a Wilson score interval (as in :func:`gold_accuracy_by_annotator`). Works
+    without annotator ids (an item × category counts table with gold). The interval treats annotations as
+    independent; annotations of one item are not quite, so read it as a lower bound on the uncertainty.
+
+    Parameters
+    ----------
+    annotations : AnnotationSet
+        Single-label annotations with gold labels attached.
+    confidence_level : float
+        Of the interval.
+
+    Returns
+    -------
+    Estimate
+        ``value`` = accuracy, ``ci_low``/``ci_high`` (Wilson), ``n_items`` = annotated gold items,
+        ``n_annotators`` (0 when anonymous), ``method="gold_accuracy"``.
+
+    References
+    ----------
+    Wilson (1927), https://doi.org/10.1080/01621459.1927.10502953
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analytics import load_annotations
+    >>> df = pd.DataFrame({"item_id": [1, 2, 1, 2], "annotator_id": list("aabb"), "label": ["x", "y", "x", "x"]})
+    >>> gold = pd.DataFrame({"item_id": [1, 2], "gold_label": ["x", "y"]})
+    >>> est = gold_accuracy(load_annotations(df, gold=gold))
+    >>> est.value, round(est.ci_low, 3), est.n_items
+    (0.75, 0.301, 2)
+    """
+    if not 0 < confidence_level < 1:
+        raise InvalidParameterError(f"confidence_level must lie strictly between 0 and 1, not {confidence_level!r}.")
+    require_single_label(annotations, "gold_accuracy")
+    if annotations.gold_codes is None or not (annotations.gold_codes >= 0).any():
+        raise AnnotationSchemaError(
+            "gold_accuracy needs gold labels for some of the annotated items, but this set has none. Attach them with "
+            "load_annotations(..., gold='gold.csv'); gold item ids must match the annotations' item ids.")
+    gold = annotations.gold_codes[annotations.item_codes]
+    on_gold = gold >= 0
+    n = int(on_gold.sum())
+    x = int((annotations.label_codes[on_gold] == gold[on_gold]).sum())
+    low, high = proportion_confint(x, n, alpha=1 - confidence_level, method="wilson")
+    annotators = np.unique(annotations.annotator_codes[on_gold])
+    return Estimate(value=x / n, ci_low=float(low), ci_high=float(high),
+                    n_items=int(np.unique(annotations.item_codes[on_gold]).size),
+                    n_annotators=int((annotators >= 0).sum()), method="gold_accuracy",
+                    standard_error=float(np.sqrt(x / n * (1 - x / n) / n)), confidence_level=float(confidence_level),
+                    interval_method="Wilson score interval (statsmodels proportion_confint, method='wilson')")
 
 
 @dataclass(frozen=True, eq=False)

@@ -217,7 +217,9 @@ def compare_rounds(annotations: Any, *, rounds: Sequence[Any] | None = None, tar
     by_category = pd.DataFrame({"category": k0["category"], "kappa_before": k0["kappa"], "kappa_after": k1["kappa"],
                                 **cdiff})
     hotspots = _hotspot_changes(sets, top, int(min_items), 1.0 - confidence_level)
-    primary = summaries[1].primary
+    # the primary coefficient depends on the number of annotators (Cohen's kappa for two), which can differ between
+    # rounds: use one both rounds have
+    primary = next(c for c in (summaries[1].primary, summaries[0].primary, "fleiss_kappa", *common) if c in common)
     return RoundComparison(
         rounds=names, coefficients=coefficients, by_category=by_category, hotspots=hotspots,
         n_items_before=sets[0].n_items, n_items_after=sets[1].n_items, n_shared_items=shared,

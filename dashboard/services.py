@@ -506,3 +506,33 @@ def taxonomy_nodes(key: str, _aset: AnnotationSet) -> Outcome:
         return pd.DataFrame(rows)
 
     return _attempt(build)
+
+
+# -- downloads: CSV through analytics.safety.safe_csv (CSV injection), and the HTML report ------------------------
+@st.cache_data(show_spinner=False, max_entries=32)
+def review_queue(key: str, _aset: AnnotationSet, decisions: tuple[str, ...]) -> Outcome:
+    """``(queue, csv_bytes)``: the items with ``decisions``, most urgent first (analytics.review_queue)."""
+    import analytics
+    from analytics.safety import safe_csv
+
+    routed = routing(key, _aset)
+    if not routed.ok:
+        return routed
+    queue = analytics.review_queue(routed.value[0], decisions=list(decisions))
+    return Outcome(value=(queue, safe_csv(queue.assign(decision=queue["decision"].astype(str))).encode("utf-8")))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def audit_csv(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | None, seed: int) -> bytes:
+    """The audit sample of :func:`audit` as CSV bytes (call only when that outcome is ok)."""
+    from analytics.safety import safe_csv
+
+    return safe_csv(audit(key, _aset, fraction, stratify_by, seed).value.sample).encode("utf-8")
+
+
+@st.cache_data(show_spinner="Building the HTML report…", max_entries=8)
+def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: float) -> str:
+    """The self-contained HTML quality report of the set (analytics.report.QualityReport)."""
+    from analytics.report import QualityReport
+
+    return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.safety import escape_markdown
-from dashboard import charts, services
+from analytics import plots
+from dashboard import services
 
 key, aset = services.current_set()
 st.title("Agreement")
@@ -17,7 +18,7 @@ method = st.sidebar.radio("Intervals", ["analytic", "bootstrap"], key="interval_
 summary = services.agreement(key, aset, target, method)
 if summary.ok:
     table = summary.value.table
-    st.plotly_chart(charts.coefficients_chart(table, target=target), width="stretch")
+    st.plotly_chart(plots.coefficients_chart(table, target=target), width="stretch")
     st.caption("How to read this: each coefficient corrects raw agreement for chance differently; they usually agree. "
                "When raw agreement is high but kappa low, one class dominates: trust AC1 there.")
     st.dataframe(table[["label", "value", "ci_low", "ci_high", "standard_error", "n_items", "landis_koch",
@@ -37,7 +38,7 @@ else:
 st.header("Per category" if not aset.multilabel else "Per tag")
 per = services.per_category(key, aset)
 if per.ok:
-    st.plotly_chart(charts.per_category_chart(per.value, target=target), width="stretch")
+    st.plotly_chart(plots.per_category_chart(per.value, target=target), width="stretch")
     st.caption("How to read this: each class treated as 'this class vs any other'; red = below the target with 95% "
                "confidence — the classes whose definitions need work first.")
 else:
@@ -46,7 +47,7 @@ else:
 st.header("Annotator pairs")
 pairs = services.pairwise(key, aset)
 if pairs.ok:
-    st.plotly_chart(charts.pairwise_heatmap(pairs.value, list(aset.annotator_ids)), width="stretch")
+    st.plotly_chart(plots.pairwise_heatmap(pairs.value, list(aset.annotator_ids)), width="stretch")
     st.caption("How to read this: Cohen's kappa between two annotators on the items both labeled. A row of low values "
                "points at one annotator who disagrees with everyone.")
 else:
@@ -54,7 +55,7 @@ else:
 
 st.header("Round over round")
 if summary.ok and summary.value.by_round is not None and len(summary.value.by_round):
-    st.plotly_chart(charts.rounds_chart(summary.value.by_round, target=target), width="stretch")
+    st.plotly_chart(plots.rounds_chart(summary.value.by_round, target=target), width="stretch")
     st.caption("How to read this: the same coefficients computed per round (e.g. before and after a guideline fix); "
                "non-overlapping intervals mean a real change.")
 else:

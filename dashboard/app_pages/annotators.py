@@ -7,7 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics.safety import escape_markdown
-from dashboard import charts, services
+from analytics import plots
+from dashboard import services
 
 st.title("Annotators")
 st.caption("Who to trust, retrain or pause — with the uncertainty a handful of gold items really carries.")
@@ -48,7 +49,7 @@ if audit.ok:
     cols[0].metric("Gold items", f"{audit.value.n_gold_items:,}")
     cols[1].metric("Flagged below target", len(flagged))
     cols[2].metric("Not enough evidence", len(thin))
-    st.plotly_chart(charts.gold_accuracy_chart(table, target=target), width="stretch")
+    st.plotly_chart(plots.gold_accuracy_chart(table, target=target), width="stretch")
     st.caption(f"How to read this: each dot is an annotator's accuracy on gold items; the bar is its 95% interval "
                f"(Wilson). Red = significantly below the {target:.0%} target after Holm correction across annotators "
                "(one-sided exact binomial test); grey = too few gold items to judge.")
@@ -66,8 +67,8 @@ if confusion.ok:
     who = st.selectbox("Annotator", shown, key="ann_confusion_who")
     normalized = st.toggle("Row-normalized (recall per gold class)", value=True, key="ann_confusion_norm")
     matrix = confusion.value.frame(who, normalized=normalized)
-    st.plotly_chart(charts.confusion_heatmap(matrix, title=f"{who}: labels given on gold items",
-                                             x="label given", y="gold label", normalized=normalized), width="stretch")
+    st.plotly_chart(plots.confusion_heatmap(matrix, title=f"{who}: labels given on gold items",
+                                            x="label given", y="gold label", normalized=normalized), width="stretch")
     st.caption("How to read this: rows are the gold class, columns the label this annotator gave; off-diagonal cells "
                "are their mistakes.")
     errors = confusion.value.table
@@ -95,15 +96,15 @@ if ds.ok:
     if audit.ok:
         est = est.merge(audit.value.table[["annotator_id", "accuracy"]].rename(columns={"accuracy": "gold_accuracy"}),
                         on="annotator_id", how="left")
-    st.plotly_chart(charts.ds_vs_gold_chart(only(est)), width="stretch")
+    st.plotly_chart(plots.ds_vs_gold_chart(only(est)), width="stretch")
     st.caption(f"How to read this: Dawid–Skene estimates each annotator's confusion matrix from all "
                f"{aset.n_items:,} items by EM ({ds.value.n_iter} iterations, "
                f"{'converged' if ds.value.converged else 'not converged'}); where it agrees with the golden set the "
                "gold sample is representative.")
     who_ds = st.selectbox("Estimated confusion of", shown, key="ann_ds_who")
-    st.plotly_chart(charts.confusion_heatmap(ds.value.confusion_frame(who_ds), normalized=True,
-                                             title=f"{who_ds}: estimated P(label given | true class)",
-                                             x="label given", y="true class (estimated)"), width="stretch")
+    st.plotly_chart(plots.confusion_heatmap(ds.value.confusion_frame(who_ds), normalized=True,
+                                            title=f"{who_ds}: estimated P(label given | true class)",
+                                            x="label given", y="true class (estimated)"), width="stretch")
 else:
     st.info(ds.reason)
 
@@ -112,7 +113,7 @@ window = st.slider("Rolling window (annotations)", 10, 100, 25, 5, key="ann_wind
 drift = services.drift(key, aset, window)
 if drift.ok:
     series = only(drift.value.series)
-    st.plotly_chart(charts.drift_chart(series, drifting=[a for a in drift.value.drifting if a in shown]),
+    st.plotly_chart(plots.drift_chart(series, drifting=[a for a in drift.value.drifting if a in shown]),
                     width="stretch")
     st.caption("How to read this: each line is an annotator's accuracy over its last N annotations, in the order it "
                "worked, one panel per session (against gold where the item has gold, otherwise against the other "
@@ -125,7 +126,7 @@ else:
 st.header("Speed vs accuracy")
 speed = services.speed(key, aset)
 if speed.ok:
-    st.plotly_chart(charts.speed_accuracy_chart(only(speed.value.table)), width="stretch")
+    st.plotly_chart(plots.speed_accuracy_chart(only(speed.value.table)), width="stretch")
     st.caption("How to read this: " + speed.value.rule + ". Red = fast and inaccurate.")
 else:
     st.info(speed.reason)

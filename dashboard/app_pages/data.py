@@ -8,7 +8,8 @@ import streamlit as st
 from analytics.exceptions import AnnotationQAError
 from analytics.io import FORMATS
 from analytics.safety import escape_markdown
-from dashboard import charts, services
+from analytics import plots
+from dashboard import services
 
 MAPPING_ROLES = [("item", "Item id"), ("annotator", "Annotator id"), ("label", "Label"), ("round", "Round"),
                  ("timestamp", "Timestamp"), ("duration", "Duration (s)"), ("image", "Image path/URL")]
@@ -90,7 +91,7 @@ with left:
         st.markdown("- " + escape_markdown(line))  # labels, ids and file names are untrusted text
 with right:
     balance = services.category_balance(key, aset)
-    st.plotly_chart(charts.category_balance_chart(balance, unknown=s["unknown_label"]), width="stretch")
+    st.plotly_chart(plots.category_balance_chart(balance, unknown=s["unknown_label"]), width="stretch")
     st.caption("How to read this: each bar counts how many labels used that category; "
                "a long Unknown/Other bar (red) points at a gap in the taxonomy.")
 

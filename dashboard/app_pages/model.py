@@ -6,7 +6,8 @@ import streamlit as st
 
 from analytics.exceptions import AnnotationQAError
 from analytics.safety import escape_markdown
-from dashboard import charts, services
+from analytics import plots
+from dashboard import services
 
 key, aset = services.current_set()
 st.title("Model vs human")
@@ -67,7 +68,7 @@ cols[3].metric("Below the confidence threshold", f"{r.low_confidence_share:.1%}"
 cols[4].metric("Expected calibration error", f"{r.expected_calibration_error:.3f}",
                help="Mean gap between confidence and accuracy over confidence bins (against the consensus).")
 
-st.plotly_chart(charts.side_by_side_confusion(r.human_confusion, r.model_confusion), width="stretch")
+st.plotly_chart(plots.side_by_side_confusion(r.human_confusion, r.model_confusion), width="stretch")
 st.caption("How to read this: left, how often people who chose the row's label met the column's label from another "
            "person on the same item; right, what the model answered when the consensus was the row's label.")
 pairs = r.confusion_pairs[r.confusion_pairs["kind"] != "clear"]
@@ -90,11 +91,11 @@ if "image" in top.columns and top["image"].notna().any():
 
 left, right = st.columns(2)
 with left:
-    st.plotly_chart(charts.reliability_chart(r.reliability), width="stretch")
+    st.plotly_chart(plots.reliability_chart(r.reliability), width="stretch")
     st.caption("How to read this: points below the diagonal = the model is over-confident at that confidence.")
 with right:
     if r.kappa_by_annotator is not None and len(r.kappa_by_annotator):
-        st.plotly_chart(charts.model_kappa_chart(r.kappa_by_annotator), width="stretch")
+        st.plotly_chart(plots.model_kappa_chart(r.kappa_by_annotator), width="stretch")
         st.caption("How to read this: if the model agrees with an annotator about as well as the other people do, it "
                    "labels like one more annotator.")
 

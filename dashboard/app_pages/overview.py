@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.safety import escape_markdown
-from dashboard import charts, services
+from analytics import plots
+from dashboard import services
 
 key, aset = services.current_set()
 st.title("Overview")
@@ -58,12 +59,12 @@ for i, problem in enumerate(found, start=1):
 left, right = st.columns([3, 2])
 with left:
     if summary.ok:
-        st.plotly_chart(charts.coefficients_chart(summary.value.table, target=target), width="stretch")
+        st.plotly_chart(plots.coefficients_chart(summary.value.table, target=target), width="stretch")
         st.caption("How to read this: each dot is a chance-corrected agreement coefficient, the bar its 95% interval. "
                    "Green = the whole interval is above the target; amber = only the point estimate is; red = below.")
 with right:
     balance = services.category_balance(key, aset)
-    st.plotly_chart(charts.category_balance_chart(balance, unknown=s["unknown_label"]), width="stretch")
+    st.plotly_chart(plots.category_balance_chart(balance, unknown=s["unknown_label"]), width="stretch")
     if s["unknown_label"]:
         share = balance.set_index("category").loc[s["unknown_label"], "share"]
         st.caption(f"How to read this: labels per category. '{escape_markdown(s['unknown_label'])}' (red) holds "

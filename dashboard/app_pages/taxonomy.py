@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.safety import escape_markdown
-from dashboard import charts, services
+from analytics import plots
+from dashboard import services
 
 key, aset = services.current_set()
 st.title("Confusion & taxonomy")
@@ -45,7 +46,7 @@ top = st.slider("Pairs to show", 3, 30, 10, key="hotspot_top")
 hot = services.hotspots(key, aset, top)
 if hot.ok and len(hot.value):
     frame = hot.value
-    st.plotly_chart(charts.hotspots_chart(frame), width="stretch")
+    st.plotly_chart(plots.hotspots_chart(frame), width="stretch")
     st.caption("How to read this: pairs ranked by how much merging them would raise agreement — a mix of how often "
                "they are confused and how much more than chance. Blue: gold says annotators err (clarify or retrain); "
                "red: gold itself is split (the classes truly overlap); grey: too little gold to tell.")
@@ -73,8 +74,8 @@ else:
 
 matrix = services.coincidences(key, aset)
 if matrix.ok:
-    st.plotly_chart(charts.confusion_heatmap(matrix.value.row_normalized, title="Inter-annotator confusion (coincidences, row-normalized)",
-                                             x="label given by another annotator", y="label", normalized=True),
+    st.plotly_chart(plots.confusion_heatmap(matrix.value.row_normalized, title="Inter-annotator confusion (coincidences, row-normalized)",
+                                            x="label given by another annotator", y="label", normalized=True),
                     width="stretch")
     st.caption("How to read this: for every item, every pair of its labels from different annotators; each row shows "
                "what the other annotator said when one said the row's label.")
@@ -82,7 +83,7 @@ if matrix.ok:
 st.header("Taxonomy")
 nodes = services.taxonomy_nodes(key, aset)
 if nodes.ok:
-    st.plotly_chart(charts.taxonomy_sunburst(nodes.value), width="stretch")
+    st.plotly_chart(plots.taxonomy_sunburst(nodes.value), width="stretch")
     st.caption("How to read this: rings go from the top level outwards; the size is the number of labels under a node, "
                "the colour how well people agree there (inner nodes: among their children). A red node with green "
                "parents = confusion that disappears one level up: lift the labels to the parent.")
@@ -98,7 +99,7 @@ if len(classes) >= 2:
     sim = services.whatif_merge(key, aset, tuple(classes), into or None)
     if sim.ok:
         st.markdown(escape_markdown(sim.value.sentence))
-        st.plotly_chart(charts.whatif_chart(sim.value.delta), width="stretch")
+        st.plotly_chart(plots.whatif_chart(sim.value.delta), width="stretch")
         st.caption("How to read this: grey = agreement now; green = after the merge, simulated on the same data; the "
                    "error bar is the paired 95% interval of the change.")
     else:
@@ -112,7 +113,7 @@ if unk.ok:
     u = unk.value
     (st.error if u.alarm else st.write)(escape_markdown(u.sentence))
     if u.by_round is not None and len(u.by_round) > 1:
-        st.plotly_chart(charts.unknown_share_chart(u.by_round, unknown=u.unknown_label), width="stretch")
+        st.plotly_chart(plots.unknown_share_chart(u.by_round, unknown=u.unknown_label), width="stretch")
         st.caption("How to read this: a share that grows by more than 5 points between rounds (one-sided two-proportion "
                    "test) raises the alarm — a sign of a taxonomy gap.")
     if u.by_class is not None and len(u.by_class):

@@ -12,7 +12,7 @@ import pytest
 
 from analytics import load_annotations
 from analytics.safety import escape_html, escape_markdown
-from dashboard.charts import category_balance_chart
+from analytics.plots import category_balance_chart
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard" / "app.py")
 SCRIPT = "<script>alert(1)</script>"

@@ -61,6 +61,10 @@ def summary(terminalreporter: Any) -> None:
         f"{total:,} fuzz cases ran (AQA_FUZZ_EXAMPLES={BASE_EXAMPLES}): {OUTCOMES['loaded']:,} loaded with complete "
         f"reports, {OUTCOMES['refused']:,} refused with a documented error."
     )
+    if OUTCOMES["report rendered"] or OUTCOMES["report refused"]:
+        terminalreporter.write_line(
+            f"reports: {OUTCOMES['report rendered']:,} rendered (JSON valid against the schema, HTML built), "
+            f"{OUTCOMES['report refused']:,} refused with a documented error.")
     terminalreporter.write_line("by target: " + ", ".join(f"{k} {v:,}" for k, v in sorted(CASES.items())))
     log = os.environ.get("AQA_FUZZ_LOG")
     if log:

@@ -1,5 +1,12 @@
-"""DataFrame → plotly figure. No Streamlit calls here; every chart has a title, axis titles and units,
-and every user-provided text is escaped."""
+"""Charts: DataFrame → plotly figure, shared by the dashboard and the HTML report.
+
+Pure functions of their tables (the ones the analyses return); no Streamlit here, so the library's report
+(:mod:`analytics.report`) and the dashboard (``dashboard/app_pages``) draw the same figures. Every chart has a
+title, axis titles and units, and every user-provided text (labels, ids, file names) is escaped with
+:func:`analytics.safety.escape_html`, because plotly renders a subset of HTML in tick and hover text.
+
+This package imports plotly; ``import analytics`` does not import it (import ``analytics.plots`` explicitly).
+"""
 
 from ._agreement import coefficients_chart, pairwise_heatmap, per_category_chart, rounds_chart
 from ._annotators import confusion_heatmap, drift_chart, ds_vs_gold_chart, gold_accuracy_chart, speed_accuracy_chart
