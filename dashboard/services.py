@@ -25,6 +25,10 @@ from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
 __all__ = [
+    "bundled_model",
+    "score_current",
+    "slice_columns",
+    "vendor_column",
     "DEFAULT_SAMPLE",
     "available_samples",
     "sample_title",
@@ -129,43 +133,6 @@ def set_current(key: str, aset: AnnotationSet) -> None:
     """Make ``aset`` the dataset every page shows."""
     st.session_state.setdefault(_REGISTRY_KEY, {})[key] = aset
     st.session_state[_STATE_KEY] = key
-
-
-def dataset_choices() -> list[str]:
-    """What the dataset picker offers: the bundled samples (by name), then the datasets registered in
-    this session with :func:`set_current` (uploads, scored sets, DataFrames; by key)."""
-    registry = st.session_state.get(_REGISTRY_KEY, {})
-    return available_samples() + [k for k in registry if not str(k).startswith("sample:") or "|" in str(k)]
-
-
-def dataset_title(choice: str) -> str:
-    """The picker's text for a choice (plain text: Streamlit shows option labels literally)."""
-    if choice in available_samples():
-        return sample_title(choice)
-    aset = st.session_state.get(_REGISTRY_KEY, {}).get(choice)
-    source = aset.report.source if aset is not None else choice
-    scored = " with the model's predictions" if "|scored:" in str(choice) else ""
-    return f"{source}{scored} (this session)"
-
-
-def current_choice() -> str:
-    """The picker's choice for the current dataset (the default sample when none is chosen yet)."""
-    key = st.session_state.get(_STATE_KEY)
-    if isinstance(key, str) and key.startswith("sample:") and key.removeprefix("sample:") in available_samples():
-        return key.removeprefix("sample:")
-    if key in st.session_state.get(_REGISTRY_KEY, {}):
-        return key
-    return DEFAULT_SAMPLE
-
-
-def open_dataset(choice: str) -> tuple[str, AnnotationSet]:
-    """Make the picked dataset current and return ``(key, set)``."""
-    if choice in available_samples():
-        key, aset = f"sample:{choice}", get_sample(choice)
-    else:
-        key, aset = choice, st.session_state[_REGISTRY_KEY][choice]
-    set_current(key, aset)
-    return key, aset
 
 
 def current_set() -> tuple[str, AnnotationSet]:
@@ -294,14 +261,6 @@ def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | No
     return _attempt(lambda: analytics.audit_sample(_aset, fraction=fraction, stratify_by=stratify_by, seed=seed))
 
 
-def vendor_column(aset: AnnotationSet) -> str | None:
-    """An extra column naming the annotators' vendor/team, when the table has one."""
-    for name in ("vendor", "team", "company", "organization", "organisation", "workforce"):
-        if name in aset.frame.columns:
-            return name
-    return None
-
-
 @st.cache_data(show_spinner="Computing agreement…", max_entries=64)
 def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "analytic") -> Outcome:
     """The agreement summary (every coefficient with its interval) against ``target``."""
@@ -348,20 +307,6 @@ def agreement_slices(key: str, _aset: AnnotationSet, by: str, target: float) -> 
     return _attempt(lambda: analytics.agreement_by(_aset, by=by, target=target))
 
 
-def slice_columns(aset: AnnotationSet) -> list[str]:
-    """Extra columns of the table (camera, site, vendor, …) with a few distinct values, to slice agreement by."""
-    from analytics.io._mapping import CANONICAL_COLUMNS
-
-    out = []
-    for column in aset.frame.columns:
-        if column in CANONICAL_COLUMNS and column != "round":
-            continue
-        n = aset.frame[column].nunique(dropna=True)
-        if 2 <= n <= 50:
-            out.append(column)
-    return out
-
-
 @st.cache_data(show_spinner="Looking for the top problems…", max_entries=32)
 def problems(key: str, _aset: AnnotationSet, target: float) -> tuple:
     from analytics.overview import top_problems
@@ -377,49 +322,6 @@ def model_vs_human(key: str, _aset: AnnotationSet, threshold: float) -> Outcome:
         return Outcome(reason="This dataset has no model predictions: attach a predictions file on the Data page, "
                               "or score the images with a model below.")
     return _attempt(lambda: analytics.model_vs_human(_aset, threshold=threshold))
-
-
-def bundled_model(key: str) -> Any:
-    """The bundled sample's TorchScript model and its input size, when the current set is that sample."""
-    if not key.startswith("sample:"):
-        return None
-    files = sample_files(key.split(":", 1)[1])
-    return files.get("model")
-
-
-def score_current(key: str, aset: AnnotationSet, model: Any, *, size: int | None, grayscale: bool | None,
-                  device: str, progress: Callable[[int, int], None],
-                  classes: list[str] | None = None) -> tuple[str, AnnotationSet]:
-    """Score the set's images with ``model`` (path or bytes of a TorchScript file), attach the predictions,
-    and make the scored set current. Not cached: scoring is an explicit action with a progress bar."""
-    import analytics
-    from analytics.io.attachments import attach
-
-    paths = analytics.image_paths(aset)
-    with tempfile.TemporaryDirectory() as tmp:
-        if isinstance(model, (bytes, bytearray)):
-            model_path = Path(tmp) / "model.pt"
-            model_path.write_bytes(model)
-            digest = hashlib.sha256(model).hexdigest()[:16]
-        else:
-            model_path = Path(model)
-            digest = hashlib.sha256(model_path.read_bytes()).hexdigest()[:16]
-        transform = analytics.image_transform(size=size, grayscale=grayscale)
-        probs = analytics.score_images(str(model_path), list(paths.to_numpy()), transform=transform, device=device,
-                                       progress=progress)
-    if classes is None:
-        classes = [c for c in aset.categories if c != aset.unknown_label][: probs.shape[1]]
-    if len(classes) != probs.shape[1]:
-        from analytics.exceptions import InvalidParameterError
-
-        raise InvalidParameterError(
-            f"The model has {probs.shape[1]} outputs but {len(classes)} class names were given or found; "
-            "list the model's class names in output order.")
-    frame = analytics.predictions_frame(probs, list(paths.index), classes=classes)
-    scored = attach(aset, predictions=frame)
-    new_key = f"{key}|scored:{digest}"
-    set_current(new_key, scored)
-    return new_key, scored
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -536,3 +438,17 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     from analytics.report import QualityReport
 
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
+
+
+# Session-state helpers and explicit actions (no caching) live in dashboard/session.py; re-exported here so
+# pages talk to one module.
+from dashboard.session import (  # noqa: E402
+    bundled_model,
+    current_choice,
+    dataset_choices,
+    dataset_title,
+    open_dataset,
+    score_current,
+    slice_columns,
+    vendor_column,
+)
