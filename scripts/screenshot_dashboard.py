@@ -69,12 +69,12 @@ def main() -> int:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from analytics.cli.dashboard import command
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    server = subprocess.Popen(command(args.port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    server = subprocess.Popen([sys.executable, "-m", "analytics.cli", "dashboard", "--port", str(args.port)], cwd=ROOT,
+                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     results, failures = [], []
     try:
         wait_for_port(args.port)
