@@ -79,6 +79,7 @@ from ._classes import (
     n_non_integer_item_ids,
     item_images,
     example_items,
+    TopMerge,
 )
 from ._views import MergedColumns, SwapsFixed, CountView, view_counts, view_coincidence, view_category_totals
 
@@ -157,6 +158,7 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers
     "n_non_integer_item_ids",
     "item_images",
     "example_items",
+    "TopMerge",
     "MergedColumns",
     "SwapsFixed",
     "CountView",
