@@ -307,7 +307,7 @@ def confusion_hotspots(
     top : int or None
         Pairs to return (None: every pair with a disagreement).
     n_examples : int
-        Example items per pair: the most evenly split ones.
+        Example items per pair: the most evenly split ones (ties: the first in item order).
     min_gold : int
         Disputed gold items needed before a gold verdict is given.
     gold_majority : float

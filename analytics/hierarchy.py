@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ._reshape import MergedColumns, ranked_class_pairs, view_category_totals, view_coincidence
+from ._reshape import MergedColumns, ranked_class_pairs, require_in_memory, view_category_totals, view_coincidence
 from ._whatif import group_codes
 from .agreement._counts import count_estimate
 from .agreement.fleiss import binary_statistics
@@ -96,6 +96,9 @@ def rollup_annotations(annotations: Any, level: int, *, taxonomy: Any = None) ->
     from .agreement._input import as_annotation_set
 
     aset = as_annotation_set(annotations)
+    require_in_memory(aset, "rollup_annotations", instead=(
+        "It returns a re-labelled set; agreement_by_level gives the agreement at every level of the taxonomy on the "
+        "cluster. For the rolled-up annotations themselves load them in memory (backend='memory')."))
     tax = resolve_taxonomy(aset, taxonomy)
     if taxonomy is None and aset.taxonomy is None:
         raise AnnotationSchemaError(

@@ -222,7 +222,8 @@ def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: fl
         named like Unknown/Other/Unsure (:attr:`AnnotationSet.unknown_label`).
     threshold : float
         Model-confidence rule: items whose top predicted probability is below it should be Unknown
-        (uses :attr:`AnnotationSet.prediction_confidence`).
+        (uses :attr:`AnnotationSet.prediction_confidence`; without predictions — and on the Dask backend, which
+        does not read them — that section is empty and ``model_rule_reason`` says why).
     alarm_points : float
         Alarm when the share grows by more than this many percentage points between consecutive rounds
         (5–10 is typical) and the two-proportion test is significant.

@@ -17,8 +17,11 @@ on the set, so a dashboard or report computes each table once.
 
 The wrappers also run on an :class:`ItemPartition` (the code arrays of a set of whole items). On a
 distributed set (the Dask backend) the wrappers marked :func:`additive` run on every partition and the
-results are added (:func:`reduce_items`); ``item_category_counts`` and ``ratings_per_item`` gather one
+results are added (:func:`reduce_items`); example items (:func:`example_items`) are picked per partition and
+merged by the same ranking (:func:`merge_items`); ``item_category_counts`` and ``ratings_per_item`` gather one
 row per item; the per-item matrices of the pairwise internals are refused (:func:`require_in_memory`).
+Relabellings (merges, roll-ups, an annotator's swaps set right) are *count views* (:mod:`._views`): the same
+sums over items of the counts the relabelling would give, so no annotation is re-read or re-labelled.
 
 References
 ----------

@@ -15,7 +15,7 @@ pytest.importorskip("distributed")
 
 import analytics as aqa
 from analytics import _reshape as rs
-from analytics.exceptions import DataQualityWarning, UndefinedMetricWarning
+from analytics.exceptions import DataQualityWarning, InvalidParameterError, UndefinedMetricWarning
 from dask_helpers import (
     TAXONOMY,
     assert_close,
@@ -151,3 +151,14 @@ def test_example_items_merge_across_partitions_like_one_ranking(numeric):
     assert [list(x) for x in merged] == [list(x) for x in whole]
     order = pd.Index(ids[weights == weights.max()]).astype(int if numeric else str).sort_values()
     assert list(whole[1][:3]) == [str(x) for x in order[:3]]
+
+
+@pytest.mark.parametrize("call, instead", [
+    (lambda s: aqa.simulate_merge(s, ["cat", "dog"]), "recommend_taxonomy_changes"),
+    (lambda s: aqa.simulate_split(s, {"3": "tabby"}, classes=["cat"]), "in memory"),
+    (lambda s: aqa.rollup_annotations(s, 1), "agreement_by_level"),
+    (lambda s: aqa.compare_rounds(s), "by_round"),
+])
+def test_relabelling_analyses_say_what_to_use_on_the_cluster(zoo, call, instead):
+    with pytest.raises(InvalidParameterError, match=f"not available on the Dask backend.*{instead}"):
+        call(zoo[1])
