@@ -38,6 +38,11 @@ def n_non_integer_ids(ids: pd.Index) -> int:
     """How many of the (text) ids are not integers; ids are ordered numerically when there is none."""
     if not len(ids):
         return 0
+    try:  # fast path: plain ASCII digit strings are integers
+        if np.char.isdigit(np.asarray(ids, dtype=str).astype("S")).all():
+            return 0
+    except UnicodeEncodeError:
+        pass
     as_num = np.asarray(pd.to_numeric(ids, errors="coerce"), dtype=float)
     with np.errstate(invalid="ignore"):
         return int((np.isnan(as_num) | (as_num != np.floor(as_num))).sum())

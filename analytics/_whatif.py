@@ -30,7 +30,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ._reshape import MergedColumns, reduce_items, view_counts
+from ._reshape import MergedColumns, reduce_items
 from .agreement._core import Coefficient, CountKind, CountParts, count_item_terms, count_parts, count_point
 from .agreement._counts import view_parts
 from .agreement._results import wald_interval
@@ -127,19 +127,12 @@ def paired_change(counts_before, counts_after, *, kind: CountKind = "fleiss", co
     return _finish(point, _deviations(point, p0, p1) if point.paired else None, coefficient, confidence_level)
 
 
-def _parts(part, view) -> CountParts:
-    if view is None:
-        return view_parts(part, np.eye(part.n_categories))
-    counts = view_counts(part, view)
-    return count_parts(counts, np.eye(counts.shape[1]))
-
-
 def _change_sums(part, before, after) -> tuple[np.ndarray, np.ndarray]:
-    return _parts(part, before).sums(), _parts(part, after).sums()
+    return view_parts(part, None, before).sums(), view_parts(part, None, after).sums()
 
 
 def _change_deviations(part, point: _Point, before, after) -> np.ndarray:
-    return _deviations(point, _parts(part, before), _parts(part, after))
+    return _deviations(point, view_parts(part, None, before), view_parts(part, None, after))
 
 
 def paired_change_of(aset, after, *, before=None, kind: CountKind = "fleiss", coefficient: str = "fleiss_kappa",

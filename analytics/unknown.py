@@ -34,7 +34,6 @@ from ._reshape import (
     annotator_category_counts,
     annotator_totals,
     category_totals,
-    co_use_matrix,
     is_distributed,
     require_single_label,
     round_category_counts,
@@ -163,7 +162,7 @@ def _rounds(aset: "AnnotationSet", u: int, points: float, confidence_level: floa
 
 
 def _by_class(aset: "AnnotationSet", u: int) -> pd.DataFrame:
-    items, ratings, unknown, neighbours = unknown_neighbourhood(aset, u)  # sums over items
+    items, ratings, unknown, neighbours, _ = unknown_neighbourhood(aset, u)  # sums over items
     cats = [c for k, c in enumerate(aset.categories) if k != u]
     codes = np.array([k for k in range(aset.n_categories) if k != u], dtype=np.int64)
     ratings, unknown, neighbours = ratings[codes], unknown[codes], neighbours[codes]
@@ -277,7 +276,7 @@ def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: fl
         xa = annotator_category_counts(aset)[:, u].astype(np.int64)
         by_annotator = pd.DataFrame({"annotator_id": np.asarray(aset.annotator_ids, dtype=object), "n_annotations": na,
                                      "n_unknown": xa, "share": xa / np.maximum(na, 1)})
-    items_with = int(co_use_matrix(aset)[u, u])  # items on which Unknown was used
+    items_with = int(unknown_neighbourhood(aset, u)[4, u])  # items on which Unknown was used
     alarm = bool((rounds["status"] == "alarm").any())
     sentence = _sentence(label, x, n, float(lo[0]), float(hi[0]), rounds, alarm_points, confidence_level)
     return UnknownShare(

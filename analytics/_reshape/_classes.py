@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
 __all__ = ["co_use_matrix", "annotator_pair_swaps", "pair_gold_counts", "unknown_neighbourhood",
-           "pair_disagreement_without", "n_non_integer_item_ids", "item_images", "example_items", "TopMerge"]
+           "pair_disagreement_without", "non_integer_item_ids", "item_images", "example_items", "TopMerge"]
 
 
 def _counts(aset: Any) -> Any:
@@ -69,8 +69,8 @@ def pair_gold_counts(aset: "AnnotationSet", pairs: np.ndarray) -> np.ndarray:
 
 @additive
 def unknown_neighbourhood(aset: "AnnotationSet", u: int) -> np.ndarray:
-    """:func:`unknown_neighbourhood_from_counts` of the set for the Unknown category code *u* (``4 × C``)."""
-    return unknown_neighbourhood_from_counts(_counts(aset), u)
+    """:func:`unknown_neighbourhood_from_counts` of the set for the Unknown category code *u* (``5 × C``), cached."""
+    return cached(aset, ("unknown_neighbourhood", int(u)), lambda: unknown_neighbourhood_from_counts(_counts(aset), u))
 
 
 @additive
@@ -88,11 +88,16 @@ def pair_disagreement_without(aset: "AnnotationSet", a: int, b: int, annotator: 
 
 
 @additive
-def n_non_integer_item_ids(aset: "AnnotationSet") -> int:
-    """Item ids that are not integers (none: items are ordered numerically; see :func:`analytics._schema.id_order`)."""
+def non_integer_item_ids(aset: "AnnotationSet") -> int:
+    """1 when some item id is not an integer, else 0; summed over partitions it is 0 exactly when every id is an
+    integer, i.e. when items are ordered numerically (:func:`analytics._schema.id_order`). Cached."""
     from .._schema import n_non_integer_ids
 
-    return n_non_integer_ids(pd.Index(np.asarray(aset.item_ids, dtype=object).astype(str), dtype=object))
+    def build() -> int:
+        ids = pd.Index(np.asarray(aset.item_ids, dtype=object).astype(str), dtype=object)
+        return int(n_non_integer_ids(ids[:64]) > 0 or n_non_integer_ids(ids) > 0)  # text ids show up early
+
+    return cached(aset, "non_integer_item_ids", build)
 
 
 def item_images(aset: "AnnotationSet") -> np.ndarray | None:
@@ -148,7 +153,7 @@ def example_items(aset: "AnnotationSet", requests: list[tuple], k: int) -> list[
     """
     if k <= 0:
         return [((), None) for _ in requests]
-    numeric = n_non_integer_item_ids(aset) == 0
+    numeric = non_integer_item_ids(aset) == 0
     found = merge_items(aset, _example_kernel, TopMerge(int(k), bool(numeric)), tuple(requests), int(k), bool(numeric))
     return [(tuple(str(x) for x in ids),
              None if images is None else tuple("" if v is None or pd.isna(v) else str(v) for v in images))

@@ -171,27 +171,29 @@ def class_item_weights(counts: "np.ndarray | sparse.spmatrix", c: int, ratings: 
 
 
 def unknown_neighbourhood_from_counts(counts: "np.ndarray | sparse.spmatrix", u: int) -> np.ndarray:
-    """Where the Unknown class *u* is used, per consensus class: a ``4 × C`` table (float64, integer values).
+    """Where the Unknown class *u* is used, per consensus class: a ``5 × C`` table (float64, integer values).
 
     Each item's consensus is the plurality of its ratings other than *u* (no consensus on a tie or without
-    such ratings). Rows: items per consensus class, their ratings, their ratings of *u*, and the ratings of each
-    class on items where someone said *u* (column *u* is 0). Sums over partitions of items add up.
+    such ratings). Rows: items per consensus class, their ratings, their ratings of *u*, the ratings of each
+    class on items where someone said *u* (column *u* is 0), and the items on which each class was used.
+    Sums over partitions of items add up.
     """
     n = counts.toarray() if sparse.issparse(counts) else np.asarray(counts)
-    n = n.astype(np.float64)
     q = n.shape[1]
     known = n.copy()
     known[:, u] = 0
-    top = known.max(axis=1) if len(n) else np.zeros(0)
+    top = known.max(axis=1) if len(n) else np.zeros(0, dtype=n.dtype)
     tied = (known == top[:, None]).sum(axis=1) > 1
     consensus = np.where((top > 0) & ~tied, known.argmax(axis=1) if len(n) else 0, -1)
     has = consensus >= 0
+    c = consensus[has]
     return np.vstack([
-        np.bincount(consensus[has], minlength=q).astype(np.float64),
-        np.bincount(consensus[has], weights=n.sum(axis=1)[has], minlength=q),
-        np.bincount(consensus[has], weights=n[has, u], minlength=q),
+        np.bincount(c, minlength=q),
+        np.bincount(c, weights=n.sum(axis=1)[has], minlength=q),
+        np.bincount(c, weights=n[has, u], minlength=q),
         known[n[:, u] > 0].sum(axis=0),
-    ])
+        (n > 0).sum(axis=0),
+    ]).astype(np.float64)
 
 
 def shift_counts(counts, items: np.ndarray, old: np.ndarray, new: np.ndarray):
@@ -226,6 +228,9 @@ def top_items(weights: np.ndarray, ids: np.ndarray, k: int, numeric: bool,
 
     weights = np.asarray(weights, dtype=np.float64)
     keep = np.flatnonzero(weights > 0)
+    if 0 < k < len(keep):  # only items at least as heavy as the k-th heaviest can be among the best k
+        kth = -np.partition(-weights[keep], k - 1)[k - 1]
+        keep = keep[weights[keep] >= kth]
     ids = np.asarray(ids, dtype=object)[keep]
     rank = np.empty(len(keep), dtype=np.int64)
     rank[id_order(pd.Index(ids.astype(str), dtype=object), numeric)] = np.arange(len(keep))

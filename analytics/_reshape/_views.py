@@ -66,8 +66,19 @@ CountView = Union[MergedColumns, SwapsFixed]
 
 
 def view_counts(aset: "AnnotationSet", view: "CountView | None") -> Any:
-    """The item × category counts of the set (``view=None``) or as the view changes them."""
-    return _counts(aset) if view is None else view.counts(aset)
+    """The item × category counts of the set (``view=None``) or as the view changes them.
+
+    The last view's counts are kept on the set (one at a time, so memory stays bounded): the passes of one
+    computation over an in-memory set then build them once.
+    """
+    if view is None:
+        return _counts(aset)
+    last = aset._cache.get("last_view_counts")
+    if last is not None and last[0] == view:
+        return last[1]
+    counts = view.counts(aset)
+    aset._cache["last_view_counts"] = (view, counts)
+    return counts
 
 
 @additive

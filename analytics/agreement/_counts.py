@@ -96,9 +96,22 @@ def count_sums(aset, w: np.ndarray, view=None) -> np.ndarray:
     return reduce_items(aset, _count_sums, w, view)
 
 
-def view_parts(part, w: np.ndarray, view=None) -> CountParts:
-    """:func:`cached_parts` of the set's counts (``view=None``) or :func:`count_parts` of a view's counts."""
-    return cached_parts(part, w) if view is None else count_parts(view_counts(part, view), w)
+def view_parts(part, w: np.ndarray | None, view=None) -> CountParts:
+    """:func:`cached_parts` of the set's counts (``view=None``) or :func:`count_parts` of a view's counts.
+
+    ``w=None``: identity weights as wide as the counts. The last view's parts are kept on the set (one at a
+    time), so the two passes of a coefficient over an in-memory set build them once.
+    """
+    if view is None:
+        return cached_parts(part, np.eye(part.n_categories) if w is None else w)
+    key = (view, None if w is None else w.tobytes())
+    last = part._cache.get("last_view_parts")
+    if last is not None and last[0] == key:
+        return last[1]
+    counts = view_counts(part, view)
+    parts = count_parts(counts, np.eye(counts.shape[1]) if w is None else w)
+    part._cache["last_view_parts"] = (key, parts)
+    return parts
 
 
 def _count_sums(part, w: np.ndarray, view=None) -> np.ndarray:
