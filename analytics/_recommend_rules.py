@@ -114,12 +114,15 @@ def _proposal(action: str, classes: tuple[str, ...], *, evidence: str, effect: s
 
 
 # -- class pairs: merge or retrain ----------------------------------------------------------------------
-def _retrain_stats(ctx: Context, a: int, b: int, d: float) -> dict[str, Any] | None:
-    """The pair's most-swapping annotator, their swap rates, and the pair without them (None: anonymous)."""
+def _retrain_stats(ctx: Context, a: int, b: int, d: float, swaps: np.ndarray,
+                   trials: np.ndarray) -> dict[str, Any] | None:
+    """The pair's most-swapping annotator, their swap rates, and the pair without them (None: anonymous).
+
+    ``swaps``, ``trials``: the pair's row of :func:`~analytics._reshape.annotator_pair_swaps`.
+    """
     aset = ctx.aset
     if not aset.annotators_known:
         return None
-    swaps, trials = (x[0] for x in annotator_pair_swaps(aset, np.array([[a, b]])))
     raters = int((trials > 0).sum())
     if raters < 3 or swaps.sum() == 0:
         return {"raters": raters}
@@ -153,8 +156,12 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
 
     r = ctx.rules
     cand = ctx.hotspots[(ctx.hotspots["score"] > 0)].head(r.top)
-    stats_ = [_retrain_stats(ctx, ctx.code(row["class_a"]), ctx.code(row["class_b"]), float(row["n_disagreements"]))
-              for _, row in cand.iterrows()]
+    codes = np.array([[ctx.code(a), ctx.code(b)] for a, b in zip(cand["class_a"], cand["class_b"])],
+                     dtype=np.int64).reshape(-1, 2)
+    swaps, trials = (annotator_pair_swaps(ctx.aset, codes) if ctx.aset.annotators_known and len(codes)
+                     else (codes[:, :0], codes[:, :0]))  # every candidate pair in one pass
+    stats_ = [_retrain_stats(ctx, int(a), int(b), float(d), s, t) for (a, b), d, s, t in
+              zip(codes, cand["n_disagreements"], swaps, trials)]
     concentrated = [rt is not None and bool(rt.get("annotator")) and rt["share"] >= r.concentration for rt in stats_]
     p = np.array([rt["p"] if c else np.nan for rt, c in zip(stats_, concentrated)])
     adjusted, _ = holm(p, r.alpha)

@@ -91,7 +91,8 @@ def _point(kind: CountKind, sums: tuple[np.ndarray, np.ndarray]) -> _Point:
     before = count_point(kind, sums[0], np.eye(len(sums[0]) - 3))
     after = count_point(kind, sums[1], np.eye(len(sums[1]) - 3))
     n = int(sums[0][2]) if sums[0][2] == sums[1][2] else 0  # the same items rated (else no pairing)
-    return _Point(kind, before, after, sums[0][3:] / sums[0][2], sums[1][3:] / sums[1][2], n)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no rated item: undefined coefficients, no pairing
+        return _Point(kind, before, after, sums[0][3:] / sums[0][2], sums[1][3:] / sums[1][2], n)
 
 
 def _deviations(point: _Point, p0: CountParts, p1: CountParts) -> np.ndarray:

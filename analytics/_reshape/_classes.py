@@ -75,7 +75,8 @@ def unknown_neighbourhood(aset: "AnnotationSet", u: int) -> np.ndarray:
 
 @additive
 def pair_disagreement_without(aset: "AnnotationSet", a: int, b: int, annotator: int) -> float:
-    r""":math:`o_{ab} + o_{ba}` with every rating of annotator code ``annotator`` left out (see :func:`pair_disagreement`)."""
+    r""":math:`o_{ab} + o_{ba}` with every rating of annotator code ``annotator`` left out
+    (see :func:`pair_disagreement`)."""
     from . import ratings_per_item
 
     own = aset.annotator_codes == annotator
@@ -143,7 +144,8 @@ def _example_kernel(aset: "AnnotationSet", requests: tuple, k: int, numeric: boo
     return tuple(out)
 
 
-def example_items(aset: "AnnotationSet", requests: list[tuple], k: int) -> list[tuple[tuple[str, ...], tuple[str, ...] | None]]:
+def example_items(aset: "AnnotationSet", requests: list[tuple],
+                  k: int) -> list[tuple[tuple[str, ...], tuple[str, ...] | None]]:
     """Up to ``k`` example items per request, most evenly split first: ``[(item ids, images or None), …]``.
 
     A request is ``("pair", a, b)`` (weights :func:`pair_item_weights`: items split between classes *a* and *b*)
