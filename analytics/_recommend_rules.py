@@ -13,17 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import stats
 
-from ._reshape import (
-    annotator_pair_swaps,
-    column_major,
-    count_column,
-    pair_disagreement,
-    pair_swap_flags,
-    ratings_per_item,
-)
-from ._whatif import Change, change_after_mapping, paired_change
+from ._reshape import SwapsFixed, annotator_pair_swaps, co_use_matrix, example_items, pair_disagreement_without
+from ._whatif import Change, change_after_mapping, paired_change_of
 
 if TYPE_CHECKING:
     from ._schema import AnnotationSet
@@ -57,11 +50,11 @@ class Rules:
 
 @dataclass
 class Context:
-    """What every rule reads: the unit set, its counts and tables (computed once)."""
+    """What every rule reads: the unit set and its tables (computed once; per-item work goes through the
+    additive wrappers of :mod:`analytics._reshape`, so the rules run on a distributed set too)."""
 
     aset: "AnnotationSet"
     original: "AnnotationSet"
-    counts: Any
     coincidence: np.ndarray
     hotspots: pd.DataFrame
     by_category: pd.DataFrame
@@ -70,10 +63,6 @@ class Context:
     rules: Rules
     levels: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
-    columns: Any = None
-
-    def __post_init__(self) -> None:
-        self.columns = column_major(self.counts)  # cheap column reads of the counts
 
     @property
     def cats(self) -> tuple[str, ...]:
@@ -125,24 +114,15 @@ def _proposal(action: str, classes: tuple[str, ...], *, evidence: str, effect: s
 
 
 # -- class pairs: merge or retrain ----------------------------------------------------------------------
-def shift_counts(counts, items: np.ndarray, old: np.ndarray, new: np.ndarray):
-    """Counts with one rating of each ``items[k]`` moved from category ``old[k]`` to ``new[k]`` (dense or sparse)."""
-    n, c = counts.shape
-    delta = sparse.csr_matrix((np.concatenate([-np.ones(len(items)), np.ones(len(items))]),
-                               (np.concatenate([items, items]), np.concatenate([old, new]))), shape=(n, c))
-    if sparse.issparse(counts):
-        out = sparse.csr_matrix(counts + delta.astype(counts.dtype))
-        out.eliminate_zeros()
-        return out
-    return counts + delta.toarray().astype(counts.dtype)
+def _retrain_stats(ctx: Context, a: int, b: int, d: float, swaps: np.ndarray,
+                   trials: np.ndarray) -> dict[str, Any] | None:
+    """The pair's most-swapping annotator, their swap rates, and the pair without them (None: anonymous).
 
-
-def _retrain_stats(ctx: Context, a: int, b: int, d: float) -> dict[str, Any] | None:
-    """The pair's most-swapping annotator, their swap rates, and the pair without them (None: anonymous)."""
+    ``swaps``, ``trials``: the pair's row of :func:`~analytics._reshape.annotator_pair_swaps`.
+    """
     aset = ctx.aset
     if not aset.annotators_known:
         return None
-    swaps, trials = (x[0] for x in annotator_pair_swaps(aset, np.array([[a, b]])))
     raters = int((trials > 0).sum())
     if raters < 3 or swaps.sum() == 0:
         return {"raters": raters}
@@ -150,19 +130,11 @@ def _retrain_stats(ctx: Context, a: int, b: int, d: float) -> dict[str, Any] | N
     sx, tx = int(swaps[x]), int(trials[x])
     so, to = int(swaps.sum() - sx), int(trials.sum() - tx)
     p = float(stats.fisher_exact([[sx, tx - sx], [so, to - so]], alternative="greater")[1])
-    own = aset.annotator_codes == x
-    n = aset.n_items
-    m = ratings_per_item(aset) - np.bincount(aset.item_codes[own], minlength=n)
-    cols = [count_column(ctx.columns, k) - np.bincount(aset.item_codes[own & (aset.label_codes == k)], minlength=n)
-            for k in (a, b)]
-    d_without = pair_disagreement(cols[0], cols[1], m)
-    sel, _, swap, other = pair_swap_flags(aset.item_codes, aset.label_codes, ctx.columns, a, b)
-    fix = swap & (aset.annotator_codes[sel] == x)
-    fixed = shift_counts(ctx.counts, aset.item_codes[sel][fix], aset.label_codes[sel][fix], other[fix])
+    d_without = pair_disagreement_without(aset, a, b, x)
     return {"raters": raters, "annotator": str(aset.annotator_ids[x]), "share": sx / swaps.sum(), "swaps": sx,
             "total_swaps": int(swaps.sum()), "rate": sx / max(tx, 1), "rate_others": so / max(to, 1), "p": p,
             "d_without": d_without, "reduction": 1.0 - d_without / d if d > 0 else math.nan,
-            "change": paired_change(ctx.counts, fixed, confidence_level=ctx.rules.confidence_level)}
+            "change": paired_change_of(aset, SwapsFixed(a, b, x), confidence_level=ctx.rules.confidence_level)}
 
 
 def _shares_text(row: pd.Series) -> str:
@@ -184,8 +156,12 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
 
     r = ctx.rules
     cand = ctx.hotspots[(ctx.hotspots["score"] > 0)].head(r.top)
-    stats_ = [_retrain_stats(ctx, ctx.code(row["class_a"]), ctx.code(row["class_b"]), float(row["n_disagreements"]))
-              for _, row in cand.iterrows()]
+    codes = np.array([[ctx.code(a), ctx.code(b)] for a, b in zip(cand["class_a"], cand["class_b"])],
+                     dtype=np.int64).reshape(-1, 2)
+    swaps, trials = (annotator_pair_swaps(ctx.aset, codes) if ctx.aset.annotators_known and len(codes)
+                     else (codes[:, :0], codes[:, :0]))  # every candidate pair in one pass
+    stats_ = [_retrain_stats(ctx, int(a), int(b), float(d), s, t) for (a, b), d, s, t in
+              zip(codes, cand["n_disagreements"], swaps, trials)]
     concentrated = [rt is not None and bool(rt.get("annotator")) and rt["share"] >= r.concentration for rt in stats_]
     p = np.array([rt["p"] if c else np.nan for rt, c in zip(stats_, concentrated)])
     adjusted, _ = holm(p, r.alpha)
@@ -227,7 +203,7 @@ def _merge(ctx: Context, row: pd.Series, names: tuple[str, str], few: list[str])
     r = ctx.rules
     d, n = float(row["n_disagreements"]), int(row["n_items"])
     into = "+".join(names)
-    ch = change_after_mapping(ctx.counts, ctx.cats, {names[0]: into, names[1]: into},
+    ch = change_after_mapping(ctx.aset, ctx.cats, {names[0]: into, names[1]: into},
                               confidence_level=r.confidence_level)
     gaps = list(few)
     if min(row["kappa_a"], row["kappa_b"]) >= r.target:
@@ -289,7 +265,7 @@ def lift_rules(ctx: Context, retrain_pairs: set[tuple[str, str]]) -> tuple[list[
                              "pair is the more specific remedy")
             continue
         mapping = {c: node for c in ctx.cats if c in below or c == node}
-        ch = change_after_mapping(ctx.counts, ctx.cats, mapping, confidence_level=r.confidence_level)
+        ch = change_after_mapping(ctx.aset, ctx.cats, mapping, confidence_level=r.confidence_level)
         gaps = ([f"only {int(row['n_items'])} item(s) with two or more ratings inside {node} (need ≥ {r.min_items})"]
                 if row["n_items"] < r.min_items else []) + gain_gaps(ch, r)
         spread = ", ".join(f"{a}/{b} {d / total:.0%}" for (a, b), d in by_child.head(4).items())
@@ -313,7 +289,6 @@ def clarify_rules(ctx: Context, handled: set[str], proposed_pairs: set[frozenset
     r = ctx.rules
     o = ctx.coincidence
     pq = (ctx.by_category["prevalence"] * (1 - ctx.by_category["prevalence"])).to_numpy(dtype=float)
-    m = ratings_per_item(ctx.aset).astype(np.float64)
     out = []
     for c, name in enumerate(ctx.cats):
         k, lo, hi = ctx.class_kappa(name)
@@ -333,11 +308,7 @@ def clarify_rules(ctx: Context, handled: set[str], proposed_pairs: set[frozenset
             if frozenset((name, partner)) in proposed_pairs:
                 continue
             classes = (name, partner)
-        nc = count_column(ctx.columns, c)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            w = np.where(m >= 2, nc * (m - nc) / (m - 1.0), 0.0)
-        used = int((nc > 0).sum())
-        border = np.argsort(-w, kind="stable")[:min(5, int((w > 0).sum()))]
+        used = int(co_use_matrix(ctx.aset)[c, c])  # items on which the class was used
         gaps = [f"only {used} item(s) use {name} (need ≥ {r.min_items})"] if used < r.min_items else []
         if not hi < r.target:
             gaps.append(f"kappa({name}) = {k:.2f} is not clearly below the {r.target:.2f} target "
@@ -351,7 +322,7 @@ def clarify_rules(ctx: Context, handled: set[str], proposed_pairs: set[frozenset
                   f"lift Fleiss' kappa by about {stake:.3f} (overall kappa is the p(1−p)-weighted mean of the "
                   "per-class kappas, Fleiss 1971)")
         out.append(_proposal("clarify", classes, evidence=evidence, effect=effect, gaps=gaps, priority=stake,
-                             examples=tuple(str(x) for x in ctx.aset.item_ids[border])))
+                             examples=example_items(ctx.aset, [("class", c)], 5)[0][0]))
     return out
 
 

@@ -24,7 +24,8 @@ from ._labels import natural_order
 from .exceptions import AnnotationSchemaError, UnknownLabelError
 from .taxonomy import Taxonomy
 
-__all__ = ["AnnotationSet", "UNKNOWN_NAMES", "resolve_categories", "check_known_labels", "validate_annotations"]
+__all__ = ["AnnotationSet", "UNKNOWN_NAMES", "resolve_categories", "check_known_labels", "validate_annotations",
+           "id_order", "n_non_integer_ids"]
 
 #: Category names recognised as the Unknown/Other class when no taxonomy flags one.
 UNKNOWN_NAMES = frozenset(
@@ -33,15 +34,33 @@ UNKNOWN_NAMES = frozenset(
 )
 
 
+def n_non_integer_ids(ids: pd.Index) -> int:
+    """How many of the (text) ids are not integers; ids are ordered numerically when there is none."""
+    if not len(ids):
+        return 0
+    try:  # fast path: plain ASCII digit strings are integers
+        if np.char.isdigit(np.asarray(ids, dtype=str).astype("S")).all():
+            return 0
+    except UnicodeEncodeError:
+        pass
+    as_num = np.asarray(pd.to_numeric(ids, errors="coerce"), dtype=float)
+    with np.errstate(invalid="ignore"):
+        return int((np.isnan(as_num) | (as_num != np.floor(as_num))).sum())
+
+
+def id_order(ids: pd.Index, numeric: bool) -> np.ndarray:
+    """The permutation that sorts distinct text ids: numerically (then as text) when ``numeric``, else as text."""
+    text = np.asarray(ids, dtype=str)
+    if numeric:
+        return np.lexsort((text, np.asarray(pd.to_numeric(ids), dtype=float)))
+    return np.argsort(text, kind="stable")
+
+
 def _order_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Factorize ids; order numerically when all ids are integers, else as text."""
+    """Factorize ids; order numerically when all ids are integers, else as text (:func:`id_order`)."""
     codes, uniques = pd.factorize(values, sort=False)
     uniq = pd.Index(uniques.astype(str), dtype=object)
-    as_int = pd.to_numeric(uniq, errors="coerce") if len(uniq) else uniq
-    if len(uniq) and not pd.isna(as_int).any() and (np.asarray(as_int) == np.floor(as_int)).all():
-        order = np.lexsort((np.asarray(uniq, dtype=str), np.asarray(as_int, dtype=float)))
-    else:
-        order = np.argsort(np.asarray(uniq, dtype=str), kind="stable")
+    order = id_order(uniq, bool(len(uniq)) and n_non_integer_ids(uniq) == 0)
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[codes], pd.Index(np.asarray(uniq)[order], dtype=object)

@@ -41,14 +41,13 @@ import pandas as pd
 
 from ._reshape import (
     annotator_pair_swaps,
+    cached,
     co_use_matrix,
     coincidence_matrix,
-    column_major,
-    item_category_counts,
-    pair_gold_from_counts,
-    pair_item_weights,
+    example_items,
+    n_items_with_ratings,
+    pair_gold_counts,
     ranked_class_pairs,
-    ratings_per_item,
     require_single_label,
 )
 from .exceptions import InvalidParameterError
@@ -173,14 +172,13 @@ def confusion_matrix_between_annotators(annotations: Any) -> ConfusionMatrix:
     with np.errstate(invalid="ignore", divide="ignore"):
         row = o / n_c[:, None]
         share = o / total if total > 0 else np.full_like(o, np.nan)
-    r = np.asarray(item_category_counts(aset, layout="auto").sum(axis=1)).ravel()
 
     def frame(values: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame(values, index=cats, columns=cats.rename("other"))
 
     return ConfusionMatrix(counts=frame(o.copy()), row_normalized=frame(row), share=frame(share),
                            expected=frame(_expected(o)), categories=tuple(aset.categories), n_pairable=total,
-                           n_items=int((r >= 2).sum()))
+                           n_items=int(n_items_with_ratings(aset, 2)))
 
 
 def pair_statistics(o: np.ndarray) -> dict[str, np.ndarray | float]:
@@ -202,23 +200,20 @@ def pair_statistics(o: np.ndarray) -> dict[str, np.ndarray | float]:
 
 def _per_class_kappa(aset: "AnnotationSet") -> np.ndarray:
     """The ``kappa`` column of :func:`fleiss_kappa_by_category` (same kernels, without the standard-error pass), cached."""
-    from .agreement._core import binary_features, binary_from_sums
+    from .agreement._core import binary_from_sums
+    from .agreement.fleiss import binary_sums
 
-    if "confusion_class_kappa" not in aset._cache:
-        feats, _ = binary_features(item_category_counts(aset, layout="auto"))
-        aset._cache["confusion_class_kappa"] = binary_from_sums(np.asarray(feats.sum(axis=0)).ravel())
-    return aset._cache["confusion_class_kappa"]
+    return cached(aset, "confusion_class_kappa", lambda: binary_from_sums(binary_sums(aset)))
 
 
-def _gold_columns(aset: "AnnotationSet", counts, pairs: np.ndarray, names: list[tuple[str, str]],
+def _gold_columns(aset: "AnnotationSet", pairs: np.ndarray, names: list[tuple[str, str]],
                   min_gold: int, gold_majority: float) -> dict[str, list]:
     keys = ("n_gold_items", "gold_a", "gold_b", "gold_other", "gold_with_majority", "gold_verdict", "gold_note")
     out: dict[str, list] = {k: [] for k in keys}
-    gold = aset.gold_codes if aset.gold_codes is not None else np.full(aset.n_items, -1)
-    table = pair_gold_from_counts(counts, gold, pairs) if len(pairs) else np.zeros((0, 4), dtype=np.int64)
+    table = pair_gold_counts(aset, pairs) if len(pairs) else np.zeros((0, 4), dtype=np.int64)
     for (ga, gb, go, gm), (na, nb) in zip(table, names):
         n, side = int(ga + gb + go), int(ga + gb)
-        if aset.gold_codes is None:
+        if aset.gold is None:
             verdict, note = "no_gold", "no gold labels attached"
         elif n == 0:
             verdict, note = "no_gold", "no disputed item has a gold label"
@@ -243,23 +238,10 @@ def _gold_columns(aset: "AnnotationSet", counts, pairs: np.ndarray, names: list[
     return out
 
 
-def _examples(aset: "AnnotationSet", counts, pairs: np.ndarray, n_examples: int) -> tuple[list, list]:
-    ids, images = [], []
-    has_image = "image" in aset.frame.columns
-    m = ratings_per_item(aset)
-    for a, b in pairs:
-        w = pair_item_weights(counts, int(a), int(b), m)
-        k = min(n_examples, int((w > 0).sum()))
-        top = np.argsort(-w, kind="stable")[:k]
-        ids.append(tuple(str(x) for x in aset.item_ids[top]))
-        if has_image and k:
-            rows = np.flatnonzero(np.isin(aset.item_codes, top))
-            first = pd.Series(aset.frame["image"].to_numpy()[rows], index=aset.item_codes[rows])
-            first = first[~first.index.duplicated()].reindex(top)
-            images.append(tuple("" if pd.isna(v) else str(v) for v in first))
-        else:
-            images.append(())
-    return ids, images
+def _examples(aset: "AnnotationSet", pairs: np.ndarray, n_examples: int) -> tuple[list, list]:
+    """The ``n_examples`` most evenly split items of each pair (:func:`~analytics._reshape.example_items`)."""
+    found = example_items(aset, [("pair", int(a), int(b)) for a, b in pairs], n_examples)
+    return [ids for ids, _ in found], [images if images is not None and ids else () for ids, images in found]
 
 
 def _annotator_columns(aset: "AnnotationSet", pairs: np.ndarray) -> dict[str, list]:
@@ -325,7 +307,7 @@ def confusion_hotspots(
     top : int or None
         Pairs to return (None: every pair with a disagreement).
     n_examples : int
-        Example items per pair: the most evenly split ones.
+        Example items per pair: the most evenly split ones (ties: the first in item order).
     min_gold : int
         Disputed gold items needed before a gold verdict is given.
     gold_majority : float
@@ -380,7 +362,6 @@ def hotspot_table(aset: "AnnotationSet", *, top: int | None = 10, n_examples: in
     a, b = st["a"][order], st["b"][order]
     pairs = np.column_stack([a, b]).astype(np.int64)
     cats = np.asarray(aset.categories, dtype=object)
-    counts = item_category_counts(aset, layout="auto")
     n_c = o.sum(axis=1)
     class_off = n_c - np.diag(o)
     d = st["d"][order]
@@ -393,11 +374,9 @@ def hotspot_table(aset: "AnnotationSet", *, top: int | None = 10, n_examples: in
             "lift": st["lift"][order], "score": st["score"][order], "kappa_a": kappa[a], "kappa_b": kappa[b],
         }
     k = len(pairs) if details is None else min(details, len(pairs))
-    columns = column_major(counts)
     extra = _annotator_columns(aset, pairs[:k])
-    extra.update(_gold_columns(aset, columns, pairs[:k], list(zip(cats[a[:k]], cats[b[:k]])), min_gold,
-                               gold_majority))
-    extra["example_items"], extra["example_images"] = _examples(aset, columns, pairs[:k], n_examples)
+    extra.update(_gold_columns(aset, pairs[:k], list(zip(cats[a[:k]], cats[b[:k]])), min_gold, gold_majority))
+    extra["example_items"], extra["example_images"] = _examples(aset, pairs[:k], n_examples)
     empty = {"n_annotators": 0, "top_annotator": None, "top_annotator_share": np.nan, "n_gold_items": 0,
              "gold_a": 0, "gold_b": 0, "gold_other": 0, "gold_with_majority": 0, "gold_verdict": None,
              "gold_note": None}

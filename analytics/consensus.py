@@ -107,6 +107,10 @@ class ConsensusResult(ResultMixin):
         return pd.DataFrame(self.annotator_confusion[ids.index(annotator_id)],
                             index=cats.rename("true"), columns=cats.rename("given"))
 
+    def label_counts(self) -> pd.Series:
+        """Items per consensus class, in category order (items without a consensus are not counted)."""
+        return count_labels(self.labels.dropna().astype(str).value_counts(), self.categories)
+
     def to_frame(self) -> pd.DataFrame:
         """Per item: ``item_id, consensus, confidence, n_ratings``."""
         return pd.DataFrame({
@@ -115,6 +119,11 @@ class ConsensusResult(ResultMixin):
             "confidence": self.confidence.to_numpy(),
             "n_ratings": self.n_ratings.to_numpy(),
         })
+
+
+def count_labels(counts: pd.Series, categories: tuple[str, ...]) -> pd.Series:
+    """Label counts (``value_counts`` of the consensus labels) in category order, 0 for unused classes."""
+    return counts.reindex(list(categories), fill_value=0).astype(np.int64).rename("n_items")
 
 
 def _item_index(aset: "AnnotationSet") -> pd.Index:

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ._reshape import coincidence_from_counts, item_category_counts, merge_count_columns, ranked_class_pairs
+from ._reshape import MergedColumns, ranked_class_pairs, require_in_memory, view_category_totals, view_coincidence
 from ._whatif import group_codes
-from .agreement._core import binary_fleiss_by_category, count_based
+from .agreement._counts import count_estimate
+from .agreement.fleiss import binary_statistics
 from .agreement._results import check_confidence_level, wald_interval, wald_intervals
 from .confusion import units
 from .exceptions import AnnotationQAError, AnnotationSchemaError, InvalidParameterError, TaxonomyError
@@ -95,6 +96,9 @@ def rollup_annotations(annotations: Any, level: int, *, taxonomy: Any = None) ->
     from .agreement._input import as_annotation_set
 
     aset = as_annotation_set(annotations)
+    require_in_memory(aset, "rollup_annotations", instead=(
+        "It returns a re-labelled set; agreement_by_level gives the agreement at every level of the taxonomy on the "
+        "cluster. For the rolled-up annotations themselves load them in memory (backend='memory')."))
     tax = resolve_taxonomy(aset, taxonomy)
     if taxonomy is None and aset.taxonomy is None:
         raise AnnotationSchemaError(
@@ -106,8 +110,11 @@ def rollup_annotations(annotations: Any, level: int, *, taxonomy: Any = None) ->
     return dataclasses.replace(out, taxonomy=cut, _cache={})
 
 
-def _kappa(counts, confidence_level: float) -> tuple[float, float, float, float, int, str | None]:
-    coef = count_based("fleiss", counts, np.eye(counts.shape[1]))
+def _kappa(aset: "AnnotationSet", view: MergedColumns,
+           confidence_level: float) -> tuple[float, float, float, float, int, str | None]:
+    """Fleiss' kappa of the view's counts (two passes over the items, as :func:`fleiss_kappa`)."""
+    width = view.n_groups if view.keep is None else len(view.keep)
+    coef = count_estimate(aset, "fleiss", np.eye(width), view)
     lo, hi = wald_interval(coef.value, coef.standard_error, confidence_level)
     return coef.value, lo, hi, coef.standard_error, coef.n_items, coef.reason
 
@@ -158,27 +165,26 @@ def agreement_by_level(annotations: Any, *, taxonomy: Any = None, confidence_lev
     check_confidence_level(confidence_level)
     aset = units(annotations, "agreement_by_level")
     tax = resolve_taxonomy(aset, taxonomy)
-    counts = item_category_counts(aset, layout="auto")
     rows, rolled = [], {}
-    for level in range(1, max(tax.depth, 1) + 1):
+    for level in range(1, max(tax.depth, 1) + 1):  # a roll-up sums columns of the counts: a count view
         groups, names = group_codes(aset.categories, level_mapping(tax, aset.categories, level))
-        rolled[level] = (merge_count_columns(counts, groups, len(names)), names)
-        rows.append(_row(level, None, *_kappa(rolled[level][0], confidence_level), names))
+        rolled[level] = (MergedColumns(tuple(int(g) for g in groups), len(names)), names)
+        rows.append(_row(level, None, *_kappa(aset, rolled[level][0], confidence_level), names))
     for node in tax.names:
         children = tax.children_of(node)
         if not children:
             continue
         level = tax.level_of(node) + 1
-        sub, names = rolled[min(level, max(tax.depth, 1))]
+        view, names = rolled[min(level, max(tax.depth, 1))]
         keep = [names.index(c) for c in children if c in names]
         if len(keep) < 2:
             continue
-        within = sub[:, keep]
-        stats = _kappa(within, confidence_level) if np.asarray(within.sum()) > 0 else \
+        within = dataclasses.replace(view, keep=tuple(keep))
+        stats = _kappa(aset, within, confidence_level) if view_category_totals(aset, within).sum() > 0 else \
             (math.nan,) * 4 + (0, "no rating falls inside this node")
         row = _row(level, node, *stats, tuple(names[i] for i in keep))
-        row.update(_node_kappa(rolled[tax.level_of(node)], node, confidence_level))
-        row.update(_top_pair(within, row["categories"]))
+        row.update(_node_kappa(aset, rolled[tax.level_of(node)], node, confidence_level))
+        row.update(_top_pair(view_coincidence(aset, within), row["categories"]))
         rows.append(row)
     return pd.DataFrame(rows, columns=LEVEL_COLUMNS)
 
@@ -191,18 +197,19 @@ def _row(level: int, node: str | None, k: float, lo: float, hi: float, se: float
             "top_pair_share": math.nan, "reason": reason}
 
 
-def _node_kappa(level_counts: tuple[Any, tuple[str, ...]], node: str, confidence_level: float) -> dict[str, float]:
-    counts, names = level_counts
+def _node_kappa(aset: "AnnotationSet", level_view: tuple[MergedColumns, tuple[str, ...]], node: str,
+                confidence_level: float) -> dict[str, float]:
+    view, names = level_view
     if node not in names:
         return {}
-    res = binary_fleiss_by_category(counts)
+    res = binary_statistics(aset, view)
     j = names.index(node)
     lo, hi = wald_intervals(res["kappa"][j:j + 1], res["se"][j:j + 1], confidence_level)
     return {"node_kappa": float(res["kappa"][j]), "node_ci_low": float(lo[0]), "node_ci_high": float(hi[0])}
 
 
-def _top_pair(within, names: tuple[str, ...]) -> dict[str, Any]:
-    a, b, d = ranked_class_pairs(coincidence_from_counts(within))
+def _top_pair(coincidence: np.ndarray, names: tuple[str, ...]) -> dict[str, Any]:
+    a, b, d = ranked_class_pairs(coincidence)
     total = float(d.sum())
     if not len(d):
         return {"n_disagreements": 0.0}

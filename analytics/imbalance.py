@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._reshape import require_single_label
+from ._reshape import category_totals, require_single_label
 from .agreement._input import as_annotation_set
 from .agreement._results import check_confidence_level
 from .exceptions import ConvergenceWarning, InvalidParameterError, UndefinedMetricWarning
@@ -126,10 +126,9 @@ def class_balance(annotations: Any, *, consensus: Literal["majority_vote", "dawi
         warnings.simplefilter("ignore", (UndefinedMetricWarning, ConvergenceWarning))
         res = majority_vote(aset) if consensus == "majority_vote" else dawid_skene(aset)
         per_class = fleiss_kappa_by_category(aset, confidence_level=confidence_level)
-    labels = res.labels.dropna().astype(str)
-    n_cons = labels.value_counts().reindex(list(aset.categories), fill_value=0).to_numpy()
+    n_cons = res.label_counts().reindex(list(aset.categories), fill_value=0).to_numpy()
     resolved = max(int(n_cons.sum()), 1)
-    used = np.bincount(aset.label_codes, minlength=aset.n_categories)
+    used = category_totals(aset)
     prevalence = n_cons / resolved
     z = stats.norm.ppf(0.5 + confidence_level / 2.0)
     kappa = per_class["kappa"].to_numpy(dtype=float)

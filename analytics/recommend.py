@@ -69,9 +69,9 @@ from ._recommend_rules import (
     lift_rules,
     pair_rules,
 )
-from ._reshape import coincidence_matrix, item_category_counts
+from ._reshape import coincidence_matrix
 from ._whatif import change_after_mapping
-from .agreement._core import count_based
+from .agreement._counts import count_estimate
 from .agreement._input import as_annotation_set
 from .agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
@@ -226,16 +226,15 @@ def _context(original: "AnnotationSet", rules: Rules) -> Context:
     from .hierarchy import agreement_by_level
 
     aset = units(original, "recommend_taxonomy_changes")
-    counts = item_category_counts(aset, layout="auto")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
         by_cat = fleiss_kappa_by_category(aset, confidence_level=rules.confidence_level)
     tax = aset.taxonomy
     levels = agreement_by_level(aset, confidence_level=rules.confidence_level) if tax is not None and \
         tax.is_hierarchical else None
-    return Context(aset=aset, original=original, counts=counts, coincidence=coincidence_matrix(aset),
+    return Context(aset=aset, original=original, coincidence=coincidence_matrix(aset),
                    hotspots=hotspot_table(aset, top=None, details=rules.top), by_category=by_cat,
-                   kappa=count_based("fleiss", counts, np.eye(aset.n_categories)).value, taxonomy=tax, rules=rules,
+                   kappa=count_estimate(aset, "fleiss", np.eye(aset.n_categories)).value, taxonomy=tax, rules=rules,
                    levels=levels)
 
 
@@ -256,7 +255,7 @@ def _combined(ctx: Context, proposals: list[dict[str, Any]]) -> tuple[float, str
             group[c] = name
     if not group:
         return math.nan, "no merge or lift is recommended"
-    ch = change_after_mapping(ctx.counts, ctx.cats, group, confidence_level=ctx.rules.confidence_level)
+    ch = change_after_mapping(ctx.aset, ctx.cats, group, confidence_level=ctx.rules.confidence_level)
     return ch.after, effect_text("applying every recommended merge and lift together", ch)
 
 

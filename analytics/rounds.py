@@ -26,6 +26,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
+from ._reshape import require_in_memory
 from .agreement._input import as_annotation_set
 from .agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
@@ -191,6 +192,9 @@ def compare_rounds(annotations: Any, *, rounds: Sequence[Any] | None = None, tar
     if not isinstance(min_items, (int, np.integer)) or min_items < 1:
         raise InvalidParameterError(f"min_items= must be a positive integer; got {min_items!r}.")
     aset = as_annotation_set(annotations)
+    require_in_memory(aset, "compare_rounds", instead=(
+        "Per round on the cluster: agreement_summary(lake) (its by_round table) and agreement_by(lake, by='round'); "
+        "for compare_rounds load the annotations in memory (backend='memory')."))
     if aset.multilabel:
         raise InvalidParameterError("compare_rounds needs single-label annotations; this set holds tag sets.")
     names = _pick_rounds(aset, rounds)

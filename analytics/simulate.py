@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._reshape import item_category_counts
+from ._reshape import item_category_counts, require_in_memory
 from ._schema import build_annotation_set
 from ._whatif import paired_change
 from .agreement._input import agreement_set, as_annotation_set
@@ -218,6 +218,10 @@ def simulate_merge(annotations: Any, classes: Sequence[str], *, into: str | None
     """
     _check_common(target, confidence_level, top)
     aset = as_annotation_set(annotations)
+    require_in_memory(aset, "simulate_merge", instead=(
+        "It returns the re-labelled annotations. recommend_taxonomy_changes simulates merges and lifts on the "
+        "cluster (Fleiss' kappa before and after, with a paired interval); for simulate_merge load the annotations "
+        "in memory (backend='memory')."))
     if aset.multilabel:
         raise InvalidParameterError("simulate_merge needs single-label annotations; this set holds tag sets.")
     if isinstance(classes, str) or len(classes) < 2:
@@ -300,6 +304,9 @@ def simulate_split(annotations: Any, mapping: SplitMapping, *, classes: Sequence
     """
     _check_common(target, confidence_level, top)
     aset = as_annotation_set(annotations)
+    require_in_memory(aset, "simulate_split", instead=(
+        "A split re-labels single annotations (by item or by a function of the rows) and returns the re-labelled "
+        "set; load the annotations in memory (backend='memory') for it."))
     if aset.multilabel:
         raise InvalidParameterError("simulate_split needs single-label annotations; this set holds tag sets.")
     if classes is not None:

@@ -30,7 +30,15 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from ._reshape import item_category_counts, require_single_label
+from ._reshape import (
+    annotator_category_counts,
+    annotator_totals,
+    category_totals,
+    is_distributed,
+    require_single_label,
+    round_category_counts,
+    unknown_neighbourhood,
+)
 from .agreement._input import as_annotation_set
 from .agreement._results import check_confidence_level
 from .exceptions import InvalidParameterError
@@ -82,6 +90,9 @@ class UnknownShare(ResultMixin):
     sentence : str
     reason : str or None
         Why shares are NaN (no Unknown class).
+    model_rule_reason : str or None
+        Why the model-confidence rule was not checked (no predictions attached, or the Dask backend, which does
+        not read predictions); None when it was.
     """
 
     unknown_label: str | None
@@ -105,6 +116,7 @@ class UnknownShare(ResultMixin):
     confidence_level: float
     sentence: str
     reason: str | None = None
+    model_rule_reason: str | None = None
 
     @property
     def alarms(self) -> list[str]:
@@ -124,13 +136,13 @@ def _wilson(x: np.ndarray, n: np.ndarray, confidence_level: float) -> tuple[np.n
     return lo, hi
 
 
-def _rounds(aset: "AnnotationSet", is_unknown: np.ndarray, points: float, confidence_level: float) -> pd.DataFrame:
+def _rounds(aset: "AnnotationSet", u: int, points: float, confidence_level: float) -> pd.DataFrame:
     cols = ["round", "n_annotations", "n_unknown", "share", "ci_low", "ci_high", "change_points", "p_value", "status"]
     if not aset.rounds:
         return pd.DataFrame(columns=cols)
-    text = aset.frame["round"].astype(object).map(lambda v: None if pd.isna(v) else str(v)).to_numpy()
-    n = np.array([(text == r).sum() for r in aset.rounds])
-    x = np.array([(is_unknown & (text == r)).sum() for r in aset.rounds])
+    table = round_category_counts(aset)  # rounds × categories, a sum over items
+    n = table.sum(axis=1)
+    x = table[:, u] if u >= 0 else np.zeros(len(n), dtype=np.int64)
     with np.errstate(invalid="ignore", divide="ignore"):
         share = x / n
     lo, hi = _wilson(x, n, confidence_level)
@@ -150,35 +162,32 @@ def _rounds(aset: "AnnotationSet", is_unknown: np.ndarray, points: float, confid
 
 
 def _by_class(aset: "AnnotationSet", u: int) -> pd.DataFrame:
-    counts = np.asarray(item_category_counts(aset), dtype=np.float64)
-    known = counts.copy()
-    known[:, u] = 0
-    top = known.max(axis=1)
-    tied = (known == top[:, None]).sum(axis=1) > 1
-    consensus = np.where((top > 0) & ~tied, known.argmax(axis=1), -1)
-    has_unknown = counts[:, u] > 0
+    items, ratings, unknown, neighbours, _ = unknown_neighbourhood(aset, u)  # sums over items
     cats = [c for k, c in enumerate(aset.categories) if k != u]
     codes = np.array([k for k in range(aset.n_categories) if k != u], dtype=np.int64)
-    n_items = np.bincount(consensus[consensus >= 0], minlength=aset.n_categories)[codes]
-    ratings = np.bincount(consensus[consensus >= 0], weights=counts.sum(axis=1)[consensus >= 0],
-                          minlength=aset.n_categories)[codes]
-    unknown = np.bincount(consensus[consensus >= 0], weights=counts[consensus >= 0, u],
-                          minlength=aset.n_categories)[codes]
-    neighbours = known[has_unknown].sum(axis=0)[codes]
+    ratings, unknown, neighbours = ratings[codes], unknown[codes], neighbours[codes]
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = pd.DataFrame({"category": cats, "n_items": n_items, "n_ratings": ratings.astype(np.int64),
+        out = pd.DataFrame({"category": cats, "n_items": items[codes].astype(np.int64),
+                            "n_ratings": ratings.astype(np.int64),
                             "n_unknown": unknown.astype(np.int64), "unknown_rate": unknown / ratings,
                             "neighbour_ratings": neighbours.astype(np.int64),
                             "neighbour_share": neighbours / neighbours.sum() if neighbours.sum() else np.nan})
     return out.sort_values(["neighbour_ratings", "unknown_rate"], ascending=False, kind="stable").reset_index(drop=True)
 
 
-def _model_rule(aset: "AnnotationSet", is_unknown: np.ndarray, threshold: float) -> tuple[pd.DataFrame, dict[str, Any]]:
+def _model_rule(aset: "AnnotationSet", u: int,
+                threshold: float) -> tuple[pd.DataFrame, dict[str, Any], str | None]:
     cols = ["item_id", "predicted_label", "confidence", "n_ratings", "n_unknown", "unknown_share"]
     empty = {"n_low_confidence": 0, "low_confidence_unknown_share": np.nan, "high_confidence_unknown_share": np.nan,
              "n_low_confidence_without_unknown": 0}
+    if is_distributed(aset):
+        return pd.DataFrame(columns=cols), empty, (
+            "the Dask backend does not read model predictions; load the annotations in memory with predictions= "
+            "to check the model-confidence rule")
     if aset.prediction_confidence is None:
-        return pd.DataFrame(columns=cols), empty
+        return pd.DataFrame(columns=cols), empty, (
+            "no model predictions are attached; load them with predictions= to check the model-confidence rule")
+    is_unknown = aset.label_codes == u if u >= 0 else np.zeros(aset.n_annotations, dtype=bool)
     conf = aset.prediction_confidence
     rated = np.bincount(aset.item_codes, minlength=aset.n_items)
     unknown = np.bincount(aset.item_codes, weights=is_unknown, minlength=aset.n_items)
@@ -198,7 +207,7 @@ def _model_rule(aset: "AnnotationSet", is_unknown: np.ndarray, threshold: float)
             "high_confidence_unknown_share": float(unknown[high].sum() / rated[high].sum()) if high.any() else np.nan,
             "n_low_confidence_without_unknown": int((low & (unknown == 0)).sum()),
         }
-    return table, summary
+    return table, summary, None
 
 
 def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: float = 5.0,
@@ -212,7 +221,8 @@ def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: fl
         named like Unknown/Other/Unsure (:attr:`AnnotationSet.unknown_label`).
     threshold : float
         Model-confidence rule: items whose top predicted probability is below it should be Unknown
-        (uses :attr:`AnnotationSet.prediction_confidence`).
+        (uses :attr:`AnnotationSet.prediction_confidence`; without predictions — and on the Dask backend, which
+        does not read them — that section is empty and ``model_rule_reason`` says why).
     alarm_points : float
         Alarm when the share grows by more than this many percentage points between consecutive rounds
         (5–10 is typical) and the two-proportion test is significant.
@@ -243,37 +253,38 @@ def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: fl
     require_single_label(aset, "unknown_share")
     label = aset.unknown_label if aset.unknown_label in aset.categories else None
     u = aset.categories.index(label) if label is not None else -1
-    is_unknown = aset.label_codes == u if label is not None else np.zeros(aset.n_annotations, dtype=bool)
-    n, x = aset.n_annotations, int(is_unknown.sum())
-    low_table, model = _model_rule(aset, is_unknown, float(threshold))
+    n = aset.n_annotations
+    low_table, model, model_reason = _model_rule(aset, u, float(threshold))
     if label is None:
         reason = ("the set has no Unknown/Other class (flag one with 'unknown: true' in the taxonomy or name a "
                   "category Unknown/Other)")
         return UnknownShare(
             unknown_label=None, n_annotations=n, n_unknown=0, share=np.nan, ci_low=np.nan, ci_high=np.nan,
-            n_items_with_unknown=0, by_round=_rounds(aset, is_unknown, alarm_points, confidence_level).iloc[0:0],
+            n_items_with_unknown=0, by_round=_rounds(aset, u, alarm_points, confidence_level).iloc[0:0],
             by_annotator=pd.DataFrame(columns=["annotator_id", "n_annotations", "n_unknown", "share"]),
             by_class=pd.DataFrame(columns=["category", "n_items", "n_ratings", "n_unknown", "unknown_rate",
                                            "neighbour_ratings", "neighbour_share"]),
             low_confidence=low_table, **model, alarm=False, threshold=float(threshold),
             alarm_points=float(alarm_points), confidence_level=confidence_level,
-            sentence=f"No Unknown/Other class: {reason}.", reason=reason)
+            sentence=f"No Unknown/Other class: {reason}.", reason=reason, model_rule_reason=model_reason)
+    x = int(category_totals(aset)[u])
     lo, hi = _wilson(np.array([x]), np.array([n]), confidence_level)
-    rounds = _rounds(aset, is_unknown, float(alarm_points), confidence_level)
+    rounds = _rounds(aset, u, float(alarm_points), confidence_level)
     by_annotator = pd.DataFrame(columns=["annotator_id", "n_annotations", "n_unknown", "share"])
     if aset.annotators_known:
-        na = np.bincount(aset.annotator_codes, minlength=aset.n_annotators)
-        xa = np.bincount(aset.annotator_codes, weights=is_unknown, minlength=aset.n_annotators).astype(np.int64)
+        na = annotator_totals(aset)
+        xa = annotator_category_counts(aset)[:, u].astype(np.int64)
         by_annotator = pd.DataFrame({"annotator_id": np.asarray(aset.annotator_ids, dtype=object), "n_annotations": na,
                                      "n_unknown": xa, "share": xa / np.maximum(na, 1)})
-    items_with = int((np.bincount(aset.item_codes, weights=is_unknown, minlength=aset.n_items) > 0).sum())
+    items_with = int(unknown_neighbourhood(aset, u)[4, u])  # items on which Unknown was used
     alarm = bool((rounds["status"] == "alarm").any())
     sentence = _sentence(label, x, n, float(lo[0]), float(hi[0]), rounds, alarm_points, confidence_level)
     return UnknownShare(
         unknown_label=label, n_annotations=n, n_unknown=x, share=x / n if n else np.nan, ci_low=float(lo[0]),
         ci_high=float(hi[0]), n_items_with_unknown=items_with, by_round=rounds, by_annotator=by_annotator,
         by_class=_by_class(aset, u), low_confidence=low_table, **model, alarm=alarm, threshold=float(threshold),
-        alarm_points=float(alarm_points), confidence_level=confidence_level, sentence=sentence)
+        alarm_points=float(alarm_points), confidence_level=confidence_level, sentence=sentence,
+        model_rule_reason=model_reason)
 
 
 def _sentence(label: str, x: int, n: int, lo: float, hi: float, rounds: pd.DataFrame, points: float,

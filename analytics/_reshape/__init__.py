@@ -17,8 +17,11 @@ on the set, so a dashboard or report computes each table once.
 
 The wrappers also run on an :class:`ItemPartition` (the code arrays of a set of whole items). On a
 distributed set (the Dask backend) the wrappers marked :func:`additive` run on every partition and the
-results are added (:func:`reduce_items`); ``item_category_counts`` and ``ratings_per_item`` gather one
+results are added (:func:`reduce_items`); example items (:func:`example_items`) are picked per partition and
+merged by the same ranking (:func:`merge_items`); ``item_category_counts`` and ``ratings_per_item`` gather one
 row per item; the per-item matrices of the pairwise internals are refused (:func:`require_in_memory`).
+Relabellings (merges, roll-ups, an annotator's swaps set right) are *count views* (:mod:`._views`): the same
+sums over items of the counts the relabelling would give, so no annotation is re-read or re-labelled.
 
 References
 ----------
@@ -28,13 +31,13 @@ Communication Departmental Papers 43. https://repository.upenn.edu/asc_papers/43
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from ._dispatch import add_partials, additive, is_distributed, reduce_items, require_in_memory
+from ._dispatch import add_partials, additive, cached, is_distributed, merge_items, reduce_items, require_in_memory
 from ._partition import ItemPartition
 from ._kernels import (
     counts_from_codes,
@@ -52,6 +55,8 @@ from ._kernels import (
     item_pair_cells,
     others_share_from_codes,
     annotator_prediction_tables_from_codes,
+)
+from ._pair_kernels import (
     ranked_class_pairs,
     co_use_from_counts,
     count_column,
@@ -62,7 +67,24 @@ from ._kernels import (
     pair_swap_flags,
     pair_gold_from_counts,
     merge_count_columns,
+    class_item_weights,
+    unknown_neighbourhood_from_counts,
+    shift_counts,
+    first_per_item,
+    top_items,
 )
+from ._classes import (
+    co_use_matrix,
+    annotator_pair_swaps,
+    pair_gold_counts,
+    unknown_neighbourhood,
+    pair_disagreement_without,
+    non_integer_item_ids,
+    item_images,
+    example_items,
+    TopMerge,
+)
+from ._views import MergedColumns, SwapsFixed, CountView, view_counts, view_coincidence, view_category_totals
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -126,16 +148,29 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers
     "n_gold_items",
     "gold_label_counts",
     "round_category_counts",
+    "merge_items",
+    "cached",
+    "class_item_weights",
+    "unknown_neighbourhood_from_counts",
+    "shift_counts",
+    "first_per_item",
+    "top_items",
+    "pair_gold_counts",
+    "unknown_neighbourhood",
+    "pair_disagreement_without",
+    "non_integer_item_ids",
+    "item_images",
+    "example_items",
+    "TopMerge",
+    "MergedColumns",
+    "SwapsFixed",
+    "CountView",
+    "view_counts",
+    "view_coincidence",
+    "view_category_totals",
 ]
 
-T = TypeVar("T")
-
-
-def _cached(aset: "AnnotationSet", key: str, build: Callable[[], T]) -> T:
-    cache = aset._cache
-    if key not in cache:
-        cache[key] = build()
-    return cache[key]
+_cached = cached
 
 
 # -- AnnotationSet wrappers (cached on the set) -----------------------------------------------------
@@ -379,16 +414,6 @@ def annotator_prediction_tables(aset: "AnnotationSet") -> np.ndarray:
                                                       aset.prediction_codes, aset.n_annotators, q)
 
     return _cached(aset, "annotator_prediction_tables", build)
-def co_use_matrix(aset: "AnnotationSet") -> np.ndarray:
-    """:func:`co_use_from_counts` of the set: items on which both categories were used (cached)."""
-    return _cached(aset, "co_use", lambda: co_use_from_counts(item_category_counts(aset, layout="auto")))
-
-
-def annotator_pair_swaps(aset: "AnnotationSet", pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`pair_swaps_from_codes` of the set for the class-code ``pairs`` (``P × 2``): ``(swaps, trials)``."""
-    _require_annotators(aset, "Per-annotator shares of a confusion")
-    return pair_swaps_from_codes(aset.item_codes, aset.annotator_codes, aset.label_codes,
-                                 item_category_counts(aset, layout="auto"), pairs, aset.n_annotators)
 # -- additive statistics of the set (sums over items; see :func:`reduce_items`) ----------------------
 @additive
 def pair_table(aset: "AnnotationSet", a: int, b: int) -> np.ndarray:

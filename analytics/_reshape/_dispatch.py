@@ -16,9 +16,18 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-__all__ = ["is_distributed", "reduce_items", "additive", "add_partials", "require_in_memory"]
+__all__ = ["is_distributed", "reduce_items", "merge_items", "additive", "add_partials", "require_in_memory", "cached"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+
+def cached(aset: Any, key: Any, build: Callable[[], T]) -> T:
+    """``build()`` stored in the set's (or partition's) cache under ``key``: computed once per set."""
+    cache = aset._cache
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
 
 
 def is_distributed(aset: Any) -> bool:
@@ -37,6 +46,18 @@ def reduce_items(aset: Any, kernel: Callable[..., Any], *args: Any, **kwargs: An
     if is_distributed(aset):
         return aset.reduce(kernel, *args, **kwargs)
     return kernel(aset, *args, **kwargs)
+
+
+def merge_items(aset: Any, kernel: Callable[..., Any], combine: Callable[..., Any], *args: Any) -> Any:
+    """``kernel(partition, *args)`` of every partition, combined by ``combine(*partials)``.
+
+    For results that are not sums but merge the same way, e.g. the best-ranked items of each partition
+    (``combine`` keeps the best of the union, so merging partial merges gives the same result). In memory
+    this is ``kernel(aset, *args)``: one partition, nothing to merge.
+    """
+    if is_distributed(aset):
+        return aset.reduce(kernel, *args, combine=combine)
+    return kernel(aset, *args)
 
 
 def add_partials(*parts: Any) -> Any:

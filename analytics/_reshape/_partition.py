@@ -35,6 +35,8 @@ class ItemPartition:
         Global round code of each annotation, -1 where it has none (None when the set has no rounds).
     n_rounds : int
         Number of rounds of the set (round codes index them).
+    image_codes, image_values : numpy.ndarray or None
+        The ``image`` of each annotation as a code into ``image_values`` (-1: blank); None without an image column.
     """
 
     item_ids: pd.Index
@@ -46,6 +48,8 @@ class ItemPartition:
     gold_codes: np.ndarray | None = None
     round_codes: np.ndarray | None = None
     n_rounds: int = 0
+    image_codes: np.ndarray | None = None
+    image_values: np.ndarray | None = None
     annotators_known: bool = True
     multilabel: bool = False
     tags: None = None
@@ -62,6 +66,16 @@ class ItemPartition:
     @property
     def ratings_per_item(self) -> np.ndarray:
         return np.bincount(self.item_codes, minlength=self.n_items)
+
+    @property
+    def images(self) -> np.ndarray | None:
+        """Each item's image: that of its first annotation (None where blank); None without an image column."""
+        if self.image_codes is None:
+            return None
+        from ._pair_kernels import first_per_item
+
+        values = np.append(np.asarray(self.image_values, dtype=object), None)  # code -1 picks the trailing None
+        return first_per_item(self.item_codes, values[self.image_codes], self.n_items)
 
     def fresh(self) -> "ItemPartition":
         """A working copy for one computation: int64 codes and an empty cache (dropped afterwards)."""
@@ -81,7 +95,8 @@ class ItemPartition:
             self, item_ids=self.item_ids[used], item_codes=items.astype(np.int32),
             annotator_codes=self.annotator_codes[keep], label_codes=self.label_codes[keep],
             gold_codes=None if self.gold_codes is None else self.gold_codes[used],
-            round_codes=None if self.round_codes is None else self.round_codes[keep], _cache={},
+            round_codes=None if self.round_codes is None else self.round_codes[keep],
+            image_codes=None if self.image_codes is None else self.image_codes[keep], _cache={},
         )
 
     def recode_annotators(self, lookup: np.ndarray, n_annotators: int) -> "ItemPartition":

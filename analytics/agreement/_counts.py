@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._reshape import item_category_counts, rating_moments, reduce_items, require_in_memory
+from .._reshape import item_category_counts, rating_moments, reduce_items, require_in_memory, view_counts
 from ._core import (
     Coefficient,
     CountKind,
@@ -32,7 +32,7 @@ from ._results import AgreementEstimate, check_confidence_level, undefined_estim
 from .bootstrap import bootstrap_replicates, with_bootstrap_interval
 
 __all__ = ["count_coefficient", "count_estimate", "count_sums", "prepare", "equal_raters", "equal_raters_of",
-           "cached_parts"]
+           "cached_parts", "view_parts"]
 
 _INTERVAL = {
     "fleiss": "Wald; Gwet (2014) linearized variance",
@@ -88,33 +88,55 @@ def count_coefficient(
     return est
 
 
-def count_sums(aset, w: np.ndarray) -> np.ndarray:
-    """Summed per-item features of the count-based coefficients (:meth:`CountParts.sums`) over all items."""
-    return reduce_items(aset, _count_sums, w)
+def count_sums(aset, w: np.ndarray, view=None) -> np.ndarray:
+    """Summed per-item features of the count-based coefficients (:meth:`CountParts.sums`) over all items.
+
+    ``view``: of the counts a relabelling would give (:mod:`analytics._reshape._views`) instead of the set's own.
+    """
+    return reduce_items(aset, _count_sums, w, view)
 
 
-def _count_sums(part, w: np.ndarray) -> np.ndarray:
-    return cached_parts(part, w).sums()
+def view_parts(part, w: np.ndarray | None, view=None) -> CountParts:
+    """:func:`cached_parts` of the set's counts (``view=None``) or :func:`count_parts` of a view's counts.
+
+    ``w=None``: identity weights as wide as the counts. The last view's parts are kept on the set (one at a
+    time), so the two passes of a coefficient over an in-memory set build them once.
+    """
+    if view is None:
+        return cached_parts(part, np.eye(part.n_categories) if w is None else w)
+    key = (view, None if w is None else w.tobytes())
+    last = part._cache.get("last_view_parts")
+    if last is not None and last[0] == key:
+        return last[1]
+    counts = view_counts(part, view)
+    parts = count_parts(counts, np.eye(counts.shape[1]) if w is None else w)
+    part._cache["last_view_parts"] = (key, parts)
+    return parts
+
+
+def _count_sums(part, w: np.ndarray, view=None) -> np.ndarray:
+    return view_parts(part, w, view).sums()
 
 
 def _count_squares(part, kind: CountKind, w: np.ndarray, value: float, pe: float, pi: np.ndarray, n: int,
-                   n2: int) -> float:
-    return count_squared_deviations(kind, cached_parts(part, w), w, value, pe, pi, n, n2)
+                   n2: int, view=None) -> float:
+    return count_squared_deviations(kind, view_parts(part, w, view), w, value, pe, pi, n, n2)
 
 
-def count_estimate(aset, kind: CountKind, w: np.ndarray) -> Coefficient:
+def count_estimate(aset, kind: CountKind, w: np.ndarray, view=None) -> Coefficient:
     """A count-based coefficient (:func:`~._core.count_based`) of the set, in two passes over its items.
 
     The first pass sums the per-item features (:func:`count_sums`), the second the item-level squared
     deviations of the linearized variance; each pass runs on every partition of items of a distributed set.
+    ``view``: the coefficient of the counts a relabelling would give (a merge, a roll-up), without relabelling.
     """
-    sums = count_sums(aset, w)
+    sums = count_sums(aset, w, view)
     coef = count_point(kind, sums, w)
     if not math.isfinite(coef.value):
         return coef
     n = int(sums[2])
     squares = reduce_items(aset, _count_squares, kind, w, coef.value, coef.expected, sums[3:] / sums[2], n,
-                           coef.n_items)
+                           coef.n_items, view)
     return replace(coef, standard_error=count_standard_error(squares, n))
 
 

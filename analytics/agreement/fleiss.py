@@ -9,7 +9,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .._reshape import item_category_counts, reduce_items
+from .._reshape import item_category_counts, reduce_items, view_counts
 from ..results import warn_undefined
 from ._core import (
     binary_features,
@@ -23,7 +23,7 @@ from ._input import IntervalMethod, Weights
 from ._results import AgreementEstimate, wald_intervals
 from .bootstrap import bootstrap_replicates, describe, percentile_intervals
 
-__all__ = ["fleiss_kappa", "fleiss_kappa_by_category", "binary_kappa_table", "binary_statistics"]
+__all__ = ["fleiss_kappa", "fleiss_kappa_by_category", "binary_kappa_table", "binary_statistics", "binary_sums"]
 
 
 def fleiss_kappa(
@@ -185,20 +185,27 @@ def fleiss_kappa_by_category(
     return out
 
 
-def _binary_sums(part) -> np.ndarray:
-    feats, _ = binary_features(item_category_counts(part, layout="auto"))
+def _binary_sums(part, view=None) -> np.ndarray:
+    feats, _ = binary_features(view_counts(part, view))
     return np.asarray(feats.sum(axis=0)).ravel()
 
 
-def _binary_squares(part, point: dict) -> np.ndarray:
-    return binary_squared_deviations(item_category_counts(part, layout="auto"), point)
+def _binary_squares(part, point: dict, view=None) -> np.ndarray:
+    return binary_squared_deviations(view_counts(part, view), point)
 
 
-def binary_statistics(aset) -> dict:
-    """:func:`~._core.binary_fleiss_by_category` of a set's item × category counts, in two passes over its items
-    (feature sums, then squared deviations), each summed over the partitions of a distributed set."""
-    point = binary_point(reduce_items(aset, _binary_sums))
-    return binary_finish(point, reduce_items(aset, _binary_squares, point))
+def binary_sums(aset, view=None) -> np.ndarray:
+    """Summed per-item :func:`~._core.binary_features` of the set's counts (or of a view's counts, see
+    :mod:`analytics._reshape._views`), over all partitions of items: the first pass of the per-category kappas."""
+    return reduce_items(aset, _binary_sums, view)
+
+
+def binary_statistics(aset, view=None) -> dict:
+    """:func:`~._core.binary_fleiss_by_category` of a set's item × category counts (or of a view's counts), in two
+    passes over its items (feature sums, then squared deviations), each summed over the partitions of a
+    distributed set."""
+    point = binary_point(binary_sums(aset, view))
+    return binary_finish(point, reduce_items(aset, _binary_squares, point, view))
 
 
 def binary_kappa_table(res: dict, names, *, features: Callable[[], Any], func_name: str, label_column: str,

@@ -4,9 +4,12 @@
 the files lazily on a ``distributed`` cluster, applies the data contract per partition, shuffles once so
 that every item's ratings sit in one partition, and returns a :class:`DaskAnnotationSet`. The covered
 analytics (``agreement_summary`` and its coefficients, per-category and pairwise kappas,
-``gold_accuracy_by_annotator``, ``gold_coverage``, ``majority_vote``, ``dawid_skene``, and every statistic
-built on :func:`analytics._reshape.coincidence_matrix` or the other additive tables) then run the *same*
-per-partition functions as the in-memory path and add the partial results (:func:`analytics._reshape.reduce_items`);
+``gold_accuracy_by_annotator``, ``gold_coverage``, ``majority_vote``, ``dawid_skene``,
+``confusion_matrix_between_annotators``, ``confusion_hotspots``, ``unknown_share``, ``class_balance``,
+``agreement_by_level``, ``recommend_taxonomy_changes``, and every statistic built on
+:func:`analytics._reshape.coincidence_matrix` or the other additive tables) then run the *same*
+per-partition functions as the in-memory path and add the partial results (:func:`analytics._reshape.reduce_items`;
+example items are ranked per partition and merged by the same rule, :func:`analytics._reshape.merge_items`);
 the formulas are finalized on the client from those sums. Nothing here re-implements a statistic.
 
 Needs the optional dependencies ``dask[dataframe]`` and ``distributed`` (``pip install 'annotation-qa[dask]'``);

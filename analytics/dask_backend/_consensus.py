@@ -21,6 +21,7 @@ from .. import _dawid_skene as _ds
 from .._reshape import ItemPartition, add_partials
 from ..consensus import (
     ConsensusResult,
+    count_labels,
     accuracy_series,
     agreement_counts,
     em_partition_of,
@@ -46,6 +47,10 @@ class DistributedConsensusResult(ConsensusResult):
     """
 
     partition_tables: tuple = ()
+
+    def label_counts(self) -> pd.Series:
+        """Items per consensus class, in category order (counted on the cluster; unresolved items not counted)."""
+        return count_labels(self.labels.dropna().astype(str).value_counts().compute(), self.categories)
 
     def to_frame(self) -> Any:
         """Per item: ``item_id, consensus, confidence, n_ratings`` (a Dask DataFrame)."""

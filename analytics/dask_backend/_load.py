@@ -16,6 +16,7 @@ The import report adds up as in memory: ``rows_read == rows_kept + rows_skipped`
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -28,6 +29,7 @@ from .._validate import BLANK_DETAILS, _handle_duplicates
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from ..io._mapping import ColumnMapping
 from ..io.attachments import _coerce_gold, restrict_gold
+from ..io.tidy import IMAGE_SAMPLE, image_note, images_next_to
 from ..taxonomy import load_taxonomy
 from ._cluster import connect
 from ._pieces import CODED_META, code_piece, finalize_partition, summarize_piece
@@ -121,13 +123,15 @@ def _load(client: Any, owned: tuple, source: Any, *, npartitions: int | None, ma
             f"({facts['skipped']['reason'].value_counts().to_dict()}). Check that the right columns were used "
             "(item=, annotator=, label=) and that the files are complete.")
     coding = {"labels": facts["label_codes"], "annotators": facts["annotator_ids"],
-              "rounds": pd.Index(facts["rounds"], dtype=object) if facts["rounds"] else None}
+              "rounds": pd.Index(facts["rounds"], dtype=object) if facts["rounds"] else None,
+              "image_bases": _image_bases(pieces, summaries) if frames is None else {}}
     [coding_future] = client.scatter([coding], broadcast=True, hash=False)
     parts, infos = _shuffle(client, pieces, frames, mapping, sep, coding_future, facts, duplicates,
                             npartitions or max(1, len(client.scheduler_info().get("workers", {})),
                                                math.ceil(n_kept / PARTITION_ROWS)))
     _raise_on_duplicates(infos, facts, names)
-    report = _report(summaries, infos, facts, names=names, unit=unit, duplicates=duplicates)
+    report = _report(summaries, infos, facts, names=names, unit=unit, duplicates=duplicates,
+                     image_bases=coding["image_bases"])
     n_items = sum(i["n_items"] for i in infos)
     return DaskAnnotationSet(
         client=client, partitions=tuple(p for p, i in zip(parts, infos) if i["n_annotations"] > 0),
@@ -138,6 +142,19 @@ def _load(client: Any, owned: tuple, source: Any, *, npartitions: int | None, ma
                                facts["categories"]),
         gold=facts["gold"], gold_report=facts["gold_report"], owned=owned,
     )
+
+
+def _image_bases(pieces: list[Piece], summaries: list[dict]) -> dict[int, str]:
+    """The files whose relative image paths resolve next to them (source index → folder), decided per file from
+    its first distinct relative paths as :func:`analytics.io.tidy.resolve_image_paths` does in memory."""
+    samples: dict[int, list[str]] = {}
+    folders: dict[int, Path] = {}
+    for piece, summary in zip(pieces, summaries):  # pieces of a file are in row order
+        if summary["image_sample"] is not None:
+            samples.setdefault(piece.source, []).extend(summary["image_sample"])
+            folders[piece.source] = Path(piece.path).resolve().parent
+    return {source: str(folders[source]) for source, values in samples.items()
+            if images_next_to(folders[source], list(dict.fromkeys(values))[:IMAGE_SAMPLE])}
 
 
 def _decide(summaries: list[dict], *, categories: Sequence[str] | None, taxonomy: Any, normalize_labels: bool,
@@ -204,7 +221,8 @@ def _shuffle(client: Any, pieces: list[Piece], frames: list | None, mapping: Col
     import dask
     import dask.dataframe as dd
 
-    columns = [c for c in CODED_META if c != "round" or facts["rounds"]]
+    optional = {"round": bool(facts["rounds"]), "image": "image" in facts["mapping"]}
+    columns = [c for c in CODED_META if optional.get(c, True)]
     meta = pd.DataFrame({c: pd.Series(dtype=CODED_META[c]) for c in columns})
     code = dask.delayed(code_piece, pure=False)
     coded = dd.from_delayed([code(p, mapping, sep, coding_future, None if frames is None else frames[i])
@@ -238,7 +256,7 @@ def _raise_on_duplicates(infos: list[dict], facts: dict, names: list[str]) -> No
 
 
 def _report(summaries: list[dict], infos: list[dict], facts: dict, *, names: list[str], unit: str,
-            duplicates: str) -> ImportReport:
+            duplicates: str, image_bases: dict[int, str]) -> ImportReport:
     """The import report: every row read is kept or listed as skipped with its reason."""
     skipped = facts["skipped"]
     order = {r: i for i, r in enumerate(BLANK_DETAILS)}
@@ -262,9 +280,9 @@ def _report(summaries: list[dict], infos: list[dict], facts: dict, *, names: lis
             heads = pd.concat([i["no_round"][1] for i in infos]).sort_values(["_src", "_row"], kind="stable")
             warnings.append(f"{n_missing} annotation(s) have no round (e.g. {unit} "
                             f"{', '.join(map(str, heads['_row'].head(5).tolist()))}).")
-    notes = []
+    notes = [image_note(Path(base)) for _, base in sorted(image_bases.items())]
     if facts["dropped"]:
-        notes.append("the Dask backend reads item, annotator, label and round only; not loaded: "
+        notes.append("the Dask backend reads item, annotator, label, round and image only; not loaded: "
                      + ", ".join(map(str, facts["dropped"])) + ".")
     skipped = skipped.assign(scope="row")[["source", "row", "reason", "detail", "scope"]]
     return ImportReport(

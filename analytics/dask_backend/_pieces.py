@@ -4,7 +4,8 @@ Loading takes two passes over the pieces (see :mod:`._load`):
 
 1. :func:`summarize_piece` cleans ids and labels exactly as the in-memory validation does
    (:mod:`analytics._validate`), skips and counts blank rows, and returns what is small: the distinct
-   labels with their counts, the distinct annotators and rounds, the gold items present;
+   labels with their counts, the distinct annotators and rounds, the gold items present, and the first
+   relative image paths (whether a file's image paths resolve next to it is decided per file, as in memory);
 2. :func:`code_piece` codes labels, annotators and rounds with the global codes decided from those
    summaries; the coded rows are shuffled so each item's ratings sit in one partition, where
    :func:`finalize_partition` restores the input order, applies the duplicate rule and codes the items.
@@ -18,17 +19,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._labels import clean_id_column, clean_uniques
+from pathlib import Path
+
+from .._labels import clean_id_column, clean_text, clean_uniques, may_hold_containers
 from .._reshape import ItemPartition
 from .._schema import _order_ids
+from .._validate import _reject_containers
 from ..exceptions import AnnotationSchemaError
 from ..io._mapping import ColumnMapping
+from ..io.tidy import image_sample, resolve_relative_images
 from ._sources import Piece, read_piece
 
 __all__ = ["Cleaned", "clean_piece", "summarize_piece", "code_piece", "finalize_partition", "CODED_META"]
 
-#: Columns of a coded piece (``round`` only when the set has rounds).
-CODED_META = {"item_id": object, "annotator_id": np.int32, "label": np.int32, "round": np.int32,
+#: Columns of a coded piece (``round`` only when the set has rounds, ``image`` only with an image column).
+CODED_META = {"item_id": object, "annotator_id": np.int32, "label": np.int32, "round": np.int32, "image": object,
               "_src": np.int32, "_row": np.int64}
 
 
@@ -39,6 +44,7 @@ class Cleaned:
     items: pd.Series
     annotators: pd.Series
     rounds: pd.Series | None
+    images: pd.Series | None  # as read (relative paths are resolved before cleaning, as in memory)
     label_codes: np.ndarray
     label_uniques: list[Any]
     reason: np.ndarray  # per row: 0 kept, 1 blank item, 2 blank annotator, 3 blank label
@@ -60,6 +66,9 @@ def clean_piece(frame: pd.DataFrame) -> Cleaned:
     items, changed_items = clean_id_column(frame["item_id"])
     annotators, changed_annotators = clean_id_column(frame["annotator_id"])
     rounds = clean_id_column(frame["round"])[0] if "round" in frame.columns else None
+    images = frame["image"] if "image" in frame.columns else None
+    if images is not None and may_hold_containers(images):
+        _reject_containers(frame, "image", "row")
     try:
         codes, uniques = pd.factorize(frame["label"], use_na_sentinel=True)
     except TypeError:
@@ -72,7 +81,7 @@ def clean_piece(frame: pd.DataFrame) -> Cleaned:
     blank_label = blank_text[codes] & ~blank_item & ~blank_ann
     reason = np.zeros(len(frame), dtype=np.int8)  # codes 1, 2, 3: the reasons of BLANK_DETAILS, in order
     reason[blank_item], reason[blank_ann], reason[blank_label] = 1, 2, 3
-    return Cleaned(items, annotators, rounds, codes, list(uniques), reason, frame["_row"].to_numpy(),
+    return Cleaned(items, annotators, rounds, images, codes, list(uniques), reason, frame["_row"].to_numpy(),
                    changed_items, changed_annotators)
 
 
@@ -107,6 +116,7 @@ def summarize_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, gold_
         "label_counts_kept": np.bincount(codes[valid & kept], minlength=n_uniques),
         "annotators": pd.unique(cleaned.annotators[kept]).tolist(),
         "rounds": rounds, "gold_present": present,
+        "image_sample": None if cleaned.images is None else image_sample(cleaned.images),
     }
 
 
@@ -125,6 +135,12 @@ def code_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, coding: di
     if coding["rounds"] is not None:
         rounds = cleaned.rounds[kept]
         out["round"] = np.where(rounds.isna(), -1, coding["rounds"].get_indexer(rounds.fillna(""))).astype(np.int32)
+    if cleaned.images is not None:
+        images = cleaned.images
+        base = coding["image_bases"].get(piece.source)
+        if base is not None:
+            images = resolve_relative_images(images, Path(base))
+        out["image"] = images[kept].map(clean_text).to_numpy(dtype=object)
     out["_src"] = np.full(int(kept.sum()), piece.source, dtype=np.int32)
     out["_row"] = cleaned.rows[kept].astype(np.int64)
     return pd.DataFrame(out)
@@ -155,6 +171,10 @@ def finalize_partition(frame: pd.DataFrame, *, duplicates: str, gold: tuple[pd.I
         pos = gold[0].get_indexer(item_ids)
         gold_codes = np.where(pos >= 0, gold[1][np.maximum(pos, 0)], -1).astype(np.int32)
     round_codes = frame["round"].to_numpy(np.int32) if "round" in frame.columns else None
+    image_codes = image_values = None
+    if "image" in frame.columns:
+        image_codes, values = pd.factorize(frame["image"].to_numpy(dtype=object), use_na_sentinel=True)
+        image_codes, image_values = image_codes.astype(np.int32), np.asarray(values, dtype=object)
     if round_codes is not None:
         missing = round_codes < 0
         info["no_round"] = (int(missing.sum()), frame.loc[missing, ["_src", "_row"]].head(5))
@@ -163,7 +183,7 @@ def finalize_partition(frame: pd.DataFrame, *, duplicates: str, gold: tuple[pd.I
         item_codes=item_codes.astype(np.int32),
         annotator_codes=frame["annotator_id"].to_numpy(np.int32), label_codes=frame["label"].to_numpy(np.int32),
         n_annotators=n_annotators, n_categories=n_categories, gold_codes=gold_codes, round_codes=round_codes,
-        n_rounds=n_rounds,
+        n_rounds=n_rounds, image_codes=image_codes, image_values=image_values,
     )
     info["n_annotations"], info["n_items"] = part.n_annotations, part.n_items
     return part, info

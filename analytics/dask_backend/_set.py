@@ -285,9 +285,9 @@ class DaskAnnotationSet:
 
     def round_units(self) -> "DaskAnnotationSet":
         """The set with each ``(item, round)`` as its own unit (see
-        :func:`analytics.agreement._input.agreement_set`)."""
+        :func:`analytics.agreement._input.agreement_set`); like the in-memory unit set, it has no gold."""
         parts = map_each(self.client, _units, self.partitions, self.rounds)
-        return self._derive(parts)
+        return self._derive(parts, gold=None)
 
     # -- what a person reads first ------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 A *piece* is what one task reads: a few row groups of a Parquet file, a whole CSV/TSV file, or one
 partition of a Dask DataFrame. Reading a piece gives a pandas frame with the mapped columns renamed to
-``item_id``, ``annotator_id``, ``label`` (and ``round``), plus ``_row``: the record's number in its
+``item_id``, ``annotator_id``, ``label`` (and ``round``, ``image``), plus ``_row``: the record's number in its
 source, as the in-memory loaders count it (Parquet rows from 1, text-file line numbers, rows of a Dask
 DataFrame from 1 in partition order). Only these columns are read (column projection).
 """
@@ -25,7 +25,7 @@ from ..io._mapping import ColumnMapping
 __all__ = ["Piece", "list_files", "file_pieces", "read_piece", "KEPT_ROLES", "PIECE_ROWS"]
 
 #: Canonical columns the Dask backend reads (everything per-annotation that the covered analytics use).
-KEPT_ROLES = ("item_id", "annotator_id", "label", "round")
+KEPT_ROLES = ("item_id", "annotator_id", "label", "round", "image")
 
 #: Rows per piece of a Parquet file (whole row groups are grouped up to about this many rows).
 PIECE_ROWS = 1_000_000

@@ -214,7 +214,7 @@ def load_annotations(
         ``"dask"`` (implied when ``source`` is a Dask DataFrame) reads tidy Parquet/CSV tables — a file, a
         folder, a glob such as ``"lake/2026-*/*.parquet"`` or a list of them — lazily on a Dask cluster and
         returns a :class:`~analytics.dask_backend.DaskAnnotationSet` whose analytics run there (see the
-        README's "Scaling out"). It reads item, annotator, label and round columns, single-label only;
+        README's "Scaling out"). It reads item, annotator, label, round and image columns, single-label only;
         gold labels may be attached, predictions not.
     scheduler : str, distributed.Client or None
         Dask backend: a scheduler address (``"tcp://host:8786"``), ``"local"`` for a ``LocalCluster`` on this

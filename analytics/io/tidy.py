@@ -12,7 +12,8 @@ from ._mapping import CANONICAL_COLUMNS, ColumnMapping
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
 
-__all__ = ["read_tidy", "frame_to_raw", "resolve_image_paths"]
+__all__ = ["read_tidy", "frame_to_raw", "resolve_image_paths", "image_sample", "images_next_to",
+           "resolve_relative_images", "image_note", "IMAGE_SAMPLE"]
 
 
 def frame_to_raw(frame: pd.DataFrame, mapping: dict[str, str], *, source: str, fmt: str, unit: str,
@@ -37,18 +38,48 @@ def resolve_image_paths(raw: RawAnnotations, base: Path) -> None:
 
     Exports often store images next to the file (``images/0001.png``); resolving them once here lets
     thumbnails work wherever the dashboard or report runs. URLs and absolute paths are left as they are.
+    The file's first :data:`IMAGE_SAMPLE` distinct relative paths decide (:func:`images_next_to`).
     """
     if "image" not in raw.frame.columns:
         return
     values = raw.frame["image"]
-    text = values.dropna().astype(str)
-    relative = text[~text.str.contains("://", regex=False) & ~text.map(os.path.isabs)]
-    sample = relative.drop_duplicates().head(50)
-    if sample.empty or not any(_is_file(base / v) for v in sample):
+    if not images_next_to(base, image_sample(values)):
         return
+    raw.frame["image"] = resolve_relative_images(values, base)
+    raw.notes.append(image_note(base))
+
+
+#: Distinct relative image paths of a file checked for existence next to it.
+IMAGE_SAMPLE = 50
+
+
+def relative_images(values: pd.Series) -> pd.Series:
+    """The image references (as text) that are relative paths: not URLs, not absolute."""
+    text = values.dropna().astype(str)
+    return text[~text.str.contains("://", regex=False) & ~text.map(os.path.isabs)]
+
+
+def image_sample(values: pd.Series) -> list[str]:
+    """The first :data:`IMAGE_SAMPLE` distinct relative image paths, in order."""
+    return relative_images(values).drop_duplicates().head(IMAGE_SAMPLE).tolist()
+
+
+def images_next_to(base: Path, sample: list[str]) -> bool:
+    """Whether any path of ``sample`` names a file relative to ``base`` (then the file's relative paths resolve)."""
+    return any(_is_file(base / v) for v in sample)
+
+
+def resolve_relative_images(values: pd.Series, base: Path) -> pd.Series:
+    """``values`` with every relative path made absolute under ``base``."""
+    relative = relative_images(values)
     rel_mask = values.notna() & values.astype(str).isin(set(relative))
-    raw.frame.loc[rel_mask, "image"] = [_resolved(base, v) for v in values[rel_mask].astype(str)]
-    raw.notes.append(f"image paths were read relative to the annotations file's folder ({base}).")
+    out = values.copy()
+    out.loc[rel_mask] = [_resolved(base, v) for v in values[rel_mask].astype(str)]
+    return out
+
+
+def image_note(base: Path) -> str:
+    return f"image paths were read relative to the annotations file's folder ({base})."
 
 
 def _is_file(path: Path) -> bool:

@@ -99,3 +99,60 @@ def assert_tables_close(actual: pd.DataFrame, expected: pd.DataFrame, tol: float
         else:
             as_list = [s.astype(object).where(s.notna(), None).tolist() for s in (a, b)]
             assert as_list[0] == as_list[1], column
+
+
+TAXONOMY = """classes:
+- name: Mammal
+- name: cat
+  parent: Mammal
+- name: dog
+  parent: Mammal
+- name: Bird
+- name: sparrow
+  parent: Bird
+- name: crow
+  parent: Bird
+- name: fish
+- name: Unknown
+  unknown: true
+"""
+
+
+def taxonomy_frame(seed: int = 0, *, n_items: int = 300, n_annotators: int = 6) -> pd.DataFrame:
+    """Two rounds of a pilot on a two-level taxonomy, with the situations the taxonomy proposals look for.
+
+    Everyone confuses the siblings cat/dog; only ``ann0`` turns sparrows into crows; Unknown rises from about
+    2 % in round 1 to 10 % in round 2; a few blank images. Item ids are integers whose text order is not their
+    numeric order (ties between example items then follow the numeric order). No re-labels: the items are the
+    agreement units, so gold labels take part in the hotspots' gold verdicts.
+    """
+    rng = np.random.default_rng(seed)
+    classes = ("cat", "dog", "sparrow", "crow", "fish")
+    rows = []
+    for i in range(n_items):
+        item = str(7 * i + 3)
+        truth = classes[rng.choice(5, p=[0.3, 0.25, 0.15, 0.15, 0.15])]
+        rnd = "1" if i < n_items // 2 else "2"
+        unknown_rate = 0.02 if rnd == "1" else 0.10
+        for a in rng.choice(n_annotators, size=rng.integers(3, 6), replace=False):
+            label = truth
+            if truth in ("cat", "dog") and rng.random() < 0.25:
+                label = "dog" if truth == "cat" else "cat"
+            elif truth == "sparrow" and a == 0 and rng.random() < 0.6:
+                label = "crow"
+            elif rng.random() < 0.02:
+                label = classes[rng.integers(5)]
+            if rng.random() < unknown_rate:
+                label = "Unknown"
+            rows.append({"item_id": item, "annotator_id": f"ann{a}", "label": label, "round": rnd,
+                         "image": f"img/{item}.png" if rng.random() > 0.02 else None})
+    return pd.DataFrame(rows)
+
+
+def truth_gold(df: pd.DataFrame, seed: int = 0, *, n_gold: int = 120) -> pd.DataFrame:
+    """Gold labels for some items: the plurality label among the non-Unknown ratings."""
+    rng = np.random.default_rng(seed + 7)
+    known = df[df["label"] != "Unknown"]
+    plural = known.groupby("item_id")["label"].agg(lambda s: s.mode().iloc[0])
+    chosen = rng.choice(plural.index.to_numpy(), size=min(n_gold, len(plural)), replace=False)
+    return pd.DataFrame({"item_id": chosen, "gold_label": plural.loc[chosen].to_numpy()})

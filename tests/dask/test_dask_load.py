@@ -46,8 +46,8 @@ def test_csv_files_and_extra_columns(dask_client, tmp_path):
     memory = aqa.load_annotations([str(p) for p in paths])
     dask_set = aqa.load_annotations(tmp_path, backend="dask", scheduler=dask_client, npartitions=2)
     assert dask_set.report.unit == "line"
-    assert dask_set.report.notes == ("the Dask backend reads item, annotator, label and round only; not loaded: "
-                                     "camera, duration.",)
+    assert dask_set.report.notes == (
+        "the Dask backend reads item, annotator, label, round and image only; not loaded: camera, duration.",)
     kept_roles = {k: v for k, v in memory.report.column_mapping.items() if k != "duration_s"}
     _same_report(dataclasses.replace(dask_set.report, notes=()),
                  dataclasses.replace(memory.report, notes=(), column_mapping=kept_roles))

@@ -1,0 +1,93 @@
+"""Count views: the item × category counts a relabelling *would* give, built per partition from the real ones.
+
+A merge of classes, a roll-up to a taxonomy level, the ratings inside one parent node, or one annotator's
+swaps set right change only which column a rating falls in. A *view* is a small frozen description of such a
+change; :meth:`counts` applies it to the counts of any set of whole items (an in-memory set or one partition
+of a distributed set), so every coefficient of the changed data is the same sum over items as the original
+one — computed by :func:`~analytics._reshape.reduce_items` with the view as an argument, never by
+re-reading or re-labelling the annotations. Views are picklable, so they travel to the workers of the Dask
+backend with the kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Union
+
+import numpy as np
+
+from ._dispatch import additive
+from ._kernels import coincidence_from_counts
+from ._pair_kernels import column_major, merge_count_columns, pair_swap_flags, shift_counts
+
+if TYPE_CHECKING:
+    from .._schema import AnnotationSet
+
+__all__ = ["MergedColumns", "SwapsFixed", "CountView", "view_counts", "view_coincidence", "view_category_totals"]
+
+
+def _counts(aset: Any) -> Any:
+    from . import item_category_counts
+
+    return item_category_counts(aset, layout="auto")
+
+
+@dataclass(frozen=True)
+class MergedColumns:
+    """Categories summed into groups (``groups[c]`` = new column of category *c*; see
+    :func:`~analytics._reshape.merge_count_columns`), then optionally only the new columns ``keep``."""
+
+    groups: tuple[int, ...]
+    n_groups: int
+    keep: tuple[int, ...] | None = None
+
+    def counts(self, aset: "AnnotationSet") -> Any:
+        out = merge_count_columns(_counts(aset), np.asarray(self.groups, dtype=np.int64), self.n_groups)
+        return out if self.keep is None else out[:, list(self.keep)]
+
+
+@dataclass(frozen=True)
+class SwapsFixed:
+    """The counts if annotator code ``annotator`` had sided with each item's other ratings on every one of
+    their swaps between classes ``a`` and ``b`` (see :func:`~analytics._reshape.pair_swaps_from_codes`)."""
+
+    a: int
+    b: int
+    annotator: int
+
+    def counts(self, aset: "AnnotationSet") -> Any:
+        counts = _counts(aset)
+        sel, _, swap, other = pair_swap_flags(aset.item_codes, aset.label_codes, column_major(counts), self.a, self.b)
+        fix = swap & (aset.annotator_codes[sel] == self.annotator)
+        return shift_counts(counts, aset.item_codes[sel][fix], aset.label_codes[sel][fix], other[fix])
+
+
+CountView = Union[MergedColumns, SwapsFixed]
+
+
+def view_counts(aset: "AnnotationSet", view: "CountView | None") -> Any:
+    """The item × category counts of the set (``view=None``) or as the view changes them.
+
+    The last view's counts are kept on the set (one at a time, so memory stays bounded): the passes of one
+    computation over an in-memory set then build them once.
+    """
+    if view is None:
+        return _counts(aset)
+    last = aset._cache.get("last_view_counts")
+    if last is not None and last[0] == view:
+        return last[1]
+    counts = view.counts(aset)
+    aset._cache["last_view_counts"] = (view, counts)
+    return counts
+
+
+@additive
+def view_coincidence(aset: "AnnotationSet", view: "CountView | None") -> np.ndarray:
+    """Krippendorff's coincidence matrix of the view's counts (a sum over items)."""
+    return coincidence_from_counts(view_counts(aset, view))
+
+
+@additive
+def view_category_totals(aset: "AnnotationSet", view: "CountView | None") -> np.ndarray:
+    """Column sums of the view's counts (ratings per view column)."""
+    return np.asarray(view_counts(aset, view).sum(axis=0)).ravel()
