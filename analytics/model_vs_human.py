@@ -47,14 +47,15 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from ._mvh_annotators import annotator_tables, item_images
-from ._mvh_core import check_options, run_analysis
-from ._mvh_results import ModelVsHuman
-from ._reshape import item_category_counts, require_single_label
-from .consensus import ConsensusResult, dawid_skene, majority_vote
 from .exceptions import AnnotationSchemaError, InvalidParameterError
 
+# The analysis modules (statsmodels, the agreement and consensus code) load when an analysis runs, so that
+# ``analytics`` can bind this module's function eagerly at no cost (the package exports a function of the
+# same name as this module; binding it at package import keeps ``analytics.model_vs_human`` the function).
+
 if TYPE_CHECKING:
+    from ._mvh_results import ModelVsHuman
+    from .consensus import ConsensusResult
     from ._schema import AnnotationSet
     from .taxonomy import Taxonomy
 
@@ -80,7 +81,7 @@ def model_vs_human_arrays(
     n_bins: int = 15,
     max_listed: int | None = 10_000,
     confusion_threshold: float = 0.05,
-) -> ModelVsHuman:
+) -> "ModelVsHuman":
     """:func:`model_vs_human` on arrays: model probabilities and human vote counts, one row per item.
 
     The array-level entry point for sets too large for an :class:`~analytics.AnnotationSet` (anonymous
@@ -123,6 +124,8 @@ def model_vs_human_arrays(
     >>> round(res.accuracy_vs_consensus.value, 3), res.confident_disagreements["item_id"].tolist()
     (0.667, [2])
     """
+    from ._mvh_core import run_analysis
+
     p = probs if hasattr(probs, "shape") and hasattr(probs, "__getitem__") else np.asarray(probs, dtype=np.float64)
     c = human_counts if hasattr(human_counts, "shape") else np.asarray(human_counts, dtype=np.float64)
     if len(p.shape) != 2 or tuple(c.shape) != tuple(p.shape):
@@ -149,7 +152,9 @@ def model_vs_human_arrays(
         confusion_threshold=confusion_threshold)
 
 
-def _consensus(aset: "AnnotationSet", consensus: Any) -> ConsensusResult:
+def _consensus(aset: "AnnotationSet", consensus: Any) -> "ConsensusResult":
+    from .consensus import ConsensusResult, dawid_skene, majority_vote
+
     if isinstance(consensus, ConsensusResult):
         if tuple(consensus.categories) != tuple(aset.categories):
             raise InvalidParameterError(
@@ -200,7 +205,7 @@ def model_vs_human(
     n_bins: int = 15,
     max_listed: int | None = 10_000,
     confusion_threshold: float = 0.05,
-) -> ModelVsHuman:
+) -> "ModelVsHuman":
     r"""Compare a model's predictions with the annotators: agreement, disagreements, confusion, calibration.
 
     The formulas are in the module docstring (:mod:`analytics.model_vs_human`). Items without a
@@ -270,6 +275,10 @@ def model_vs_human(
     >>> res.confident_disagreements[["item_id", "model_label", "consensus_label", "self_confidence"]].values.tolist()
     [['4', 'dog', 'cat', 0.25]]
     """
+    from ._mvh_annotators import annotator_tables, item_images
+    from ._mvh_core import check_options, run_analysis
+    from ._reshape import item_category_counts, require_single_label
+
     check_options(threshold=threshold, n_bins=n_bins, max_listed=max_listed, confusion_threshold=confusion_threshold,
                   batch_size=batch_size, confidence_level=confidence_level)
     require_single_label(annotations, "model_vs_human")
@@ -305,3 +314,11 @@ def model_vs_human(
             table["image"] = table["item_id"].map(images).astype(object)
             changes[name] = table
     return replace(result, **changes)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "ModelVsHuman":  # the result class, loaded with the analysis modules
+        from ._mvh_results import ModelVsHuman
+
+        return ModelVsHuman
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
