@@ -30,7 +30,7 @@ def test_streamlit_config_binds_localhost_without_telemetry():
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
     assert config["server"]["address"] == "127.0.0.1"
     assert config["browser"]["gatherUsageStats"] is False
-    from analytics.cli.dashboard import command
+    from dashboard.serve import command
 
     cmd = command()
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
