@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from ._reshape import (
@@ -64,12 +63,39 @@ def require_gold(aset: "AnnotationSet", what: str) -> None:
 
 
 def holm(p_values: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
-    """Holm-adjusted p-values and rejections (statsmodels ``multipletests``); NaN p-values stay NaN / False."""
+    r"""Holm's step-down adjusted p-values and rejections; NaN p-values stay NaN / False.
+
+    With the *m* finite p-values sorted, :math:`p_{(1)} \le \dots \le p_{(m)}`,
+
+    .. math:: \tilde p_{(i)} = \min\Bigl(1, \max_{j \le i} (m - j + 1)\, p_{(j)}\Bigr), \qquad
+              \text{reject } H_{(i)} \iff p_{(j)} \le \frac{\alpha}{m - j + 1} \text{ for every } j \le i.
+
+    The same numbers as statsmodels ``multipletests(method="holm")`` (the test suite checks it as an oracle),
+    computed here because that function runs a full ``gc.collect()`` on every Holm call (about 70 ms in a
+    dashboard process, several times per page).
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal of
+    Statistics, 6(2), 65–70. https://www.jstor.org/stable/4615733
+
+    Examples
+    --------
+    >>> adjusted, reject = holm(np.array([0.01, 0.04, 0.03, np.nan]), 0.05)
+    >>> adjusted.round(2).tolist()[:3], reject.tolist()
+    ([0.03, 0.06, 0.06], [True, False, False, False])
+    """
+    p_values = np.asarray(p_values, dtype=float)
     adjusted = np.full(len(p_values), np.nan)
     reject = np.zeros(len(p_values), dtype=bool)
-    ok = np.isfinite(p_values)
-    if ok.any():
-        reject[ok], adjusted[ok], _, _ = multipletests(p_values[ok], alpha=alpha, method="holm")
+    ok = np.flatnonzero(np.isfinite(p_values))
+    m = len(ok)
+    if m:
+        order = ok[np.argsort(p_values[ok], kind="mergesort")]
+        p_sorted = p_values[order]
+        steps = np.arange(m, 0, -1)
+        adjusted[order] = np.minimum(np.maximum.accumulate(p_sorted * steps), 1.0)
+        reject[order] = np.logical_and.accumulate(p_sorted <= alpha / steps)
     return adjusted, reject
 
 

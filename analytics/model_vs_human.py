@@ -44,16 +44,15 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
-import numpy as np
-import pandas as pd
-
 from .exceptions import AnnotationSchemaError, InvalidParameterError
 
-# The analysis modules (statsmodels, the agreement and consensus code) load when an analysis runs, so that
+# numpy, pandas and the analysis modules (statsmodels, agreement, consensus) load when an analysis runs, so that
 # ``analytics`` can bind this module's function eagerly at no cost (the package exports a function of the
 # same name as this module; binding it at package import keeps ``analytics.model_vs_human`` the function).
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from ._mvh_results import ModelVsHuman
     from .consensus import ConsensusResult
     from ._schema import AnnotationSet
@@ -124,6 +123,7 @@ def model_vs_human_arrays(
     >>> round(res.accuracy_vs_consensus.value, 3), res.confident_disagreements["item_id"].tolist()
     (0.667, [2])
     """
+    import numpy as np
     from ._mvh_core import run_analysis
 
     p = probs if hasattr(probs, "shape") and hasattr(probs, "__getitem__") else np.asarray(probs, dtype=np.float64)
@@ -153,6 +153,7 @@ def model_vs_human_arrays(
 
 
 def _consensus(aset: "AnnotationSet", consensus: Any) -> "ConsensusResult":
+    import pandas as pd
     from .consensus import ConsensusResult, dawid_skene, majority_vote
 
     if isinstance(consensus, ConsensusResult):
@@ -175,6 +176,7 @@ def _consensus(aset: "AnnotationSet", consensus: Any) -> "ConsensusResult":
 
 def _prediction_probs(aset: "AnnotationSet", has: np.ndarray) -> tuple[np.ndarray, str | None]:
     """Probabilities of the predicted items; label + confidence predictions spread the rest evenly."""
+    import numpy as np
     if aset.prediction_probs is not None:
         return aset.prediction_probs[has], None
     q = aset.n_categories
@@ -275,6 +277,8 @@ def model_vs_human(
     >>> res.confident_disagreements[["item_id", "model_label", "consensus_label", "self_confidence"]].values.tolist()
     [['4', 'dog', 'cat', 0.25]]
     """
+    import numpy as np
+    import pandas as pd
     from ._mvh_annotators import annotator_tables, item_images
     from ._mvh_core import check_options, run_analysis
     from ._reshape import item_category_counts, require_single_label

@@ -130,7 +130,6 @@ def baseline(probs: np.ndarray, counts: np.ndarray, gold: np.ndarray, threshold:
     with np.errstate(divide="ignore", invalid="ignore"):
         out["kl"] = float(np.where(h > 0, h * (np.log(h) - logp), 0.0).sum(axis=1).mean())
     b = np.clip(np.ceil(conf[ok] * n_bins).astype(int) - 1, 0, n_bins - 1)
-    n_b = np.bincount(b, minlength=n_bins)
     conf_b = np.bincount(b, weights=conf[ok], minlength=n_bins)
     acc_b = np.bincount(b, weights=(pred[ok] == cons[ok]), minlength=n_bins)
     out["ece"] = float(np.abs(acc_b - conf_b).sum() / ok.sum())

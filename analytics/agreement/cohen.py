@@ -291,7 +291,6 @@ def light_kappa(
 def _light_standard_error(aset: AnnotationSet, tables: np.ndarray, res: dict, defined: np.ndarray,
                           w: np.ndarray) -> float:
     """Delta-method SE of the mean pairwise kappa (see :func:`light_kappa`)."""
-    a, q = aset.n_annotators, aset.n_categories
     n_pairs = int(defined.sum())
     n = np.where(defined, res["n"], 1.0)
     kappa = np.where(defined, res["value"], 0.0)

@@ -8,7 +8,9 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from statistics import NormalDist
+
+from scipy import sparse
 
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
@@ -70,11 +72,11 @@ class PilotPlan(ResultMixin):
 
 
 def _width(sd: float, n: int, confidence_level: float) -> float:
-    return float(2.0 * stats.norm.ppf(0.5 + confidence_level / 2.0) * sd / math.sqrt(n))
+    return float(2.0 * NormalDist().inv_cdf(0.5 + confidence_level / 2.0) * sd / math.sqrt(n))
 
 
 def _items(sd: float, width: float, confidence_level: float) -> int:
-    z = stats.norm.ppf(0.5 + confidence_level / 2.0)
+    z = NormalDist().inv_cdf(0.5 + confidence_level / 2.0)
     return int(max(2, math.ceil((2.0 * z * sd / width) ** 2)))
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .._schema import AnnotationSet
 from ..exceptions import AnnotationQAError, InvalidParameterError
+
+if TYPE_CHECKING:
+    from .._schema import AnnotationSet
 
 __all__ = ["add_input_options", "add_backend_options", "load_from_args", "release", "fail"]
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..exceptions import AnnotationQAError, InvalidParameterError
-from ..safety import safe_csv
 from ._inputs import fail
 
 EXAMPLES = """examples:
@@ -87,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
         frame = predictions_frame(probs, item_ids, classes=classes)
         out = Path(args.out)
         out.parent.mkdir(parents=True, exist_ok=True)
+        from ..safety import safe_csv
+
         safe_csv(frame, out, float_format="%.7g")  # item ids are untrusted text (CSV injection)
     except (AnnotationQAError, OSError) as exc:
         return fail(exc)

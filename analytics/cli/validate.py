@@ -5,9 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 
-import numpy as np
-
-from .._reshape import annotator_totals
 from ..exceptions import AnnotationQAError
 from ._inputs import add_backend_options, add_input_options, fail, load_from_args, release
 
@@ -71,6 +68,8 @@ def describe(aset) -> list[str]:
         f"{s['ratings_per_item_min']}–{s['ratings_per_item_max']} ratings per item (mean {s['ratings_per_item_mean']:.2f})."
     )
     lines.extend(_who_and_images(aset))
+    import numpy as np
+
     from .._reshape import category_totals
 
     totals = category_totals(aset)
@@ -99,6 +98,10 @@ def describe(aset) -> list[str]:
 
 def _who_and_images(aset) -> list[str]:
     """Annotations per annotator (names matter when they come from file names or e-mails) and image coverage."""
+    import numpy as np
+
+    from .._reshape import annotator_totals
+
     lines = []
     if aset.annotators_known and aset.n_annotators:
         per = annotator_totals(aset)

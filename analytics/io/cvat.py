@@ -112,7 +112,7 @@ def read_cvat(source: Any, *, mapping: ColumnMapping, field: str | None = None,
         raise InvalidParameterError(f"field='{field}' is not an attribute of the tags in '{path.name}'; tag attributes "
                                     f"found: {', '.join(map(repr, sorted(attr_names))) or '(none)'}.")
     if n_tracks:
-        acc.ignored[f"tracks (CVAT for video; export as 'CVAT for images' instead)"] += n_tracks
+        acc.ignored["tracks (CVAT for video; export as 'CVAT for images' instead)"] += n_tracks
     if sources.get("auto") or sources.get("semi-auto"):
         acc.warnings.append(f"{sources['auto'] + sources['semi-auto']:,} tag(s) were made automatically "
                             "(source 'auto'/'semi-auto'), not by a person.")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .._json import loads
-from ._files import check_file, iter_json_lines, read_json_document, sniff_text, table_kind
+from ._files import check_file, iter_json_lines, read_json_document, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
 from ._sagemaker_workers import content_fields, payload_answers, read_worker_answers, worker_response_answers

@@ -74,7 +74,9 @@ def resolve_relative_images(values: pd.Series, base: Path) -> pd.Series:
     relative = relative_images(values)
     rel_mask = values.notna() & values.astype(str).isin(set(relative))
     out = values.copy()
-    out.loc[rel_mask] = [_resolved(base, v) for v in values[rel_mask].astype(str)]
+    relative_text = values[rel_mask].astype(str)
+    resolved = {v: _resolved(base, v) for v in relative_text.unique()}  # each distinct path resolved once
+    out.loc[rel_mask] = relative_text.map(resolved)
     return out
 
 

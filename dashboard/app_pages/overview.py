@@ -48,13 +48,7 @@ cols[offset + 1].metric("Annotators", f"{s['n_annotators']:,}" if s["annotators_
 cols[offset + 2].metric("Rounds", len(s["rounds"]) or "—")
 
 st.subheader("Top problems")
-found = services.problems(key, aset, target)
-if not found:
-    st.success("Nothing falls short: agreement meets the target and no class, pair or annotator stands out.")
-for i, problem in enumerate(found, start=1):
-    with st.container(border=True):
-        st.markdown(f"**{i}. {escape_markdown(problem.headline)}**")
-        st.caption(f"{escape_markdown(problem.detail)} → *{escape_markdown(problem.where)}*")
+problems_box = st.container()  # filled after the charts, so they reach the browser while the problems compute
 
 left, right = st.columns([3, 2])
 with left:
@@ -71,3 +65,12 @@ with right:
                    f"{share:.1%} of all labels.")
     else:
         st.caption("How to read this: labels per category; no Unknown/Other class was found.")
+
+with problems_box:
+    found = services.problems(key, aset, target)
+    if not found:
+        st.success("Nothing falls short: agreement meets the target and no class, pair or annotator stands out.")
+    for i, problem in enumerate(found, start=1):
+        with st.container(border=True):
+            st.markdown(f"**{i}. {escape_markdown(problem.headline)}**")
+            st.caption(f"{escape_markdown(problem.detail)} → *{escape_markdown(problem.where)}*")
