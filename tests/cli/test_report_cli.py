@@ -84,6 +84,20 @@ def test_report_chart_images_are_optional(tmp_path, capsys):
     assert (tmp_path / "r.json").exists() and not (tmp_path / "charts").exists()
 
 
+
+def test_report_writes_chart_images_with_kaleido(tmp_path, capsys):
+    pytest.importorskip("kaleido")
+    from analytics.report import chart_export_unavailable
+
+    why = chart_export_unavailable()
+    if why is not None:
+        pytest.skip(why)
+    charts = tmp_path / "charts"
+    assert main(["report", ANN, "--json", str(tmp_path / "r.json"), "--charts", str(charts)]) == 0
+    written = sorted(charts.iterdir())
+    assert f"Wrote {len(written)} chart image(s)" in capsys.readouterr().out
+    assert written and all(p.suffix == ".png" and p.read_bytes()[:4] == b"\x89PNG" for p in written)
+
 # -- aqa check ---------------------------------------------------------------------------------------------------
 def test_check_passes_with_exit_0(capsys):
     assert main(["check", ANN, "--gold", GOLD, "--min-kappa", "0.6", "--min-gold-accuracy", "0.8"]) == 0

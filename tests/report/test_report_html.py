@@ -73,12 +73,16 @@ def test_chart_images_need_kaleido(sample_reports, tmp_path):
     assert not any(tmp_path.iterdir())
 
 
-def test_chart_images_with_kaleido(sample_reports, tmp_path):
+@pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG"), ("pdf", b"%PDF")])
+def test_chart_images_with_kaleido(sample_reports, tmp_path, fmt, magic):
     pytest.importorskip("kaleido")
+    why = chart_export_unavailable()
+    if why is not None:
+        pytest.skip(why)
     report = sample_reports["retail"][1]
-    written = report.write_chart_images(tmp_path, format="png")
+    written = report.write_chart_images(tmp_path, format=fmt)
     assert len(written) == sum(len(v) for v in report.figures().values())
-    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in written)
+    assert all(p.suffix == f".{fmt}" and p.read_bytes()[:len(magic)] == magic for p in written)
 
 
 @pytest.fixture(scope="module")
