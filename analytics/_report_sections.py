@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 import pandas as pd
 
+from ._reshape import n_gold_items, require_in_memory
 from .exceptions import AnnotationSchemaError, InvalidParameterError
 from .results import jsonable
 
@@ -124,7 +125,7 @@ def gold(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
         table, flagged, why = rows(res.table, _GOLD), _text(res.flagged), None
     except AnnotationQAError as exc:  # anonymous annotators: the pooled accuracy still holds
         res, table, flagged, why = None, [], [], str(exc)
-    return {"target": s.gold_target, "n_gold_items": int((aset.gold_codes >= 0).sum()), "overall": estimate(overall),
+    return {"target": s.gold_target, "n_gold_items": n_gold_items(aset), "overall": estimate(overall),
             "flagged": flagged, "per_annotator_reason": why,
             "interval_method": "Wilson score interval", "test_method": "one-sided exact binomial test (H1: accuracy "
             "< target), Holm-adjusted across annotators", "rows": table}, (overall, res)
@@ -138,9 +139,15 @@ def gold_coverage(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
             "by_class": rows(res.by_class, ["category", "n_gold", "gold_share", "n_annotations", "annotation_share"])}, res
 
 
+#: Why the time-based sections do not run on the Dask backend.
+_NO_TIMES = "it loads item, annotator, label, round and image only, no timestamps or durations"
+_BATCH = "Load a batch in memory (backend='memory') for it."
+
+
 def drift(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     from .drift import accuracy_over_time
 
+    require_in_memory(aset, "Drift within sessions", because=_NO_TIMES, instead=_BATCH)
     res = accuracy_over_time(aset, confidence_level=s.confidence_level)
     columns = ["annotator_id", "n_scored", "accuracy", "accuracy_first_half", "accuracy_second_half", "change",
                "p_adjusted", "drift"]
@@ -152,6 +159,7 @@ def speed(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     from ._reshape import require_annotators, require_single_label
     from .drift import speed_vs_accuracy
 
+    require_in_memory(aset, "Speed vs accuracy", because=_NO_TIMES, instead=_BATCH)
     require_single_label(aset, "speed_vs_accuracy")
     require_annotators(aset, "speed_vs_accuracy")
     if "duration_s" not in aset.frame.columns or aset.frame["duration_s"].notna().sum() == 0:
@@ -170,6 +178,8 @@ QUEUE_DECISIONS = ("adjudicate", "senior_review", "needs_overlap")
 def routing(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     from .routing import review_queue, review_summary, route_for_review
 
+    require_in_memory(aset, "Review routing", because="it lists a decision for every item",
+                      instead="Route a delivery batch in memory (aqa review-queue on the batch's files).")
     routed = route_for_review(aset)
     summary = review_summary(routed)
     queue = review_queue(routed, decisions=QUEUE_DECISIONS)

@@ -287,19 +287,18 @@ def gold_accuracy(annotations: "AnnotationSet", *, confidence_level: float = 0.9
     if not 0 < confidence_level < 1:
         raise InvalidParameterError(f"confidence_level must lie strictly between 0 and 1, not {confidence_level!r}.")
     require_single_label(annotations, "gold_accuracy")
-    if annotations.gold_codes is None or not (annotations.gold_codes >= 0).any():
+    n_items = n_gold_items(annotations)
+    if n_items == 0:
         raise AnnotationSchemaError(
             "gold_accuracy needs gold labels for some of the annotated items, but this set has none. Attach them with "
             "load_annotations(..., gold='gold.csv'); gold item ids must match the annotations' item ids.")
-    gold = annotations.gold_codes[annotations.item_codes]
-    on_gold = gold >= 0
-    n = int(on_gold.sum())
-    x = int((annotations.label_codes[on_gold] == gold[on_gold]).sum())
+    table = gold_label_counts(annotations)  # gold × label counts over the annotations of gold items
+    n, x = int(table.sum()), int(np.trace(table))
     low, high = proportion_confint(x, n, alpha=1 - confidence_level, method="wilson")
-    annotators = np.unique(annotations.annotator_codes[on_gold])
-    return Estimate(value=x / n, ci_low=float(low), ci_high=float(high),
-                    n_items=int(np.unique(annotations.item_codes[on_gold]).size),
-                    n_annotators=int((annotators >= 0).sum()), method="gold_accuracy",
+    n_annotators = (int((annotator_gold_confusion(annotations).sum(axis=(1, 2)) > 0).sum())
+                    if annotations.annotators_known else 0)
+    return Estimate(value=x / n, ci_low=float(low), ci_high=float(high), n_items=n_items,
+                    n_annotators=n_annotators, method="gold_accuracy",
                     standard_error=float(np.sqrt(x / n * (1 - x / n) / n)), confidence_level=float(confidence_level),
                     interval_method="Wilson score interval (statsmodels proportion_confint, method='wilson')")
 

@@ -323,10 +323,9 @@ def check_taxonomy(taxonomy: Any = None, annotations: Any = None) -> TaxonomyChe
 def _usage_rows(classes: list, aset: "AnnotationSet") -> list[dict[str, Any]]:
     names = [c.name for c in classes]
     inner = {c.parent for c in classes if c.parent is not None}
-    if aset.multilabel:
-        used = np.asarray(aset.tags.sum(axis=0)).ravel()
-    else:
-        used = np.bincount(aset.label_codes, minlength=aset.n_categories)
+    from ._reshape import category_totals
+
+    used = category_totals(aset)  # annotations (tags) per category; summed over partitions on the Dask backend
     by_name = dict(zip(aset.categories, used.astype(int)))
     gold = set() if aset.gold is None else {g for v in aset.gold.dropna()
                                             for g in (v if isinstance(v, tuple) else (v,))}

@@ -181,20 +181,25 @@ def _annotators(aset: AnnotationSet) -> list[Problem]:
 
 
 def _unknown(aset: AnnotationSet) -> list[Problem]:
+    from ._reshape import category_totals, round_category_counts
+
     if aset.unknown_label is None or aset.multilabel or aset.unknown_label not in aset.categories:
         return []
     code = aset.categories.index(aset.unknown_label)
-    is_unknown = aset.label_codes == code
-    share = float(is_unknown.mean())
+    totals = category_totals(aset)
+    share = float(totals[code] / max(int(totals.sum()), 1))
     rounds = aset.rounds
     if len(rounds) >= 2:
-        by_round = {r: float(is_unknown[(aset.frame["round"] == r).to_numpy()].mean()) for r in rounds}
-        first, last = by_round[rounds[0]], by_round[rounds[-1]]
-        if last - first > 0.05:
-            return [Problem(kind="unknown_share", severity=0.65,
-                            headline=(f"The '{aset.unknown_label}' share grew from {first:.0%} (round {rounds[0]}) to "
-                                      f"{last:.0%} (round {rounds[-1]}): a sign of a taxonomy gap."),
-                            detail="Look at what the other annotators chose on those items.", where="Confusion & taxonomy")]
+        per_round = round_category_counts(aset)
+        first_n, last_n = per_round[0].sum(), per_round[-1].sum()
+        if first_n and last_n:
+            first, last = per_round[0, code] / first_n, per_round[-1, code] / last_n
+            if last - first > 0.05:
+                return [Problem(kind="unknown_share", severity=0.65,
+                                headline=(f"The '{aset.unknown_label}' share grew from {first:.0%} (round {rounds[0]}) "
+                                          f"to {last:.0%} (round {rounds[-1]}): a sign of a taxonomy gap."),
+                                detail="Look at what the other annotators chose on those items.",
+                                where="Confusion & taxonomy")]
     if share > 0.10:
         return [Problem(kind="unknown_share", severity=0.5,
                         headline=f"{share:.0%} of labels are '{aset.unknown_label}'.",

@@ -128,14 +128,14 @@ def _import_dict(report: ImportReport | None, max_listed: int) -> dict[str, Any]
 
 
 def _dataset(aset: "AnnotationSet") -> dict[str, Any]:
-    from ._reshape import item_category_counts
+    from ._reshape import category_totals
 
     summary = aset.summary()
     out: dict[str, Any] = {"source": str(aset.report.source), "format": str(aset.report.format)}
     out.update({k: summary[k] for k in _DATASET_KEYS})
     out["categories"] = [str(c) for c in out["categories"]]
     out["rounds"] = [str(r) for r in out["rounds"]]
-    totals = item_category_counts(aset).sum(axis=0)
+    totals = category_totals(aset)
     counts = pd.DataFrame({"category": list(aset.categories), "n_labels": totals.astype("int64"),
                            "share": totals / max(float(totals.sum()), 1.0)})
     out["label_counts"] = rows(counts, ["category", "n_labels", "share"])
@@ -206,9 +206,10 @@ class QualityReport:
         InvalidParameterError
             An option out of range, or ``annotations`` not an AnnotationSet.
         """
+        from ._reshape import is_distributed
         from ._schema import AnnotationSet
 
-        if not isinstance(annotations, AnnotationSet):
+        if not (isinstance(annotations, AnnotationSet) or is_distributed(annotations)):
             raise InvalidParameterError(
                 f"QualityReport needs an AnnotationSet (from analytics.load_annotations), got {type(annotations).__name__}.")
         settings = ReportSettings(target=target, gold_target=gold_target, confidence_level=confidence_level,

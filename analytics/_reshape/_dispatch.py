@@ -86,16 +86,17 @@ def additive(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def require_in_memory(aset: Any, what: str, *, instead: str = "") -> None:
+def require_in_memory(aset: Any, what: str, *, instead: str = "",
+                      because: str = "it needs every item's values on one machine") -> None:
     """Raise :class:`~analytics.exceptions.InvalidParameterError` for a distributed set.
 
     For the few computations that need every item's values on one machine (bootstrap resampling,
-    per-item matrices of pairwise internals).
+    per-item matrices of pairwise internals) or data the Dask backend does not load (``because`` says which).
     """
     if is_distributed(aset):
         from ..exceptions import InvalidParameterError
 
         raise InvalidParameterError(
-            f"{what} is not available on the Dask backend: it needs every item's values on one machine. "
+            f"{what} is not available on the Dask backend: {because}. "
             + (instead or "Load the annotations in memory (backend='memory') for it.")
         )

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..exceptions import AnnotationQAError, InvalidParameterError
-from ._inputs import add_input_options, fail, load_from_args
+from ._inputs import add_backend_options, add_input_options, fail, load_from_args, release
 
 EXAMPLES = """examples:
   aqa report sample_data/digits/annotations.csv --gold sample_data/digits/gold.csv \\
@@ -16,10 +16,11 @@ EXAMPLES = """examples:
   aqa report answers.csv --item question --annotator worker --label answer --html report.html
   aqa report human_counts.csv --format counts --gold truth.csv --json report.json --target 0.7
   aqa report export.json --html report.html --charts charts/ --chart-format pdf   # images need kaleido
+  aqa report --backend dask --scheduler tcp://10.0.0.5:8786 'lake/annotations/*.parquet' --json report.json
 
 The JSON follows analytics/report_schema.json (JSON Schema 2020-12; 'schema_version' in the file). The HTML
 opens without a network (plotly is embedded) and prints on A4, one section per page. Sections that do not
-apply to the data (no gold, no predictions, tag sets, anonymous annotators) say why.
+apply to the data (no gold, no predictions, tag sets, anonymous annotators, or not on the Dask backend) say why.
 """
 
 
@@ -30,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "when written, 2 on invalid input.",
                        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(p)
+    add_backend_options(p)
     out = p.add_argument_group("output (at least one of --json, --html)")
     out.add_argument("--json", dest="json_out", metavar="FILE", help="write the report as JSON")
     out.add_argument("--html", dest="html_out", metavar="FILE", help="write the report as one HTML file")
@@ -64,12 +66,22 @@ def stage_progress(enabled: bool | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..report import QualityReport, chart_export_unavailable
-
     if not args.json_out and not args.html_out:
         return fail(InvalidParameterError("Nothing to write: give --json FILE and/or --html FILE."))
     try:
         aset = load_from_args(args)
+    except (AnnotationQAError, OSError) as exc:
+        return fail(exc)
+    try:
+        return _write(args, aset)
+    finally:
+        release(aset)
+
+
+def _write(args: argparse.Namespace, aset) -> int:
+    from ..report import QualityReport, chart_export_unavailable
+
+    try:
         report = QualityReport.from_annotations(
             aset, target=args.target, gold_target=args.gold_target, confidence_level=args.confidence_level,
             max_listed=args.max_listed, device=args.device, progress=stage_progress(args.progress))

@@ -11,7 +11,7 @@ import pytest
 
 from _toolcheck import assert_accounted, label_map, skipped_counts, tag_totals
 from analytics import AnnotationFileError, AnnotationSchemaError, InvalidParameterError, load_annotations
-from conftest import FORMATS, need
+from tests.conftest import FORMATS, need
 
 CVAT_XML = FORMATS / "cvat" / "unidata_garbage_annotations.xml"
 DATUMARO = FORMATS / "cvat" / "datumaro_legacy_train.json"

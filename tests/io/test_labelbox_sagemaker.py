@@ -10,7 +10,7 @@ import pytest
 
 from _toolcheck import FIXTURES, assert_accounted, label_map, skipped_counts, tag_totals
 from analytics import AnnotationSchemaError, load_annotations
-from conftest import FORMATS, need
+from tests.conftest import FORMATS, need
 
 V2 = FORMATS / "labelbox" / "export_v2_roof-wear-highres.ndjson"
 V1 = FORMATS / "labelbox" / "v1_image_export.json"

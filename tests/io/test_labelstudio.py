@@ -12,7 +12,7 @@ import pytest
 
 from _toolcheck import FIXTURES, assert_accounted, label_map, skipped_counts, tag_totals
 from analytics import AnnotationSchemaError, InvalidParameterError, load_annotations
-from conftest import FORMATS, need
+from tests.conftest import FORMATS, need
 
 LS = FORMATS / "labelstudio"
 

@@ -14,7 +14,7 @@ from analytics import AnnotationFileError, load_annotations
 from analytics.cli import main
 from analytics.io import detect_format
 from analytics.io._tools import image_key, iter_json_items, shared_stem_names
-from conftest import FORMATS, SAMPLES, need
+from tests.conftest import FORMATS, SAMPLES, need
 
 GENUINE = {
     "labelstudio/ls_tests_previous_export.json": "labelstudio",

@@ -26,7 +26,7 @@ from analytics import (
     near_duplicates_for,
     review_near_duplicates,
 )
-from conftest import REPO, SAMPLES
+from tests.conftest import REPO, SAMPLES
 
 pytest.importorskip("torch")
 

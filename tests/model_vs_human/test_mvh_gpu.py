@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from analytics import load_annotations, model_vs_human, model_vs_human_arrays  # noqa: E402
-from conftest import SAMPLES  # noqa: E402
+from tests.conftest import SAMPLES  # noqa: E402
 
 pytestmark = [pytest.mark.gpu, pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]
 

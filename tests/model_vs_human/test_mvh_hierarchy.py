@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analytics import load_annotations, load_taxonomy, model_vs_human, model_vs_human_arrays
-from conftest import SAMPLES
+from tests.conftest import SAMPLES
 from mvh_reference import reference
 
 pytest.importorskip("torch")

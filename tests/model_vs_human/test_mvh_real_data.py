@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from analytics import load_annotations, model_vs_human
-from conftest import DATASETS, SAMPLES, need
+from tests.conftest import DATASETS, SAMPLES, need
 from mvh_reference import ece, plurality
 
 pytest.importorskip("torch")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from analytics import ConvergenceWarning, dawid_skene, load_annotations, majority_vote
-from conftest import DATASETS, need
+from tests.conftest import DATASETS, need
 
 crowdkit = pytest.importorskip("crowdkit.aggregation")
 

@@ -22,7 +22,7 @@ from analytics import (
     route_for_review,
     speed_vs_accuracy,
 )
-from conftest import SAMPLES
+from tests.conftest import SAMPLES
 
 DIGITS = SAMPLES / "digits"
 PARTNERS = [("3", "8"), ("8", "3"), ("4", "9"), ("9", "4")]
