@@ -90,8 +90,22 @@ def load_from_args(args: argparse.Namespace) -> AnnotationSet:
         kwargs.update(backend="dask", scheduler=scheduler or "local", npartitions=npartitions)
     elif scheduler is not None or npartitions is not None:
         raise InvalidParameterError("--scheduler and --npartitions need --backend dask.")
+    else:
+        kwargs["progress"] = loading_progress(getattr(args, "progress", None))
     source = args.annotations if len(args.annotations) > 1 else args.annotations[0]
     return load_annotations(source, **kwargs)
+
+
+def loading_progress(enabled: bool | None) -> Any:
+    """A bar over the loading stages on standard error (drawn after one second), or None when quiet.
+
+    ``enabled`` is a command's ``--progress/--no-progress`` (None: when standard error is a terminal).
+    """
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        return None
+    from .._progress import ProgressBar
+
+    return ProgressBar(delay=1.0, label="loading")
 
 
 def fail(exc: Exception) -> int:

@@ -16,6 +16,7 @@ from typing import Any, Callable, Literal, Sequence
 
 import pandas as pd
 
+from .._progress import ProgressCallback, resolve_progress
 from .._schema import AnnotationSet
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
 from ..limits import Limits, use_limits
@@ -166,6 +167,7 @@ def load_annotations(
     gold: Any = None,
     predictions: Any = None,
     limits: Limits | None = None,
+    progress: "ProgressCallback | bool | None" = None,
     backend: Literal["memory", "dask"] = "memory",
     scheduler: Any = None,
     npartitions: int | None = None,
@@ -210,6 +212,9 @@ def load_annotations(
     limits : analytics.limits.Limits, optional
         Size and shape limits for untrusted input (file bytes, rows, columns, categories, label/id length,
         JSON nesting); default: :meth:`Limits.from_env() <analytics.limits.Limits.from_env>`.
+    progress : callable, bool or None
+        ``progress(done, total)`` over the loading stages (each file read, validation, attaching gold and
+        predictions); ``True`` draws a bar on standard error. In-memory backend only.
     backend : {"memory", "dask"}
         ``"dask"`` (implied when ``source`` is a Dask DataFrame) reads tidy Parquet/CSV tables — a file, a
         folder, a glob such as ``"lake/2026-*/*.parquet"`` or a list of them — lazily on a Dask cluster and
@@ -274,13 +279,14 @@ def load_annotations(
             image=image), field=field, missing=missing, sep=sep, categories=categories, taxonomy=taxonomy,
             ordinal=ordinal, duplicates=duplicates, multilabel=multilabel, label_sep=label_sep,
             normalize_labels=normalize_labels, unknown_label=unknown_label, gold=gold, predictions=predictions,
-            format_options=format_options)
+            format_options=format_options, progress=resolve_progress(progress))
 
 
 def _load(source: Any, *, format: str, mapping: ColumnMapping, field: str | None, missing: Any, sep: str | None,
           categories: Sequence[str] | None, taxonomy: Any, ordinal: bool | None, duplicates: Any,
           multilabel: bool | None, label_sep: str | None, normalize_labels: bool, unknown_label: str | None,
-          gold: Any, predictions: Any, format_options: dict[str, Any]) -> AnnotationSet:
+          gold: Any, predictions: Any, format_options: dict[str, Any],
+          progress: "ProgressCallback | None" = None) -> AnnotationSet:
     from .._validate import validate_annotations
 
     sources = list(source) if isinstance(source, (list, tuple)) else [source]
@@ -288,20 +294,30 @@ def _load(source: Any, *, format: str, mapping: ColumnMapping, field: str | None
         raise InvalidParameterError("source is an empty list; give at least one file.")
     if format != "auto" and format not in _REGISTRY:
         raise InvalidParameterError(f"Unknown format {format!r}; choose one of {['auto'] + FORMATS}.")
+    total = len(sources) + 2  # each file read, validation, attachments
+
+    def step(done: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    step(0)
     parts = []
-    for src in sources:
+    for i, src in enumerate(sources, start=1):
         name = format if format != "auto" else detect_format(src, mapping, sep=sep)
         parts.append(_read(name, src, mapping=mapping, field=field, missing=missing, sep=sep,
                            categories=categories, options=format_options))
+        step(i)
     raw = _combine(parts)
     tax = load_taxonomy(taxonomy) if taxonomy is not None else None
     aset = validate_annotations(raw, categories=categories, taxonomy=tax, ordinal=ordinal, duplicates=duplicates,
                                 multilabel=multilabel, label_sep=label_sep, normalize_labels=normalize_labels,
                                 unknown_label=unknown_label)
+    step(total - 1)
     if raw.gold is not None and gold is None:
         gold = raw.gold
     if gold is not None or predictions is not None:
         aset = attach(aset, gold=gold, predictions=predictions)
+    step(total)
     return aset
 
 
