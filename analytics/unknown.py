@@ -5,10 +5,11 @@ the share overall (Wilson interval), per round with an alarm, per annotator, per
 the other annotators said on items someone called Unknown, and how often each consensus class draws an
 Unknown), and checks the rule "below 70 % model confidence, say Unknown" against the model's predictions.
 
-**Alarm.** Between consecutive rounds, the share's increase in percentage points is tested with the
-one-sided two-proportion z-test (statsmodels ``proportions_ztest``, H1: the later share is larger). The
-status is ``alarm`` when the increase exceeds ``alarm_points`` and the test rejects at
-``1 - confidence_level``, ``watch`` when it exceeds ``alarm_points`` without significance, else ``ok``.
+**Alarm.** Between consecutive rounds, the status is ``alarm`` when the share grows by more than
+``alarm_points`` percentage points, else ``ok``. Every increase is also tested with the one-sided
+two-proportion z-test (statsmodels ``proportions_ztest``, H1: the later share is larger; ``p_value``); with
+``require_significance=True`` a rise above ``alarm_points`` that the test does not reject at
+``1 - confidence_level`` is ``watch`` instead of ``alarm`` (for small rounds, where a few labels move the share).
 Annotations of the same item are treated as independent (the test is then somewhat liberal when items
 carry many Unknowns together).
 
@@ -87,6 +88,8 @@ class UnknownShare(ResultMixin):
     alarm : bool
         Some round is in ``alarm``.
     threshold, alarm_points, confidence_level : float
+    require_significance : bool
+        Whether an alarm also needed a significant test (else the rise alone raised it).
     sentence : str
     reason : str or None
         Why shares are NaN (no Unknown class).
@@ -117,10 +120,11 @@ class UnknownShare(ResultMixin):
     sentence: str
     reason: str | None = None
     model_rule_reason: str | None = None
+    require_significance: bool = False
 
     @property
     def alarms(self) -> list[str]:
-        """Rounds whose Unknown share rose significantly by more than ``alarm_points``."""
+        """Rounds whose Unknown share rose by more than ``alarm_points`` (and significantly, when required)."""
         return self.by_round.loc[self.by_round["status"] == "alarm", "round"].tolist()
 
     def to_frame(self) -> pd.DataFrame:
@@ -136,7 +140,8 @@ def _wilson(x: np.ndarray, n: np.ndarray, confidence_level: float) -> tuple[np.n
     return lo, hi
 
 
-def _rounds(aset: "AnnotationSet", u: int, points: float, confidence_level: float) -> pd.DataFrame:
+def _rounds(aset: "AnnotationSet", u: int, points: float, confidence_level: float,
+            require_significance: bool = False) -> pd.DataFrame:
     cols = ["round", "n_annotations", "n_unknown", "share", "ci_low", "ci_high", "change_points", "p_value", "status"]
     if not aset.rounds:
         return pd.DataFrame(columns=cols)
@@ -154,7 +159,8 @@ def _rounds(aset: "AnnotationSet", u: int, points: float, confidence_level: floa
             p = float(proportions_ztest([x[k], x[k - 1]], [n[k], n[k - 1]], alternative="larger")[1])
         pval.append(p)
         if change[-1] > points:
-            status.append("alarm" if np.isfinite(p) and p < 1 - confidence_level else "watch")
+            significant = bool(np.isfinite(p) and p < 1 - confidence_level)
+            status.append("alarm" if significant or not require_significance else "watch")
         else:
             status.append("ok")
     return pd.DataFrame({"round": list(aset.rounds), "n_annotations": n, "n_unknown": x, "share": share, "ci_low": lo,
@@ -211,7 +217,7 @@ def _model_rule(aset: "AnnotationSet", u: int,
 
 
 def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: float = 5.0,
-                  confidence_level: float = 0.95) -> UnknownShare:
+                  confidence_level: float = 0.95, require_significance: bool = False) -> UnknownShare:
     """Share of Unknown/Other labels — overall, per round (with an alarm), per annotator and per class neighbourhood.
 
     Parameters
@@ -225,9 +231,12 @@ def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: fl
         does not read them — that section is empty and ``model_rule_reason`` says why).
     alarm_points : float
         Alarm when the share grows by more than this many percentage points between consecutive rounds
-        (5–10 is typical) and the two-proportion test is significant.
+        (5–10 is typical).
     confidence_level : float
         Of the Wilson intervals; ``1 - confidence_level`` is the test's significance level.
+    require_significance : bool
+        Also require the one-sided two-proportion test to reject before calling an alarm; a rise above
+        ``alarm_points`` without significance is then ``watch``.
 
     Returns
     -------
@@ -261,6 +270,7 @@ def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: fl
         return UnknownShare(
             unknown_label=None, n_annotations=n, n_unknown=0, share=np.nan, ci_low=np.nan, ci_high=np.nan,
             n_items_with_unknown=0, by_round=_rounds(aset, u, alarm_points, confidence_level).iloc[0:0],
+            require_significance=bool(require_significance),
             by_annotator=pd.DataFrame(columns=["annotator_id", "n_annotations", "n_unknown", "share"]),
             by_class=pd.DataFrame(columns=["category", "n_items", "n_ratings", "n_unknown", "unknown_rate",
                                            "neighbour_ratings", "neighbour_share"]),
@@ -269,7 +279,7 @@ def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: fl
             sentence=f"No Unknown/Other class: {reason}.", reason=reason, model_rule_reason=model_reason)
     x = int(category_totals(aset)[u])
     lo, hi = _wilson(np.array([x]), np.array([n]), confidence_level)
-    rounds = _rounds(aset, u, float(alarm_points), confidence_level)
+    rounds = _rounds(aset, u, float(alarm_points), confidence_level, bool(require_significance))
     by_annotator = pd.DataFrame(columns=["annotator_id", "n_annotations", "n_unknown", "share"])
     if aset.annotators_known:
         na = annotator_totals(aset)
@@ -284,7 +294,7 @@ def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: fl
         ci_high=float(hi[0]), n_items_with_unknown=items_with, by_round=rounds, by_annotator=by_annotator,
         by_class=_by_class(aset, u), low_confidence=low_table, **model, alarm=alarm, threshold=float(threshold),
         alarm_points=float(alarm_points), confidence_level=confidence_level, sentence=sentence,
-        model_rule_reason=model_reason)
+        model_rule_reason=model_reason, require_significance=bool(require_significance))
 
 
 def _sentence(label: str, x: int, n: int, lo: float, hi: float, rounds: pd.DataFrame, points: float,

@@ -57,9 +57,12 @@ def test_alarm_threshold_and_significance():
     labels = ["U"] + ["A"] * 19 + ["U"] * 3 + ["A"] * 17
     frame = pd.DataFrame({"item_id": [k // 2 for k in range(40)], "annotator_id": ["a", "b"] * 20, "label": labels,
                           "round": ["1"] * 20 + ["2"] * 20}).replace({"U": "Unknown"})
-    small = unknown_share(load(frame))
+    small = unknown_share(load(frame))  # the rule: a rise above alarm_points is an alarm
     assert small.by_round["change_points"].iloc[1] == pytest.approx(10.0)
-    assert small.by_round["status"].iloc[1] == "watch" and not small.alarm
+    assert small.by_round["status"].iloc[1] == "alarm" and small.alarm and small.by_round["p_value"].iloc[1] > 0.05
+    tested = unknown_share(load(frame), require_significance=True)
+    assert tested.by_round["status"].iloc[1] == "watch" and not tested.alarm and tested.require_significance
+    assert unknown_share(unknown_pilot(0.02, 0.15), require_significance=True).alarms == ["2"]  # significant
     flat = unknown_share(unknown_pilot(0.05, 0.05))
     assert flat.by_round["status"].iloc[1] == "ok"
     with pytest.raises(InvalidParameterError, match="threshold"):
