@@ -22,6 +22,11 @@ n_{ic}/\sum_k n_{ik}` the vote distribution and :math:`y_i` the consensus label:
   equal-width bins of :math:`\hat p` (Guo et al. 2017), against the consensus and against gold;
 * human–human confusion from Krippendorff's coincidence matrix beside the consensus × model confusion.
 
+The model as one more annotator (its kappa with each annotator and in the pairwise matrix) is the exception to
+the torch streaming: it is computed with numpy from annotator × model-label × human-label count tables
+(:func:`analytics._reshape.annotator_prediction_tables`), whose size — annotators × classes² — does not grow
+with the number of items.
+
 References
 ----------
 Northcutt, C. G., Jiang, L., & Chuang, I. L. (2021). Confident learning: Estimating uncertainty in dataset

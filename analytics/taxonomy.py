@@ -16,6 +16,10 @@ File format (YAML or JSON)::
         unknown: true       # the Unknown/Other safety valve
 
 Labels may be leaf or inner classes. Level 1 is the top of the hierarchy; deeper levels count up.
+
+The analyses of annotations against a taxonomy — :func:`rollup_annotations`, :func:`agreement_by_level` and
+:func:`check_taxonomy` (with :class:`TaxonomyCheck`) — live in :mod:`analytics.hierarchy` and are importable
+from here too (loaded on first use, since they need the annotation set and the agreement engine).
 """
 
 from __future__ import annotations
@@ -406,3 +410,15 @@ def _read_file(path: Path, limits: Limits) -> Any:
     if depth > limits.max_json_depth:
         raise AnnotationFileError(limit_message("max_json_depth", depth, f"{where} nests too deeply", limits))
     return data
+
+
+#: Names of :mod:`analytics.hierarchy` offered here too (resolved on first use: the hierarchy module imports this one).
+_HIERARCHY = ("rollup_annotations", "agreement_by_level", "check_taxonomy", "TaxonomyCheck")
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HIERARCHY:
+        from . import hierarchy
+
+        return getattr(hierarchy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -133,3 +133,14 @@ def test_check_taxonomy_with_annotations():
 def test_lift_pilot_taxonomy_is_valid():
     tax = load_taxonomy(LIFT_TAXONOMY)
     assert tax.depth == 2 and tax.children_of("P") == ("A", "B", "C") and np.isclose(tax.level_of("A"), 2)
+
+
+def test_taxonomy_module_offers_the_hierarchy_analyses():
+    """The issue names them under analytics/taxonomy.py; they live in analytics.hierarchy and resolve from both."""
+    import analytics.hierarchy as hierarchy
+    import analytics.taxonomy as taxonomy
+
+    for name in ("rollup_annotations", "agreement_by_level", "check_taxonomy", "TaxonomyCheck"):
+        assert getattr(taxonomy, name) is getattr(hierarchy, name)
+    with pytest.raises(AttributeError):
+        taxonomy.no_such_analysis  # noqa: B018
