@@ -216,7 +216,9 @@ def confusion_tables(coincidence: np.ndarray, cm: np.ndarray, categories: Sequen
         "kind": kind,
     })
     top = np.fmax(np.nan_to_num(human_rate), np.nan_to_num(model_rate))
-    order = np.lexsort((np.arange(len(pairs)), -top))
+    # rank on the rate rounded to 12 decimals: batches sum the coincidences in another order, and a tie broken by
+    # the last bit would reorder the pairs between batch sizes (class-pair order breaks real ties)
+    order = np.lexsort((np.arange(len(pairs)), -np.round(top, 12)))
     return human, model, pairs.iloc[order].reset_index(drop=True)
 
 
