@@ -48,6 +48,7 @@ def test_labelbox_v2_radio_answers(question):
     assert skipped_counts(aset) == ({"other_field": 102 - len(expected)} if len(expected) < 102 else {})
     assert any("no labeler ids" in w for w in aset.report.warnings)
     assert aset.frame["image"].str.startswith("https://").all()
+    assert aset.report.label_field == f"question '{question}'"
     assert_accounted(aset)
 
 
@@ -77,6 +78,7 @@ def test_labelbox_handmade_two_labelers_per_row():
                                ("dr_B", "alice@example.org"): "rainy", ("dr_B", "bob@example.org"): "cloudy",
                                ("dr_C", "bob@example.org"): "rainy"}
     assert skipped_counts(aset) == {"cancelled": 1, "not_annotated": 1}
+    assert aset.report.label_field == "question 'weather'"
     assert aset.frame["duration_s"].sum() == pytest.approx(11.5 + 8.0 + 6.0 + 15.2 + 5.5)
     assert set(aset.frame["global_key"]) == {"street_001.jpg", "street_002.jpg", "street_003.jpg"}
     assert_accounted(aset)
@@ -136,6 +138,7 @@ def test_labelbox_handmade_v1_created_by_radio_question():
                                                                    "lbl_07": "unsupported_result"}
     assert [r["ID"] for r in records if r["Skipped"]] == ["lbl_05"]
     assert rep.label_field == "question 'weather'"
+    assert "Labels taken from: question 'weather'." in rep.summary_lines()
     assert rep.column_mapping["annotator_id"] == "Created By" and rep.column_mapping["image"] == "Labeled Data"
     kept = {r["ID"]: r for r in records if r["ID"] not in ("lbl_05", "lbl_07")}
     assert aset.frame["duration_s"].sum() == pytest.approx(sum(r["Seconds to Label"] for r in kept.values()))
@@ -182,6 +185,9 @@ def test_sagemaker_output_manifest():
                                                                          for x in lines}
     assert (aset.frame["image"] == aset.frame["item_id"]).all()
     assert any("consolidated" in w for w in aset.report.warnings)
+    kind = {x[meta]["type"] for x in lines}
+    assert kind == {"groundtruth/image-classification"}
+    assert aset.report.label_field == "label attribute 'vehicle-labeling-demo' (image-classification)"
     assert_accounted(aset)
 
 
@@ -193,9 +199,13 @@ def test_sagemaker_two_jobs_in_one_manifest():
     species = load_annotations(path, field="species")
     assert label_map(species) == {(lines[0]["source-ref"], "identify-animal-species"): "dog"}
     assert skipped_counts(species) == {"other_field": 1}
+    assert lines[0]["species-metadata"]["type"] == "groundtruth/image-classification"
+    assert species.report.label_field == "label attribute 'species' (image-classification)"
     mood = load_annotations(path, field="mood", annotator_id="sentiment-job")
     assert label_map(mood) == {(lines[1]["source"], "sentiment-job"): lines[1]["mood-metadata"]["class-name"]}
     assert mood.frame["image"].isna().all()
+    assert lines[1]["mood-metadata"]["type"] == "groundtruth/text-classification"
+    assert mood.report.label_field == "label attribute 'mood' (text-classification)"
     assert_accounted(mood)
 
 
@@ -223,6 +233,7 @@ def test_sagemaker_handmade_worker_responses():
     assert [w for w in aset.report.warnings if "folder name" in w] == [
         "2 worker-response files do not name their data object; each item id was taken from the file's folder "
         "name (the object's index in the input manifest)."]
+    assert aset.report.label_field == "question 'crowd-image-classifier' of the worker answers"
     assert_accounted(aset)
 
 
