@@ -2,13 +2,15 @@
 
 Run from the repository root::
 
-    python sample_data/make_samples.py
+    python sample_data/make_samples.py [--out DIR]
 
 It rewrites ``sample_data/digits/`` (a digit-recognition labeling pilot built from
 scikit-learn's bundled handwritten digits, with PNG images and a small TorchScript
 CNN) and ``sample_data/retail/`` (a synthetic retail-product pilot with a
 hierarchical taxonomy and a multi-label tagging variant), then prints the numbers
-the samples actually contain (see ``sample_data/README.md``).
+the samples actually contain (see ``sample_data/README.md``). With ``--out DIR`` it writes
+``DIR/digits/`` and ``DIR/retail/`` instead (the committed files are left alone), e.g. to check
+that a regeneration reproduces them.
 
 Everything is deterministic: numpy generators with fixed seeds, ``torch.manual_seed``,
 deterministic torch algorithms and a single torch thread. No network access is needed.
@@ -17,6 +19,7 @@ This script deliberately does not import the project's ``analytics`` package.
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import sys
 import time
@@ -375,18 +378,24 @@ def report_digits(out: Path, model_acc: dict[str, float]) -> None:
           f"{model_acc['train']:.3f}")
 
 
-def main() -> None:
-    """Regenerate both samples and print their summary statistics."""
+def main(argv: list[str] | None = None) -> None:
+    """Regenerate both samples (into ``sample_data/`` or ``--out DIR``) and print their summary statistics."""
+    parser = argparse.ArgumentParser(description="Regenerate the bundled sample data of Annotation QA.")
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help="write DIR/digits/ and DIR/retail/ instead of the folders beside this script")
+    args = parser.parse_args(argv)
+    digits_dir = DIGITS_DIR if args.out is None else args.out / "digits"
+    retail_dir = RETAIL_DIR if args.out is None else args.out / "retail"
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     torch.use_deterministic_algorithms(True)
     t0 = time.perf_counter()
-    DIGITS_DIR.mkdir(exist_ok=True)
-    RETAIL_DIR.mkdir(exist_ok=True)
-    model_acc = make_digits(DIGITS_DIR)
-    make_retail(RETAIL_DIR, np.random.default_rng(SEED_RETAIL))
-    report_digits(DIGITS_DIR, model_acc)
-    report_retail(RETAIL_DIR)
+    digits_dir.mkdir(parents=True, exist_ok=True)
+    retail_dir.mkdir(parents=True, exist_ok=True)
+    model_acc = make_digits(digits_dir)
+    make_retail(retail_dir, np.random.default_rng(SEED_RETAIL))
+    report_digits(digits_dir, model_acc)
+    report_retail(retail_dir)
     print(f"done in {time.perf_counter() - t0:.1f} s")
 
 

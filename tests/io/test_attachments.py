@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from analytics import AnnotationSchemaError, TaxonomyError, UnknownLabelError, load_annotations, load_gold, load_predictions, load_taxonomy
+from tests.conftest import SAMPLES
 
 ANN = pd.DataFrame({"item_id": ["i1", "i1", "i2", "i2"], "annotator_id": ["a", "b", "a", "b"],
                     "label": ["cat", "dog", "dog", "dog"]})
@@ -98,3 +103,75 @@ def test_subset_keeps_categories_and_restricts_gold():
     aset = load_annotations(ANN, gold=pd.DataFrame({"item_id": ["i1", "i2"], "gold_label": ["cat", "dog"]}))
     sub = aset.subset(aset.frame["item_id"] == "i2")
     assert sub.categories == aset.categories and sub.n_items == 1 and sub.gold.to_dict() == {"i2": "dog"}
+
+
+DIGITS = SAMPLES / "digits"
+
+
+def _csv_rows(path):
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _assert_same_report(a, b):
+    assert (a.rows_read, a.rows_kept, a.rows_skipped, a.n_annotations) == (b.rows_read, b.rows_kept, b.rows_skipped,
+                                                                          b.n_annotations)
+    assert (a.source, a.format, a.label_field, list(a.warnings)) == (b.source, b.format, b.label_field,
+                                                                     list(b.warnings))
+    pd.testing.assert_frame_equal(a.skipped.reset_index(drop=True), b.skipped.reset_index(drop=True))
+
+
+def test_loaded_gold_and_predictions_attach_like_their_paths():
+    """load_gold(...) / load_predictions(...) results passed to load_annotations give the set the paths give.
+
+    Round 1 of the digits sample only, so that gold and predicted items of round 2 are skipped and reported.
+    """
+    rows = [r for r in _csv_rows(DIGITS / "annotations.csv") if r["round"] == "1"]
+    ann = pd.DataFrame(rows)
+    items = {r["item_id"] for r in rows}
+    gold_rows, pred_rows = _csv_rows(DIGITS / "gold.csv"), _csv_rows(DIGITS / "predictions.csv")
+    n_gold = sum(r["item_id"] in items for r in gold_rows)
+    n_pred = sum(r["item_id"] in items for r in pred_rows)
+    assert 0 < n_gold < len(gold_rows) and 0 < n_pred < len(pred_rows)
+
+    by_path = load_annotations(ann, gold=DIGITS / "gold.csv", predictions=DIGITS / "predictions.csv")
+    gold, preds = load_gold(DIGITS / "gold.csv"), load_predictions(DIGITS / "predictions.csv")
+    by_object = load_annotations(ann, gold=gold, predictions=preds)
+
+    assert by_path.n_annotations == by_object.n_annotations == len(rows)
+    assert by_path.categories == by_object.categories
+    assert by_object.gold.to_dict() == by_path.gold.to_dict() == {r["item_id"]: r["gold_label"] for r in gold_rows
+                                                                  if r["item_id"] in items}
+    np.testing.assert_array_equal(by_object.gold_codes, by_path.gold_codes)
+    assert by_object.prediction_probs.shape == (by_object.n_items, len(by_object.categories))  # 0-9 and Unknown
+    np.testing.assert_array_equal(by_object.prediction_probs, by_path.prediction_probs)
+    np.testing.assert_array_equal(by_object.prediction_codes, by_path.prediction_codes)
+    for rep in (by_path.gold_report, by_object.gold_report):
+        assert (rep.rows_read, rep.rows_kept) == (len(gold_rows), n_gold)
+        assert rep.skipped_by_reason.to_dict() == {"gold_not_annotated": len(gold_rows) - n_gold}
+    for rep in (by_path.predictions_report, by_object.predictions_report):
+        assert (rep.rows_read, rep.rows_kept) == (len(pred_rows), n_pred)
+        assert rep.skipped_by_reason.to_dict() == {"prediction_not_annotated": len(pred_rows) - n_pred}
+    _assert_same_report(by_object.gold_report, by_path.gold_report)
+    _assert_same_report(by_object.predictions_report, by_path.predictions_report)
+    # the loaded objects are not changed by being attached
+    assert len(gold.frame) == len(gold_rows) and len(preds.frame) == len(pred_rows)
+
+
+def test_taxonomy_from_json_equals_the_yaml_version(tmp_path):
+    """The retail taxonomy written as JSON (parsed from the YAML by PyYAML here) loads to the same taxonomy."""
+    yaml_path = SAMPLES / "retail" / "taxonomy.yaml"
+    data = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    json_path = tmp_path / "taxonomy.json"
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf-8")
+    from_yaml, from_json = load_taxonomy(yaml_path), load_taxonomy(json_path)
+    assert from_json == from_yaml
+    assert from_json.to_dict() == from_yaml.to_dict()
+    assert from_json.names == tuple(c["name"] for c in data["classes"])
+    assert from_json.unknown_class == next(c["name"] for c in data["classes"] if c.get("unknown"))
+    assert from_json.depth == 3 and from_json.is_hierarchical
+    ann = SAMPLES / "retail" / "annotations.csv"
+    with_yaml, with_json = load_annotations(ann, taxonomy=yaml_path), load_annotations(ann, taxonomy=json_path)
+    assert with_json.categories == with_yaml.categories and with_json.unknown_label == with_yaml.unknown_label
+    assert with_json.taxonomy == with_yaml.taxonomy
+    np.testing.assert_array_equal(with_json.label_codes, with_yaml.label_codes)

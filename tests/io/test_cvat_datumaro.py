@@ -34,7 +34,19 @@ def test_cvat_xml_tags_multilabel():
     assert tag_totals(aset) == Counter(t for tags in expected.values() for t in tags)
     assert set(aset.categories) == {"is_empty", "is_full", "is_scattered"}
     assert any("no annotator id" in w for w in aset.report.warnings)
+    assert aset.report.label_field == "<tag> labels"
     assert_accounted(aset)
+
+
+def test_cvat_xml_image_column_filled_for_every_row():
+    """Every <image> of the genuine file gives its name as the row's image reference (162 of 162)."""
+    path = need(CVAT_XML)
+    aset = load_annotations(path)
+    assert len(aset.frame) == 162
+    assert aset.frame["image"].notna().sum() == 162 and (aset.frame["image"].str.len() > 0).all()
+    names = {img.get("name") for img in ET.parse(path).getroot().iter("image")}
+    assert set(aset.frame["image"]) == names and len(names) == 162
+    assert (aset.frame["image"] == aset.frame["item_id"]).all()
 
 
 def test_cvat_annotator_option_and_several_files(tmp_path):
@@ -46,6 +58,7 @@ def test_cvat_annotator_option_and_several_files(tmp_path):
     both = load_annotations([path, copy])
     assert sorted(both.annotator_ids) == ["bob", "unidata_garbage_annotations"]
     assert both.n_annotations == 324 and both.n_items == 162
+    assert both.report.label_field == "<tag> labels"
 
 
 HANDMADE_XML = """<?xml version="1.0" encoding="utf-8"?>
@@ -80,6 +93,7 @@ def test_cvat_handmade_skips_and_tag_attribute(tmp_path):
     assert_accounted(aset)
     quality = load_annotations(path, field="quality")
     assert label_map(quality) == {("a.jpg", "carol"): "good", ("d.jpg", "carol"): "bad"}
+    assert quality.report.label_field == "tag attribute 'quality'"
     with pytest.raises(InvalidParameterError, match="'quality'"):
         load_annotations(path, field="colour")
 
@@ -123,7 +137,44 @@ def test_datumaro_labels_multilabel_and_exclusive_group():
     assert expected[("b", "datumaro_legacy_train")] == ("bicycle", "car", "mary", "tom")
     assert set(aset.frame["image"]) == {"train/a.jpg", "train/b.jpg"}
     assert any("exclusive group 'manmade'" in w for w in aset.report.warnings)
+    assert aset.report.label_field == "'label' annotations"
     assert_accounted(aset)
+
+
+def _datumaro_expected(doc, annotator):
+    names = [lab["name"] for lab in doc["categories"]["label"]["labels"]]
+    return {(it["id"], annotator): tuple(sorted({names[a["label_id"]] for a in it["annotations"] if a["type"] == "label"}))
+            for it in doc["items"]}
+
+
+def test_datumaro_several_files_are_several_annotators(tmp_path):
+    """The genuine file, a copy named bob.json whose item 'a' got another label, and a copy under the genuine
+    file's own name in another folder: three annotators over the same two items."""
+    path = need(DATUMARO)
+    doc = json.loads(path.read_text())
+    names = [lab["name"] for lab in doc["categories"]["label"]["labels"]]
+    bob = json.loads(path.read_text())
+    a_labels = [a for a in bob["items"][0]["annotations"] if a["type"] == "label"]
+    assert bob["items"][0]["id"] == "a" and len(a_labels) == 1
+    a_labels[0]["label_id"] = next(i for i, n in enumerate(names) if n != names[a_labels[0]["label_id"]])
+    (tmp_path / "bob.json").write_text(json.dumps(bob))
+    (tmp_path / "other").mkdir()
+    same_name = tmp_path / "other" / path.name
+    same_name.write_bytes(path.read_bytes())
+    aset = load_annotations([path, tmp_path / "bob.json", same_name])
+    assert aset.report.format == "datumaro"
+    first, third = "datumaro_legacy_train (file 1)", "datumaro_legacy_train (file 3)"
+    assert sorted(aset.annotator_ids) == sorted(["bob", first, third])
+    assert (aset.n_items, aset.n_annotators, aset.n_annotations) == (2, 3, 6)
+    assert label_map(aset) == {**_datumaro_expected(doc, first), **_datumaro_expected(bob, "bob"),
+                               **_datumaro_expected(doc, third)}
+    assert label_map(aset)[("a", "bob")] != label_map(aset)[("a", first)]
+    assert any("several files are named 'datumaro_legacy_train'" in w for w in aset.report.warnings)
+    assert aset.report.rows_read == 3 * len(doc["items"]) == 6
+    assert aset.report.label_field == "'label' annotations"
+    assert_accounted(aset)
+    two = load_annotations([path, tmp_path / "bob.json"])
+    assert sorted(two.annotator_ids) == ["bob", "datumaro_legacy_train"] and two.n_annotations == 4
 
 
 def test_datumaro_handmade_other_types(tmp_path):
@@ -146,6 +197,7 @@ def test_datumaro_attribute_as_field():
     """The genuine asset's label annotation of item 'a' carries a 'score' attribute."""
     aset = load_annotations(need(DATUMARO), field="score")
     assert label_map(aset) == {("a", "datumaro_legacy_train"): "1"}  # 1.0 written as a numeral label
+    assert aset.report.label_field == "attribute 'score' of the 'label' annotations"
     assert skipped_counts(aset) == {"other_field": 1}
     with pytest.raises(InvalidParameterError, match="'score'"):
         load_annotations(DATUMARO, field="colour")

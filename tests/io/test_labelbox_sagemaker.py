@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from _toolcheck import FIXTURES, assert_accounted, label_map, skipped_counts, tag_totals
-from analytics import AnnotationSchemaError, load_annotations
+from analytics import AnnotationSchemaError, InvalidParameterError, load_annotations
 from tests.conftest import FORMATS, need
 
 V2 = FORMATS / "labelbox" / "export_v2_roof-wear-highres.ndjson"
@@ -48,6 +48,7 @@ def test_labelbox_v2_radio_answers(question):
     assert skipped_counts(aset) == ({"other_field": 102 - len(expected)} if len(expected) < 102 else {})
     assert any("no labeler ids" in w for w in aset.report.warnings)
     assert aset.frame["image"].str.startswith("https://").all()
+    assert aset.report.label_field == f"question '{question}'"
     assert_accounted(aset)
 
 
@@ -77,6 +78,7 @@ def test_labelbox_handmade_two_labelers_per_row():
                                ("dr_B", "alice@example.org"): "rainy", ("dr_B", "bob@example.org"): "cloudy",
                                ("dr_C", "bob@example.org"): "rainy"}
     assert skipped_counts(aset) == {"cancelled": 1, "not_annotated": 1}
+    assert aset.report.label_field == "question 'weather'"
     assert aset.frame["duration_s"].sum() == pytest.approx(11.5 + 8.0 + 6.0 + 15.2 + 5.5)
     assert set(aset.frame["global_key"]) == {"street_001.jpg", "street_002.jpg", "street_003.jpg"}
     assert_accounted(aset)
@@ -101,6 +103,71 @@ def test_labelbox_several_projects_need_project(tmp_path):
     assert load_annotations(path, field="weather", project="street-weather-pilot").n_annotations == 5
 
 
+HANDMADE_LB_V1 = FIXTURES / "labelbox_v1_created_by_handmade.json"
+
+
+def _v1_expected(question):
+    """(data row, Created By) → answer(s) of ``question``, read straight from the v1 JSON (skipped labels left out)."""
+    out = {}
+    for rec in json.loads(HANDMADE_LB_V1.read_text()):
+        for c in rec["Label"].get("classifications", []) if not rec["Skipped"] else []:
+            if c["value"] == question:
+                answers = [c["answer"]] if "answer" in c else c["answers"]
+                values = tuple(sorted(a["value"] for a in answers))
+                out[(rec["DataRow ID"], rec["Created By"])] = values[0] if "answer" in c else values
+    return out
+
+
+def test_labelbox_handmade_v1_created_by_radio_question():
+    """Hand-made legacy v1 JSON: `Created By` as annotator, a radio question, a skipped label, a boxes-only label."""
+    records = json.loads(HANDMADE_LB_V1.read_text())
+    aset = load_annotations(HANDMADE_LB_V1, field="weather")
+    rep = aset.report
+    assert rep.format == "labelbox" and rep.unit == "annotation"
+    assert (aset.n_items, aset.n_annotators, aset.n_annotations) == (3, 3, 5)
+    assert not aset.multilabel and aset.annotators_known
+    assert set(aset.annotator_ids) == {"annotator1@example.org", "annotator2@example.org", "annotator3@example.org"}
+    assert label_map(aset) == _v1_expected("weather") == {
+        ("dr_001", "annotator1@example.org"): "sunny", ("dr_001", "annotator2@example.org"): "sunny",
+        ("dr_002", "annotator1@example.org"): "rainy", ("dr_002", "annotator2@example.org"): "cloudy",
+        ("dr_003", "annotator3@example.org"): "rainy"}
+    # 7 labels read: 5 kept, lbl_05 skipped by its labeler ("Skipped": true), lbl_07 holds only a box
+    assert (rep.rows_read, rep.rows_kept, rep.rows_skipped) == (len(records), 5, 2) == (7, 5, 2)
+    assert rep.rows_read == rep.rows_kept + rep.rows_skipped
+    assert dict(zip(rep.skipped["row"], rep.skipped["reason"])) == {"lbl_05": "cancelled",
+                                                                   "lbl_07": "unsupported_result"}
+    assert [r["ID"] for r in records if r["Skipped"]] == ["lbl_05"]
+    assert rep.label_field == "question 'weather'"
+    assert "Labels taken from: question 'weather'." in rep.summary_lines()
+    assert rep.column_mapping["annotator_id"] == "Created By" and rep.column_mapping["image"] == "Labeled Data"
+    kept = {r["ID"]: r for r in records if r["ID"] not in ("lbl_05", "lbl_07")}
+    assert aset.frame["duration_s"].sum() == pytest.approx(sum(r["Seconds to Label"] for r in kept.values()))
+    assert set(aset.frame["image"]) == {r["Labeled Data"] for r in kept.values()}
+    assert set(aset.frame["external_id"]) == {"street_001.jpg", "street_002.jpg", "street_003.jpg"}
+    assert any("question 'objects' (4)" in w for w in rep.warnings)
+    assert_accounted(aset)
+
+
+def test_labelbox_handmade_v1_checklist_and_field_choice():
+    """Hand-made legacy v1 JSON: field= picks the checklist question (tag sets); without it, an error lists both."""
+    with pytest.raises(AnnotationSchemaError, match=r"2 classification questions: 'weather' \(5\), 'objects' \(4\)"):
+        load_annotations(HANDMADE_LB_V1)
+    aset = load_annotations(HANDMADE_LB_V1, field="objects")
+    assert aset.multilabel
+    assert (aset.n_items, aset.n_annotators, aset.n_annotations) == (3, 3, 4)
+    assert label_map(aset) == _v1_expected("objects") == {
+        ("dr_001", "annotator1@example.org"): ("car", "person"), ("dr_001", "annotator2@example.org"): ("car",),
+        ("dr_002", "annotator2@example.org"): ("bicycle",), ("dr_003", "annotator3@example.org"): ("person",)}
+    # lbl_03 answered only 'weather'
+    assert skipped_counts(aset) == {"other_field": 1, "cancelled": 1, "unsupported_result": 1}
+    assert aset.report.rows_read == 7 == aset.report.rows_kept + aset.report.rows_skipped
+    assert aset.report.label_field == "question 'objects'"
+    assert tag_totals(aset) == Counter({"car": 2, "person": 2, "bicycle": 1})
+    assert_accounted(aset)
+    with pytest.raises(InvalidParameterError, match="field='tags' is not a classification question"):
+        load_annotations(HANDMADE_LB_V1, field="tags")
+
+
 def _manifest(path):
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
@@ -118,6 +185,9 @@ def test_sagemaker_output_manifest():
                                                                          for x in lines}
     assert (aset.frame["image"] == aset.frame["item_id"]).all()
     assert any("consolidated" in w for w in aset.report.warnings)
+    kind = {x[meta]["type"] for x in lines}
+    assert kind == {"groundtruth/image-classification"}
+    assert aset.report.label_field == "label attribute 'vehicle-labeling-demo' (image-classification)"
     assert_accounted(aset)
 
 
@@ -129,9 +199,13 @@ def test_sagemaker_two_jobs_in_one_manifest():
     species = load_annotations(path, field="species")
     assert label_map(species) == {(lines[0]["source-ref"], "identify-animal-species"): "dog"}
     assert skipped_counts(species) == {"other_field": 1}
+    assert lines[0]["species-metadata"]["type"] == "groundtruth/image-classification"
+    assert species.report.label_field == "label attribute 'species' (image-classification)"
     mood = load_annotations(path, field="mood", annotator_id="sentiment-job")
     assert label_map(mood) == {(lines[1]["source"], "sentiment-job"): lines[1]["mood-metadata"]["class-name"]}
     assert mood.frame["image"].isna().all()
+    assert lines[1]["mood-metadata"]["type"] == "groundtruth/text-classification"
+    assert mood.report.label_field == "label attribute 'mood' (text-classification)"
     assert_accounted(mood)
 
 
@@ -159,6 +233,7 @@ def test_sagemaker_handmade_worker_responses():
     assert [w for w in aset.report.warnings if "folder name" in w] == [
         "2 worker-response files do not name their data object; each item id was taken from the file's folder "
         "name (the object's index in the input manifest)."]
+    assert aset.report.label_field == "question 'crowd-image-classifier' of the worker answers"
     assert_accounted(aset)
 
 

@@ -43,6 +43,7 @@ def test_genuine_file_detected_as_its_tool(name, fmt):
 @pytest.mark.parametrize("name, fmt", [
     ("labelstudio_full_3annotators_handmade.json", "labelstudio"),
     ("labelbox_v2_two_labelers_handmade.ndjson", "labelbox"),
+    ("labelbox_v1_created_by_handmade.json", "labelbox"),
     ("sagemaker/worker-response/iteration-1/3/2024-05-03_10-17-52.json", "sagemaker"),
 ])
 def test_handmade_fixture_detected(name, fmt):
