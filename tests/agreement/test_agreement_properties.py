@@ -134,6 +134,35 @@ def test_weights_follow_the_declared_category_order_not_the_observed_labels():
     assert stretched != pytest.approx(base)
 
 
+def test_weights_follow_an_ordinal_taxonomy_with_an_unused_level(tmp_path):
+    """Issue 4: weights use the order of an ordinal taxonomy (YAML), an unused declared level included."""
+    from sklearn.metrics import cohen_kappa_score
+
+    scale = ["none", "mild", "moderate", "severe", "critical"]  # not alphabetical; "moderate" never used
+    (tmp_path / "severity.yaml").write_text(
+        "ordinal: true\nclasses:\n" + "".join(f"  - name: {c}\n" for c in scale), encoding="utf-8")
+    used = np.array([0, 1, 3, 4])
+    m = random_matrix(12, 120, 2, 4)
+    y1, y2 = used[m[:, 0].astype(int)], used[m[:, 1].astype(int)]  # taxonomy positions of the labels
+    tidy = pd.DataFrame({"item_id": np.repeat([f"i{k}" for k in range(len(y1))], 2),
+                         "annotator_id": ["a", "b"] * len(y1),
+                         "label": np.asarray(scale, dtype=object)[np.column_stack([y1, y2]).ravel()]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the taxonomy has no Unknown/Other class
+        aset = load_annotations(tidy, taxonomy=tmp_path / "severity.yaml")
+    assert aset.ordinal and aset.categories == tuple(scale)
+    observed = np.searchsorted(used, [y1, y2])  # positions among the observed labels only: 0 … 3
+    for w in ("linear", "quadratic"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a declared ordinal set: no "not declared ordinal" warning
+            k = cohen_kappa(aset, weights=w)
+        expected = cohen_kappa_score(y1, y2, labels=list(range(len(scale))), weights=w)
+        assert k.value == pytest.approx(expected, abs=1e-12), w
+        assert k.value != pytest.approx(cohen_kappa_score(*observed, weights=w), abs=1e-6), w
+        pair = cohen_kappa_by_pair(aset, weights=w)
+        assert pair["kappa"].iloc[0] == pytest.approx(expected, abs=1e-12), w
+
+
 def _bootstrap_cases():
     """(name, function, set, options) for every coefficient with ``method="bootstrap"`` (issue 4)."""
     many = aset_from_matrix(random_matrix(5, 300, 4, 3, p_missing=0.2), 3, ordinal=True)
