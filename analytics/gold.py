@@ -317,21 +317,30 @@ class GoldCoverage(ResultMixin):
         :math:`o_{ab} + o_{ba}`), ``n_gold_a, n_gold_b, n_gold_pair`` (gold items of either class) and
         ``gold_confusions`` (annotations of gold items of one class labelled as the other).
     classes_without_gold : tuple of str
-        Classes the annotators used that have no gold item (a :class:`DataQualityWarning` names them).
+        Every class without a gold item, in category order, whether or not the annotators used it (a
+        :class:`DataQualityWarning` names them).
     n_gold_items : int
+    unused_classes_without_gold : tuple of str
+        The subset of ``classes_without_gold`` that no annotator used either (declared in the categories or
+        taxonomy only): nothing to audit yet, but a golden set should still cover them.
     """
 
     by_class: pd.DataFrame
     by_pair: pd.DataFrame
     classes_without_gold: tuple[str, ...]
     n_gold_items: int
+    unused_classes_without_gold: tuple[str, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         return self.by_class.copy()
 
 
 def gold_coverage(annotations: "AnnotationSet", *, top_pairs: int = 10) -> GoldCoverage:
-    r"""Gold items per class and per most-confused class pair; warns where a used class has no gold.
+    r"""Gold items per class and per most-confused class pair; warns where a class has no gold at all.
+
+    Every class of ``annotations.categories`` without a gold item is reported in
+    ``classes_without_gold`` and named in the warning, including declared classes nobody used (those are
+    also listed in ``unused_classes_without_gold``).
 
     Class pairs are ranked by their pairable disagreements in Krippendorff's coincidence matrix
     :math:`o_{ab} + o_{ba}` over all items (how often two annotators of one item split between *a*
@@ -340,8 +349,8 @@ def gold_coverage(annotations: "AnnotationSet", *, top_pairs: int = 10) -> GoldC
     Parameters
     ----------
     annotations : AnnotationSet
-        Single-label annotations (gold optional: without gold every count is zero and every used class
-        is reported as lacking gold).
+        Single-label annotations (gold optional: without gold every count is zero and every class is
+        reported as lacking gold).
     top_pairs : int
         How many class pairs to list (pairs without any disagreement are never listed).
 
@@ -352,7 +361,7 @@ def gold_coverage(annotations: "AnnotationSet", *, top_pairs: int = 10) -> GoldC
     Warns
     -----
     DataQualityWarning
-        When classes the annotators used have no gold item.
+        When any class has no gold item (used by the annotators or only declared).
 
     References
     ----------
@@ -381,13 +390,16 @@ def gold_coverage(annotations: "AnnotationSet", *, top_pairs: int = 10) -> GoldC
             "category": cats, "n_gold": n_gold, "gold_share": n_gold / total_gold if total_gold else np.nan,
             "n_annotations": used, "annotation_share": used / max(int(used.sum()), 1),
         })
-    missing = tuple(str(c) for c in cats[(n_gold == 0) & (used > 0)])
+    missing = tuple(str(c) for c in cats[n_gold == 0])
+    unused = tuple(str(c) for c in cats[(n_gold == 0) & (used == 0)])
     if missing:
+        note = f" ({len(unused)} of them not used by any annotator either: {', '.join(unused)})" if unused else ""
         warnings.warn(
-            f"{len(missing)} class(es) used by the annotators have no gold item: {', '.join(missing)}. Accuracy on "
-            "them cannot be audited; add gold items of these classes.", DataQualityWarning, stacklevel=2)
+            f"{len(missing)} class(es) have no gold item: {', '.join(missing)}{note}. Accuracy on them cannot be "
+            "audited; add gold items of these classes.", DataQualityWarning, stacklevel=2)
     by_pair = _pair_coverage(annotations, n_gold, top_pairs)
-    return GoldCoverage(by_class=by_class, by_pair=by_pair, classes_without_gold=missing, n_gold_items=total_gold)
+    return GoldCoverage(by_class=by_class, by_pair=by_pair, classes_without_gold=missing, n_gold_items=total_gold,
+                        unused_classes_without_gold=unused)
 
 
 def _pair_coverage(aset: "AnnotationSet", n_gold: np.ndarray, top_pairs: int) -> pd.DataFrame:

@@ -130,10 +130,19 @@ def cohen_kappa_by_pair(
 ) -> pd.DataFrame:
     """Cohen's kappa for every annotator pair at once, with intervals.
 
-    All pair tables come from one sparse product ``XᵀX`` of the item × (annotator, category) one-hot
-    matrix (:func:`analytics._reshape.annotator_pair_tables`), and the kappas, standard errors and
-    intervals of all pairs are computed together on the ``(pairs, C, C)`` tensor — no Python loop over
-    pairs. Formulas and options as :func:`cohen_kappa`; the bootstrap resamples items once for all pairs.
+    All pair tables ``T[a, b]`` are built at once by :func:`analytics._reshape.annotator_pair_tables`,
+    by one of two paths chosen by :func:`analytics._reshape.dense_overlap`:
+
+    - dense overlap (most annotators label most items, the usual pilot design): the item × annotator
+      label matrix is turned into pair cell codes and counted with one ``bincount`` per annotator *a*
+      over all its partners ``b > a`` at once (:func:`analytics._reshape._kernels.pair_tables_from_labels`);
+    - sparse overlap (many annotators, few per item, as in crowdsourcing): one sparse product ``XᵀX`` of
+      the item × (annotator, category) one-hot matrix.
+
+    Neither path loops over pairs, and both give the same tables. The kappas, standard errors and
+    intervals of all pairs are then computed together on the ``(pairs, C, C)`` tensor. Formulas and
+    options as :func:`cohen_kappa`; the bootstrap resamples items once for all pairs (from each item's
+    pair cells of the one-hot matrix, whichever path built the point estimates).
 
     Parameters
     ----------

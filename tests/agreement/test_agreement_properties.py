@@ -17,6 +17,7 @@ from analytics import (
     cohen_kappa,
     cohen_kappa_by_pair,
     fleiss_kappa,
+    fleiss_kappa_by_category,
     gwet_ac1,
     krippendorff_alpha,
     light_kappa,
@@ -133,20 +134,84 @@ def test_weights_follow_the_declared_category_order_not_the_observed_labels():
     assert stretched != pytest.approx(base)
 
 
+def test_weights_follow_an_ordinal_taxonomy_with_an_unused_level(tmp_path):
+    """Issue 4: weights use the order of an ordinal taxonomy (YAML), an unused declared level included."""
+    from sklearn.metrics import cohen_kappa_score
+
+    scale = ["none", "mild", "moderate", "severe", "critical"]  # not alphabetical; "moderate" never used
+    (tmp_path / "severity.yaml").write_text(
+        "ordinal: true\nclasses:\n" + "".join(f"  - name: {c}\n" for c in scale), encoding="utf-8")
+    used = np.array([0, 1, 3, 4])
+    m = random_matrix(12, 120, 2, 4)
+    y1, y2 = used[m[:, 0].astype(int)], used[m[:, 1].astype(int)]  # taxonomy positions of the labels
+    tidy = pd.DataFrame({"item_id": np.repeat([f"i{k}" for k in range(len(y1))], 2),
+                         "annotator_id": ["a", "b"] * len(y1),
+                         "label": np.asarray(scale, dtype=object)[np.column_stack([y1, y2]).ravel()]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the taxonomy has no Unknown/Other class
+        aset = load_annotations(tidy, taxonomy=tmp_path / "severity.yaml")
+    assert aset.ordinal and aset.categories == tuple(scale)
+    observed = np.searchsorted(used, [y1, y2])  # positions among the observed labels only: 0 … 3
+    for w in ("linear", "quadratic"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a declared ordinal set: no "not declared ordinal" warning
+            k = cohen_kappa(aset, weights=w)
+        expected = cohen_kappa_score(y1, y2, labels=list(range(len(scale))), weights=w)
+        assert k.value == pytest.approx(expected, abs=1e-12), w
+        assert k.value != pytest.approx(cohen_kappa_score(*observed, weights=w), abs=1e-6), w
+        pair = cohen_kappa_by_pair(aset, weights=w)
+        assert pair["kappa"].iloc[0] == pytest.approx(expected, abs=1e-12), w
+
+
+def _bootstrap_cases():
+    """(name, function, set, options) for every coefficient with ``method="bootstrap"`` (issue 4)."""
+    many = aset_from_matrix(random_matrix(5, 300, 4, 3, p_missing=0.2), 3, ordinal=True)
+    pair = aset_from_matrix(random_matrix(6, 400, 2, 4, p_missing=0.1), 4, ordinal=True)
+    cases = [(f.__name__, f, many, {}) for f in MULTI]
+    cases += [(f"cohen_kappa[{w}]", cohen_kappa, pair, {"weights": w}) for w in (None, "linear", "quadratic")]
+    cases += [("scott_pi", scott_pi, pair, {})]
+    cases += [(f"gwet_ac2[{w}]", gwet_ac1, many, {"weights": w}) for w in ("linear", "quadratic")]
+    cases += [(f"krippendorff_alpha[{lv}]", krippendorff_alpha, many, {"level": lv})
+              for lv in ("ordinal", "interval", "ratio")]
+    return cases
+
+
 def test_bootstrap_is_seeded_and_close_to_the_analytic_interval():
-    m = random_matrix(5, 300, 4, 3, p_missing=0.2)
-    aset = aset_from_matrix(m, 3)
-    for f in MULTI:
-        analytic = f(aset)
-        a = f(aset, method="bootstrap", n_boot=400, seed=3)
-        b = f(aset, method="bootstrap", n_boot=400, seed=3)
-        c = f(aset, method="bootstrap", n_boot=400, seed=4)
-        assert (a.ci_low, a.ci_high) == (b.ci_low, b.ci_high)
-        assert (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high)
-        assert a.value == analytic.value and a.n_boot == 400 and "bootstrap" in a.interval_method
-        # the linearized SE and the bootstrap SE estimate the same quantity
-        assert a.standard_error == pytest.approx(analytic.standard_error, rel=0.2), f.__name__
-        assert a.ci_low < a.value < a.ci_high
+    for name, f, aset, options in _bootstrap_cases():
+        analytic = f(aset, **options)
+        a = f(aset, method="bootstrap", n_boot=400, seed=3, **options)
+        b = f(aset, method="bootstrap", n_boot=400, seed=3, **options)
+        c = f(aset, method="bootstrap", n_boot=400, seed=4, **options)
+        assert (a.ci_low, a.ci_high, a.standard_error) == (b.ci_low, b.ci_high, b.standard_error), name
+        assert (a.ci_low, a.ci_high) != (c.ci_low, c.ci_high), name
+        assert a.value == analytic.value and a.n_boot == 400 and "bootstrap" in a.interval_method, name
+        assert "bootstrap" not in analytic.interval_method, name
+        # the linearized SE and the bootstrap SE estimate the same quantity; the percentile interval is
+        # close to the Wald one (endpoints within a fifth of its width on these 300-400 items)
+        assert a.standard_error == pytest.approx(analytic.standard_error, rel=0.2), name
+        width = analytic.ci_high - analytic.ci_low
+        assert abs(a.ci_low - analytic.ci_low) < 0.2 * width, name
+        assert abs(a.ci_high - analytic.ci_high) < 0.2 * width, name
+        assert a.ci_low < a.value < a.ci_high, name
+
+
+def test_bootstrap_of_category_kappas_is_seeded_and_close_to_the_analytic_interval():
+    aset = aset_from_matrix(random_matrix(5, 300, 4, 3, p_missing=0.2), 3)
+    analytic = fleiss_kappa_by_category(aset)
+    a = fleiss_kappa_by_category(aset, method="bootstrap", n_boot=400, seed=3)
+    b = fleiss_kappa_by_category(aset, method="bootstrap", n_boot=400, seed=3)
+    c = fleiss_kappa_by_category(aset, method="bootstrap", n_boot=400, seed=4)
+    interval = ["ci_low", "ci_high", "standard_error"]
+    pd.testing.assert_frame_equal(a[interval], b[interval])
+    assert (a[["ci_low", "ci_high"]].to_numpy() != c[["ci_low", "ci_high"]].to_numpy()).any(axis=1).all()
+    np.testing.assert_array_equal(a["kappa"], analytic["kappa"])
+    assert list(a["category"]) == list(analytic["category"]) == ["0", "1", "2"]
+    assert "bootstrap" in a.attrs["interval_method"] and "bootstrap" not in analytic.attrs["interval_method"]
+    np.testing.assert_allclose(a["standard_error"], analytic["standard_error"], rtol=0.2)
+    width = (analytic["ci_high"] - analytic["ci_low"]).to_numpy()
+    assert (np.abs(a["ci_low"] - analytic["ci_low"]).to_numpy() < 0.2 * width).all()
+    assert (np.abs(a["ci_high"] - analytic["ci_high"]).to_numpy() < 0.2 * width).all()
+    assert ((a["ci_low"] < a["kappa"]) & (a["kappa"] < a["ci_high"])).all()
 
 
 def test_bootstrap_of_pairs_matches_single_pair_bootstrap_scale():

@@ -132,6 +132,27 @@ def test_gold_coverage_counts_pairs_and_warning():
     assert top["disagreements"] == 6  # three items split cat/dog: o_cd + o_dc = 3 × 2
     assert top["n_gold_pair"] == 1 and top["gold_confusions"] == 1
     assert cov.n_gold_items == 2
+    assert cov.unused_classes_without_gold == ()
+
+
+def test_gold_coverage_warns_for_declared_classes_nobody_used():
+    """Issue 5: warn where a class has no gold at all — a declared class nobody used counts too."""
+    frame = pd.DataFrame({"item_id": [1, 1, 2, 2, 3, 3], "annotator_id": list("ababab"),
+                          "label": ["cat", "dog", "cat", "cat", "fox", "fox"]})
+    gold = pd.DataFrame({"item_id": [1, 3], "gold_label": ["cat", "fox"]})
+    with pytest.warns(DataQualityWarning, match="eel") as record:
+        cov = gold_coverage(load(frame, gold, categories=["cat", "dog", "eel", "fox"]))
+    message = str(record[0].message)
+    assert "dog" in message and "not used by any annotator" in message
+    assert cov.classes_without_gold == ("dog", "eel")
+    assert cov.unused_classes_without_gold == ("eel",)
+    by_class = cov.by_class.set_index("category")
+    assert by_class.loc["eel", "n_gold"] == 0 and by_class.loc["eel", "n_annotations"] == 0
+    # full gold on the used classes: the unused declared class alone still triggers the warning
+    gold_all = pd.DataFrame({"item_id": [1, 2, 3], "gold_label": ["cat", "dog", "fox"]})
+    with pytest.warns(DataQualityWarning, match="eel"):
+        cov = gold_coverage(load(frame, gold_all, categories=["cat", "dog", "eel", "fox"]))
+    assert cov.classes_without_gold == cov.unused_classes_without_gold == ("eel",)
 
 
 def test_gold_coverage_without_any_gold_warns_for_every_used_class():
