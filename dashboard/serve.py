@@ -14,17 +14,33 @@ from pathlib import Path
 APP = Path(__file__).resolve().parent / "app.py"
 
 
+#: The dashboard's Streamlit settings (the same as the repository's ``.streamlit/config.toml``, which a test
+#: keeps identical): passed on every start, so they hold from any working directory and in an installed package.
+SETTINGS: dict[str, dict[str, object]] = {
+    "server": {"address": "127.0.0.1", "headless": True, "maxUploadSize": 200},
+    "browser": {"gatherUsageStats": False, "serverAddress": "127.0.0.1"},
+    "client": {"toolbarMode": "minimal"},
+}
+
+
+def _settings(port: int, host: str) -> dict[str, dict[str, object]]:
+    out = {section: dict(values) for section, values in SETTINGS.items()}
+    out["server"].update(address=host, port=port)
+    out["browser"]["serverAddress"] = host
+    return out
+
+
 def command(port: int = 8501, host: str = "127.0.0.1") -> list[str]:
     """The equivalent ``streamlit run`` command line (used when the in-process runner is unavailable)."""
-    return [sys.executable, "-m", "streamlit", "run", str(APP),
-            "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-            "--browser.gatherUsageStats", "false", "--browser.serverAddress", host]
+    flags = [f"--{section}.{name}={str(value).lower() if isinstance(value, bool) else value}"
+             for section, values in _settings(port, host).items() for name, value in values.items()]
+    return [sys.executable, "-m", "streamlit", "run", str(APP), *flags]
 
 
 def flag_options(port: int = 8501, host: str = "127.0.0.1") -> dict[str, object]:
     """Streamlit's config options for the dashboard (the same settings as :func:`command`)."""
-    return {"server_address": host, "server_port": port, "server_headless": True,
-            "browser_gatherUsageStats": False, "browser_serverAddress": host}
+    return {f"{section}_{name}": value for section, values in _settings(port, host).items()
+            for name, value in values.items()}
 
 
 def serve(port: int = 8501, host: str = "127.0.0.1") -> int:

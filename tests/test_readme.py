@@ -30,11 +30,15 @@ def test_streamlit_config_binds_localhost_without_telemetry():
     config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
     assert config["server"]["address"] == "127.0.0.1"
     assert config["browser"]["gatherUsageStats"] is False
-    from dashboard.serve import command
+    from dashboard.serve import SETTINGS, command, flag_options
 
+    assert config == SETTINGS  # aqa dashboard passes every setting, so they hold from any working directory
     cmd = command()
-    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"
-    assert cmd[cmd.index("--browser.gatherUsageStats") + 1] == "false"
+    assert "--server.address=127.0.0.1" in cmd and "--browser.gatherUsageStats=false" in cmd
+    assert "--client.toolbarMode=minimal" in cmd and "--server.maxUploadSize=200" in cmd
+    options = flag_options(port=8600)
+    assert options["server_address"] == "127.0.0.1" and options["server_port"] == 8600
+    assert options["browser_gatherUsageStats"] is False and options["client_toolbarMode"] == "minimal"
 
 
 def test_readme_python_blocks_run(monkeypatch):
