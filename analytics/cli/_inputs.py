@@ -11,7 +11,8 @@ from ..exceptions import AnnotationQAError, InvalidParameterError
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["add_input_options", "add_backend_options", "load_from_args", "release", "fail"]
+__all__ = ["add_input_options", "add_backend_options", "load_from_args", "release", "fail", "loading_progress",
+           "wants_progress"]
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
@@ -101,11 +102,16 @@ def loading_progress(enabled: bool | None) -> Any:
 
     ``enabled`` is a command's ``--progress/--no-progress`` (None: when standard error is a terminal).
     """
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+    if not wants_progress(enabled):
         return None
     from .._progress import ProgressBar
 
     return ProgressBar(delay=1.0, label="loading")
+
+
+def wants_progress(enabled: bool | None) -> bool:
+    """``--progress`` / ``--no-progress`` as given, else whether standard error is a terminal."""
+    return bool(enabled) if enabled is not None else sys.stderr.isatty()
 
 
 def fail(exc: Exception) -> int:

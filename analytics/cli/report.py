@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..exceptions import AnnotationQAError, InvalidParameterError
-from ._inputs import add_backend_options, add_input_options, fail, load_from_args, release
+from ._inputs import add_backend_options, add_input_options, fail, load_from_args, release, wants_progress
 
 EXAMPLES = """examples:
   aqa report sample_data/digits/annotations.csv --gold sample_data/digits/gold.csv \\
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def stage_progress(enabled: bool | None):
     """A ``progress(done, total)`` that names the section being computed, or None when quiet."""
-    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+    if not wants_progress(enabled):
         return None
     from .._progress import ProgressBar
     from ..report import SECTIONS
