@@ -28,6 +28,11 @@ _LAZY: dict[str, str] = {
     "load_annotations": ".io",
     "load_gold": ".io",
     "load_predictions": ".io",
+    "plan_labelstudio_push": ".io",
+    "apply_labelstudio_push": ".io",
+    "PushPlan": ".io",
+    "PushResult": ".io",
+    "LabelStudioError": ".exceptions",
     "Limits": ".limits",
     "escape_html": ".safety",
     "escape_markdown": ".safety",
@@ -58,6 +63,7 @@ _LAZY: dict[str, str] = {
     "review_queue": ".routing",
     "review_summary": ".routing",
     "route_for_review": ".routing",
+    "queue_items": ".routing",
     "DriftResult": ".drift",
     "SpeedAccuracy": ".drift",
     "accuracy_over_time": ".drift",
@@ -151,6 +157,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         UnknownLabelError,
     )
     from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
+    from .io import PushPlan, PushResult, apply_labelstudio_push, plan_labelstudio_push
+    from .exceptions import LabelStudioError
     from .limits import Limits
     from .safety import escape_html, escape_markdown, neutralize_csv_cell, safe_csv
     from .taxonomy import Taxonomy, load_taxonomy
@@ -161,7 +169,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .report import QualityReport, build_report
     from .gates import Gate, GateReport, check_gates
     from .gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
-    from .routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
+    from .routing import AuditSample, audit_sample, queue_items, review_queue, review_summary, route_for_review
     from .drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
     from .scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
     from .near_duplicates import NearDuplicateReview, difference_hash, find_near_duplicates, review_near_duplicates
@@ -209,6 +217,11 @@ __all__ = [
     "load_gold",
     "load_predictions",
     "load_taxonomy",
+    "plan_labelstudio_push",
+    "apply_labelstudio_push",
+    "PushPlan",
+    "PushResult",
+    "LabelStudioError",
     "validate_annotations",
     "AnnotationSchemaError",
     "AnnotationFileError",
@@ -232,6 +245,7 @@ __all__ = [
     "route_for_review",
     "review_summary",
     "review_queue",
+    "queue_items",
     "AuditSample",
     "audit_sample",
     "DriftResult",
