@@ -1,0 +1,94 @@
+"""What the ``aqa pull`` / ``aqa push`` commands (and any command given a ``labelstudio://`` address) share:
+the server options, the token (from ``LABEL_STUDIO_API_KEY`` or a prompt, never the command line) and
+atomic table writes."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..exceptions import InvalidParameterError, LabelStudioError
+
+__all__ = ["add_server_options", "server_target", "prompt_token", "write_table"]
+
+TOKEN_VARIABLE = "LABEL_STUDIO_API_KEY"
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """``--url`` and ``--project`` (the token is never an option: it would stay in the shell's history)."""
+    g = parser.add_argument_group("Label Studio server",
+                                  f"The API token is read from {TOKEN_VARIABLE}, or asked for when it is unset "
+                                  "(a personal access token from Account & Settings, or a legacy token).")
+    g.add_argument("--url", required=True, metavar="URL",
+                   help="the address you open Label Studio at, e.g. http://127.0.0.1:8080")
+    g.add_argument("--project", required=True, metavar="ID",
+                   help="the project id (the number in the project's page address: …/projects/3/data → 3)")
+
+
+def server_target(args: argparse.Namespace) -> str:
+    """The ``labelstudio://`` address of ``--url`` and ``--project``."""
+    from ..io.labelstudio_api import server_address
+
+    return str(server_address(args.url, args.project))
+
+
+def prompt_token() -> str:
+    """``LABEL_STUDIO_API_KEY``, else a hidden prompt on a terminal; raises when neither is possible."""
+    value = os.environ.get(TOKEN_VARIABLE, "").strip()
+    if value:
+        return value
+    if sys.stdin is not None and sys.stdin.isatty():
+        value = getpass.getpass("Label Studio API token (not echoed): ").strip()
+        if value:
+            return value
+    raise LabelStudioError(f"No Label Studio API token: set {TOKEN_VARIABLE} (export {TOKEN_VARIABLE}=…), or run "
+                           "the command on a terminal to be asked for it. Copy a personal access token from Label "
+                           "Studio → Account & Settings → Personal Access Token.")
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``frame`` as CSV (formula cells neutralized) or Parquet, by extension, atomically.
+
+    The table goes to a temporary file in the same folder, is flushed to disk (fsync) and renamed over
+    ``path``, so a reader never sees half a file and an interrupted run leaves the old file in place.
+    """
+    from ..safety import safe_csv
+
+    out = Path(path)
+    kind = out.suffix.lower()
+    if kind not in (".csv", ".parquet", ".pq"):
+        raise InvalidParameterError(f"'{out.name}': write a .csv or a .parquet file.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            if kind == ".csv":
+                fh.write(safe_csv(frame).encode("utf-8"))
+            else:
+                frame.to_parquet(fh, index=False)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out
+
+
+def tables_of(aset: Any) -> dict[str, pd.DataFrame]:
+    """The tidy annotations, gold labels and predictions of a pulled set (what ``aqa pull`` writes)."""
+    frame = aset.frame.drop(columns=[c for c in aset.frame.columns if str(c).startswith("_")])
+    out = {"annotations": frame.reset_index(drop=True)}
+    if aset.has_gold:
+        gold = aset.gold
+        out["gold"] = pd.DataFrame({"item_id": list(gold.index), "gold_label": gold.to_numpy()})
+    if aset.has_predictions:
+        out["predictions"] = aset._prediction_frame()
+    return out

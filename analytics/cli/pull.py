@@ -1,0 +1,85 @@
+"""``aqa pull labelstudio``: read every annotation of a Label Studio project from the running server."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ..exceptions import AnnotationQAError
+from ._inputs import fail, loading_progress
+from ._labelstudio import add_server_options, prompt_token, server_target, tables_of, write_table
+
+EXAMPLES = """examples:
+  export LABEL_STUDIO_API_KEY=…        # a personal access token (Account & Settings), or a legacy token
+  aqa pull labelstudio --url http://127.0.0.1:8080 --project 3
+  aqa pull labelstudio --url http://127.0.0.1:8080 --project 3 --out pilot.csv --gold-out gold.csv \\
+      --predictions-out predictions.csv
+  aqa report pilot.csv --gold gold.csv --predictions predictions.csv --html report.html
+
+Every command also reads a project directly: aqa report labelstudio://127.0.0.1:8080/projects/3 --html r.html.
+The token is never a command-line option (it would stay in the shell history): it comes from
+LABEL_STUDIO_API_KEY, or a hidden prompt on a terminal.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("pull", help="read a labeling tool's project from its server (Label Studio)",
+                       description="Read every annotation of a project from a running labeling-tool server.")
+    tools = p.add_subparsers(dest="tool", metavar="TOOL", required=True)
+    ls = tools.add_parser("labelstudio", help="a Label Studio project",
+                          description="Pull every annotation of a Label Studio project through the official client "
+                                      "(page by page): each annotator's label, cancelled annotations counted in the "
+                                      "import report, ground truth as gold, predictions as model predictions, the "
+                                      "image references — the same as reading the project's full JSON export. "
+                                      "Prints what was read; --out writes the tidy table (CSV or Parquet). Exit code "
+                                      "0 when read, 2 when the server, token, project or data cannot be used.",
+                          epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_server_options(ls)
+    o = ls.add_argument_group("what to read and write")
+    o.add_argument("--field", help="the classification control to read when the project has several")
+    o.add_argument("--tool-option", dest="tool_options", action="append", default=[], metavar="KEY=VALUE",
+                   help="ground_truth=both|annotation, taxonomy_labels=leaf, model_version=NAME; repeatable")
+    o.add_argument("--out", metavar="FILE", help="write the annotations as a tidy table (.csv or .parquet)")
+    o.add_argument("--gold-out", metavar="FILE", help="write the ground-truth (gold) labels (.csv or .parquet)")
+    o.add_argument("--predictions-out", metavar="FILE", help="write the model predictions (.csv or .parquet)")
+    o.add_argument("--json", action="store_true", help="print the summary and import report as JSON")
+    ls.set_defaults(handler=run)
+
+
+def pull(args: argparse.Namespace):
+    """The annotation set the options describe (raises the library's errors)."""
+    from ..exceptions import InvalidParameterError
+    from ..io import load_annotations
+
+    options = {}
+    for option in args.tool_options:
+        key, sep, value = option.partition("=")
+        if not sep or not key.strip():
+            raise InvalidParameterError(f"--tool-option expects KEY=VALUE, got {option!r}.")
+        options[key.strip()] = value
+    target = server_target(args)
+    return load_annotations(target, format="labelstudio", field=args.field, token=prompt_token(),
+                            progress=loading_progress(None), **options)
+
+
+def run(args: argparse.Namespace) -> int:
+    from .validate import _print
+
+    try:
+        aset = pull(args)
+        tables = tables_of(aset)
+        wanted = {"annotations": args.out, "gold": args.gold_out, "predictions": args.predictions_out}
+        absent = [k for k, v in wanted.items() if v and k not in tables]
+        written = [(k, write_table(tables[k], v)) for k, v in wanted.items() if v and k in tables]
+    except (AnnotationQAError, OSError) as exc:
+        return fail(exc)
+    _print(aset, as_json=args.json)
+    if not args.json:
+        for kind, path in written:
+            print(f"Wrote {path}: {len(tables[kind]):,} {kind} rows.")
+        for kind in absent:
+            flag = "--gold-out" if kind == "gold" else "--predictions-out"
+            print(f"aqa: note: the project holds no {kind}, so {flag} was not written.")
+    elif written:
+        print(json.dumps({"written": {k: str(p) for k, p in written}}))
+    return 0
