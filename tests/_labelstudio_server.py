@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import time
 import urllib.request
@@ -81,35 +83,65 @@ class LabelStudioServer:
                 self.process.wait(timeout=20)
 
 
-def start_server(executable: str | Path, data_dir: Path, *, timeout: float = 300) -> LabelStudioServer:
-    """Start a server in ``data_dir`` and wait for ``/health``; then add three annotators and a personal token."""
-    executable = Path(executable)
-    data_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    token = secrets.token_hex(20)
+def _launch(executable: Path, data_dir: Path, port: int, flags: list[str]) -> subprocess.Popen:
     env = {**os.environ, "LABEL_STUDIO_BASE_DATA_DIR": str(data_dir), "DJANGO_DB": "sqlite"}
     log = open(data_dir / "server.log", "w")
-    started = time.perf_counter()
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [str(executable), "start", "--no-browser", "--internal-host", "127.0.0.1", "--host",
-         f"http://127.0.0.1:{port}", "--port", str(port), "--username", ADMIN, "--password", secrets.token_hex(16),
-         "--user-token", token, "--enable-legacy-api-token"],
+         f"http://127.0.0.1:{port}", "--port", str(port), *flags],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = LabelStudioServer(executable, data_dir, port, process, token, 0.0)
+
+
+def _wait_until_up(server: LabelStudioServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"label-studio exited with {process.returncode}; see {data_dir / 'server.log'}")
+        if server.process.poll() is not None:
+            raise RuntimeError(f"label-studio exited with {server.process.returncode}; see "
+                               f"{server.data_dir / 'server.log'}")
         try:
             with urllib.request.urlopen(f"{server.url}/health", timeout=2) as answer:
                 if b"UP" in answer.read():
-                    break
+                    return
         except OSError:
             pass
         if time.monotonic() > deadline:
             server.stop()
             raise RuntimeError(f"label-studio did not answer /health within {timeout:.0f} s; see the server log")
         time.sleep(0.5)
+
+
+def template_dir(executable: str | Path) -> Path:
+    """Where a migrated data folder with the users is kept beside the server's environment (made once)."""
+    return Path(executable).resolve().parent.parent / "aqa-test-template"
+
+
+def start_server(executable: str | Path, data_dir: Path, *, timeout: float = 300,
+                 use_template: bool = True) -> LabelStudioServer:
+    """Start a server in ``data_dir`` and wait for ``/health``.
+
+    The first start creates the database (migrations: about a minute), the admin with its legacy token (start
+    flags), three annotators and the admin's personal access token (``label-studio shell``); a copy of that
+    data folder is kept beside the environment (:func:`template_dir`) so later starts begin from it (seconds).
+    ``use_template=False`` always starts from nothing.
+    """
+    executable = Path(executable)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    template = template_dir(executable)
+    started = time.perf_counter()
+    if use_template and (template / "credentials.json").exists():
+        shutil.copytree(template / "data", data_dir, dirs_exist_ok=True)
+        info = json.loads((template / "credentials.json").read_text())
+        server = LabelStudioServer(executable, data_dir, port, _launch(executable, data_dir, port, []),
+                                   info["legacy_token"], 0.0, info["pat"], info["users"])
+        _wait_until_up(server, timeout)
+        server.start_seconds = time.perf_counter() - started
+        return server
+    token = secrets.token_hex(20)
+    flags = ["--username", ADMIN, "--password", secrets.token_hex(16), "--user-token", token,
+             "--enable-legacy-api-token"]
+    server = LabelStudioServer(executable, data_dir, port, _launch(executable, data_dir, port, flags), token, 0.0)
+    _wait_until_up(server, timeout)
     server.start_seconds = time.perf_counter() - started
     made = server.shell(_MAKE_USERS % {"admin": ADMIN, "annotators": json.dumps(list(ANNOTATORS))})
     line = next((ln for ln in made.splitlines() if "AQA_USERS=" in ln), None)
@@ -118,7 +150,26 @@ def start_server(executable: str | Path, data_dir: Path, *, timeout: float = 300
         raise RuntimeError(f"label-studio shell did not create the users: {made[-2000:]}")
     info = json.loads(line.split("AQA_USERS=", 1)[1])
     server.users, server.personal_token = info["users"], info["pat"]
+    if use_template:
+        _save_template(server, template)
     return server
+
+
+def _save_template(server: LabelStudioServer, template: Path) -> None:
+    """Copy the fresh data folder (the database through SQLite's backup API, safe while the server runs)."""
+    staging = template.parent / f".{template.name}-{os.getpid()}"
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(server.data_dir, staging / "data",
+                    ignore=shutil.ignore_patterns("*.sqlite3*", "server.log", "media", "export"))
+    with sqlite3.connect(server.data_dir / "label_studio.sqlite3") as src, \
+            sqlite3.connect(staging / "data" / "label_studio.sqlite3") as dst:
+        src.backup(dst)
+    (staging / "credentials.json").write_text(json.dumps({"legacy_token": server.legacy_token,
+                                                          "pat": server.personal_token, "users": server.users}))
+    try:
+        os.rename(staging, template)  # atomic; fails when another session made the template first
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 _MAKE_USERS = """

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 
@@ -167,7 +168,9 @@ class Connection:
         ``missing`` is the message for a 404 (what does not exist); by default the project.
         """
         try:
-            return fn()
+            with warnings.catch_warnings():  # the SDK's own deprecation notices (pydantic) are not the user's concern
+                warnings.filterwarnings("ignore", category=DeprecationWarning, module=r"label_studio_sdk")
+                return fn()
         except LabelStudioError:
             raise
         except Exception as exc:  # the SDK raises httpx, pydantic, JSON and its own errors: all mean "failed"
