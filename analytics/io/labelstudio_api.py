@@ -32,7 +32,7 @@ __all__ = ["ServerAddress", "Connection", "is_server_address", "parse_address", 
 #: The environment variable that holds the API token (the same one label-studio-sdk reads).
 TOKEN_VARIABLE = "LABEL_STUDIO_API_KEY"
 _ADDRESS = re.compile(r"^labelstudio(?P<tls>\+https)?://(?P<netloc>[^/?#\s]+)(?P<prefix>/[^?#\s]*?)?"
-                      r"/projects/(?P<id>\d+)/?(?:[?#].*)?$", re.IGNORECASE)
+                      r"/projects/(?P<id>\d+)(?:/data)?/?(?:[?#].*)?$", re.IGNORECASE)
 _CLASSIFICATION_TAGS = {"choices": "Choices", "taxonomy": "Taxonomy", "rating": "Rating"}
 T = TypeVar("T")
 
