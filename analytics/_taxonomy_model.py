@@ -17,9 +17,10 @@ File format (YAML or JSON)::
 
 Labels may be leaf or inner classes. Level 1 is the top of the hierarchy; deeper levels count up.
 
-The analyses of annotations against a taxonomy — :func:`rollup_annotations`, :func:`agreement_by_level` and
-:func:`check_taxonomy` (with :class:`TaxonomyCheck`) — live in :mod:`analytics.hierarchy` and are importable
-from here too (loaded on first use, since they need the annotation set and the agreement engine).
+This module is part of the core (the data contract needs the taxonomy) and imports no analysis. The analyses of
+annotations against a taxonomy — :func:`rollup_annotations`, :func:`agreement_by_level` and :func:`check_taxonomy`
+(with :class:`TaxonomyCheck`) — live in :mod:`analytics.taxonomy.hierarchy`; the package :mod:`analytics.taxonomy`
+offers them next to :class:`Taxonomy` and :func:`load_taxonomy` (loaded on first use).
 """
 
 from __future__ import annotations
@@ -410,15 +411,3 @@ def _read_file(path: Path, limits: Limits) -> Any:
     if depth > limits.max_json_depth:
         raise AnnotationFileError(limit_message("max_json_depth", depth, f"{where} nests too deeply", limits))
     return data
-
-
-#: Names of :mod:`analytics.hierarchy` offered here too (resolved on first use: the hierarchy module imports this one).
-_HIERARCHY = ("rollup_annotations", "agreement_by_level", "check_taxonomy", "TaxonomyCheck")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HIERARCHY:
-        from . import hierarchy
-
-        return getattr(hierarchy, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,7 @@ r"""Consensus labels: majority vote and Dawid–Skene, with one shared result ty
 
 Both functions take an :class:`~analytics.AnnotationSet` and return a :class:`ConsensusResult`
 (consensus label, confidence and class posteriors per item; an accuracy per annotator). Dawid–Skene
-also estimates each annotator's confusion matrix and the class priors; see :mod:`analytics._dawid_skene`
+also estimates each annotator's confusion matrix and the class priors; see :mod:`analytics.annotators._dawid_skene`
 for the EM kernels.
 
 References
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from . import _dawid_skene as _ds
-from ._reshape import (
+from .._reshape import (
     is_distributed,
     item_category_counts,
     n_gold_items,
@@ -29,11 +29,11 @@ from ._reshape import (
     require_annotators,
     require_single_label,
 )
-from .exceptions import ConvergenceWarning, DataQualityWarning, InvalidParameterError
-from .results import ResultMixin
+from ..exceptions import ConvergenceWarning, DataQualityWarning, InvalidParameterError
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["ConsensusResult", "majority_vote", "dawid_skene", "vote_tables", "posterior_tables", "agreement_counts",
            "accuracy_series", "start_posteriors", "em_partition_of", "vote_details"]
@@ -207,7 +207,7 @@ def start_posteriors(part: "AnnotationSet", init: str) -> np.ndarray:
 
 
 def em_partition_of(part: "AnnotationSet", gold: bool) -> "_ds.EMPartition":
-    """The :class:`~analytics._dawid_skene.EMPartition` of a set or partition (gold clamped when ``gold``)."""
+    """The :class:`~analytics.annotators._dawid_skene.EMPartition` of a set or partition (gold clamped if ``gold``)."""
     return _ds.em_partition(part.item_codes, part.annotator_codes, part.label_codes, part.n_items,
                             part.n_annotators, part.n_categories, part.gold_codes if gold else None)
 
@@ -254,7 +254,7 @@ def majority_vote(
         raise InvalidParameterError(f"tie must be 'unresolved' or 'random', not {tie!r}.")
     require_single_label(annotations, "majority_vote")
     if is_distributed(annotations):
-        from .dask_backend._consensus import distributed_majority_vote
+        from ..dask_backend._consensus import distributed_majority_vote
 
         return distributed_majority_vote(annotations, tie=tie, seed=seed)
     tables, codes = vote_tables(annotations, annotations.categories, tie, np.random.default_rng(seed))
@@ -357,7 +357,7 @@ def dawid_skene(
             "matrices are one M-step from it.", DataQualityWarning, stacklevel=2)
     options = dict(max_iter=int(max_iter) if identifiable else 0, tol=float(tol), smoothing=float(smoothing))
     if is_distributed(aset):
-        from .dask_backend._consensus import fit_dawid_skene
+        from ..dask_backend._consensus import fit_dawid_skene
 
         fit, tables, result_type = fit_dawid_skene(aset, gold=gold, init=init, **options)
     else:

@@ -32,13 +32,13 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from ._reshape import item_category_counts, require_annotators, require_single_label
-from .exceptions import AnnotationSchemaError, InvalidParameterError
+from .._reshape import item_category_counts, require_annotators, require_single_label
+from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from .gold import annotator_index, holm
-from .results import ResultMixin
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["reference_correctness", "DriftResult", "accuracy_over_time", "SpeedAccuracy", "speed_vs_accuracy"]
 

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from ._reshape import (
+from .._reshape import (
     annotator_gold_confusion,
     category_totals,
     coincidence_matrix,
@@ -35,11 +35,11 @@ from ._reshape import (
     require_annotators,
     require_single_label,
 )
-from .exceptions import AnnotationSchemaError, DataQualityWarning, InvalidParameterError
-from .results import Estimate, ResultMixin
+from ..exceptions import AnnotationSchemaError, DataQualityWarning, InvalidParameterError
+from ..results import Estimate, ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["GoldAccuracy", "GoldCoverage", "gold_accuracy", "gold_accuracy_by_annotator", "gold_coverage",
            "wilson_n_needed"]

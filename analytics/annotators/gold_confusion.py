@@ -27,13 +27,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._reshape import annotator_gold_confusion, annotator_others_share, require_annotators, require_single_label
-from .exceptions import InvalidParameterError
+from .._reshape import annotator_gold_confusion, annotator_others_share, require_annotators, require_single_label
+from ..exceptions import InvalidParameterError
 from .gold import annotator_index, holm, require_gold
-from .results import ResultMixin
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["GoldConfusion", "AnnotatorBias", "gold_confusion_by_annotator", "annotator_bias"]
 

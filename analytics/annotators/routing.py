@@ -35,13 +35,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._reshape import item_category_counts, require_annotators, require_single_label
+from .._reshape import item_category_counts, require_annotators, require_single_label
 from .consensus import majority_vote
-from .exceptions import InvalidParameterError
-from .results import ResultMixin
+from ..exceptions import InvalidParameterError
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["DECISIONS", "route_for_review", "review_summary", "review_queue", "AuditSample", "audit_sample"]
 

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 
-from .exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
 
 if TYPE_CHECKING:
     import torch
 
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["ImageTransform", "image_transform", "image_paths", "make_source", "Source", "prefetch"]
 
@@ -91,7 +91,7 @@ class ImageTransform:
 
 def image_transform(*, size: int | Sequence[int] | None = None, grayscale: bool | None = None,
                     mean: Sequence[float] | None = None, std: Sequence[float] | None = None) -> ImageTransform:
-    """The standard preprocessing for :func:`analytics.scoring.score_images`.
+    """The standard preprocessing for :func:`analytics.model.scoring.score_images`.
 
     Pixels are scaled to [0, 1] (``uint8 / 255``), then ``(x - mean) / std`` per channel when given.
 

@@ -16,7 +16,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from .exceptions import InvalidParameterError, ModelError
+from ..exceptions import InvalidParameterError, ModelError
 
 if TYPE_CHECKING:
     import torch

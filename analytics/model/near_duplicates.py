@@ -5,7 +5,7 @@ consensus labels differ are evidence that the classes are ambiguous (or that som
 to find them, both reduced to blockwise products of unit vectors so memory stays at
 ``block_size²`` similarities however many images there are:
 
-* ``method="embedding"``: cosine similarity of model embeddings (:func:`analytics.scoring.embed_images`);
+* ``method="embedding"``: cosine similarity of model embeddings (:func:`analytics.model.scoring.embed_images`);
 * ``method="dhash"``: the difference hash of Krawetz (2013), computed here with numpy
   (:func:`difference_hash`); similarity is ``1 - hamming / bits``.
 
@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING, Any, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from .exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
-from .results import ResultMixin
+from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["difference_hash", "find_near_duplicates", "review_near_duplicates", "near_duplicates_for",
            "NearDuplicateReview"]
@@ -163,7 +163,7 @@ def find_near_duplicates(
     ----------
     images : array or list of paths
         With ``method="embedding"``: an ``(N, D)`` array of embeddings
-        (:func:`analytics.scoring.embed_images`). With ``method="dhash"``: image files or an image array
+        (:func:`analytics.model.scoring.embed_images`). With ``method="dhash"``: image files or an image array
         (see :func:`difference_hash`). ``"auto"`` picks ``"embedding"`` for a 2-D array, else ``"dhash"``.
     item_ids : sequence, optional
         One id per image (default: file stems for paths, else ``"0"``, ``"1"``, …).
@@ -266,7 +266,7 @@ class NearDuplicateReview(ResultMixin):
 
 def _plurality(annotations: "AnnotationSet") -> tuple[np.ndarray, np.ndarray]:
     """Majority-vote label code per item (-1 on an unresolved tie) and its vote share."""
-    from .consensus import majority_vote
+    from ..annotators.consensus import majority_vote
 
     vote = majority_vote(annotations, tie="unresolved")
     labels = vote.labels.reindex(annotations.item_ids)
@@ -385,7 +385,7 @@ def near_duplicates_for(
     >>> review.n_pairs >= 0
     True
     """
-    from ._image_inputs import image_paths
+    from ._images import image_paths
 
     if method not in ("auto", "embedding", "dhash"):
         raise InvalidParameterError(f"method must be 'auto', 'embedding' or 'dhash'; got {method!r}.")

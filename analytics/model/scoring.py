@@ -3,16 +3,16 @@
 :func:`score_images` turns a model and a set of images into an items × classes probability array
 (:func:`predictions_frame` makes it the predictions table the rest of the library reads);
 :func:`embed_images` returns penultimate-layer embeddings for near-duplicate search
-(:mod:`analytics.near_duplicates`).
+(:mod:`analytics.model.near_duplicates`).
 
 torch (and PIL) are imported inside the functions: ``import analytics`` does not load them.
 
 How a run goes
 --------------
-1. The model is resolved (:mod:`analytics._torch_models`): a TorchScript file (``torch.jit.load``), an
+1. The model is resolved (:mod:`analytics.model._loading`): a TorchScript file (``torch.jit.load``), an
    ``nn.Module``, or a state dict with ``model_factory``. State-dict files are only ever read with
    ``torch.load(weights_only=True)``.
-2. The images become batches (:mod:`analytics._image_inputs`): file paths and datasets go through a
+2. The images become batches (:mod:`analytics.model._images`): file paths and datasets go through a
    ``DataLoader`` (``num_workers`` processes, ``pin_memory`` on CUDA); arrays and tensors are sliced
    into views, with no per-item Python work.
 3. Each batch moves to the device (``non_blocking``), ``uint8`` pixels become ``float32 / 255``, the
@@ -32,9 +32,9 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Sequence
 import numpy as np
 import pandas as pd
 
-from ._image_inputs import ImageTransform, image_paths, image_transform, make_source
-from ._progress import ProgressBar, ProgressCallback, resolve_progress
-from .exceptions import InvalidParameterError, ModelError
+from ._images import ImageTransform, image_paths, image_transform, make_source
+from .._progress import ProgressBar, ProgressCallback, resolve_progress
+from ..exceptions import InvalidParameterError, ModelError
 
 if TYPE_CHECKING:
     import torch
@@ -123,12 +123,12 @@ def score_images(
     ----------
     Peterson, J. C., Battleday, R. M., Griffiths, T. L., & Russakovsky, O. (2019). Human uncertainty makes
     classification more robust. ICCV 2019, 9617–9626. https://doi.org/10.1109/ICCV.2019.00971
-    (model probabilities compared with human label distributions, as :mod:`analytics.model_vs_human` does).
+    (model probabilities compared with human label distributions, as :mod:`analytics.model.vs_human` does).
 
     Examples
     --------
     >>> import torch
-    >>> from analytics.scoring import score_images
+    >>> from analytics.model.scoring import score_images
     >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
     >>> probs = score_images(model, torch.rand(5, 1, 2, 2), batch_size=2, device="cpu")
     >>> probs.shape, bool(abs(probs.sum(axis=1) - 1).max() < 1e-12)
@@ -137,7 +137,7 @@ def score_images(
     _check_choice("outputs", outputs, ("logits", "probabilities"))
     import torch
 
-    from ._torch_models import optimized_for_inference
+    from ._loading import optimized_for_inference
 
     def head(net: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
         # TorchScript: frozen, conv-bn folded, weights pre-packed; the model as loaded if that fails to run
@@ -216,14 +216,14 @@ def embed_images(
     Examples
     --------
     >>> import torch
-    >>> from analytics.scoring import embed_images
+    >>> from analytics.model.scoring import embed_images
     >>> model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3))
     >>> embed_images(model, torch.rand(5, 1, 2, 2), device="cpu").shape
     (5, 6)
     """
     import torch
 
-    from ._torch_models import penultimate_extractor
+    from ._loading import penultimate_extractor
 
     def head(net: torch.nn.Module) -> Callable[[torch.Tensor], torch.Tensor]:
         extract = penultimate_extractor(net, layer)
@@ -324,7 +324,7 @@ def _run(model: Any, images: Any, head: Callable, *, batch_size: int, device: st
     """Resolve model, device and images, then run ``head(module)`` over all batches with OOM back-off."""
     import torch
 
-    from ._torch_models import resolve_model
+    from ._loading import resolve_model
 
     _validate(batch_size, num_workers, precision)
     dev = resolve_device(device)

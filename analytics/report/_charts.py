@@ -44,7 +44,7 @@ def _ok(sections: dict[str, Any], key: str) -> dict[str, Any] | None:
 
 def report_figures(report: dict[str, Any]) -> dict[str, list[tuple[str, Any]]]:
     """Section key → ``[(chart name, plotly Figure), …]`` for a report dict (see ``QualityReport.to_dict``)."""
-    from . import plots
+    from .. import plots
 
     target = float(report["settings"]["target"])
     sections = report["sections"]

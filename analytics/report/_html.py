@@ -2,7 +2,7 @@
 
 Every piece of text that comes from the data (labels, ids, file names, sentences quoting them) goes through
 :func:`analytics.safety.escape_html`; the markup around it is written here. plotly.js is embedded once, inline
-(no CDN), and every chart is a plotly ``div`` sized for A4 (see :mod:`analytics._report_charts`). Print CSS puts
+(no CDN), and every chart is a plotly ``div`` sized for A4 (see :mod:`analytics.report._charts`). Print CSS puts
 each section on a new page and keeps charts and table rows whole.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable
 
-from ._import_report import SKIP_REASONS
-from .safety import escape_html as esc
+from .._import_report import SKIP_REASONS
+from ..safety import escape_html as esc
 
 __all__ = ["render_html"]
 
@@ -314,7 +314,7 @@ def render_html(report: dict[str, Any]) -> str:
     """The HTML page of a report dict (``QualityReport.to_dict()``)."""
     from plotly.offline import get_plotlyjs
 
-    from ._report_charts import report_figures
+    from ._charts import report_figures
 
     figures = report_figures(report)
     s = report["settings"]

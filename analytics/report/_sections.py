@@ -1,7 +1,7 @@
 """The sections of a :class:`~analytics.report.QualityReport`: what each one computes and the JSON it holds.
 
 Each builder takes the annotation set and the report settings and returns ``(data, result)``: ``data`` is the
-section's JSON content with the keys documented in ``report_schema.json`` (fixed per section, never changed
+section's JSON content with the keys documented in ``schema.json`` (fixed per section, never changed
 by flags), ``result`` the analysis object(s) it came from. A builder raises an
 :class:`~analytics.exceptions.AnnotationQAError` when the section does not apply to the set (no gold, no
 predictions, multi-label, anonymous annotators, …); the report then records the section as
@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 import pandas as pd
 
-from ._reshape import n_gold_items, require_in_memory
-from .exceptions import AnnotationSchemaError, InvalidParameterError
-from .results import jsonable
+from .._reshape import n_gold_items, require_in_memory
+from ..exceptions import AnnotationSchemaError, InvalidParameterError
+from ..results import jsonable
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["ReportSettings", "SECTIONS", "rows", "estimate"]
 
@@ -68,7 +68,7 @@ _COEFFICIENT = ["coefficient", "label", "value", "ci_low", "ci_high", "standard_
 
 
 def agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .agreement import agreement_summary
+    from ..agreement import agreement_summary
 
     res = agreement_summary(aset, target=s.target, confidence_level=s.confidence_level)
     by_round = res.by_round if res.by_round is not None else pd.DataFrame(columns=["round"] + _COEFFICIENT)
@@ -80,7 +80,7 @@ def agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 
 def multilabel_agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .agreement import krippendorff_alpha_multilabel
+    from ..agreement import krippendorff_alpha_multilabel
 
     res = krippendorff_alpha_multilabel(aset, distance="masi", confidence_level=s.confidence_level)
     return {"distance": "masi", "alpha": estimate(res)}, res
@@ -90,7 +90,7 @@ _PER_CATEGORY = ["category", "kappa", "ci_low", "ci_high", "prevalence", "n_item
 
 
 def per_category(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .agreement import fleiss_kappa_by_category, kappa_by_tag
+    from ..agreement import fleiss_kappa_by_category, kappa_by_tag
 
     if aset.multilabel:
         frame, method = kappa_by_tag(aset, confidence_level=s.confidence_level).rename(columns={"tag": "category"}), \
@@ -101,8 +101,8 @@ def per_category(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 
 def pairwise(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from ._reshape import require_annotators
-    from .agreement import cohen_kappa_by_pair
+    from .._reshape import require_annotators
+    from ..agreement import cohen_kappa_by_pair
 
     require_annotators(aset, "pairwise Cohen's kappa")
     frame = cohen_kappa_by_pair(aset, confidence_level=s.confidence_level)
@@ -116,8 +116,8 @@ _GOLD = ["annotator_id", "n_gold", "n_correct", "accuracy", "ci_low", "ci_high",
 
 
 def gold(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .exceptions import AnnotationQAError
-    from .gold import gold_accuracy, gold_accuracy_by_annotator
+    from ..exceptions import AnnotationQAError
+    from ..annotators.gold import gold_accuracy, gold_accuracy_by_annotator
 
     overall = gold_accuracy(aset, confidence_level=s.confidence_level)
     try:
@@ -132,7 +132,7 @@ def gold(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 
 def gold_coverage(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .gold import gold_coverage as coverage
+    from ..annotators.gold import gold_coverage as coverage
 
     res = coverage(aset)
     return {"n_gold_items": res.n_gold_items, "classes_without_gold": _text(res.classes_without_gold),
@@ -145,7 +145,7 @@ _BATCH = "Load a batch in memory (backend='memory') for it."
 
 
 def drift(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .drift import accuracy_over_time
+    from ..annotators.drift import accuracy_over_time
 
     require_in_memory(aset, "Drift within sessions", because=_NO_TIMES, instead=_BATCH)
     res = accuracy_over_time(aset, confidence_level=s.confidence_level)
@@ -156,8 +156,8 @@ def drift(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 
 def speed(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from ._reshape import require_annotators, require_single_label
-    from .drift import speed_vs_accuracy
+    from .._reshape import require_annotators, require_single_label
+    from ..annotators.drift import speed_vs_accuracy
 
     require_in_memory(aset, "Speed vs accuracy", because=_NO_TIMES, instead=_BATCH)
     require_single_label(aset, "speed_vs_accuracy")
@@ -176,7 +176,7 @@ QUEUE_DECISIONS = ("adjudicate", "senior_review", "needs_overlap")
 
 
 def routing(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .routing import review_queue, review_summary, route_for_review
+    from ..annotators.routing import review_queue, review_summary, route_for_review
 
     require_in_memory(aset, "Review routing", because="it lists a decision for every item",
                       instead="Route a delivery batch in memory (aqa review-queue on the batch's files).")
@@ -192,7 +192,7 @@ def routing(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 # -- confusion and taxonomy ----------------------------------------------------------------------------------
 def hotspots(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .confusion import confusion_hotspots
+    from ..taxonomy.confusion import confusion_hotspots
 
     frame = confusion_hotspots(aset, top=min(s.max_listed, 10))
     columns = ["class_a", "class_b", "n_disagreements", "n_items", "share_of_disagreements", "ratio", "score",
@@ -202,7 +202,7 @@ def hotspots(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 
 def recommendations(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .recommend import recommend_taxonomy_changes
+    from ..taxonomy.recommend import recommend_taxonomy_changes
 
     res = recommend_taxonomy_changes(aset, target=s.target, confidence_level=s.confidence_level,
                                      top=min(s.max_listed, 10))
@@ -214,7 +214,7 @@ def recommendations(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any
 
 
 def unknown(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .unknown import unknown_share
+    from ..taxonomy.unknown import unknown_share
 
     res = unknown_share(aset, confidence_level=s.confidence_level)
     if res.reason:
@@ -227,7 +227,7 @@ def unknown(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 
 def class_balance(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .imbalance import class_balance as balance
+    from ..taxonomy.imbalance import class_balance as balance
 
     res = balance(aset, confidence_level=s.confidence_level)
     columns = ["category", "n_items", "prevalence", "annotation_share", "kappa", "ci_width", "n_more_items", "stable"]
@@ -236,7 +236,7 @@ def class_balance(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 
 def rounds(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .rounds import compare_rounds
+    from ..taxonomy.rounds import compare_rounds
 
     res = compare_rounds(aset, target=s.target, confidence_level=s.confidence_level)
     columns = ["coefficient", "label", "before", "after", "difference", "ci_low", "ci_high", "p_value", "significant"]
@@ -246,7 +246,7 @@ def rounds(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 
 def taxonomy(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .hierarchy import agreement_by_level, check_taxonomy
+    from ..taxonomy.hierarchy import agreement_by_level, check_taxonomy
 
     if aset.taxonomy is None:
         raise AnnotationSchemaError("No taxonomy is attached (load one with taxonomy=…, or aqa report --taxonomy FILE).")
@@ -263,7 +263,7 @@ def taxonomy(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 # -- model vs human ------------------------------------------------------------------------------------------
 def model_vs_human(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
-    from .model_vs_human import model_vs_human as compare
+    from ..model.vs_human.api import model_vs_human as compare
 
     if not aset.has_predictions:
         raise AnnotationSchemaError("No model predictions are attached (load them with predictions=…, or aqa report "

@@ -30,11 +30,11 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Literal
 
-from .exceptions import AnnotationQAError, InvalidParameterError
-from .results import ResultMixin
+from ..exceptions import AnnotationQAError, InvalidParameterError
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["Gate", "GateReport", "check_gates"]
 
@@ -158,7 +158,7 @@ class _Inputs:
         return value
 
     def summary(self) -> Any:
-        from .agreement import agreement_summary
+        from ..agreement import agreement_summary
 
         return self.get("summary", lambda: agreement_summary(self.aset, confidence_level=self.level, by_round=False))
 
@@ -230,7 +230,7 @@ def check_gates(
     InvalidParameterError
         No gate given, or a threshold out of range.
     """
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
     if not isinstance(annotations, AnnotationSet):
         raise InvalidParameterError(f"check_gates needs an AnnotationSet, got {type(annotations).__name__}.")
@@ -263,7 +263,7 @@ def check_gates(
     if min_alpha is not None:
         def alpha() -> Gate:
             if aset.multilabel:
-                from .agreement import krippendorff_alpha_multilabel
+                from ..agreement import krippendorff_alpha_multilabel
 
                 est = data.get("alpha_ml", lambda: krippendorff_alpha_multilabel(aset, confidence_level=level))
                 row = {k: getattr(est, k) for k in ("value", "ci_low", "ci_high", "reason", "n_items")}
@@ -275,7 +275,7 @@ def check_gates(
         checks.append(("alpha", "Krippendorff's alpha", ">=", min_alpha, alpha))
     if min_gold_accuracy is not None:
         def gold() -> Gate:
-            from .gold import gold_accuracy
+            from ..annotators.gold import gold_accuracy
 
             est = data.get("gold", lambda: gold_accuracy(aset, confidence_level=level))
             row = {k: getattr(est, k) for k in ("value", "ci_low", "ci_high", "reason")}
@@ -284,7 +284,7 @@ def check_gates(
         checks.append(("gold_accuracy", "golden-set accuracy", ">=", min_gold_accuracy, gold))
     if max_unknown_share is not None:
         def unknown() -> Gate:
-            from .unknown import unknown_share
+            from ..taxonomy.unknown import unknown_share
 
             res = data.get("unknown", lambda: unknown_share(aset, confidence_level=level))
             if res.reason:
@@ -297,7 +297,7 @@ def check_gates(
         checks.append(("unknown_share", "Unknown/Other share", "<=", max_unknown_share, unknown))
     if max_flagged_annotators is not None:
         def flagged() -> Gate:
-            from .gold import gold_accuracy_by_annotator
+            from ..annotators.gold import gold_accuracy_by_annotator
 
             res = data.get("flags", lambda: gold_accuracy_by_annotator(aset, target=gold_target, confidence_level=level))
             names = res.flagged

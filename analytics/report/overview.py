@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._schema import AnnotationSet
-from .exceptions import AnnotationQAError
-from .results import ResultMixin
+from .._schema import AnnotationSet
+from ..exceptions import AnnotationQAError
+from ..results import ResultMixin
 
 __all__ = ["Problem", "top_problems"]
 
@@ -68,7 +68,7 @@ def _by_round_text(summary: Any) -> str:
 
 
 def _agreement(aset: AnnotationSet, target: float) -> list[Problem]:
-    from .agreement import agreement_summary, fleiss_kappa_by_category
+    from ..agreement import agreement_summary, fleiss_kappa_by_category
 
     summary = _quiet(lambda: agreement_summary(aset, target=target))
     out: list[Problem] = []
@@ -109,13 +109,13 @@ def _agreement(aset: AnnotationSet, target: float) -> list[Problem]:
 
 
 def _confused_pair(aset: AnnotationSet) -> list[Problem]:
-    from .gold import gold_coverage
+    from ..annotators.gold import gold_coverage
 
     coverage = _quiet(lambda: gold_coverage(aset, top_pairs=1))
     if coverage is None or coverage.by_pair.empty:
         return []
     top = coverage.by_pair.iloc[0]
-    from ._reshape import coincidence_matrix
+    from .._reshape import coincidence_matrix
 
     o = coincidence_matrix(aset)
     total_disagreement = o.sum() - np.trace(o)
@@ -130,7 +130,7 @@ def _confused_pair(aset: AnnotationSet) -> list[Problem]:
 
 
 def _recommendation(aset: AnnotationSet, target: float) -> list[Problem]:
-    from .recommend import recommend_taxonomy_changes
+    from ..taxonomy.recommend import recommend_taxonomy_changes
 
     recs = _quiet(lambda: recommend_taxonomy_changes(aset, target=target))
     if recs is None:
@@ -151,8 +151,8 @@ def _recommendation(aset: AnnotationSet, target: float) -> list[Problem]:
 
 
 def _annotators(aset: AnnotationSet) -> list[Problem]:
-    from .drift import accuracy_over_time
-    from .gold import gold_accuracy_by_annotator
+    from ..annotators.drift import accuracy_over_time
+    from ..annotators.gold import gold_accuracy_by_annotator
 
     out: list[Problem] = []
     if not aset.annotators_known or aset.multilabel:
@@ -181,7 +181,7 @@ def _annotators(aset: AnnotationSet) -> list[Problem]:
 
 
 def _unknown(aset: AnnotationSet) -> list[Problem]:
-    from ._reshape import category_totals, round_category_counts
+    from .._reshape import category_totals, round_category_counts
 
     if aset.unknown_label is None or aset.multilabel or aset.unknown_label not in aset.categories:
         return []

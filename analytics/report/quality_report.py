@@ -9,7 +9,7 @@ does not apply (no gold, no predictions, a multi-label set, anonymous annotators
 It also carries the import reports, whose accounting always adds up: ``rows_read == rows_kept + rows_skipped``.
 
 **JSON** (:meth:`QualityReport.to_dict`, :meth:`~QualityReport.to_json`): a documented, versioned format. The
-JSON Schema (draft 2020-12) is ``analytics/report_schema.json`` (:func:`report_schema`); ``schema_version``
+JSON Schema (draft 2020-12) is ``analytics/report/schema.json`` (:func:`report_schema`); ``schema_version``
 follows ``MAJOR.MINOR``: a new optional key raises MINOR, a removed or changed key raises MAJOR. Every
 section object has ``title``, ``status`` (``"ok"`` or ``"not_applicable"``), ``reason`` (why not, else null),
 ``notes`` (warnings met while computing it, e.g. an undefined statistic) and ``data`` (null when not
@@ -47,20 +47,20 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 
 import pandas as pd
 
-from ._import_report import ImportReport
-from ._progress import ProgressCallback, resolve_progress
-from ._report_sections import SECTIONS, ReportSettings, rows
-from .exceptions import AnnotationQAError, InvalidParameterError
+from .._import_report import ImportReport
+from .._progress import ProgressCallback, resolve_progress
+from ._sections import SECTIONS, ReportSettings, rows
+from ..exceptions import AnnotationQAError, InvalidParameterError
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["SCHEMA_VERSION", "QualityReport", "Section", "ReportSettings", "build_report", "report_schema",
            "chart_export_unavailable"]
 
 #: Version of the JSON format (``MAJOR.MINOR``), written into every report as ``schema_version``.
 SCHEMA_VERSION = "1.0"
-_SCHEMA_PATH = Path(__file__).with_name("report_schema.json")
+_SCHEMA_PATH = Path(__file__).with_name("schema.json")
 _MAX_NOTES = 10
 _DATASET_KEYS = ("n_items", "n_annotators", "n_annotations", "n_categories", "categories", "multilabel",
                  "annotators_known", "rounds", "ratings_per_item_min", "ratings_per_item_max", "ratings_per_item_mean",
@@ -83,7 +83,7 @@ class Section:
     notes : tuple of str
         Warnings raised while computing it (undefined statistics, data-quality remarks).
     data : dict or None
-        The JSON content documented in ``report_schema.json`` (None when not applicable).
+        The JSON content documented in ``schema.json`` (None when not applicable).
     result : object
         The analysis result(s) behind ``data`` (e.g. an :class:`~analytics.AgreementSummary`); not serialized.
     """
@@ -128,7 +128,7 @@ def _import_dict(report: ImportReport | None, max_listed: int) -> dict[str, Any]
 
 
 def _dataset(aset: "AnnotationSet") -> dict[str, Any]:
-    from ._reshape import category_totals
+    from .._reshape import category_totals
 
     summary = aset.summary()
     out: dict[str, Any] = {"source": str(aset.report.source), "format": str(aset.report.format)}
@@ -206,8 +206,8 @@ class QualityReport:
         InvalidParameterError
             An option out of range, or ``annotations`` not an AnnotationSet.
         """
-        from ._reshape import is_distributed
-        from ._schema import AnnotationSet
+        from .._reshape import is_distributed
+        from .._schema import AnnotationSet
 
         if not (isinstance(annotations, AnnotationSet) or is_distributed(annotations)):
             raise InvalidParameterError(
@@ -244,8 +244,8 @@ class QualityReport:
 
     # -- JSON ------------------------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-ready data following ``report_schema.json``."""
-        from . import __version__
+        """The report as JSON-ready data following ``schema.json``."""
+        from .. import __version__
 
         return {
             "schema_version": self.schema_version,
@@ -270,13 +270,13 @@ class QualityReport:
     # -- HTML and images -------------------------------------------------------------------------------------
     def figures(self) -> dict[str, list[tuple[str, Any]]]:
         """Section key → ``[(name, plotly Figure), …]``: the report's charts."""
-        from ._report_charts import report_figures
+        from ._charts import report_figures
 
         return report_figures(self.to_dict())
 
     def to_html(self) -> str:
         """One self-contained, printable HTML page (plotly.js inline; every user text escaped)."""
-        from ._report_html import render_html
+        from ._html import render_html
 
         return render_html(self.to_dict())
 

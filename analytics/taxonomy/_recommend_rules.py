@@ -1,8 +1,8 @@
 """The rules behind :func:`analytics.recommend_taxonomy_changes`: one function per kind of proposal.
 
-Each rule returns plain dicts (turned into :class:`~analytics.recommend.Recommendation` by the caller) with
+Each rule returns plain dicts (turned into :class:`~analytics.taxonomy.recommend.Recommendation` by the caller) with
 the numbers it used, so the evidence can be rendered in words and audited. The thresholds live in
-:class:`Rules`; :mod:`analytics.recommend` documents them.
+:class:`Rules`; :mod:`analytics.taxonomy.recommend` documents them.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._reshape import SwapsFixed, annotator_pair_swaps, co_use_matrix, example_items, pair_disagreement_without
+from .._reshape import SwapsFixed, annotator_pair_swaps, co_use_matrix, example_items, pair_disagreement_without
 from ._whatif import Change, change_after_mapping, paired_change_of
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
-    from .taxonomy import Taxonomy
+    from .._schema import AnnotationSet
+    from .._taxonomy_model import Taxonomy
 
 __all__ = ["Rules", "Context", "pair_rules", "lift_rules", "clarify_rules", "add_other_rules", "collect_more_rules"]
 
@@ -152,7 +152,7 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
 
     The Fisher tests of the candidate pairs' top annotators are Holm-adjusted together.
     """
-    from .gold import holm
+    from ..annotators.gold import holm
 
     r = ctx.rules
     cand = ctx.hotspots[(ctx.hotspots["score"] > 0)].head(r.top)

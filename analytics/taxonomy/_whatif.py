@@ -30,11 +30,11 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ._reshape import MergedColumns, reduce_items
-from .agreement._core import Coefficient, CountKind, CountParts, count_item_terms, count_parts, count_point
-from .agreement._counts import view_parts
-from .agreement._results import wald_interval
-from .results import ResultMixin
+from .._reshape import MergedColumns, reduce_items
+from ..agreement._core import Coefficient, CountKind, CountParts, count_item_terms, count_parts, count_point
+from ..agreement._counts import view_parts
+from ..agreement._results import wald_interval
+from ..results import ResultMixin
 
 __all__ = ["Change", "group_codes", "paired_change", "paired_change_of", "change_after_mapping"]
 

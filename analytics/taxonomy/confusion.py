@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ._reshape import (
+from .._reshape import (
     annotator_pair_swaps,
     cached,
     co_use_matrix,
@@ -50,11 +50,11 @@ from ._reshape import (
     ranked_class_pairs,
     require_single_label,
 )
-from .exceptions import InvalidParameterError
-from .results import ResultMixin
+from ..exceptions import InvalidParameterError
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["ConfusionMatrix", "confusion_matrix_between_annotators", "confusion_hotspots", "HOTSPOT_COLUMNS",
            "GOLD_VERDICTS", "units"]
@@ -74,7 +74,7 @@ GOLD_VERDICTS = ("annotator_error", "ambiguous", "gold_elsewhere", "too_little_g
 
 def units(annotations: Any, what: str) -> "AnnotationSet":
     """The validated single-label set whose items are the agreement units (see ``agreement_set``)."""
-    from .agreement._input import agreement_set, as_annotation_set
+    from ..agreement._input import agreement_set, as_annotation_set
 
     aset = as_annotation_set(annotations)
     require_single_label(aset, what)
@@ -200,8 +200,8 @@ def pair_statistics(o: np.ndarray) -> dict[str, np.ndarray | float]:
 
 def _per_class_kappa(aset: "AnnotationSet") -> np.ndarray:
     """The ``kappa`` column of :func:`fleiss_kappa_by_category` (same kernels, without the standard-error pass), cached."""
-    from .agreement._core import binary_from_sums
-    from .agreement.fleiss import binary_sums
+    from ..agreement._core import binary_from_sums
+    from ..agreement.fleiss import binary_sums
 
     return cached(aset, "confusion_class_kappa", lambda: binary_from_sums(binary_sums(aset)))
 

@@ -22,18 +22,25 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
-from ._reshape import MergedColumns, ranked_class_pairs, require_in_memory, view_category_totals, view_coincidence
+from .._reshape import MergedColumns, ranked_class_pairs, require_in_memory, view_category_totals, view_coincidence
 from ._whatif import group_codes
-from .agreement._counts import count_estimate
-from .agreement.fleiss import binary_statistics
-from .agreement._results import check_confidence_level, wald_interval, wald_intervals
+from ..agreement._counts import count_estimate
+from ..agreement.fleiss import binary_statistics
+from ..agreement._results import check_confidence_level, wald_interval, wald_intervals
 from .confusion import units
-from .exceptions import AnnotationQAError, AnnotationSchemaError, InvalidParameterError, TaxonomyError
-from .results import ResultMixin
-from .taxonomy import Taxonomy, TaxonomyProblem, load_taxonomy, parse_classes, read_taxonomy_file, taxonomy_problems
+from ..exceptions import AnnotationQAError, AnnotationSchemaError, InvalidParameterError, TaxonomyError
+from ..results import ResultMixin
+from .._taxonomy_model import (
+    Taxonomy,
+    TaxonomyProblem,
+    load_taxonomy,
+    parse_classes,
+    read_taxonomy_file,
+    taxonomy_problems,
+)
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["rollup_annotations", "agreement_by_level", "TaxonomyCheck", "check_taxonomy", "LEVEL_COLUMNS",
            "level_mapping", "resolve_taxonomy"]
@@ -93,7 +100,7 @@ def rollup_annotations(annotations: Any, level: int, *, taxonomy: Any = None) ->
     >>> rollup_annotations(aset, 1).categories
     ('Apparel', 'Footwear', 'Bags', 'Other')
     """
-    from .agreement._input import as_annotation_set
+    from ..agreement._input import as_annotation_set
 
     aset = as_annotation_set(annotations)
     require_in_memory(aset, "rollup_annotations", instead=(
@@ -291,7 +298,7 @@ def check_taxonomy(taxonomy: Any = None, annotations: Any = None) -> TaxonomyChe
     """
     aset = None
     if annotations is not None:
-        from .agreement._input import as_annotation_set
+        from ..agreement._input import as_annotation_set
 
         aset = as_annotation_set(annotations)
     if taxonomy is None:
@@ -323,7 +330,7 @@ def check_taxonomy(taxonomy: Any = None, annotations: Any = None) -> TaxonomyChe
 def _usage_rows(classes: list, aset: "AnnotationSet") -> list[dict[str, Any]]:
     names = [c.name for c in classes]
     inner = {c.parent for c in classes if c.parent is not None}
-    from ._reshape import category_totals
+    from .._reshape import category_totals
 
     used = category_totals(aset)  # annotations (tags) per category; summed over partitions on the Dask backend
     by_name = dict(zip(aset.categories, used.astype(int)))

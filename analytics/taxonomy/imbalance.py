@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._reshape import category_totals, require_single_label
-from .agreement._input import as_annotation_set
-from .agreement._results import check_confidence_level
-from .exceptions import ConvergenceWarning, InvalidParameterError, UndefinedMetricWarning
-from .results import ResultMixin
+from .._reshape import category_totals, require_single_label
+from ..agreement._input import as_annotation_set
+from ..agreement._results import check_confidence_level
+from ..exceptions import ConvergenceWarning, InvalidParameterError, UndefinedMetricWarning
+from ..results import ResultMixin
 
 __all__ = ["ClassBalance", "class_balance"]
 
@@ -110,8 +110,8 @@ def class_balance(annotations: Any, *, consensus: Literal["majority_vote", "dawi
     >>> int(res.table["n_items"].sum()) + res.n_unresolved
     300
     """
-    from .agreement import fleiss_kappa_by_category
-    from .consensus import dawid_skene, majority_vote
+    from ..agreement import fleiss_kappa_by_category
+    from ..annotators.consensus import dawid_skene, majority_vote
 
     check_confidence_level(confidence_level)
     if consensus not in ("majority_vote", "dawid_skene"):

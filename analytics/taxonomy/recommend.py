@@ -3,7 +3,7 @@ r"""Taxonomy redesign: a ranked list of proposals — merge, lift to parent, cla
 :func:`recommend_taxonomy_changes` reads the confusion hotspots, the per-class and per-level kappas, the
 Unknown share and the class balance of one annotation set, and proposes changes with the numbers behind
 them. Every proposal that changes labels (merge, lift, retrain) is **simulated** on the count tables and its
-expected effect is the simulated change of Fleiss' kappa with a paired interval (:mod:`analytics._whatif`).
+expected effect is the simulated change of Fleiss' kappa with a paired interval (:mod:`analytics.taxonomy._whatif`).
 
 Evidence rules (all thresholds are options)
 -------------------------------------------
@@ -69,17 +69,17 @@ from ._recommend_rules import (
     lift_rules,
     pair_rules,
 )
-from ._reshape import coincidence_matrix
+from .._reshape import coincidence_matrix
 from ._whatif import change_after_mapping
-from .agreement._counts import count_estimate
-from .agreement._input import as_annotation_set
-from .agreement._results import check_confidence_level
+from ..agreement._counts import count_estimate
+from ..agreement._input import as_annotation_set
+from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
-from .exceptions import InvalidParameterError, UndefinedMetricWarning
-from .results import ResultMixin
+from ..exceptions import InvalidParameterError, UndefinedMetricWarning
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["ACTIONS", "Recommendation", "TaxonomyRecommendations", "recommend_taxonomy_changes"]
 
@@ -222,7 +222,7 @@ def _check(rules: Rules) -> None:
 
 
 def _context(original: "AnnotationSet", rules: Rules) -> Context:
-    from .agreement import fleiss_kappa_by_category
+    from ..agreement import fleiss_kappa_by_category
     from .hierarchy import agreement_by_level
 
     aset = units(original, "recommend_taxonomy_changes")

@@ -26,15 +26,15 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
-from ._reshape import require_in_memory
-from .agreement._input import as_annotation_set
-from .agreement._results import check_confidence_level
+from .._reshape import require_in_memory
+from ..agreement._input import as_annotation_set
+from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
-from .exceptions import DataQualityWarning, InvalidParameterError, UndefinedMetricWarning
-from .results import ResultMixin
+from ..exceptions import DataQualityWarning, InvalidParameterError, UndefinedMetricWarning
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["RoundComparison", "compare_rounds", "HOTSPOT_STATUS"]
 
@@ -186,7 +186,7 @@ def compare_rounds(annotations: Any, *, rounds: Sequence[Any] | None = None, tar
     >>> cmp.rounds, bool(cmp.coefficients.set_index("coefficient").at["fleiss_kappa", "difference"] > 0)
     (('1', '2'), True)
     """
-    from .agreement import agreement_summary, fleiss_kappa_by_category
+    from ..agreement import agreement_summary, fleiss_kappa_by_category
 
     check_confidence_level(confidence_level)
     if not isinstance(min_items, (int, np.integer)) or min_items < 1:

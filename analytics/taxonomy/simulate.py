@@ -5,7 +5,7 @@ per-annotation mapping for a split) and recompute the agreement summary, the per
 confusion hotspots on it, next to the current ones. The change of every count-based coefficient (percent
 agreement, Fleiss' kappa, Gwet's AC1, Brennan–Prediger) gets a **paired** interval: both values are computed
 on the same items, so the standard error of the difference comes from the per-item linearized terms of
-Gwet (2014) (see :mod:`analytics._whatif`). Krippendorff's alpha and Light's kappa get no interval here.
+Gwet (2014) (see :mod:`analytics.taxonomy._whatif`). Krippendorff's alpha and Light's kappa get no interval here.
 
 A split assumes that annotators who chose the split class would all choose the item's new sub-class — an
 optimistic bound, unless the mapping gives each annotation its own new label (a callable).
@@ -24,17 +24,17 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._reshape import item_category_counts, require_in_memory
-from ._schema import build_annotation_set
+from .._reshape import item_category_counts, require_in_memory
+from .._schema import build_annotation_set
 from ._whatif import paired_change
-from .agreement._input import agreement_set, as_annotation_set
-from .agreement._results import check_confidence_level
+from ..agreement._input import agreement_set, as_annotation_set
+from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
-from .exceptions import InvalidParameterError, UndefinedMetricWarning
-from .results import ResultMixin, jsonable
+from ..exceptions import InvalidParameterError, UndefinedMetricWarning
+from ..results import ResultMixin, jsonable
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["SimulationSide", "SimulationResult", "simulate_merge", "simulate_split"]
 
@@ -121,7 +121,7 @@ class SimulationResult(ResultMixin):
 
 
 def _side(aset: "AnnotationSet", *, target: float, confidence_level: float, top: int | None) -> SimulationSide:
-    from .agreement import agreement_summary, fleiss_kappa_by_category
+    from ..agreement import agreement_summary, fleiss_kappa_by_category
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from ._reshape import (
+from .._reshape import (
     annotator_category_counts,
     annotator_totals,
     category_totals,
@@ -40,13 +40,13 @@ from ._reshape import (
     round_category_counts,
     unknown_neighbourhood,
 )
-from .agreement._input import as_annotation_set
-from .agreement._results import check_confidence_level
-from .exceptions import InvalidParameterError
-from .results import ResultMixin
+from ..agreement._input import as_annotation_set
+from ..agreement._results import check_confidence_level
+from ..exceptions import InvalidParameterError
+from ..results import ResultMixin
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from .._schema import AnnotationSet
 
 __all__ = ["UnknownShare", "unknown_share", "ROUND_STATUS"]
 

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from ._mvh_results import MODEL_ID
-from ._reshape import annotator_pair_tables, annotator_prediction_tables
-from .agreement._core import pairwise_from_tables
-from .agreement._results import wald_intervals
+from ._results import MODEL_ID
+from ..._reshape import annotator_pair_tables, annotator_prediction_tables
+from ...agreement._core import pairwise_from_tables
+from ...agreement._results import wald_intervals
 
 if TYPE_CHECKING:
-    from ._schema import AnnotationSet
+    from ..._schema import AnnotationSet
 
 __all__ = ["annotator_tables", "item_images", "empty_by_annotator", "BY_ANNOTATOR_COLUMNS"]
 

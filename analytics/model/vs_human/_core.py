@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ._mvh_annotators import empty_by_annotator
-from ._mvh_results import (
+from ._annotators import empty_by_annotator
+from ._results import (
     NAN,
     ModelVsHuman,
     accuracy_estimate,
@@ -20,14 +20,14 @@ from ._mvh_results import (
     label_names,
     per_class_table,
 )
-from .agreement._core import pairwise_from_tables
-from .agreement._results import check_confidence_level
-from .exceptions import InvalidParameterError, UndefinedMetricWarning
-from .results import warn_undefined
+from ...agreement._core import pairwise_from_tables
+from ...agreement._results import check_confidence_level
+from ...exceptions import InvalidParameterError, UndefinedMetricWarning
+from ...results import warn_undefined
 
 if TYPE_CHECKING:
-    from ._mvh_stream import Level, StreamInputs, Totals
-    from .taxonomy import Taxonomy
+    from ._stream import Level, StreamInputs, Totals
+    from ..._taxonomy_model import Taxonomy
 
 __all__ = ["check_options", "run_analysis", "taxonomy_levels"]
 
@@ -58,7 +58,7 @@ def taxonomy_levels(taxonomy: "Taxonomy | None", categories: Sequence[str]) -> t
     A class maps to its ancestor at the level (``Taxonomy.rollup``); classes above the level and classes
     the taxonomy does not know map to themselves.
     """
-    from ._mvh_stream import Level
+    from ._stream import Level
 
     if taxonomy is None or taxonomy.depth < 2:
         return ()
@@ -76,7 +76,7 @@ def taxonomy_levels(taxonomy: "Taxonomy | None", categories: Sequence[str]) -> t
 
 def _listed(inputs: "StreamInputs", found: tuple[np.ndarray, np.ndarray], levels: tuple["Level", ...],
             categories: Sequence[str], threshold: float, ids: Any) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    from ._mvh_stream import listed_rows
+    from ._stream import listed_rows
 
     _, rows = found
     cols = listed_rows(inputs, rows, levels, threshold)
@@ -112,7 +112,7 @@ def _ranked_tables(inputs: "StreamInputs", totals: "Totals", levels: tuple["Leve
 
 def _level_rows(totals: "Totals", levels: tuple["Level", ...], leaf: dict[str, Any], confidence_level: float,
                 threshold: float) -> pd.DataFrame:
-    from .agreement._results import wald_interval
+    from ...agreement._results import wald_interval
 
     rows = []
     for k, lv in enumerate(levels, start=1):
@@ -140,8 +140,8 @@ def run_analysis(probs: Any, counts: Any, *, categories: Sequence[str], item_ids
     """Stream the totals on the device and assemble the result (see :func:`analytics.model_vs_human`)."""
     check_options(threshold=threshold, n_bins=n_bins, max_listed=max_listed, confusion_threshold=confusion_threshold,
                   batch_size=batch_size, confidence_level=confidence_level)
-    from ._mvh_stream import StreamInputs, stream_totals
-    from .scoring import resolve_device
+    from ._stream import StreamInputs, stream_totals
+    from ..scoring import resolve_device
 
     dev = resolve_device(device)
     q = len(categories)

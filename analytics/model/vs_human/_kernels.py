@@ -10,7 +10,7 @@ Notation for a batch of *B* items and *C* classes: ``p`` the model's probabiliti
 to one), ``counts`` the human votes :math:`n_{ic}` (B × C), ``cons`` / ``gold`` integer codes per item
 (-1: none). All floating-point work is in float64.
 
-This module imports torch; :mod:`analytics.model_vs_human` imports it only when it runs.
+This module imports torch; :mod:`analytics.model.vs_human` imports it only when it runs.
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
-from .agreement._core import pairwise_from_tables
-from .agreement._results import AgreementEstimate, undefined_estimate, wald_interval
-from .results import Estimate, ResultMixin, warn_undefined
+from ...agreement._core import pairwise_from_tables
+from ...agreement._results import AgreementEstimate, undefined_estimate, wald_interval
+from ...results import Estimate, ResultMixin, warn_undefined
 
 __all__ = ["ModelVsHuman", "MODEL_ID", "accuracy_estimate", "kappa_estimate", "calibration_table",
            "confusion_tables", "per_class_table", "label_names", "NAN"]

@@ -2,7 +2,7 @@
 
 :func:`stream_totals` slices the input arrays (numpy arrays or memory maps; nothing of size
 ``n_items × n_classes`` is copied) into batches, moves each batch to the device, runs the kernels of
-:mod:`analytics._mvh_kernels` and adds their statistics up. Human–human coincidences come from the
+:mod:`analytics.model.vs_human._kernels` and adds their statistics up. Human–human coincidences come from the
 partition-friendly numpy kernel of :mod:`analytics._reshape` on the same batches. The ranked tables
 keep only their indices while streaming; :func:`listed_rows` re-reads those few rows at the end.
 """
@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import _mvh_kernels as K
-from ._reshape import coincidence_from_counts
-from .exceptions import InvalidParameterError
+from . import _kernels as K
+from ..._reshape import coincidence_from_counts
+from ...exceptions import InvalidParameterError
 
 __all__ = ["Level", "Totals", "StreamInputs", "stream_totals", "listed_rows"]
 

@@ -4,7 +4,7 @@ r"""Model versus people: where a model's predictions and the annotators' labels 
 :func:`model_vs_human_arrays` is the same analysis on plain arrays (probabilities and vote counts),
 for sets too large to hold as annotations. Both stream over the items in batches on a torch device
 (CUDA when available with ``device="auto"``): each batch yields additive statistics
-(:mod:`analytics._mvh_kernels`) that are summed, so memory stays bounded for any number of items and
+(:mod:`analytics.model.vs_human._kernels`) that are summed, so memory stays bounded for any number of items and
 small batches give the same results as one batch.
 
 With :math:`p_i` the model's probabilities of item *i*, :math:`\hat y_i = \arg\max_c p_{ic}` its label,
@@ -49,19 +49,18 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
-from .exceptions import AnnotationSchemaError, InvalidParameterError
+from ...exceptions import AnnotationSchemaError, InvalidParameterError
 
 # numpy, pandas and the analysis modules (statsmodels, agreement, consensus) load when an analysis runs, so that
-# ``analytics`` can bind this module's function eagerly at no cost (the package exports a function of the
-# same name as this module; binding it at package import keeps ``analytics.model_vs_human`` the function).
+# importing this module (``analytics.model_vs_human`` resolves to its function) costs nothing.
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from ._mvh_results import ModelVsHuman
-    from .consensus import ConsensusResult
-    from ._schema import AnnotationSet
-    from .taxonomy import Taxonomy
+    from ._results import ModelVsHuman
+    from ...annotators.consensus import ConsensusResult
+    from ..._schema import AnnotationSet
+    from ..._taxonomy_model import Taxonomy
 
 __all__ = ["ModelVsHuman", "model_vs_human", "model_vs_human_arrays"]
 
@@ -129,7 +128,7 @@ def model_vs_human_arrays(
     (0.667, [2])
     """
     import numpy as np
-    from ._mvh_core import run_analysis
+    from ._core import run_analysis
 
     p = probs if hasattr(probs, "shape") and hasattr(probs, "__getitem__") else np.asarray(probs, dtype=np.float64)
     c = human_counts if hasattr(human_counts, "shape") else np.asarray(human_counts, dtype=np.float64)
@@ -159,7 +158,7 @@ def model_vs_human_arrays(
 
 def _consensus(aset: "AnnotationSet", consensus: Any) -> "ConsensusResult":
     import pandas as pd
-    from .consensus import ConsensusResult, dawid_skene, majority_vote
+    from ...annotators.consensus import ConsensusResult, dawid_skene, majority_vote
 
     if isinstance(consensus, ConsensusResult):
         if tuple(consensus.categories) != tuple(aset.categories):
@@ -215,7 +214,7 @@ def model_vs_human(
 ) -> "ModelVsHuman":
     r"""Compare a model's predictions with the annotators: agreement, disagreements, confusion, calibration.
 
-    The formulas are in the module docstring (:mod:`analytics.model_vs_human`). Items without a
+    The formulas are in the module docstring (:mod:`analytics.model.vs_human.api`). Items without a
     prediction are left out (``n_items_without_prediction``); consensus statistics use the items whose
     consensus is resolved (majority-vote ties are not). The model is also compared with each annotator
     as if it were one more annotator (Cohen's kappa on the items both labelled), and with a hierarchical
@@ -284,9 +283,9 @@ def model_vs_human(
     """
     import numpy as np
     import pandas as pd
-    from ._mvh_annotators import annotator_tables, item_images
-    from ._mvh_core import check_options, run_analysis
-    from ._reshape import item_category_counts, require_single_label
+    from ._annotators import annotator_tables, item_images
+    from ._core import check_options, run_analysis
+    from ..._reshape import item_category_counts, require_single_label
 
     check_options(threshold=threshold, n_bins=n_bins, max_listed=max_listed, confusion_threshold=confusion_threshold,
                   batch_size=batch_size, confidence_level=confidence_level)
@@ -327,7 +326,7 @@ def model_vs_human(
 
 def __getattr__(name: str) -> Any:
     if name == "ModelVsHuman":  # the result class, loaded with the analysis modules
-        from ._mvh_results import ModelVsHuman
+        from ._results import ModelVsHuman
 
         return ModelVsHuman
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
