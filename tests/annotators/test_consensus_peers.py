@@ -2,7 +2,7 @@
 
 Runs where crowd-kit is importable (``/work/venv-peers``) and the shared datasets are present::
 
-    /work/venv-peers/bin/python -m pytest tests/quality/test_consensus_peers.py
+    /work/venv-peers/bin/python -m pytest tests/annotators/test_consensus_peers.py
 """
 
 from __future__ import annotations

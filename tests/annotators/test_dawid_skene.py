@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from scipy.special import logsumexp
 
 from analytics import AnnotationSchemaError, ConvergenceWarning, DataQualityWarning, dawid_skene, load_annotations, majority_vote
-from analytics import _dawid_skene as ds
+from analytics.annotators import _dawid_skene as ds
 from quality_helpers import annotation_frames, load, simulate
 
 #: Stated tolerance: with ~1,000 items per true class, a confusion probability has a standard error of

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from statsmodels.stats.proportion import proportions_ztest
 
 from analytics import AnnotationSchemaError, accuracy_over_time, speed_vs_accuracy
-from analytics.drift import reference_correctness
+from analytics.annotators.drift import reference_correctness
 from quality_helpers import annotation_frames, load
 
 

@@ -19,7 +19,7 @@ from analytics import (
     gold_coverage,
     load_annotations,
 )
-from analytics.gold import wilson_n_needed
+from analytics.annotators.gold import wilson_n_needed
 from quality_helpers import annotation_frames, load
 
 
@@ -167,7 +167,7 @@ def test_gold_coverage_without_any_gold_warns_for_every_used_class():
        st.sampled_from([0.01, 0.05, 0.1, 0.2]))
 def test_holm_equals_statsmodels(p_values, alpha):
     """Our Holm step-down (no gc.collect per call) gives statsmodels' adjusted p-values and rejections."""
-    from analytics.gold import holm
+    from analytics.annotators.gold import holm
 
     p = np.asarray(p_values, dtype=float)
     adjusted, reject = holm(p, alpha)

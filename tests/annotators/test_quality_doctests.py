@@ -6,7 +6,7 @@ import doctest
 
 import pytest
 
-from analytics import consensus, drift, gold, gold_confusion, routing
+from analytics.annotators import consensus, drift, gold, gold_confusion, routing
 
 
 @pytest.mark.parametrize("module", [consensus, gold, gold_confusion, routing, drift], ids=lambda m: m.__name__)

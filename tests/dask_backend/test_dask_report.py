@@ -12,7 +12,7 @@ pytest.importorskip("distributed")
 jsonschema = pytest.importorskip("jsonschema")
 
 from analytics.cli import main
-from analytics.report import QualityReport, report_schema
+from analytics.report.quality_report import QualityReport, report_schema
 
 #: Sections computed on the cluster from the same sufficient statistics as in memory.
 ON_DASK = ("agreement", "per_category", "pairwise", "gold", "gold_coverage", "hotspots", "recommendations",

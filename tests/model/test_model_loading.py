@@ -11,7 +11,7 @@ import torch
 
 from _scoring_helpers import TinyCNN, make_tiny_cnn, per_item_reference
 from analytics import InvalidParameterError, ModelError
-from analytics.scoring import score_images
+from analytics.model.scoring import score_images
 
 MODEL = make_tiny_cnn(seed=1)
 PIXELS = np.random.default_rng(11).integers(0, 256, size=(9, 12, 12), dtype=np.uint8)
@@ -119,7 +119,7 @@ def test_bad_model_arguments(tmp_path):
 
 
 def test_torchscript_optimization_is_cached_until_the_weights_change(tmp_path):
-    from analytics._torch_models import optimized_for_inference
+    from analytics.model._loading import optimized_for_inference
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
@@ -139,7 +139,7 @@ def test_torchscript_optimization_is_cached_until_the_weights_change(tmp_path):
 
 
 def test_a_failing_optimized_model_falls_back_to_the_model_as_loaded(monkeypatch):
-    import analytics._torch_models as models
+    import analytics.model._loading as models
 
     class Broken(torch.nn.Module):
         def forward(self, x):

@@ -13,8 +13,8 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from _scoring_helpers import DIGITS
 from analytics import AnnotationSchemaError, InvalidParameterError, load_annotations
-from analytics.near_duplicates import difference_hash, find_near_duplicates, review_near_duplicates
-from analytics.scoring import embed_images
+from analytics.model.near_duplicates import difference_hash, find_near_duplicates, review_near_duplicates
+from analytics.model.scoring import embed_images
 
 
 def textures(n: int, size: int = 64, seed: int = 0) -> np.ndarray:

@@ -17,7 +17,7 @@ from PIL import Image
 
 from _scoring_helpers import make_tiny_cnn, per_item_reference
 from analytics import AnnotationFileError, AnnotationSchemaError, InvalidParameterError, ModelError
-from analytics.scoring import embed_images, image_transform, predictions_frame, score_images
+from analytics.model.scoring import embed_images, image_transform, predictions_frame, score_images
 
 MODEL = make_tiny_cnn()
 PIXELS = np.random.default_rng(7).integers(0, 256, size=(37, 12, 12), dtype=np.uint8)
@@ -158,7 +158,7 @@ class FakeOOM(torch.nn.Module):
                                                 "out of memory")])
 def test_out_of_memory_halves_the_batch_and_retries(error, caplog):
     model = FakeOOM(MODEL, limit=7, error=error)
-    with caplog.at_level(logging.WARNING, logger="analytics.scoring"):
+    with caplog.at_level(logging.WARNING, logger="analytics.model.scoring"):
         probs = score_images(model, PIXELS, batch_size=32, device="cpu")
     np.testing.assert_allclose(probs, REFERENCE, atol=1e-6)
     assert model.sizes == [32, 16, 8] + [4] * 9 + [1]  # 32 → 16 → 8 fail, then 4-image batches to the end
@@ -290,7 +290,7 @@ def test_predictions_frame_validation():
 
 
 def test_import_analytics_does_not_import_torch():
-    code = ("import sys, analytics, analytics.scoring, analytics.near_duplicates, analytics.cli; "
+    code = ("import sys, analytics, analytics.model.scoring, analytics.model.near_duplicates, analytics.cli; "
             "print('torch' in sys.modules, 'PIL' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parents[2])
@@ -301,7 +301,7 @@ def test_image_paths_from_an_annotation_set(tmp_path):
     import pandas as pd
 
     from analytics import load_annotations
-    from analytics.scoring import image_paths
+    from analytics.model.scoring import image_paths
 
     def aset(images):
         return load_annotations(pd.DataFrame({"item_id": ["b", "a", "a"], "annotator_id": ["u", "u", "v"],
@@ -321,7 +321,7 @@ def test_image_paths_from_an_annotation_set(tmp_path):
 def test_prefetch_thread_keeps_order_propagates_errors_and_stops_early():
     import threading
 
-    from analytics._image_inputs import prefetch
+    from analytics.model._images import prefetch
 
     assert list(prefetch(iter(range(10)), prepare=lambda b: b * 2)) == [2 * k for k in range(10)]
 

@@ -8,7 +8,7 @@ import torch
 
 from _scoring_helpers import DIGITS, make_tiny_cnn
 from analytics import load_annotations
-from analytics.scoring import embed_images, image_paths, score_images
+from analytics.model.scoring import embed_images, image_paths, score_images
 
 pytestmark = [pytest.mark.gpu,
               pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 import analytics
-from analytics.overview import top_problems
+from analytics.report.overview import top_problems
 from analytics.samples import load_sample
 
 

@@ -100,7 +100,7 @@ def test_docstring_examples(monkeypatch):
     monkeypatch.chdir(REPO)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for name in ("analytics.model_vs_human", "analytics.near_duplicates"):  # the function shadows the module name
+        for name in ("analytics.model.vs_human.api", "analytics.model.near_duplicates"):
             mod = importlib.import_module(name)
             result = doctest.testmod(mod, optionflags=doctest.NORMALIZE_WHITESPACE)
             assert result.failed == 0 and result.attempted > 0
