@@ -17,6 +17,7 @@ __all__ = [
     "InvalidParameterError",
     "ModelError",
     "LabelStudioError",
+    "OutputWriteError",
     "UndefinedMetricWarning",
     "DataQualityWarning",
     "ConvergenceWarning",
@@ -61,6 +62,14 @@ class LabelStudioError(AnnotationQAError):
     """A Label Studio server cannot be used as asked: it cannot be reached, refuses the token, has no such
     project, answers with a server error, or the project asks no classification question. The message says
     what to fix; a push that fails leaves the server as it was."""
+
+
+class OutputWriteError(AnnotationQAError):
+    """A result file could not be written (disk full, no permission, a folder that does not exist).
+
+    The message names the file. Files are written atomically (:mod:`analytics._atomic`), so the previous
+    file at that path, if any, is left unchanged.
+    """
 
 
 class UndefinedMetricWarning(UserWarning):

@@ -8,7 +8,6 @@ import argparse
 import getpass
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -54,11 +53,9 @@ def prompt_token() -> str:
 
 
 def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``frame`` as CSV (formula cells neutralized) or Parquet, by extension, atomically.
-
-    The table goes to a temporary file in the same folder, is flushed to disk (fsync) and renamed over
-    ``path``, so a reader never sees half a file and an interrupted run leaves the old file in place.
-    """
+    """Write ``frame`` as CSV (formula cells neutralized) or Parquet, by extension, atomically
+    (:mod:`analytics._atomic`: a temporary file in the same folder, fsynced, then renamed over ``path``)."""
+    from .._atomic import atomic_target, write_text_atomic
     from ..safety import safe_csv
 
     out = Path(path)
@@ -66,19 +63,11 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     if kind not in (".csv", ".parquet", ".pq"):
         raise InvalidParameterError(f"'{out.name}': write a .csv or a .parquet file.")
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            if kind == ".csv":
-                fh.write(safe_csv(frame).encode("utf-8"))
-            else:
-                frame.to_parquet(fh, index=False)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    if kind == ".csv":
+        write_text_atomic(out, safe_csv(frame))
+    else:
+        with atomic_target(out) as tmp:
+            frame.to_parquet(tmp, index=False)
     return out
 
 

@@ -53,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..io import apply_labelstudio_push, load_annotations, plan_labelstudio_push
-    from ..routing import queue_items
+    from ..annotators.routing import queue_items
     from ._inputs import loading_progress
     from ._labelstudio import prompt_token, server_target
 
