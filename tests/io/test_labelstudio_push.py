@@ -172,3 +172,22 @@ def test_item_ids_that_are_no_task_ids(label_studio, project):
     with pytest.raises(InvalidParameterError, match="'cat.jpg'.* are not Label Studio task ids"):
         aqa.plan_labelstudio_push(pd.DataFrame({"item_id": ["cat.jpg"]}), label_studio.address(project),
                                   queue="adjudicate", token=label_studio.personal_token)
+
+
+def test_a_failing_meta_write_restores_the_ones_written(label_studio, project, monkeypatch):
+    client = label_studio.client()
+    before = _state(client, project)
+    _, plan = _push(label_studio, project, "senior_review")
+    tasks_client = plan._connection.client.tasks
+    original = tasks_client.update
+    failing = plan._updates[1][0]
+
+    def flaky(id, **kwargs):  # noqa: A002 (the SDK's name)
+        if id == failing and "aqa" in (kwargs.get("meta") or {}):
+            raise type("ApiError", (Exception,), {"status_code": 502, "body": "Bad Gateway"})()
+        return original(id=id, **kwargs)
+
+    monkeypatch.setattr(tasks_client, "update", flaky)
+    with pytest.raises(LabelStudioError, match=f"HTTP 502 while writing the meta of task {failing}.*restored"):
+        aqa.apply_labelstudio_push(plan)
+    assert _state(client, project) == before
