@@ -50,9 +50,9 @@ def main() -> int:
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 page.goto(f"http://127.0.0.1:{port}/data", wait_until="networkidle")
                 page.get_by_text("Label Studio server").click()
-                page.get_by_label("Label Studio address").fill(server.url)
-                page.get_by_label("Project id").fill(str(pid))
-                page.get_by_label("API token").fill(server.personal_token)
+                page.get_by_role("textbox", name="Label Studio address").fill(server.url)
+                page.get_by_role("textbox", name="Project id").fill(str(pid))
+                page.get_by_role("textbox", name="API token").fill(server.personal_token)
                 page.get_by_role("button", name="Connect and pull").click()
                 page.get_by_text("Pulled: every page now shows this project").wait_for(timeout=120_000)
                 page.screenshot(path=str(out / "ls-data-page.png"), full_page=True)
@@ -69,13 +69,20 @@ def main() -> int:
                 view = next(v for v in server.client().views.list(project=pid))
                 login = browser.new_page(viewport={"width": 1400, "height": 900})
                 login.goto(f"{server.url}/user/login/", wait_until="networkidle")
-                password = server.shell(_PASSWORD % {"email": ADMIN}).strip().splitlines()[-1]
-                login.fill("input[name=email]", ADMIN)
-                login.fill("input[name=password]", password.split("PASSWORD=")[-1])
-                login.click("button[type=submit]")
-                login.wait_for_load_state("networkidle")
+                server.shell(_PASSWORD % {"email": ADMIN, "password": PASSWORD})
+                login.locator("input[name=email]").fill(ADMIN)
+                login.locator("input[name=password]").fill(PASSWORD)
+                login.locator("input[name=password]").press("Enter")
+                login.get_by_text("Recent Projects").wait_for(timeout=60_000)  # the home page: logged in
                 login.goto(f"{server.url}/projects/{pid}/data?tab={view.id}", wait_until="networkidle")
-                login.wait_for_timeout(4000)
+                errors: list[str] = []
+                login.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+                login.goto(f"{server.url}/projects/{pid}/data?tab={view.id}", wait_until="networkidle")
+                try:
+                    login.get_by_text("AQA: senior review").first.wait_for(timeout=120_000)
+                    login.wait_for_timeout(5000)  # the task rows load after the tabs
+                except Exception:
+                    print("the Data Manager did not show the view; console errors:", errors[:5])
                 login.screenshot(path=str(out / "ls-view.png"))
                 browser.close()
         finally:
@@ -85,12 +92,12 @@ def main() -> int:
     return 0
 
 
+PASSWORD = "aqa-screenshot-9"  # set on the throw-away server of this script only
 _PASSWORD = """
 from users.models import User
 u = User.objects.get(email=%(email)r)
-u.set_password('aqa-screenshot-9')
+u.set_password(%(password)r)
 u.save()
-print('PASSWORD=aqa-screenshot-9')
 """
 
 if __name__ == "__main__":

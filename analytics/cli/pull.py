@@ -73,13 +73,18 @@ def run(args: argparse.Namespace) -> int:
         written = [(k, write_table(tables[k], v)) for k, v in wanted.items() if v and k in tables]
     except (AnnotationQAError, OSError) as exc:
         return fail(exc)
-    _print(aset, as_json=args.json)
-    if not args.json:
-        for kind, path in written:
-            print(f"Wrote {path}: {len(tables[kind]):,} {kind} rows.")
-        for kind in absent:
-            flag = "--gold-out" if kind == "gold" else "--predictions-out"
-            print(f"aqa: note: the project holds no {kind}, so {flag} was not written.")
-    elif written:
-        print(json.dumps({"written": {k: str(p) for k, p in written}}))
+    if args.json:
+        out = {"summary": aset.summary(), "import_report": aset.report.to_dict(),
+               "written": {kind: str(path) for kind, path in written}, "not_in_project": absent}
+        for name in ("gold_report", "predictions_report"):
+            if getattr(aset, name) is not None:
+                out[name] = getattr(aset, name).to_dict()
+        print(json.dumps(out, indent=2, default=str))
+        return 0
+    _print(aset, as_json=False)
+    for kind, path in written:
+        print(f"Wrote {path}: {len(tables[kind]):,} {kind} rows.")
+    for kind in absent:
+        flag = "--gold-out" if kind == "gold" else "--predictions-out"
+        print(f"aqa: note: the project holds no {kind}, so {flag} was not written.")
     return 0

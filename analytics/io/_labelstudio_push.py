@@ -108,10 +108,33 @@ def plan_labelstudio_push(items: pd.DataFrame, target: Any, *, queue: str, token
                     _updates=tuple(updates + cleared), **common)
 
 
+#: Operators Label Studio's Data Manager offers for a number column: a view using any other (its API also takes
+#: ``in_list``) leaves the project's whole Data Manager page loading for ever (seen with label-studio 1.23.2).
+UI_NUMBER_OPERATORS = frozenset({"equal", "not_equal", "less", "greater", "less_or_equal", "greater_or_equal", "in",
+                                 "not_in"})
+_VIEW_LAYOUT = {"type": "list", "target": "tasks", "ordering": [], "hiddenColumns": {"explore": [], "labeling": []},
+                "columnsWidth": {}, "columnsDisplayType": {}, "gridWidth": 4}
+
+
 def view_data(title: str, task_ids: list[int]) -> dict[str, Any]:
-    """A Data Manager view of exactly these tasks (a filter on the task id)."""
-    return {"title": title, "filters": {"conjunction": "and", "items": [
-        {"filter": "filter:tasks:id", "operator": "in_list", "type": "Number", "value": sorted(task_ids)}]}}
+    """A Data Manager view of exactly these tasks, written as the Data Manager itself writes filters.
+
+    The ids are joined with "or": a run of consecutive ids becomes one ``in`` (between min and max) filter, a
+    lone id an ``equal`` filter; an empty queue gets the filter ``id = 0``, which no task matches.
+    """
+    ids = sorted(set(int(i) for i in task_ids))
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and i == runs[-1][-1] + 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    items = [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": run[0]} if len(run) == 1
+             else {"filter": "filter:tasks:id", "operator": "in", "type": "Number",
+                   "value": {"min": run[0], "max": run[-1]}} for run in runs]
+    if not items:
+        items = [{"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": 0}]
+    return {"title": title, **_VIEW_LAYOUT, "filters": {"conjunction": "or", "items": items}}
 
 
 def _check_unchanged(plan: PushPlan) -> None:

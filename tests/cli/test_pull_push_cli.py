@@ -84,3 +84,14 @@ def test_wrong_token_and_server_down_exit_2(label_studio, project, monkeypatch, 
     assert "aqa: Label Studio: Label Studio at" in capsys.readouterr().err
     assert main(["pull", "labelstudio", "--url", f"http://127.0.0.1:{free_port()}", "--project", "1"]) == 2
     assert "Cannot reach Label Studio" in capsys.readouterr().err
+
+
+def test_pull_json_is_one_document(label_studio, project, token, tmp_path, capsys):
+    import json
+
+    out = tmp_path / "pilot.parquet"
+    assert main(["pull", "labelstudio", "--url", label_studio.url, "--project", str(project), "--json",
+                 "--out", str(out)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["summary"]["n_annotations"] == 29 and doc["written"] == {"annotations": str(out)}
+    assert doc["import_report"]["rows_read"] == 36 and pd.read_parquet(out).shape[0] == 29

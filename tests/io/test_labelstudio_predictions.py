@@ -132,3 +132,17 @@ def test_token_for_a_file_is_refused(tmp_path):
     path = _write(tmp_path, [_task(1, ["cat", "cat"])])
     with pytest.raises(InvalidParameterError, match="token= applies to a Label Studio server address"):
         aqa.load_annotations(path, token="abc")
+
+
+def test_view_filters_use_only_operators_the_label_studio_ui_offers():
+    from analytics.io._labelstudio_push import UI_NUMBER_OPERATORS, view_data
+
+    data = view_data("AQA: adjudicate", [9, 3, 4, 5, 12, 13, 4])
+    items = data["filters"]["items"]
+    assert data["filters"]["conjunction"] == "or" and data["type"] == "list" and data["target"] == "tasks"
+    assert items == [
+        {"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": {"min": 3, "max": 5}},
+        {"filter": "filter:tasks:id", "operator": "equal", "type": "Number", "value": 9},
+        {"filter": "filter:tasks:id", "operator": "in", "type": "Number", "value": {"min": 12, "max": 13}}]
+    assert {i["operator"] for i in items} <= UI_NUMBER_OPERATORS
+    assert view_data("AQA: audit sample", [])["filters"]["items"][0]["value"] == 0  # matches no task

@@ -191,3 +191,15 @@ def test_a_failing_meta_write_restores_the_ones_written(label_studio, project, m
     with pytest.raises(LabelStudioError, match=f"HTTP 502 while writing the meta of task {failing}.*restored"):
         aqa.apply_labelstudio_push(plan)
     assert _state(client, project) == before
+
+
+def test_an_empty_queue_gives_a_view_that_shows_no_task(label_studio):
+    import pandas as pd
+
+    client = label_studio.client()
+    pid = create_project(client, "Unanimous", [t for t in pilot_tasks(label_studio.users, 12)][::6])  # 3:0 and none
+    empty = pd.DataFrame({"item_id": pd.Series([], dtype=object), "reason": [], "votes": []})
+    plan = aqa.plan_labelstudio_push(empty, label_studio.address(pid), queue="adjudicate",
+                                     token=label_studio.personal_token)
+    result = aqa.apply_labelstudio_push(plan)
+    assert result.n_tasks == 0 and list(client.tasks.list(project=pid, view=result.view_id)) == []
