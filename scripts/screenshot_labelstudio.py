@@ -35,6 +35,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     from playwright.sync_api import sync_playwright
 
+    failed = ""
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(os.environ[BIN_VARIABLE], Path(tmp) / "ls")
         port = free_port()
@@ -74,7 +75,6 @@ def main() -> int:
                 login.locator("input[name=password]").fill(PASSWORD)
                 login.locator("input[name=password]").press("Enter")
                 login.get_by_text("Recent Projects").wait_for(timeout=60_000)  # the home page: logged in
-                login.goto(f"{server.url}/projects/{pid}/data?tab={view.id}", wait_until="networkidle")
                 errors: list[str] = []
                 login.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
                 login.goto(f"{server.url}/projects/{pid}/data?tab={view.id}", wait_until="networkidle")
@@ -82,14 +82,16 @@ def main() -> int:
                     login.get_by_text("AQA: senior review").first.wait_for(timeout=120_000)
                     login.wait_for_timeout(5000)  # the task rows load after the tabs
                 except Exception:
-                    print("the Data Manager did not show the view; console errors:", errors[:5])
+                    failed = f"the Data Manager did not show the view; console errors: {errors[:5]}"
                 login.screenshot(path=str(out / "ls-view.png"))
                 browser.close()
         finally:
             os.killpg(dash.pid, 15)
             server.stop()
     print(f"screenshots in {out}/")
-    return 0
+    if failed:
+        print(failed, file=sys.stderr)
+    return 1 if failed else 0
 
 
 PASSWORD = "aqa-screenshot-9"  # set on the throw-away server of this script only
