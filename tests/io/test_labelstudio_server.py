@@ -175,3 +175,15 @@ def test_empty_project(label_studio):
 def test_unknown_field_lists_the_controls(label_studio, pilot):
     with pytest.raises(InvalidParameterError, match="field='animal' is not a classification control.*'label'"):
         aqa.load_annotations(label_studio.address(pilot), token=label_studio.personal_token, field="animal")
+
+
+def test_legacy_token_refused_by_the_organization_says_what_to_use(label_studio, pilot):
+    flip = "from jwt_auth.models import JWTSettings\nJWTSettings.objects.update(legacy_api_tokens_enabled=%s)"
+    label_studio.shell(flip % False)
+    try:
+        with pytest.raises(LabelStudioError, match="legacy tokens switched off: use a personal access token"):
+            aqa.load_annotations(label_studio.address(pilot), token=label_studio.legacy_token)
+        assert aqa.load_annotations(label_studio.address(pilot), token=label_studio.personal_token).n_items == 10
+    finally:
+        label_studio.shell(flip % True)
+    assert aqa.load_annotations(label_studio.address(pilot), token=label_studio.legacy_token).n_items == 10
