@@ -108,12 +108,16 @@ def describe_added(ws, info) -> list[str]:
     for f in ws.delivery(info.name).files:
         lines.append(f"  {f.role}: {f.name} ({f.n_bytes:,} bytes, sha256 {f.sha256[:16]}…)")
     check = ws.check_no_regression(delivery=info.name)
+    history = ws.history()
     if check.status != "not_evaluable":
         lines.append("  " + check.line())
     else:
-        history = ws.history()
         row = next((r for r in history.agreement if r["delivery"] == info.name and r["primary"]), None)
         if row:
             lines.append(f"  {row['label']}: {interval(row['value'], row['ci_low'], row['ci_high'])} "
                          f"({history.confidence_level:.0%} CI).")
+    for decision in history.decisions:
+        for c in decision.checks:
+            if c.delivery == info.name:
+                lines.append(f"  Decision #{decision.id} {decision.title}: {c.sentence()}")
     return lines

@@ -74,7 +74,7 @@ def history_lines(history: Any, where: str, *, last: int = 6) -> list[str]:
     more = f" — the last {len(shown)} of {len(ds)} deliveries; --last N or --json for more" if len(ds) > len(shown) else ""
     out += _per_class(history, shown, cl, more) + [""] + _gold(history, shown, cl, more) + [""]
     out += _unknown(history, cl) + [""] + _balance(history, shown, more) + [""] + _hotspots(history) + [""]
-    out += _verdicts(history)
+    out += _decisions(history) + _verdicts(history)
     return out
 
 
@@ -160,6 +160,17 @@ def _hotspots(h: Any) -> list[str]:
              f"{100 * r['rate_before']:.1f}% → {100 * r['rate_after']:.1f}%", fmt(r["p_value"])] for r in moved]
     return [f"Hotspots opened / closed (top {h.top} pairs, ≥ {h.min_items} items; rate = items where both classes "
             "were used)"] + table(["delivery", "pair", "status", "rate", "p"], rows)
+
+
+def _decisions(h: Any) -> list[str]:
+    if not h.decisions:
+        return []
+    from .decision import decision_lines
+
+    out = ["Decisions (predicted effect vs what later deliveries show)"]
+    for d in h.decisions:
+        out += ["  " + line for line in decision_lines(d)]
+    return out + [""]
 
 
 def _verdicts(h: Any) -> list[str]:

@@ -36,6 +36,9 @@ _LAZY = {
     "DuplicateDeliveryError": "._errors",
     "DeliveryNotFoundError": "._errors",
     "HEAD_REVISION": "._tables",
+    "Decision": "._decisions",
+    "DecisionCheck": "._decisions",
+    "DECISION_ACTIONS": "._decisions",
 }
 
 __all__ = sorted(_LAZY)
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
         WorkspaceNotFoundError,
         WorkspaceVersionError,
     )
+    from ._decisions import DECISION_ACTIONS, Decision, DecisionCheck
     from ._history import History
     from ._records import DeliveryInfo, SourceFile
     from ._regression import RegressionCheck

@@ -18,7 +18,8 @@ from ._records import INFO_COLUMNS, DeliveryInfo, SourceFile, delivery_from_row
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..io import AnnotationSet
+    from .. import AnnotationSet
+    from ._decisions import Decision
     from ._history import History
     from ._regression import RegressionCheck
 
@@ -186,8 +187,7 @@ class Workspace:
 
     def load(self, name: str) -> "AnnotationSet":
         """The delivery back as an :class:`~analytics.AnnotationSet` (with its gold, predictions and taxonomy)."""
-        from ..io import load_annotations
-        from ..taxonomy import Taxonomy
+        from .. import Taxonomy, load_annotations
         from ._content import frame_from_parquet
 
         info, blobs = self._blobs(name)
@@ -205,10 +205,11 @@ class Workspace:
 
     def revision(self) -> str:
         """A token that changes whenever a delivery (or decision) is added or removed (for caches)."""
-        d = t.deliveries
+        d, x = t.deliveries, t.decisions
         with read_connection(self._engine) as conn:
             row = conn.execute(sa.select(sa.func.count(), sa.func.max(d.c.id), sa.func.max(d.c.added_at))).one()
-        return ":".join(str(v) for v in row)
+            more = conn.execute(sa.select(sa.func.count(), sa.func.max(x.c.id))).one()
+        return ":".join(str(v) for v in (*row, *more))
 
     # -- writing ----------------------------------------------------------------------------------------------
     def add(self, annotations: "AnnotationSet", *, name: str | None = None, vendor: str | None = None,
@@ -247,8 +248,7 @@ class Workspace:
         WorkspaceError
             The name is taken; :class:`WorkspaceBusyError` when another writer held the lock past the timeout.
         """
-        from ..io import AnnotationSet
-        from ..report import QualityReport
+        from .. import AnnotationSet, QualityReport
         from ._store import prepare_delivery, store_delivery
 
         if not isinstance(annotations, AnnotationSet):
@@ -275,11 +275,64 @@ class Workspace:
     def history(self, *, confidence_level: float = 0.95, alarm_points: float = 5.0, require_significance: bool = False,
                 top: int = 10, min_items: int = 5) -> "History":
         """Trends across the deliveries (see :mod:`analytics.workspace._history`)."""
+        from dataclasses import replace
+
+        from ._decisions import read_decisions_on
         from ._history import read_history
+        from ._verify import verify
 
         with read_connection(self._engine) as conn:
-            return read_history(conn, confidence_level=confidence_level, alarm_points=alarm_points,
-                                require_significance=require_significance, top=top, min_items=min_items)
+            history = read_history(conn, confidence_level=confidence_level, alarm_points=alarm_points,
+                                   require_significance=require_significance, top=top, min_items=min_items)
+            decisions = read_decisions_on(conn)
+        return replace(history, decisions=verify(decisions, history))
+
+    # -- decisions -----------------------------------------------------------------------------------------------
+    def record_decision(self, *, action: str | None = None, classes: Sequence[str] | None = None,
+                        annotators: Sequence[str] | None = None, into: "str | Sequence[str] | None" = None,
+                        definition: str | None = None, note: str | None = None, author: str | None = None,
+                        delivery: str | None = None, recommendation: int | None = None,
+                        confidence_level: float = 0.95) -> "Decision":
+        """Record a taxonomy or guideline decision with the evidence and predicted effect behind it.
+
+        Parameters
+        ----------
+        action : {"merge", "split", "clarify", "retrain_annotator", "lift_to_parent", "add_other", "collect_more"}
+            Taken from the recommendation when ``recommendation`` is given.
+        classes, annotators : sequence of str
+            What it concerns (a lift: the parent first, then its children).
+        into : str or sequence of str
+            The merged class's name (default ``A+B``), or a split's new classes.
+        definition : str
+            A clarification's new definition (required for ``clarify``).
+        note, author : str, optional
+        delivery : str, optional
+            The delivery whose evidence prompted it (default: the last one).
+        recommendation : int, optional
+            Rank of that delivery's recommendation it follows: its action, classes, evidence and simulated effect
+            are recorded with it.
+
+        Returns
+        -------
+        Decision
+            With ``prediction``: Fleiss' kappa after the change simulated on the delivery's annotations (merge,
+            lift) or the recommendation's simulation (retraining), or the reason nothing was predicted.
+        """
+        from ._decisions import record_decision
+
+        return record_decision(self, action=action, classes=classes, annotators=annotators, into=into,
+                               definition=definition, note=note, author=author, delivery=delivery,
+                               recommendation=recommendation, confidence_level=confidence_level)
+
+    def decisions(self, *, confidence_level: float = 0.95) -> tuple["Decision", ...]:
+        """The decision log, each decision verified on every later delivery."""
+        return self.history(confidence_level=confidence_level).decisions
+
+    def remove_decision(self, decision_id: int) -> "Decision":
+        """Delete one decision from the log."""
+        from ._decisions import remove_decision
+
+        return remove_decision(self, decision_id)
 
     def check_no_regression(self, *, delivery: str | None = None, coefficient: str | None = None,
                             confidence_level: float = 0.95) -> "RegressionCheck":

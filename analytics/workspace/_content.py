@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..io import AnnotationSet
+    from .. import AnnotationSet
 
 __all__ = ["content_hash", "frame_to_parquet", "frame_from_parquet", "item_key", "item_keys", "file_digest",
            "gold_frame", "prediction_frame"]

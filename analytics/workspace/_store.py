@@ -26,7 +26,7 @@ from ._records import DeliveryInfo, SourceFile
 from ._summaries import Summaries, summarize
 
 if TYPE_CHECKING:
-    from ..io import AnnotationSet
+    from .. import AnnotationSet
 
 __all__ = ["Prepared", "prepare_delivery", "store_delivery", "remove_delivery", "check_text"]
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..exceptions import AnnotationQAError
 
 if TYPE_CHECKING:
-    from ..io import AnnotationSet
+    from .. import AnnotationSet
 
 __all__ = ["Summaries", "summarize", "MAX_PAIRS", "MULTILABEL_COEFFICIENT"]
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 __all__ = ["HEAD_REVISION", "KNOWN_REVISIONS", "metadata", "deliveries", "delivery_files", "delivery_data",
-           "delivery_items", "coefficients", "category_stats", "annotator_gold", "pair_stats"]
+           "delivery_items", "coefficients", "category_stats", "annotator_gold", "pair_stats", "decisions"]
 
 #: Alembic revision of the schema this code reads and writes, and every revision it can upgrade from.
-HEAD_REVISION = "0001"
-KNOWN_REVISIONS = ("0001",)
+HEAD_REVISION = "0002"
+KNOWN_REVISIONS = ("0001", "0002")
 
 metadata = sa.MetaData()
 
@@ -128,4 +128,24 @@ pair_stats = sa.Table(
     sa.Column("rank", sa.Integer, nullable=False),
     sa.Column("n_items", sa.Integer, nullable=False),
     sa.Column("score", sa.Double),
+)
+
+# -- schema 2 (0002) ---------------------------------------------------------------------------------------------
+decisions = sa.Table(
+    "decisions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("recorded_at", sa.String(40), nullable=False),
+    sa.Column("base_delivery_id", sa.Integer, nullable=False, index=True),  # kept when that delivery is removed
+    sa.Column("delivery_name", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(40), nullable=False),
+    sa.Column("classes_json", sa.Text, nullable=False),
+    sa.Column("annotators_json", sa.Text, nullable=False),
+    sa.Column("new_classes_json", sa.Text, nullable=False),
+    sa.Column("definition", sa.Text),
+    sa.Column("note", sa.Text),
+    sa.Column("author", sa.String(200)),
+    sa.Column("recommendation_json", sa.Text),
+    sa.Column("evidence", sa.Text, nullable=False),
+    sa.Column("prediction_json", sa.Text, nullable=False),
+    sqlite_autoincrement=True,
 )
