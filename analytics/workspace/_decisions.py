@@ -69,6 +69,8 @@ class DecisionCheck:
     class_name : str or None
         The class whose per-category kappa is followed (merged class, clarified class …).
     class_before, class_after, class_change, class_ci_low, class_ci_high : float
+    class_predicted : float
+        The followed class's kappa the what-if predicted (a merged class; NaN otherwise).
     verdict : str
         ``as predicted``, ``better than predicted``, ``short of the prediction`` or ``not predicted``.
     outcome : str
@@ -97,6 +99,7 @@ class DecisionCheck:
     class_change: float
     class_ci_low: float
     class_ci_high: float
+    class_predicted: float
     verdict: str
     outcome: str
     applied: bool | None

@@ -108,6 +108,7 @@ def verify(decisions: list[Decision], history: Any) -> tuple[Decision, ...]:
                 difference_ci_high=gap.ci_high if gap else NAN, class_name=followed,
                 class_before=_f(c0["kappa"] if c0 else None), class_after=_f(c1["kappa"] if c1 else None),
                 class_change=cls.difference, class_ci_low=cls.ci_low, class_ci_high=cls.ci_high,
+                class_predicted=_f(p.get("class_kappa_after")),
                 verdict=verdict, outcome=_outcome(observed, alpha),
                 applied=(not still) if _removed(d) else None, notes=tuple(notes)))
         out.append(replace(d, checks=tuple(checks)))
@@ -134,7 +135,12 @@ def check_sentence(c: DecisionCheck) -> str:
                  f"{_num(c.difference, True)} (CI {_num(c.difference_ci_low, True)} to "
                  f"{_num(c.difference_ci_high, True)}): {c.verdict}")
     if c.class_name and math.isfinite(c.class_after):
-        text += (f"; {c.class_name} kappa {_num(c.class_before)} → {_num(c.class_after)}"
-                 + (f" ({_num(c.class_change, True)}, CI {_num(c.class_ci_low, True)} to "
-                    f"{_num(c.class_ci_high, True)})" if math.isfinite(c.class_change) else ""))
+        if math.isfinite(c.class_before):
+            text += (f"; {c.class_name} kappa {_num(c.class_before)} → {_num(c.class_after)}"
+                     + (f" ({_num(c.class_change, True)}, CI {_num(c.class_ci_low, True)} to "
+                        f"{_num(c.class_ci_high, True)})" if math.isfinite(c.class_change) else ""))
+        else:
+            text += f"; {c.class_name} kappa {_num(c.class_after)}"
+        if math.isfinite(c.class_predicted):
+            text += f" (predicted {_num(c.class_predicted)})"
     return text + "." + "".join(f" Note: {n}." for n in c.notes)
