@@ -45,7 +45,7 @@ def _candidate(ws: Any, aset: Any, coefficient: str | None, confidence_level: fl
 
 
 def run_workspace_check(args: argparse.Namespace) -> int:
-    from ..gates import check_gates
+    from .. import check_gates
     from ..workspace import open_workspace
 
     gates_given = [g for g in _GATES if getattr(args, g) is not None]

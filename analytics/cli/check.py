@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..gates import check_gates
+    from ..report.gates import check_gates
 
     if args.workspace or args.no_regression or args.delivery or args.coefficient:
         from ._check_workspace import run_workspace_check

@@ -24,7 +24,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 
@@ -34,9 +34,6 @@ from ._db import read_connection, write_transaction
 from ._errors import WorkspaceError
 from ._records import plain
 from ._store import check_text
-
-if TYPE_CHECKING:
-    from ._api import Workspace
 
 __all__ = ["DECISION_ACTIONS", "Decision", "DecisionCheck", "record_decision", "read_decisions", "remove_decision"]
 
@@ -106,8 +103,7 @@ class DecisionCheck:
     notes: tuple[str, ...] = ()
 
     def sentence(self) -> str:
-        from ._verify import check_sentence
-
+        """The verification in words."""
         return check_sentence(self)
 
 
@@ -178,7 +174,7 @@ def _prediction(**values: Any) -> dict[str, Any]:
     return out
 
 
-def _simulated_merge(ws: "Workspace", base: str, members: list[str], into: str, confidence_level: float) -> dict:
+def _simulated_merge(ws: Any, base: str, members: list[str], into: str, confidence_level: float) -> dict:
     from .. import simulate_merge
 
     aset = ws.load(base)
@@ -202,7 +198,7 @@ def _simulated_merge(ws: "Workspace", base: str, members: list[str], into: str, 
         class_se_after=_nan(per.at[into, "standard_error"]) if into in per.index else None)
 
 
-def _under(ws: "Workspace", base: str, parent: str) -> list[str]:
+def _under(ws: Any, base: str, parent: str) -> list[str]:
     """The classes of ``base`` under ``parent`` in its taxonomy (the parent too when it is used)."""
     aset = ws.load(base)
     tax = aset.taxonomy
@@ -252,7 +248,7 @@ def _texts(values: Sequence[Any] | None, what: str) -> tuple[str, ...]:
     return tuple(str(v).strip() for v in values if str(v).strip())
 
 
-def record_decision(ws: "Workspace", *, action: str | None = None, classes: Sequence[str] | None = None,
+def record_decision(ws: Any, *, action: str | None = None, classes: Sequence[str] | None = None,
                     annotators: Sequence[str] | None = None, into: str | Sequence[str] | None = None,
                     definition: str | None = None, note: str | None = None, author: str | None = None,
                     delivery: str | None = None, recommendation: int | None = None,
@@ -345,15 +341,42 @@ def read_decisions_on(conn: sa.Connection) -> list[Decision]:
     return [_decision(r) for r in conn.execute(sa.select(t.decisions).order_by(t.decisions.c.id))]
 
 
-def read_decisions(ws: "Workspace") -> list[Decision]:
+def read_decisions(ws: Any) -> list[Decision]:
     with read_connection(ws.engine) as conn:
         return read_decisions_on(conn)
 
 
-def remove_decision(ws: "Workspace", decision_id: int) -> Decision:
+def remove_decision(ws: Any, decision_id: int) -> Decision:
     with write_transaction(ws.engine, timeout=ws.timeout) as conn:
         row = conn.execute(sa.select(t.decisions).where(t.decisions.c.id == int(decision_id))).first()
         if row is None:
             raise WorkspaceError(f"No decision #{decision_id} in the workspace; 'aqa decision list' shows them.")
         conn.execute(t.decisions.delete().where(t.decisions.c.id == int(decision_id)))
     return _decision(row)
+
+
+def _num(v: float, signed: bool = False) -> str:
+    return "—" if not (isinstance(v, float) and math.isfinite(v)) else (f"{v:+.3f}" if signed else f"{v:.3f}")
+
+
+def check_sentence(c: DecisionCheck) -> str:
+    """The verification in words."""
+    text = (f"In {c.delivery}: Fleiss' kappa {_num(c.kappa_before)} → {_num(c.kappa_after)} "
+            f"({_num(c.observed_change, True)}, CI {_num(c.observed_ci_low, True)} to {_num(c.observed_ci_high, True)}: "
+            f"{c.outcome})")
+    if c.verdict == "not predicted":
+        text += "; no predicted effect to compare with"
+    else:
+        text += (f"; predicted {_num(c.predicted_after)} ({_num(c.predicted_change, True)}), observed − predicted "
+                 f"{_num(c.difference, True)} (CI {_num(c.difference_ci_low, True)} to "
+                 f"{_num(c.difference_ci_high, True)}): {c.verdict}")
+    if c.class_name and math.isfinite(c.class_after):
+        if math.isfinite(c.class_before):
+            text += (f"; {c.class_name} kappa {_num(c.class_before)} → {_num(c.class_after)}"
+                     + (f" ({_num(c.class_change, True)}, CI {_num(c.class_ci_low, True)} to "
+                        f"{_num(c.class_ci_high, True)})" if math.isfinite(c.class_change) else ""))
+        else:
+            text += f"; {c.class_name} kappa {_num(c.class_after)}"
+        if math.isfinite(c.class_predicted):
+            text += f" (predicted {_num(c.class_predicted)})"
+    return text + "." + "".join(f" Note: {n}." for n in c.notes)

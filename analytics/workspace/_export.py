@@ -12,13 +12,10 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Any, Sequence
 
-from ._atomic import write_bytes_atomic, write_text_atomic
+from .._atomic import write_bytes_atomic, write_text_atomic
 from ._errors import WorkspaceError
-
-if TYPE_CHECKING:
-    from ._api import Workspace
 
 __all__ = ["export_workspace", "folder_name"]
 
@@ -33,7 +30,17 @@ def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, allow_nan=False)
 
 
-def export_workspace(ws: "Workspace", folder: "str | os.PathLike[str]",
+def _bytes(path: Path, data: bytes) -> Path:
+    write_bytes_atomic(path, data)
+    return path
+
+
+def _text(path: Path, text: str) -> Path:
+    write_text_atomic(path, text)
+    return path
+
+
+def export_workspace(ws: Any, folder: "str | os.PathLike[str]",
                      names: Sequence[str] | None = None) -> list[Path]:
     """Write the deliveries ``names`` (default: all) of ``ws`` into ``folder``; returns the files written."""
     from ._content import frame_to_parquet
@@ -55,10 +62,10 @@ def export_workspace(ws: "Workspace", folder: "str | os.PathLike[str]",
         target = out / sub
         target.mkdir(exist_ok=True)
         for kind, (fmt, data) in sorted(blobs.items()):
-            written.append(write_bytes_atomic(target / f"{kind}.{fmt}", data))
-        written.append(write_text_atomic(target / "report.json", _json(ws.report(name))))
-        written.append(write_text_atomic(target / "import_report.json", _json(ws.import_report(name))))
-        written.append(write_text_atomic(target / "delivery.json",
+            written.append(_bytes(target / f"{kind}.{fmt}", data))
+        written.append(_text(target / "report.json", _json(ws.report(name))))
+        written.append(_text(target / "import_report.json", _json(ws.import_report(name))))
+        written.append(_text(target / "delivery.json",
                                          _json({**info.to_dict(), "settings": ws.settings(name), "folder": sub})))
     history = ws.history()
     keep = set(chosen)
@@ -66,10 +73,10 @@ def export_workspace(ws: "Workspace", folder: "str | os.PathLike[str]",
     for key in ("agreement", "per_class", "gold", "unknown", "balance", "hotspots"):
         data[key] = [r for r in data[key] if r.get("delivery") in keep]
     data["deliveries"] = [d for d in data["deliveries"] if d["name"] in keep]
-    written.append(write_text_atomic(out / "history.json", _json(data)))
+    written.append(_text(out / "history.json", _json(data)))
     frame = history.frame("deliveries")
     frame = frame[frame["name"].isin(keep)].copy()
     for column in ("repeats", "metadata", "categories"):
         frame[column] = frame[column].map(lambda v: json.dumps(v, ensure_ascii=False))
-    written.append(write_bytes_atomic(out / "deliveries.parquet", frame_to_parquet(frame)))
+    written.append(_bytes(out / "deliveries.parquet", frame_to_parquet(frame)))
     return written

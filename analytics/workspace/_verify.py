@@ -15,13 +15,12 @@ For a decision based on delivery *B* and every later delivery *L* (plain Python 
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ._decisions import Decision, DecisionCheck
 from ._stats import NAN, finite, wald_difference
 
-__all__ = ["verify", "check_sentence"]
+__all__ = ["verify"]
 
 
 def _followed_class(d: Decision) -> str | None:
@@ -117,30 +116,3 @@ def verify(decisions: list[Decision], history: Any) -> tuple[Decision, ...]:
 
 def _f(v: Any) -> float:
     return float(v) if finite(v) else NAN
-
-
-def _num(v: float, signed: bool = False) -> str:
-    return "—" if not (isinstance(v, float) and math.isfinite(v)) else (f"{v:+.3f}" if signed else f"{v:.3f}")
-
-
-def check_sentence(c: DecisionCheck) -> str:
-    """The verification in words."""
-    text = (f"In {c.delivery}: Fleiss' kappa {_num(c.kappa_before)} → {_num(c.kappa_after)} "
-            f"({_num(c.observed_change, True)}, CI {_num(c.observed_ci_low, True)} to {_num(c.observed_ci_high, True)}: "
-            f"{c.outcome})")
-    if c.verdict == "not predicted":
-        text += "; no predicted effect to compare with"
-    else:
-        text += (f"; predicted {_num(c.predicted_after)} ({_num(c.predicted_change, True)}), observed − predicted "
-                 f"{_num(c.difference, True)} (CI {_num(c.difference_ci_low, True)} to "
-                 f"{_num(c.difference_ci_high, True)}): {c.verdict}")
-    if c.class_name and math.isfinite(c.class_after):
-        if math.isfinite(c.class_before):
-            text += (f"; {c.class_name} kappa {_num(c.class_before)} → {_num(c.class_after)}"
-                     + (f" ({_num(c.class_change, True)}, CI {_num(c.class_ci_low, True)} to "
-                        f"{_num(c.class_ci_high, True)})" if math.isfinite(c.class_change) else ""))
-        else:
-            text += f"; {c.class_name} kappa {_num(c.class_after)}"
-        if math.isfinite(c.class_predicted):
-            text += f" (predicted {_num(c.class_predicted)})"
-    return text + "." + "".join(f" Note: {n}." for n in c.notes)
