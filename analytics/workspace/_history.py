@@ -24,6 +24,20 @@ annotator, a class or a coefficient — the last earlier delivery that has it.
   ``persisting`` when a hotspot of both, ``closed`` / ``opened`` when a hotspot of one only and the share of items
   on which both classes were used fell / rose significantly (two-sided pooled two-proportion z-test), else
   ``not_significant``.
+
+References
+----------
+Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 5 (linearized standard errors). Advanced
+Analytics.
+
+Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. JASA 22(158),
+209–212. https://doi.org/10.1080/01621459.1927.10502953
+
+Fisher, R. A. (1922). On the interpretation of χ² from contingency tables, and the calculation of P. JRSS 85(1),
+87–94. https://doi.org/10.2307/2340521
+
+Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scand. J. Statist. 6(2), 65–70.
+https://www.jstor.org/stable/4615733
 """
 
 from __future__ import annotations
