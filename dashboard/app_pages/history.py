@@ -90,7 +90,7 @@ st.plotly_chart(plots.balance_trend_chart(history.frame("balance"), order), widt
 
 st.header("Hotspots opened and closed")
 hot = history.frame("hotspots")
-moved = hot[hot["status"].isin(["opened", "closed", "persisting"])]
+moved = hot[hot["status"].isin(["opened", "closed", "persisting"])].astype({"rank_before": "Int64", "rank_after": "Int64"})
 if len(moved):
     st.dataframe(moved, width="stretch", hide_index=True)
     st.caption("A pair is a hotspot of a delivery when it is among its 10 best-scored confusions on ≥ 5 items; opened / "
