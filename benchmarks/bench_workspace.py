@@ -4,6 +4,7 @@
     python benchmarks/bench_workspace.py --build /tmp/ws100.aqa             # 100 deliveries × 100,000 annotations
     python benchmarks/bench_workspace.py --time /tmp/ws100.aqa              # aqa history (whole process), History page
     python benchmarks/bench_workspace.py --engines /tmp/ws100.aqa           # SQLite vs DuckDB on the trend queries
+    python benchmarks/bench_workspace.py --browser /tmp/ws100.aqa           # the History page in headless Chromium
 
 Run the timed parts under ``flock /tmp/aqa-bench.lock`` (one timing job at a time) and note ``uptime``. DuckDB is not
 a dependency of the project: ``pip install duckdb duckdb-engine`` for ``--engines``. Prints one JSON object per line.
@@ -241,6 +242,58 @@ def engines(path: Path, repeat: int) -> None:
          error=(second.stderr.strip().splitlines() or [""])[-1][:200])
 
 
+def browser(path: Path, repeat: int, port: int = 8596) -> None:
+    """The History page in headless Chromium: from a click on 'History' in the sidebar (the app already loaded) to
+    every chart drawn (plotly's SVG present) and the script finished; first visit, then visits with the history
+    cached."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from screenshot_dashboard import CHROMIUM_FLAGS, wait_for_port
+
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    server = subprocess.Popen([sys.executable, "-m", "analytics.cli", "dashboard", "--port", str(port), "--workspace",
+                               str(path)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    done = "() => document.querySelector(\"[data-testid='stApp']\").dataset.testScriptState === 'notRunning'"
+    drawn = ("() => { const c = [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]; "
+             "return c.length >= 5 && c.every(p => p.querySelector('.main-svg')); }")
+    try:
+        wait_for_port(port)
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                          headless=True, args=CHROMIUM_FLAGS)
+            page = chromium.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+            page.wait_for_function(done, timeout=180_000)
+            for k in range(repeat):
+                t0 = time.perf_counter()
+                page.get_by_role("link", name="History").click()
+                page.wait_for_function(drawn, timeout=180_000)
+                page.wait_for_function(done, timeout=180_000)
+                emit(part="History page in Chromium (click → 5 charts drawn)", visit=k + 1,
+                     cached=k > 0, seconds=round(time.perf_counter() - t0, 2))
+                page.get_by_role("link", name="Overview").click()
+                page.wait_for_function(done, timeout=180_000)
+            peer = ("() => { const c = [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]; "
+                    "return c.length >= 3 && c.every(p => p.querySelector('.main-svg')); }")
+            for k in range(repeat):  # a page of the single-file mode in the same run, for comparison
+                t0 = time.perf_counter()
+                page.get_by_role("link", name="Agreement").click()
+                page.wait_for_function(peer, timeout=180_000)
+                page.wait_for_function(done, timeout=180_000)
+                emit(part="peer: Agreement page (digits sample) in Chromium (click → charts drawn)", visit=k + 1,
+                     charts=page.locator("[data-testid='stPlotlyChart']").count(),
+                     seconds=round(time.perf_counter() - t0, 2))
+                page.get_by_role("link", name="Overview").click()
+                page.wait_for_function(done, timeout=180_000)
+            chromium.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--simulate", action="store_true")
@@ -250,6 +303,7 @@ def main() -> int:
     p.add_argument("--annotations", type=int, default=100_000)
     p.add_argument("--time", dest="time_path", type=Path)
     p.add_argument("--engines", type=Path)
+    p.add_argument("--browser", type=Path)
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
@@ -262,6 +316,8 @@ def main() -> int:
         time_history(args.time_path, args.repeat)
     if args.engines:
         engines(args.engines, args.repeat)
+    if args.browser:
+        browser(args.browser, args.repeat)
     emit(part="machine (end)", load_average=[round(x, 2) for x in os.getloadavg()])
     return 0
 

@@ -11,27 +11,44 @@ from ._style import BAD, GOOD, MUTED, NEUTRAL, finish, safe
 __all__ = ["trend_chart", "agreement_trend_chart", "class_kappa_trend_chart", "gold_trend_chart",
            "unknown_trend_chart", "balance_trend_chart", "decision_check_chart"]
 
+#: Above this many deliveries, intervals are drawn as shaded bands instead of error bars.
+BAND_ABOVE = 20
+
 _PALETTE = ["#4c78a8", "#f58518", "#54a24b", "#b279a2", "#e45756", "#72b7b2", "#eeca3b", "#9d755d", "#bab0ac",
             "#ff9da6"]
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    r, g, b = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
 
 
 def trend_chart(frame: pd.DataFrame, *, value: str, low: str, high: str, group: str, title: str, y: str,
                 order: list[str], flags: str | None = None, flag_name: str = "significant drop",
                 percent: bool = False, max_groups: int = 12) -> go.Figure:
-    """One line per ``group`` across deliveries (x in ``order``), with error bars from ``low`` to ``high``;
-    points where ``flags`` is true are ringed in red."""
+    """One line per ``group`` across deliveries (x in ``order``), with error bars from ``low`` to ``high`` (shaded
+    bands above :data:`BAND_ABOVE` deliveries); points where ``flags`` is true are ringed in red."""
     fig = go.Figure()
     x_of = {name: k for k, name in enumerate(order)}
     groups = list(dict.fromkeys(frame[group]))[:max_groups]
     scale = 100.0 if percent else 1.0
+    bands = len(order) > BAND_ABOVE  # many deliveries: shaded interval bands (one path each), not error bars
     for k, name in enumerate(groups):
         part = frame[frame[group] == name].assign(_x=lambda d: d["delivery"].map(x_of)).sort_values("_x")
         v = part[value].to_numpy(dtype=float) * scale
+        color = _PALETTE[k % len(_PALETTE)]
+        x = safe(part["delivery"])
+        if bands:
+            fig.add_trace(go.Scatter(x=x, y=part[high].to_numpy(float) * scale, mode="lines", line=dict(width=0),
+                                     showlegend=False, hoverinfo="skip", legendgroup=str(k)))
+            fig.add_trace(go.Scatter(x=x, y=part[low].to_numpy(float) * scale, mode="lines", line=dict(width=0),
+                                     fill="tonexty", fillcolor=_rgba(color, 0.15), showlegend=False,
+                                     hoverinfo="skip", legendgroup=str(k)))
         fig.add_trace(go.Scatter(
-            x=safe(part["delivery"]), y=v, mode="lines+markers", name=safe([name])[0],
-            line=dict(color=_PALETTE[k % len(_PALETTE)]),
-            error_y=dict(type="data", symmetric=False, array=np.nan_to_num(part[high].to_numpy(float) * scale - v),
-                         arrayminus=np.nan_to_num(v - part[low].to_numpy(float) * scale), thickness=1),
+            x=x, y=v, mode="lines" if bands else "lines+markers", name=safe([name])[0], line=dict(color=color),
+            legendgroup=str(k), error_y=None if bands else dict(
+                type="data", symmetric=False, array=np.nan_to_num(part[high].to_numpy(float) * scale - v),
+                arrayminus=np.nan_to_num(v - part[low].to_numpy(float) * scale), thickness=1),
             hovertemplate="%{x}: %{y:.3f}<extra>" + safe([name])[0] + "</extra>"))
         if flags is not None and part[flags].any():
             hit = part[part[flags].astype(bool)]
@@ -46,8 +63,8 @@ def agreement_trend_chart(agreement: pd.DataFrame, order: list[str]) -> go.Figur
     """Every agreement coefficient across deliveries with its interval; significant drops ringed."""
     data = agreement.assign(drop=agreement["status"] == "drop")
     return trend_chart(data, value="value", low="ci_low", high="ci_high", group="label", order=order,
-                       flags="drop", title="Agreement across deliveries (bars: 95% intervals; red ring: a significant "
-                       "drop vs the previous delivery)", y="coefficient value")
+                       flags="drop", title="Agreement across deliveries (bars or bands: 95% intervals; red ring: a "
+                       "significant drop vs the previous delivery)", y="coefficient value")
 
 
 def class_kappa_trend_chart(per_class: pd.DataFrame, order: list[str], classes: list[str] | None = None) -> go.Figure:
@@ -75,18 +92,20 @@ def unknown_trend_chart(unknown: pd.DataFrame, order: list[str]) -> go.Figure:
 
 
 def balance_trend_chart(balance: pd.DataFrame, order: list[str]) -> go.Figure:
-    """Each class's share of the labels, stacked, across deliveries."""
+    """Each class's share of the labels across deliveries, as stacked areas (one path per class, so hundreds of
+    deliveries draw as fast as a few)."""
     fig = go.Figure()
     x_of = {name: k for k, name in enumerate(order)}
     for k, name in enumerate(dict.fromkeys(balance["category"])):
         part = balance[balance["category"] == name].assign(_x=lambda d: d["delivery"].map(x_of)).sort_values("_x")
-        fig.add_trace(go.Bar(x=safe(part["delivery"]), y=100.0 * part["share"], name=safe([name])[0],
-                             marker_color=BAD if str(name).casefold() in ("unknown", "other") else
-                             _PALETTE[k % len(_PALETTE)],
-                             hovertemplate="%{x}: %{y:.1f}%<extra>" + safe([name])[0] + "</extra>"))
-    return finish(fig, title="Class balance across deliveries (share of labels)", x="delivery (in the order added)",
-                  y="share of labels (%)", barmode="stack", height=440,
-                  xaxis=dict(type="category", categoryorder="array", categoryarray=safe(order)))
+        color = BAD if str(name).casefold() in ("unknown", "other") else _PALETTE[k % len(_PALETTE)]
+        fig.add_trace(go.Scatter(x=safe(part["delivery"]), y=100.0 * part["share"], name=safe([name])[0],
+                                 mode="lines", stackgroup="share", line=dict(width=0.5, color=color),
+                                 hovertemplate="%{x}: %{y:.1f}%<extra>" + safe([name])[0] + "</extra>"))
+    return finish(fig, title="Class balance across deliveries (share of labels, stacked)",
+                  x="delivery (in the order added)", y="share of labels (%)", height=440,
+                  xaxis=dict(type="category", categoryorder="array", categoryarray=safe(order)),
+                  yaxis=dict(range=[0, 100]))
 
 
 def decision_check_chart(checks: pd.DataFrame) -> go.Figure:
