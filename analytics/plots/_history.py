@@ -55,8 +55,15 @@ def trend_chart(frame: pd.DataFrame, *, value: str, low: str, high: str, group: 
             fig.add_trace(go.Scatter(x=safe(hit["delivery"]), y=hit[value].to_numpy(float) * scale, mode="markers",
                                      name=f"{safe([name])[0]}: {flag_name}", showlegend=True,
                                      marker=dict(size=16, color="rgba(0,0,0,0)", line=dict(color=BAD, width=3))))
-    return finish(fig, title=title, x="delivery (in the order added)", y=y, height=440,
-                  xaxis=dict(type="category", categoryorder="array", categoryarray=safe(order)))
+    return _many(finish(fig, title=title, x="delivery (in the order added)", y=y, height=440,
+                        xaxis=dict(type="category", categoryorder="array", categoryarray=safe(order))), len(order))
+
+
+def _many(fig: go.Figure, n: int) -> go.Figure:
+    """Room for the slanted delivery names under a long axis, the legend below them."""
+    if n > BAND_ABOVE:
+        fig.update_layout(height=540, margin=dict(b=170), legend=dict(y=-0.55))
+    return fig
 
 
 def agreement_trend_chart(agreement: pd.DataFrame, order: list[str]) -> go.Figure:
@@ -102,10 +109,10 @@ def balance_trend_chart(balance: pd.DataFrame, order: list[str]) -> go.Figure:
         fig.add_trace(go.Scatter(x=safe(part["delivery"]), y=100.0 * part["share"], name=safe([name])[0],
                                  mode="lines", stackgroup="share", line=dict(width=0.5, color=color),
                                  hovertemplate="%{x}: %{y:.1f}%<extra>" + safe([name])[0] + "</extra>"))
-    return finish(fig, title="Class balance across deliveries (share of labels, stacked)",
-                  x="delivery (in the order added)", y="share of labels (%)", height=440,
-                  xaxis=dict(type="category", categoryorder="array", categoryarray=safe(order)),
-                  yaxis=dict(range=[0, 100]))
+    return _many(finish(fig, title="Class balance across deliveries (share of labels, stacked)",
+                        x="delivery (in the order added)", y="share of labels (%)", height=440,
+                        xaxis=dict(type="category", categoryorder="array", categoryarray=safe(order)),
+                        yaxis=dict(range=[0, 100])), len(order))
 
 
 def decision_check_chart(checks: pd.DataFrame) -> go.Figure:
