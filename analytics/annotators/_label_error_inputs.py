@@ -127,7 +127,9 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
         if unknown:
             raise AnnotationSchemaError(
                 f"The predictions have class column(s) {unknown[:10]} that are not categories of the annotations "
-                f"{list(aset.categories)[:12]}; rename the columns to the annotation labels.")
+                f"{list(aset.categories)[:12]}: rename the columns to the annotation labels, or attach the predictions "
+                "when loading (load_annotations(..., predictions=FILE), or --predictions FILE on the command line), "
+                "which adds the model's classes to the categories.")
         frame = pred.frame.assign(item_id=pred.frame["item_id"].astype(str))
         ids = pd.Index(np.asarray(aset.item_ids, dtype=object).astype(str))
         outside = ~frame["item_id"].isin(ids)
