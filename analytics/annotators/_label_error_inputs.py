@@ -93,7 +93,8 @@ def resolve_given(aset: "AnnotationSet", given: Any, consensus: np.ndarray) -> G
         series = series[~outside]
         pos = ids.get_indexer(series.index)
         values = series.to_numpy(dtype=object)
-        code = pd.Categorical(values, categories=list(cats)).codes.astype(np.int64)
+        lookup = {c: k for k, c in enumerate(cats)}
+        code = np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
         codes[pos], source[pos], text[pos] = code, "given", values
         missing = n - len(pos)
         if missing:

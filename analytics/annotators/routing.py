@@ -332,6 +332,36 @@ class AuditSample(ResultMixin):
     def to_frame(self) -> pd.DataFrame:
         return self.sample.copy()
 
+    @property
+    def sentence(self) -> str:
+        """What the sample can catch, in words (the rate with as many digits as it needs: 0.012%, not 0.0%).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from analytics import load_annotations, audit_sample
+        >>> df = pd.DataFrame({"item_id": range(200), "annotator_id": ["a", "b"] * 100, "label": ["x", "y"] * 100})
+        >>> audit_sample(load_annotations(df), fraction=0.1, seed=1).sentence[:90]
+        '20 of 200 annotations sampled. If 13.5% or more of the annotations are wrong, the sample h'
+        """
+        return f"{self.n_sampled:,} of {self.n_population:,} annotations sampled. {self.detection_sentence}"
+
+    @property
+    def detection_sentence(self) -> str:
+        """The error rate the sample catches with ``confidence_level`` probability, in one sentence."""
+        rate = self.detectable_error_rate
+        if not np.isfinite(rate):
+            return (f"The sample is too small to contain a wrong annotation with {self.confidence_level:.0%} "
+                    "probability at any error rate; audit a larger fraction.")
+        return (f"If {percent_text(rate)} or more of the annotations are wrong, the sample holds at least one of them "
+                f"with {self.confidence_level:.0%} probability.")
+
+
+def percent_text(share: float) -> str:
+    """A share as a percentage with the digits it needs: ``0.052 → "5.2%"``, ``0.00012 → "0.012%"`` (never "0.0%")."""
+    pct = 100.0 * share
+    return f"{pct:.1f}%" if pct >= 1 else f"{pct:.2g}%"
+
 
 def _allocate(sizes: np.ndarray, total: int) -> np.ndarray:
     """Proportional allocation of ``total`` over strata by largest remainder (never above a stratum's size)."""
