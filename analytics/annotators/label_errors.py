@@ -52,6 +52,7 @@ import pandas as pd
 from scipy import special
 
 from .._reshape import item_category_counts, require_single_label
+from .._wording import count_noun
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
 
@@ -296,10 +297,11 @@ def find_label_errors(
     if model is None:
         notes += ("no model predictions: the people's votes alone judge the labels",)
     n_scored, n_cand, n_excl = int(scored.sum()), len(candidates), int((~scored).sum())
-    sentence = (f"{n_cand:,} of {n_scored:,} items have a given label that is probably wrong (probability at least "
-                f"{threshold:.0%}, {'people and model' if model is not None else 'people'} combined)"
-                + (f"; {n_excl:,} item(s) were set apart (Unknown, or a class the model does not have)." if n_excl
-                   else "."))
+    sentence = (f"{n_cand:,} of {count_noun(n_scored, 'item')} {'has' if n_cand == 1 else 'have'} a given label that "
+                f"is probably wrong (probability at least {threshold:.0%}, "
+                f"{'people and model combined' if model is not None else 'from the people alone'})"
+                + (f"; {count_noun(n_excl, 'item')} {'was' if n_excl == 1 else 'were'} set apart (Unknown, or a label "
+                   "the model has no class for)." if n_excl else "."))
     return LabelErrors(
         candidates=candidates, scores=scores, excluded=excluded.reset_index(drop=True),
         class_thresholds=pd.Series(thresholds, index=pd.Index(list(cats[:len(thresholds)]), name="class"),
