@@ -113,7 +113,7 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
             return None
         if aset.prediction_probs is None:
             raise AnnotationSchemaError(
-                "The attached predictions give only a label and its confidence; find_label_errors needs one "
+                "The attached predictions give only a label and its confidence; finding label errors needs one "
                 "probability per class (a table with item_id and one probability column per class).")
         probs = np.asarray(aset.prediction_probs, dtype=np.float64)
         has = ~np.isnan(probs).any(axis=1)
@@ -122,7 +122,7 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
         pred = _coerce_predictions(predictions)
         if pred.kind != "probabilities":
             raise AnnotationSchemaError(
-                "The predictions give only a label and its confidence; find_label_errors needs one probability per "
+                "The predictions give only a label and its confidence; finding label errors needs one probability per "
                 "class (a table with item_id and one probability column per class).")
         unknown = [c for c in pred.classes if c not in set(aset.categories)]
         if unknown:

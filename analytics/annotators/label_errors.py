@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .._reshape import item_category_counts, require_single_label
+from .._reshape import item_category_counts, require_in_memory, require_single_label
 from .._wording import count_noun
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
@@ -185,7 +185,7 @@ def find_label_errors(
     Raises
     ------
     InvalidParameterError
-        ``threshold`` outside (0, 1), or ``given`` of an unsupported type.
+        ``threshold`` outside (0, 1), ``given`` of an unsupported type, or a set on the Dask backend.
     AnnotationSchemaError
         Multi-label annotations; predictions with a label and confidence only, or with classes that are not
         categories of the annotations; an unreadable ``given`` or ``predictions`` table.
@@ -209,6 +209,8 @@ def find_label_errors(
     from .routing import _votes_text
 
     _check(threshold)
+    require_in_memory(annotations, "find_label_errors", because="it ranks every item by its own evidence",
+                      instead="Check a delivery batch in memory (backend='memory', or aqa label-errors on its files).")
     require_single_label(annotations, "find_label_errors")
     aset = annotations
     cats = np.asarray(aset.categories, dtype=object)

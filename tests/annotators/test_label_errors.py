@@ -13,7 +13,7 @@ from sklearn.metrics import average_precision_score
 import analytics as aqa
 from analytics import InvalidParameterError, find_label_errors, load_annotations
 from analytics.exceptions import AnnotationSchemaError
-from conftest import DATASETS, need
+from tests.conftest import DATASETS, need
 
 
 # -- CIFAR-10: planted flips (fast subset of benchmarks/label_errors_cifar10.py) -------------------------------
