@@ -49,6 +49,8 @@ _LAZY: dict[str, str] = {
     "Gate": ".report.gates",
     "GateReport": ".report.gates",
     "check_gates": ".report.gates",
+    "Workspace": ".workspace",
+    "open_workspace": ".workspace",
     "AnnotatorBias": ".annotators.gold_confusion",
     "GoldConfusion": ".annotators.gold_confusion",
     "annotator_bias": ".annotators.gold_confusion",
@@ -159,6 +161,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .annotators.gold import gold_accuracy
     from .report.quality_report import QualityReport, build_report
     from .report.gates import Gate, GateReport, check_gates
+    from .workspace import Workspace, open_workspace
     from .annotators.gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
     from .annotators.routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
     from .annotators.routing import routing_rule
@@ -312,4 +315,6 @@ __all__ = [
     "Gate",
     "GateReport",
     "check_gates",
+    "Workspace",
+    "open_workspace",
 ]
