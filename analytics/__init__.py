@@ -54,6 +54,8 @@ _LAZY: dict[str, str] = {
     "Gate": ".report.gates",
     "GateReport": ".report.gates",
     "check_gates": ".report.gates",
+    "Workspace": ".workspace",
+    "open_workspace": ".workspace",
     "AnnotatorBias": ".annotators.gold_confusion",
     "GoldConfusion": ".annotators.gold_confusion",
     "annotator_bias": ".annotators.gold_confusion",
@@ -64,6 +66,9 @@ _LAZY: dict[str, str] = {
     "review_summary": ".annotators.routing",
     "route_for_review": ".annotators.routing",
     "queue_items": ".annotators.routing",
+    "routing_rule": ".annotators.routing",
+    "LabelErrors": ".annotators.label_errors",
+    "find_label_errors": ".annotators.label_errors",
     "DriftResult": ".annotators.drift",
     "SpeedAccuracy": ".annotators.drift",
     "accuracy_over_time": ".annotators.drift",
@@ -164,8 +169,11 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .annotators.gold import gold_accuracy
     from .report.quality_report import QualityReport, build_report
     from .report.gates import Gate, GateReport, check_gates
+    from .workspace import Workspace, open_workspace
     from .annotators.gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
     from .annotators.routing import AuditSample, audit_sample, queue_items, review_queue, review_summary, route_for_review
+    from .annotators.routing import routing_rule
+    from .annotators.label_errors import LabelErrors, find_label_errors
     from .annotators.drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
     from .model.scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
     from .model.near_duplicates import (
@@ -244,6 +252,9 @@ __all__ = [
     "gold_confusion_by_annotator",
     "annotator_bias",
     "route_for_review",
+    "routing_rule",
+    "LabelErrors",
+    "find_label_errors",
     "review_summary",
     "review_queue",
     "queue_items",
@@ -318,4 +329,6 @@ __all__ = [
     "Gate",
     "GateReport",
     "check_gates",
+    "Workspace",
+    "open_workspace",
 ]

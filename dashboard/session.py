@@ -36,6 +36,9 @@ def dataset_title(choice: str) -> str:
     """The picker's text for a choice (plain text: Streamlit shows option labels literally)."""
     if choice in services.available_samples():
         return services.sample_title(choice)
+    if str(choice).startswith("workspace:"):
+        location, _, name = str(choice).removeprefix("workspace:").rpartition("|")
+        return f"{name} (delivery of the workspace {location})"
     aset = st.session_state.get(services._REGISTRY_KEY, {}).get(choice)
     source = aset.report.source if aset is not None else choice
     scored = " with the model's predictions" if "|scored:" in str(choice) else ""

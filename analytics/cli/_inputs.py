@@ -15,9 +15,10 @@ __all__ = ["add_input_options", "add_backend_options", "load_from_args", "releas
            "wants_progress"]
 
 
-def add_input_options(parser: argparse.ArgumentParser) -> None:
-    """Add ANNOTATIONS plus the mapping, format and attachment options."""
-    parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS",
+def add_input_options(parser: argparse.ArgumentParser, *, files_required: bool = True) -> None:
+    """Add ANNOTATIONS plus the mapping, format and attachment options (``files_required=False``: zero files allowed,
+    for commands that can also work on a workspace)."""
+    parser.add_argument("annotations", nargs="+" if files_required else "*", metavar="ANNOTATIONS",
                         help="annotation file(s): a table or a labeling tool's export; several files are combined; "
                              "or a Label Studio project, labelstudio://HOST:PORT/projects/ID (token from "
                              "LABEL_STUDIO_API_KEY)")
