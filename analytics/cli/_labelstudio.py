@@ -15,7 +15,8 @@ import pandas as pd
 
 from ..exceptions import InvalidParameterError, LabelStudioError
 
-__all__ = ["add_server_options", "server_target", "prompt_token", "write_table"]
+__all__ = ["add_server_options", "server_target", "prompt_token", "write_table", "tables_of", "seen_annotations",
+           "new_or_changed"]
 
 TOKEN_VARIABLE = "LABEL_STUDIO_API_KEY"
 
@@ -81,3 +82,34 @@ def tables_of(aset: Any) -> dict[str, pd.DataFrame]:
     if aset.has_predictions:
         out["predictions"] = aset._prediction_frame()
     return out
+
+
+def seen_annotations(ws: Any, source: str) -> dict[Any, pd.Timestamp]:
+    """Every annotation already stored from ``source`` in the workspace: ``{annotation id: last updated_at}``
+    over all its deliveries from that project."""
+    seen: dict[Any, pd.Timestamp] = {}
+    for info in ws.deliveries():
+        if info.source != source:
+            continue
+        contents = ws.contents(info.name)
+        if not {"annotation_id", "updated_at"} <= set(contents.annotations.columns):
+            continue
+        for key, when in contents.latest("annotation_id", "updated_at").items():
+            when = pd.to_datetime(when, utc=True, errors="coerce")
+            key = str(key)
+            if key not in seen or (pd.notna(when) and (pd.isna(seen[key]) or when > seen[key])):
+                seen[key] = when
+    return seen
+
+
+def new_or_changed(aset: Any, seen: dict[Any, pd.Timestamp]) -> tuple[Any, int, int]:
+    """``(subset or None, n_new, n_changed)``: the annotations not stored yet, or updated since they were."""
+    ids = aset.frame["annotation_id"].astype(str)
+    when = pd.to_datetime(aset.frame["updated_at"], utc=True, errors="coerce")
+    before = ids.map(seen)
+    is_new = ~ids.isin(list(seen))
+    changed = ~is_new & when.notna() & (before.isna() | (when > pd.to_datetime(before, utc=True)))
+    mask = (is_new | changed).to_numpy()
+    if not mask.any():
+        return None, 0, 0
+    return aset.subset(mask), int(is_new.sum()), int(changed.sum())

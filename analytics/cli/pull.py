@@ -43,6 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--gold-out", metavar="FILE", help="write the ground-truth (gold) labels (.csv or .parquet)")
     o.add_argument("--predictions-out", metavar="FILE", help="write the model predictions (.csv or .parquet)")
     o.add_argument("--json", action="store_true", help="print the summary and import report as JSON")
+    w = ls.add_argument_group("incremental pulls into a workspace")
+    w.add_argument("--workspace", "-w", metavar="W",
+                   help="store the annotations new or changed since the last pull of this project as the next "
+                        "delivery of workspace W (a file, created when absent, or a postgresql:// URL)")
+    w.add_argument("--delivery", metavar="NAME", help="the delivery's name (default: the project and the time)")
+    w.add_argument("--vendor", help="the delivery's vendor (metadata)")
+    w.add_argument("--guideline-version", dest="guideline_version", help="the delivery's guideline version")
     ls.set_defaults(handler=run)
 
 
@@ -73,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         written = [(k, write_table(tables[k], v)) for k, v in wanted.items() if v and k in tables]
     except (AnnotationQAError, OSError) as exc:
         return fail(exc)
+    if args.workspace:
+        return _store_increment(args, aset)
     if args.json:
         out = {"summary": aset.summary(), "import_report": aset.report.to_dict(),
                "written": {kind: str(path) for kind, path in written}, "not_in_project": absent}
@@ -87,4 +96,35 @@ def run(args: argparse.Namespace) -> int:
     for kind in absent:
         flag = "--gold-out" if kind == "gold" else "--predictions-out"
         print(f"aqa: note: the project holds no {kind}, so {flag} was not written.")
+    return 0
+
+
+def _store_increment(args: argparse.Namespace, aset) -> int:
+    """Add the annotations new or changed since the last pull of this project to the workspace."""
+    from datetime import datetime, timezone
+
+    from ..workspace import open_workspace
+    from ._labelstudio import new_or_changed, seen_annotations
+    from ._workspace_args import fail_workspace
+
+    source = server_target(args)
+    try:
+        ws = open_workspace(args.workspace, create=True)
+    except (AnnotationQAError, OSError) as exc:
+        return fail_workspace(exc)
+    try:
+        delta, n_new, n_changed = new_or_changed(aset, seen_annotations(ws, source))
+        if delta is None:
+            print(f"Nothing new in {source} since the last pull: all {aset.n_annotations:,} annotations are already "
+                  f"in {ws.url}; no delivery added.")
+            return 0
+        name = args.delivery or f"labelstudio-{args.project}-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}"
+        info = ws.add(delta, name=name, vendor=args.vendor, guideline_version=args.guideline_version, source=source,
+                      metadata={"pulled_annotations": aset.n_annotations, "new": n_new, "changed": n_changed})
+    except (AnnotationQAError, OSError) as exc:
+        return fail_workspace(exc)
+    finally:
+        ws.close()
+    print(f"Added delivery '{info.name}' to {args.workspace}: {n_new:,} new and {n_changed:,} changed annotation(s) "
+          f"of {aset.n_annotations:,} in {source} ({info.n_items:,} items).")
     return 0

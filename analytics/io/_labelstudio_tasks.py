@@ -9,7 +9,9 @@ Annotations marked ``ground_truth`` become the item's gold label (``ground_truth
 annotations (``"annotation"``), or both (``"both"``). Model predictions are read by
 :class:`~analytics.io._labelstudio_predictions.PredictionCollector`.
 
-The tasks come as an iterable of JSON objects, so an export file is streamed (:func:`iter_json_items`) and a
+Each annotation keeps its ``annotation_id`` and ``updated_at``, so a later pull can tell new and changed
+annotations from those already stored (incremental pulls into a workspace). The tasks come as an iterable of
+JSON objects, so an export file is streamed (:func:`iter_json_items`) and a
 server's pages are read one at a time; both give the same result for the same tasks.
 """
 
@@ -131,7 +133,8 @@ def read_tasks(tasks: Iterable[Any], *, source: str, field: str | None, taxonomy
             found.update(name for name, labels in fields.items() if labels)
             annotator, email = _annotator(ann.get("completed_by"))
             info = {"item_id": str(task_id), "annotator_id": annotator, "annotator_email": email,
-                    "timestamp": ann.get("created_at"), "duration_s": ann.get("lead_time"), "task_id": task_id}
+                    "timestamp": ann.get("created_at"), "duration_s": ann.get("lead_time"), "task_id": task_id,
+                    "annotation_id": own_id, "updated_at": ann.get("updated_at")}
             images = {name: _image_of(task.get("data"), to) for name, to in targets.items()}  # not the whole data
             pending.append((row, info, fields, images, other, bool(ann.get("ground_truth"))))
     if taxonomy_labels == "leaf":
