@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 _LAZY: dict[str, str] = {
     "ImportReport": "._import_report",
     "AnnotationSet": "._schema",
-    "validate_annotations": "._schema",
+    "validate_annotations": "._validate",
     "AnnotationFileError": ".exceptions",
     "AnnotationSchemaError": ".exceptions",
     "DataQualityWarning": ".exceptions",
@@ -135,7 +135,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static analysers see the eager imports
     from ._import_report import ImportReport
-    from ._schema import AnnotationSet, validate_annotations
+    from ._schema import AnnotationSet
+    from ._validate import validate_annotations
     from .exceptions import (
         AnnotationFileError,
         AnnotationSchemaError,
