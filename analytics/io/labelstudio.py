@@ -36,8 +36,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ..exceptions import AnnotationSchemaError, InvalidParameterError
+from ..exceptions import InvalidParameterError
 from ._files import check_file, table_kind
+from ._labelstudio_min import read_min_records, read_table_export
+from ._labelstudio_values import PATH_SEP, TaxonomyLabels, check_leaf_labels, labels_from_value
+from ._labelstudio_values import plain as _plain
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
 from ._tools import (ToolRows, as_list, expect_start, file_annotator, first_json_char, image_key, iter_json_items,
@@ -51,9 +54,7 @@ CLASSIFICATION_TYPES = frozenset({"choices", "taxonomy", "rating"})
 _REGION_KEYS = frozenset({"x", "y", "width", "height", "points", "start", "end", "startOffset", "endOffset",
                           "keypointlabels", "brushlabels", "rle"})
 _HINT = "Label Studio exports name their fields themselves; choose a classification control with field=."
-TaxonomyLabels = Literal["path", "leaf"]
 GroundTruth = Literal["gold", "annotation", "both"]
-PATH_SEP = " / "
 
 
 def sniff_labelstudio(path: Path, head: str) -> bool:
@@ -110,8 +111,6 @@ def read_labelstudio(source: Any, *, mapping: ColumnMapping, field: str | None =
         raise InvalidParameterError(f"taxonomy_labels= must be 'path' or 'leaf', got {taxonomy_labels!r}.")
     if ground_truth not in ("gold", "annotation", "both"):
         raise InvalidParameterError(f"ground_truth= must be 'gold', 'annotation' or 'both', got {ground_truth!r}.")
-    from ._labelstudio_min import read_min_records, read_table_export
-
     path = check_file(source)
     if table_kind(path) in ("text", "parquet"):
         return read_table_export(path, field=field, taxonomy_labels=taxonomy_labels, sep=sep)
@@ -123,38 +122,6 @@ def read_labelstudio(source: Any, *, mapping: ColumnMapping, field: str | None =
         return read_min_records(path, field=field, taxonomy_labels=taxonomy_labels)
     raise not_this_format(path, "labelstudio", "a list of tasks with 'data' and 'annotations', a JSON_MIN list "
                                                "with 'id' and 'annotator', or a CSV with 'annotation_id'")
-
-
-# -- label values ---------------------------------------------------------------------------------
-def labels_from_value(kind: str, value: dict[str, Any], taxonomy_labels: TaxonomyLabels) -> list[str]:
-    """The labels held by one classification result value (``choices``/``taxonomy``/``rating``)."""
-    if kind == "choices":
-        return [str(c) for c in as_list(value.get("choices")) if _plain(c)]
-    if kind == "taxonomy":
-        out = []
-        for path in as_list(value.get("taxonomy")):
-            parts = [str(p) for p in (path if isinstance(path, list) else [path]) if _plain(p)]
-            if parts:
-                out.append(PATH_SEP.join(parts) if taxonomy_labels == "path" else parts[-1])
-        return out
-    rating = value.get("rating")
-    return [str(rating)] if _plain(rating) else []
-
-
-def _plain(value: Any) -> bool:
-    """A value that can be a label: a text or a number (not null, a list or an object)."""
-    return isinstance(value, (str, int, float))
-
-
-def check_leaf_labels(paths_by_leaf: dict[str, set[str]], source: str) -> None:
-    """Refuse ``taxonomy_labels='leaf'`` when one leaf name stands for several paths."""
-    clashes = {leaf: sorted(paths) for leaf, paths in paths_by_leaf.items() if len(paths) > 1}
-    if clashes:
-        shown = "; ".join(f"'{leaf}': {', '.join(map(repr, p))}" for leaf, p in list(clashes.items())[:5])
-        raise AnnotationSchemaError(
-            f"taxonomy_labels='leaf' would merge different classes of '{source}' that share a leaf name ({shown}). "
-            "Use taxonomy_labels='path' (the default) to keep full paths."
-        )
 
 
 def _image_of(data: Any, to_name: str | None) -> str | None:
