@@ -2,7 +2,8 @@
 
 Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or
 the SHA-256 of an uploaded file plus its load options); derived statistics are small cached data
-keyed by that same hash, so no DataFrame is hashed on a rerun.
+keyed by that same hash, so no DataFrame is hashed on a rerun. Session-state helpers and explicit actions
+(the dataset picker, scoring with a model) live in :mod:`dashboard.session`, which builds on this module.
 """
 
 from __future__ import annotations
@@ -25,10 +26,6 @@ from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
 __all__ = [
-    "bundled_model",
-    "score_current",
-    "slice_columns",
-    "vendor_column",
     "DEFAULT_SAMPLE",
     "available_samples",
     "sample_title",
@@ -37,10 +34,6 @@ __all__ = [
     "peek_columns",
     "current_set",
     "set_current",
-    "dataset_choices",
-    "dataset_title",
-    "current_choice",
-    "open_dataset",
     "dataset_overview",
     "category_balance",
 ]
@@ -438,17 +431,3 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     from analytics.report.quality_report import QualityReport
 
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
-
-
-# Session-state helpers and explicit actions (no caching) live in dashboard/session.py; re-exported here so
-# pages talk to one module.
-from dashboard.session import (  # noqa: E402
-    bundled_model,
-    current_choice,
-    dataset_choices,
-    dataset_title,
-    open_dataset,
-    score_current,
-    slice_columns,
-    vendor_column,
-)

@@ -9,7 +9,7 @@ from analytics.exceptions import AnnotationQAError
 from analytics.io import FORMATS
 from analytics.safety import escape_markdown
 from analytics import plots
-from dashboard import services
+from dashboard import services, session
 
 MAPPING_ROLES = [("item", "Item id"), ("annotator", "Annotator id"), ("label", "Label"), ("round", "Round"),
                  ("timestamp", "Timestamp"), ("duration", "Duration (s)"), ("image", "Image path/URL")]
@@ -21,10 +21,10 @@ st.caption("Point the dashboard at an export: it says what it understood, and ex
 source = st.sidebar.radio("Source", ["Bundled sample or this session's data", "Upload an export"], key="data_source")
 
 if source != "Upload an export":
-    choices = services.dataset_choices()
-    choice = st.sidebar.selectbox("Dataset", choices, index=choices.index(services.current_choice()),
-                                  format_func=services.dataset_title, key="sample_choice")
-    services.open_dataset(choice)
+    choices = session.dataset_choices()
+    choice = st.sidebar.selectbox("Dataset", choices, index=choices.index(session.current_choice()),
+                                  format_func=session.dataset_title, key="sample_choice")
+    session.open_dataset(choice)
 else:
     st.subheader("Upload")
     upload = st.file_uploader(
