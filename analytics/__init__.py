@@ -3,12 +3,15 @@
 The public API is re-exported here; see the README for a tour.
 
 Names are loaded on first use (PEP 562), so ``import analytics`` — and the ``aqa`` command — start quickly;
-``from analytics import x`` and ``analytics.x`` work as usual.
+``from analytics import x`` and ``analytics.x`` work as usual. This namespace is the API boundary: every function
+here whose first argument is ``annotations`` also accepts a tidy DataFrame or the path of an export, converted once
+by :func:`analytics.io._coerce.as_annotation_set`; the statistics behind them take an ``AnnotationSet``.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import TYPE_CHECKING, Any
 
 _LAZY: dict[str, str] = {
@@ -125,8 +128,20 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'analytics' has no attribute {name!r}")
     value = getattr(importlib.import_module(module, __name__), name)
+    if _takes_annotations(value):  # the API boundary: a DataFrame or a path becomes an AnnotationSet here, once
+        from .io._coerce import at_boundary
+
+        value = at_boundary(value)
     globals()[name] = value
     return value
+
+
+def _takes_annotations(value: Any) -> bool:
+    """A function whose first parameter is ``annotations`` (the house convention for the annotations table)."""
+    if not inspect.isfunction(value):
+        return False
+    first = next(iter(inspect.signature(value).parameters), None)
+    return first == "annotations"
 
 
 def __dir__() -> list[str]:
