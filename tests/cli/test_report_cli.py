@@ -182,7 +182,8 @@ def test_audit_sample_is_reproducible_and_sized(tmp_path, capsys):
     assert len(sample) == 90 and set(sample.columns) >= {"item_id", "annotator_id", "label", "stratum"}
     assert "90 of 900 annotations (stratified by label, seed 3)" in capsys.readouterr().out
     assert main(["audit-sample", ANN, "--out", str(b), "--fraction", "0.2", "--stratify-by", "none"]) == 0
-    assert "warning: fraction=0.2 is outside" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "aqa: warning: fraction=0.2 is outside" in captured.err and "warning" not in captured.out
 
 
 def test_exported_csv_cells_are_neutralized(hostile_csv, tmp_path):
