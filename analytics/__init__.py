@@ -11,7 +11,6 @@ by :func:`analytics.io._coerce.as_annotation_set`; the statistics behind them ta
 from __future__ import annotations
 
 import importlib
-import inspect
 from typing import TYPE_CHECKING, Any
 
 _LAZY: dict[str, str] = {
@@ -138,6 +137,8 @@ def __getattr__(name: str) -> Any:
 
 def _takes_annotations(value: Any) -> bool:
     """A function whose first parameter is ``annotations`` (the house convention for the annotations table)."""
+    import inspect
+
     if not inspect.isfunction(value):
         return False
     first = next(iter(inspect.signature(value).parameters), None)
