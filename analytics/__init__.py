@@ -60,6 +60,9 @@ _LAZY: dict[str, str] = {
     "review_queue": ".annotators.routing",
     "review_summary": ".annotators.routing",
     "route_for_review": ".annotators.routing",
+    "routing_rule": ".annotators.routing",
+    "LabelErrors": ".annotators.label_errors",
+    "find_label_errors": ".annotators.label_errors",
     "DriftResult": ".annotators.drift",
     "SpeedAccuracy": ".annotators.drift",
     "accuracy_over_time": ".annotators.drift",
@@ -175,6 +178,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .report.gates import Gate, GateReport, check_gates
     from .annotators.gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
     from .annotators.routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
+    from .annotators.routing import routing_rule
+    from .annotators.label_errors import LabelErrors, find_label_errors
     from .annotators.drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
     from .model.scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
     from .model.near_duplicates import (
@@ -248,6 +253,9 @@ __all__ = [
     "gold_confusion_by_annotator",
     "annotator_bias",
     "route_for_review",
+    "routing_rule",
+    "LabelErrors",
+    "find_label_errors",
     "review_summary",
     "review_queue",
     "AuditSample",

@@ -10,12 +10,12 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import check, dashboard, report, review_queue, score, validate
+from . import check, dashboard, label_errors, report, review_queue, score, validate
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Command modules, in the order ``aqa --help`` lists them.
-COMMANDS = [validate, score, dashboard, report, check, review_queue]
+COMMANDS = [validate, score, dashboard, report, check, review_queue, label_errors]
 
 
 def build_parser() -> argparse.ArgumentParser:

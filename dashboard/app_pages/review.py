@@ -1,5 +1,6 @@
-"""Review queue page: blind-overlap routing decisions, the review queue with images, a random audit sample, and the
-downloads: queue and sample as CSV (formula cells neutralized), the HTML quality report."""
+"""Review queue page: routing decisions (the three-annotator rule, and the support threshold above three ratings),
+the review queue with images, a random audit sample, and the downloads: queue and sample as CSV (formula cells
+neutralized), the HTML quality report."""
 
 from __future__ import annotations
 
@@ -10,29 +11,34 @@ from analytics import plots
 from dashboard import services
 
 st.title("Review queue")
-st.caption("3 of 3 agree → accept; a 2:1 split → senior reviewer; no majority → adjudicate; a single rating → "
-           "needs another annotator.")
-
 key, aset = services.current_set()
-routed = services.routing(key, aset)
+threshold = st.sidebar.slider(
+    "Support needed to accept (more than 3 ratings)", 0.80, 0.99, 0.95, 0.01, key="review_threshold",
+    help="An item with more than three ratings is accepted when the probability that raters prefer its consensus "
+         "label to the runner-up reaches this value; below it, a person looks at the item.")
+routed = services.routing(key, aset, threshold)
 if not routed.ok:
     st.info(routed.reason)
     st.stop()
 routing, summary = routed.value
+st.caption(escape_markdown(routing.attrs["rule"]))
 counts = dict(zip(summary["decision"], summary["n_items"]))
 cols = st.columns(4)
 for col, (decision, title) in zip(cols, [("accept", "Accept"), ("senior_review", "Senior review"),
                                          ("adjudicate", "Adjudicate"), ("needs_overlap", "Needs overlap")]):
     col.metric(title, f"{counts.get(decision, 0):,}")
 st.plotly_chart(plots.decision_chart(summary), width="stretch")
-st.caption("How to read this: items per routing decision under the blind-overlap rule; everything but 'accept' "
-           "needs a person.")
+st.caption("How to read this: items per routing decision under the rule above; everything but 'accept' needs a "
+           "person. 'support' in the queue is the probability that raters prefer the item's consensus label to the "
+           "runner-up; 'rule' says which rule decided the item.")
 
 st.header("Queue")
 decisions = st.multiselect("Decisions to show", ["adjudicate", "senior_review", "needs_overlap", "accept"],
                            default=["adjudicate", "senior_review"], key="review_decisions")
-queue, queue_csv = services.review_queue(key, aset, tuple(decisions)).value
-st.dataframe(queue.drop(columns=["image"], errors="ignore"), width="stretch", hide_index=True)
+queue, queue_csv = services.review_queue(key, aset, tuple(decisions), threshold).value
+st.dataframe(queue.drop(columns=["image"], errors="ignore"), width="stretch", hide_index=True,
+             column_config={"agreement": st.column_config.NumberColumn(format="%.2f"),
+                            "support": st.column_config.NumberColumn(format="%.3f")})
 st.download_button(f"Download the queue ({len(queue):,} items, CSV)", data=queue_csv, file_name="review_queue.csv",
                    mime="text/csv", key="download_queue")
 if "image" in queue.columns and queue["image"].notna().any():
@@ -52,8 +58,7 @@ seed = right.number_input("Seed", 0, 10_000, 0, key="audit_seed")
 sample = services.audit(key, aset, fraction, None if stratify == "none" else stratify, int(seed))
 if sample.ok:
     result = sample.value
-    st.write(f"{result.n_sampled:,} of {result.n_population:,} annotations sampled. With this sample an error rate of "
-             f"{result.detectable_error_rate:.1%} or more shows up at least once with 95% probability.")
+    st.write(escape_markdown(result.sentence))
     st.plotly_chart(plots.detection_power_chart(result.detection_power), width="stretch")
     st.caption("How to read this: the chance that the audit sample contains at least one wrong annotation, for each "
                "possible true error rate (hypergeometric).")

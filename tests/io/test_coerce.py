@@ -33,7 +33,7 @@ NO_OPTIONS = [
     "class_balance", "cohen_kappa_by_pair", "confusion_hotspots", "confusion_matrix_between_annotators",
     "dawid_skene", "fleiss_kappa", "fleiss_kappa_by_category", "gold_coverage", "gwet_ac1", "krippendorff_alpha",
     "light_kappa", "majority_vote", "percent_agreement", "recommend_taxonomy_changes", "route_for_review",
-    "scott_pi", "unknown_share",
+    "scott_pi", "unknown_share", "find_label_errors",
 ]
 
 
@@ -102,6 +102,27 @@ def test_options_pass_through_the_boundary(table):
     merged = analytics.simulate_merge(frame, ["cat", "dog"], into="pet")
     assert merged.n_changed > 0 and merged.after.table.equals(
         analytics.simulate_merge(aset, ["cat", "dog"], into="pet").after.table)
+
+
+def test_label_tables_and_model_outputs_are_loaded_at_the_boundary(table, tmp_path):
+    from analytics.annotators.label_errors import find_label_errors as module_find_label_errors
+
+    frame, _ = table
+    aset = analytics.load_annotations(frame)
+    given = pd.Series({f"i{i}": "cat" for i in range(40)})
+    path = tmp_path / "given.csv"
+    given.rename_axis("item_id").rename("gold_label").reset_index().to_csv(path, index=False)
+    probs = pd.DataFrame({"item_id": [f"i{i}" for i in range(40)], "bird": 0.1, "cat": 0.6, "dog": 0.3})
+    results = [analytics.find_label_errors(source, given=g, predictions=p).scores.to_json()
+               for source, g, p in [(aset, given, probs), (frame, path, probs),
+                                    (aset, analytics.load_gold(path), analytics.load_predictions(probs))]]
+    assert results[1:] == results[:1] * 2
+    with pytest.raises(InvalidParameterError, match=r"given must be loaded labels .*analytics.find_label_errors loads"):
+        module_find_label_errors(aset, given=given)
+    with pytest.raises(InvalidParameterError, match=r"predictions must be loaded model outputs"):
+        module_find_label_errors(aset, predictions=probs)
+    assert module_find_label_errors(aset, given=analytics.load_gold(path)).scores.to_json() == \
+        analytics.find_label_errors(aset, given=given).scores.to_json()
 
 
 def test_statistics_take_a_set_and_name_the_way_out(table):
