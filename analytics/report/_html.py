@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from .._import_report import SKIP_REASONS
 
-__all__ = ["render_html", "environment"]
+__all__ = ["render_html", "environment", "ENVIRONMENT"]
 
 #: Rows of a table shown in the HTML (the JSON holds them all).
 MAX_TABLE_ROWS = 60
@@ -77,6 +77,10 @@ def environment() -> jinja2.Environment:
     return env
 
 
+#: The one environment (jinja2 compiles each template once per environment); this module loads with the first report.
+ENVIRONMENT = environment()
+
+
 def _chart_divs(figures: dict[str, list[tuple[str, Any]]], key: str) -> dict[str, Markup]:
     """The section's charts by name, as plotly ``div`` markup (a macro places each; absent ones draw nothing)."""
     out = {}
@@ -102,5 +106,5 @@ def render_html(report: dict[str, Any]) -> str:
     sections.sort(key=lambda s: order.get(s["key"], 2))  # stable: the other sections keep the report's order
     for s in sections:
         s["charts"] = _chart_divs(figures, s["key"])
-    template = environment().get_template("report.html.j2")
+    template = ENVIRONMENT.get_template("report.html.j2")
     return template.render(report=report, sections=sections, plotly_js=Markup(get_plotlyjs()))
