@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -26,7 +27,16 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PEERS_PYTHON = os.environ.get("AQA_PEERS_PYTHON", "")
+def _peers_python() -> str:
+    """AQA_PEERS_PYTHON as an absolute path (a relative one is taken from where pytest started; a bare name
+    is looked up on PATH), so the run from the repository root finds it."""
+    value = os.environ.get("AQA_PEERS_PYTHON", "")
+    if not value:
+        return ""
+    return os.path.abspath(value) if os.sep in value else (shutil.which(value) or value)
+
+
+PEERS_PYTHON = _peers_python()
 #: Set in the peers run only: the JSON-lines file where each test's outcome is recorded for the main run.
 OUTCOMES_ENV = "AQA_PEER_OUTCOMES"
 TIMEOUT_S = 1800
