@@ -305,12 +305,18 @@ class QualityReport:
             os.environ["BROWSER_PATH"] = str(_system_chromium())  # kaleido ≥ 1 (choreographer) reads it
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        written = []
+        figures, written = [], []
         for k, (key, charts) in enumerate(self.figures().items(), start=1):
             for name, fig in charts:
-                path = folder / f"{k:02d}_{key}_{name}.{format}"
+                figures.append(fig)
+                written.append(folder / f"{k:02d}_{key}_{name}.{format}")
+        import plotly.io as pio
+
+        if hasattr(pio, "write_images"):  # plotly >= 6.1: one browser session for all charts (~6x faster)
+            pio.write_images(fig=figures, file=[str(p) for p in written], format=format, scale=scale)
+        else:
+            for fig, path in zip(figures, written):
                 fig.write_image(str(path), format=format, scale=scale)
-                written.append(path)
         return written
 
 
