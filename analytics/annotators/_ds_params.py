@@ -146,7 +146,7 @@ def extrapolate(theta0: np.ndarray, theta1: np.ndarray, theta2: np.ndarray,
     with np.errstate(invalid="ignore"):
         r = np.where(finite, theta1 - theta0, 0.0)
         v = np.where(finite, theta2 - 2.0 * theta1 + theta0, 0.0)
-    sv2 = float(v @ v)
-    alpha = float(np.sqrt(float(r @ r) / sv2)) if sv2 > 0 else 1.0
+    sv2 = float(np.square(v).sum())  # not v @ v: a threaded BLAS dot costs more than it saves here
+    alpha = float(np.sqrt(float(np.square(r).sum()) / sv2)) if sv2 > 0 else 1.0
     alpha = min(max(alpha, 1.0), step_max)
     return np.where(finite, theta0 + 2.0 * alpha * r + alpha * alpha * v, theta2), alpha
