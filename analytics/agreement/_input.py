@@ -24,7 +24,7 @@ __all__ = [
     "check_interval_options",
 ]
 
-IntervalMethod = Literal["analytic", "bootstrap"]
+IntervalMethod = Literal["score", "analytic", "bootstrap"]
 Weights = Literal["linear", "quadratic"] | None
 
 
@@ -137,8 +137,10 @@ def check_weights(aset: AnnotationSet, weights: Weights, method: str) -> tuple[n
 
 def check_interval_options(method: str, n_boot: int, seed: int | None) -> None:
     """Validate ``method=``, ``n_boot=`` and ``seed=``."""
-    if method not in ("analytic", "bootstrap"):
-        raise InvalidParameterError(f"method= must be 'analytic' or 'bootstrap'; got {method!r}.")
+    if method not in ("score", "analytic", "bootstrap"):
+        raise InvalidParameterError(
+            f"method= must be 'score' (the default: intervals whose coverage benchmarks/coverage.py checks), "
+            f"'analytic' (Wald: estimate ± z·SE, as irrCAC/SAS) or 'bootstrap' (percentile); got {method!r}.")
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise InvalidParameterError(f"n_boot= must be an integer ≥ 2 (e.g. 1000); got {n_boot!r}.")
     if seed is not None and not isinstance(seed, (int, np.integer)):

@@ -16,15 +16,24 @@ from .._reshape import (
     item_pair_cells,
     n_items_with_ratings,
     pair_code_blocks,
+    ratings_per_item,
     reduce_items,
 )
 from .._schema import AnnotationSet
 from ..results import warn_undefined
 from ._core import pairwise_from_tables, row_blocks
-from ._counts import prepare
+from ._counts import count_sums, prepare
 from ._input import IntervalMethod, Weights, check_weights
 from ._pairs import pair_coefficient
 from ._results import AgreementEstimate, undefined_estimate, wald_interval, wald_intervals
+from ._score import (
+    pair_jackknife_se,
+    pair_model_inputs,
+    ratings_histogram,
+    with_score_interval,
+    with_trials_interval,
+)
+from .intervals import pair_leave_one_out, score_intervals
 from .bootstrap import bootstrap_replicates, percentile_intervals, with_bootstrap_interval
 
 __all__ = ["cohen_kappa", "cohen_kappa_by_pair", "light_kappa"]
@@ -39,7 +48,7 @@ def cohen_kappa(
     annotators: Sequence[Any] | None = None,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -68,7 +77,7 @@ def cohen_kappa(
         Which two annotators to compare; may be omitted when the set has exactly two.
     weights : {None, "linear", "quadratic"}
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -124,7 +133,7 @@ def cohen_kappa_by_pair(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> pd.DataFrame:
@@ -149,7 +158,7 @@ def cohen_kappa_by_pair(
     annotations : AnnotationSet or pandas.DataFrame
     weights : {None, "linear", "quadratic"}
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -179,9 +188,11 @@ def cohen_kappa_by_pair(
         return pd.DataFrame({c: pd.Series(dtype=object if c in ("annotator_a", "annotator_b", "reason") else float)
                              for c in BY_PAIR_COLUMNS})
     w, _ = check_weights(aset, weights, "cohen_kappa_by_pair")
-    _, iu, res = _all_pairs(aset, w)
+    tables, iu, res = _all_pairs(aset, w)
     kappa, se = res["value"], res["se"]
     lo, hi = wald_intervals(kappa, se, confidence_level)
+    if method == "score":
+        lo, hi = _pair_score_intervals(tables, res, w, confidence_level)
     if method == "bootstrap":
         reps = _pair_replicates(aset, w, n_boot=n_boot, seed=seed)
         lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
@@ -195,6 +206,27 @@ def cohen_kappa_by_pair(
         "standard_error": se, "n_items": res["n"].astype(np.int64), "percent_agreement": res["observed"],
         "expected_agreement": res["expected"], "reason": reasons,
     })
+
+
+def _pair_score_intervals(tables: np.ndarray, res: dict, w: np.ndarray,
+                          confidence_level: float) -> tuple[np.ndarray, np.ndarray]:
+    """The default (score) interval of every pair's Cohen's kappa at once (NaN for pairs with fewer than 2 items)."""
+    n = res["n"].astype(np.float64)
+    histogram = np.zeros((len(n), 3))
+    histogram[:, 2] = n
+    if not np.array_equal(w, np.eye(len(w))):
+        from .intervals import agresti_coull_intervals
+
+        lo, hi = agresti_coull_intervals(res["value"], res["se"], res["expected"], n, np.full(len(n), 2.0),
+                                         confidence_level, scale="chance_corrected")
+    else:
+        pooled, _ = pair_model_inputs(tables)
+        se = np.fmax(res["se"], pair_jackknife_se(tables))
+        lo, hi = score_intervals(res["value"], se, prevalence=pooled, ratings_counts=histogram, n_pairable=n,
+                                 confidence_level=confidence_level, kind="pairs", n_pairs=np.ones(len(n)),
+                                 pair_items=n)
+    few = n < 2
+    return np.where(few, np.nan, lo), np.where(few, np.nan, hi)
 
 
 def _pair_replicates(aset: AnnotationSet, w: np.ndarray, *, n_boot: int, seed: int | None) -> np.ndarray:
@@ -212,7 +244,7 @@ def light_kappa(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -238,7 +270,7 @@ def light_kappa(
     annotations : AnnotationSet or pandas.DataFrame
     weights : {None, "linear", "quadratic"}
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -289,6 +321,15 @@ def light_kappa(
         observed_agreement=float(res["observed"][defined].mean()),
         expected_agreement=float(res["expected"][defined].mean()), weights=wname,
     )
+    if method == "score":
+        histogram = ratings_histogram(aset)
+        if not np.array_equal(w, np.eye(len(w))):
+            return with_trials_interval(est, histogram=histogram)
+        jack = _light_jackknife_se(aset, tables, res, defined)
+        sums = count_sums(aset, np.eye(aset.n_categories))
+        return with_score_interval(est, kind="pairs", se=float(np.fmax(se, jack)), prevalence=sums[3:] / sums[2],
+                                   histogram=histogram, n_pairs=float(defined.sum()),
+                                   pair_items=float(res["n"][defined].mean()))
     if method == "bootstrap":
         reps = _pair_replicates(aset, w, n_boot=n_boot, seed=seed)[:, defined]
         with np.errstate(invalid="ignore"):
@@ -314,6 +355,37 @@ def _light_standard_error(aset: AnnotationSet, tables: np.ndarray, res: dict, de
     g = g / ((1.0 - pe) * n * n_pairs)[:, None, None]
     g[~defined] = 0.0
     return math.sqrt(reduce_items(aset, _squared_pair_sums, g))
+
+
+def _light_jackknife_se(aset: AnnotationSet, tables: np.ndarray, res: dict, defined: np.ndarray) -> float:
+    r"""Jackknife standard error of Light's kappa over items, in one pass (in memory or per partition).
+
+    Leaving item *i* out changes each pair's kappa by a closed form of the pair's table and the item's cell
+    (:func:`~.intervals.pair_leave_one_out`); a pair left with a single category drops out of the mean. So
+    :math:`\hat\kappa_{(i)} = (\sum_{ab}\kappa_{ab} + S_i - U_i)/(P - u_i)` with :math:`S_i` the changes,
+    :math:`U_i` the kappas of the pairs that drop out and :math:`u_i` their number, each a sum over the pairs that
+    labelled the item (:func:`_pair_sums_per_item`), and :math:`v_J = \frac{k-1}{k}\sum_i (d_i - \bar d)^2`
+    over the *k* items with a rating, :math:`d_i = \hat\kappa_{(i)} - \hat\kappa` (Quenouille–Tukey).
+    """
+    moved, dropped_value, dropped = pair_leave_one_out(tables)
+    keep = defined[:, None, None]
+    parts = (np.where(keep, moved, 0.0), np.where(keep, dropped_value, 0.0), np.where(keep, dropped, 0.0))
+    total = float(res["value"][defined].sum())
+    k, s1, s2 = reduce_items(aset, _jackknife_sums, parts, total, float(defined.sum()))
+    if k < 2:
+        return float("nan")
+    return math.sqrt(max((k - 1.0) / k * (s2 - s1 * s1 / k), 0.0))
+
+
+def _jackknife_sums(part, parts: tuple[np.ndarray, np.ndarray, np.ndarray], total: float,
+                    n_pairs: float) -> np.ndarray:
+    """``[items, Σ d_i, Σ d_i²]`` of :func:`_light_jackknife_se` over the items of one partition (additive)."""
+    moved, dropped_value, dropped = (_pair_sums_per_item(part, g) for g in parts)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = (total + moved - dropped_value) / (n_pairs - dropped) - total / n_pairs
+    d = np.where(np.isfinite(d), d, 0.0)
+    rated = ratings_per_item(part) > 0
+    return np.array([float(rated.sum()), float(d[rated].sum()), float((d[rated] ** 2).sum())])
 
 
 def _squared_pair_sums(part, g: np.ndarray) -> float:

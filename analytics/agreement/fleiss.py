@@ -21,6 +21,8 @@ from ._core import (
 from ._counts import count_coefficient, count_sums, equal_raters_of, prepare
 from ._input import IntervalMethod, Weights
 from ._results import AgreementEstimate, wald_intervals
+from ._score import SCORE_TEXT, ratings_histogram
+from .intervals import score_intervals
 from .bootstrap import bootstrap_replicates, describe, percentile_intervals
 
 __all__ = ["fleiss_kappa", "fleiss_kappa_by_category", "binary_kappa_table", "binary_statistics", "binary_sums"]
@@ -31,7 +33,7 @@ def fleiss_kappa(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -64,7 +66,7 @@ def fleiss_kappa(
     weights : {None, "linear", "quadratic"}
         Agreement weights over the category order (weighted generalization of Gwet 2014).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
         Bootstrap replicates (``method="bootstrap"``).
     seed : int or None
@@ -129,7 +131,7 @@ def fleiss_kappa_by_category(
     annotations: Any,
     *,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> pd.DataFrame:
@@ -146,7 +148,7 @@ def fleiss_kappa_by_category(
     ----------
     annotations : AnnotationSet or pandas.DataFrame
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -177,7 +179,8 @@ def fleiss_kappa_by_category(
     res = binary_statistics(aset)
     out = binary_kappa_table(res, aset.categories, func_name="fleiss_kappa_by_category", label_column="category",
                              features=lambda: binary_features(item_category_counts(aset, layout="auto"))[0],
-                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
+                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed,
+                             histogram=ratings_histogram(aset))
     m = equal_raters_of(aset)
     se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
     out.insert(5, "standard_error_h0", np.where(np.isfinite(out["kappa"]), se0, np.nan))
@@ -209,16 +212,28 @@ def binary_statistics(aset, view=None) -> dict:
 
 
 def binary_kappa_table(res: dict, names, *, features: Callable[[], Any], func_name: str, label_column: str,
-                       confidence_level: float, method: str, n_boot: int, seed: int | None) -> pd.DataFrame:
-    """Per-category ("c" vs "not c") kappas with intervals, shared by categories and multi-label tags.
+                       confidence_level: float, method: str, n_boot: int, seed: int | None,
+                       histogram: np.ndarray | None = None) -> pd.DataFrame:
+    r"""Per-category ("c" vs "not c") kappas with intervals, shared by categories and multi-label tags.
 
     ``res`` holds the statistics of :func:`~._core.binary_fleiss_by_category` (or :func:`binary_statistics`);
-    ``features()`` returns the per-item :func:`~._core.binary_features` (only called for a bootstrap).
+    ``features()`` returns the per-item :func:`~._core.binary_features` (only called for a bootstrap);
+    ``histogram`` the items per number of ratings (:func:`~._score.ratings_histogram`; for ``method="score"``,
+    the default, whose model is each category against all others: shares :math:`(\pi_c, 1 - \pi_c)`).
     Returns the table (``label_column``, ``kappa``, ``ci_low``, ``ci_high``, ``standard_error``, ``n_items``,
     ``reason``; ``attrs["interval_method"]``).
     """
     kappa, se = res["kappa"], res["se"]
     lo, hi = wald_intervals(kappa, se, confidence_level)
+    if method == "score":
+        k = len(kappa)
+        pi = np.nan_to_num(np.asarray(res["prevalence"], dtype=np.float64))
+        lo, hi = score_intervals(kappa, se, prevalence=np.column_stack([pi, 1.0 - pi]),
+                                 ratings_counts=np.tile(np.asarray(histogram, dtype=np.float64), (k, 1)),
+                                 n_pairable=np.full(k, float(res["n_items"])), confidence_level=confidence_level,
+                                 kind="fleiss")
+        if res["n_items"] < 2:
+            lo, hi = np.full(k, np.nan), np.full(k, np.nan)
     if method == "bootstrap":
         reps = bootstrap_replicates(features(), binary_from_sums, n_boot=n_boot, seed=seed)
         lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
@@ -235,5 +250,5 @@ def binary_kappa_table(res: dict, names, *, features: Callable[[], Any], func_na
     out = pd.DataFrame({label_column: list(names), "kappa": kappa, "ci_low": lo, "ci_high": hi,
                         "standard_error": se, "n_items": res["n_items"], "reason": reason})
     out.attrs["interval_method"] = (describe(n_boot, seed, n_boot) if method == "bootstrap"
-                                    else "Wald; Gwet (2014) linearized variance")
+                                    else SCORE_TEXT if method == "score" else "Wald; Gwet (2014) linearized variance")
     return out

@@ -22,7 +22,7 @@ def gwet_ac1(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -47,7 +47,7 @@ def gwet_ac1(
     weights : {None, "linear", "quadratic"}
         ``None`` gives AC1; weights over the category order give AC2 (``method == "gwet_ac2"``).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -80,7 +80,7 @@ def brennan_prediger(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -94,7 +94,7 @@ def brennan_prediger(
     annotations : AnnotationSet or pandas.DataFrame
     weights : {None, "linear", "quadratic"}
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -124,7 +124,7 @@ def percent_agreement(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -142,7 +142,7 @@ def percent_agreement(
     weights : {None, "linear", "quadratic"}
         Partial credit for near misses on an ordinal scale.
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -172,7 +172,7 @@ def scott_pi(
     annotators: Sequence[Any] | None = None,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -192,7 +192,7 @@ def scott_pi(
     annotators : pair of annotator ids, optional
     weights : {None, "linear", "quadratic"}
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 

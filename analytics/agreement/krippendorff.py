@@ -30,6 +30,7 @@ from ._alpha import (
 from ._counts import cached_parts, prepare
 from ._input import IntervalMethod
 from ._results import AgreementEstimate, undefined_estimate, wald_interval
+from ._score import ratings_histogram, with_score_interval, with_trials_interval
 from .bootstrap import bootstrap_replicates, with_bootstrap_interval
 
 __all__ = ["krippendorff_alpha", "alpha_estimate", "Level"]
@@ -67,7 +68,7 @@ def krippendorff_alpha(
     *,
     level: Level = "nominal",
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -97,7 +98,7 @@ def krippendorff_alpha(
         Interval and ratio need numeric categories; ordinal uses the category order (warns when the set is
         not declared ordinal).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -195,6 +196,13 @@ def alpha_estimate(aset: AnnotationSet, name: str, res: dict, *, level: str,
         observed_agreement=1.0 - float(res["observed"]) / dmax, expected_agreement=1.0 - float(res["expected"]) / dmax,
         weights=level,
     )
+    if method == "score":
+        histogram = ratings_histogram(aset)
+        histogram[1] = 0.0                       # alpha uses the pairable items only
+        if level != "nominal":
+            return with_trials_interval(est, histogram=histogram)
+        nc = np.asarray(res["marginals"], dtype=np.float64)
+        return with_score_interval(est, kind="fleiss", se=se, prevalence=nc / nc.sum(), histogram=histogram)
     if method == "bootstrap":
         q = delta.shape[-1]
         reps = bootstrap_replicates(

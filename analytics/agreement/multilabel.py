@@ -21,6 +21,7 @@ from ._alpha import alpha_from_coincidence, alpha_standard_error, set_distance
 from ._core import binary_features, binary_fleiss_by_category, count_parts
 from ._input import IntervalMethod, agreement_set, as_annotation_set, check_interval_options
 from ._results import AgreementEstimate, check_confidence_level
+from ._score import ratings_histogram
 from .fleiss import binary_kappa_table
 from .krippendorff import alpha_estimate
 
@@ -45,7 +46,7 @@ def kappa_by_tag(
     annotations: Any,
     *,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> pd.DataFrame:
@@ -63,7 +64,7 @@ def kappa_by_tag(
     annotations : AnnotationSet or pandas.DataFrame
         A multi-label set (``AnnotationSet.multilabel``).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -92,7 +93,8 @@ def kappa_by_tag(
     res = binary_fleiss_by_category(counts, ratings)
     out = binary_kappa_table(res, aset.categories, func_name="kappa_by_tag", label_column="tag",
                              features=lambda: binary_features(counts, ratings)[0],
-                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
+                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed,
+                             histogram=ratings_histogram(aset))
     pi, pa = res["prevalence"], res["observed"]
     pe_ac1 = 2.0 * pi * (1.0 - pi)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -118,7 +120,7 @@ def krippendorff_alpha_multilabel(
     *,
     distance: SetDistance = "masi",
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -138,7 +140,7 @@ def krippendorff_alpha_multilabel(
         A multi-label set.
     distance : {"masi", "jaccard"}
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 

@@ -184,7 +184,7 @@ def agreement_summary(
     *,
     target: float = 0.8,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
     by_round: bool = True,
@@ -208,7 +208,7 @@ def agreement_summary(
     target : float
         The agreement a project needs (the field's usual bar is kappa > 0.8).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
         How every interval is computed (see the individual coefficients).
     n_boot : int
     seed : int or None
@@ -300,7 +300,7 @@ def agreement_by(
     by: str,
     target: float = 0.8,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> pd.DataFrame:
