@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -39,6 +37,7 @@ from scipy import special
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _coverage_sim import COUNT_KINDS, Design, coefficient_stats, population, simulate  # noqa: E402
 
+from analytics._atomic import write_text_atomic as atomic_write  # noqa: E402
 from analytics.agreement._results import wald_intervals  # noqa: E402
 from analytics.agreement.intervals import agresti_coull_intervals, normal_quantile, score_intervals  # noqa: E402
 
@@ -49,16 +48,6 @@ GRID = dict(n_items=(10, 20, 30, 50, 100, 200, 500), raters=(2, 3, 5), categorie
             kappa=(0.2, 0.4, 0.6, 0.8, 0.9, 0.97), prevalence=("balanced", "skewed"), missing=(0.0, 0.2))
 QUICK = dict(n_items=(10, 20, 50), raters=(2, 3), categories=(2, 10), kappa=(0.2, 0.8, 0.97),
              prevalence=("balanced", "skewed"), missing=(0.0, 0.2))
-
-
-def atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 # -- analytic methods ------------------------------------------------------------------------------------------
@@ -227,6 +216,7 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     elapsed = time.perf_counter() - t0
     df = pd.DataFrame(rows)
     name = "coverage_quick" if args.quick else "coverage"
+    args.out.mkdir(parents=True, exist_ok=True)
     atomic_write(args.out / f"{name}.csv", df.to_csv(index=False, float_format="%.5g"))
     from _coverage_report import lookup_table, markdown_summary
 
