@@ -262,12 +262,13 @@ def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | No
 
 
 @st.cache_data(show_spinner="Computing agreement…", max_entries=64)
-def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "analytic") -> Outcome:
+def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "score") -> Outcome:
     """The agreement summary (every coefficient with its interval) against ``target``."""
     import analytics
 
     if _aset.multilabel:
-        return Outcome(reason="Multi-label sets: see the per-tag agreement below.")
+        return Outcome(reason="This set is multi-label (tag sets), where kappa is defined per tag: read Krippendorff's "
+                              "alpha on tag sets and each tag's kappa on the Agreement page.")
     return _attempt(lambda: analytics.agreement_summary(_aset, target=target, method=method))
 
 
@@ -285,6 +286,17 @@ def multilabel_alpha(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
 
     return _attempt(lambda: analytics.krippendorff_alpha_multilabel(_aset, distance="masi"))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def tag_set_verdict(key: str, _aset: AnnotationSet, target: float) -> Outcome:
+    """Multi-label sets: the agreement verdict on Krippendorff's alpha on tag sets (verdict, sentence, reason, todo)."""
+    from analytics.agreement.summary import tag_set_verdict as verdict
+
+    alpha = multilabel_alpha(key, _aset)
+    if not alpha.ok:
+        return alpha
+    return _attempt(lambda: verdict(_aset, alpha.value, target))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -111,7 +111,22 @@ def _facts(pairs: list[tuple[str, Any]]) -> str:
 # -- sections ------------------------------------------------------------------------------------------------
 _COEF: Columns = [("label", "coefficient", "text"), ("value", "value", "num"), ("ci_low", "CI low", "num"),
                   ("ci_high", "CI high", "num"), ("landis_koch", "Landis & Koch", "text"),
-                  ("meets_target", "meets target", "text"), ("n_items", "items", "int")]
+                  ("verdict", "verdict", "text"), ("verified_coverage", "verified coverage", "pct"),
+                  ("n_items", "items", "int")]
+#: The badge class of each verdict (met: green; not met: red; cannot be measured: grey, never green).
+_VERDICT_CLASS = {"met": "ok-badge", "not met": "bad-badge", "cannot be measured": "note"}
+
+
+def _verdict(d: dict, what: str) -> str:
+    verdict = d.get("verdict") or "cannot be measured"
+    text = {"met": f"Verdict: {what} meets the {d['target']:.2f} target with confidence.",
+            "not met": f"Verdict: {what} does not meet the {d['target']:.2f} target with confidence.",
+            "cannot be measured": f"Verdict: {what} cannot be measured"
+                                  + (f": {d['verdict_reason']}." if d.get("verdict_reason") else ".")}[verdict]
+    out = _p(text, _VERDICT_CLASS[verdict])
+    if d.get("what_to_do"):
+        out += _p("What to do: " + d["what_to_do"], "note")
+    return out
 
 
 def _top_problems(d: dict) -> str:
@@ -123,7 +138,10 @@ def _top_problems(d: dict) -> str:
 
 
 def _agreement(d: dict) -> str:
-    out = _p(d["sentence"]) + (_p(d["paradox_note"], "note") if d["kappa_paradox"] and d["paradox_note"] else "")
+    out = _verdict(d, "agreement") + _p(d["sentence"])
+    out += _p(d["paradox_note"], "note") if d["kappa_paradox"] and d["paradox_note"] else ""
+    if d.get("coverage") and d["coverage"].get("sentence"):
+        out += _p(f"Interval: {d['interval_method']}. {d['coverage']['sentence']}", "note")
     out += "<!--chart:coefficients-->" + _table(d["coefficients"], _COEF)
     if d["by_round"]:
         out += "<h3>By round</h3><!--chart:rounds-->" + _table(d["by_round"], [("round", "round", "text")] + _COEF)
@@ -131,8 +149,9 @@ def _agreement(d: dict) -> str:
 
 
 def _multilabel(d: dict) -> str:
-    return f"<p>Krippendorff's alpha with the {esc(d['distance'].upper())} distance between tag sets: " \
-           f"{_estimate(d['alpha'])}.</p>"
+    return _verdict(d, "agreement on tag sets") + \
+        f"<p>Krippendorff's alpha with the {esc(d['distance'].upper())} distance between tag sets: " \
+        f"{_estimate(d['alpha'])}.</p>"
 
 
 def _per_category(d: dict) -> str:

@@ -125,7 +125,7 @@ def test_check_lower_bound_turns_a_pass_into_a_fail(retail, capsys):
 def test_check_exit_2_when_a_gate_cannot_be_evaluated(capsys):
     assert main(["check", ANN, "--min-kappa", "0.5", "--min-gold-accuracy", "0.9"]) == 2  # no --gold
     out = capsys.readouterr().out
-    assert "PASS kappa" in out and "ERROR gold_accuracy cannot be evaluated" in out and "Result: ERROR" in out
+    assert "PASS kappa" in out and "CANNOT MEASURE gold_accuracy: " in out and "Result: CANNOT MEASURE" in out
 
 
 def test_check_exit_2_on_invalid_input(tmp_path, capsys):
