@@ -51,13 +51,16 @@ class Design:
         return np.r_[0.9, np.full(q - 1, 0.1 / (q - 1))]
 
     def thetas(self) -> tuple[float, float]:
-        """(easy, hard) per-rating accuracies; their squares average to ``kappa``."""
+        """(easy, hard) per-rating accuracies; their squares average to ``kappa`` (easy items have kappa
+        ``(1 + kappa)/2``, hard ones what is left: 0.10, 0.57, 0.78 at kappa 0.6, 0.8, 0.9 with 30 % hard items)."""
         theta = math.sqrt(self.kappa)
         if self.hard_share <= 0:
             return theta, theta
-        hard = theta / 2.0
-        easy = math.sqrt(min(1.0, (self.kappa - self.hard_share * hard ** 2) / (1.0 - self.hard_share)))
-        return easy, hard
+        easy2 = (1.0 + self.kappa) / 2.0
+        hard2 = (self.kappa - (1.0 - self.hard_share) * easy2) / self.hard_share
+        if hard2 < 0:
+            raise ValueError(f"kappa {self.kappa} is too low for {self.hard_share:.0%} hard items in this design")
+        return math.sqrt(easy2), math.sqrt(hard2)
 
 
 def simulate(design: Design, replicates: int, rng: np.random.Generator) -> np.ndarray:

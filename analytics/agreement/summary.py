@@ -256,7 +256,7 @@ def _sentence(row: pd.Series, *, target: float, confidence_level: float, n_items
                 f"bound {row['ci_low']:.2f} clears it).")
     if verdict == "point estimate only":
         return (f"{head}: the estimate reaches the {target:.2f} target but the interval's lower bound "
-                f"({row['ci_low']:.2f}) does not, so the target is not met with confidence yet — label more items "
+                f"({row['ci_low']:.2f}) does not, so the target is not yet met with confidence — label more items "
                 "or tighten the guidelines.")
     return f"{head}: below the {target:.2f} target."
 
