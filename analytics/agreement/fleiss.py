@@ -53,9 +53,12 @@ def fleiss_kappa(
     proportions average each item's rating shares, so an item weighs the same however many raters it had.
 
     **Interval.** The standard error is Gwet's (2008, 2014) linearized (delta-method) variance, valid for
-    equal and unequal raters and away from kappa = 0, and the interval is the Wald interval
-    ``kappa ± z·SE`` (upper bound capped at 1); ``method="bootstrap"`` gives a percentile bootstrap over items
-    instead. When every item has the same number of raters, ``standard_error_h0`` holds the Fleiss, Nee &
+    equal and unequal raters and away from kappa = 0 (irrCAC's). The default interval (``method="score"``) is the
+    score interval of :mod:`analytics.agreement.intervals`, chosen by the coverage study
+    (``benchmarks/coverage.py``; Zapf et al. 2016 also found the asymptotic Wald interval of Fleiss' kappa to
+    under-cover): it inverts a t-test whose variance is evaluated at each candidate kappa under the latent-class
+    model, never below the ratio-linearized sandwich variance. ``method="analytic"`` is the Wald interval
+    ``kappa ± z·SE`` (upper bound capped at 1), ``method="bootstrap"`` a percentile bootstrap over items. When every item has the same number of raters, ``standard_error_h0`` holds the Fleiss, Nee &
     Landis (1979) standard error under "kappa = 0" (the one R's ``irr`` uses for its z test); it is meant for
     testing against chance, not for intervals.
 
@@ -185,6 +188,21 @@ def fleiss_kappa_by_category(
     se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
     out.insert(5, "standard_error_h0", np.where(np.isfinite(out["kappa"]), se0, np.nan))
     out.insert(6, "prevalence", res["prevalence"])
+    return with_attached_rows(out, annotations, "category")
+
+
+def with_attached_rows(table: pd.DataFrame, annotations: Any, column: str) -> pd.DataFrame:
+    """``table`` with a row for every category of the set, in its order: classes only the gold labels or predictions
+    use (``AnnotationSet.attached_categories``) get NaN and the reason."""
+    attached = tuple(getattr(annotations, "attached_categories", ()))
+    if not attached:
+        return table
+    out = table.set_index(column).reindex(list(annotations.categories)).reset_index()
+    out.attrs.update(table.attrs)
+    out.loc[out[column].isin(attached), "reason"] = ("only the gold labels or predictions use this class, so no "
+                                                      "annotator agreement can be measured on it")
+    if "n_items" in out:
+        out["n_items"] = out["n_items"].fillna(table["n_items"].max() if len(table) else 0).astype(np.int64)
     return out
 
 

@@ -87,9 +87,12 @@ def krippendorff_alpha(
     numeric category values (``AnnotationSet.category_values``).
 
     The standard error is Gwet's (2014) linearized variance of alpha with weights :math:`1 - \delta^2/\max\delta^2`
-    (for the ordinal level the marginals in δ are treated as fixed); the interval is Wald, or a percentile
-    bootstrap over items with ``method="bootstrap"`` (it recomputes the coincidences and, for ordinal data,
-    the differences in every replicate).
+    (for the ordinal level the marginals in δ are treated as fixed). The default interval (``method="score"``)
+    of nominal alpha is the score interval of :mod:`analytics.agreement.intervals` on the pairable items (the
+    coverage study's choice; Zapf et al. 2016 recommend alpha with a bootstrap interval, which the study finds
+    collapses to zero width when every item agrees); the other levels get the model-free Agresti–Coull
+    effective-trials interval. ``method="analytic"`` is Wald; ``method="bootstrap"`` a percentile bootstrap over
+    items (it recomputes the coincidences and, for ordinal data, the differences in every replicate).
 
     Parameters
     ----------

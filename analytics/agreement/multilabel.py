@@ -22,7 +22,7 @@ from ._core import binary_features, binary_fleiss_by_category, count_parts
 from ._input import IntervalMethod, agreement_set, as_annotation_set, check_interval_options
 from ._results import AgreementEstimate, check_confidence_level
 from ._score import ratings_histogram
-from .fleiss import binary_kappa_table
+from .fleiss import binary_kappa_table, with_attached_rows
 from .krippendorff import alpha_estimate
 
 __all__ = ["kappa_by_tag", "krippendorff_alpha_multilabel", "SetDistance"]
@@ -102,7 +102,7 @@ def kappa_by_tag(
     out.insert(1, "prevalence", pi)
     out.insert(2, "percent_agreement", np.where(res["n_items"] > 0, pa, np.nan))
     out.insert(7, "gwet_ac1", ac1)
-    return out
+    return with_attached_rows(out, annotations, "tag")
 
 
 def _set_codes(aset: AnnotationSet) -> tuple[np.ndarray, sparse.csr_matrix]:
@@ -132,7 +132,9 @@ def krippendorff_alpha_multilabel(
 
     .. math:: \alpha = 1 - (n_{\cdot\cdot} - 1)\frac{\sum_{s,t} o_{st}\, d(s, t)}{\sum_{s,t} n_s n_t\, d(s, t)}
 
-    Interval: Wald with Gwet's (2014) linearized variance, or bootstrap, as :func:`analytics.krippendorff_alpha`.
+    Interval: the default is the model-free Agresti–Coull effective-trials interval (set distances are outside the
+    nominal model of the score interval); ``method="analytic"`` is Wald with Gwet's (2014) linearized variance,
+    ``method="bootstrap"`` a percentile bootstrap, as :func:`analytics.krippendorff_alpha`.
 
     Parameters
     ----------
