@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from .._reshape import ratings_per_item
+from .._reshape import rating_histogram
 from ._results import AgreementEstimate
 from .intervals import ModelKind, agresti_coull_intervals, pair_leave_one_out, score_intervals
 
@@ -30,10 +30,12 @@ TOO_FEW = ("only {n} item(s) labelled by two or more annotators, too few for an 
            "estimated from a single item")
 
 
-def ratings_histogram(aset) -> np.ndarray:
-    """``h[r]``: items with exactly *r* ratings (``h[0]`` = 0), over the items of the set."""
-    r = np.asarray(ratings_per_item(aset), dtype=np.int64)
-    h = np.bincount(r, minlength=3).astype(np.float64)
+def ratings_histogram(aset, view=None) -> np.ndarray:
+    """``h[r]``: items with exactly *r* ratings (``h[0]`` = 0; at least ``r = 2`` long), over the items of the set or
+    of a count view (:func:`analytics._reshape.rating_histogram`: summed per partition, nothing gathered)."""
+    h = np.asarray(rating_histogram(aset, view), dtype=np.float64)
+    if len(h) < 3:
+        h = np.concatenate([h, np.zeros(3 - len(h))])
     h[0] = 0.0
     return h
 

@@ -54,7 +54,7 @@ def test_report_writes_json_and_html(tmp_path, capsys):
     jsonschema.validate(data, analytics.report.report_schema())
     assert data["sections"]["taxonomy"]["status"] == "ok" and data["dataset"]["n_annotations"] == 900
     assert out_html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert "(report schema 1.0): 14 of 17 sections apply" in out
+    assert "(report schema 2.0): 14 of 17 sections apply" in out
     assert "900 line(s) read = 900 kept + 0 skipped" in out and "not applicable: model_vs_human" in out
 
 
