@@ -4,7 +4,7 @@
 (summary, per round, per category, per annotator pair; Krippendorff's alpha on tag sets), the golden-set audit
 (accuracy with Wilson intervals and Holm-corrected flags, coverage, drift, speed), review routing, confusion
 hotspots, taxonomy recommendations, the Unknown/Other share, class balance, round-over-round change, the
-taxonomy check, model vs human, and the project manager's top problems — and records, for every section that
+taxonomy check, model vs human, label errors, and the project manager's top problems — and records, for every section that
 does not apply (no gold, no predictions, a multi-label set, anonymous annotators, a single round …), the reason.
 It also carries the import reports, whose accounting always adds up: ``rows_read == rows_kept + rows_skipped``.
 
