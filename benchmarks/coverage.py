@@ -2,7 +2,7 @@
 
 Run from the repository root (any environment with the project installed; ~minutes on 2 cores)::
 
-    PYTHONPATH=. python benchmarks/coverage.py                 # the full study → benchmarks/results/
+    PYTHONPATH=. python benchmarks/coverage.py                 # the full study → benchmarks/results/coverage.{csv.gz,md}
     PYTHONPATH=. python benchmarks/coverage.py --quick         # a small grid, for a look
     PYTHONPATH=. python benchmarks/coverage.py --lookup        # also rewrite analytics/agreement/coverage.json
 
@@ -23,6 +23,7 @@ one matrix product per cell). ``score`` is the library's default (:func:`analyti
 from __future__ import annotations
 
 import argparse
+import gzip
 import itertools
 import json
 import sys
@@ -37,6 +38,7 @@ from scipy import special
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _coverage_sim import COUNT_KINDS, Design, coefficient_stats, population, simulate  # noqa: E402
 
+from analytics._atomic import write_bytes_atomic  # noqa: E402
 from analytics._atomic import write_text_atomic as atomic_write  # noqa: E402
 from analytics.agreement._results import wald_intervals  # noqa: E402
 from analytics.agreement.intervals import agresti_coull_intervals, normal_quantile, score_intervals  # noqa: E402
@@ -217,7 +219,8 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     name = "coverage_quick" if args.quick else "coverage"
     args.out.mkdir(parents=True, exist_ok=True)
-    atomic_write(args.out / f"{name}.csv", df.to_csv(index=False, float_format="%.5g"))
+    write_bytes_atomic(args.out / f"{name}.csv.gz",
+                       gzip.compress(df.to_csv(index=False, float_format="%.5g").encode("utf-8"), mtime=0))
     from _coverage_report import lookup_table, markdown_summary
 
     text = markdown_summary(df, elapsed=elapsed, args=args)

@@ -76,5 +76,6 @@ def test_the_study_runs_end_to_end_on_a_tiny_grid(study, tmp_path, monkeypatch):
     df = coverage.main(["--quick", "--replicates", "40", "--boot-replicates", "10", "--boot", "30",
                         "--out", str(tmp_path)])
     assert set(df["method"]) >= {"wald", "score", "percentile", "bca", "agresti_coull_u"}
-    assert (tmp_path / "coverage_quick.csv").exists() and (tmp_path / "coverage_quick.md").exists()
+    assert (tmp_path / "coverage_quick.csv.gz").exists() and (tmp_path / "coverage_quick.md").exists()
+    assert len(pd.read_csv(tmp_path / "coverage_quick.csv.gz")) == len(df)
     assert df["coverage"].between(0, 1).all()
