@@ -37,7 +37,8 @@ if summary.ok:
     for col, name in zip(cols, shown):
         r = rows.loc[name]
         if r["verdict"] == "cannot be measured":
-            col.metric(r["label"], "—", help=f"Cannot be measured: {r['reason'] or 'undefined for this set'}")
+            why = r["reason"] if isinstance(r["reason"], str) else "undefined for this set"
+            col.metric(r["label"], "—", help=f"Cannot be measured: {why}")
             continue
         interval = f"95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}"
         col.metric(r["label"], f"{r['value']:.2f}", help=f"{interval}; {r['landis_koch']}", delta=interval,
