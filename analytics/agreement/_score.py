@@ -32,8 +32,11 @@ TOO_FEW = ("only {n} item(s) labelled by two or more annotators, too few for an 
 
 def ratings_histogram(aset, view=None) -> np.ndarray:
     """``h[r]``: items with exactly *r* ratings (``h[0]`` = 0; at least ``r = 2`` long), over the items of the set or
-    of a count view (:func:`analytics._reshape.rating_histogram`: summed per partition, nothing gathered)."""
-    h = np.asarray(rating_histogram(aset, view), dtype=np.float64)
+    of a count view (:func:`analytics._reshape.rating_histogram`: summed per partition, nothing gathered).
+
+    Always a fresh array: a distributed set caches the summed histogram, so writing into it would change every
+    later interval of that set."""
+    h = np.array(rating_histogram(aset, view), dtype=np.float64)
     if len(h) < 3:
         h = np.concatenate([h, np.zeros(3 - len(h))])
     h[0] = 0.0

@@ -98,7 +98,8 @@ class Gate(ResultMixin):
         """One line for a person: ``FAIL kappa 0.70 < 0.80 by 0.10 (…)``."""
         if self.status == "not_evaluable":
             todo = f" What to do: {self.what_to_do}" if self.what_to_do else ""
-            return f"CANNOT MEASURE {self.name}: {self.reason}{todo}"
+            reason = (self.reason or "").rstrip()
+            return f"CANNOT MEASURE {self.name}: {reason}{'' if reason.endswith(('.', '!', '?')) else '.'}{todo}"
         integer = self.name == "flagged_annotators"
         value, threshold = (f"{self.value:.0f}", f"{self.threshold:.0f}") if integer else _shown(self.value, self.threshold)
         margin = f"{abs(self.margin):.0f}" if integer else _shown(abs(self.margin), 0.0)[0]
