@@ -123,6 +123,11 @@ def test_gold_only_classes_change_no_coefficient_and_are_reported():
               analytics.krippendorff_alpha, analytics.light_kappa):
         a, b = f(bare), f(with_gold)
         assert (a.value, a.ci_low, a.ci_high) == (b.value, b.ci_low, b.ci_high), f.__name__
+    pair_rows = [r for r in rows if r[1] != "c"]                                  # two annotators: Scott, Cohen
+    bare_pair, gold_pair = (analytics.load_annotations(_frame(pair_rows), **kw) for kw in ({}, {"gold": gold}))
+    for f in (analytics.scott_pi, analytics.cohen_kappa):
+        a, b = f(bare_pair), f(gold_pair)
+        assert (a.value, a.standard_error, a.ci_low, a.ci_high) == (b.value, b.standard_error, b.ci_low, b.ci_high)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert analytics.gwet_ac1(bare, weights="quadratic").value == \
