@@ -463,6 +463,19 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
 
 
+@st.cache_data(show_spinner="Drafting the guideline cards…", max_entries=8)
+def guideline(key: str, _aset: AnnotationSet) -> Outcome:
+    """``(cards, html, markdown)``: analytics.guideline_cards and the draft as downloads (HTML with the thumbnails
+    embedded; Markdown without images, since no image files travel with a download)."""
+    import analytics
+
+    def build() -> tuple:
+        cards = analytics.guideline_cards(_aset)
+        return cards, analytics.render_guideline_html(cards).encode(), analytics.render_guideline_markdown(cards).encode()
+
+    return _tag_sets(_aset, "Guideline cards") or _attempt(build)
+
+
 # -- workspaces (history across deliveries); opening, adding and recording are actions in dashboard/session.py -----
 @st.cache_resource(show_spinner=False, max_entries=8)
 def workspace(location: str) -> Any:
