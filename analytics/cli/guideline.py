@@ -50,6 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def read_embeddings(path: str) -> Any:
     """An embeddings table: its ``item_id`` column (else the first column) as the index, the rest as numbers."""
+    import pandas as pd
+
     from ..io._tables import read_any_table
 
     frame, _, _ = read_any_table(path)
@@ -57,7 +59,14 @@ def read_embeddings(path: str) -> Any:
         raise InvalidParameterError(f"--embeddings {path}: expected an item id column and at least one numeric "
                                     f"column; found columns {list(frame.columns)}.")
     key = "item_id" if "item_id" in frame.columns else frame.columns[0]
-    return frame.set_index(frame[key].astype(str)).drop(columns=[key])
+    values = frame.drop(columns=[key]).apply(pd.to_numeric, errors="coerce")
+    bad = values.isna() & frame.drop(columns=[key]).notna()
+    if bad.any().any():
+        column = bad.any().idxmax()
+        row = bad[column].idxmax()
+        raise InvalidParameterError(f"--embeddings {path}: '{frame.loc[row, column]}' in column '{column}' "
+                                    f"(line {row}) is not a number; the file holds an item id column and numbers.")
+    return values.set_index(frame[key].astype(str).to_numpy())
 
 
 def run(args: argparse.Namespace) -> int:
