@@ -25,6 +25,12 @@ from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
 __all__ = [
+    "pull_labelstudio",
+    "labelstudio_connection",
+    "plan_push",
+    "pending_plan",
+    "apply_push",
+    "queue_for_push",
     "bundled_model",
     "score_current",
     "slice_columns",
@@ -448,6 +454,15 @@ def review_queue(key: str, _aset: AnnotationSet, decisions: tuple[str, ...], thr
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def queue_for_push(key: str, _aset: AnnotationSet, queue: str, fraction: float, stratify_by: str | None,
+                   seed: int) -> Outcome:
+    """The items of one work queue with their reasons (analytics.queue_items), for a push to Label Studio."""
+    import analytics
+
+    return _attempt(lambda: analytics.queue_items(_aset, queue, fraction=fraction, stratify_by=stratify_by, seed=seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def audit_csv(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | None, seed: int) -> bytes:
     """The audit sample of :func:`audit` as CSV bytes (call only when that outcome is ok)."""
     from analytics.safety import safe_csv
@@ -506,7 +521,12 @@ def workspace_delivery(location: str, name: str, content_hash: str) -> Annotatio
 # Session-state helpers and explicit actions (no caching) live in dashboard/session.py; re-exported here so
 # pages talk to one module.
 from dashboard.session import (  # noqa: E402
+    apply_push,
     bundled_model,
+    labelstudio_connection,
+    pending_plan,
+    plan_push,
+    pull_labelstudio,
     current_choice,
     dataset_choices,
     dataset_title,

@@ -19,9 +19,36 @@ AUTO = "(detect)"
 st.title("Data")
 st.caption("Point the dashboard at an export: it says what it understood, and exactly what it skipped and why.")
 
-source = st.sidebar.radio("Source", ["Bundled sample or this session's data", "Upload an export"], key="data_source")
+SERVER = "Label Studio server"
+source = st.sidebar.radio("Source", ["Bundled sample or this session's data", "Upload an export", SERVER],
+                          key="data_source")
 
-if source != "Upload an export":
+if source == SERVER:
+    st.subheader("Pull from a Label Studio server")
+    st.caption("Reads every annotation of a project through Label Studio's API: each annotator's label, cancelled "
+               "annotations (reported as skipped), ground truth as gold, predictions as model predictions. The token "
+               "stays in this browser session only; the Review queue page can then push a queue back.")
+    with st.form("labelstudio_connect"):
+        left, mid = st.columns([3, 1])
+        url = left.text_input("Label Studio address", value="http://127.0.0.1:8080", key="ls_url",
+                              help="The address you open Label Studio at.")
+        project = mid.text_input("Project id", key="ls_project", help="The number in the project's page address "
+                                 "(…/projects/3/data → 3).")
+        token = st.text_input("API token", type="password", key="ls_token",
+                              help="Account & Settings → Personal Access Token (or a legacy token).")
+        connect = st.form_submit_button("Connect and pull", type="primary")
+    if connect:
+        try:
+            with st.spinner("Pulling the project…"):
+                services.pull_labelstudio(url, project, token)
+        except AnnotationQAError as exc:
+            st.error(f"**The project cannot be pulled.** {escape_markdown(str(exc))}")
+            st.stop()
+        st.success("Pulled: every page now shows this project. Pull again to see new annotations.")
+    elif services.labelstudio_connection(services.current_set()[0]) is None:
+        st.info("Enter the address, project id and token, then connect. Until then every page shows the current "
+                "dataset below.")
+elif source != "Upload an export":
     if st.session_state.get(wss.PENDING_KEY):  # a workspace delivery opened below: select it before the picker exists
         st.session_state["sample_choice"] = st.session_state.pop(wss.PENDING_KEY)
     choices = services.dataset_choices()
