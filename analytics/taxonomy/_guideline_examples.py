@@ -81,8 +81,8 @@ class ExampleItem:
 
     @property
     def votes_text(self) -> str:
-        """``"3 × 4, 1 × 9"``: the votes in words."""
-        return ", ".join(f"{n} × {label}" for label, n in self.votes)
+        """``"3 votes 4, 1 vote 9"``: the votes in words."""
+        return ", ".join(f"{n} vote{'s' if n != 1 else ''} {label}" for label, n in self.votes)
 
 
 @dataclass(frozen=True, eq=False)

@@ -50,7 +50,7 @@ def test_the_card_of_any_class_on_the_digits_sample():
     assert "**Borderline: 3 ↔ 8** — rank 1 of 54 confused pairs" in markdown
     assert "**Correct** — 6 of 18 item(s)" in markdown and "**Incorrect** — 6 of 42 item(s)" in markdown
     captions = "\n".join(_texts(app, "caption"))
-    assert "**really: 8** (gold)" in captions and "3 × 8, 2 × 3" in captions
+    assert "**really: 8** (gold)" in captions and "3 votes 8, 2 votes 3" in captions
     assert len(app.get("image")) == images_first >= 5 + 36  # hotspot gallery + 6 correct, 6 incorrect, 4 × 6 split
     labels = [b.proto.label for b in app.get("download_button")]
     assert "Download the guideline (HTML, printable)" in labels and "Download as Markdown (for a wiki; no images)" in labels

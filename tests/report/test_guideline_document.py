@@ -172,7 +172,7 @@ def test_real_data_without_images_gives_ids_votes_and_label_text():
         cards = guideline_cards(load_annotations(folder / "answers.csv", gold=folder / "truth.csv"))
     html = render_guideline_html(cards)
     assert "<img" not in html and "placeholder" not in html.split("</style>")[1]
-    assert "Definition missing" in html and "10 × 0" in html and "really: 3 (gold)" in html
+    assert "Definition missing" in html and "10 votes 0" in html and "really: 3 (gold)" in html
     assert "annotator &#39;37&#39;" in html or "annotator &#x27;37&#x27;" in html
 
 

@@ -89,7 +89,7 @@ def test_incorrect_examples_say_what_the_items_really_are(pet_cards):
     assert (found["c02"].reference, found["c02"].reference_source) == ("dog", "gold")
     assert (found["s3"].reference, found["s3"].reference_source) == ("dog", "consensus")
     assert [e.item_id for e in cat.incorrect][:2] == ["c02", "s2"]  # gold-backed first, most 'cat' votes first
-    assert found["s3"].votes_text == "2 × dog, 1 × cat"
+    assert found["s3"].votes_text == "2 votes dog, 1 vote cat"
     # s4 (cat, dog, Unknown) has no consensus holding more than half the votes: not an incorrect example
     assert "s4" not in found
 
