@@ -131,7 +131,7 @@ def render_guideline_markdown(cards: "GuidelineCards", *, image_base: "str | os.
     >>> retail = load_annotations("sample_data/retail/annotations.csv", taxonomy="sample_data/retail/taxonomy.yaml")
     >>> text = render_guideline_markdown(guideline_cards(retail))
     >>> text.splitlines()[0]
-    '# Annotation guideline draft: annotations\\\\.csv'
+    '# Annotation guideline draft\\\\: annotations\\\\.csv'
     """
     doc = document(cards, created=created)
     out = [f"# {md(doc['title'])}", "", f"*{md(doc['meta'])}*", "",

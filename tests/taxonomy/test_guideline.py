@@ -260,3 +260,27 @@ def test_embeddings_that_do_not_match_the_items_are_named(pets):
 def test_tag_sets_are_refused():
     with pytest.raises(aqa.AnnotationSchemaError):
         guideline_cards(load_sample("retail-tags"))
+
+
+def test_dawid_skene_consensus_and_a_taxonomy_given_apart(pets):
+    other = {"classes": [{"name": n, "definition": f"the {n} class"} for n in ("cat", "dog", "fox", "bird", "Unknown")]}
+    cards = guideline_cards(pets, consensus="dawid_skene", taxonomy=other)
+    assert cards.consensus == "dawid_skene" and "Dawid–Skene" in cards.methods[1]
+    assert cards.card("bird").definition == "the bird class" and not cards.card("bird").definition_gap
+    partial = guideline_cards(pets, taxonomy={"classes": [{"name": "cat", "definition": "only cats"}]})
+    assert partial.card("cat").definition == "only cats" and partial.card("dog").definition_gap
+
+
+def test_items_relabelled_in_two_rounds_keep_their_gold():
+    rows = []
+    for k in range(12):
+        for rnd in ("1", "2"):
+            label = "cat" if k < 6 or rnd == "2" else "dog"
+            rows += [{"item_id": f"i{k:02d}", "annotator_id": a, "label": label, "round": rnd} for a in "abc"]
+    gold = pd.DataFrame({"item_id": ["i07"], "gold_label": ["cat"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aset = load_annotations(pd.DataFrame(rows), gold=gold)
+        cards = guideline_cards(aset, min_items=5)
+    wrong = cards.card("dog").incorrect
+    assert [(e.item_id, e.reference, e.reference_source) for e in wrong] == [("i07 (round 1)", "cat", "gold")]
