@@ -16,10 +16,20 @@ import streamlit as st
 from analytics.report._thumbnails import thumbnail
 from analytics.safety import escape_markdown
 
-__all__ = ["show_card", "picture"]
+__all__ = ["show_card", "picture", "draft"]
 
 _WIDTH = 96
 _COLUMNS = 6
+
+
+def draft(aset: Any) -> tuple[Any, bytes, bytes]:
+    """``(cards, html, markdown)``: :func:`analytics.guideline_cards` of the set and the draft as downloads (HTML with
+    the thumbnails embedded; Markdown without images, since no image files travel with a download). Cached by
+    :func:`dashboard.services.guideline`, the one caller."""
+    from analytics import guideline_cards, render_guideline_html, render_guideline_markdown
+
+    cards = guideline_cards(aset)
+    return cards, render_guideline_html(cards).encode(), render_guideline_markdown(cards).encode()
 
 
 def picture(reference: str | None) -> str:

@@ -249,9 +249,9 @@ def guideline_cards(
 
 
 def _as_set(annotations: Any) -> "AnnotationSet":
-    from ..agreement._input import as_annotation_set
+    from ..agreement._input import require_annotation_set
 
-    return as_annotation_set(annotations)
+    return require_annotation_set(annotations)
 
 
 def _rules(view: "ItemView", unit_set: "AnnotationSet", min_others: int, confidence_level: float,
