@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from analytics.report._guideline_document import alpha_change
 from analytics.report._thumbnails import thumbnail
 from analytics.safety import escape_markdown
 
@@ -95,7 +96,7 @@ def show_card(card: Any, n_pairs: int) -> None:
                 "whose gold or clear consensus is another class")
     _gallery(card.incorrect, "No item given this class is clearly something else.")
     for g in card.borderline:
-        change = f"{g.score:+.3f}" if g.score == g.score else "an undefined amount"
+        change = alpha_change(g.score)
         st.markdown(f"**Borderline: {escape_markdown(g.class_a)} ↔ {escape_markdown(g.class_b)}** — rank {g.rank} of "
                     f"{n_pairs} confused pairs; merging them would change Krippendorff's alpha by {change}")
         if g.gold_note:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..taxonomy.guideline import ExampleItem, GuidelineCard, GuidelineCards
 
-__all__ = ["document", "MAX_WATCH_ROWS"]
+__all__ = ["document", "MAX_WATCH_ROWS", "alpha_change"]
 
 #: Untested or not-significant lone-dissent patterns listed in the document (the result holds them all).
 MAX_WATCH_ROWS = 8
@@ -21,6 +21,13 @@ MAX_WATCH_ROWS = 8
 
 def _num(value: float, fmt: str, undefined: str = "undefined") -> str:
     return undefined if value is None or not math.isfinite(float(value)) else format(float(value), fmt)
+
+
+def alpha_change(score: float) -> str:
+    """The hotspot score as text: ``+0.007``; under half a thousandth either way "less than 0.001" (never ``-0.000``)."""
+    if score is None or not math.isfinite(float(score)):
+        return "an undefined amount"
+    return "less than 0.001" if abs(float(score)) < 0.0005 else format(float(score), "+.3f")
 
 
 def _item(item: "ExampleItem") -> dict[str, Any]:
@@ -32,7 +39,7 @@ def _item(item: "ExampleItem") -> dict[str, Any]:
 
 def _gallery(g: Any, n_pairs: int) -> dict[str, Any]:
     verb = "raise" if g.score > 0 else "change"
-    score = _num(g.score, "+.3f", "an undefined amount")
+    score = alpha_change(g.score)
     return {
         "title": f"{g.class_a} ↔ {g.class_b}", "other": g.other,
         "caption": (f"Rank {g.rank} of {n_pairs} confused pairs: merging them would {verb} Krippendorff's alpha by "

@@ -18,6 +18,7 @@ import pytest
 from analytics import InvalidParameterError, guideline_cards, load_annotations
 from analytics.report.guideline_html import render_guideline_html, write_guideline
 from analytics.report.guideline_markdown import render_guideline_markdown
+from analytics.report._guideline_document import alpha_change
 from analytics.report._thumbnails import relative_image_link, thumbnail
 from analytics.safety import escape_html, escape_markdown
 from analytics.samples import load_sample
@@ -119,6 +120,12 @@ def test_thumbnails_by_hand(tmp_path):
     assert relative_image_link(str(DIGIT), SAMPLES / "digits") == ("images/d0001.png", None)
     assert relative_image_link(str(DIGIT), None)[0] is None
     assert relative_image_link("https://x.org/a.png", tmp_path) == (None, "a remote image: not linked")
+
+
+@pytest.mark.parametrize("score, text", [(0.0072, "+0.007"), (-0.012, "-0.012"), (-0.0001, "less than 0.001"),
+                                         (0.0004, "less than 0.001"), (float("nan"), "an undefined amount")])
+def test_the_hotspot_score_never_reads_minus_zero(score, text):
+    assert alpha_change(score) == text
 
 
 def test_markdown_escapes_and_links_images_relatively(hostile, tmp_path):
