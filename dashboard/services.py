@@ -464,6 +464,13 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
 
 
+@st.cache_data(show_spinner="Drafting the guideline cards…", max_entries=8)
+def guideline(key: str, _aset: AnnotationSet) -> Outcome:
+    """``(cards, html, markdown)``: :func:`dashboard.guideline_view.draft` of the set, once per dataset key."""
+    from dashboard.guideline_view import draft
+    return _tag_sets(_aset, "Guideline cards") or _attempt(lambda: draft(_aset))
+
+
 # -- workspaces (history across deliveries); opening, adding, recording: actions in dashboard/workspace_session.py
 @st.cache_resource(show_spinner=False, max_entries=8)
 def workspace(location: str) -> Any:
