@@ -65,6 +65,8 @@ _LAZY: dict[str, str] = {
     "SpeedAccuracy": ".annotators.drift",
     "accuracy_over_time": ".annotators.drift",
     "speed_vs_accuracy": ".annotators.drift",
+    "PeerAgreement": ".annotators.peers",
+    "agreement_with_peers": ".annotators.peers",
     "embed_images": ".model.scoring",
     "image_paths": ".model.scoring",
     "image_transform": ".model.scoring",
@@ -118,6 +120,8 @@ _LAZY: dict[str, str] = {
     "Recommendation": ".taxonomy.recommend",
     "TaxonomyRecommendations": ".taxonomy.recommend",
     "recommend_taxonomy_changes": ".taxonomy.recommend",
+    "PairDiagnoses": ".taxonomy.pairs",
+    "diagnose_class_pairs": ".taxonomy.pairs",
 }
 
 
@@ -202,6 +206,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .taxonomy.imbalance import ClassBalance, class_balance
     from .taxonomy.rounds import RoundComparison, compare_rounds
     from .taxonomy.recommend import Recommendation, TaxonomyRecommendations, recommend_taxonomy_changes
+    from .taxonomy.pairs import PairDiagnoses, diagnose_class_pairs
 
 __version__ = "0.1.0"
 
@@ -247,6 +252,8 @@ __all__ = [
     "SpeedAccuracy",
     "accuracy_over_time",
     "speed_vs_accuracy",
+    "PeerAgreement",
+    "agreement_with_peers",
     "ModelError",
     "score_images",
     "embed_images",
@@ -300,6 +307,8 @@ __all__ = [
     "Recommendation",
     "TaxonomyRecommendations",
     "recommend_taxonomy_changes",
+    "PairDiagnoses",
+    "diagnose_class_pairs",
     "Limits",
     "safe_csv",
     "neutralize_csv_cell",

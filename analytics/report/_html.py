@@ -197,10 +197,14 @@ def _routing(d: dict) -> str:
 
 
 def _hotspots(d: dict) -> str:
-    return "<!--chart:hotspots-->" + _table(d["rows"], [
-        ("class_a", "class", "text"), ("class_b", "class", "text"), ("n_disagreements", "disagreements", "num"),
-        ("ratio", "× chance", "num"), ("score", "score", "num"), ("gold_verdict", "gold says", "text"),
-        ("top_annotator", "top annotator", "text"), ("example_items", "examples", "text")])
+    from ..taxonomy.pairs import DIAGNOSIS_LABELS
+
+    shown = [{**r, "diagnosis": DIAGNOSIS_LABELS.get(r["diagnosis"], r["diagnosis"])} for r in d["rows"]]
+    return "<!--chart:hotspots-->" + _table(shown, [
+        ("class_a", "class", "text"), ("class_b", "class", "text"), ("n_disagreements", "disagreeing rating pairs", "int"),
+        ("ratio", "× chance", "num"), ("score", "score", "num"), ("diagnosis", "why people disagree", "text"),
+        ("top_annotator", "top annotator", "text"), ("example_items", "examples", "text")]) + (
+        _p(d["diagnosis_tests"], "note") if d.get("diagnosis_tests") else "")
 
 
 def _recommendations(d: dict) -> str:
@@ -227,7 +231,10 @@ def _rounds(d: dict) -> str:
     return _p(d["sentence"]) + _table(d["coefficients"], [
         ("label", "coefficient", "text"), ("before", f"round {d['rounds'][0]}", "num"),
         ("after", f"round {d['rounds'][1]}", "num"), ("difference", "change", "num"), ("ci_low", "CI low", "num"),
-        ("ci_high", "CI high", "num"), ("significant", "significant", "text")])
+        ("ci_high", "CI high", "num"), ("significant", "significant", "text")]) + (_table(d["hotspots"], [
+            ("class_a", "class", "text"), ("class_b", "class", "text"), ("status", "status", "text"),
+            ("rate_before", "rate before", "pct"), ("rate_after", "rate after", "pct"),
+            ("p_adjusted", "Holm-adjusted p", "num")]) + _p(d["hotspot_test"], "note") if d.get("hotspots") else "")
 
 
 def _taxonomy(d: dict) -> str:

@@ -1,5 +1,5 @@
 """The taxonomy: which classes are ambiguous, and what to change? Confusion hotspots between annotators, hierarchy-aware
-agreement and the taxonomy check, what-if merges and splits, ranked redesign recommendations, the Unknown/Other
+agreement and the taxonomy check, what-if merges and splits, one diagnosis per class pair, ranked redesign recommendations, the Unknown/Other
 share, class balance and round-over-round comparison — next to the taxonomy model itself (:class:`Taxonomy`,
 :func:`load_taxonomy`, defined in :mod:`analytics._taxonomy_model`).
 """
@@ -43,6 +43,8 @@ _LAZY: dict[str, str] = {
     "Recommendation": ".recommend",
     "TaxonomyRecommendations": ".recommend",
     "recommend_taxonomy_changes": ".recommend",
+    "PairDiagnoses": ".pairs",
+    "diagnose_class_pairs": ".pairs",
 }
 
 
@@ -67,6 +69,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .imbalance import class_balance, ClassBalance
     from .rounds import compare_rounds, RoundComparison
     from .recommend import recommend_taxonomy_changes, Recommendation, TaxonomyRecommendations
+    from .pairs import diagnose_class_pairs, PairDiagnoses
 
 __all__ = [
     "TaxonomyClass",
@@ -96,4 +99,6 @@ __all__ = [
     "Recommendation",
     "TaxonomyRecommendations",
     "recommend_taxonomy_changes",
+    "PairDiagnoses",
+    "diagnose_class_pairs",
 ]

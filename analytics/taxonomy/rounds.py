@@ -5,10 +5,16 @@ Each round is its own subset (:meth:`AnnotationSet.subset`). A coefficient's cha
 (Gwet's linearized SEs for the count-based coefficients; the SEs in :func:`agreement_summary`), which treats
 the rounds as independent samples of items. When the same items were labelled in both rounds the two
 estimates are positively correlated and this interval is conservative (wider than a paired one); a
-:class:`DataQualityWarning` says so. Hotspots (:func:`confusion_hotspots`) are compared pair by pair: a pair
-*persisting* when it is a hotspot in both rounds, *closed* when it is one only in the earlier round and the
-share of items on which both classes were used fell significantly (two-sided two-proportion z-test),
-*opened* when it is one only in the later round and that share rose significantly, else *not_significant*.
+:class:`DataQualityWarning` says so.
+
+**Hotspots, one test.** Every pair that is a hotspot of either round (:func:`confusion_hotspots`: among the
+round's ``top`` pairs by score, positive score, disputed on ≥ ``min_items`` items) gets its *rate* in each round —
+the share of the round's items on which both classes were used — and one two-sided Fisher exact test of
+rate before = rate after, Holm-adjusted over the pairs compared. Then:
+
+* significantly lower: **closed** when the pair is no longer a hotspot of the later round, else **improved**;
+* significantly higher: **opened** when it was not a hotspot of the earlier round, else **worse**;
+* otherwise **persisting**: no significant change of its rate (whatever the point estimates say).
 
 References
 ----------
@@ -24,7 +30,6 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import proportions_ztest
 
 from .._reshape import require_in_memory
 from ..agreement._input import as_annotation_set
@@ -36,10 +41,16 @@ from ..results import ResultMixin
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["RoundComparison", "compare_rounds", "HOTSPOT_STATUS"]
+__all__ = ["RoundComparison", "compare_rounds", "HOTSPOT_STATUS", "HOTSPOT_TEST"]
 
 #: Values of the ``status`` column of :attr:`RoundComparison.hotspots`.
-HOTSPOT_STATUS = ("opened", "closed", "persisting", "not_significant")
+HOTSPOT_STATUS = ("closed", "improved", "persisting", "worse", "opened")
+
+#: The rule behind the ``status`` column, in one caption.
+HOTSPOT_TEST = ("One test per pair: two-sided Fisher exact test of the share of items on which both classes were "
+                "used, before vs after, Holm-adjusted over the pairs compared. Significantly lower: closed (no longer "
+                "a hotspot) or improved (still one); significantly higher: opened (not a hotspot before) or worse; "
+                "otherwise persisting (no significant change).")
 
 INTERVAL_METHOD = "Wald on the difference, sqrt(SE_before² + SE_after²) (rounds treated as independent samples)"
 
@@ -59,15 +70,17 @@ class RoundComparison(ResultMixin):
         ``category, kappa_before, kappa_after, difference, standard_error, ci_low, ci_high, p_value,
         significant`` (per-category Fleiss kappas).
     hotspots : pandas.DataFrame
-        One row per pair that is a hotspot of either round: ``class_a, class_b, status`` (:data:`HOTSPOT_STATUS`),
-        ``score_before, score_after, n_items_before,
-        n_items_after`` (items on which both classes were used), ``rate_before, rate_after`` (those items per
-        item of the round), ``p_value`` (two-sided two-proportion z-test of the rates), ``top_annotator_before``,
-        ``top_annotator_after``.
+        One row per pair that is a hotspot of either round: ``class_a, class_b, status`` (:data:`HOTSPOT_STATUS`, by
+        the rule :data:`HOTSPOT_TEST`), ``hotspot_before``, ``hotspot_after`` (bool), ``score_before, score_after,
+        n_items_before, n_items_after`` (items on which both classes were used), ``rate_before, rate_after`` (those
+        items per item of the round), ``p_value`` (two-sided Fisher exact test of the rates), ``p_adjusted`` (Holm
+        over the rows), ``top_annotator_before``, ``top_annotator_after``.
     n_items_before, n_items_after, n_shared_items : int
     sentence : str
     interval_method : str
     confidence_level : float
+    hotspot_test : str
+        :data:`HOTSPOT_TEST`.
     """
 
     rounds: tuple[str, str]
@@ -80,6 +93,7 @@ class RoundComparison(ResultMixin):
     sentence: str
     interval_method: str
     confidence_level: float
+    hotspot_test: str = HOTSPOT_TEST
 
     def to_frame(self) -> pd.DataFrame:
         return self.coefficients.copy()
@@ -120,32 +134,37 @@ def _round_subset(aset: "AnnotationSet", name: str) -> "AnnotationSet":
 
 def _hotspot_changes(sets: tuple["AnnotationSet", "AnnotationSet"], top: int | None, min_items: int,
                      alpha: float) -> pd.DataFrame:
-    cols = ["class_a", "class_b", "status", "score_before", "score_after", "n_items_before", "n_items_after",
-            "rate_before", "rate_after", "p_value", "top_annotator_before", "top_annotator_after"]
-    tables = [hotspot_table(units(s, "compare_rounds"), top=None, n_examples=0) for s in sets]
+    from ..annotators.gold import holm
+
+    cols = ["class_a", "class_b", "status", "hotspot_before", "hotspot_after", "score_before", "score_after",
+            "n_items_before", "n_items_after", "rate_before", "rate_after", "p_value", "p_adjusted",
+            "top_annotator_before", "top_annotator_after"]
+    tables = [hotspot_table(units(s, "compare_rounds"), top=None, n_examples=0, diagnose=False) for s in sets]
     keyed = [t.set_index(["class_a", "class_b"]) for t in tables]
     hot = []
     for t in tables:
         ok = t[(t["score"] > 0) & (t["n_items"] >= min_items)]
         hot.append(set(map(tuple, ok[["class_a", "class_b"]].head(top).to_numpy())))
-    rows = []
     n = [s.n_items for s in sets]
-    for pair in sorted(hot[0] | hot[1], key=lambda p: -max(_get(keyed[0], p, "score", 0.0), _get(keyed[1], p, "score", 0.0))):
-        k = [int(_get(t, pair, "n_items", 0)) for t in keyed]
-        p = np.nan
-        if sum(k) > 0:
-            p = float(proportions_ztest(k, n)[1]) if 0 < sum(k) < sum(n) else np.nan
-        if pair in hot[0] and pair in hot[1]:
-            status = "persisting"
-        elif not (np.isfinite(p) and p < alpha):
-            status = "not_significant"
+    pairs = sorted(hot[0] | hot[1], key=lambda p: -max(_get(keyed[0], p, "score", 0.0), _get(keyed[1], p, "score", 0.0)))
+    k = np.array([[int(_get(t, pair, "n_items", 0)) for t in keyed] for pair in pairs], dtype=np.int64).reshape(-1, 2)
+    p = np.array([stats.fisher_exact([[k0, n[0] - k0], [k1, n[1] - k1]])[1] for k0, k1 in k], dtype=float)
+    adjusted, reject = holm(p, alpha)
+    rows = []
+    for pair, (k0, k1), p_raw, p_adj, significant in zip(pairs, k, p, adjusted, reject):
+        r0, r1 = k0 / n[0], k1 / n[1]
+        before, after = pair in hot[0], pair in hot[1]
+        if significant and r1 < r0:
+            status = "improved" if after else "closed"
+        elif significant and r1 > r0:
+            status = "worse" if before else "opened"
         else:
-            status = "closed" if pair in hot[0] and k[1] / n[1] < k[0] / n[0] else (
-                "opened" if pair in hot[1] and k[1] / n[1] > k[0] / n[0] else "not_significant")
-        rows.append({"class_a": pair[0], "class_b": pair[1], "status": status,
-                     "score_before": _get(keyed[0], pair, "score", np.nan), "score_after": _get(keyed[1], pair, "score", np.nan),
-                     "n_items_before": k[0], "n_items_after": k[1], "rate_before": k[0] / n[0], "rate_after": k[1] / n[1],
-                     "p_value": p, "top_annotator_before": _get(keyed[0], pair, "top_annotator", None),
+            status = "persisting"
+        rows.append({"class_a": pair[0], "class_b": pair[1], "status": status, "hotspot_before": before,
+                     "hotspot_after": after, "score_before": _get(keyed[0], pair, "score", np.nan),
+                     "score_after": _get(keyed[1], pair, "score", np.nan), "n_items_before": int(k0),
+                     "n_items_after": int(k1), "rate_before": r0, "rate_after": r1, "p_value": float(p_raw),
+                     "p_adjusted": float(p_adj), "top_annotator_before": _get(keyed[0], pair, "top_annotator", None),
                      "top_annotator_after": _get(keyed[1], pair, "top_annotator", None)})
     return pd.DataFrame(rows, columns=cols)
 
@@ -238,11 +257,17 @@ def _sentence(names: tuple[str, str], coefficients: pd.DataFrame, primary: str, 
     text = (f"{row['label']} went from {row['before']:.3f} in round {names[0]} to {row['after']:.3f} in round "
             f"{names[1]} ({row['difference']:+.3f}, {confidence_level:.0%} CI {row['ci_low']:+.3f} to "
             f"{row['ci_high']:+.3f}: {verdict}).")
-    for status, word in (("closed", "Closed"), ("opened", "Opened"), ("persisting", "Persisting")):
+    words = {"closed": "Closed", "improved": "Improved", "worse": "Worse", "opened": "Opened"}
+    for status in ("closed", "improved", "worse", "opened"):
         pairs = hotspots[hotspots["status"] == status]
         if len(pairs):
-            text += f" {word} hotspots: " + ", ".join(
-                f"{a}/{b} ({r0:.1%} → {r1:.1%} of items{f', p = {p:.2g}' if p < 1 - confidence_level else ''})"
+            text += f" {words[status]} hotspots: " + ", ".join(
+                f"{a}/{b} ({r0:.1%} → {r1:.1%} of items, Holm-adjusted p = {p:.2g})"
                 for a, b, r0, r1, p in zip(pairs["class_a"], pairs["class_b"], pairs["rate_before"],
-                                           pairs["rate_after"], pairs["p_value"].fillna(1.0))) + "."
+                                           pairs["rate_after"], pairs["p_adjusted"])) + "."
+    same = hotspots[hotspots["status"] == "persisting"]
+    if len(same):
+        text += (" No significant change (persisting, Holm-adjusted Fisher exact test): "
+                 + ", ".join(f"{a}/{b} ({r0:.1%} → {r1:.1%})" for a, b, r0, r1 in
+                             zip(same["class_a"], same["class_b"], same["rate_before"], same["rate_after"])) + ".")
     return text

@@ -6,6 +6,8 @@ import streamlit as st
 
 from analytics.safety import escape_markdown
 from analytics import plots
+from analytics.taxonomy.pairs import DIAGNOSIS_LABELS
+from analytics.taxonomy.rounds import HOTSPOT_TEST
 from dashboard import services
 
 key, aset = services.current_set()
@@ -48,11 +50,30 @@ if hot.ok and len(hot.value):
     frame = hot.value
     st.plotly_chart(plots.hotspots_chart(frame), width="stretch")
     st.caption("How to read this: pairs ranked by how much merging them would raise agreement — a mix of how often "
-               "they are confused and how much more than chance. Blue: gold says annotators err (clarify or retrain); "
-               "red: gold itself is split (the classes truly overlap); grey: too little gold to tell.")
-    st.dataframe(frame[["class_a", "class_b", "n_disagreements", "ratio", "share_of_disagreements", "kappa_a", "kappa_b",
-                        "top_annotator", "top_annotator_share", "gold_verdict", "gold_note"]],
-                 width="stretch", hide_index=True)
+               "they are confused and how much more than chance. The colour is why people disagree on the pair, one "
+               "diagnosis that the recommendations and the Overview use too: blue = particular annotators confuse them "
+               "(retrain them), red = the classes overlap for everyone (merge or define the boundary), purple = gold "
+               "itself is split (review those gold labels), grey = not enough evidence to say.")
+    with st.expander("The test behind each diagnosis"):
+        st.markdown(escape_markdown(str(frame.attrs.get("diagnosis_tests", ""))))
+    shown = frame.assign(diagnosis=frame["diagnosis"].map(DIAGNOSIS_LABELS).fillna("not enough evidence"))
+    st.dataframe(shown[["class_a", "class_b", "diagnosis", "diagnosis_note", "n_disagreements", "n_items", "ratio",
+                        "share_of_disagreements", "kappa_a", "kappa_b", "top_annotator", "top_annotator_share",
+                        "gold_note"]],
+                 width="stretch", hide_index=True,
+                 column_config={
+                     "n_disagreements": st.column_config.NumberColumn(
+                         "disagreeing rating pairs", format="%d",
+                         help="Pairs of ratings of the same item, one of each class"),
+                     "n_items": st.column_config.NumberColumn("items", format="%d",
+                                                              help="Items on which both classes were used"),
+                     "ratio": st.column_config.NumberColumn("× chance", format="%.2f"),
+                     "share_of_disagreements": st.column_config.NumberColumn("share of all", format="percent"),
+                     "kappa_a": st.column_config.NumberColumn("κ a", format="%.2f"),
+                     "kappa_b": st.column_config.NumberColumn("κ b", format="%.2f"),
+                     "top_annotator_share": st.column_config.NumberColumn("their share of swaps", format="percent"),
+                     "diagnosis_note": st.column_config.TextColumn("evidence"),
+                     "gold_note": st.column_config.TextColumn("gold says")})
     pick = st.selectbox("Borderline items of the pair", [f"{a} ↔ {b}" for a, b in zip(frame["class_a"], frame["class_b"])],
                         key="hotspot_pick")
     row = frame.iloc[[f"{a} ↔ {b}" for a, b in zip(frame["class_a"], frame["class_b"])].index(pick)]
@@ -133,5 +154,9 @@ if rounds.ok:
     st.header("Round comparison")
     st.markdown(escape_markdown(rounds.value.sentence))
     st.dataframe(rounds.value.coefficients, width="stretch", hide_index=True)
-    st.markdown("**Hotspots that closed or opened**")
-    st.dataframe(rounds.value.hotspots, width="stretch", hide_index=True)
+    st.markdown("**Hotspots: closed, improved, persisting, worse or opened**")
+    st.dataframe(rounds.value.hotspots, width="stretch", hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="percent") for c in ("rate_before", "rate_after")}
+                 | {c: st.column_config.NumberColumn(format="%.3g") for c in ("p_value", "p_adjusted")})
+    st.caption("How to read this: rate = share of the round's items on which both classes were used. "
+               + escape_markdown(HOTSPOT_TEST))
