@@ -42,6 +42,7 @@ from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
 from ._tools import (ToolRows, as_list, expect_start, file_annotator, first_json_char, image_key, iter_json_items,
                      looks_like_media, not_this_format, pick_field, reject_mapping, shared_stem_names)
+from .._wording import count_noun
 
 __all__ = ["read_labelstudio", "sniff_labelstudio", "combine_labelstudio", "labels_from_value",
            "CLASSIFICATION_TYPES"]
@@ -284,7 +285,7 @@ def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels
                 continue
         acc.add(row, label=label, **info)
     if n_predictions:
-        acc.warnings.append(f"{n_predictions:,} model prediction(s) in the export were not read; "
+        acc.warnings.append(f"{count_noun(n_predictions, 'model prediction')} in the export were not read; "
                             "load model outputs with load_predictions().")
     gold = None
     if gold_rows:
@@ -324,7 +325,7 @@ def combine_labelstudio(parts: list[RawAnnotations]) -> RawAnnotations:
             new_ids.append(ann.map(lambda a, n=name, one=len(ids) <= 1: n if one or a is None else f"{n}/{a}"))
         frame["annotator_id"] = pd.concat(new_ids, ignore_index=True).to_numpy()
         frame["annotator_id_in_file"] = pd.concat([p.frame["annotator_id"] for p in parts], ignore_index=True).to_numpy()
-        notes.append(f"annotator id(s) {', '.join(sorted(clash)[:5])} occur in several files (each person ran their "
+        notes.append(f"annotator id{'s' if len(clash) != 1 else ''} {', '.join(sorted(clash)[:5])} occur in several files (each person ran their "
                      f"own Label Studio); annotators are named after their files: {', '.join(names)}.")
     keys = frame["image"].map(image_key) if "image" in frame.columns else pd.Series(None, index=frame.index)
     one_to_one = keys.notna().all() and all(

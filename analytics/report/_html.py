@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 
 from .._import_report import SKIP_REASONS
 from ..safety import escape_html as esc
+from .._wording import count_noun
 
 __all__ = ["render_html"]
 
@@ -83,7 +84,7 @@ def _table(records: list[dict[str, Any]], columns: Columns, *, limit: int = MAX_
             text, numeric = _cell(rec.get(key), fmt)
             cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
-    more = (f'<p class="note">{len(records) - limit:,} more row(s) in the JSON report.</p>'
+    more = (f'<p class="note">{count_noun(len(records) - limit, "more row")} in the JSON report.</p>'
             if len(records) > limit else "")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>{more}"
 
@@ -239,7 +240,7 @@ def _rounds(d: dict) -> str:
 
 def _taxonomy(d: dict) -> str:
     verdict = '<p class="ok-badge">No problem found.</p>' if d["ok"] else '<p class="bad-badge">Problems found:</p>'
-    out = _p(f"{d['n_classes']} classes on {d['depth']} level(s); Unknown/Other class: {d['unknown_class'] or 'none'}.")
+    out = _p(f"{d['n_classes']} classes on {count_noun(d['depth'], 'level')}; Unknown/Other class: {d['unknown_class'] or 'none'}.")
     out += verdict + (_table(d["issues"], [("kind", "kind", "text"), ("severity", "severity", "text"),
                                            ("message", "message", "text")]) if d["issues"] else "")
     if d["levels"]:
@@ -295,7 +296,7 @@ RENDERERS: dict[str, Callable[[dict], str]] = {
 def _import(role: str, rep: dict[str, Any]) -> str:
     badge = '<span class="ok-badge">all accounted for</span>' if rep["complete"] else \
         '<span class="bad-badge">does not add up</span>'
-    out = (f"<h3>{esc(role.title())}: {esc(rep['source'])}</h3><p>Read {rep['rows_read']:,} {esc(rep['unit'])}(s) as "
+    out = (f"<h3>{esc(role.title())}: {esc(rep['source'])}</h3><p>Read {esc(count_noun(rep['rows_read'], rep['unit']))} as "
            f"{esc(rep['format'])}: {rep['rows_kept']:,} kept + {rep['rows_skipped']:,} skipped = "
            f"{rep['rows_kept'] + rep['rows_skipped']:,} ({badge}); {rep['n_annotations']:,} annotations.</p>")
     reasons = [{"reason": k, "n": v, "meaning": SKIP_REASONS.get(k, "")} for k, v in rep["skipped_by_reason"].items()]

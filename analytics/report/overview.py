@@ -136,25 +136,26 @@ def _agreement(aset: AnnotationSet, target: float) -> list[Problem]:
 
 def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_gain: float = 0.01) -> list[Problem]:
     """The most confused pair whose diagnosis is established (never one with "not enough evidence") and matters: one
-    of its classes is below the target and, for a class-level diagnosis, the confusion costs at least ``min_gain`` of
+    of its classes is significantly below the target (one-sided test) and, for a class-level diagnosis, the confusion costs at least ``min_gain`` of
     Fleiss' kappa (the recommendations' minimum). A pair confused by an annotator flagged on their own is that
     annotator's problem; a class-level diagnosis has to hold on the other annotators' labels too. The action is
     :func:`analytics.taxonomy.pairs.pair_action`'s, as in the recommendations."""
     from .._reshape import coincidence_matrix
     from ..agreement import fleiss_kappa_by_category
     from ..taxonomy._pairstats import units
-    from ..taxonomy.pairs import DIAGNOSIS_LABELS, pair_action, pair_diagnoses
+    from ..taxonomy.pairs import DIAGNOSIS_LABELS, below_target, pair_action, pair_diagnoses
 
     unit = _quiet(lambda: units(aset, "top_problems"))
     diag = _quiet(lambda: pair_diagnoses(unit)) if unit is not None else None
     per_class = _quiet(lambda: fleiss_kappa_by_category(unit)) if unit is not None else None
     if diag is None or per_class is None or diag.table.empty:
         return []
-    kappa = dict(zip(per_class["category"].astype(str), per_class["kappa"].astype(float)))
+    weak = {str(c): below_target(float(k), float(se), target) for c, k, se in
+            zip(per_class["category"], per_class["kappa"], per_class["standard_error"])}
     rest = None
     for _, dx in diag.table[diag.table["diagnosis"] != "not_enough_evidence"].iterrows():
-        ka, kb = kappa.get(dx["class_a"], np.nan), kappa.get(dx["class_b"], np.nan)
-        if not (ka < target or kb < target) or set(dx["annotators"]) & flagged:
+        wa, wb = weak.get(dx["class_a"], False), weak.get(dx["class_b"], False)
+        if not (wa or wb) or set(dx["annotators"]) & flagged:
             continue
         if dx["diagnosis"] != "annotator_confusion" and not dx["merge_gain"] >= min_gain:
             continue
@@ -178,7 +179,7 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
                   f"{DIAGNOSIS_LABELS[dx['diagnosis']]}."),
         detail=f"{dx['diagnosis_note']}. {dx['what_to_do']}", where="Confusion & taxonomy → hotspots",
         classes=(str(dx["class_a"]), str(dx["class_b"])), annotators=tuple(dx["annotators"]),
-        action=pair_action(dx, ka, kb, target, aset.unknown_label))]
+        action=pair_action(dx, wa, wb, aset.unknown_label))]
 
 
 def _without(aset: AnnotationSet, flagged: set[str]) -> AnnotationSet | None:

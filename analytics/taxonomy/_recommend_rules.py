@@ -17,6 +17,7 @@ from scipy import stats
 
 from .._reshape import SwapsFixed, co_use_matrix, example_items
 from ._whatif import Change, change_after_mapping, paired_change_of
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -74,6 +75,14 @@ class Context:
     def class_kappa(self, name: str) -> tuple[float, float, float]:
         row = self.by_category.iloc[self.code(name)]
         return float(row["kappa"]), float(row["ci_low"]), float(row["ci_high"])
+
+    def weak(self, name: str) -> bool:
+        """The class's kappa is significantly below the target (one-sided; :func:`~analytics.taxonomy.pairs.below_target`)."""
+        from .pairs import below_target
+
+        row = self.by_category.iloc[self.code(name)]
+        return below_target(float(row["kappa"]), float(row["standard_error"]), self.rules.target,
+                            self.rules.confidence_level)
 
 
 def _pct(x: float) -> str:
@@ -141,8 +150,8 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
         names = (str(row["class_a"]), str(row["class_b"]))
         dx = diag.of(*names)
         n = int(row["n_items"])
-        few = [f"only {n} item(s) on which both classes were used (need ≥ {r.min_items})"] if n < r.min_items else []
-        action = pair_action(dx, row["kappa_a"], row["kappa_b"], r.target, ctx.aset.unknown_label)
+        few = [f"only {count_noun(n, 'item')} on which both classes were used (need ≥ {r.min_items})"] if n < r.min_items else []
+        action = pair_action(dx, ctx.weak(names[0]), ctx.weak(names[1]), ctx.aset.unknown_label)
         if action == "retrain_annotator":
             out.append(_retrain(ctx, row, dx, names, few))
         elif action == "clarify":
@@ -182,18 +191,18 @@ def _clarify_pair(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str,
         why = "gold itself is split: "
     elif ctx.aset.unknown_label in names:
         why = f"one side is the Unknown/Other class (clarify when '{ctx.aset.unknown_label}' is to be used): "
-    elif dx["gold_distinguishes"] or max(row["kappa_a"], row["kappa_b"]) < r.target:
+    elif dx["gold_distinguishes"] or (ctx.weak(a) and ctx.weak(b)):
         why = ""
     else:
-        fine = names[0] if row["kappa_a"] >= row["kappa_b"] else names[1]
-        why = (f"{fine} meets the {r.target:.2f} target, so the boundary is to be clarified rather than a reliable "
-               "class merged into a weak one: ")
+        fine = [c for c in names if not ctx.weak(c)]
+        why = (f"{' and '.join(fine)} {'is' if len(fine) == 1 else 'are'} not significantly below the {r.target:.2f} "
+               "target, so the boundary is to be clarified rather than a reliable class merged into a weak one: ")
     evidence = f"{why}{dx['diagnosis_note']}; kappa({a})={row['kappa_a']:.2f}, kappa({b})={row['kappa_b']:.2f}"
     gain = float(dx["merge_gain"]) if np.isfinite(dx["merge_gain"]) else 0.0
     gaps = list(few)
-    if min(row["kappa_a"], row["kappa_b"]) >= r.target:
-        gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f}, "
-                    f"{row['kappa_b']:.2f})")
+    if not (ctx.weak(a) or ctx.weak(b)):
+        gaps.append(f"neither class is significantly below the {r.target:.2f} target (one-sided test; kappa "
+                    f"{row['kappa_a']:.2f} and {row['kappa_b']:.2f})")
     if not (np.isfinite(gain) and gain >= r.min_gain):
         gaps.append(f"the confusion costs only {gain:+.3f} of Fleiss' kappa (the simulated gain of merging them; "
                     f"minimum {r.min_gain:.3f})")
@@ -215,10 +224,10 @@ def _merge(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str, str], 
     if min(row["kappa_a"], row["kappa_b"]) >= r.target:
         gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f}, "
                     f"{row['kappa_b']:.2f}), so the confusion does not call for a merge")
-    elif max(row["kappa_a"], row["kappa_b"]) >= r.target:
-        fine, weak = (names[0], names[1]) if row["kappa_a"] >= row["kappa_b"] else (names[1], names[0])
-        gaps.append(f"{fine} already meets the {r.target:.2f} target (kappa {max(row['kappa_a'], row['kappa_b']):.2f}): "
-                    f"clarify {weak} rather than merge a reliable class into it")
+    elif not (ctx.weak(names[0]) and ctx.weak(names[1])):
+        fine = [c for c in names if not ctx.weak(c)]
+        gaps.append(f"a merge needs both classes significantly below the {r.target:.2f} target (one-sided test), "
+                    f"but {' and '.join(fine)} {'is' if len(fine) == 1 else 'are'} not")
     if ctx.aset.unknown_label in names:
         gaps.append(f"one side is the Unknown/Other class '{ctx.aset.unknown_label}': merging a class into it "
                     "hides the class — clarify when Unknown is to be used instead")
@@ -275,14 +284,14 @@ def lift_rules(ctx: Context, retrain_pairs: set[tuple[str, str]]) -> tuple[list[
             continue
         mapping = {c: node for c in ctx.cats if c in below or c == node}
         ch = change_after_mapping(ctx.aset, ctx.cats, mapping, confidence_level=r.confidence_level)
-        gaps = ([f"only {int(row['n_items'])} item(s) with two or more ratings inside {node} (need ≥ {r.min_items})"]
+        gaps = ([f"only {count_noun(int(row['n_items']), 'item')} with two or more ratings inside {node} (need ≥ {r.min_items})"]
                 if row["n_items"] < r.min_items else []) + gain_gaps(ch, r)
         spread = ", ".join(f"{a}/{b} {d / total:.0%}" for (a, b), d in by_child.head(4).items())
         evidence = (f"inside {node}, annotators agree on the child class only with kappa {row['kappa']:.2f} "
                     f"({r.confidence_level:.0%} CI {row['ci_low']:.2f}–{row['ci_high']:.2f}, {int(row['n_items'])} "
                     f"items), while {node} itself agrees with kappa {row['node_kappa']:.2f} (CI "
                     f"{row['node_ci_low']:.2f}–{row['node_ci_high']:.2f}); the confusion spreads over "
-                    f"{len(by_child)} sibling pair(s): {spread}")
+                    f"{count_noun(len(by_child), 'sibling pair')}: {spread}")
         examples = tuple(inside.iloc[0]["example_items"]) if len(inside) else ()
         out.append(_proposal("lift_to_parent", (node,) + tuple(c for c in children), evidence=evidence,
                              effect=effect_text(f"labelling {', '.join(children)} as {node}", ch), gaps=gaps,
@@ -318,7 +327,7 @@ def clarify_rules(ctx: Context, handled: set[str], proposed_pairs: set[frozenset
                 continue
             classes = (name, partner)
         used = int(co_use_matrix(ctx.aset)[c, c])  # items on which the class was used
-        gaps = [f"only {used} item(s) use {name} (need ≥ {r.min_items})"] if used < r.min_items else []
+        gaps = [f"only {count_noun(used, 'item')} {'uses' if used == 1 else 'use'} {name} (need ≥ {r.min_items})"] if used < r.min_items else []
         gaps += _annotator_explains(ctx, c, name)
         if not hi < r.target:
             gaps.append(f"kappa({name}) = {k:.2f} is not clearly below the {r.target:.2f} target "
@@ -368,7 +377,7 @@ def add_other_rules(ctx: Context) -> list[dict[str, Any]]:
 
     r = ctx.rules
     res = unknown_share(ctx.original, alarm_points=r.alarm_points, confidence_level=r.confidence_level)
-    low = (f"; {res.n_low_confidence} item(s) have a model top probability below {res.threshold:.2f}"
+    low = (f"; {count_noun(res.n_low_confidence, 'item')} {'has' if res.n_low_confidence == 1 else 'have'} a model top probability below {res.threshold:.2f}"
            if ctx.original.has_predictions else "")
     if res.unknown_label is None:
         return [_proposal("add_other", (), evidence=f"none of the {ctx.aset.n_categories} classes is an Unknown/Other "
@@ -409,7 +418,7 @@ def collect_more_rules(ctx: Context, merged: set[str]) -> list[dict[str, Any]]:
         name = row["category"]
         if name in merged or name == ctx.aset.unknown_label:
             continue
-        evidence = (f"{name}: {int(row['n_items'])} consensus item(s) ({row['prevalence']:.1%} of items); "
+        evidence = (f"{name}: {count_noun(int(row['n_items']), 'consensus item')} ({row['prevalence']:.1%} of items); "
                     f"{row['reason']}")
         effect = (f"about {int(row['n_class_items_needed'])} items of {name} ({int(row['n_more_items'])} more) would "
                   f"narrow its kappa interval to {r.ci_width:.2f}")

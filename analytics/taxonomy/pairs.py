@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
 __all__ = ["PAIR_DIAGNOSES", "DIAGNOSIS_LABELS", "PAIR_COLUMNS", "PairDiagnoses", "diagnose_class_pairs",
-           "pair_diagnoses", "pair_action"]
+           "pair_diagnoses", "pair_action", "below_target"]
 
 #: The values of the ``diagnosis`` column.
 PAIR_DIAGNOSES = ("annotator_confusion", "class_overlap", "gold_split", "not_enough_evidence")
@@ -144,13 +144,22 @@ TESTS = ("Per pair, the first test in this order that rejects at {level} after H
          "the {max_pairs} highest-scoring pairs whose merge would raise Krippendorff's alpha.")
 
 
-def pair_action(row: Any, kappa_a: float, kappa_b: float, target: float, unknown_label: str | None) -> str:
+def below_target(kappa: float, standard_error: float, target: float, confidence_level: float = 0.95) -> bool:
+    r"""Whether a per-class kappa is significantly below ``target``: the one-sided test
+    :math:`\kappa + z_{\text{confidence\_level}}\,\mathrm{SE} < \text{target}` (a one-sided question, so the
+    one-sided bound; undefined values are not below)."""
+    if not (np.isfinite(kappa) and np.isfinite(standard_error)):
+        return False
+    return bool(kappa + stats.norm.ppf(confidence_level) * standard_error < target)
+
+
+def pair_action(row: Any, weak_a: bool, weak_b: bool, unknown_label: str | None) -> str:
     """What a diagnosed pair calls for: ``retrain_annotator``, ``merge``, ``clarify`` or ``""`` (nothing yet).
 
     ``annotator_confusion`` → retrain; ``gold_split`` → clarify (with the gold author); ``class_overlap`` → merge when
-    both classes' per-class kappas (``kappa_a``, ``kappa_b``) are below ``target``, gold does not show them
-    distinguishable and neither is the Unknown class; otherwise clarify the boundary (a reliable class is not merged
-    into a weak one). The recommendations and the Overview both use it.
+    both classes are significantly below the target (``weak_a``, ``weak_b``: :func:`below_target`), gold does not show
+    them distinguishable and neither is the Unknown class; otherwise clarify the boundary (a reliable class is not
+    merged into a weak one). The recommendations and the Overview both use it.
     """
     diagnosis = row["diagnosis"]
     if diagnosis == "annotator_confusion":
@@ -161,7 +170,7 @@ def pair_action(row: Any, kappa_a: float, kappa_b: float, target: float, unknown
         return ""
     if row["gold_distinguishes"] or unknown_label in (row["class_a"], row["class_b"]):
         return "clarify"
-    return "merge" if kappa_a < target and kappa_b < target else "clarify"
+    return "merge" if weak_a and weak_b else "clarify"
 
 
 def _check(max_pairs: Any, annotator_removal: Any, min_gold: Any, gold_majority: Any, confidence_level: Any) -> None:

@@ -21,8 +21,9 @@ hotspot table, the report and the Overview show (one stated test per diagnosis, 
   gold shows the classes can be told apart (gold names one class, or sides with the majority, on ≥ 80% of the
   disputed gold items).
 * **merge** — diagnosis ``class_overlap`` (merging raises Fleiss' kappa significantly), when the classes were both
-  used on ≥ ``min_items`` items, *both* per-class kappas are clearly below ``target`` (the upper bound of their
-  interval; a reliable class is not merged into a weak one — clarify the weak one), neither is the Unknown class,
+  used on ≥ ``min_items`` items, *both* per-class kappas are significantly below ``target`` (one-sided test
+  :math:`\kappa + z\,\mathrm{SE} < \text{target}`; a reliable class is not merged into a weak one — the boundary is
+  clarified instead, when at least one of the two is significantly below), neither is the Unknown class,
   and the simulated gain in Fleiss' kappa is ≥ ``min_gain`` with a paired interval above 0. A pair diagnosed
   ``not_enough_evidence`` is listed as a held-back merge with the diagnosis as what is missing.
 * **lift_to_parent** — a parent node whose children agree poorly (within-node kappa < ``target``, see
@@ -85,6 +86,7 @@ from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import InvalidParameterError, UndefinedMetricWarning
 from ..results import ResultMixin
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -371,7 +373,7 @@ def recommend_taxonomy_changes(
     after_all, combined = _combined(ctx, proposals)
     n_rec = sum(r.recommended for r in recs)
     top_rec = next((r for r in recs if r.recommended), None)
-    sentence = (f"{n_rec} recommendation(s), {len(recs) - n_rec} held back for more evidence; Fleiss' kappa is "
+    sentence = (f"{count_noun(n_rec, 'recommendation')}, {len(recs) - n_rec} held back for more evidence; Fleiss' kappa is "
                 f"{ctx.kappa:.2f}." + (f" First: {' '.join([top_rec.action, ' + '.join(top_rec.classes)]).strip()} — "
                                        f"{top_rec.expected_effect}." if top_rec else ""))
     return TaxonomyRecommendations(table=table, recommendations=recs, kappa=float(ctx.kappa),

@@ -37,6 +37,7 @@ from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import DataQualityWarning, InvalidParameterError, UndefinedMetricWarning
 from ..results import ResultMixin
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -221,7 +222,7 @@ def compare_rounds(annotations: Any, *, rounds: Sequence[Any] | None = None, tar
     shared = int(len(set(sets[0].item_ids) & set(sets[1].item_ids)))
     if shared:
         warnings.warn(
-            f"{shared} item(s) were labelled in both rounds {names[0]} and {names[1]}; the intervals treat the rounds "
+            f"{count_noun(shared, 'item')} {'was' if shared == 1 else 'were'} labelled in both rounds {names[0]} and {names[1]}; the intervals treat the rounds "
             "as independent, which is conservative (too wide) when the same items are re-labelled.",
             DataQualityWarning, stacklevel=2)
     with warnings.catch_warnings():

@@ -8,6 +8,11 @@ from analytics.safety import escape_markdown
 from analytics import plots
 from analytics.taxonomy.pairs import DIAGNOSIS_LABELS
 from analytics.taxonomy.rounds import HOTSPOT_TEST
+
+#: How each kind of proposal reads as a title.
+ACTION_TITLES = {"merge": "Merge", "lift_to_parent": "Label as the parent class", "clarify": "Clarify",
+                 "add_other": "Add or widen an Unknown/Other class", "collect_more": "Collect more items",
+                 "retrain_annotator": "Retrain"}
 from dashboard import services
 
 key, aset = services.current_set()
@@ -28,11 +33,13 @@ if recs.ok:
     if shown.empty:
         st.success("No taxonomy change is supported by the evidence.")
     for row in shown.itertuples(index=False):
-        title = f"{row.rank}. {row.action.replace('_', ' ')}: {' + '.join(row.classes)}"
+        what = ACTION_TITLES.get(row.action, row.action.replace("_", " ").capitalize())
+        title = f"{row.rank}. {what}" + (f": {' + '.join(row.classes)}" if len(row.classes) else "")
         if row.annotators:
             title += f" ({', '.join(row.annotators)})"
         with st.container(border=True):
-            st.markdown(f"**{escape_markdown(title)}** — {escape_markdown(str(row.expected_effect))}")
+            st.markdown(f"**{escape_markdown(title)}**")
+            st.markdown(escape_markdown(str(row.expected_effect)))
             st.caption(escape_markdown(str(row.evidence)))
     if len(held):
         with st.expander(f"{len(held)} proposal(s) held back for lack of evidence"):
