@@ -25,6 +25,12 @@ from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
 __all__ = [
+    "pull_labelstudio",
+    "labelstudio_connection",
+    "plan_push",
+    "pending_plan",
+    "apply_push",
+    "queue_for_push",
     "bundled_model",
     "score_current",
     "slice_columns",
@@ -43,6 +49,10 @@ __all__ = [
     "open_dataset",
     "dataset_overview",
     "category_balance",
+    "workspace",
+    "workspace_history",
+    "workspace_report",
+    "workspace_delivery",
 ]
 
 DEFAULT_SAMPLE = "digits"
@@ -444,6 +454,15 @@ def review_queue(key: str, _aset: AnnotationSet, decisions: tuple[str, ...], thr
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def queue_for_push(key: str, _aset: AnnotationSet, queue: str, fraction: float, stratify_by: str | None,
+                   seed: int) -> Outcome:
+    """The items of one work queue with their reasons (analytics.queue_items), for a push to Label Studio."""
+    import analytics
+
+    return _attempt(lambda: analytics.queue_items(_aset, queue, fraction=fraction, stratify_by=stratify_by, seed=seed))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def audit_csv(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | None, seed: int) -> bytes:
     """The audit sample of :func:`audit` as CSV bytes (call only when that outcome is ok)."""
     from analytics.safety import safe_csv
@@ -459,10 +478,42 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
 
 
+# -- workspaces (history across deliveries); opening, adding and recording are actions in dashboard/session.py -----
+@st.cache_resource(show_spinner=False, max_entries=8)
+def workspace(location: str) -> Any:
+    """The workspace at ``location`` (a file or a postgresql:// URL), opened once per server process."""
+    from analytics.workspace import open_workspace
+
+    return open_workspace(location)
+
+
+@st.cache_data(show_spinner="Reading the workspace history…", max_entries=16)
+def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0) -> Any:
+    """Trends across the deliveries; ``revision`` (``Workspace.revision()``) changes with every delivery or decision."""
+    return workspace(location).history(confidence_level=confidence_level, alarm_points=alarm_points)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def workspace_report(location: str, name: str, content_hash: str) -> dict[str, Any]:
+    """A delivery's stored quality report (JSON data); keyed by its content hash."""
+    return workspace(location).report(name)
+
+
+@st.cache_resource(show_spinner="Loading the delivery…", max_entries=8)
+def workspace_delivery(location: str, name: str, content_hash: str) -> AnnotationSet:
+    """A delivery back as an annotation set (annotations, gold, predictions, taxonomy as stored)."""
+    return workspace(location).load(name)
+
+
 # Session-state helpers and explicit actions (no caching) live in dashboard/session.py; re-exported here so
 # pages talk to one module.
 from dashboard.session import (  # noqa: E402
+    apply_push,
     bundled_model,
+    labelstudio_connection,
+    pending_plan,
+    plan_push,
+    pull_labelstudio,
     current_choice,
     dataset_choices,
     dataset_title,

@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "review_queue": ".routing",
     "review_summary": ".routing",
     "route_for_review": ".routing",
+    "queue_items": ".routing",
     "routing_rule": ".routing",
     "LabelErrors": ".label_errors",
     "find_label_errors": ".label_errors",
@@ -59,7 +60,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .consensus import ConsensusResult, dawid_skene, majority_vote
     from .gold import gold_accuracy, gold_accuracy_by_annotator, gold_coverage, GoldAccuracy, GoldCoverage
     from .gold_confusion import annotator_bias, AnnotatorBias, gold_confusion_by_annotator, GoldConfusion
-    from .routing import audit_sample, AuditSample, review_queue, review_summary, route_for_review, routing_rule
+    from .routing import audit_sample, AuditSample, queue_items, review_queue, review_summary, route_for_review, routing_rule
     from .label_errors import find_label_errors, LabelErrors
     from .drift import accuracy_over_time, DriftResult, speed_vs_accuracy, SpeedAccuracy
     from .peers import agreement_with_peers, PeerAgreement
@@ -82,6 +83,7 @@ __all__ = [
     "review_queue",
     "review_summary",
     "route_for_review",
+    "queue_items",
     "routing_rule",
     "LabelErrors",
     "find_label_errors",

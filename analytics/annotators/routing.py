@@ -61,10 +61,13 @@ from ..results import ResultMixin
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["DECISIONS", "route_for_review", "routing_rule", "review_summary", "review_queue", "AuditSample", "audit_sample"]
+__all__ = ["DECISIONS", "QUEUES", "route_for_review", "routing_rule", "review_summary", "review_queue", "AuditSample",
+           "audit_sample", "queue_items"]
 
 #: Routing decisions, from "nothing to do" to "most work".
 DECISIONS = ("accept", "senior_review", "adjudicate", "needs_overlap")
+#: Work queues that :func:`queue_items` fills (and ``aqa push`` sends back to the labeling tool).
+QUEUES = ("senior_review", "adjudicate", "audit")
 
 
 def _votes_text(counts: np.ndarray, categories: Sequence[str]) -> np.ndarray:
@@ -486,3 +489,66 @@ def audit_sample(
         fraction=float(fraction), n_population=n_pop, n_sampled=n, stratify_by=stratify_by, seed=seed,
         confidence_level=float(confidence_level),
     )
+
+
+def queue_items(
+    annotations: "AnnotationSet", queue: Literal["senior_review", "adjudicate", "audit"], *,
+    fraction: float = 0.05, stratify_by: Literal["label", "annotator"] | None = "label", seed: int | None = 0,
+) -> pd.DataFrame:
+    r"""The items of one work queue, each with the reason it is there and its vote split.
+
+    ``senior_review`` and ``adjudicate`` are those decisions of :func:`route_for_review` (lowest agreement
+    first); ``audit`` holds the items of an :func:`audit_sample` of annotations (``fraction``, ``stratify_by``,
+    ``seed`` as there), in item order.
+
+    Parameters
+    ----------
+    annotations : AnnotationSet
+        Single-label annotations.
+    queue : {"senior_review", "adjudicate", "audit"}
+    fraction, stratify_by, seed
+        The audit sample's options (``queue="audit"`` only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``item_id, queue, reason, votes, consensus, agreement, n_ratings`` (plus ``image`` when the set has
+        one): ``reason`` is a sentence for the reviewer, e.g. ``"a majority with dissent (2×cat, 1×dog; 67%
+        agree): confirm or correct 'cat'"``.
+
+    References
+    ----------
+    Snow et al. (2008), https://doi.org/10.3115/1613715.1613751 (routing); Cochran (1977) (the audit sample).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analytics import load_annotations
+    >>> df = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2], "annotator_id": list("abcabc"),
+    ...                    "label": ["cat", "cat", "dog", "cat", "dog", "bird"]})
+    >>> queue_items(load_annotations(df), "senior_review")[["item_id", "reason"]].values.tolist()
+    [['1', "a majority with dissent (2×cat, 1×dog; 67% agree): confirm or correct 'cat'"]]
+    """
+    if queue not in QUEUES:
+        raise InvalidParameterError(f"queue must be one of {list(QUEUES)}, not {queue!r}.")
+    routed = route_for_review(annotations)
+    if queue == "audit":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # fractions outside 5-10 % are the caller's choice
+            sample = audit_sample(annotations, fraction=fraction, stratify_by=stratify_by, seed=seed)
+        drawn = sample.sample["item_id"].astype(str).value_counts()
+        items = routed[routed["item_id"].astype(str).isin(drawn.index)].copy()
+        how = "a simple random sample" if stratify_by is None else f"stratified by {stratify_by}"
+        items["reason"] = [f"random audit: {drawn[str(i)]} of its annotations drawn ({how}, {fraction:.0%} of "
+                           f"annotations, seed {seed}); votes {v}" for i, v in zip(items["item_id"], items["votes"])]
+    else:
+        items = review_queue(routed, decisions=[queue])
+        if queue == "senior_review":
+            items["reason"] = [f"a majority with dissent ({v}; {a:.0%} agree): confirm or correct '{c}'"
+                               for v, a, c in zip(items["votes"], items["agreement"], items["consensus"])]
+        else:
+            items["reason"] = [f"no strict majority ({v}): decide the label" for v in items["votes"]]
+    items["queue"] = queue
+    columns = ["item_id", "queue", "reason", "votes", "consensus", "agreement", "n_ratings"]
+    columns += ["image"] if "image" in items.columns else []
+    return items[columns].reset_index(drop=True)

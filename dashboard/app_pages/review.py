@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.exceptions import AnnotationQAError
 from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services
@@ -68,6 +69,45 @@ if sample.ok:
                        file_name="audit_sample.csv", mime="text/csv", key="download_audit")
 else:
     st.info(sample.reason)
+
+st.header("Push to Label Studio")
+connection = services.labelstudio_connection(key)
+if connection is None:
+    st.info("Pull a project from a Label Studio server on the Data page to send its review queue back there: a saved "
+            "view (tab) of the tasks, with each task's reason and vote split in its meta.")
+else:
+    st.caption(f"Connected to {escape_markdown(connection['address'])} (the token is kept in this browser session "
+               "only). Nothing is written until you confirm; annotations are never changed.")
+    left, right = st.columns([1, 2])
+    queue_name = left.radio("Queue", ["senior_review", "adjudicate", "audit"], key="push_queue",
+                            format_func={"senior_review": "Senior review", "adjudicate": "Adjudicate",
+                                         "audit": "Audit sample (the settings above)"}.get)
+    to_project = None
+    if right.checkbox("Into a separate review project (instead of a view in this project)", key="push_separate"):
+        to_project = right.text_input("Review project title", value=f"Review: {queue_name}",
+                                      key="push_project_title").strip() or None
+    items = services.queue_for_push(key, aset, queue_name, fraction, None if stratify == "none" else stratify,
+                                    int(seed))
+    if not items.ok:
+        st.info(items.reason)
+    else:
+        if st.button(f"Preview the push ({len(items.value):,} tasks)", key="push_preview"):
+            try:
+                services.plan_push(key, items.value, queue_name, to_project)
+            except AnnotationQAError as exc:
+                st.error(f"**Nothing was pushed.** {escape_markdown(str(exc))}")
+        plan = services.pending_plan(key, queue_name, to_project)
+        if plan is not None:
+            st.markdown("**This push will:**\n" + "\n".join(f"- {escape_markdown(line)}" for line in plan.summary_lines()))
+            st.dataframe(plan.items, width="stretch", hide_index=True)
+            if st.button(f"Push {len(plan.items):,} tasks to Label Studio", type="primary", key="push_confirm"):
+                try:
+                    result = services.apply_push(plan)
+                except AnnotationQAError as exc:
+                    st.error(f"**The push failed.** {escape_markdown(str(exc))}")
+                else:
+                    st.success(escape_markdown(" ".join(result.summary_lines())))
+                    st.link_button("Open it in Label Studio", result.url)
 
 st.header("Quality report")
 target, gold_target = float(st.session_state.get("target", 0.8)), float(st.session_state.get("ann_target", 0.9))
