@@ -200,7 +200,10 @@ def _clarify_pair(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str,
     evidence = f"{why}{dx['diagnosis_note']}; kappa({a})={row['kappa_a']:.2f}, kappa({b})={row['kappa_b']:.2f}"
     gain = float(dx["merge_gain"]) if np.isfinite(dx["merge_gain"]) else 0.0
     gaps = list(few)
-    if not (ctx.weak(a) or ctx.weak(b)):
+    if min(row["kappa_a"], row["kappa_b"]) >= r.target:
+        gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f} and "
+                    f"{row['kappa_b']:.2f}), so the confusion does not call for a change")
+    elif not (ctx.weak(a) or ctx.weak(b)):
         gaps.append(f"neither class is significantly below the {r.target:.2f} target (one-sided test; kappa "
                     f"{row['kappa_a']:.2f} and {row['kappa_b']:.2f})")
     if not (np.isfinite(gain) and gain >= r.min_gain):

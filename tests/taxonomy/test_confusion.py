@@ -209,9 +209,10 @@ def test_gold_verdicts():
     ab, cd = hot.loc[("A", "B")], hot.loc[("C", "D")]
     # C is only ever mislabelled D: gold names C on every disputed item, the classes can be told apart
     assert cd["gold_verdict"] == "distinguishes" and cd["gold_a"] == cd["n_gold_items"] and cd["gold_b"] == 0
-    # A/B swapped 35 % both ways by three raters: the majority is wrong on a third of the disputed items, far more
-    # often than a correct gold would allow (exact binomial test against 80 %)
-    assert ab["gold_verdict"] == "against_majority" and ab["gold_a"] > 0 and ab["gold_b"] > 0
+    # A/B swapped 35 % both ways by three raters: gold lands on both sides and sides with the majority on 40 of 56
+    # (71 %): not distinguishable, yet not significantly below 80 % either (exact binomial p = 0.08)
+    assert ab["gold_verdict"] == "inconclusive" and ab["gold_a"] > 0 and ab["gold_b"] > 0
+    assert ab["gold_with_majority"] == 40 and "p = 0.079" in ab["gold_note"]
     assert ab["diagnosis"] == "class_overlap" and "gold" in ab["diagnosis_note"]
     no_gold = confusion_hotspots(load(frame), top=1).iloc[0]
     assert no_gold["gold_verdict"] == "no_gold"
