@@ -254,6 +254,15 @@ def drift(key: str, _aset: AnnotationSet, window: int) -> Outcome:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
+def peers(key: str, _aset: AnnotationSet) -> Outcome:
+    """Each annotator's agreement with the others' majority on the same items (no gold), with the flag."""
+    import analytics
+
+    return _tag_sets(_aset, "Agreement with the other annotators") or _attempt(
+        lambda: analytics.agreement_with_peers(_aset))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
 def speed(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
 

@@ -94,7 +94,7 @@ class PredictionCollector:
         if multi:
             warnings.append(f"{count_noun(multi, 'model prediction')} {'holds' if multi == 1 else 'hold'} several labels for '{control}' and were not read.")
         if bad_score:
-            warnings.append(f"{count_noun(bad_score, 'prediction score')} lie outside [0, 1], so they are no probabilities; "
+            warnings.append(f"{count_noun(bad_score, 'prediction score')} {'lies' if bad_score == 1 else 'lie'} outside [0, 1], so they are no probabilities; "
                             "those predictions keep their label without a confidence.")
         if not rows:
             return None, warnings

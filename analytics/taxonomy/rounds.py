@@ -37,21 +37,13 @@ from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import DataQualityWarning, InvalidParameterError, UndefinedMetricWarning
 from ..results import ResultMixin
+from .._hotspot_rule import HOTSPOT_STATUS, HOTSPOT_TEST, hotspot_status_of
 from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["RoundComparison", "compare_rounds", "HOTSPOT_STATUS", "HOTSPOT_TEST"]
-
-#: Values of the ``status`` column of :attr:`RoundComparison.hotspots`.
-HOTSPOT_STATUS = ("closed", "improved", "persisting", "worse", "opened")
-
-#: The rule behind the ``status`` column, in one caption.
-HOTSPOT_TEST = ("One test per pair: two-sided Fisher exact test of the share of items on which both classes were "
-                "used, before vs after, Holm-adjusted over the pairs compared. Significantly lower: closed (no longer "
-                "a hotspot) or improved (still one); significantly higher: opened (not a hotspot before) or worse; "
-                "otherwise persisting (no significant change).")
+__all__ = ["RoundComparison", "compare_rounds", "HOTSPOT_STATUS", "HOTSPOT_TEST", "hotspot_status"]
 
 INTERVAL_METHOD = "Wald on the difference, sqrt(SE_before² + SE_after²) (rounds treated as independent samples)"
 
@@ -133,10 +125,25 @@ def _round_subset(aset: "AnnotationSet", name: str) -> "AnnotationSet":
     return aset.subset((text == name).to_numpy())
 
 
-def _hotspot_changes(sets: tuple["AnnotationSet", "AnnotationSet"], top: int | None, min_items: int,
-                     alpha: float) -> pd.DataFrame:
+def hotspot_status(k_before: np.ndarray, n_before: int, k_after: np.ndarray, n_after: int, hot_before: np.ndarray,
+                   hot_after: np.ndarray, alpha: float) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:data:`HOTSPOT_TEST` for the pairs compared: ``(status, p_value, p_adjusted)``, one per pair.
+
+    ``k_*``: items on which both classes of the pair were used, out of ``n_*`` items; ``hot_*``: whether the pair is
+    a hotspot of that round (or delivery). The workspace history applies the same rule between deliveries.
+    """
     from ..annotators.gold import holm
 
+    k0, k1 = np.asarray(k_before, dtype=np.int64), np.asarray(k_after, dtype=np.int64)
+    p = np.array([stats.fisher_exact([[a, n_before - a], [b, n_after - b]])[1] for a, b in zip(k0, k1)], dtype=float)
+    adjusted, reject = holm(p, alpha)
+    status = [hotspot_status_of(bool(significant), a / max(n_before, 1), b / max(n_after, 1), bool(before), bool(after))
+              for a, b, significant, before, after in zip(k0, k1, reject, hot_before, hot_after)]
+    return status, p, adjusted
+
+
+def _hotspot_changes(sets: tuple["AnnotationSet", "AnnotationSet"], top: int | None, min_items: int,
+                     alpha: float) -> pd.DataFrame:
     cols = ["class_a", "class_b", "status", "hotspot_before", "hotspot_after", "score_before", "score_after",
             "n_items_before", "n_items_after", "rate_before", "rate_after", "p_value", "p_adjusted",
             "top_annotator_before", "top_annotator_after"]
@@ -149,18 +156,12 @@ def _hotspot_changes(sets: tuple["AnnotationSet", "AnnotationSet"], top: int | N
     n = [s.n_items for s in sets]
     pairs = sorted(hot[0] | hot[1], key=lambda p: -max(_get(keyed[0], p, "score", 0.0), _get(keyed[1], p, "score", 0.0)))
     k = np.array([[int(_get(t, pair, "n_items", 0)) for t in keyed] for pair in pairs], dtype=np.int64).reshape(-1, 2)
-    p = np.array([stats.fisher_exact([[k0, n[0] - k0], [k1, n[1] - k1]])[1] for k0, k1 in k], dtype=float)
-    adjusted, reject = holm(p, alpha)
+    statuses, p, adjusted = hotspot_status(k[:, 0], n[0], k[:, 1], n[1], np.array([q in hot[0] for q in pairs]),
+                                           np.array([q in hot[1] for q in pairs]), alpha)
     rows = []
-    for pair, (k0, k1), p_raw, p_adj, significant in zip(pairs, k, p, adjusted, reject):
+    for pair, (k0, k1), p_raw, p_adj, status in zip(pairs, k, p, adjusted, statuses):
         r0, r1 = k0 / n[0], k1 / n[1]
         before, after = pair in hot[0], pair in hot[1]
-        if significant and r1 < r0:
-            status = "improved" if after else "closed"
-        elif significant and r1 > r0:
-            status = "worse" if before else "opened"
-        else:
-            status = "persisting"
         rows.append({"class_a": pair[0], "class_b": pair[1], "status": status, "hotspot_before": before,
                      "hotspot_after": after, "score_before": _get(keyed[0], pair, "score", np.nan),
                      "score_after": _get(keyed[1], pair, "score", np.nan), "n_items_before": int(k0),

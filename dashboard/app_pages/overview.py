@@ -46,7 +46,7 @@ if summary.ok:
     if result.kappa_paradox:
         st.info(escape_markdown(result.paradox_note or ""))
 else:
-    st.info(summary.reason)
+    st.info(escape_markdown(summary.reason or ""))
     cols = st.columns(3)
 
 offset = len(cols) - 3

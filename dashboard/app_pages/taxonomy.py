@@ -9,10 +9,23 @@ from analytics import plots
 from analytics.taxonomy.pairs import DIAGNOSIS_LABELS
 from analytics.taxonomy.rounds import HOTSPOT_TEST
 
-#: How each kind of proposal reads as a title.
-ACTION_TITLES = {"merge": "Merge", "lift_to_parent": "Label as the parent class", "clarify": "Clarify",
-                 "add_other": "Add or widen an Unknown/Other class", "collect_more": "Collect more items",
-                 "retrain_annotator": "Retrain"}
+
+
+def proposal_title(action: str, classes: tuple[str, ...], annotators: tuple[str, ...]) -> str:
+    """A proposal as a title a person reads ("Merge Shirt + Blouse", "Retrain ann_c on Sneakers / Sandals")."""
+    if action == "merge":
+        return "Merge " + " + ".join(classes)
+    if action == "lift_to_parent":
+        return f"Label {', '.join(classes[1:])} as {classes[0]}"
+    if action == "retrain_annotator":
+        return f"Retrain {', '.join(annotators)} on {' / '.join(classes)}"
+    if action == "clarify":
+        return f"Clarify the {' / '.join(classes)} boundary" if len(classes) == 2 else f"Clarify {', '.join(classes)}"
+    if action == "add_other":
+        return f"Widen {classes[0]}" if classes else "Add an Unknown/Other class"
+    if action == "collect_more":
+        return f"Collect more items of {', '.join(classes)}"
+    return action.replace("_", " ").capitalize() + (f": {', '.join(classes)}" if classes else "")
 from dashboard import services
 
 key, aset = services.current_set()
@@ -33,10 +46,7 @@ if recs.ok:
     if shown.empty:
         st.success("No taxonomy change is supported by the evidence.")
     for row in shown.itertuples(index=False):
-        what = ACTION_TITLES.get(row.action, row.action.replace("_", " ").capitalize())
-        title = f"{row.rank}. {what}" + (f": {' + '.join(row.classes)}" if len(row.classes) else "")
-        if row.annotators:
-            title += f" ({', '.join(row.annotators)})"
+        title = f"{row.rank}. {proposal_title(row.action, tuple(row.classes), tuple(row.annotators))}"
         with st.container(border=True):
             st.markdown(f"**{escape_markdown(title)}**")
             st.markdown(escape_markdown(str(row.expected_effect)))
@@ -48,7 +58,7 @@ if recs.ok:
     if getattr(recs.value, "combined_effect", None):
         st.caption(escape_markdown(str(recs.value.combined_effect)))
 else:
-    st.info(recs.reason)
+    st.info(escape_markdown(recs.reason or ""))
 
 st.header("Confusion hotspots")
 top = st.slider("Pairs to show", 3, 30, 10, key="hotspot_top")
@@ -98,7 +108,7 @@ if hot.ok and len(hot.value):
 elif hot.ok:
     st.success("No class pair is confused.")
 else:
-    st.info(hot.reason)
+    st.info(escape_markdown(hot.reason or ""))
 
 matrix = services.coincidences(key, aset)
 if matrix.ok:
@@ -116,7 +126,7 @@ if nodes.ok:
                "the colour how well people agree there (inner nodes: among their children). A red node with green "
                "parents = confusion that disappears one level up: lift the labels to the parent.")
 else:
-    st.info(nodes.reason)
+    st.info(escape_markdown(nodes.reason or ""))
 
 st.header("What if")
 classes = st.multiselect("Merge these classes", list(aset.categories), key="whatif_classes",
@@ -131,7 +141,7 @@ if len(classes) >= 2:
         st.caption("How to read this: grey = agreement now; green = after the merge, simulated on the same data; the "
                    "error bar is the paired 95% interval of the change.")
     else:
-        st.info(sim.reason)
+        st.info(escape_markdown(sim.reason or ""))
 else:
     st.caption("Choose at least two classes to see agreement before and after merging them.")
 
@@ -148,7 +158,7 @@ if unk.ok:
         st.markdown("**What the others said on items where someone chose Unknown**")
         st.dataframe(u.by_class, width="stretch", hide_index=True)
 else:
-    st.info(unk.reason)
+    st.info(escape_markdown(unk.reason or ""))
 
 st.header("Class balance")
 bal = services.balance_check(key, aset)

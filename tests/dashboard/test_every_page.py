@@ -4,6 +4,7 @@ and every chart it draws has a title and axis titles."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,21 @@ def _real(name: str):
                                 predictions=folder / "model_probs_resnet18.csv")
     folder = need(DATASETS / name)
     return load_annotations(folder / "answers.csv", gold=folder / "truth.csv")
+
+
+_BROKEN_BOLD = re.compile(r"\*\*(?:\s[^*]*|[^*]*\s)\*\*")  # a bold span that starts or ends with a space shows raw
+
+
+def _check_text(app) -> None:
+    """What a person reads: no 'nan', no 'item(s)', no library function names, no markdown left raw."""
+    shown = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "title", "header", "subheader"):
+        shown += [str(e.value) for e in app.get(kind)]
+    for text in shown:
+        assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE), text
+        assert "(s)" not in text and "(es)" not in text, text
+        assert not re.search(r"\banalytics\.[a-z_]+", text), text
+        assert not _BROKEN_BOLD.search(text), text
 
 
 def _check_charts(app) -> None:
@@ -49,6 +65,7 @@ def test_every_page_on_every_sample(sample, page):
     assert not app.exception, app.exception
     assert app.title and app.title[0].value
     _check_charts(app)
+    _check_text(app)
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
@@ -64,3 +81,4 @@ def test_every_page_on_real_data(dataset, page):
     app.switch_page(f"app_pages/{page}").run()
     assert not app.exception, app.exception
     _check_charts(app)
+    _check_text(app)
