@@ -67,8 +67,13 @@ def _errors(rng: np.random.Generator, truth: np.ndarray, neighbour: np.ndarray, 
     return np.where(rng.random(truth.shape) < 0.4, neighbour[truth], uniform)
 
 
-def make_pilot(defect: str, n_items: int, n_annotators: int, seed: int) -> Pilot:
-    """One pilot with ``defect`` planted (see the module docstring); deterministic in ``seed``."""
+def make_pilot(defect: str, n_items: int, n_annotators: int, seed: int, *,
+               ambiguous_rounds: tuple[int, ...] = (1, 2)) -> Pilot:
+    """One pilot with ``defect`` planted (see the module docstring); deterministic in ``seed``.
+
+    ``ambiguous_rounds``: the rounds whose c0/c1 items are borderline on an ``ambiguous_pair`` pilot (the round
+    comparison study of ``pair_verdicts.py`` fixes or opens the overlap between rounds; the draws do not change).
+    """
     if defect not in DEFECTS:
         raise ValueError(f"defect must be one of {DEFECTS}; got {defect!r}")
     rng = np.random.default_rng([seed, DEFECTS.index(defect), n_items, n_annotators])
@@ -90,7 +95,7 @@ def make_pilot(defect: str, n_items: int, n_annotators: int, seed: int) -> Pilot
         truth[missing] = -1
     borderline = np.zeros(n_items, dtype=bool)
     if defect == "ambiguous_pair":
-        borderline = np.isin(truth, [0, 1]) & (rng.random(n_items) < 0.35)
+        borderline = np.isin(truth, [0, 1]) & (rng.random(n_items) < 0.35) & np.isin(rounds, ambiguous_rounds)
         pilot.pair = ("c0", "c1")
 
     # working order and position within the session (drift), per annotator and round

@@ -16,9 +16,11 @@ Holm's correction over its family:
     diagnosis also needs three or more annotators on the pair's items and that leaving the most-swapping flagged
     annotator out removes at least ``annotator_removal`` of the pair's disagreement :math:`o_{ab} + o_{ba}`
     (the others tell the classes apart); otherwise the flagged annotators are named in the note only.
-``class_overlap`` — *the classes overlap for everyone*: merging the two raises Fleiss' kappa. One-sided z-test
-    of the simulated gain :math:`\Delta` with its paired standard error (Gwet's linearized per-item terms,
-    :mod:`analytics.taxonomy._whatif`): :math:`p = 1 - \Phi(\Delta / \mathrm{SE})`. Family: the candidates.
+``class_overlap`` — *the classes overlap for everyone*: merging the two raises Fleiss' kappa by more than
+    ``min_merge_gain`` (0.01 by default: a smaller gain is the everyday confusion every taxonomy has, not a reason
+    to change it). One-sided z-test of the simulated gain :math:`\Delta` with its paired standard error (Gwet's
+    linearized per-item terms, :mod:`analytics.taxonomy._whatif`):
+    :math:`p = 1 - \Phi((\Delta - \text{min\_merge\_gain}) / \mathrm{SE})`. Family: the candidates.
 ``gold_split`` — *gold itself is split*: on the pair's disputed items (both classes used) whose gold is *a* or
     *b*, gold sides with the item's majority within the pair less often than a correct gold would. One-sided
     exact binomial test against ``gold_majority``: :math:`p = P(X \le k)`, :math:`X \sim \mathrm{Bin}(n,
@@ -138,7 +140,8 @@ class PairDiagnoses(ResultMixin):
 TESTS = ("Per pair, the first test in this order that rejects at {level} after Holm's correction over its family: "
          "particular annotators (one-sided Fisher exact test of each annotator's swap rate on the pair against the "
          "others', and leaving the annotator out removes at least {removal:.0%} of the pair's disagreement); the "
-         "classes overlap (one-sided z-test that merging them raises Fleiss' kappa, paired standard error); gold "
+         "classes overlap (one-sided z-test that merging them raises Fleiss' kappa by more than {min_gain:.2g}, paired "
+         "standard error); gold "
          "itself split (one-sided exact binomial test that gold sides with the item's majority on fewer than "
          "{majority:.0%} of the disputed gold items, at least {min_gold}). Otherwise: not enough evidence. Tested: "
          "the {max_pairs} highest-scoring pairs whose merge would raise Krippendorff's alpha.")
@@ -173,8 +176,13 @@ def pair_action(row: Any, weak_a: bool, weak_b: bool, unknown_label: str | None)
     return "merge" if weak_a and weak_b else "clarify"
 
 
-def _check(max_pairs: Any, annotator_removal: Any, min_gold: Any, gold_majority: Any, confidence_level: Any) -> None:
+def _check(max_pairs: Any, annotator_removal: Any, min_gold: Any, gold_majority: Any, confidence_level: Any,
+           min_merge_gain: Any = 0.01) -> None:
     check_confidence_level(confidence_level)
+    if isinstance(min_merge_gain, bool) or not isinstance(min_merge_gain, (int, float)) or \
+            not 0.0 <= float(min_merge_gain) < 1.0:
+        raise InvalidParameterError(f"min_merge_gain= must be a number in [0, 1) (a change of kappa); "
+                                    f"got {min_merge_gain!r}.")
     if isinstance(max_pairs, bool) or not isinstance(max_pairs, (int, np.integer)) or max_pairs < 1:
         raise InvalidParameterError(f"max_pairs= must be a positive integer; got {max_pairs!r}.")
     if isinstance(min_gold, bool) or not isinstance(min_gold, (int, np.integer)) or min_gold < 1:
@@ -186,7 +194,8 @@ def _check(max_pairs: Any, annotator_removal: Any, min_gold: Any, gold_majority:
 
 
 def diagnose_class_pairs(annotations: Any, *, max_pairs: int = 20, annotator_removal: float = 0.5, min_gold: int = 3,
-                         gold_majority: float = 0.8, confidence_level: float = 0.95) -> PairDiagnoses:
+                         gold_majority: float = 0.8, min_merge_gain: float = 0.01,
+                         confidence_level: float = 0.95) -> PairDiagnoses:
     r"""Why people disagree on each class pair: particular annotators, gold itself split, overlapping classes, or
     not enough evidence — one stated test each (see :mod:`analytics.taxonomy.pairs`).
 
@@ -204,6 +213,10 @@ def diagnose_class_pairs(annotations: Any, *, max_pairs: int = 20, annotator_rem
         Share of disputed gold items on which a correct gold sides with the item's majority (the null of the gold
         test), and the share on one class (or with the majority) that shows the classes can be told apart
         (``gold_distinguishes``).
+    min_merge_gain : float
+        The rise of Fleiss' kappa a merge must exceed (significantly) before the classes count as overlapping;
+        ``benchmarks/pair_verdicts.py`` shows that without it the everyday confusions of a 1,000-item pilot read
+        as overlaps.
     confidence_level : float
 
     Returns
@@ -222,18 +235,19 @@ def diagnose_class_pairs(annotations: Any, *, max_pairs: int = 20, annotator_rem
     >>> d.of("4", "9")["diagnosis"], d.of("4", "9")["annotators"]
     ('annotator_confusion', ('ann_confuser',))
     """
-    _check(max_pairs, annotator_removal, min_gold, gold_majority, confidence_level)
+    _check(max_pairs, annotator_removal, min_gold, gold_majority, confidence_level, min_merge_gain)
     aset = units(annotations, "diagnose_class_pairs")
     return pair_diagnoses(aset, max_pairs=int(max_pairs), annotator_removal=float(annotator_removal),
                           min_gold=int(min_gold), gold_majority=float(gold_majority),
-                          confidence_level=float(confidence_level))
+                          min_merge_gain=float(min_merge_gain), confidence_level=float(confidence_level))
 
 
 def pair_diagnoses(aset: "AnnotationSet", *, max_pairs: int = 20, annotator_removal: float = 0.5, min_gold: int = 3,
-                   gold_majority: float = 0.8, confidence_level: float = 0.95) -> PairDiagnoses:
+                   gold_majority: float = 0.8, min_merge_gain: float = 0.01,
+                   confidence_level: float = 0.95) -> PairDiagnoses:
     """:func:`diagnose_class_pairs` on an already validated unit set, computed once per set and options (cached)."""
     rules = {"max_pairs": max_pairs, "annotator_removal": annotator_removal, "min_gold": min_gold,
-             "gold_majority": gold_majority, "confidence_level": confidence_level}
+             "gold_majority": gold_majority, "min_merge_gain": min_merge_gain, "confidence_level": confidence_level}
     return cached(aset, ("pair_diagnoses", *rules.values()), lambda: _diagnose(aset, rules))
 
 
@@ -320,7 +334,7 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
     gain = np.array([c.delta for c in changes], dtype=float)
     se = np.array([c.standard_error for c in changes], dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        o_p = np.where(se > 0, stats.norm.sf(gain / se), np.nan)
+        o_p = np.where(se > 0, stats.norm.sf((gain - rules["min_merge_gain"]) / se), np.nan)
     o_adj, o_rej = _holm(o_p, alpha)
     ids = np.asarray(aset.annotator_ids, dtype=object) if aset.annotators_known else np.zeros(0, dtype=object)
     rows = []
@@ -350,7 +364,7 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
         rows.append(row)
     table = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     tests = TESTS.format(level=f"{alpha:.2g}", removal=rules["annotator_removal"], majority=rules["gold_majority"],
-                         min_gold=rules["min_gold"], max_pairs=rules["max_pairs"])
+                         min_gold=rules["min_gold"], max_pairs=rules["max_pairs"], min_gain=rules["min_merge_gain"])
     return PairDiagnoses(table=table, rules=dict(rules), n_candidates=int(len(cand)), tests=tests)
 
 
@@ -397,7 +411,8 @@ def _decide(row: dict, candidate: bool, gold_rejected: bool, overlap_rejected: b
     overlap_text = ""
     if np.isfinite(row["p_overlap"]):
         overlap_text = (f"merging them changes Fleiss' kappa by {row['merge_gain']:+.3f} (simulated; one-sided z-test "
-                        f"p = {row['p_overlap']:.2g}, Holm-adjusted {row['p_overlap_adjusted']:.2g})")
+                        f"that it exceeds {rules['min_merge_gain']:.2g}: p = {row['p_overlap']:.2g}, Holm-adjusted "
+                        f"{row['p_overlap_adjusted']:.2g})")
     gold_text = row["gold_note"] if row["gold_verdict"] not in ("no_gold",) else ""
     if row["annotators"] and row["reduction_without"] >= removal:
         note = (f"{ann_text}; without {row['annotators'][0]} the pair's disagreement falls by "

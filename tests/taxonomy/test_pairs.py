@@ -53,6 +53,17 @@ def test_gold_against_the_people_is_gold_split(seed):
     assert ab["gold_with_majority"] == 0 and "Review the gold labels" in ab["what_to_do"]
 
 
+def test_a_merge_gain_below_min_merge_gain_is_no_overlap():
+    """The overlap test asks whether merging raises kappa by more than min_merge_gain: a pair everyone confuses is
+    an overlap at the default 0.01 and not when the gain asked for exceeds the simulated gain."""
+    aset = merge_pilot()
+    ab = diagnose_class_pairs(aset).of("A", "B")
+    assert ab["diagnosis"] == "class_overlap" and "exceeds 0.01" in ab["diagnosis_note"]
+    strict = diagnose_class_pairs(aset, min_merge_gain=round(float(ab["merge_gain_ci_high"]) + 0.01, 3)).of("A", "B")
+    assert strict["diagnosis"] != "class_overlap" and strict["p_overlap"] > 0.5
+    assert strict["merge_gain"] == pytest.approx(ab["merge_gain"])  # the same simulation, a stricter question
+
+
 def test_too_little_data_is_not_enough_evidence_with_the_reason():
     frame, _ = crafted_frame(FIVE, 6, THREE, {("a1", "A", "B"): 0.34, ("a2", "C", "D"): 0.34})
     d = diagnose_class_pairs(load(frame))
@@ -82,7 +93,7 @@ def test_the_tests_are_the_stated_ones():
         warnings.simplefilter("ignore")
         ch = change_after_mapping(aset, cats, {"A": "A+B", "B": "A+B"})
     assert ab["merge_gain"] == pytest.approx(ch.delta)
-    assert ab["p_overlap"] == pytest.approx(stats.norm.sf(ch.delta / ch.standard_error))
+    assert ab["p_overlap"] == pytest.approx(stats.norm.sf((ch.delta - 0.01) / ch.standard_error), rel=1e-9, abs=0)
     candidates = d.table[d.table["candidate"]]
     assert d.n_candidates == len(candidates) and (candidates["p_overlap_adjusted"] >= candidates["p_overlap"]).all()
 
@@ -151,6 +162,8 @@ def test_bad_options():
         diagnose_class_pairs(merge_pilot(), gold_majority=0.4)
     with pytest.raises(InvalidParameterError, match="annotator_removal"):
         diagnose_class_pairs(merge_pilot(), annotator_removal=0)
+    with pytest.raises(InvalidParameterError, match="min_merge_gain"):
+        diagnose_class_pairs(merge_pilot(), min_merge_gain=-0.1)
     with pytest.raises(InvalidParameterError, match="confidence_level"):
         diagnose_class_pairs(merge_pilot(), confidence_level=1.5)
     with pytest.raises(InvalidParameterError):

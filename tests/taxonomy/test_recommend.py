@@ -110,10 +110,12 @@ def test_real_crowd_data():
     assert {frozenset(r.classes) for r in rec.of("merge")} == {frozenset(("0", "1")), frozenset(("2", "3"))}
     cifar = need(DATASETS / "cifar10h")
     rec = recommend_taxonomy_changes(load_annotations(cifar / "human_counts.csv", gold=cifar / "truth.csv"))
-    # every class meets the target: the cat/dog overlap is held back (a boundary to clarify, never a merge)
-    assert not rec.of("merge", recommended_only=False) and not rec.of("clarify")
-    held = rec.of("clarify", recommended_only=False)
-    assert set(held[0].classes) == {"cat", "dog"} and "already meet" in held[0].missing_evidence
+    # every class meets the target and merging cat and dog would raise kappa by less than min_merge_gain (0.01):
+    # nothing is recommended; the cat/dog pair is held back, saying why
+    assert not rec.of("merge") and not rec.of("clarify")
+    held = [r for r in rec.of("merge", recommended_only=False) + rec.of("clarify", recommended_only=False)
+            if set(r.classes) == {"cat", "dog"}]
+    assert len(held) == 1 and "already meet" in held[0].missing_evidence
 
 
 def test_bad_options():
