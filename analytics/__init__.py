@@ -132,6 +132,12 @@ _LAZY: dict[str, str] = {
     "recommend_taxonomy_changes": ".taxonomy.recommend",
     "PairDiagnoses": ".taxonomy.pairs",
     "diagnose_class_pairs": ".taxonomy.pairs",
+    "GuidelineCard": ".taxonomy.guideline",
+    "GuidelineCards": ".taxonomy.guideline",
+    "guideline_cards": ".taxonomy.guideline",
+    "render_guideline_html": ".report.guideline_html",
+    "write_guideline": ".report.guideline_html",
+    "render_guideline_markdown": ".report.guideline_markdown",
 }
 
 
@@ -236,6 +242,9 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .taxonomy.rounds import RoundComparison, compare_rounds
     from .taxonomy.recommend import Recommendation, TaxonomyRecommendations, recommend_taxonomy_changes
     from .taxonomy.pairs import PairDiagnoses, diagnose_class_pairs
+    from .taxonomy.guideline import GuidelineCard, GuidelineCards, guideline_cards
+    from .report.guideline_html import render_guideline_html, write_guideline
+    from .report.guideline_markdown import render_guideline_markdown
 
 __version__ = "0.1.0"
 
@@ -344,6 +353,12 @@ __all__ = [
     "recommend_taxonomy_changes",
     "PairDiagnoses",
     "diagnose_class_pairs",
+    "GuidelineCard",
+    "GuidelineCards",
+    "guideline_cards",
+    "render_guideline_html",
+    "render_guideline_markdown",
+    "write_guideline",
     "Limits",
     "safe_csv",
     "neutralize_csv_cell",
