@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.safety import escape_markdown
+from analytics._wording import count_noun
 from analytics import plots
 from analytics.taxonomy.pairs import DIAGNOSIS_LABELS
 from analytics.taxonomy.rounds import HOTSPOT_TEST
@@ -53,7 +54,7 @@ if recs.ok:
             st.markdown(escape_markdown(str(row.expected_effect)))
             st.caption(escape_markdown(str(row.evidence)))
     if len(held):
-        with st.expander(f"{len(held)} proposal(s) held back for lack of evidence"):
+        with st.expander(f"{count_noun(len(held), 'proposal')} held back for lack of evidence"):
             st.dataframe(held[["action", "classes", "annotators", "missing_evidence", "evidence"]], width="stretch",
                          hide_index=True)
     if getattr(recs.value, "combined_effect", None):

@@ -68,7 +68,7 @@ def test_a_class_with_too_few_items_says_so_instead_of_showing_examples(pet_card
     fox = pet_cards.card("fox")
     assert not fox.enough_items and fox.n_items == 3
     assert fox.correct == fox.incorrect == fox.borderline == fox.rules == ()
-    assert "Only 3 item(s)" in fox.too_few_reason and "need 10" in fox.too_few_reason
+    assert "Only 3 items have" in fox.too_few_reason and "need 10" in fox.too_few_reason
     # the threshold and why: the Clopper-Pearson upper bound of 0 errors in 9 items
     assert "at least 10 consensus items" in pet_cards.min_items_reason and "reaches 34%" in pet_cards.min_items_reason
 
