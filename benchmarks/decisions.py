@@ -43,7 +43,7 @@ False alarms are counted as alarms/pilots with a Wilson 95 % interval per cell a
 (``--clean-seeds``, 100 by default, so that the ≤ 5 % goal is checked with an interval rather than 20 pilots).
 
     PYTHONPATH=. python benchmarks/decisions.py [--seeds 20] [--clean-seeds 100] [--sizes 100 300 1000] [--raters 3 5]
-        [--jobs 2] [--update]
+        [--jobs 2] [--update] [--without-floors --out DIR]
 
 Writes ``benchmarks/results/decisions_runs.csv`` (one row per pilot; with ``--update`` the rows of the cells not
 rerun are kept) and ``decisions_summary.csv``, and prints the summary as Markdown tables.
@@ -123,11 +123,24 @@ def judge(pilot: Pilot, problems, review) -> dict:
                                for p in problems)}
 
 
-def run_one(args: tuple[str, int, int, int]) -> dict:
+def _without_floors() -> None:
+    """The rules before the effect-size floors: drift at any significant fall, retrain at any significant excess."""
+    import analytics.annotators.drift as drift
+    import analytics.taxonomy.pairs as pairs
+
+    drift.accuracy_over_time.__kwdefaults__["min_decline"] = 0.0
+    pairs.pair_diagnoses.__kwdefaults__["min_swap_excess"] = 0.0
+
+
+def run_one(args: tuple) -> dict:
+    """One pilot: ``(defect, n_items, raters, seed)``, optionally a fifth ``False`` to score it without the floors
+    (in a worker process of its own: the defaults stay changed)."""
     import analytics as aqa
     from analytics.report.overview import top_problems
 
-    defect, n_items, raters, seed = args
+    defect, n_items, raters, seed = args[:4]
+    if len(args) > 4 and not args[4]:
+        _without_floors()
     pilot = make_pilot(defect, n_items, raters, seed)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -190,6 +203,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--clean-seeds", type=int, default=100, help="seeds of the clean pilots per cell")
+    parser.add_argument("--without-floors", action="store_true",
+                        help="score with min_decline=0 and min_swap_excess=0 (the rules before the floors)")
     parser.add_argument("--update", action="store_true",
                         help="keep the rows of the cells not rerun from the existing decisions_runs.csv")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 300, 1000])
@@ -198,7 +213,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    tasks = [(d, n, m, s) for d in args.defects for n in args.sizes for m in args.raters
+    tasks = [(d, n, m, s, not args.without_floors) for d in args.defects for n in args.sizes for m in args.raters
              for s in range(args.clean_seeds if d == "clean" else args.seeds)]
     t0 = time.perf_counter()
     if args.jobs > 1:
@@ -210,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     old = args.out / "decisions_runs.csv"
     if args.update and old.exists():
         kept = pd.read_csv(old, keep_default_na=False)
-        rerun = {(d, n, m) for d, n, m, _ in tasks}
+        rerun = {t[:3] for t in tasks}
         kept = kept[[(d, n, m) not in rerun for d, n, m in zip(kept["defect"], kept["n_items"], kept["raters"])]]
         runs = pd.concat([kept, runs], ignore_index=True)
     summary = summarize(runs)
