@@ -217,8 +217,10 @@ def accuracy_over_time(
     second = (series["position"] - 0.5) / size >= 0.5
     tests = _half_test(series, second, annotations, confidence_level, float(min_decline))
     out = series.drop(columns=[c for c in series.columns if c.startswith("_")])
+    method = (f"{DriftResult.test_method}; drift = a significant fall of at least {100 * min_decline:.0f} "
+              "points (smaller significant falls: small_decline)")
     return DriftResult(series=out, tests=tests, window=int(window), by=by, session=session,
-                       confidence_level=float(confidence_level), min_decline=float(min_decline))
+                       confidence_level=float(confidence_level), min_decline=float(min_decline), test_method=method)
 
 
 def _half_test(series: pd.DataFrame, second: pd.Series, aset: "AnnotationSet", confidence_level: float,

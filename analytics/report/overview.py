@@ -341,8 +341,8 @@ def _annotators(aset: AnnotationSet, suspect_gold: set[str]) -> list[Problem]:
                            headline=f"Accuracy declines within sessions for {shown}.",
                            detail=(f"Flagged when accuracy in the second half of a session is significantly lower "
                                    f"(two-proportion z-test, Holm across annotators) and at least "
-                                   f"{drift.min_decline:.0%} lower than in the first half. Fatigue or guideline drift: "
-                                   "shorter sessions, spot checks late in a session."),
+                                   f"{100 * drift.min_decline:.0f} points lower than in the first half. Fatigue or "
+                                   "guideline drift: shorter sessions, spot checks late in a session."),
                            where="Annotators → drift", annotators=tuple(str(a) for a in drift.drifting)))
     peers = _quiet(lambda: agreement_with_peers(aset))
     if peers is not None and peers.flagged:

@@ -186,7 +186,7 @@ def _retrain(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str, str]
     gaps = list(few) + gain_gaps(change, ctx.rules)
     evidence = (f"{dx['diagnosis_note']}; kappa({names[0]})={row['kappa_a']:.2f}, kappa({names[1]})={row['kappa_b']:.2f}; "
                 f"an annotator is named when their swap rate is significantly higher than the others' and at least "
-                f"{excess:.0%} above it")
+                f"{100 * excess:.0f} points above it")
     effect = effect_text(f"if {who} labelled {names[0]}/{names[1]} like the others, this", change)
     return _proposal("retrain_annotator", names, annotators=tuple(dx["annotators"][:1]), evidence=evidence,
                      effect=effect, gaps=gaps, change=change, examples=tuple(row["example_items"]))

@@ -141,7 +141,8 @@ class PairDiagnoses(ResultMixin):
 
 TESTS = ("Per pair, the first test in this order that rejects at {level} after Holm's correction over its family: "
          "particular annotators (one-sided Fisher exact test of each annotator's swap rate on the pair against the "
-         "others', the rate at least {min_excess:.0%} above theirs, and leaving the annotator out removes at least {removal:.0%} of the pair's disagreement); the "
+         "others', the rate at least {min_excess_points:.0f} points above theirs, and leaving the annotator out "
+         "removes at least {removal:.0%} of the pair's disagreement); the "
          "classes overlap (one-sided z-test that merging them raises Fleiss' kappa by more than {min_gain:.2g}, paired "
          "standard error); gold "
          "itself split (one-sided exact binomial test that gold sides with the item's majority on fewer than "
@@ -385,7 +386,7 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
     table = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     tests = TESTS.format(level=f"{alpha:.2g}", removal=rules["annotator_removal"], majority=rules["gold_majority"],
                          min_gold=rules["min_gold"], max_pairs=rules["max_pairs"], min_gain=rules["min_merge_gain"],
-                         min_excess=rules["min_swap_excess"])
+                         min_excess_points=100 * rules["min_swap_excess"])
     return PairDiagnoses(table=table, rules=dict(rules), n_candidates=int(len(cand)), tests=tests)
 
 
@@ -469,7 +470,8 @@ def _decide(row: dict, candidate: bool, gold_rejected: bool, overlap_rejected: b
     if ann_text:
         gaps.append(ann_text + (f", but without them the disagreement falls by only {_pct(row['reduction_without'])}"
                                 if row["annotators"] else
-                                f", less than {rules['min_swap_excess']:.0%} above the others' rate" if small else
+                                f", less than {100 * rules['min_swap_excess']:.0f} points above the others' rate"
+                                if small else
                                 ", not significant"))
     else:
         gaps.append("who confuses them cannot be tested (anonymous annotators, or fewer than three on these items)")
