@@ -339,7 +339,10 @@ def _annotators(aset: AnnotationSet, suspect_gold: set[str]) -> list[Problem]:
                           for a in drift.drifting[:3])
         out.append(Problem(kind="annotator_drift", severity=0.72,
                            headline=f"Accuracy declines within sessions for {shown}.",
-                           detail="Fatigue or guideline drift: shorter sessions, spot checks late in a session.",
+                           detail=(f"Flagged when accuracy in the second half of a session is significantly lower "
+                                   f"(two-proportion z-test, Holm across annotators) and at least "
+                                   f"{100 * drift.min_decline:.0f} points lower than in the first half. Fatigue or "
+                                   "guideline drift: shorter sessions, spot checks late in a session."),
                            where="Annotators → drift", annotators=tuple(str(a) for a in drift.drifting)))
     peers = _quiet(lambda: agreement_with_peers(aset))
     if peers is not None and peers.flagged:

@@ -159,7 +159,7 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
         few = [f"only {count_noun(n, 'item')} on which both classes were used (need ≥ {r.min_items})"] if n < r.min_items else []
         action = pair_action(dx, ctx.weak(names[0]), ctx.weak(names[1]), ctx.aset.unknown_label)
         if action == "retrain_annotator":
-            out.append(_retrain(ctx, row, dx, names, few))
+            out.append(_retrain(ctx, row, dx, names, few, float(diag.rules["min_swap_excess"])))
         elif action == "clarify":
             out.append(_clarify_pair(ctx, row, dx, names, few))
         else:
@@ -177,13 +177,16 @@ def _change(dx: pd.Series, confidence_level: float) -> Change:
                   delta=gain, standard_error=se, ci_low=lo, ci_high=hi, confidence_level=confidence_level, n_items=0)
 
 
-def _retrain(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str, str], few: list[str]) -> dict[str, Any]:
+def _retrain(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str, str], few: list[str],
+             excess: float) -> dict[str, Any]:
     who = dx["annotators"][0]
     x = list(ctx.aset.annotator_ids).index(who)
     a, b = ctx.code(names[0]), ctx.code(names[1])
     change = paired_change_of(ctx.aset, SwapsFixed(a, b, x), confidence_level=ctx.rules.confidence_level)
     gaps = list(few) + gain_gaps(change, ctx.rules)
-    evidence = (f"{dx['diagnosis_note']}; kappa({names[0]})={row['kappa_a']:.2f}, kappa({names[1]})={row['kappa_b']:.2f}")
+    evidence = (f"{dx['diagnosis_note']}; kappa({names[0]})={row['kappa_a']:.2f}, kappa({names[1]})={row['kappa_b']:.2f}; "
+                f"an annotator is named when their swap rate is significantly higher than the others' and at least "
+                f"{100 * excess:.0f} points above it")
     effect = effect_text(f"if {who} labelled {names[0]}/{names[1]} like the others, this", change)
     return _proposal("retrain_annotator", names, annotators=tuple(dx["annotators"][:1]), evidence=evidence,
                      effect=effect, gaps=gaps, change=change, examples=tuple(row["example_items"]))

@@ -137,8 +137,9 @@ if drift.ok:
                     width="stretch")
     st.caption("How to read this: each line is an annotator's accuracy over its last N annotations, in the order it "
                "worked, one panel per session (against gold where the item has gold, otherwise against the other "
-               "annotators' majority). A red line declined significantly from the first to the second half of its "
-               "sessions (two-proportion z-test, Holm).")
+               "annotators' majority). A red line declined significantly (two-proportion z-test, Holm) and by at "
+               f"least {100 * drift.value.min_decline:.0f} points from the first to the second half of its "
+               "sessions; a smaller significant fall shows as small_decline in the table.")
     st.dataframe(only(drift.value.tests), width="stretch", hide_index=True)
 else:
     st.info(escape_markdown(drift.reason or ""))

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from benchmarks._pilots import DEFECTS, make_pilot
-from benchmarks.decisions import actions, run_one
+from benchmarks.decisions import actions, run_one, summarize, wilson
 
 
 RUNS = [(300, 3, 0), (300, 3, 1), (300, 5, 0), (300, 5, 1)]
@@ -59,3 +59,16 @@ def test_actions_are_classified_by_kind():
         Problem("gold_suspect", 0.7, "", "", "", items=("i1",)),
         Problem("weak_classes", 0.5, "", "", "", classes=("a",))])
     assert [f[0] for f in found] == ["taxonomy", "annotator", "gold", "general"]
+
+
+def test_false_alarms_carry_a_wilson_interval():
+    """0 of 20 has the Wilson upper bound z²/(n + z²); 5 of 100 the textbook (0.0215, 0.1118)."""
+    z2 = 1.959963984540054 ** 2
+    assert wilson(0, 20) == pytest.approx((0.0, z2 / (20 + z2)))
+    assert wilson(5, 100) == pytest.approx((0.02154, 0.11175), abs=1e-4)
+    import pandas as pd
+
+    runs = pd.DataFrame({"defect": "clean", "n_items": 300, "raters": 3, "seed": range(100), "seconds": 1.0,
+                         "found": False, "wrong_kind": False, "false_alarm": [True] * 5 + [False] * 95})
+    row = summarize(runs).iloc[0]
+    assert (row["alarms"], row["runs"]) == (5, 100) and row["false_alarm_ci_high"] == pytest.approx(0.11175, abs=1e-4)

@@ -64,6 +64,23 @@ def test_a_merge_gain_below_min_merge_gain_is_no_overlap():
     assert strict["merge_gain"] == pytest.approx(ab["merge_gain"])  # the same simulation, a stricter question
 
 
+def test_an_annotator_is_named_only_when_their_swap_rate_exceeds_the_others_by_min_swap_excess():
+    """Significant is not enough: the annotator's swap rate on the pair must also be at least min_swap_excess above
+    the other annotators' pooled rate (computed here from the swap counts)."""
+    aset = retrain_pilot()
+    cats = list(aset.categories)
+    swaps, trials = annotator_pair_swaps(aset, np.array([[cats.index("C"), cats.index("D")]]))
+    s, t = swaps[0].astype(float), trials[0].astype(float)
+    x = list(aset.annotator_ids).index("a3")
+    excess = s[x] / t[x] - (s.sum() - s[x]) / (t.sum() - t[x])
+    assert excess >= 0.10 and diagnose_class_pairs(aset).of("C", "D")["annotators"] == ("a3",)
+    strict = diagnose_class_pairs(aset, min_swap_excess=round(excess + 0.01, 2)).of("C", "D")
+    assert strict["annotators"] == () and strict["diagnosis"] != "annotator_confusion"
+    assert strict["p_annotator_adjusted"] < 0.05  # still significant, but not by the margin asked for
+    with pytest.raises(InvalidParameterError, match="min_swap_excess"):
+        diagnose_class_pairs(aset, min_swap_excess=1.0)
+
+
 def test_too_little_data_is_not_enough_evidence_with_the_reason():
     frame, _ = crafted_frame(FIVE, 6, THREE, {("a1", "A", "B"): 0.34, ("a2", "C", "D"): 0.34})
     d = diagnose_class_pairs(load(frame))
