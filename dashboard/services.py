@@ -26,6 +26,7 @@ from analytics.exceptions import AnnotationQAError
 from analytics.limits import current_limits, limit_message
 from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
+from dashboard import history_view as _history_view
 
 __all__ = [
     "queue_for_push",
@@ -39,10 +40,7 @@ __all__ = [
     "set_current",
     "dataset_overview",
     "category_balance",
-    "workspace",
-    "workspace_history",
-    "workspace_report",
-    "workspace_delivery",
+    "workspace", "workspace_history", "workspace_history_part", "workspace_report", "workspace_delivery",
 ]
 
 DEFAULT_SAMPLE = "digits"
@@ -481,6 +479,12 @@ def workspace(location: str) -> Any:
 def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0) -> Any:
     """Trends across the deliveries; ``revision`` (``Workspace.revision()``) changes with every delivery or decision."""
     return workspace(location).history(confidence_level=confidence_level, alarm_points=alarm_points)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def workspace_history_part(location: str, revision: str, level: float, points: float, part: str, classes=()) -> Any:
+    """A table, chart (dict) or check of the History page (dashboard.history_view), once per revision and options."""
+    return _history_view.build(workspace(location), workspace_history(location, revision, level, points), part, classes)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
