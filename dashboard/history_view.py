@@ -1,5 +1,5 @@
 """What the History page shows, built from a workspace's :class:`~analytics.workspace.History` (no caching here:
-:func:`dashboard.services.workspace_history_part` caches each part once per workspace revision and options, so a
+:func:`dashboard.services.workspace_history` caches each part once per workspace revision and options, so a
 rerun of the page — a slider moved, a class chosen, the page visited again — reads them instead of rebuilding
 tables and figures).
 

@@ -1,11 +1,9 @@
 """The dashboard's only bridge to :mod:`analytics`, and the only place with Streamlit caching.
 
-Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or
-the SHA-256 of an uploaded file plus its load options); derived statistics are small cached data
-keyed by that same hash, so no DataFrame is hashed on a rerun. Session-state helpers and explicit actions
-(the dataset picker, scoring with a model, pulling from and pushing to Label Studio) live in
-:mod:`dashboard.session`, the workspace actions in :mod:`dashboard.workspace_session`; both build on this module,
-which never imports them.
+Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or the SHA-256 of an
+upload and its load options); derived statistics are small cached data keyed by that hash, so no DataFrame is hashed
+on a rerun. Session helpers and actions (dataset picker, model scoring, Label Studio; the workspace's) live in
+:mod:`dashboard.session` and :mod:`dashboard.workspace_session`, which build on this module; it never imports them.
 """
 
 from __future__ import annotations
@@ -26,21 +24,11 @@ from analytics.exceptions import AnnotationQAError
 from analytics.limits import current_limits, limit_message
 from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
-from dashboard import history_view as _history_view
 
 __all__ = [
-    "queue_for_push",
-    "DEFAULT_SAMPLE",
-    "available_samples",
-    "sample_title",
-    "get_sample",
-    "load_upload",
-    "peek_columns",
-    "current_set",
-    "set_current",
-    "dataset_overview",
-    "category_balance",
-    "workspace", "workspace_history", "workspace_history_part", "workspace_report", "workspace_delivery",
+    "queue_for_push", "DEFAULT_SAMPLE", "available_samples", "sample_title", "get_sample", "load_upload",
+    "peek_columns", "current_set", "set_current", "dataset_overview", "category_balance", "workspace",
+    "workspace_history", "workspace_report", "workspace_delivery",
 ]
 
 DEFAULT_SAMPLE = "digits"
@@ -278,12 +266,12 @@ def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | No
 
 
 @st.cache_data(show_spinner="Computing agreement…", max_entries=64)
-def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "analytic") -> Outcome:
+def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "score") -> Outcome:
     """The agreement summary (every coefficient with its interval) against ``target``."""
     import analytics
 
     if _aset.multilabel:
-        return Outcome(reason="Multi-label sets: see the per-tag agreement below.")
+        return Outcome(reason="Tag sets: see Krippendorff's alpha on tag sets and each tag's kappa (Agreement page).")
     return _attempt(lambda: analytics.agreement_summary(_aset, target=target, method=method))
 
 
@@ -301,6 +289,14 @@ def multilabel_alpha(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
 
     return _attempt(lambda: analytics.krippendorff_alpha_multilabel(_aset, distance="masi"))
+
+
+def tag_set_verdict(key: str, aset: AnnotationSet, target: float) -> Outcome:
+    """Multi-label sets: the verdict on alpha on tag sets (verdict, sentence, reason, todo); cheap, from cached alpha."""
+    from analytics.agreement.summary import tag_set_verdict as verdict
+
+    alpha = multilabel_alpha(key, aset)
+    return _attempt(lambda: verdict(aset, alpha.value, target)) if alpha.ok else alpha
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -466,25 +462,29 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
 
 
+@st.cache_data(show_spinner="Drafting the guideline cards…", max_entries=8)
+def guideline(key: str, _aset: AnnotationSet) -> Outcome:
+    """``(cards, html, markdown)``: :func:`dashboard.guideline_view.draft` of the set, once per dataset key."""
+    from dashboard.guideline_view import draft
+    return _tag_sets(_aset, "Guideline cards") or _attempt(lambda: draft(_aset))
+
+
 # -- workspaces (history across deliveries); opening, adding, recording: actions in dashboard/workspace_session.py
 @st.cache_resource(show_spinner=False, max_entries=8)
 def workspace(location: str) -> Any:
     """The workspace at ``location`` (a file or a postgresql:// URL), opened once per server process."""
     from analytics.workspace import open_workspace
-
     return open_workspace(location)
 
 
-@st.cache_data(show_spinner="Reading the workspace history…", max_entries=16)
-def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0) -> Any:
-    """Trends across the deliveries; ``revision`` (``Workspace.revision()``) changes with every delivery or decision."""
-    return workspace(location).history(confidence_level=confidence_level, alarm_points=alarm_points)
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def workspace_history_part(location: str, revision: str, level: float, points: float, part: str, classes=()) -> Any:
-    """A table, chart (dict) or check of the History page (dashboard.history_view), once per revision and options."""
-    return _history_view.build(workspace(location), workspace_history(location, revision, level, points), part, classes)
+@st.cache_data(show_spinner="Reading the workspace history…", max_entries=64)
+def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0,
+                      part: str = "history", classes: tuple = ()) -> Any:
+    """The trends, or a ``part`` of the History page (dashboard.history_view), once per ``Workspace.revision()``."""
+    if part == "history":
+        return workspace(location).history(confidence_level=confidence_level, alarm_points=alarm_points)
+    from dashboard.history_view import build
+    return build(workspace(location), workspace_history(location, revision, confidence_level, alarm_points), part, classes)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

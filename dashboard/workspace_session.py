@@ -56,8 +56,8 @@ def history_parts(location: str, *, confidence_level: float = 0.95, alarm_points
     """``part(name, classes=())``: a table, chart or the check of the History page (:mod:`dashboard.history_view`),
     built once per revision of the workspace and options (cached in services), so a rerun only reads it."""
     revision = services.workspace(location).revision()
-    return lambda name, classes=(): services.workspace_history_part(location, revision, confidence_level, alarm_points,
-                                                                    name, tuple(classes))
+    return lambda name, classes=(): services.workspace_history(location, revision, confidence_level, alarm_points, name,
+                                                               tuple(classes))
 
 
 def add_current(location: str, key: str, aset: AnnotationSet, *, name: str | None, vendor: str | None,
