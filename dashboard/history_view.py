@@ -19,8 +19,12 @@ __all__ = ["CHARTS", "build"]
 CHARTS = ("agreement", "per_class", "gold", "unknown", "balance")
 
 
-def build(ws: Any, history: Any, part: str, classes: Sequence[str] = ()) -> Any:
-    """The table, chart (``classes``: the per-class chart's classes) or check named by ``part`` (see above)."""
+def build(ws: Any, history: Any, part: str, classes: Sequence[str] = (), *, confidence_level: float = 0.95,
+          alarm_points: float = 5.0) -> Any:
+    """The table, chart (``classes``: the per-class chart's classes) or check named by ``part`` (see above) from
+    ``history``; ``part="history"``: the trends themselves, read from the workspace ``ws``."""
+    if part == "history":
+        return ws.history(confidence_level=confidence_level, alarm_points=alarm_points)
     if part == "check":
         return ws.check_no_regression(confidence_level=history.confidence_level)
     if not part.startswith("chart:"):

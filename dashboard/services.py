@@ -211,22 +211,26 @@ def gold_confusion(key: str, _aset: AnnotationSet) -> Outcome:
 @st.cache_data(show_spinner=False, max_entries=64)
 def biases(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
-
     return _attempt(lambda: analytics.annotator_bias(_aset))
 
 
 @st.cache_data(show_spinner="Running Dawid–Skene…", max_entries=32)
 def dawid_skene(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
-
     return _tag_sets(_aset, "Dawid–Skene estimates") or _attempt(lambda: analytics.dawid_skene(_aset))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def drift(key: str, _aset: AnnotationSet, window: int) -> Outcome:
     import analytics
-
     return _tag_sets(_aset, "Accuracy over time and drift") or _attempt(lambda: analytics.accuracy_over_time(_aset, window=window))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def peers(key: str, _aset: AnnotationSet) -> Outcome:
+    """Each annotator's agreement with the others' majority on the same items (no gold), with the flag."""
+    from analytics import agreement_with_peers
+    return _tag_sets(_aset, "Agreement with the other annotators") or _attempt(lambda: agreement_with_peers(_aset))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -254,14 +258,12 @@ def routing(key: str, _aset: AnnotationSet, threshold: float = 0.95) -> Outcome:
 def label_errors(key: str, _aset: AnnotationSet, threshold: float = 0.5) -> Outcome:
     """Items whose given label (gold, else the consensus) the people and the model say is wrong."""
     import analytics
-
     return _tag_sets(_aset, "Label errors") or _attempt(lambda: analytics.find_label_errors(_aset, threshold=threshold))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | None, seed: int) -> Outcome:
     import analytics
-
     return _tag_sets(_aset, "Audit samples") or _attempt(lambda: analytics.audit_sample(_aset, fraction=fraction, stratify_by=stratify_by, seed=seed))
 
 
@@ -287,7 +289,6 @@ def per_category(key: str, _aset: AnnotationSet) -> Outcome:
 @st.cache_data(show_spinner=False, max_entries=64)
 def multilabel_alpha(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
-
     return _attempt(lambda: analytics.krippendorff_alpha_multilabel(_aset, distance="masi"))
 
 
@@ -481,10 +482,9 @@ def workspace(location: str) -> Any:
 def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0,
                       part: str = "history", classes: tuple = ()) -> Any:
     """The trends, or a ``part`` of the History page (dashboard.history_view), once per ``Workspace.revision()``."""
-    if part == "history":
-        return workspace(location).history(confidence_level=confidence_level, alarm_points=alarm_points)
     from dashboard.history_view import build
-    return build(workspace(location), workspace_history(location, revision, confidence_level, alarm_points), part, classes)
+    trends = None if part == "history" else workspace_history(location, revision, confidence_level, alarm_points)
+    return build(workspace(location), trends, part, classes, confidence_level=confidence_level, alarm_points=alarm_points)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
