@@ -184,10 +184,28 @@ def fisher_two_sided(x_before: int, n_before: int, x_after: int, n_after: int) -
         return NAN
     total, successes, draws = n_after + n_before, x_after + x_before, n_before
     low, high = max(0, draws - (total - successes)), min(successes, draws)
+    mode = min(max((draws + 1) * (successes + 1) // (total + 2), low), high)
     log_all = _log_comb(total, draws)
-    logs = {k: _log_comb(successes, k) + _log_comb(total - successes, draws - k) - log_all for k in range(low, high + 1)}
-    seen = logs[x_before] + math.log1p(1e-7)
-    return min(1.0, math.fsum(math.exp(v) for v in logs.values() if v <= seen))
+    log_mode = _log_comb(successes, mode) + _log_comb(total - successes, draws - mode) - log_all
+    # every term relative to the mode's, walked outwards by the ratio of neighbours (the pmf is unimodal and
+    # log-concave: once a side's terms are below the observed one they only shrink, geometrically)
+    limit = math.exp(_log_comb(successes, x_before) + _log_comb(total - successes, draws - x_before) - log_all
+                     - log_mode) * (1.0 + 1e-7)
+    terms = [1.0] if limit >= 1.0 else []
+    for step, stop in ((-1, low), (1, high)):
+        k, term = mode, 1.0
+        while k != stop and term > 0.0:
+            if step < 0:
+                ratio = k * (total - successes - draws + k) / ((successes - k + 1) * (draws - k + 1))
+            else:
+                ratio = (successes - k) * (draws - k) / ((k + 1) * (total - successes - draws + k + 1))
+            term *= ratio
+            k += step
+            if term <= limit:
+                terms.append(term)
+                if ratio < 1.0 and term * ratio / (1.0 - ratio) < 1e-17 * limit:
+                    break
+    return min(1.0, math.exp(log_mode) * math.fsum(terms))
 
 
 def holm(p_values: Sequence[float], alpha: float) -> tuple[list[float], list[bool]]:
