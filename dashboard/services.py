@@ -1,10 +1,9 @@
 """The dashboard's only bridge to :mod:`analytics`, and the only place with Streamlit caching.
 
 Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or the SHA-256 of an
-uploaded file plus its load options); derived statistics are small cached data keyed by that same hash, so no DataFrame
-is hashed on a rerun. Session-state helpers and explicit actions (the dataset picker, scoring with a model, pulling
-from and pushing to Label Studio) live in :mod:`dashboard.session`, the workspace actions in
-:mod:`dashboard.workspace_session`; both build on this module, which never imports them.
+upload and its load options); derived statistics are small cached data keyed by that hash, so no DataFrame is hashed
+on a rerun. Session helpers and actions (dataset picker, model scoring, Label Studio; the workspace's) live in
+:mod:`dashboard.session` and :mod:`dashboard.workspace_session`, which build on this module; it never imports them.
 """
 
 from __future__ import annotations
@@ -476,14 +475,16 @@ def guideline(key: str, _aset: AnnotationSet) -> Outcome:
 def workspace(location: str) -> Any:
     """The workspace at ``location`` (a file or a postgresql:// URL), opened once per server process."""
     from analytics.workspace import open_workspace
-
     return open_workspace(location)
 
 
-@st.cache_data(show_spinner="Reading the workspace history…", max_entries=16)
-def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0) -> Any:
-    """Trends across the deliveries; ``revision`` (``Workspace.revision()``) changes with every delivery or decision."""
-    return workspace(location).history(confidence_level=confidence_level, alarm_points=alarm_points)
+@st.cache_data(show_spinner="Reading the workspace history…", max_entries=64)
+def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0,
+                      part: str = "history", classes: tuple = ()) -> Any:
+    """The trends, or a ``part`` of the History page (dashboard.history_view), once per ``Workspace.revision()``."""
+    from dashboard.history_view import build
+    trends = None if part == "history" else workspace_history(location, revision, confidence_level, alarm_points)
+    return build(workspace(location), trends, part, classes, confidence_level=confidence_level, alarm_points=alarm_points)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
