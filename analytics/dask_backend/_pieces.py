@@ -28,12 +28,16 @@ from .._validate import _reject_containers
 from ..exceptions import AnnotationSchemaError
 from ..io._mapping import ColumnMapping
 from ..io.tidy import image_sample, resolve_relative_images
-from ._sources import Piece, read_piece
+from ._arrow_text import clean_text_rows, dictionary_codes, is_text
+from ._sources import Piece, read_parquet_piece, read_piece
 
 __all__ = ["Cleaned", "clean_piece", "summarize_piece", "code_piece", "finalize_partition", "CODED_META"]
 
+#: The item ids of coded pieces and shuffled partitions: Arrow strings (one buffer, not a Python object each).
+ITEM_DTYPE = pd.StringDtype("pyarrow")
+
 #: Columns of a coded piece (``round`` only when the set has rounds, ``image`` only with an image column).
-CODED_META = {"item_id": object, "annotator_id": np.int32, "label": np.int32, "round": np.int32, "image": object,
+CODED_META = {"item_id": ITEM_DTYPE, "annotator_id": np.int32, "label": np.int32, "round": np.int32, "image": object,
               "_src": np.int32, "_row": np.int64}
 
 
@@ -75,17 +79,60 @@ def clean_piece(frame: pd.DataFrame) -> Cleaned:
         raise AnnotationSchemaError(
             "The label column holds lists or sets (tag sets). The Dask backend reads single-label annotations; "
             "load multi-label sets in memory.") from None
+    return _cleaned(items, changed_items, annotators, changed_annotators, rounds, images, codes, list(uniques),
+                    frame["_row"].to_numpy())
+
+
+def _cleaned(items: pd.Series, changed_items: int, annotators: pd.Series, changed_annotators: int,
+             rounds: pd.Series | None, images: pd.Series | None, codes: np.ndarray, uniques: list[Any],
+             rows: np.ndarray) -> Cleaned:
+    """The blank-row reasons (item, then annotator, then label) of cleaned columns."""
     blank_text = np.array([c is None for c in clean_uniques(uniques)] + [True], dtype=bool)
     blank_item = items.isna().to_numpy()
     blank_ann = annotators.isna().to_numpy() & ~blank_item
     blank_label = blank_text[codes] & ~blank_item & ~blank_ann
-    reason = np.zeros(len(frame), dtype=np.int8)  # codes 1, 2, 3: the reasons of BLANK_DETAILS, in order
+    reason = np.zeros(len(codes), dtype=np.int8)  # codes 1, 2, 3: the reasons of BLANK_DETAILS, in order
     reason[blank_item], reason[blank_ann], reason[blank_label] = 1, 2, 3
-    return Cleaned(items, annotators, rounds, images, codes, list(uniques), reason, frame["_row"].to_numpy(),
-                   changed_items, changed_annotators)
+    return Cleaned(items, annotators, rounds, images, codes, uniques, reason, rows, changed_items, changed_annotators)
+
+
+def _clean_coded(codes: np.ndarray, values: np.ndarray) -> tuple[pd.Series, int]:
+    """:func:`~analytics._labels.clean_id_column` of a column given as codes into its distinct text values."""
+    cleaned = np.asarray(clean_uniques(pd.Index(values, dtype=object)) + [None], dtype=object)
+    changed = np.append((values != cleaned[:-1]) & pd.notna(cleaned[:-1]), False)
+    return pd.Series(cleaned[codes], dtype=object), int(changed[codes].sum())
+
+
+def clean_arrow(table: Any, rows: np.ndarray) -> Cleaned:
+    """:func:`clean_piece` of an Arrow table whose text columns are dictionary-encoded: ids, rounds and labels are
+    cleaned per distinct value and mapped back through the codes (the same result, without one Python string
+    per cell being hashed). Other columns go through :func:`clean_piece`'s rules as pandas columns."""
+    names = table.column_names
+    coded = {role: dictionary_codes(table.column(role)) for role in ("annotator_id", "label", "round")
+             if role in names}
+    if (any(coded.get(role) is None for role in ("annotator_id", "label")) or "item_id" not in names
+            or not is_text(table.column("item_id"))):
+        frame = table.to_pandas()
+        frame["_row"] = rows
+        return clean_piece(frame)
+    items, changed_items = clean_text_rows(table.column("item_id"))
+    annotators, changed_annotators = _clean_coded(*coded["annotator_id"])
+    rounds = None
+    if "round" in names:
+        rounds = (_clean_coded(*coded["round"]) if coded["round"] is not None
+                  else clean_id_column(table.column("round").to_pandas()))[0]
+    images = table.column("image").to_pandas() if "image" in names else None
+    if images is not None and may_hold_containers(images):
+        _reject_containers(pd.DataFrame({"image": images, "_row": rows}), "image", "row")
+    codes, uniques = coded["label"]
+    return _cleaned(items, changed_items, annotators, changed_annotators, rounds, images, codes, list(uniques), rows)
 
 
 def _load(piece: Piece, mapping: ColumnMapping, sep: str | None, frame: pd.DataFrame | None):
+    if frame is None and piece.kind == "parquet":
+        table, resolved, dropped = read_parquet_piece(piece, mapping)
+        rows = np.arange(piece.first_row, piece.first_row + table.num_rows, dtype=np.int64)
+        return clean_arrow(table, rows), resolved, dropped
     data, resolved, dropped = read_piece(piece, mapping, sep, frame)
     return clean_piece(data), resolved, dropped
 
@@ -128,7 +175,7 @@ def code_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, coding: di
     final = coding["labels"]
     label_of_unique = np.array([final.get(u, -1) for u in cleaned.label_uniques] + [-1], dtype=np.int32)
     out = {
-        "item_id": cleaned.items[kept].to_numpy(dtype=object),
+        "item_id": pd.array(cleaned.items[kept], dtype=ITEM_DTYPE),
         "annotator_id": coding["annotators"].get_indexer(cleaned.annotators[kept]).astype(np.int32),
         "label": label_of_unique[cleaned.label_codes[kept]],
     }
