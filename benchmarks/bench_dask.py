@@ -133,6 +133,19 @@ def _task_seconds(events: list[dict], prefixes: tuple[str, ...]) -> tuple[int, f
     return n, total
 
 
+def _by_prefix(events: list[dict]) -> dict[str, float]:
+    """Compute seconds per task prefix in a task stream (largest first)."""
+    from collections import Counter
+
+    from dask.utils import key_split
+
+    out: Counter = Counter()
+    for event in events:
+        out[key_split(event["key"])] += sum(s["stop"] - s["start"] for s in event["startstops"]
+                                            if s["action"] == "compute")
+    return {k: round(v, 3) for k, v in out.most_common()}
+
+
 def run_coding(data: Path) -> None:
     """Reading and coding in one process, as one single-threaded worker does it: both loading passes
     (``summarize_piece``: read, clean, summarize; ``code_piece``: read, clean, code) over every piece, timed
@@ -202,7 +215,7 @@ def run_dask(data: Path, *, workers: int, memory_limit: str, npartitions: int | 
         poller.join()
     n = aset.n_annotations
     n_read, read_s = _task_seconds(load_stream.data, ("summarize_piece", "code_piece"))
-    n_pass_tasks, _ = _task_seconds(summary_stream.data, ("_apply", "_apply_many"))
+    n_pass_tasks, _ = _task_seconds(summary_stream.data, ("apply", "apply_many"))
     _record(data, "dask", {
         "path": "dask", "workers": workers, "threads_per_worker": 1, "memory_limit": memory_limit,
         "partitions": len(aset.partitions), "annotations": n, "items": aset.n_items,
@@ -212,6 +225,7 @@ def run_dask(data: Path, *, workers: int, memory_limit: str, npartitions: int | 
         "reading_and_coding_tasks": n_read, "reading_and_coding_task_s": read_s,
         "reading_and_coding_annotations_per_s_per_worker": aset.report.rows_read * 2 / read_s,
         "summary_passes": n_pass_tasks / max(len(aset.partitions), 1),
+        "load_task_s": _by_prefix(load_stream.data), "summary_task_s": _by_prefix(summary_stream.data),
         "load_average_before": load_before, "load_average_after": load_after,
         "per_category_and_pairwise_s": extra - done, "n_pairs": len(pairs), "n_categories": len(by_category),
         "peak_worker_rss_mb": {str(k): v / 2**20 for k, v in peaks.items()},

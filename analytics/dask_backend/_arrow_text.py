@@ -18,7 +18,7 @@ import pandas as pd
 
 from .._labels import _ASCII_UNCLEAN, _MISSING, clean_uniques
 
-__all__ = ["dictionary_codes", "clean_text_rows", "already_clean", "is_text"]
+__all__ = ["dictionary_codes", "clean_text_rows", "already_clean", "is_text", "item_buckets"]
 
 
 def dictionary_codes(column: Any) -> tuple[np.ndarray, np.ndarray] | None:
@@ -83,3 +83,48 @@ def is_text(column: Any) -> bool:
     import pyarrow as pa
 
     return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+
+
+def item_buckets(items: Any, n: int) -> np.ndarray:
+    """The partition (``0 .. n-1``) of each item id: a hash of the id's bytes, the same wherever the id occurs.
+
+    ``items`` is an Arrow-backed string array (or Series). The bytes are read 8 at a time (the last word masked
+    to the string's length), each word mixed into the hash (the ``splitmix64`` finalizer); the same bytes give
+    the same partition in every piece, which is all that correctness needs; the mixing spreads the items evenly.
+    """
+    import pyarrow as pa
+
+    if n <= 1 or len(items) == 0:
+        return np.zeros(len(items), dtype=np.int64)
+    arr = pa.array(items)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32, count=len(arr) + 1, offset=arr.offset * 4)
+    offsets = offsets.astype(np.int64)
+    buffer = arr.buffers()[2]
+    raw = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, dtype=np.uint8)
+    data = np.concatenate([raw[offsets[0]:offsets[-1]], np.zeros(8, dtype=np.uint8)])
+    starts, lengths = offsets[:-1] - offsets[0], np.diff(offsets)
+    words = np.ndarray(shape=(len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))  # unaligned 8-byte reads
+    h = lengths.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    todo = np.arange(len(arr))
+    k = 0
+    while len(todo):
+        rest = lengths[todo] - 8 * k
+        w = words[starts[todo] + 8 * k]
+        short = rest < 8
+        if short.any():  # keep only the string's own bytes (little-endian: the low ones)
+            bits = np.clip(rest, 0, 7).astype(np.uint64) * np.uint64(8)
+            w = np.where(short, w & ((np.uint64(1) << bits) - np.uint64(1)), w)
+        x = h[todo] ^ w
+        x *= np.uint64(0xBF58476D1CE4E5B9)
+        x ^= x >> np.uint64(31)
+        h[todo] = x
+        todo = todo[rest > 8]
+        k += 1
+    h ^= h >> np.uint64(29)
+    h *= np.uint64(0x94D049BB133111EB)
+    h ^= h >> np.uint64(32)
+    return (h % np.uint64(n)).astype(np.int64)

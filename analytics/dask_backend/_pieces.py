@@ -28,10 +28,11 @@ from .._validate import _reject_containers
 from ..exceptions import AnnotationSchemaError
 from ..io._mapping import ColumnMapping
 from ..io.tidy import image_sample, resolve_relative_images
-from ._arrow_text import clean_text_rows, dictionary_codes, is_text
+from ._arrow_text import clean_text_rows, dictionary_codes, is_text, item_buckets
 from ._sources import Piece, read_parquet_piece, read_piece
 
-__all__ = ["Cleaned", "clean_piece", "summarize_piece", "code_piece", "finalize_partition", "CODED_META"]
+__all__ = ["Cleaned", "clean_piece", "summarize_piece", "code_piece", "finalize_bucket", "finalize_partition",
+           "CODED_META"]
 
 #: The item ids of coded pieces and shuffled partitions: Arrow strings (one buffer, not a Python object each).
 ITEM_DTYPE = pd.StringDtype("pyarrow")
@@ -168,8 +169,10 @@ def summarize_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, gold_
 
 
 def code_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, coding: dict[str, Any],
-               frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Pass 2: the kept rows of one piece with global label, annotator and round codes (see :data:`CODED_META`)."""
+               frame: pd.DataFrame | None = None, npartitions: int = 1) -> tuple[pd.DataFrame, ...]:
+    """Pass 2: the kept rows of one piece with global label, annotator and round codes (see :data:`CODED_META`),
+    split into ``npartitions`` frames by a hash of the item id (:func:`._arrow_text.item_buckets`), each in
+    input order: frame ``b`` of every piece goes to partition ``b``, so each item's ratings meet there."""
     cleaned, _, _ = _load(piece, mapping, sep, frame)
     kept = cleaned.kept
     final = coding["labels"]
@@ -190,29 +193,51 @@ def code_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, coding: di
         out["image"] = images[kept].map(clean_text).to_numpy(dtype=object)
     out["_src"] = np.full(int(kept.sum()), piece.source, dtype=np.int32)
     out["_row"] = cleaned.rows[kept].astype(np.int64)
-    return pd.DataFrame(out)
+    coded = pd.DataFrame(out)
+    buckets = item_buckets(out["item_id"], npartitions)
+    order = np.argsort(buckets, kind="stable")
+    bounds = np.searchsorted(buckets[order], np.arange(npartitions + 1))
+    return tuple(coded.take(order[a:b]).reset_index(drop=True) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def finalize_bucket(*parts: pd.DataFrame, duplicates: str, gold: tuple[pd.Index, np.ndarray] | None,
+                    n_annotators: int, n_categories: int, n_rounds: int = 0) -> tuple[ItemPartition, dict[str, Any]]:
+    """:func:`finalize_partition` of one partition's frames from every piece, given in piece order (so their
+    rows are in input order)."""
+    used = [p for p in parts if len(p)]
+    frame = pd.concat(used, ignore_index=True) if len(used) > 1 else (used[0] if used else parts[0])
+    return finalize_partition(frame, duplicates=duplicates, gold=gold, n_annotators=n_annotators,
+                              n_categories=n_categories, n_rounds=n_rounds)
 
 
 def finalize_partition(frame: pd.DataFrame, *, duplicates: str, gold: tuple[pd.Index, np.ndarray] | None,
                        n_annotators: int, n_categories: int, n_rounds: int = 0) -> tuple[ItemPartition, dict[str, Any]]:
-    """After the shuffle: input order restored, duplicates ruled on (rule 5), items coded, gold aligned.
+    """After the shuffle: input order checked (restored if needed), items coded, duplicates ruled on (rule 5), gold
+    aligned.
 
     Returns the partition and what the client needs for the import report: duplicated rows (policy
     ``"error"``: every row of a repeated key, for the error message), rows dropped by ``keep_first`` /
     ``keep_last``, and the rows without a round.
     """
-    frame = frame.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
-    key = ["item_id", "annotator_id"] + (["round"] if "round" in frame.columns else [])
+    frame = frame.reset_index(drop=True)
+    src, row = frame["_src"].to_numpy(), frame["_row"].to_numpy()
+    if len(frame) > 1 and not ((src[1:] > src[:-1]) | ((src[1:] == src[:-1]) & (row[1:] > row[:-1]))).all():
+        frame = frame.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
+    item_codes, item_ids = _order_ids(frame["item_id"])
+    key = item_codes.astype(np.int64) * max(n_annotators, 1) + frame["annotator_id"].to_numpy(np.int64)
+    if "round" in frame.columns:
+        key = key * (n_rounds + 1) + frame["round"].to_numpy(np.int64) + 1
+    keys = pd.Series(key)
     info: dict[str, Any] = {"duplicates": None, "dropped": None}
-    repeated = frame.duplicated(key, keep=False).to_numpy()
-    if repeated.any():
+    repeated = keys.duplicated(keep=False).to_numpy()
+    if repeated.any():  # every kept (item, annotator, round) keeps one row, so every item keeps its code
         if duplicates == "error":
             info["duplicates"] = frame.loc[repeated]
         else:
-            drop = frame.duplicated(key, keep="last" if duplicates == "keep_last" else "first").to_numpy()
+            drop = keys.duplicated(keep="last" if duplicates == "keep_last" else "first").to_numpy()
             info["dropped"] = frame.loc[drop, ["_src", "_row"]]
             frame = frame.loc[~drop].reset_index(drop=True)
-    item_codes, item_ids = _order_ids(frame["item_id"])
+            item_codes = item_codes[~drop]
     gold_codes = None
     if gold is not None:
         pos = gold[0].get_indexer(item_ids)
