@@ -34,6 +34,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -47,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 
 import pandas as pd
 
+from .._atomic import atomic_target
 from .._import_report import ImportReport
 from .._progress import ProgressCallback, resolve_progress
 from ._sections import SECTIONS, ReportSettings, rows
@@ -303,14 +305,22 @@ class QualityReport:
             raise ImportError(why)
         if not os.environ.get("BROWSER_PATH") and _system_chromium():
             os.environ["BROWSER_PATH"] = str(_system_chromium())  # kaleido ≥ 1 (choreographer) reads it
+        import plotly.io as pio
+
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        written = []
+        figures, written = [], []
         for k, (key, charts) in enumerate(self.figures().items(), start=1):
             for name, fig in charts:
-                path = folder / f"{k:02d}_{key}_{name}.{format}"
-                fig.write_image(str(path), format=format, scale=scale)
-                written.append(path)
+                figures.append(fig)
+                written.append(folder / f"{k:02d}_{key}_{name}.{format}")
+        with contextlib.ExitStack() as stack:  # each image lands atomically (temp file beside it, then a rename)
+            temporary = [str(stack.enter_context(atomic_target(path))) for path in written]
+            if hasattr(pio, "write_images"):  # plotly >= 6.1: one browser session for all charts (~6x faster)
+                pio.write_images(fig=figures, file=temporary, format=format, scale=scale)
+            else:
+                for fig, tmp in zip(figures, temporary):
+                    fig.write_image(tmp, format=format, scale=scale)
         return written
 
 

@@ -1,7 +1,7 @@
 """Oracle tests: the agreement engine equals peer libraries on hundreds of random datasets.
 
-statsmodels, scikit-learn and ``krippendorff`` are dev dependencies; irrCAC and nltk live in the peers
-environment (``/work/venv-peers``) and their tests skip when they are not importable.
+statsmodels, scikit-learn and ``krippendorff`` are dev dependencies; irrCAC lives in the peers environment
+(benchmarks/requirements-peers.txt): its test carries ``@pytest.mark.peers`` and runs there (tests/_peers.py).
 """
 
 from __future__ import annotations
@@ -146,10 +146,11 @@ def test_krippendorff_alpha_equals_krippendorff_package(d, p_missing, level):
     assert a.value == pytest.approx(expected, abs=TOL)
 
 
+@pytest.mark.peers("irrCAC")
 @settings(max_examples=60, deadline=None)
 @given(d=datasets, p_missing=st.floats(0.0, 0.5), weights=st.sampled_from([None, "linear", "quadratic"]))
 def test_count_coefficients_and_standard_errors_equal_irrcac(d, p_missing, weights):
-    raw = pytest.importorskip("irrCAC.raw")
+    from irrCAC import raw
 
     q = d["n_categories"]
     m = random_matrix(d["seed"], d["n_items"], d["n_annotators"], q, p_missing=p_missing, accuracy=d["accuracy"])

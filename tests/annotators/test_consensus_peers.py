@@ -1,8 +1,9 @@
 """Dawid–Skene and majority vote on real crowd data with ground truth, against crowd-kit.
 
-Runs where crowd-kit is importable (``/work/venv-peers``) and the shared datasets are present::
+crowd-kit lives in the peers environment (benchmarks/requirements-peers.txt): these tests run there, from the
+main suite when ``AQA_PEERS_PYTHON`` names its python (tests/_peers.py), or directly::
 
-    /work/venv-peers/bin/python -m pytest tests/annotators/test_consensus_peers.py
+    .venv-peers/bin/python -m pytest tests/annotators/test_consensus_peers.py
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 from analytics import ConvergenceWarning, dawid_skene, load_annotations, majority_vote
 from tests.conftest import DATASETS, need
 
-crowdkit = pytest.importorskip("crowdkit.aggregation")
+pytestmark = pytest.mark.peers("crowdkit")
 
 
 def _accuracy(labels: pd.Series, truth: pd.Series) -> float:
@@ -26,6 +27,8 @@ def _accuracy(labels: pd.Series, truth: pd.Series) -> float:
 
 @pytest.mark.parametrize("name", ["dog", "face", "duck", "product"])
 def test_dawid_skene_at_least_as_accurate_as_crowdkit(name):
+    from crowdkit import aggregation as crowdkit
+
     folder = need(DATASETS / name)
     answers = pd.read_csv(folder / "answers.csv")
     truth_frame = pd.read_csv(folder / "truth.csv")
