@@ -165,7 +165,7 @@ def run_coding(data: Path) -> None:
     annotators = sorted({a for s in summaries for a in s["annotators"]})
     coding = {"labels": {v: i for i, v in enumerate(labels)}, "annotators": pd.Index(annotators, dtype=object),
               "rounds": None, "image_bases": {}}
-    rows = sum(len(code_piece(p, mapping, None, coding)) for p in pieces)
+    rows = sum(len(frame) for p in pieces for frame in code_piece(p, mapping, None, coding))
     cpu2, wall2 = _cpu_seconds(), time.perf_counter()
     _record(data, "coding", {
         "path": "reading and coding (one process)", "annotations": rows, "pieces": len(pieces),
@@ -250,11 +250,12 @@ def project(result: Path, *, annotations: int, workers: int, overhead_s_per_task
         "projected_s": compute + scheduling,
         "assumptions": [
             "work per annotation is what one single-threaded worker did here (reading Parquet, cleaning, coding, "
-            "the p2p shuffle, the per-partition kernels), and it parallelizes across workers (every pass is a map "
-            "over partitions of items; only C×C- or (A·C)²-sized partial sums travel to the reduction tree)",
-            "the shuffle moves each annotation once (~35 bytes: item id, three int32 codes, source, row); at 1e9 "
-            "annotations that is ~35 GB all-to-all, ~1.1 GB in and out per worker at 32 workers — about a second on "
-            "10 Gbit/s links, so the network is not the bottleneck",
+            "the hash partitioning by item, the per-partition kernels), and it parallelizes across workers (every "
+            "pass is a map over partitions of items; only C×C- or (A·C)²-sized partial sums travel to the reduction "
+            "tree)",
+            "the partitioning moves each annotation once (~38 bytes: item id as Arrow string, three int32 codes, "
+            "row number); at 1e9 annotations that is ~38 GB all-to-all, ~1.2 GB in and out per worker at 32 workers "
+            "— about a second on 10 Gbit/s links, so the network is not the bottleneck",
             f"one partition per million annotations ({partitions:,}), about {tasks_per_partition} tasks per partition "
             f"for loading plus the summary's passes, {overhead_s_per_task * 1000:.0f} ms of scheduler time per task",
             "workers with the same per-core speed and 2 GB or more of memory each; input files in object storage "

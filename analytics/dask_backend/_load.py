@@ -32,7 +32,7 @@ from ..io.attachments import _coerce_gold, restrict_gold
 from ..io.tidy import IMAGE_SAMPLE, image_note, images_next_to
 from .._taxonomy_model import load_taxonomy
 from ._cluster import connect
-from ._pieces import code_piece, finalize_bucket, summarize_piece
+from ._pieces import CODED_META, code_piece, finalize_bucket, summarize_piece
 from ._set import DaskAnnotationSet, itemgetter
 from ._sources import Piece, file_pieces, list_files
 
@@ -40,6 +40,10 @@ __all__ = ["load_dask", "PARTITION_ROWS"]
 
 #: Annotations per partition after the shuffle when ``npartitions`` is not given.
 PARTITION_ROWS = 1_000_000
+
+#: Above this many piece × partition transfers the rows go through Dask's p2p shuffle instead of one task per
+#: transfer (the scheduler's cost per task would then outweigh the saving).
+SPLIT_TASKS = 10_000
 
 #: Reason codes of :func:`._pieces.clean_piece` (1, 2, 3) → skip reasons.
 _REASONS = dict(enumerate(BLANK_DETAILS, start=1))
@@ -226,14 +230,35 @@ def _shuffle(client: Any, pieces: list[Piece], frames: list | None, mapping: Col
     import dask
 
     [gold_future] = client.scatter([facts["gold_codes"]], broadcast=True, hash=False)
+    sizes = dict(duplicates=duplicates, gold=gold_future, n_annotators=len(facts["annotator_ids"]),
+                 n_categories=len(facts["categories"]), n_rounds=len(facts["rounds"]))
+    if len(pieces) * npartitions > SPLIT_TASKS:
+        return _p2p_shuffle(client, pieces, frames, mapping, sep, coding_future, facts, npartitions, sizes)
     code = dask.delayed(code_piece, pure=False, nout=npartitions)
     coded = [code(p, mapping, sep, coding_future, None if frames is None else frames[i], npartitions)
              for i, p in enumerate(pieces)]
     finalize = dask.delayed(finalize_bucket, pure=False)
-    outputs = client.compute([finalize(*[c[b] for c in coded], duplicates=duplicates, gold=gold_future,
-                                       n_annotators=len(facts["annotator_ids"]), n_categories=len(facts["categories"]),
-                                       n_rounds=len(facts["rounds"]))
-                              for b in range(npartitions)])
+    outputs = client.compute([finalize(*[c[b] for c in coded], **sizes) for b in range(npartitions)])
+    infos = client.gather(client.map(itemgetter(1), outputs, pure=False))
+    parts = client.map(itemgetter(0), outputs, pure=False)
+    return parts, infos
+
+
+def _p2p_shuffle(client: Any, pieces: list[Piece], frames: list | None, mapping: ColumnMapping, sep: str | None,
+                 coding_future: Any, facts: dict, npartitions: int, sizes: dict) -> tuple[list, list[dict]]:
+    """The same with Dask's p2p shuffle (for more than :data:`SPLIT_TASKS` piece × partition transfers: its
+    task count grows with pieces + partitions, not their product); partitions then sorted back to input order."""
+    import dask
+    import dask.dataframe as dd
+
+    optional = {"round": bool(facts["rounds"]), "image": "image" in facts["mapping"]}
+    meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in CODED_META.items() if optional.get(c, True)})
+    code = dask.delayed(code_piece, pure=False, nout=1)
+    coded = dd.from_delayed([code(p, mapping, sep, coding_future, None if frames is None else frames[i])[0]
+                             for i, p in enumerate(pieces)], meta=meta, verify_meta=False)
+    shuffled = coded.shuffle(on="item_id", npartitions=npartitions)
+    finalize = dask.delayed(finalize_bucket, pure=False)
+    outputs = client.compute([finalize(d, **sizes) for d in shuffled.to_delayed()])
     infos = client.gather(client.map(itemgetter(1), outputs, pure=False))
     parts = client.map(itemgetter(0), outputs, pure=False)
     return parts, infos

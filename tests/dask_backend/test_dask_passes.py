@@ -134,3 +134,21 @@ def test_item_buckets_depend_on_the_id_only():
     assert (sliced == whole[100:600]).all()
     counts = np.bincount(whole, minlength=7)
     assert counts.min() > 0.8 * len(ids) / 7  # spread evenly
+
+
+def test_the_p2p_shuffle_for_many_pieces_gives_the_same_set(dask_client, tmp_path, monkeypatch):
+    """Above SPLIT_TASKS piece × partition transfers the rows go through Dask's p2p shuffle: same results."""
+    from analytics.dask_backend import _load
+
+    df = _messy_ids(annotations_frame(5, n_items=250, rounds=True), 5)
+    paths = write_parts(df, tmp_path, n_files=3, seed=5)
+    memory = aqa.load_annotations([str(p) for p in paths], duplicates="keep_last")
+    monkeypatch.setattr(_load, "SPLIT_TASKS", 0)
+    lake = aqa.load_annotations(str(tmp_path / "*.parquet"), backend="dask", scheduler=dask_client, npartitions=3,
+                                duplicates="keep_last")
+    try:
+        assert (lake.n_items, lake.n_annotations) == (memory.n_items, memory.n_annotations)
+        assert lake.report.rows_skipped == memory.report.rows_skipped
+        assert_tables_close(_quiet_summary(lake).table, _quiet_summary(memory).table)
+    finally:
+        lake.close()
