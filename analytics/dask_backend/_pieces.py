@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .._labels import clean_id_column, clean_text, clean_uniques, may_hold_containers
 from .._reshape import ItemPartition
-from .._schema import _order_ids
+from .._schema import id_order, n_non_integer_ids
 from .._validate import _reject_containers
 from ..exceptions import AnnotationSchemaError
 from ..io._mapping import ColumnMapping
@@ -210,6 +210,19 @@ def finalize_bucket(*parts: pd.DataFrame, duplicates: str, gold: tuple[pd.Index,
                               n_categories=n_categories, n_rounds=n_rounds)
 
 
+def _order_item_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """:func:`analytics._schema._order_ids`: items coded in numeric order when every id is an integer, else in
+    text order. Whether one id is not an integer is first looked for among the first ids (usually found there:
+    then no id is parsed as a number)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    uniq = pd.Index(uniques.astype(str), dtype=object)
+    numeric = bool(len(uniq)) and n_non_integer_ids(uniq[:64]) == 0 and n_non_integer_ids(uniq) == 0
+    order = id_order(uniq, numeric)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], pd.Index(np.asarray(uniq)[order], dtype=object)
+
+
 def finalize_partition(frame: pd.DataFrame, *, duplicates: str, gold: tuple[pd.Index, np.ndarray] | None,
                        n_annotators: int, n_categories: int, n_rounds: int = 0) -> tuple[ItemPartition, dict[str, Any]]:
     """After the shuffle: input order checked (restored if needed), items coded, duplicates ruled on (rule 5), gold
@@ -223,7 +236,7 @@ def finalize_partition(frame: pd.DataFrame, *, duplicates: str, gold: tuple[pd.I
     src, row = frame["_src"].to_numpy(), frame["_row"].to_numpy()
     if len(frame) > 1 and not ((src[1:] > src[:-1]) | ((src[1:] == src[:-1]) & (row[1:] > row[:-1]))).all():
         frame = frame.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
-    item_codes, item_ids = _order_ids(frame["item_id"])
+    item_codes, item_ids = _order_item_ids(frame["item_id"])
     key = item_codes.astype(np.int64) * max(n_annotators, 1) + frame["annotator_id"].to_numpy(np.int64)
     if "round" in frame.columns:
         key = key * (n_rounds + 1) + frame["round"].to_numpy(np.int64) + 1
