@@ -7,7 +7,7 @@ Loading takes two passes over the pieces (see :mod:`._load`):
    labels with their counts, the distinct annotators and rounds, the gold items present, and the first
    relative image paths (whether a file's image paths resolve next to it is decided per file, as in memory);
 2. :func:`code_piece` codes labels, annotators and rounds with the global codes decided from those
-   summaries; the coded rows are shuffled so each item's ratings sit in one partition, where
+   summaries; the coded rows are split by item so each item's ratings meet in one partition, where
    :func:`finalize_partition` restores the input order, applies the duplicate rule and codes the items.
 """
 

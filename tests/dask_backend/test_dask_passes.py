@@ -117,7 +117,8 @@ def test_row_cleaning_of_item_ids_equals_clean_id_column(values):
 
     cleaned, changed = clean_text_rows(pa.chunked_array([pa.array(values, type=pa.string())]))
     expected, expected_changed = clean_id_column(pd.Series(values, dtype=object))
-    assert cleaned.astype(object).where(cleaned.notna(), None).tolist() == expected.where(expected.notna(), None).tolist()
+    as_list = cleaned.astype(object).where(cleaned.notna(), None).tolist()
+    assert as_list == expected.where(expected.notna(), None).tolist()
     assert changed == expected_changed
 
 
