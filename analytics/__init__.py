@@ -128,6 +128,12 @@ _LAZY: dict[str, str] = {
     "Recommendation": ".taxonomy.recommend",
     "TaxonomyRecommendations": ".taxonomy.recommend",
     "recommend_taxonomy_changes": ".taxonomy.recommend",
+    "GuidelineCard": ".taxonomy.guideline",
+    "GuidelineCards": ".taxonomy.guideline",
+    "guideline_cards": ".taxonomy.guideline",
+    "render_guideline_html": ".report.guideline_html",
+    "write_guideline": ".report.guideline_html",
+    "render_guideline_markdown": ".report.guideline_markdown",
 }
 
 
@@ -231,6 +237,9 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .taxonomy.imbalance import ClassBalance, class_balance
     from .taxonomy.rounds import RoundComparison, compare_rounds
     from .taxonomy.recommend import Recommendation, TaxonomyRecommendations, recommend_taxonomy_changes
+    from .taxonomy.guideline import GuidelineCard, GuidelineCards, guideline_cards
+    from .report.guideline_html import render_guideline_html, write_guideline
+    from .report.guideline_markdown import render_guideline_markdown
 
 __version__ = "0.1.0"
 
@@ -335,6 +344,12 @@ __all__ = [
     "Recommendation",
     "TaxonomyRecommendations",
     "recommend_taxonomy_changes",
+    "GuidelineCard",
+    "GuidelineCards",
+    "guideline_cards",
+    "render_guideline_html",
+    "render_guideline_markdown",
+    "write_guideline",
     "Limits",
     "safe_csv",
     "neutralize_csv_cell",

@@ -28,21 +28,9 @@ from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
 __all__ = [
-    "queue_for_push",
-    "DEFAULT_SAMPLE",
-    "available_samples",
-    "sample_title",
-    "get_sample",
-    "load_upload",
-    "peek_columns",
-    "current_set",
-    "set_current",
-    "dataset_overview",
-    "category_balance",
-    "workspace",
-    "workspace_history",
-    "workspace_report",
-    "workspace_delivery",
+    "queue_for_push", "DEFAULT_SAMPLE", "available_samples", "sample_title", "get_sample", "load_upload",
+    "peek_columns", "current_set", "set_current", "dataset_overview", "category_balance", "workspace",
+    "workspace_history", "workspace_report", "workspace_delivery",
 ]
 
 DEFAULT_SAMPLE = "digits"
@@ -280,12 +268,12 @@ def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | No
 
 
 @st.cache_data(show_spinner="Computing agreement…", max_entries=64)
-def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "analytic") -> Outcome:
+def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "score") -> Outcome:
     """The agreement summary (every coefficient with its interval) against ``target``."""
     import analytics
 
     if _aset.multilabel:
-        return Outcome(reason="Multi-label sets: see the per-tag agreement below.")
+        return Outcome(reason="Tag sets: see Krippendorff's alpha on tag sets and each tag's kappa (Agreement page).")
     return _attempt(lambda: analytics.agreement_summary(_aset, target=target, method=method))
 
 
@@ -303,6 +291,14 @@ def multilabel_alpha(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
 
     return _attempt(lambda: analytics.krippendorff_alpha_multilabel(_aset, distance="masi"))
+
+
+def tag_set_verdict(key: str, aset: AnnotationSet, target: float) -> Outcome:
+    """Multi-label sets: the verdict on alpha on tag sets (verdict, sentence, reason, todo); cheap, from cached alpha."""
+    from analytics.agreement.summary import tag_set_verdict as verdict
+
+    alpha = multilabel_alpha(key, aset)
+    return _attempt(lambda: verdict(aset, alpha.value, target)) if alpha.ok else alpha
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -466,6 +462,13 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     from analytics.report.quality_report import QualityReport
 
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
+
+
+@st.cache_data(show_spinner="Drafting the guideline cards…", max_entries=8)
+def guideline(key: str, _aset: AnnotationSet) -> Outcome:
+    """``(cards, html, markdown)``: :func:`dashboard.guideline_view.draft` of the set, once per dataset key."""
+    from dashboard.guideline_view import draft
+    return _tag_sets(_aset, "Guideline cards") or _attempt(lambda: draft(_aset))
 
 
 # -- workspaces (history across deliveries); opening, adding, recording: actions in dashboard/workspace_session.py

@@ -108,7 +108,15 @@ from ._tables import (
     gold_label_counts,
     round_category_counts,
 )
-from ._views import MergedColumns, SwapsFixed, CountView, view_counts, view_coincidence, view_category_totals
+from ._views import (
+    MergedColumns,
+    SwapsFixed,
+    CountView,
+    rating_histogram,
+    view_counts,
+    view_coincidence,
+    view_category_totals,
+)
 
 __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._tables)
     "AUTO_DENSE_CELLS",
@@ -191,6 +199,7 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._table
     "SwapsFixed",
     "CountView",
     "view_counts",
+    "rating_histogram",
     "view_coincidence",
     "view_category_totals",
 ]

@@ -10,14 +10,14 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import (add, check, dashboard, decision, history, label_errors, pull, push, report, review_queue, score, validate,
-               workspace)
+from . import (add, check, dashboard, decision, guideline, history, label_errors, pull, push, report, review_queue, score,
+               validate, workspace)
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Command modules, in the order ``aqa --help`` lists them.
-COMMANDS = [validate, score, dashboard, report, check, review_queue, label_errors, add, history, workspace, decision, pull,
-            push]
+COMMANDS = [validate, score, dashboard, report, check, review_queue, label_errors, guideline, add, history, workspace,
+            decision, pull, push]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,7 +28,7 @@ from .._schema import _order_ids, _unknown, check_known_labels, resolve_categori
 from .._validate import BLANK_DETAILS, _handle_duplicates
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from ..io._mapping import ColumnMapping
-from ..io.attachments import _coerce_gold, restrict_gold
+from ..io.attachments import _coerce_gold, note_attached, restrict_gold
 from ..io.tidy import IMAGE_SAMPLE, image_note, images_next_to
 from .._taxonomy_model import load_taxonomy
 from ._cluster import connect
@@ -144,7 +144,7 @@ def _load(client: Any, owned: tuple, source: Any, *, npartitions: int | None, ma
         ordinal=bool(ordinal) if ordinal is not None else bool(taxonomy and taxonomy.ordinal),
         unknown_label=_unknown(clean_text(unknown_label) if unknown_label is not None else None, taxonomy,
                                facts["categories"]),
-        gold=facts["gold"], gold_report=facts["gold_report"], owned=owned,
+        gold=facts["gold"], gold_report=facts["gold_report"], owned=owned, attached_categories=facts["attached"],
     )
 
 
@@ -193,7 +193,9 @@ def _decide(summaries: list[dict], *, categories: Sequence[str] | None, taxonomy
     if gold_labels is not None:
         present = {i for s in summaries for i in s["gold_present"]}
         gold, gold_report = restrict_gold(gold_labels, present, taxonomy)
-        cats += [c for c in natural_order(set(gold.dropna())) if c not in set(cats)]
+        attached = [c for c in natural_order(set(gold.dropna())) if c not in set(cats)]
+        cats += attached
+        gold_report = note_attached(gold_report, attached)
     index = {c: i for i, c in enumerate(cats)}
     annotators = pd.unique(np.asarray([a for s in summaries for a in s["annotators"]], dtype=object))
     _, annotator_ids = _order_ids(pd.Series(annotators, dtype=object))
@@ -212,7 +214,7 @@ def _decide(summaries: list[dict], *, categories: Sequence[str] | None, taxonomy
         "rounds": natural_order(set(rounds)),
         "label_codes": {v: index[f] for v, f in zip(raw, final) if f is not None and f in index},
         "skipped": skipped, "warnings": warnings + list(cleaning.warnings), "normalizations": cleaning.normalizations,
-        "gold": gold, "gold_report": gold_report,
+        "gold": gold, "gold_report": gold_report, "attached": tuple(attached) if gold_labels is not None else (),
         "gold_codes": None if gold is None else (pd.Index(gold.index, dtype=object),
                                                  np.array([index[g] for g in gold], dtype=np.int32)),
         "mapping": summaries[0]["mapping"], "dropped": summaries[0]["dropped"],

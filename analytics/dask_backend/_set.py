@@ -183,6 +183,7 @@ class DaskAnnotationSet:
     gold: pd.Series | None = None
     gold_report: ImportReport | None = None
     owned: tuple = ()
+    attached_categories: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False)
 
     is_distributed = True
@@ -317,6 +318,13 @@ class DaskAnnotationSet:
             recoded = map_each(self.client, _recode, subset.partitions, lookup, int(used.sum()))
             yield name, replace(subset, partitions=tuple(recoded), annotator_ids=self.annotator_ids[used], _cache={})
 
+    def without_attached_categories(self) -> "DaskAnnotationSet":
+        """The set without its gold-only classes (appended last when loading; see
+        :attr:`analytics.AnnotationSet.attached_categories`), for agreement; like the unit set, it has no gold."""
+        k = self.n_categories - len(self.attached_categories)
+        parts = map_each(self.client, _narrow, self.partitions, k)
+        return self._derive(parts, categories=self.categories[:k], attached_categories=(), gold=None)
+
     def round_units(self) -> "DaskAnnotationSet":
         """The set with each ``(item, round)`` as its own unit (see
         :func:`analytics.agreement._input.agreement_set`); like the in-memory unit set, it has no gold."""
@@ -361,3 +369,8 @@ class DaskAnnotationSet:
 def itemgetter(index: int) -> Callable[[tuple], Any]:
     """``operator.itemgetter`` (picklable) — picks one output of a task that returns a tuple."""
     return operator.itemgetter(index)
+
+
+def _narrow(part: ItemPartition, n_categories: int) -> ItemPartition:
+    """The partition coded against the first ``n_categories`` categories (the others are unused by annotators)."""
+    return replace(part, n_categories=n_categories, gold_codes=None, _cache={})

@@ -16,7 +16,7 @@ from ._mapping import ColumnMapping, _key
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
 
-__all__ = ["GoldLabels", "Predictions", "load_gold", "load_predictions", "attach", "restrict_gold"]
+__all__ = ["GoldLabels", "Predictions", "load_gold", "load_predictions", "attach", "restrict_gold", "note_attached"]
 
 _GOLD_NAMES = ("gold_label", "gold", "truth", "true_label", "ground_truth", "expected", "expert_label",
                "label", "answer", "class")
@@ -265,8 +265,39 @@ def attach(aset: Any, *, gold: Any = None, predictions: Any = None) -> Any:
                   "detail": f"no annotation has item id '{item}'"} for row, item in frame.loc[outside, "item_id"].items()]
         pred_frame = frame.loc[~outside].reset_index(drop=True)
         pred_report = _extend(p.report, extra, kept=len(pred_frame))
+    known = set(aset.categories)
+    if gold_series is not None:
+        gold_report = note_attached(gold_report, _new_classes(gold_series.dropna(), known))
+    if pred_frame is not None:
+        names = (pred_frame["predicted_label"].dropna().astype(str) if "predicted_label" in pred_frame.columns
+                 else pd.Series([c for c in pred_frame.columns if c != "item_id"], dtype=object))
+        pred_report = note_attached(pred_report, _new_classes(names, known), what="predictions")
     return aset.with_attachments(gold=gold_series, gold_report=gold_report, predictions=pred_frame,
                                  predictions_report=pred_report)
+
+
+def _new_classes(labels: pd.Series, known: set) -> list[str]:
+    from .._labels import natural_order
+
+    seen = {t for v in labels for t in (v if isinstance(v, tuple) else (v,))}
+    return list(natural_order(seen - known))
+
+
+def note_attached(report: ImportReport, classes: list[str], *, what: str = "gold labels") -> ImportReport:
+    """``report`` with a note naming the classes that only the gold labels (or predictions) use.
+
+    Such classes are kept for gold accuracy and model-vs-human, but no agreement coefficient counts them
+    (:attr:`analytics.AnnotationSet.attached_categories`), so attaching gold cannot move AC1 or Brennan–Prediger.
+    """
+    if not classes:
+        return report
+    from dataclasses import replace
+
+    shown = ", ".join(repr(c) for c in classes[:8]) + (f" and {len(classes) - 8} more" if len(classes) > 8 else "")
+    note = (f"{len(classes)} class(es) appear only in the {what}, not in the annotations or a taxonomy: {shown}. "
+            "They count for gold accuracy and model comparisons, not for agreement coefficients; add them to the "
+            "taxonomy if annotators should have been able to choose them.")
+    return replace(report, notes=tuple(report.notes) + (note,))
 
 
 def restrict_gold(gold: Any, items: Any, taxonomy: Any = None) -> tuple[pd.Series, ImportReport]:

@@ -64,7 +64,7 @@ def _text(values: Any) -> list[str]:
 
 # -- agreement -----------------------------------------------------------------------------------------------
 _COEFFICIENT = ["coefficient", "label", "value", "ci_low", "ci_high", "standard_error", "n_items", "n_annotators",
-                "landis_koch", "meets_target", "interval_method", "reason"]
+                "landis_koch", "meets_target", "verdict", "verified_coverage", "interval_method", "reason"]
 
 
 def agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
@@ -74,6 +74,8 @@ def agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     by_round = res.by_round if res.by_round is not None else pd.DataFrame(columns=["round"] + _COEFFICIENT)
     label = res.table.set_index("coefficient").loc[res.primary, "label"]
     return {"primary": res.primary, "primary_label": str(label), "sentence": res.sentence, "target": res.target,
+            "verdict": res.verdict, "verdict_reason": res.verdict_reason, "what_to_do": res.what_to_do,
+            "interval_method": res.interval_method, "coverage": jsonable(res.coverage),
             "kappa_paradox": bool(res.kappa_paradox), "paradox_note": res.paradox_note,
             "coefficients": rows(res.table, _COEFFICIENT),
             "by_round": rows(by_round.assign(round=by_round["round"].astype(str)), ["round"] + _COEFFICIENT)}, res
@@ -81,9 +83,12 @@ def agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 def multilabel_agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     from ..agreement import krippendorff_alpha_multilabel
+    from ..agreement.summary import tag_set_verdict
 
     res = krippendorff_alpha_multilabel(aset, distance="masi", confidence_level=s.confidence_level)
-    return {"distance": "masi", "alpha": estimate(res)}, res
+    verdict, _, reason, todo = tag_set_verdict(aset, res, s.target)
+    return {"distance": "masi", "alpha": estimate(res), "target": s.target, "verdict": verdict,
+            "verdict_reason": reason, "what_to_do": todo}, res
 
 
 _PER_CATEGORY = ["category", "kappa", "ci_low", "ci_high", "prevalence", "n_items", "reason"]

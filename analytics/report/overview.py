@@ -29,8 +29,9 @@ class Problem(ResultMixin):
     Attributes
     ----------
     kind : str
-        ``agreement_below_target``, ``weak_classes``, ``taxonomy_change`` (the top recommended taxonomy change),
-        ``confused_pair`` (when no change is recommended), ``annotator_below_gold_target``,
+        ``agreement_cannot_be_measured`` (ranked first; the detail says what to do), ``agreement_below_target``,
+        ``weak_classes``, ``taxonomy_change`` (the top recommended taxonomy change), ``confused_pair`` (when no change
+        is recommended), ``annotator_below_gold_target``,
         ``annotator_drift``, ``unknown_share``, ``kappa_paradox`` or ``pilot_too_small``.
     severity : float
         In [0, 1]; findings are ranked by it.
@@ -68,15 +69,24 @@ def _by_round_text(summary: Any) -> str:
     return " Per round: " + " → ".join(f"{r} {v:.2f}" for r, v in zip(rows["round"], rows["value"])) + "."
 
 
+def _cannot_measure(headline: str, reason: str, what_to_do: str) -> Problem:
+    return Problem(kind="agreement_cannot_be_measured", severity=0.95,
+                   headline=f"{headline} cannot be measured: {reason}.", detail=what_to_do, where="Agreement")
+
+
 def _agreement(aset: AnnotationSet, target: float) -> list[Problem]:
     from ..agreement import agreement_summary, fleiss_kappa_by_category
 
     summary = _quiet(lambda: agreement_summary(aset, target=target))
     out: list[Problem] = []
     if summary is None:
-        return out
+        return [_cannot_measure("Agreement", "the agreement summary does not apply to this set",
+                                "Check the export on the Data page (import report), then come back.")]
     row = summary.table.set_index("coefficient").loc[summary.primary]
-    if np.isfinite(row["value"]) and row["ci_low"] < target:
+    if summary.verdict == "cannot be measured":
+        return [_cannot_measure(str(row["label"]), summary.verdict_reason or "it is undefined for this set",
+                                summary.what_to_do or "")]
+    if summary.verdict == "not met":
         below = row["value"] < target
         out.append(Problem(
             kind="agreement_below_target",
@@ -108,6 +118,24 @@ def _agreement(aset: AnnotationSet, target: float) -> list[Problem]:
                         "definitions of these classes and the pairs they are confused with."),
                 where="Agreement → per-category kappa"))
     return out
+
+
+def _tag_agreement(aset: AnnotationSet, target: float) -> list[Problem]:
+    """Multi-label sets: Krippendorff's alpha on tag sets (MASI) against the target — the coefficient for tag sets."""
+    from ..agreement import krippendorff_alpha_multilabel
+    from ..agreement.summary import tag_set_verdict
+
+    est = _quiet(lambda: krippendorff_alpha_multilabel(aset))
+    label = "Krippendorff's alpha on tag sets (MASI)"
+    if est is None:
+        return [_cannot_measure(label, "this tag set cannot be compared", "Check the export on the Data page.")]
+    verdict, sentence, reason, todo = tag_set_verdict(aset, est, target)
+    if verdict == "cannot be measured":
+        return [_cannot_measure(label, reason or "it is undefined for this set", todo or "")]
+    if verdict == "not met":
+        return [Problem(kind="agreement_below_target", severity=0.6, headline=sentence, detail=todo or "",
+                        where="Agreement")]
+    return []
 
 
 def _confused_pair(aset: AnnotationSet) -> list[Problem]:
@@ -224,7 +252,8 @@ def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3)
     Returns
     -------
     tuple of Problem
-        Ranked by severity; empty when nothing falls short.
+        Ranked by severity; empty only when agreement is measured, meets the target with confidence and nothing
+        else falls short.
 
     Examples
     --------
@@ -233,7 +262,9 @@ def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3)
     ['agreement_below_target']
     """
     found: list[Problem] = []
-    if not annotations.multilabel:
+    if annotations.multilabel:
+        found += _tag_agreement(annotations, target)
+    else:
         found += _agreement(annotations, target)
         found += _recommendation(annotations, target) or _confused_pair(annotations)
         found += _unknown(annotations)

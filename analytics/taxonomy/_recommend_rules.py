@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ..results import interval_text
 import pandas as pd
 from scipy import stats
 
@@ -81,7 +83,11 @@ def _pct(x: float) -> str:
 
 
 def effect_text(what: str, ch: Change) -> str:
-    """``"<what> lifts Fleiss' kappa from 0.72 to 0.84 (simulated; +0.115, paired 95% CI …)"``."""
+    """``"<what> lifts Fleiss' kappa from 0.72 to 0.84 (simulated; +0.115, paired 95% CI …)"`` (never NaN: an
+    undefined kappa before or after is said in words)."""
+    if not (np.isfinite(ch.before) and np.isfinite(ch.after)):
+        when = "after it" if np.isfinite(ch.before) else "before it"
+        return f"{what}: Fleiss' kappa is undefined {when} (a single class left), so the effect cannot be simulated"
     verb = "lifts" if ch.delta >= 0 else "lowers"
     ci = (f", paired {ch.confidence_level:.0%} CI {ch.ci_low:+.3f} to {ch.ci_high:+.3f}"
           if np.isfinite(ch.ci_low) else "")
@@ -270,9 +276,10 @@ def lift_rules(ctx: Context, retrain_pairs: set[tuple[str, str]]) -> tuple[list[
                 if row["n_items"] < r.min_items else []) + gain_gaps(ch, r)
         spread = ", ".join(f"{a}/{b} {d / total:.0%}" for (a, b), d in by_child.head(4).items())
         evidence = (f"inside {node}, annotators agree on the child class only with kappa {row['kappa']:.2f} "
-                    f"({r.confidence_level:.0%} CI {row['ci_low']:.2f}–{row['ci_high']:.2f}, {int(row['n_items'])} "
-                    f"items), while {node} itself agrees with kappa {row['node_kappa']:.2f} (CI "
-                    f"{row['node_ci_low']:.2f}–{row['node_ci_high']:.2f}); the confusion spreads over "
+                    f"({interval_text(row['ci_low'], row['ci_high'], r.confidence_level)}, {int(row['n_items'])} "
+                    f"items), while {node} itself agrees with kappa {row['node_kappa']:.2f} "
+                    f"({interval_text(row['node_ci_low'], row['node_ci_high'], r.confidence_level)}); "
+                    "the confusion spreads over "
                     f"{len(by_child)} sibling pair(s): {spread}")
         examples = tuple(inside.iloc[0]["example_items"]) if len(inside) else ()
         out.append(_proposal("lift_to_parent", (node,) + tuple(c for c in children), evidence=evidence,
@@ -312,11 +319,11 @@ def clarify_rules(ctx: Context, handled: set[str], proposed_pairs: set[frozenset
         gaps = [f"only {used} item(s) use {name} (need ≥ {r.min_items})"] if used < r.min_items else []
         if not hi < r.target:
             gaps.append(f"kappa({name}) = {k:.2f} is not clearly below the {r.target:.2f} target "
-                        f"({r.confidence_level:.0%} CI {lo:.2f}–{hi:.2f})")
+                        f"({interval_text(lo, hi, r.confidence_level)})")
         spread = ", ".join(f"{ctx.cats[j]} {row[j] / off:.0%}" for j in order[:4])
         what = (f"its disagreements spread over {spread} — no single partner" if len(classes) == 1 else
                 f"{top_share:.0%} of its disagreements are with {partner} ({spread}), a pair no other proposal covers")
-        evidence = f"kappa({name}) = {k:.2f} ({r.confidence_level:.0%} CI {lo:.2f}–{hi:.2f}); {what}"
+        evidence = f"kappa({name}) = {k:.2f} ({interval_text(lo, hi, r.confidence_level)}); {what}"
         stake = pq[c] * (r.target - k) / pq.sum() if pq.sum() > 0 else 0.0
         effect = (f"a clearer definition with the borderline examples; raising kappa({name}) to {r.target:.2f} would "
                   f"lift Fleiss' kappa by about {stake:.3f} (overall kappa is the p(1−p)-weighted mean of the "

@@ -31,7 +31,7 @@ from ..agreement._input import require_annotation_set
 from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import DataQualityWarning, InvalidParameterError, UndefinedMetricWarning
-from ..results import ResultMixin
+from ..results import ResultMixin, interval_text
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -236,8 +236,8 @@ def _sentence(names: tuple[str, str], coefficients: pd.DataFrame, primary: str, 
     row = coefficients.set_index("coefficient").loc[primary]
     verdict = "a significant change" if row["significant"] else "not a significant change"
     text = (f"{row['label']} went from {row['before']:.3f} in round {names[0]} to {row['after']:.3f} in round "
-            f"{names[1]} ({row['difference']:+.3f}, {confidence_level:.0%} CI {row['ci_low']:+.3f} to "
-            f"{row['ci_high']:+.3f}: {verdict}).")
+            f"{names[1]} ({row['difference']:+.3f}, "
+            f"{interval_text(row['ci_low'], row['ci_high'], confidence_level, spec='+.3f', sep=' to ')}: {verdict}).")
     for status, word in (("closed", "Closed"), ("opened", "Opened"), ("persisting", "Persisting")):
         pairs = hotspots[hotspots["status"] == status]
         if len(pairs):

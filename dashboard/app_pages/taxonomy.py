@@ -7,6 +7,7 @@ import streamlit as st
 from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services
+from dashboard.guideline_view import show_card
 
 key, aset = services.current_set()
 st.title("Confusion & taxonomy")
@@ -79,6 +80,23 @@ if matrix.ok:
                     width="stretch")
     st.caption("How to read this: for every item, every pair of its labels from different annotators; each row shows "
                "what the other annotator said when one said the row's label.")
+
+st.header("Guideline cards")
+guide = services.guideline(key, aset)
+if guide.ok:
+    cards, html, markdown = guide.value
+    st.caption("A draft guideline from the data: each class's definition, correct and incorrect examples, the borderline "
+               "items of its confused pairs, and rules the data suggests — suggestions to edit, nothing settled. "
+               + escape_markdown(cards.sentence))
+    left, right = st.columns(2)
+    left.download_button("Download the guideline (HTML, printable)", html,
+                         file_name="guideline.html", mime="text/html", key="guideline_html")
+    right.download_button("Download as Markdown (for a wiki; no images)", markdown,
+                          file_name="guideline.md", mime="text/markdown", key="guideline_md")
+    name = st.selectbox("Card of class", list(cards.names), key="guideline_class")
+    show_card(cards.card(name), cards.n_confused_pairs)
+else:
+    st.info(guide.reason)
 
 st.header("Taxonomy")
 nodes = services.taxonomy_nodes(key, aset)

@@ -55,7 +55,7 @@ def test_report_writes_json_and_html(tmp_path, capsys):
     jsonschema.validate(data, analytics.report.report_schema())
     assert data["sections"]["taxonomy"]["status"] == "ok" and data["dataset"]["n_annotations"] == 900
     assert out_html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert "(report schema 1.1): 15 of 18 sections apply" in out
+    assert "(report schema 2.0): 15 of 18 sections apply" in out
     assert "900 line(s) read = 900 kept + 0 skipped" in out and "not applicable: model_vs_human" in out
 
 
@@ -126,7 +126,7 @@ def test_check_lower_bound_turns_a_pass_into_a_fail(retail, capsys):
 def test_check_exit_2_when_a_gate_cannot_be_evaluated(capsys):
     assert main(["check", ANN, "--min-kappa", "0.5", "--min-gold-accuracy", "0.9"]) == 2  # no --gold
     out = capsys.readouterr().out
-    assert "PASS kappa" in out and "ERROR gold_accuracy cannot be evaluated" in out and "Result: ERROR" in out
+    assert "PASS kappa" in out and "CANNOT MEASURE gold_accuracy: " in out and "Result: CANNOT MEASURE" in out
 
 
 def test_check_exit_2_on_invalid_input(tmp_path, capsys):
