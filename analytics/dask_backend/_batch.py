@@ -16,8 +16,10 @@ partitions. :func:`prefetch` makes them share passes without changing the analyt
    and errors as usual) and find every sum in the cache.
 
 The agreement summary needs two passes this way: the per-item sums (category totals, count features,
-Krippendorff's sums, pair tables, rating moments), then every squared deviation, whose centre is the point
-estimate of the first. Kernels and results are those of the in-memory path; only the scheduling changes.
+Krippendorff's sums, pair tables, rating moments, the largest number of ratings), then every squared deviation,
+whose centre is the point estimate of the first, with the histogram of ratings per item and Light's jackknife
+sums (:func:`agreement_lookahead`: steps the coefficients take late, run early as analyses of their own).
+Kernels and results are those of the in-memory path; only the scheduling changes.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Sequence
 
-__all__ = ["Request", "prefetch", "recording", "agreement_statistics", "MAX_ROUNDS"]
+__all__ = ["Request", "prefetch", "recording", "agreement_statistics", "agreement_lookahead", "MAX_ROUNDS"]
 
 #: Speculative rounds before :func:`prefetch` gives up fusing (the analyses then run pass by pass).
 MAX_ROUNDS = 8
@@ -127,14 +129,49 @@ def agreement_statistics(aset: Any) -> list[Request]:
     from ..agreement.krippendorff import _nominal_sums, _se_sums
     from ..agreement.summary import _MAX_PAIR_CELLS
 
+    from .._reshape._views import _most_ratings
+
     w = weight_matrix(aset.n_categories, None)
     kernels: list[tuple[Callable[..., Any], tuple]] = [
         (_count_sums, (w, None)), (rating_moments, ()), (_nominal_sums, ()), (_se_sums, (w,)),
         (category_totals, ()), (n_items_with_ratings, (2,)),
     ]
-    if 2 <= aset.n_annotators and aset.n_annotators * aset.n_categories <= _MAX_PAIR_CELLS:
+    if _pairs_in_summary(aset):
         kernels.append((annotator_pair_tables, ()))
-    return [Request(kernel, args, {}, add_partials) for kernel, args in kernels]
+    return [Request(kernel, args, {}, add_partials) for kernel, args in kernels] + [
+        Request(_most_ratings, (None,), {}, max)]  # the largest number of ratings (the histogram's length)
+
+
+def agreement_lookahead(aset: Any) -> list[Callable[[], Any]]:
+    """Steps that the summary's coefficients take late but whose sums only need first-pass results, run as
+    analyses of their own so that their sums join the second pass: the histogram of ratings per item (score
+    intervals; its length is the first pass's largest number of ratings) and the jackknife sums of Light's
+    kappa (from the pair tables)."""
+    from .._reshape import rating_histogram
+
+    steps: list[Callable[[], Any]] = [lambda: rating_histogram(aset)]
+    if _pairs_in_summary(aset) and aset.n_annotators > 2:
+        steps.append(lambda: _light_jackknife(aset))
+    return steps
+
+
+def _pairs_in_summary(aset: Any) -> bool:
+    from ..agreement.summary import _MAX_PAIR_CELLS
+
+    return 2 <= aset.n_annotators and aset.n_annotators * aset.n_categories <= _MAX_PAIR_CELLS
+
+
+def _light_jackknife(aset: Any) -> None:
+    """The jackknife step of :func:`analytics.agreement.cohen.light_kappa` (identity weights)."""
+    import numpy as np
+
+    from ..agreement._core import weight_matrix
+    from ..agreement.cohen import _all_pairs, _light_jackknife_se
+
+    tables, _, res = _all_pairs(aset, weight_matrix(aset.n_categories, None))
+    defined = np.isfinite(res["value"])
+    if defined.any():
+        _light_jackknife_se(aset, tables, res, defined)
 
 
 def _apply_many(part: Any, calls: tuple) -> tuple:

@@ -17,7 +17,7 @@ from .._reshape import ItemPartition, add_partials, annotator_totals
 from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
 from .._taxonomy_model import Taxonomy
-from ._batch import Request, _apply_many, _combine_many, agreement_statistics, prefetch, recording
+from ._batch import Request, _apply_many, _combine_many, agreement_lookahead, agreement_statistics, prefetch, recording
 
 __all__ = ["DaskAnnotationSet", "tree_reduce", "itemgetter", "ship", "map_each"]
 
@@ -243,7 +243,7 @@ class DaskAnnotationSet:
         statistics join the first pass). Returns the number of passes; the analyses then run on cached sums."""
         if not self.partitions:
             return 0
-        return prefetch(self, list(calls), extra=agreement_statistics(self))
+        return prefetch(self, list(calls) + agreement_lookahead(self), extra=agreement_statistics(self))
 
     def map(self, kernel: Callable[..., Any], *args: Any, indexed: bool = False, **kwargs: Any) -> list:
         """Futures of ``kernel(partition, *args, **kwargs)``, one per partition (results stay on the workers).
