@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ._json import loads
+from ._wording import count_noun
 
 
 __all__ = ["MISSING_MARKERS", "clean_text", "clean_uniques", "may_hold_containers", "clean_id_column", "clean_label_column", "LabelCleaning", "natural_order"]
@@ -256,7 +257,7 @@ def clean_label_column(
 
             rows = series.index[listy][:5].tolist()
             raise AnnotationSchemaError(
-                f"{int(listy.sum())} label cell(s) hold a list or mapping (rows {rows}) in a single-label column. "
+                f"{count_noun(int(listy.sum()), 'label cell')} {'holds' if int(listy.sum()) == 1 else 'hold'} a list or mapping (rows {rows}) in a single-label column. "
                 "Pass multilabel=True if each annotation is a set of tags, or give one label per cell."
             )
     if is_multi:
@@ -308,7 +309,7 @@ def clean_label_column(
         if ws_only:
             shown = ", ".join(repr(r) for r in ws_only[:5])
             warnings.append(
-                f"{len(ws_only)} label spelling(s) with extra whitespace or another Unicode form "
+                f"{count_noun(len(ws_only), 'label spelling')} with extra whitespace or another Unicode form "
                 f"were normalized (e.g. {shown})."
             )
     numeric_changes = [k for k, v in mapping.items() if k.casefold() != v.casefold()]

@@ -23,6 +23,7 @@ from ._import_report import ImportReport
 from ._labels import natural_order
 from .exceptions import AnnotationSchemaError, UnknownLabelError
 from ._taxonomy_model import Taxonomy
+from ._wording import count_noun
 
 __all__ = ["AnnotationSet", "UNKNOWN_NAMES", "resolve_categories", "check_known_labels", "validate_annotations",
            "id_order", "n_non_integer_ids"]
@@ -94,7 +95,7 @@ def check_known_labels(labels: pd.Series, allowed: Sequence[str], *, what: str, 
         parts.append(f"'{label}' ({n} row{'s' if n != 1 else ''}{where}{hint})")
     more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
     raise UnknownLabelError(
-        f"{len(counts)} label(s) are not classes of the {what}: {'; '.join(parts)}{more}. "
+        f"{count_noun(len(counts), 'label')} {'is' if len(counts) == 1 else 'are'} not classes of the {what}: {'; '.join(parts)}{more}. "
         f"Fix the labels, add these classes to the {what}, or load without it."
     )
 

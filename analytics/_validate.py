@@ -27,6 +27,7 @@ from .exceptions import AnnotationSchemaError, InvalidParameterError
 from .limits import check_text_lengths, current_limits, limit_message
 from .io._raw import RawAnnotations
 from ._taxonomy_model import Taxonomy, load_taxonomy
+from ._wording import count_noun
 
 __all__ = ["validate_annotations"]
 
@@ -116,13 +117,13 @@ def validate_annotations(
     if missing:
         present = [c for c in frame.columns if not str(c).startswith("_")]
         raise AnnotationSchemaError(
-            f"The annotations table is missing required column(s) {', '.join(missing)}. "
+            f"The annotations table is missing required column{'s' if len(missing) != 1 else ''} {', '.join(missing)}. "
             f"Columns present: {', '.join(map(repr, present)) or '(none)'}. Rename the columns, or pass "
             "item=, annotator=, label= to load_annotations to say which columns to use."
         )
     if len(frame) == 0:
         raise AnnotationSchemaError(
-            f"{raw.source} holds no annotations ({raw.rows_read} {raw.unit}(s) read"
+            f"{raw.source} holds no annotations ({count_noun(raw.rows_read, raw.unit)} read"
             + (f", {len(raw.skipped)} skipped" if raw.skipped else "") + "). Check that the export is complete."
         )
     if "_row" not in frame.columns:
@@ -146,8 +147,8 @@ def validate_annotations(
         frame["annotator_id"], n_changed_ann = pd.Series([None] * len(frame), dtype=object), 0
     if n_changed_items or n_changed_ann:
         warnings.append(
-            f"surrounding or repeated whitespace removed from {n_changed_items} item id(s) and "
-            f"{n_changed_ann} annotator id(s)."
+            f"surrounding or repeated whitespace removed from {count_noun(n_changed_items, 'item id')} and "
+            f"{count_noun(n_changed_ann, 'annotator id')}."
         )
     declared = list(categories) if categories is not None else (list(tax.names) if tax is not None else None)
     cleaning = clean_label_column(frame["label"], multilabel=raw.multilabel if multilabel is None else multilabel,
@@ -235,7 +236,7 @@ def _reject_containers(frame: pd.DataFrame, column: str, unit: str) -> None:
     bad = frame[column].map(lambda v: isinstance(v, (list, tuple, set, frozenset, dict, np.ndarray))).to_numpy()
     if bad.any():
         raise AnnotationSchemaError(
-            f"Column '{column}' holds lists or mappings instead of single values ({int(bad.sum())} cell(s), "
+            f"Column '{column}' holds lists or mappings instead of single values ({count_noun(int(bad.sum()), 'cell')}, "
             f"e.g. {unit} {_where(frame, bad)}). Give one value per cell."
         )
 
@@ -264,7 +265,7 @@ def _handle_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy, drop_cb) ->
                          + ", ".join(map(str, g["_row"].tolist())))
         n_groups = groups["_key"].nunique()
         raise AnnotationSchemaError(
-            f"{n_groups} (item_id, annotator_id{', round' if 'round' in key else ''}) combination(s) occur more than "
+            f"{n_groups} (item_id, annotator_id{', round' if 'round' in key else ''}) combination{'s' if n_groups != 1 else ''} {'occur' if n_groups != 1 else 'occurs'} more than "
             f"once ({int(dup_any.sum())} rows): " + "; ".join(lines) + (" …" if n_groups > 10 else "")
             + ". Each annotator may label an item once per round: remove the repeats, add a 'round' column "
             "if they are re-labels, or pass duplicates='keep_last' (or 'keep_first') to keep one of each."
@@ -280,7 +281,7 @@ def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.D
         frame["round"] = frame["round"].map(clean_text).astype(object)
         n_missing = int(frame["round"].isna().sum())
         if n_missing and n_missing < len(frame):
-            warnings.append(f"{n_missing} annotation(s) have no round (e.g. {unit} {_where(frame, frame['round'].isna().to_numpy())}).")
+            warnings.append(f"{count_noun(n_missing, 'annotation')} {'has' if n_missing == 1 else 'have'} no round (e.g. {unit} {_where(frame, frame['round'].isna().to_numpy())}).")
         if n_missing == len(frame):
             frame = frame.drop(columns="round")
     if "timestamp" in frame.columns:
@@ -289,7 +290,7 @@ def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.D
         bad = (parsed.isna() & text.notna() & text.map(lambda v: clean_text(v) is not None)).to_numpy()
         if bad.any():
             warnings.append(
-                f"{int(bad.sum())} timestamp(s) could not be read and were left empty (e.g. {unit} "
+                f"{count_noun(int(bad.sum()), 'timestamp')} could not be read and were left empty (e.g. {unit} "
                 f"{_where(frame, bad)}: {frame.loc[bad, 'timestamp'].head(3).tolist()}); use ISO 8601 such as "
                 "2026-03-02T09:15:30Z."
             )
@@ -298,7 +299,7 @@ def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.D
         values = pd.to_numeric(frame["duration_s"], errors="coerce")
         bad = ((values.isna() & frame["duration_s"].map(lambda v: clean_text(v) is not None)) | (values < 0)).to_numpy()
         if bad.any():
-            warnings.append(f"{int(bad.sum())} duration(s) were not non-negative numbers and were left empty "
+            warnings.append(f"{count_noun(int(bad.sum()), 'duration')} {'was' if int(bad.sum()) == 1 else 'were'} not non-negative numbers and were left empty "
                             f"(e.g. {unit} {_where(frame, bad)}).")
         frame["duration_s"] = values.where(~bad).astype(float)
     if "image" in frame.columns:

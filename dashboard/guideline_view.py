@@ -15,6 +15,7 @@ import streamlit as st
 
 from analytics.report._guideline_document import alpha_change
 from analytics.report._thumbnails import thumbnail
+from analytics._wording import count_noun
 from analytics.safety import escape_markdown
 
 __all__ = ["show_card", "picture", "draft"]
@@ -84,15 +85,15 @@ def show_card(card: Any, n_pairs: int) -> None:
     if card.taxonomy_examples:
         st.caption("Examples in the taxonomy: " + escape_markdown("; ".join(card.taxonomy_examples)))
     kappa = "undefined" if card.kappa != card.kappa else f"{card.kappa:.2f}"
-    st.caption(f"{card.n_items:,} item(s) with this consensus · {card.n_ratings:,} rating(s) of this class · Fleiss' "
+    st.caption(f"{count_noun(card.n_items, 'item')} with this consensus · {count_noun(card.n_ratings, 'rating')} of this class · Fleiss' "
                f"kappa of this class against the rest {kappa}")
     if not card.enough_items:
         st.info(escape_markdown(card.too_few_reason))
         return
-    st.markdown(f"**Correct** — {len(card.correct)} of {card.n_correct_candidates:,} item(s) every annotator (and "
+    st.markdown(f"**Correct** — {len(card.correct)} of {count_noun(card.n_correct_candidates, 'item')} every annotator (and "
                 "gold, where present) gives this class")
     _gallery(card.correct, "No item has every annotator agreeing on this class.")
-    st.markdown(f"**Incorrect** — {len(card.incorrect)} of {card.n_incorrect_candidates:,} item(s) given this class "
+    st.markdown(f"**Incorrect** — {len(card.incorrect)} of {count_noun(card.n_incorrect_candidates, 'item')} given this class "
                 "whose gold or clear consensus is another class")
     _gallery(card.incorrect, "No item given this class is clearly something else.")
     for g in card.borderline:

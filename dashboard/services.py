@@ -1,11 +1,10 @@
 """The dashboard's only bridge to :mod:`analytics`, and the only place with Streamlit caching.
 
-Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or
-the SHA-256 of an uploaded file plus its load options); derived statistics are small cached data
-keyed by that same hash, so no DataFrame is hashed on a rerun. Session-state helpers and explicit actions
-(the dataset picker, scoring with a model, pulling from and pushing to Label Studio) live in
-:mod:`dashboard.session`, the workspace actions in :mod:`dashboard.workspace_session`; both build on this module,
-which never imports them.
+Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or the SHA-256 of an
+uploaded file plus its load options); derived statistics are small cached data keyed by that same hash, so no DataFrame
+is hashed on a rerun. Session-state helpers and explicit actions (the dataset picker, scoring with a model, pulling
+from and pushing to Label Studio) live in :mod:`dashboard.session`, the workspace actions in
+:mod:`dashboard.workspace_session`; both build on this module, which never imports them.
 """
 
 from __future__ import annotations
@@ -213,22 +212,26 @@ def gold_confusion(key: str, _aset: AnnotationSet) -> Outcome:
 @st.cache_data(show_spinner=False, max_entries=64)
 def biases(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
-
     return _attempt(lambda: analytics.annotator_bias(_aset))
 
 
 @st.cache_data(show_spinner="Running Dawid–Skene…", max_entries=32)
 def dawid_skene(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
-
     return _tag_sets(_aset, "Dawid–Skene estimates") or _attempt(lambda: analytics.dawid_skene(_aset))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def drift(key: str, _aset: AnnotationSet, window: int) -> Outcome:
     import analytics
-
     return _tag_sets(_aset, "Accuracy over time and drift") or _attempt(lambda: analytics.accuracy_over_time(_aset, window=window))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def peers(key: str, _aset: AnnotationSet) -> Outcome:
+    """Each annotator's agreement with the others' majority on the same items (no gold), with the flag."""
+    from analytics import agreement_with_peers
+    return _tag_sets(_aset, "Agreement with the other annotators") or _attempt(lambda: agreement_with_peers(_aset))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -256,14 +259,12 @@ def routing(key: str, _aset: AnnotationSet, threshold: float = 0.95) -> Outcome:
 def label_errors(key: str, _aset: AnnotationSet, threshold: float = 0.5) -> Outcome:
     """Items whose given label (gold, else the consensus) the people and the model say is wrong."""
     import analytics
-
     return _tag_sets(_aset, "Label errors") or _attempt(lambda: analytics.find_label_errors(_aset, threshold=threshold))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | None, seed: int) -> Outcome:
     import analytics
-
     return _tag_sets(_aset, "Audit samples") or _attempt(lambda: analytics.audit_sample(_aset, fraction=fraction, stratify_by=stratify_by, seed=seed))
 
 
@@ -289,7 +290,6 @@ def per_category(key: str, _aset: AnnotationSet) -> Outcome:
 @st.cache_data(show_spinner=False, max_entries=64)
 def multilabel_alpha(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
-
     return _attempt(lambda: analytics.krippendorff_alpha_multilabel(_aset, distance="masi"))
 
 

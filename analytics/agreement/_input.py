@@ -119,7 +119,7 @@ def resolve_pair(aset: AnnotationSet, annotators: Sequence[Any] | None, method: 
     unknown = [x for x in (a, b) if x not in ids]
     if unknown:
         raise InvalidParameterError(
-            f"Annotator(s) {unknown} are not in this set; annotators are: {', '.join(ids[:20])}"
+            f"Annotator{'s' if len(unknown) != 1 else ''} {unknown} {'are' if len(unknown) != 1 else 'is'} not in this set; annotators are: {', '.join(ids[:20])}"
             f"{' …' if len(ids) > 20 else ''}."
         )
     if a == b:

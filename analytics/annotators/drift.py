@@ -40,16 +40,13 @@ from ..results import ResultMixin
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["reference_correctness", "DriftResult", "accuracy_over_time", "SpeedAccuracy", "speed_vs_accuracy"]
+__all__ = ["leave_one_out_codes", "reference_correctness", "DriftResult", "accuracy_over_time", "SpeedAccuracy",
+           "speed_vs_accuracy"]
 
 
-def reference_correctness(annotations: "AnnotationSet") -> tuple[np.ndarray, np.ndarray]:
-    r"""Score every annotation: ``(correct, reference)``.
-
-    ``reference`` is ``"gold"`` (the item has gold), ``"consensus"`` (the other annotators of the item
-    have a unique plurality label :math:`\arg\max_c (n_{ic} - [l_k = c])`) or ``""`` (unscored: the
-    others tie, or nobody else rated the item). ``correct`` is 1.0/0.0, NaN when unscored.
-    """
+def leave_one_out_codes(annotations: "AnnotationSet") -> np.ndarray:
+    r"""Per annotation, the unique plurality label of the *other* annotators of its item,
+    :math:`\arg\max_c (n_{ic} - [l_k = c])`; -1 when the others tie or nobody else rated the item."""
     aset = annotations
     counts = item_category_counts(aset)
     rows = np.arange(aset.n_annotations)
@@ -57,8 +54,20 @@ def reference_correctness(annotations: "AnnotationSet") -> tuple[np.ndarray, np.
     others[rows, aset.label_codes] -= 1
     top = others.max(axis=1)
     unique = (others == top[:, None]).sum(axis=1) == 1
-    loo = np.where((top > 0) & unique, np.argmax(others, axis=1), -1)
-    gold = aset.gold_codes[aset.item_codes] if aset.gold_codes is not None else np.full(aset.n_annotations, -1)
+    return np.where((top > 0) & unique, np.argmax(others, axis=1), -1)
+
+
+def reference_correctness(annotations: "AnnotationSet", *, use_gold: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    r"""Score every annotation: ``(correct, reference)``.
+
+    ``reference`` is ``"gold"`` (the item has gold, and ``use_gold``), ``"consensus"`` (the other annotators of
+    the item have a unique plurality label, :func:`leave_one_out_codes`) or ``""`` (unscored: the others tie, or
+    nobody else rated the item). ``correct`` is 1.0/0.0, NaN when unscored.
+    """
+    aset = annotations
+    loo = leave_one_out_codes(aset)
+    gold = (aset.gold_codes[aset.item_codes] if use_gold and aset.gold_codes is not None
+            else np.full(aset.n_annotations, -1))
     ref_code = np.where(gold >= 0, gold, loo)
     reference = np.where(gold >= 0, "gold", np.where(loo >= 0, "consensus", "")).astype(object)
     correct = np.where(ref_code >= 0, (aset.label_codes == ref_code).astype(float), np.nan)

@@ -286,7 +286,7 @@ def review_queue(
     """
     unknown = [d for d in decisions if d not in DECISIONS]
     if unknown:
-        raise InvalidParameterError(f"Unknown decision(s) {unknown}; choose from {list(DECISIONS)}.")
+        raise InvalidParameterError(f"Unknown decision{'s' if len(unknown) != 1 else ''} {unknown}; choose from {list(DECISIONS)}.")
     rank = {d: k for k, d in enumerate(decisions)}
     queue = routing[routing["decision"].astype(str).isin(list(decisions))].copy()
     queue["_rank"] = queue["decision"].astype(str).map(rank)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import AnnotationQAError, InvalidParameterError
+from ..exceptions import AnnotationQAError, FieldChoiceError, InvalidParameterError
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -132,5 +132,8 @@ def fail(exc: Exception) -> int:
 
     kind = ("Label Studio" if isinstance(exc, LabelStudioError) else "invalid input" if isinstance(exc, AnnotationQAError)
             else type(exc).__name__)
-    print(f"aqa: {kind}: {exc}", file=sys.stderr)
+    text = str(exc)
+    if isinstance(exc, FieldChoiceError):  # say how to choose on the command line
+        text = exc.reworded(f"choose one with --field (e.g. --field '{exc.suggestion}')")
+    print(f"aqa: {kind}: {text}", file=sys.stderr)
     return 2

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..exceptions import AnnotationQAError, InvalidParameterError
 from ._inputs import add_input_options, fail, load_from_args
+from .._wording import count_noun
 
 EXAMPLES = """examples:
   aqa guideline sample_data/digits/annotations.csv --gold sample_data/digits/gold.csv \\
@@ -88,5 +89,5 @@ def run(args: argparse.Namespace) -> int:
         print(f"Rules from gold: {cards.rules_reason}.")
     if cards.unknown_reason:
         print(f"Unknown: {cards.unknown_reason}.")
-    print(f"Wrote {out} ({'HTML' if kind == 'html' else 'Markdown'}, {len(cards.cards)} class card(s)).")
+    print(f"Wrote {out} ({'HTML' if kind == 'html' else 'Markdown'}, {count_noun(len(cards.cards), 'class card')}).")
     return 0

@@ -9,6 +9,7 @@ import sys
 from ..exceptions import AnnotationQAError
 from ._inputs import fail, loading_progress
 from ._labelstudio import add_server_options, prompt_token, server_target, tables_of, write_table
+from .._wording import count_noun
 
 EXAMPLES = """examples:
   export LABEL_STUDIO_API_KEY=…        # a personal access token (Account & Settings), or a legacy token
@@ -126,6 +127,6 @@ def _store_increment(args: argparse.Namespace, aset) -> int:
         return fail_workspace(exc)
     finally:
         ws.close()
-    print(f"Added delivery '{info.name}' to {args.workspace}: {n_new:,} new and {n_changed:,} changed annotation(s) "
+    print(f"Added delivery '{info.name}' to {args.workspace}: {n_new:,} new and {count_noun(n_changed, 'changed annotation')} "
           f"of {aset.n_annotations:,} in {source} ({info.n_items:,} items).")
     return 0

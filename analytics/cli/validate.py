@@ -8,6 +8,7 @@ import sys
 
 from ..exceptions import AnnotationQAError
 from ._inputs import add_backend_options, add_input_options, fail, load_from_args, release
+from .._wording import count_noun
 
 #: Lines of the description that are diagnostics, printed on standard error.
 DIAGNOSTICS = ("Warning:", "Note:")
@@ -90,7 +91,7 @@ def describe(aset) -> list[str]:
         per_round = per_round.compute() if hasattr(per_round, "compute") else per_round  # a Dask set's table
         lines.append("Rounds: " + ", ".join(f"{r} ({per_round.get(r, 0):,} annotations)" for r in s["rounds"]) + ".")
     if aset.taxonomy is not None:
-        lines.append(f"Taxonomy: {len(aset.taxonomy.classes)} classes on {aset.taxonomy.depth} level(s).")
+        lines.append(f"Taxonomy: {len(aset.taxonomy.classes)} classes on {count_noun(aset.taxonomy.depth, 'level')}.")
         lines.extend(f"Warning: {w}" for w in aset.taxonomy.warnings)
     if aset.gold_report is not None:
         lines.append(f"Gold: {s['n_gold_items']:,} items with a gold label.")

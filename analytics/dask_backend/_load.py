@@ -35,6 +35,7 @@ from ._cluster import connect
 from ._pieces import CODED_META, code_piece, finalize_bucket, summarize_piece
 from ._set import DaskAnnotationSet, itemgetter
 from ._sources import Piece, file_pieces, list_files
+from .._wording import count_noun
 
 __all__ = ["load_dask", "PARTITION_ROWS"]
 
@@ -207,8 +208,8 @@ def _decide(summaries: list[dict], *, categories: Sequence[str] | None, taxonomy
     n_items_changed = sum(s["changed_items"] for s in summaries)
     n_ann_changed = sum(s["changed_annotators"] for s in summaries)
     if n_items_changed or n_ann_changed:
-        warnings.append(f"surrounding or repeated whitespace removed from {n_items_changed} item id(s) and "
-                        f"{n_ann_changed} annotator id(s).")
+        warnings.append(f"surrounding or repeated whitespace removed from {count_noun(n_items_changed, 'item id')} and "
+                        f"{count_noun(n_ann_changed, 'annotator id')}.")
     return {
         "categories": tuple(cats), "annotator_ids": pd.Index(annotator_ids, dtype=object),
         "rounds": natural_order(set(rounds)),
@@ -305,7 +306,7 @@ def _report(summaries: list[dict], infos: list[dict], facts: dict, *, names: lis
         n_missing = sum(i["no_round"][0] for i in infos)
         if n_missing:
             heads = pd.concat([i["no_round"][1] for i in infos]).sort_values(["_src", "_row"], kind="stable")
-            warnings.append(f"{n_missing} annotation(s) have no round (e.g. {unit} "
+            warnings.append(f"{count_noun(n_missing, 'annotation')} {'has' if n_missing == 1 else 'have'} no round (e.g. {unit} "
                             f"{', '.join(map(str, heads['_row'].head(5).tolist()))}).")
     notes = [image_note(Path(base)) for _, base in sorted(image_bases.items())]
     if facts["dropped"]:

@@ -273,7 +273,7 @@ def load_annotations(
         given = [k for k, v in unsupported.items() if v is not None and v is not False]
         if given:
             raise InvalidParameterError(
-                f"Option(s) {given} do not apply to backend='dask', which reads tidy single-label tables (item, "
+                f"Option{'s' if len(given) != 1 else ''} {given} {'do' if len(given) != 1 else 'does'} not apply to backend='dask', which reads tidy single-label tables (item, "
                 "annotator, label and round columns) and gold labels. Load in memory for the others.")
         from ..dask_backend import load_dask
 
@@ -356,7 +356,7 @@ def _read(name: str, source: Any, *, mapping: ColumnMapping, field: str | None, 
     unknown = [k for k, v in options.items() if k not in reg.options]
     if unknown:
         raise InvalidParameterError(
-            f"Option(s) {unknown} do not apply to format '{name}'; it accepts {sorted(reg.options) or 'none'}."
+            f"Option{'s' if len(unknown) != 1 else ''} {unknown} {'do' if len(unknown) != 1 else 'does'} not apply to format '{name}'; it accepts {sorted(reg.options) or 'none'}."
         )
     if field is not None and "field" not in reg.options:
         raise InvalidParameterError(f"field= applies to labeling-tool exports, not to format '{name}'.")

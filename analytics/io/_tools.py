@@ -18,7 +18,8 @@ from typing import Any, Iterable, Iterator
 import pandas as pd
 
 from .._import_report import SKIP_REASONS
-from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from ..exceptions import AnnotationFileError, AnnotationSchemaError, FieldChoiceError, InvalidParameterError
+from .._wording import count_noun
 from .._json import check_json_depth, has_surrogate_escape, loads, repair_surrogates
 from ..limits import current_limits, limit_message
 from ._files import check_file, sniff_text, table_kind
@@ -104,7 +105,7 @@ class ToolRows:
         reasons = Counter(s["reason"] for s in self.skipped)
         parts = [f"{n:,} × {r} ({SKIP_REASONS[r]})" for r, n in reasons.most_common()]
         found = f" It holds {', '.join(f'{k} ({n:,})' for k, n in self.ignored.most_common(8))}." if self.ignored else ""
-        return (f"No {what} in '{self.source}' ({self.format}): {self.rows_read:,} {self.unit}(s) read, "
+        return (f"No {what} in '{self.source}' ({self.format}): {count_noun(self.rows_read, self.unit)} read, "
                 f"none usable{': ' + '; '.join(parts) if parts else ''}.{found} Annotation QA reads image-level "
                 "classification (single- or multi-label); export a classification project, or choose another "
                 "control with field=.")
@@ -243,10 +244,7 @@ def pick_field(found: Counter[str] | dict[str, int], field: str | None, *, sourc
         return next(iter(found))
     if not found:
         raise AnnotationSchemaError(f"'{source}' holds no classification {what} (see field=).")
-    raise AnnotationSchemaError(
-        f"'{source}' has {len(found)} classification {what}s: {shown}. Each is a separate question; "
-        f"choose one with field= (e.g. field='{max(found, key=lambda k: (found[k], k))}'), or --field on the command line."
-    )
+    raise FieldChoiceError(source, what, found)
 
 
 def looks_like_media(value: Any) -> bool:

@@ -15,6 +15,7 @@ from ..limits import Limits, check_text_lengths, use_limits
 from ._mapping import ColumnMapping, _key
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
+from .._wording import count_noun
 
 __all__ = ["GoldLabels", "Predictions", "load_gold", "load_predictions", "attach", "restrict_gold", "note_attached"]
 
@@ -116,7 +117,7 @@ def _load_gold(source: Any, *, item: str | None, label: str | None, sep: str | N
             for i in conflicts.index[:5]
         )
         raise AnnotationSchemaError(
-            f"{len(conflicts)} item(s) have conflicting gold labels in '{name}': {shown}. Keep one gold label per item."
+            f"{count_noun(len(conflicts), 'item')} {'has' if len(conflicts) == 1 else 'have'} conflicting gold labels in '{name}': {shown}. Keep one gold label per item."
         )
     dup = out.duplicated("item_id").to_numpy()
     for row in out.loc[dup, "_row"]:
@@ -202,7 +203,7 @@ def _load_predictions(source: Any, *, item: str | None, label: str | None, confi
         sums = values.sum(axis=1)
         off = np.isfinite(sums) & (np.abs(sums - 1) > 1e-3) & (sums > 0)
         if off.any():
-            warnings.append(f"{int(off.sum())} probability row(s) did not sum to 1 and were renormalized "
+            warnings.append(f"{count_noun(int(off.sum()), 'probability row')} did not sum to 1 and were renormalized "
                             f"(e.g. {unit} {', '.join(map(str, frame.index[off][:3]))}).")
             values[off] = values[off] / sums[off, None]
         out = pd.DataFrame(values, columns=[clean_text(c) or c for c in class_cols], index=frame.index)
@@ -329,6 +330,6 @@ def _extend(report: ImportReport, extra: list[dict[str, Any]], *, kept: int) -> 
     warnings = report.warnings
     if extra:
         items = [e["detail"].split("'")[1] for e in extra[:5]]
-        warnings = warnings + (f"{len(extra)} {report.format} row(s) are for items without any annotation and were "
+        warnings = warnings + (f"{count_noun(len(extra), report.format + ' row')} are for items without any annotation and were "
                                f"left out (e.g. items {', '.join(items)}).",)
     return replace(report, skipped=skipped.astype(object), rows_kept=kept, n_annotations=kept, warnings=warnings)

@@ -31,6 +31,7 @@ from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
 from ._sagemaker_workers import content_fields, payload_answers, read_worker_answers, worker_response_answers
 from ._tools import ToolRows, expect_start, first_json_char, not_this_format, pick_field, reject_mapping
+from .._wording import count_noun
 
 __all__ = ["read_sagemaker", "sniff_sagemaker", "combine_sagemaker"]
 
@@ -216,7 +217,7 @@ def _read_manifest(path: Path, *, field: str | None, annotator_id: str | None) -
                             f"'{job}', counted as one annotator; the workers' own answers are in the job's "
                             "annotations/worker-response files.")
     if human_no:
-        acc.warnings.append(f"{human_no:,} label(s) were made by automated data labeling (human-annotated: no).")
+        acc.warnings.append(f"{count_noun(human_no, 'label')} {'was' if human_no == 1 else 'were'} made by automated data labeling (human-annotated: no).")
     return acc.finish(label_field=f"label attribute '{chosen}' ({kinds.get(chosen)})", multilabel=multilabel,
                       column_mapping={"item_id": "source-ref / source", "label": f"{chosen}-metadata.class-name",
                                       "annotator_id": "annotator_id= option" if annotator_id is not None

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     import torch
@@ -82,7 +83,7 @@ class ImageTransform:
             std = torch.tensor(self.std or (1.0,) * c, device=x.device, dtype=x.dtype).view(1, -1, 1, 1)
             if mean.shape[1] not in (1, c) or std.shape[1] not in (1, c):
                 raise InvalidParameterError(
-                    f"mean/std have {mean.shape[1]}/{std.shape[1]} values but the images have {c} channel(s); "
+                    f"mean/std have {mean.shape[1]}/{std.shape[1]} values but the images have {count_noun(c, 'channel')}; "
                     "give one value per channel (or one for all)."
                 )
             x = (x - mean) / std
@@ -151,12 +152,12 @@ def image_paths(annotations: "AnnotationSet", *, root: str | os.PathLike | None 
     conflicts = pairs["item_id"][pairs["item_id"].duplicated()].unique()
     if len(conflicts):
         shown = "; ".join(f"'{i}': " + ", ".join(pairs.loc[pairs['item_id'] == i, column].head(3)) for i in conflicts[:5])
-        raise AnnotationSchemaError(f"{len(conflicts)} item(s) have more than one image: {shown}. Keep one image per item.")
+        raise AnnotationSchemaError(f"{count_noun(len(conflicts), 'item')} {'has' if len(conflicts) == 1 else 'have'} more than one image: {shown}. Keep one image per item.")
     by_item = pairs.set_index("item_id")[column]
     missing = [i for i in annotations.item_ids if i not in by_item.index]
     if missing:
         raise AnnotationSchemaError(
-            f"{len(missing)} item(s) have no image in column '{column}': {', '.join(map(str, missing[:10]))}"
+            f"{count_noun(len(missing), 'item')} {'has' if len(missing) == 1 else 'have'} no image in column '{column}': {', '.join(map(str, missing[:10]))}"
             f"{' …' if len(missing) > 10 else ''}. Fill in their image paths."
         )
     base = Path(root) if root is not None else None
@@ -204,7 +205,7 @@ def make_source(images: Any, *, transform: Any, num_workers: int, pin_memory: bo
         missing = [p for p in paths if not os.path.isfile(p)]
         if missing:
             raise AnnotationFileError(
-                f"{len(missing)} of {len(paths)} image file(s) do not exist: {', '.join(missing[:5])}"
+                f"{len(missing)} of {count_noun(len(paths), 'image file')} {'does' if len(missing) == 1 else 'do'} not exist: {', '.join(missing[:5])}"
                 f"{' …' if len(missing) > 5 else ''}. Check the paths (relative paths start from the current "
                 "directory, or from root= in image_paths)."
             )

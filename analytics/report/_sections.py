@@ -200,11 +200,12 @@ def routing(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 def hotspots(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     from ..taxonomy.confusion import confusion_hotspots
 
-    frame = confusion_hotspots(aset, top=min(s.max_listed, 10))
-    columns = ["class_a", "class_b", "n_disagreements", "n_items", "share_of_disagreements", "ratio", "score",
-               "gold_verdict", "gold_note", "top_annotator", "top_annotator_share", "example_items"]
+    frame = confusion_hotspots(aset, top=min(s.max_listed, 10), confidence_level=s.confidence_level)
+    columns = ["class_a", "class_b", "n_disagreements", "weighted_disagreements", "n_items", "share_of_disagreements",
+               "ratio", "score", "diagnosis", "diagnosis_note", "gold_verdict", "gold_note", "top_annotator",
+               "top_annotator_share", "example_items"]
     frame = frame.assign(example_items=frame["example_items"].map(lambda t: [str(v) for v in t]))
-    return {"rows": rows(frame, columns)}, frame
+    return {"rows": rows(frame, columns), "diagnosis_tests": str(frame.attrs.get("diagnosis_tests", ""))}, frame
 
 
 def recommendations(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
@@ -246,9 +247,11 @@ def rounds(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
     res = compare_rounds(aset, target=s.target, confidence_level=s.confidence_level)
     columns = ["coefficient", "label", "before", "after", "difference", "ci_low", "ci_high", "p_value", "significant"]
+    hot = ["class_a", "class_b", "status", "rate_before", "rate_after", "p_value", "p_adjusted"]
     return {"rounds": _text(res.rounds), "sentence": res.sentence, "n_items_before": res.n_items_before,
             "n_items_after": res.n_items_after, "n_shared_items": res.n_shared_items,
-            "coefficients": rows(res.coefficients, columns)}, res
+            "coefficients": rows(res.coefficients, columns), "hotspot_test": res.hotspot_test,
+            "hotspots": rows(res.hotspots, hot)}, res
 
 
 def taxonomy(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:

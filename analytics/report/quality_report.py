@@ -27,7 +27,7 @@ Examples
 >>> from analytics.samples import load_sample
 >>> report = QualityReport.from_annotations(load_sample("retail"))
 >>> report.schema_version, report.section("agreement").status, report.section("model_vs_human").status
-('2.0', 'ok', 'not_applicable')
+('2.1', 'ok', 'not_applicable')
 >>> report.imports["annotations"].is_complete
 True
 """
@@ -61,7 +61,7 @@ __all__ = ["SCHEMA_VERSION", "QualityReport", "Section", "ReportSettings", "buil
            "chart_export_unavailable"]
 
 #: Version of the JSON format (``MAJOR.MINOR``), written into every report as ``schema_version``.
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 _SCHEMA_PATH = Path(__file__).with_name("schema.json")
 _MAX_NOTES = 10
 _DATASET_KEYS = ("n_items", "n_annotators", "n_annotations", "n_categories", "categories", "multilabel",

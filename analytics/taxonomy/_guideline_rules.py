@@ -45,6 +45,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -116,7 +117,7 @@ def lone_dissent_patterns(view: "ItemView", units: "AnnotationSet", min_others: 
 
 
 def _rule_texts(who: str, x: str, y: str, row: dict, level: float, k: int, cl: float) -> tuple[str | None, str]:
-    base = (f"{who} said '{x}' and every other annotator '{y}' on {row['n_items']} item(s); "
+    base = (f"{who} said '{x}' and every other annotator '{y}' on {count_noun(int(row['n_items']), 'item')}; "
             f"{row['n_gold']} have gold")
     n = row["gold_others"] + row["gold_given"]
     if row["n_gold"] == 0:
@@ -266,7 +267,8 @@ def unknown_neighbourhoods(view: "ItemView", u: int, *, min_items: int, confiden
 
 def _unknown_texts(r: dict, unknown: str, min_items: int, cl: float) -> tuple[str | None, str]:
     c = r["category"]
-    base = f"{r['n_items_with_unknown']} of {r['n_items']} '{c}' item(s) drew an '{unknown}' vote"
+    items = count_noun(int(r["n_items"]), f"'{c}' item")
+    base = f"{r['n_items_with_unknown']} of {items} drew an '{unknown}' vote"
     if r["status"] == "too_few_items":
         return None, base + f": too few items to compare (need {min_items})."
     share = (f" ({r['share']:.0%}, {cl:.0%} CI {r['ci_low']:.0%}–{r['ci_high']:.0%}), against "

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from .._reshape import require_in_memory
+from .._wording import count_noun
 from ..agreement._results import check_confidence_level
 from ..exceptions import InvalidParameterError
 from ._guideline_examples import ExampleItem, correct_examples, example_item, incorrect_examples, item_view
@@ -68,7 +69,7 @@ def _min_items_reason(min_items: int, confidence_level: float) -> str:
     n = max(min_items - 1, 1)
     upper = float(stats.beta.ppf(1 - (1 - confidence_level) / 2, 1, n))
     return (f"A class needs at least {min_items} consensus items before its card shows examples and rules (the "
-            f"threshold class_balance uses before a per-class kappa counts as evidence). With {n} item(s), even a "
+            f"threshold class_balance uses before a per-class kappa counts as evidence). With {count_noun(n, 'item')}, even a "
             f"class without a single confusion has an error rate whose {confidence_level:.0%} Clopper–Pearson "
             f"interval reaches {upper:.0%}, so its examples would show chance more than the class.")
 
@@ -238,7 +239,7 @@ def guideline_cards(
             taxonomy_examples=tuple(entry.examples) if entry is not None else (),
             n_items=int(n_cons[c]), n_ratings=int(n_rat[c]), kappa=float(kappa[c]), enough_items=enough,
             too_few_reason=None if enough else (
-                f"Only {int(n_cons[c])} item(s) have '{name}' as consensus (need {min_items}): no examples or rules "
+                f"Only {count_noun(int(n_cons[c]), 'item')} {'has' if int(n_cons[c]) == 1 else 'have'} '{name}' as consensus (need {min_items}): no examples or rules "
                 "are shown, because they would show chance more than the class. Collect more items of this class."),
             correct=tuple(example_item(view, i) for i in correct), n_correct_candidates=int(n_ok),
             incorrect=tuple(example_item(view, i, reference=True) for i in wrong), n_incorrect_candidates=int(n_wrong),
@@ -271,7 +272,7 @@ def _rules(view: "ItemView", unit_set: "AnnotationSet", min_others: int, confide
     if not (table["status"].isin(["suggested", "not_significant"])).any():
         most = int((table["gold_others"] + table["gold_given"]).max())
         level = float(table["level"].iloc[0])
-        return table, (f"every lone-dissent pattern has too little gold to test: at most {most} gold item(s) per "
+        return table, (f"every lone-dissent pattern has too little gold to test: at most {count_noun(most, 'gold item')} per "
                        f"pattern, and a test at level {level:.2g} needs at least "
                        f"{int(np.ceil(np.log2(1 / level)))}; add gold items where one annotator disagrees with the "
                        "others")
@@ -285,9 +286,10 @@ def _result(aset: "AnnotationSet", cards: tuple, rules: pd.DataFrame, unknown: p
     gaps = sum(c.definition_gap for c in cards)
     n_rules = int((rules["status"] == "suggested").sum()) if len(rules) else 0
     n_unknown = int((unknown["status"] == "applies").sum()) if len(unknown) else 0
-    sentence = (f"{len(cards)} class card(s) from {aset.n_items:,} items: {gaps} without a definition, {few} with too "
-                f"few items to show examples (fewer than {min_items}); {n_rules} suggested rule(s) from gold and "
-                f"{n_unknown} class(es) where 'if unsure, use Unknown' applies.")
+    sentence = (f"{count_noun(len(cards), 'class card')} from {count_noun(aset.n_items, 'item')}: {gaps} without a "
+                f"definition, {few} with too few items to show examples (fewer than {min_items}); "
+                f"{count_noun(n_rules, 'suggested rule')} from gold and {count_noun(n_unknown, 'class')} where 'if "
+                "unsure, use Unknown' applies.")
     return GuidelineCards(
         cards=cards, rules=rules, unknown_neighbourhoods=unknown, rules_reason=rules_reason,
         unknown_reason=unknown_reason, variety=variety, consensus=consensus, source=str(aset.report.source),

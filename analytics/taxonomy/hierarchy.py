@@ -357,13 +357,13 @@ def _usage_rows(classes: list, aset: "AnnotationSet") -> list[dict[str, Any]]:
     if outside:
         n = int(sum(by_name[c] for c in outside))
         rows.append({"kind": "label_not_in_taxonomy", "severity": "warning", "classes": tuple(outside),
-                     "n_annotations": n, "message": f"{n} annotation(s) use label(s) that are not classes of the "
+                     "n_annotations": n, "message": f"{count_noun(n, 'annotation')} {'uses' if n == 1 else 'use'} labels that are not classes of the "
                      f"taxonomy: {outside[:10]}. Add them to the taxonomy or fix the labels."})
     for name in names:
         n = int(by_name.get(name, 0))
         if name in inner and n:
             rows.append({"kind": "label_on_inner_node", "severity": "warning", "classes": (name,), "n_annotations": n,
-                         "message": f"{n} annotation(s) use '{name}', which has sub-classes; they roll up cleanly "
+                         "message": f"{count_noun(n, 'annotation')} {'uses' if n == 1 else 'use'} '{name}', which has sub-classes; they roll up cleanly "
                          "but are a separate category at the finer levels. Ask for a sub-class or accept the "
                          "coarser label on purpose."})
     unused = [n for n in names if n not in inner and by_name.get(n, 0) == 0 and n not in gold]

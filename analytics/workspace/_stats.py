@@ -10,6 +10,7 @@ against scipy and statsmodels as oracles (``tests/workspace/test_stats.py``):
 * :func:`wilson` — Wilson's score interval of a proportion (statsmodels ``proportion_confint(method="wilson")``).
 * :func:`two_proportion_z` — the pooled two-proportion z-test (statsmodels ``proportions_ztest``).
 * :func:`fisher_less` — the one-sided Fisher exact test of a fall in a proportion (scipy ``fisher_exact``).
+* :func:`fisher_two_sided` — the two-sided Fisher exact test of equal proportions (scipy ``fisher_exact``).
 * :func:`holm` — Holm's step-down adjustment (statsmodels ``multipletests(method="holm")``).
 
 References
@@ -32,7 +33,7 @@ from statistics import NormalDist
 from typing import Sequence
 
 __all__ = ["z_value", "norm_sf", "finite", "Difference", "wald_difference", "wilson", "two_proportion_z",
-           "fisher_less", "holm"]
+           "fisher_less", "fisher_two_sided", "holm"]
 
 _NORMAL = NormalDist()
 NAN = float("nan")
@@ -142,6 +143,23 @@ def fisher_less(x_after: int, n_after: int, x_before: int, n_before: int) -> flo
     terms = [_log_comb(successes, k) + _log_comb(total - successes, draws - k) - log_all
              for k in range(low, min(x_after, successes, draws) + 1)]
     return min(1.0, math.fsum(math.exp(t) for t in terms))
+
+
+def fisher_two_sided(x_before: int, n_before: int, x_after: int, n_after: int) -> float:
+    r"""Two-sided Fisher exact test of equal shares: the probability of every table as likely as the one seen or less.
+
+    With :math:`X` the successes among :math:`n_b` draws from :math:`n_b + n_a` holding :math:`x_b + x_a` successes
+    (hypergeometric), :math:`p = \sum_{k: P(X=k) \le P(X=x_b)(1 + 10^{-7})} P(X = k)` — scipy
+    ``fisher_exact([[x_b, n_b - x_b], [x_a, n_a - x_a]])``. NaN for an empty sample.
+    """
+    if n_after <= 0 or n_before <= 0:
+        return NAN
+    total, successes, draws = n_after + n_before, x_after + x_before, n_before
+    low, high = max(0, draws - (total - successes)), min(successes, draws)
+    log_all = _log_comb(total, draws)
+    logs = {k: _log_comb(successes, k) + _log_comb(total - successes, draws - k) - log_all for k in range(low, high + 1)}
+    seen = logs[x_before] + math.log1p(1e-7)
+    return min(1.0, math.fsum(math.exp(v) for v in logs.values() if v <= seen))
 
 
 def holm(p_values: Sequence[float], alpha: float) -> tuple[list[float], list[bool]]:

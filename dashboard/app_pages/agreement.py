@@ -36,6 +36,8 @@ if summary.ok:
                                    ("value", "ci_low", "ci_high", "standard_error")},
                                 "verified_coverage": st.column_config.NumberColumn(format="%.2f")})
 elif aset.multilabel:
+    st.info("This dataset holds tag sets (several tags per annotation), so agreement is measured on whole tag sets "
+            "(below) and tag by tag (each tag present or absent, in the per-tag chart).")
     alpha = services.multilabel_alpha(key, aset)
     tags = services.tag_set_verdict(key, aset, target)
     if tags.ok:
@@ -43,7 +45,10 @@ elif aset.multilabel:
         _SHOW[verdict](f"**Verdict: {verdict}.** {escape_markdown(sentence)}")
         a = alpha.value
         if verdict != "cannot be measured":
-            st.metric("Krippendorff's alpha (MASI set distance)", f"{a.value:.3f}",
+            # a short label: the full name goes into the help (long labels are cut off in narrow columns)
+            st.metric("Alpha on tag sets", f"{a.value:.3f}",
+                      help="Krippendorff's alpha with the MASI distance between two annotators' tag sets "
+                           f"(95% CI {a.ci_low:.3f}–{a.ci_high:.3f}).",
                       delta=f"95% CI {a.ci_low:.3f}–{a.ci_high:.3f}", delta_color="off", delta_arrow="off")
     else:
         st.info(escape_markdown(tags.reason or ""))
@@ -57,7 +62,7 @@ if per.ok:
     st.caption("How to read this: each class treated as 'this class vs any other'; red = below the target with 95% "
                "confidence — the classes whose definitions need work first.")
 else:
-    st.info(per.reason)
+    st.info(escape_markdown(per.reason or ""))
 
 st.header("Annotator pairs")
 pairs = services.pairwise(key, aset)
@@ -66,7 +71,7 @@ if pairs.ok:
     st.caption("How to read this: Cohen's kappa between two annotators on the items both labeled. A row of low values "
                "points at one annotator who disagrees with everyone.")
 else:
-    st.info(pairs.reason)
+    st.info(escape_markdown(pairs.reason or ""))
 
 st.header("Round over round")
 if summary.ok and summary.value.by_round is not None and len(summary.value.by_round):
@@ -86,4 +91,4 @@ if columns:
                    "Real conditions (a dirty camera, bad light, one vendor) show up as slices where agreement drops.")
         st.dataframe(sliced.value, width="stretch", hide_index=True)
     else:
-        st.info(sliced.reason)
+        st.info(escape_markdown(sliced.reason or ""))

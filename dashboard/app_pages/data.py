@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.exceptions import AnnotationQAError
+from analytics.exceptions import AnnotationQAError, FieldChoiceError
 from analytics.io import FORMATS
 from analytics.safety import escape_markdown
 from analytics import plots
@@ -94,6 +94,11 @@ else:
                        "taxonomy": (tax.name, tax.getvalue()) if tax else None}
             try:
                 key, aset = services.load_upload(uploads, options)
+            except FieldChoiceError as exc:  # several questions: point at this page's field box, not field=
+                st.error(f"**{escape_markdown(upload.name)} cannot be used as it is.** " + escape_markdown(exc.reworded(
+                    "type the one to read in the 'Classification field/question' box above (e.g. "
+                    f"'{exc.suggestion}') and load again")))
+                st.stop()
             except AnnotationQAError as exc:
                 st.error(f"**{escape_markdown(upload.name)} cannot be used as it is.** {escape_markdown(str(exc))}")
                 st.stop()

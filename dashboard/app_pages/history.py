@@ -7,6 +7,7 @@ import streamlit as st
 
 from analytics import plots
 from analytics.safety import escape_markdown
+from analytics.taxonomy.rounds import HOTSPOT_TEST
 from dashboard import services
 from dashboard import workspace_session as wss
 
@@ -88,15 +89,15 @@ else:
 st.header("Class balance")
 st.plotly_chart(plots.balance_trend_chart(history.frame("balance"), order), width="stretch")
 
-st.header("Hotspots opened and closed")
+st.header("Hotspots between deliveries")
 hot = history.frame("hotspots")
-moved = hot[hot["status"].isin(["opened", "closed", "persisting"])].astype({"rank_before": "Int64", "rank_after": "Int64"})
+moved = hot.astype({"rank_before": "Int64", "rank_after": "Int64"}) if len(hot) else hot
 if len(moved):
     st.dataframe(moved, width="stretch", hide_index=True)
-    st.caption("A pair is a hotspot of a delivery when it is among its 10 best-scored confusions on ≥ 5 items; opened / "
-               "closed when the share of items on which both classes were used rose / fell significantly.")
+    st.caption("A pair is a hotspot of a delivery when it is among its 10 best-scored confusions on ≥ 5 items. "
+               + escape_markdown(HOTSPOT_TEST))
 else:
-    st.success("No class pair opened or closed between deliveries.")
+    st.success("No class pair was a hotspot of two consecutive deliveries' comparison.")
 
 st.header("Deliveries")
 st.dataframe(history.frame("deliveries").drop(columns=["categories", "content_hash", "metadata", "repeats"]),

@@ -50,7 +50,7 @@ with st.expander("Score the images with a model", expanded=not aset.has_predicti
 
 result = services.model_vs_human(key, aset, threshold)
 if not result.ok:
-    st.info(result.reason)
+    st.info(escape_markdown(result.reason or ""))
     st.stop()
 r = result.value
 cols = st.columns(5)
@@ -112,7 +112,7 @@ if errors.ok:
                        "taxonomy page).")
             st.dataframe(found.excluded.drop(columns=["image"], errors="ignore"), width="stretch", hide_index=True)
 else:
-    st.info(errors.reason)
+    st.info(escape_markdown(errors.reason or ""))
 
 left, right = st.columns(2)
 with left:

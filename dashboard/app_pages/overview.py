@@ -8,6 +8,11 @@ from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services
 
+#: Metric labels that fit a narrow column.
+SHORT_LABELS = {"fleiss_kappa": "Fleiss κ", "cohen_kappa": "Cohen κ", "krippendorff_alpha": "Krippendorff α",
+                "gwet_ac1": "Gwet AC1", "scott_pi": "Scott π", "light_kappa": "Light κ",
+                "brennan_prediger": "Brennan–Prediger", "percent_agreement": "Raw agreement"}
+
 key, aset = services.current_set()
 st.title("Overview")
 st.caption(f"Dataset: {escape_markdown(key.split(':', 1)[-1] if key.startswith('sample:') else 'uploaded export')} — "
@@ -36,12 +41,14 @@ if summary.ok:
     cols = st.columns(len(shown) + 3)
     for col, name in zip(cols, shown):
         r = rows.loc[name]
+        # short labels: the full coefficient name goes into the help (long labels are cut off in narrow columns)
         if r["verdict"] == "cannot be measured":
             why = r["reason"] if isinstance(r["reason"], str) else "undefined for this set"
-            col.metric(r["label"], "—", help=f"Cannot be measured: {why}")
+            col.metric(SHORT_LABELS.get(name, r["label"]), "—", help=f"{r['label']}: cannot be measured: {why}")
             continue
         interval = f"95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}"
-        col.metric(r["label"], f"{r['value']:.2f}", help=f"{interval}; {r['landis_koch']}", delta=interval,
+        col.metric(SHORT_LABELS.get(name, r["label"]), f"{r['value']:.2f}",
+                   help=f"{r['label']}: {interval}; {r['landis_koch']}", delta=interval,
                    delta_color="off", delta_arrow="off")
     if result.kappa_paradox:
         st.info(escape_markdown(result.paradox_note or ""))

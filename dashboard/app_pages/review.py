@@ -19,7 +19,7 @@ threshold = st.sidebar.slider(
          "label to the runner-up reaches this value; below it, a person looks at the item.")
 routed = services.routing(key, aset, threshold)
 if not routed.ok:
-    st.info(routed.reason)
+    st.info(escape_markdown(routed.reason or ""))
     st.stop()
 routing, summary = routed.value
 st.caption(escape_markdown(routing.attrs["rule"]))
@@ -68,7 +68,7 @@ if sample.ok:
                        data=services.audit_csv(key, aset, fraction, None if stratify == "none" else stratify, int(seed)),
                        file_name="audit_sample.csv", mime="text/csv", key="download_audit")
 else:
-    st.info(sample.reason)
+    st.info(escape_markdown(sample.reason or ""))
 
 st.header("Push to Label Studio")
 connection = session.labelstudio_connection(key)
@@ -89,7 +89,7 @@ else:
     items = services.queue_for_push(key, aset, queue_name, fraction, None if stratify == "none" else stratify,
                                     int(seed))
     if not items.ok:
-        st.info(items.reason)
+        st.info(escape_markdown(items.reason or ""))
     else:
         if st.button(f"Preview the push ({len(items.value):,} tasks)", key="push_preview"):
             try:

@@ -21,7 +21,7 @@ def test_html_with_embedded_thumbnails(tmp_path, capsys):
     out = tmp_path / "guideline.html"
     assert main(["guideline", *DIGIT_ARGS, "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "11 class card(s) from 500 items" in printed and f"Wrote {out} (HTML, 11 class card(s))" in printed
+    assert "11 class cards from 500 items" in printed and f"Wrote {out} (HTML, 11 class cards)" in printed
     html = out.read_text()
     assert html.count("data:image/png;base64,") >= 66 and "model&#39;s class probabilities" in html
 
@@ -33,7 +33,7 @@ def test_markdown_from_the_suffix_links_images_relative_to_the_file(tmp_path, ca
     links = re.findall(r"!\[item [^\]]+\]\(([^)]+)\)", text)
     assert links and all(not link.startswith("/") for link in links)
     assert all((out.parent / link).resolve().is_file() for link in links)
-    assert "(Markdown, 11 class card(s))" in capsys.readouterr().out
+    assert "(Markdown, 11 class cards)" in capsys.readouterr().out
 
 
 def test_output_format_overrides_the_suffix_and_no_images(tmp_path):
@@ -59,7 +59,7 @@ def test_real_data_without_images(tmp_path, capsys):
     out = tmp_path / "dog.html"
     assert main(["guideline", str(folder / "answers.csv"), "--gold", str(folder / "truth.csv"), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "4 without a definition" in printed and "1 suggested rule(s)" in printed
+    assert "4 without a definition" in printed and "1 suggested rule from gold" in printed
     assert "no Unknown/Other class" in printed and "<img" not in out.read_text()
 
 

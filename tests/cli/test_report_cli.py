@@ -55,8 +55,8 @@ def test_report_writes_json_and_html(tmp_path, capsys):
     jsonschema.validate(data, analytics.report.report_schema())
     assert data["sections"]["taxonomy"]["status"] == "ok" and data["dataset"]["n_annotations"] == 900
     assert out_html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert "(report schema 2.0): 15 of 18 sections apply" in out
-    assert "900 line(s) read = 900 kept + 0 skipped" in out and "not applicable: model_vs_human" in out
+    assert "(report schema 2.1): 15 of 18 sections apply" in out
+    assert "900 lines read = 900 kept + 0 skipped" in out and "not applicable: model_vs_human" in out
 
 
 def test_report_progress_names_the_stages(tmp_path, capsys):
@@ -96,7 +96,7 @@ def test_report_writes_chart_images_with_kaleido(tmp_path, capsys):
     charts = tmp_path / "charts"
     assert main(["report", ANN, "--json", str(tmp_path / "r.json"), "--charts", str(charts)]) == 0
     written = sorted(charts.iterdir())
-    assert f"Wrote {len(written)} chart image(s)" in capsys.readouterr().out
+    assert f"Wrote {len(written)} chart image{'s' if len(written) != 1 else ''}" in capsys.readouterr().out
     assert written and all(p.suffix == ".png" and p.read_bytes()[:4] == b"\x89PNG" for p in written)
 
 # -- aqa check ---------------------------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def test_review_queue_writes_the_items_needing_a_person(retail, tmp_path, capsys
 
 def test_review_queue_and_audit_sample_exit_2_on_invalid_input(tmp_path, capsys):
     assert main(["review-queue", ANN, "--out", str(tmp_path / "q.csv"), "--decisions", "bogus"]) == 2
-    assert "Unknown decision(s) ['bogus']" in capsys.readouterr().err
+    assert "Unknown decision ['bogus']" in capsys.readouterr().err
     assert main(["review-queue", str(RETAIL / "tags.csv"), "--multilabel", "--label-sep", "|",
                  "--out", str(tmp_path / "q.csv")]) == 2
     assert "single-label" in capsys.readouterr().err

@@ -48,7 +48,7 @@ def test_the_card_of_any_class_on_the_digits_sample():
     markdown = "\n".join(_texts(app, "markdown"))
     assert "**Definition.** The digit three" in markdown
     assert "**Borderline: 3 ↔ 8** — rank 1 of 54 confused pairs" in markdown
-    assert "**Correct** — 6 of 18 item(s)" in markdown and "**Incorrect** — 6 of 42 item(s)" in markdown
+    assert "**Correct** — 6 of 18 items" in markdown and "**Incorrect** — 6 of 42 items" in markdown
     captions = "\n".join(_texts(app, "caption"))
     assert "**really: 8** (gold)" in captions and "3 votes 8, 2 votes 3" in captions
     assert len(app.get("image")) == images_first >= 5 + 36  # hotspot gallery + 6 correct, 6 incorrect, 4 × 6 split

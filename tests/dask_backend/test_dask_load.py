@@ -37,7 +37,7 @@ def test_import_report_equals_in_memory(pilot):
     reasons = dask_set.report.skipped_by_reason.to_dict()
     assert reasons == {"blank_label": 5, "blank_item_id": 1, "blank_annotator_id": 1}
     assert dask_set.report.label_normalizations == {"CAT": "cat"}
-    assert any("whitespace removed from 0 item id(s) and 3 annotator id(s)" in w for w in dask_set.report.warnings)
+    assert any("whitespace removed from 0 item ids and 3 annotator ids" in w for w in dask_set.report.warnings)
 
 
 def test_csv_files_and_extra_columns(dask_client, tmp_path):
@@ -78,7 +78,7 @@ def test_duplicates_after_the_shuffle(dask_client, tmp_path):
     with pytest.raises(AnnotationSchemaError) as on_dask:
         aqa.load_annotations(tmp_path, backend="dask", scheduler=dask_client, npartitions=2)
     assert str(on_dask.value) == str(in_memory.value)
-    assert "2 (item_id, annotator_id) combination(s) occur more than once" in str(on_dask.value)
+    assert "2 (item_id, annotator_id) combinations occur more than once" in str(on_dask.value)
     memory = aqa.load_annotations([str(p) for p in paths], duplicates="keep_last")
     dask_set = aqa.load_annotations(tmp_path, backend="dask", scheduler=dask_client, npartitions=2,
                                     duplicates="keep_last")

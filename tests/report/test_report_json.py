@@ -37,7 +37,7 @@ def test_sample_reports_validate_against_the_schema(sample_reports, validator, n
     _, report = sample_reports[name]
     data = json.loads(report.to_json())  # through text: strict JSON (no NaN), as a file reader sees it
     assert _errors(validator, data) == []
-    assert data["schema_version"] == SCHEMA_VERSION == "2.0"
+    assert data["schema_version"] == SCHEMA_VERSION == "2.1"
     assert list(data["sections"]) == list(SECTION_KEYS)
 
 
