@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -153,7 +154,11 @@ def _coefficients(aset: AnnotationSet) -> list[tuple[str, Callable[..., Agreemen
 def _table(aset: AnnotationSet, *, target: float, confidence_level: float, method: str, n_boot: int,
            seed: int | None) -> tuple[pd.DataFrame, dict[str, AgreementEstimate]]:
     rows, estimates = [], {}
-    for name, func, extra in _coefficients(aset):
+    coefficients = _coefficients(aset)
+    if is_distributed(aset):  # the sums of every coefficient share passes over the partitions (dask_backend._batch)
+        aset.prefetch([functools.partial(func, aset, confidence_level=confidence_level, method=method, n_boot=n_boot,
+                                         seed=seed, **extra) for _, func, extra in coefficients])
+    for name, func, extra in coefficients:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedMetricWarning)  # reasons go to the table's reason column
             est = func(aset, confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed, **extra)

@@ -1,12 +1,12 @@
-"""Loading annotations onto a Dask cluster: two passes over the input, one shuffle by item.
+"""Loading annotations onto a Dask cluster: two passes over the input, the second partitioning rows by item.
 
 1. **Summaries** (:func:`._pieces.summarize_piece`, one task per piece): the data contract's per-row rules
    (ids and labels cleaned, blank rows skipped and listed), and the small facts — distinct labels with their
    counts, annotators, rounds, gold items present.
 2. On the client, from those facts alone: label spellings merged (as in memory), categories resolved and
    checked against the taxonomy or category list, annotators and rounds ordered, gold attached.
-3. **Coding and shuffle** (:func:`._pieces.code_piece`): every kept row with global integer codes, then a
-   shuffle on the item id so that each item's ratings sit in one partition; there
+3. **Coding and shuffle** (:func:`._pieces.code_piece`): every kept row with global integer codes, split by a
+   hash of the item id so that each item's ratings meet in one partition; there
    (:func:`._pieces.finalize_partition`) duplicates are ruled on and items coded. The partitions stay in
    the cluster's memory as :class:`~analytics._reshape.ItemPartition` futures.
 
@@ -32,7 +32,7 @@ from ..io.attachments import _coerce_gold, note_attached, restrict_gold
 from ..io.tidy import IMAGE_SAMPLE, image_note, images_next_to
 from .._taxonomy_model import load_taxonomy
 from ._cluster import connect
-from ._pieces import CODED_META, code_piece, finalize_partition, summarize_piece
+from ._pieces import CODED_META, code_piece, finalize_bucket, summarize_piece
 from ._set import DaskAnnotationSet, itemgetter
 from ._sources import Piece, file_pieces, list_files
 from .._wording import count_noun
@@ -41,6 +41,10 @@ __all__ = ["load_dask", "PARTITION_ROWS"]
 
 #: Annotations per partition after the shuffle when ``npartitions`` is not given.
 PARTITION_ROWS = 1_000_000
+
+#: Above this many piece × partition transfers the rows go through Dask's p2p shuffle instead of one task per
+#: transfer (the scheduler's cost per task would then outweigh the saving).
+SPLIT_TASKS = 10_000
 
 #: Reason codes of :func:`._pieces.clean_piece` (1, 2, 3) → skip reasons.
 _REASONS = dict(enumerate(BLANK_DETAILS, start=1))
@@ -220,23 +224,44 @@ def _decide(summaries: list[dict], *, categories: Sequence[str] | None, taxonomy
 
 def _shuffle(client: Any, pieces: list[Piece], frames: list | None, mapping: ColumnMapping, sep: str | None,
              coding_future: Any, facts: dict, duplicates: str, npartitions: int) -> tuple[list, list[dict]]:
-    """Code every piece, shuffle on the item id, finalize each partition; ``(partition futures, infos)``."""
+    """Code every piece into ``npartitions`` frames by item hash, bring frame ``b`` of every piece to partition
+    ``b`` and finalize it there; ``(partition futures, infos)``.
+
+    A hash partitioning done by the pieces themselves (:func:`._pieces.code_piece`): the rows travel once, as
+    Arrow strings and integer codes, and arrive in input order (piece by piece), so nothing is sorted.
+    """
+    import dask
+
+    [gold_future] = client.scatter([facts["gold_codes"]], broadcast=True, hash=False)
+    sizes = dict(duplicates=duplicates, gold=gold_future, n_annotators=len(facts["annotator_ids"]),
+                 n_categories=len(facts["categories"]), n_rounds=len(facts["rounds"]))
+    if len(pieces) * npartitions > SPLIT_TASKS:
+        return _p2p_shuffle(client, pieces, frames, mapping, sep, coding_future, facts, npartitions, sizes)
+    code = dask.delayed(code_piece, pure=False, nout=npartitions)
+    coded = [code(p, mapping, sep, coding_future, None if frames is None else frames[i], npartitions)
+             for i, p in enumerate(pieces)]
+    finalize = dask.delayed(finalize_bucket, pure=False)
+    outputs = client.compute([finalize(*[c[b] for c in coded], **sizes) for b in range(npartitions)])
+    infos = client.gather(client.map(itemgetter(1), outputs, pure=False))
+    parts = client.map(itemgetter(0), outputs, pure=False)
+    return parts, infos
+
+
+def _p2p_shuffle(client: Any, pieces: list[Piece], frames: list | None, mapping: ColumnMapping, sep: str | None,
+                 coding_future: Any, facts: dict, npartitions: int, sizes: dict) -> tuple[list, list[dict]]:
+    """The same with Dask's p2p shuffle (for more than :data:`SPLIT_TASKS` piece × partition transfers: its
+    task count grows with pieces + partitions, not their product); partitions then sorted back to input order."""
     import dask
     import dask.dataframe as dd
 
     optional = {"round": bool(facts["rounds"]), "image": "image" in facts["mapping"]}
-    columns = [c for c in CODED_META if optional.get(c, True)]
-    meta = pd.DataFrame({c: pd.Series(dtype=CODED_META[c]) for c in columns})
-    code = dask.delayed(code_piece, pure=False)
-    coded = dd.from_delayed([code(p, mapping, sep, coding_future, None if frames is None else frames[i])
+    meta = pd.DataFrame({c: pd.Series(dtype=t) for c, t in CODED_META.items() if optional.get(c, True)})
+    code = dask.delayed(code_piece, pure=False, nout=1)
+    coded = dd.from_delayed([code(p, mapping, sep, coding_future, None if frames is None else frames[i])[0]
                              for i, p in enumerate(pieces)], meta=meta, verify_meta=False)
     shuffled = coded.shuffle(on="item_id", npartitions=npartitions)
-    [gold_future] = client.scatter([facts["gold_codes"]], broadcast=True, hash=False)
-    finalize = dask.delayed(finalize_partition, pure=False)
-    outputs = client.compute([finalize(d, duplicates=duplicates, gold=gold_future,
-                                       n_annotators=len(facts["annotator_ids"]), n_categories=len(facts["categories"]),
-                                       n_rounds=len(facts["rounds"]))
-                              for d in shuffled.to_delayed()])
+    finalize = dask.delayed(finalize_bucket, pure=False)
+    outputs = client.compute([finalize(d, **sizes) for d in shuffled.to_delayed()])
     infos = client.gather(client.map(itemgetter(1), outputs, pure=False))
     parts = client.map(itemgetter(0), outputs, pure=False)
     return parts, infos

@@ -102,7 +102,7 @@ def test_unsupported_options_and_bad_sources_fail_clearly(dask_client, tmp_path)
     with pytest.raises(AnnotationFileError, match="No Parquet, CSV or TSV file matches"):
         aqa.load_annotations(str(tmp_path / "*.parquet"), backend="dask", scheduler=dask_client)
     paths = write_parts(annotations_frame(7, n_items=20, rounds=False, messy=False), tmp_path, n_files=1)
-    with pytest.raises(InvalidParameterError, match=r"\['predictions'\] do not apply to backend='dask'"):
+    with pytest.raises(InvalidParameterError, match=r"\['predictions'\] do(es)? not apply to backend='dask'"):
         aqa.load_annotations(paths[0], backend="dask", scheduler=dask_client, predictions=tmp_path / "p.csv")
     with pytest.raises(AnnotationSchemaError, match="no column named label='answer'"):
         aqa.load_annotations(paths[0], backend="dask", scheduler=dask_client, label="answer")
