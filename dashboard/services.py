@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import AnnotationFileError, AnnotationSet
+from analytics._atomic import write_bytes_atomic
 from analytics.exceptions import AnnotationQAError
 from analytics.limits import current_limits, limit_message
 from analytics.cli.validate import describe
@@ -90,7 +91,7 @@ def _load_uploads(digest: str, _uploads: dict[str, Upload | None], options_json:
             folder = Path(tmp) / role
             folder.mkdir()
             paths[role] = folder / Path(up[0]).name
-            paths[role].write_bytes(up[1])
+            write_bytes_atomic(paths[role], up[1])
         return load_annotations(paths["annotations"], gold=paths.get("gold"), predictions=paths.get("predictions"),
                                 taxonomy=paths.get("taxonomy"), **options)
 
@@ -121,7 +122,7 @@ def peek_columns(file_name: str, data: bytes) -> list[str]:
         return []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(file_name).name
-        path.write_bytes(data)
+        write_bytes_atomic(path, data)
         try:
             frame, _, _ = read_any_table(path)
         except Exception:  # an unreadable file is reported by the real load, with its message

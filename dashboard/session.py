@@ -15,6 +15,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from analytics import AnnotationSet
+from analytics._atomic import write_bytes_atomic
 from dashboard import services
 
 __all__ = ["dataset_choices", "dataset_title", "current_choice", "open_dataset", "vendor_column", "slice_columns",
@@ -100,7 +101,7 @@ def score_current(key: str, aset: AnnotationSet, model: Any, *, size: int | None
     with tempfile.TemporaryDirectory() as tmp:
         if isinstance(model, (bytes, bytearray)):
             model_path = Path(tmp) / "model.pt"
-            model_path.write_bytes(model)
+            write_bytes_atomic(model_path, model)
             digest = hashlib.sha256(model).hexdigest()[:16]
         else:
             model_path = Path(model)

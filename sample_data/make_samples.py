@@ -35,6 +35,8 @@ from PIL import Image
 from sklearn.datasets import load_digits
 from torch import nn
 
+from analytics._atomic import atomic_target
+
 sys.dont_write_bytecode = True  # keep sample_data/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
@@ -303,7 +305,8 @@ def make_digits(out: Path) -> dict[str, float]:
         img = render_digit(data.images[item.source_index])
         if item.illegible:
             img = degrade(img, rng)
-        Image.fromarray(img).save(out / "images" / f"{item.item_id}.png", optimize=True)
+        with atomic_target(out / "images" / f"{item.item_id}.png") as tmp:
+            Image.fromarray(img).save(tmp, format="PNG", optimize=True)
         pilot_imgs.append(img)
 
     pilot_idx = {it.source_index for it in items}
@@ -312,7 +315,8 @@ def make_digits(out: Path) -> dict[str, float]:
     model = train_cnn(train_imgs, data.target[train_idx])
     with warnings.catch_warnings():  # torch.jit is deprecated in recent torch, still works
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.jit.script(model).save(str(out / "digits_cnn.pt"))
+        with atomic_target(out / "digits_cnn.pt") as tmp:
+            torch.jit.script(model).save(str(tmp))
 
     # Predict on the PNGs exactly as saved (degraded ones included).
     saved = np.stack([load_png(out / "images" / f"{it.item_id}.png") for it in items])

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
 from ..limits import current_limits, limit_message
+from ._quotes import split_merged_rows
 from ._files import check_table_shape, iter_json_lines, read_json_document, read_table, table_kind
 
 __all__ = ["TableSource", "read_any_table", "source_name"]
@@ -55,8 +56,11 @@ def read_any_table(
     path = Path(source)
     kind = table_kind(path)
     if kind in ("text", "parquet", "unknown"):
-        frame, unit, _ = read_table(path, sep=sep, header=header)
-        return frame, unit, []
+        frame, unit, first = read_table(path, sep=sep, header=header)
+        if unit != "line":
+            return frame, unit, []
+        frame, merged = split_merged_rows(frame, path=path, delimiter=frame.attrs.get("delimiter"), first=first)
+        return frame, unit, merged
     if kind == "jsonl":
         records, rows, bad = [], [], []
         keys: set[str] = set()

@@ -29,6 +29,7 @@ are named after their files.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -174,6 +175,8 @@ def _annotator(completed_by: Any) -> tuple[str | None, str | None]:
         return (str(ident) if _plain(ident) else None), (email if isinstance(email, str) else None)
     if not _plain(completed_by) or completed_by == "":
         return None, None
+    if isinstance(completed_by, float) and math.isinf(completed_by):
+        return completed_by, None  # validation skips it with reason invalid_id; as text it would read "-inf"
     return str(completed_by), None
 
 
@@ -250,7 +253,8 @@ def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels
             fields, targets, other = _split_results(results, taxonomy_labels, seen_other, leaves)
             found.update(name for name, labels in fields.items() if labels)
             annotator, email = _annotator(ann.get("completed_by"))
-            info = {"item_id": str(task_id), "annotator_id": annotator, "annotator_email": email,
+            info = {"item_id": task_id if isinstance(task_id, float) and math.isinf(task_id) else str(task_id),
+                    "annotator_id": annotator, "annotator_email": email,
                     "timestamp": ann.get("created_at"), "duration_s": ann.get("lead_time"), "task_id": task_id}
             images = {name: _image_of(task.get("data"), to) for name, to in targets.items()}  # not the whole data
             pending.append((row, info, fields, images, other, bool(ann.get("ground_truth"))))

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .._json import loads
-from ._files import check_file, iter_json_lines, read_json_document, table_kind
+from ._files import check_file, iter_json_lines, read_json_document, table_kind, text_encoding
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
 from ._sagemaker_workers import content_fields, payload_answers, read_worker_answers, worker_response_answers
@@ -114,7 +114,7 @@ def combine_sagemaker(parts: list[RawAnnotations]) -> RawAnnotations:
 
 def _is_single_document(path: Path) -> bool:
     """A JSON object spread over lines, or one compact worker response, rather than JSON Lines."""
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+    with open(path, encoding=text_encoding(path), errors="replace") as fh:
         line = fh.readline(1 << 20).strip()
     if line in ("{", "[") or not line.endswith("}"):
         return True
