@@ -26,6 +26,7 @@ from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
 __all__ = [
+    "thumbnail",
     "bundled_model",
     "score_current",
     "slice_columns",
@@ -82,6 +83,9 @@ def _load_uploads(digest: str, _uploads: dict[str, Upload | None], options_json:
     from analytics import load_annotations
 
     options = json.loads(options_json)
+    # An upload has no folder of its own: its images lie in the image folder the user names, or nowhere (False:
+    # references stay text and are never opened), never in the temporary folder the upload is written to.
+    options["image_root"] = options.get("image_root") or False
     with tempfile.TemporaryDirectory() as tmp:
         paths: dict[str, Path | None] = {}
         for role, up in _uploads.items():
@@ -109,7 +113,35 @@ def load_upload(uploads: dict[str, Upload | None], options: dict[str, Any]) -> t
                                                     f"The upload '{up[0]}' ({role}) is too large", limits))
     options = {k: v for k, v in options.items() if v not in (None, "", [])}
     digest = _digest(uploads, options)
-    return f"upload:{digest}", _load_uploads(digest, uploads, json.dumps(options, sort_keys=True))
+    key = f"upload:{digest}"
+    aset = _load_uploads(digest, uploads, json.dumps(options, sort_keys=True))
+    root = options.get("image_root")
+    st.session_state.setdefault(_POLICY_KEY, {})[key] = (str(Path(root).resolve()),) if root else ()
+    return key, aset
+
+
+# -- images: the image folder of each upload (dashboard/images.py decides what may be shown) ---------------------
+_POLICY_KEY = "aqa_image_roots"
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def thumbnail(path: str, stamp: int | None, size: int) -> bytes | None:
+    """A PNG thumbnail (at most ``size`` pixels a side) of an image file the policy allows, or None when the file
+    cannot be read as an image (missing, damaged, not an image, a decompression bomb). ``stamp`` (the file's
+    modification time) keys the cache, so a replaced file is read again."""
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            img.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
+            img.thumbnail((size, size))
+            out = io.BytesIO()
+            img.convert("RGB" if img.mode not in ("L", "RGB", "RGBA") else img.mode).save(out, format="PNG")
+            return out.getvalue()
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return None
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -6,10 +6,12 @@ The serving code lives in :mod:`dashboard.serve` so that the library never impor
 from __future__ import annotations
 
 import argparse
+import os
 
 EXAMPLES = """examples:
   aqa dashboard                      # the bundled digits pilot, on http://127.0.0.1:8501
   aqa dashboard --port 8600
+  aqa dashboard --image-root /data/pilot-images --allow-remote-images cdn.example.org
 """
 
 
@@ -21,11 +23,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
     p.add_argument("--host", default="127.0.0.1",
                    help="address to bind (default 127.0.0.1; anything else exposes the dashboard on your network)")
+    p.add_argument("--image-root", dest="image_root", metavar="DIR",
+                   help="the image folder proposed for uploads (the Data page's setting); images are shown only "
+                        "from inside the folder a dataset names")
+    p.add_argument("--allow-remote-images", dest="remote_hosts", action="append", default=[], metavar="HOST",
+                   help="let the browser load image URLs of this host (repeatable); by default image URLs are shown "
+                        "as text and nothing is fetched")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the address, then hand over to :func:`dashboard.serve.serve`."""
+    """Print the address, then hand over to :func:`dashboard.serve.serve` (the image settings travel as the
+    environment variables ``AQA_IMAGE_ROOT`` and ``AQA_REMOTE_IMAGE_HOSTS``, the settings' defaults)."""
+    from ..io.images import normalize_hosts
+
+    if args.image_root:
+        os.environ["AQA_IMAGE_ROOT"] = os.path.abspath(args.image_root)
+    if args.remote_hosts:
+        os.environ["AQA_REMOTE_IMAGE_HOSTS"] = ",".join(sorted(normalize_hosts(args.remote_hosts)))
     print(f"Annotation QA dashboard: http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     from dashboard.serve import serve
 

@@ -8,6 +8,7 @@ from analytics.exceptions import AnnotationQAError
 from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services
+from dashboard.images import show_image
 
 key, aset = services.current_set()
 st.title("Model vs human")
@@ -86,8 +87,7 @@ if "image" in top.columns and top["image"].notna().any():
     grid = st.columns(6)
     for i, row in enumerate(top.dropna(subset=["image"]).head(12).itertuples(index=False)):
         with grid[i % 6]:
-            st.image(row.image, width=96)
-            st.caption(escape_markdown(f"{row.item_id}: model {row.model_label}, people {row.consensus_label}"))
+            show_image(key, row.image, f"{row.item_id}: model {row.model_label}, people {row.consensus_label}")
 
 left, right = st.columns(2)
 with left:

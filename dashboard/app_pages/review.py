@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services
+from dashboard.images import show_image
 
 st.title("Review queue")
 st.caption("3 of 3 agree → accept; a 2:1 split → senior reviewer; no majority → adjudicate; a single rating → "
@@ -41,8 +41,7 @@ if "image" in queue.columns and queue["image"].notna().any():
     grid = st.columns(6)
     for i, row in enumerate(gallery.itertuples(index=False)):
         with grid[i % 6]:
-            st.image(row.image, width=96)
-            st.caption(escape_markdown(f"{row.item_id}: {row.votes}"))
+            show_image(key, row.image, f"{row.item_id}: {row.votes}")  # a placeholder when it cannot be shown
 
 st.header("Random audit sample")
 left, mid, right = st.columns(3)
