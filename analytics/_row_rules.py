@@ -108,7 +108,7 @@ def _safe_float(value: Any) -> float:
     try:
         return float(value)
     except OverflowError:  # an integer beyond the float range
-        return math.copysign(math.inf, value)
+        return math.inf if value > 0 else -math.inf
     except (TypeError, ValueError):
         return math.nan
 
