@@ -139,7 +139,7 @@ def safe_csv(frame: pd.DataFrame, path_or_buffer: "str | os.PathLike[str] | io.T
         with atomic_write(path_or_buffer, "w", encoding=encoding, newline="") as fh:
             out.to_csv(fh, index=index, **to_csv_options)
         return None
-    return out.to_csv(path_or_buffer, index=index, **to_csv_options)
+    return out.to_csv(path_or_buffer, index=index, **to_csv_options)  # atomic: a text buffer (or None), no file
 
 
 def escape_html(text: Any) -> str:

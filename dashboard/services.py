@@ -138,7 +138,8 @@ def thumbnail(path: str, stamp: int | None, size: int) -> bytes | None:
             img.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
             img.thumbnail((size, size))
             out = io.BytesIO()
-            img.convert("RGB" if img.mode not in ("L", "RGB", "RGBA") else img.mode).save(out, format="PNG")
+            small = img.convert("RGB" if img.mode not in ("L", "RGB", "RGBA") else img.mode)
+            small.save(out, format="PNG")  # atomic: into memory, no file
             return out.getvalue()
     except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
         return None
