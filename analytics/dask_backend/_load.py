@@ -288,17 +288,22 @@ def _image_entries(skipped: pd.DataFrame, summaries: list[dict], names: list[str
                    roots: dict[int, Any]) -> tuple[pd.DataFrame, list[str]]:
     """Refused image references as ``image_refused`` entries of kept rows, and the notes on image roots and URLs
     (as :func:`analytics.io.images.check_raw_images` writes them in memory)."""
-    rows = [(names[s["source"]], int(r), "image_refused", d, "annotation")
-            for s in summaries for r, d in zip(s["image_refused_rows"], s["image_refused_details"])]
+    rows = [(names[s["source"]], int(r), "image_refused", d, "annotation" if kept else "row")
+            for s in summaries
+            for r, d, kept in zip(s["image_refused_rows"], s["image_refused_details"], s["image_refused_kept"])]
     if rows:
         skipped = pd.concat([skipped.assign(scope="row"), pd.DataFrame(
             rows, columns=["source", "row", "reason", "detail", "scope"])], ignore_index=True)
-    notes = [f"image paths were read relative to the image root {roots[source]}; paths outside it are refused."
-             for source in sorted({s["source"] for s in summaries if s["image_resolved"]})]
-    n_remote = sum(s["image_remote"] for s in summaries)
-    if n_remote:
-        hosts = list(dict.fromkeys(h for s in summaries for h in s["image_hosts"]))[:10]
-        shown = f" (hosts: {', '.join(hosts)})" if hosts else ""
-        notes.append(f"{n_remote:,} image reference(s) are URLs or labeling-tool server paths{shown}: kept as text "
-                     "and never downloaded; the dashboard shows remote images only from hosts you allow.")
+    notes = []
+    for source in sorted({s["source"] for s in summaries}):  # per file, in the order the in-memory loader writes
+        mine = [s for s in summaries if s["source"] == source]
+        if any(s["image_resolved"] for s in mine):
+            notes.append(f"image paths were read relative to the image root {roots[source]}; paths outside it are "
+                         "refused.")
+        n_remote = sum(s["image_remote"] for s in mine)
+        if n_remote:
+            hosts = list(dict.fromkeys(h for s in mine for h in s["image_hosts"]))[:10]
+            shown = f" (hosts: {', '.join(hosts)})" if hosts else ""
+            notes.append(f"{n_remote:,} image reference(s) are URLs or labeling-tool server paths{shown}: kept as "
+                         "text and never downloaded; the dashboard shows remote images only from hosts you allow.")
     return skipped, notes

@@ -120,15 +120,16 @@ def summarize_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, gold_
 
 
 def _image_facts(cleaned: Cleaned, root: Any) -> dict[str, Any]:
-    """The kept rows whose image reference is refused (rows, reasons), and how many references are URLs."""
+    """The rows whose image reference is refused (rows, reasons, whether the row is kept), and how many references
+    are URLs — over every row, as the in-memory loader checks a file before validation."""
     if cleaned.images is None:
-        return {"image_refused_rows": np.array([], dtype=np.int64), "image_refused_details": [], "image_remote": 0,
-                "image_hosts": (), "image_resolved": False}
-    kept = cleaned.kept
-    checked = check_image_references(cleaned.images[kept].reset_index(drop=True), root=root)
-    return {"image_refused_rows": cleaned.rows[kept][checked.refused], "image_refused_details": checked.details.tolist(),
-            "image_remote": checked.n_remote, "image_hosts": checked.hosts,
-            "image_resolved": checked.n_resolved > 0}
+        return {"image_refused_rows": np.array([], dtype=np.int64), "image_refused_details": [],
+                "image_refused_kept": np.array([], dtype=bool), "image_remote": 0, "image_hosts": (),
+                "image_resolved": False}
+    checked = check_image_references(cleaned.images.reset_index(drop=True), root=root)
+    return {"image_refused_rows": cleaned.rows[checked.refused], "image_refused_details": checked.details.tolist(),
+            "image_refused_kept": cleaned.kept[checked.refused], "image_remote": checked.n_remote,
+            "image_hosts": checked.hosts, "image_resolved": checked.n_resolved > 0}
 
 
 def code_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, coding: dict[str, Any],
