@@ -63,8 +63,8 @@ def infinite_ids(series: pd.Series) -> np.ndarray:
 
 
 def _has_break(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\n" in value or "\r" in value
+    if isinstance(value, str):  # a JSON list of tags may be laid out on several lines: that is layout, not a label
+        return ("\n" in value or "\r" in value) and not value.lstrip().startswith("[")
     if isinstance(value, (list, tuple, set, frozenset)):
         return any(isinstance(t, str) and ("\n" in t or "\r" in t) for t in value)
     return False

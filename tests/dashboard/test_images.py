@@ -111,3 +111,23 @@ def test_an_upload_without_an_image_folder_shows_references_as_text(app, pilot):
     assert not app.exception
     assert _images(app) == []
     assert "no image folder is set, so image files are not opened" in _captions(app)
+
+
+def test_an_upload_reads_images_only_from_the_image_folder_named(tmp_path):
+    """The upload's own (temporary) folder is never its image root: without the setting, references stay text
+    (nothing refused, nothing resolved); with it, they resolve there and escapes are refused per row."""
+    from dashboard import services
+    from dashboard.images import image_policy
+
+    folder = tmp_path / "images"
+    folder.mkdir()
+    (folder / "a.png").write_bytes(b"x")
+    data = b"item_id,annotator_id,label,image\n1,w1,cat,a.png\n1,w2,dog,../../etc/passwd\n"
+    key, aset = services.load_upload({"annotations": ("a.csv", data)}, {"format": "auto"})
+    assert image_policy(key).roots == ()
+    assert aset.frame["image"].tolist()[0] == "a.png"  # as written: no temporary folder joined to it
+    assert aset.report.skipped_by_reason.to_dict() == {"image_refused": 1}  # '..' escapes even without a folder
+    key, rooted = services.load_upload({"annotations": ("a.csv", data)}, {"format": "auto", "image_root": str(folder)})
+    assert image_policy(key).roots == (str(folder.resolve()),)
+    assert rooted.frame["image"].tolist()[0] == str(folder / "a.png")
+    assert rooted.report.skipped_by_reason.to_dict() == {"image_refused": 1}
