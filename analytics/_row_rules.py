@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["RULE_DETAILS", "infinite_ids", "multiline_labels", "long_labels", "unprintable_labels", "finite_floats",
-           "is_blank_text"]
+__all__ = ["RULE_DETAILS", "infinite_ids", "multiline_labels", "label_rules", "long_labels", "unprintable_labels",
+           "finite_floats", "is_blank_text"]
 
 #: The detail each rule's skipped rows get in the import report.
 RULE_DETAILS = {
@@ -43,13 +43,20 @@ RULE_DETAILS = {
 }
 
 
-def _per_unique(series: pd.Series, test: Any) -> np.ndarray:
-    """``test(value)`` for each distinct value of ``series``, mapped back to its rows (False where missing)."""
+def _per_unique(series: pd.Series, test: Any, text_test: Any = None) -> np.ndarray:
+    """``test(value)`` for each distinct value of ``series``, mapped back to its rows (False where missing).
+
+    ``text_test(strings)``, when given, does the same for a Series of distinct *strings* with pandas string
+    methods (no Python loop); it is used when every distinct value is text.
+    """
     try:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
     except TypeError:  # lists (tag sets) are unhashable: per row
         return np.array([bool(test(v)) for v in series], dtype=bool)
-    hits = np.fromiter((bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
+    if text_test is not None and len(uniques) and pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+        hits = np.asarray(text_test(pd.Series(np.asarray(uniques, dtype=object), dtype=object)), dtype=bool)
+    else:
+        hits = np.fromiter((bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
     return np.append(hits, False)[codes]
 
 
@@ -57,8 +64,9 @@ def infinite_ids(series: pd.Series) -> np.ndarray:
     """Rows whose id is a float ``±inf`` (NaN is a blank id, reported as such)."""
     if pd.api.types.is_float_dtype(series.dtype):
         return np.isinf(series.to_numpy(dtype=float, copy=True))
-    if series.dtype != object:
-        return np.zeros(len(series), dtype=bool)
+    if series.dtype != object or pd.api.types.infer_dtype(series, skipna=True) in ("string", "integer", "empty",
+                                                                                   "boolean", "bytes"):
+        return np.zeros(len(series), dtype=bool)  # no float in the column: nothing can be infinite
     return _per_unique(series, lambda v: isinstance(v, (float, np.floating)) and math.isinf(v))
 
 
@@ -74,7 +82,8 @@ def multiline_labels(series: pd.Series) -> np.ndarray:
     """Rows whose raw label (or one of its tags) holds a line break."""
     if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
         return np.zeros(len(series), dtype=bool)
-    return _per_unique(series, _has_break)
+    return _per_unique(series, _has_break, lambda t: (t.str.contains("[\r\n]", regex=True)
+                                                     & ~t.str.lstrip().str.startswith("[")).to_numpy(dtype=bool))
 
 
 def _tags(value: Any) -> tuple:
@@ -83,8 +92,27 @@ def _tags(value: Any) -> tuple:
 
 def long_labels(labels: pd.Series, limit: int) -> np.ndarray:
     """Rows whose cleaned label, or one of whose tags, is longer than ``limit`` characters."""
-    return _per_unique(labels, lambda v: v is not None and any(isinstance(t, str) and len(t) > limit
-                                                               for t in _tags(v)))
+    return label_rules(labels, limit)[0]
+
+
+def label_rules(labels: pd.Series, limit: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(too long, prints blank)`` per row of a cleaned label column, from one factorization."""
+    def test(v: Any) -> tuple[bool, bool]:
+        tags = [t for t in _tags(v) if isinstance(t, str)] if v is not None else []
+        return any(len(t) > limit for t in tags), any(is_blank_text(t) for t in tags)
+
+    try:
+        codes, uniques = pd.factorize(labels, use_na_sentinel=True)
+    except TypeError:  # unhashable cells: per row
+        pairs = np.array([test(v) for v in labels], dtype=bool).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
+    if len(uniques) and pd.api.types.infer_dtype(uniques, skipna=True) == "string":
+        texts = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+        long_u, blank_u = (texts.str.len() > limit).to_numpy(dtype=bool), _blank_texts(texts)
+    else:
+        pairs = np.array([test(u) for u in uniques], dtype=bool).reshape(-1, 2)
+        long_u, blank_u = pairs[:, 0], pairs[:, 1]
+    return np.append(long_u, False)[codes], np.append(blank_u, False)[codes]
 
 
 def is_blank_text(text: str) -> bool:
@@ -100,8 +128,16 @@ def is_blank_text(text: str) -> bool:
 
 def unprintable_labels(labels: pd.Series) -> np.ndarray:
     """Rows whose cleaned label, or one of whose tags, prints blank (:func:`is_blank_text`)."""
-    return _per_unique(labels, lambda v: v is not None and any(isinstance(t, str) and is_blank_text(t)
-                                                               for t in _tags(v)))
+    return label_rules(labels, 1 << 62)[1]
+
+
+def _blank_texts(texts: pd.Series) -> np.ndarray:
+    """:func:`is_blank_text` of many strings: those with a visible ASCII character are not blank (vectorized);
+    only the rest — non-ASCII only, or blank — are looked at one by one."""
+    out = np.zeros(len(texts), dtype=bool)
+    unsure = ~texts.str.contains("[\x21-\x7e]", regex=True).to_numpy(dtype=bool)
+    out[unsure] = [is_blank_text(t) for t in texts[unsure]]
+    return out
 
 
 def _safe_float(value: Any) -> float:

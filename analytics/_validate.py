@@ -27,7 +27,7 @@ from ._labels import clean_id_column, clean_label_column, clean_text, may_hold_c
 from ._schema import AnnotationSet, build_annotation_set, check_known_labels, resolve_categories
 from .exceptions import AnnotationSchemaError, InvalidParameterError
 from .limits import check_text_lengths, current_limits, limit_message
-from ._row_rules import RULE_DETAILS, finite_floats, infinite_ids, long_labels, multiline_labels, unprintable_labels
+from ._row_rules import RULE_DETAILS, finite_floats, infinite_ids, label_rules, multiline_labels
 from .io._raw import RawAnnotations
 from ._taxonomy_model import Taxonomy, load_taxonomy
 
@@ -222,9 +222,9 @@ def validate_annotations(
 def _rule_masks(labels: pd.Series, keep: np.ndarray, *, invalid_id: np.ndarray,
                 multiline: np.ndarray) -> dict[str, np.ndarray]:
     """Rows (among ``keep``) skipped by the rules of :mod:`analytics._row_rules`, each row by its first rule."""
-    masks = {"invalid_id": invalid_id & keep, "multiline_label": multiline & keep}
-    masks["label_too_long"] = long_labels(labels, current_limits().max_text_length) & keep
-    masks["unprintable_label"] = unprintable_labels(labels) & keep
+    too_long, blank = label_rules(labels, current_limits().max_text_length)
+    masks = {"invalid_id": invalid_id & keep, "multiline_label": multiline & keep, "label_too_long": too_long & keep,
+             "unprintable_label": blank & keep}
     taken = np.zeros(len(labels), dtype=bool)
     for reason, mask in masks.items():
         masks[reason] = mask & ~taken
