@@ -331,8 +331,7 @@ def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.D
         frame["timestamp"] = parsed
     if "duration_s" in frame.columns:
         values, infinite = finite_floats(frame["duration_s"])
-        cells = frame["duration_s"].to_numpy()
-        nan = (cells != cells) if cells.dtype == object else np.zeros(len(frame), dtype=bool)  # NaN values, not None
+        nan = _nan_values(frame["duration_s"])
         bad = ((values.isna() & frame["duration_s"].map(lambda v: clean_text(v) is not None)) | (values < 0)).to_numpy()
         bad = bad & ~infinite
         if bad.any():
@@ -346,6 +345,17 @@ def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.D
     if "image" in frame.columns:
         frame["image"] = frame["image"].map(clean_text).astype(object)
     return frame
+
+
+def _nan_values(values: pd.Series) -> np.ndarray:
+    """Cells that are the float NaN itself (a tool wrote NaN), not a missing value (None), in an object column."""
+    cells = values.to_numpy()
+    if cells.dtype != object:
+        return np.zeros(len(values), dtype=bool)  # a float column: NaN is how pandas spells missing
+    try:
+        return np.asarray(cells != cells, dtype=bool)  # only NaN differs from itself
+    except (TypeError, ValueError):  # cells holding arrays compare element-wise
+        return np.zeros(len(values), dtype=bool)
 
 
 def _short(value: Any) -> str:
