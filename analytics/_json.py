@@ -77,6 +77,11 @@ class JsonFindings:
                "or script that wrote the file." for key, n in keys.most_common(10)]
         if len(keys) > 10:
             out.append(f"… and {len(keys) - 10} more repeated JSON keys.")
+        big, where = self._totals("bigint:")
+        if big:
+            out.append(f"{big['']:,} integer(s) of more than {MAX_INT_DIGITS} digits (first in {where['']}) were read "
+                       "as their digits, as text: no number holds them. An id made of them stays an id (as text); a "
+                       "duration or timestamp made of them is left empty.")
         constants, where = self._totals("constant:")
         if constants:
             shown = ", ".join(f"{name} ({n:,})" for name, n in sorted(constants.items()))
@@ -109,7 +114,12 @@ def _constant(name: str) -> float:
 
 
 def _int_or_text(digits: str) -> int | str:
-    return int(digits) if len(digits.lstrip("-")) <= MAX_INT_DIGITS else digits
+    if len(digits.lstrip("-")) <= MAX_INT_DIGITS:
+        return int(digits)
+    findings = _FINDINGS.get()
+    if findings is not None:
+        findings.note("bigint:")
+    return digits
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
