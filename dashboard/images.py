@@ -73,7 +73,7 @@ def show_image(key: str, reference: object, caption: str | None = None) -> str:
     """Draw one thumbnail (or its placeholder) and the caption; returns what was drawn (``"image"``, ``"url"``
     or the placeholder's kind: ``"missing"``, ``"refused"``, ``"text"``, ``"none"``, ``"unreadable"``)."""
     policy = image_policy(key)
-    access = image_access(reference, roots=policy.roots, remote_hosts=policy.hosts)
+    access = image_access(reference, roots=policy.roots, remote_image_hosts=policy.hosts)
     drawn = access.kind
     if access.kind == "file":
         try:

@@ -332,15 +332,15 @@ class ImageAccess:
 
 
 def image_access(reference: Any, *, roots: Sequence[str | os.PathLike[str]] = (),
-                 remote_hosts: Iterable[str] = ()) -> ImageAccess:
+                 remote_image_hosts: Iterable[str] = ()) -> ImageAccess:
     """Decide, at the moment of use, whether an image reference may be opened or shown.
 
     A path is joined to the first root when relative, then its real path (symbolic links followed) must lie
-    inside one of ``roots``. A URL is allowed only for an ``http``/``https`` host in ``remote_hosts``.
+    inside one of ``roots``. A URL is allowed only for an ``http``/``https`` host in ``remote_image_hosts``.
 
     Examples
     --------
-    >>> image_access("https://cdn.example.org/1.jpg", remote_hosts=["cdn.example.org"]).kind
+    >>> image_access("https://cdn.example.org/1.jpg", remote_image_hosts=["cdn.example.org"]).kind
     'url'
     >>> image_access("https://tracker.example.net/1.jpg").kind
     'text'
@@ -350,7 +350,7 @@ def image_access(reference: Any, *, roots: Sequence[str | os.PathLike[str]] = ()
     text = clean_text(reference)
     if text is None:
         return ImageAccess("none")
-    hosts = normalize_hosts(remote_hosts)
+    hosts = normalize_hosts(remote_image_hosts)
     if _FILE_URL.match(text) or _WINDOWS_ABSOLUTE.match(text):
         return ImageAccess("refused", reason="file: URLs and Windows paths are not opened")
     if _URL.match(text) or _TOOL_SERVER.match(text):

@@ -103,10 +103,10 @@ def test_image_access_checks_again_at_the_moment_of_use(layout):
     assert image_access("../secret.png", roots=roots).kind == "refused"
     assert image_access("images/a.png").kind == "text"  # no folder: never opened
     assert image_access("https://cdn.example.org/1.jpg").kind == "text"
-    allowed = image_access("https://CDN.example.org/1.jpg", remote_hosts=["cdn.example.org"])
+    allowed = image_access("https://CDN.example.org/1.jpg", remote_image_hosts=["cdn.example.org"])
     assert (allowed.kind, allowed.location) == ("url", "https://CDN.example.org/1.jpg")
-    assert image_access("http://cdn.example.org.evil.net/1.jpg", remote_hosts=["cdn.example.org"]).kind == "text"
-    assert image_access("s3://bucket/1.jpg", remote_hosts=["bucket"]).kind == "text"  # only http(s) reach a browser
+    assert image_access("http://cdn.example.org.evil.net/1.jpg", remote_image_hosts=["cdn.example.org"]).kind == "text"
+    assert image_access("s3://bucket/1.jpg", remote_image_hosts=["bucket"]).kind == "text"  # only http(s) reach a browser
     assert image_access("file:///etc/passwd", roots=roots).kind == "refused"
     assert image_access(None).kind == "none"
     # a file swapped for a link after loading is refused when used
