@@ -259,6 +259,7 @@ def check_image_references(values: pd.Series, *, root: Path | None) -> ImageChec
     --------
     >>> import pandas as pd, pathlib, tempfile
     >>> root = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (root / "a.png").write_bytes(b"")  # the images are next to the annotation file: paths resolve there
     >>> out = check_image_references(pd.Series(["a.png", "../secret.png", "https://x.org/1.jpg"]), root=root)
     >>> out.refused.tolist(), out.values[0] == str(root / "a.png"), out.values[2]
     ([False, True, False], True, 'https://x.org/1.jpg')
