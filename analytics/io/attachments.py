@@ -11,6 +11,7 @@ import pandas as pd
 from .._import_report import ImportReport
 from .._labels import clean_id_column, clean_label_column, clean_text
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
+from .._row_rules import is_blank_text
 from ..limits import Limits, check_text_lengths, use_limits
 from ._mapping import ColumnMapping, _key
 from ._raw import RawAnnotations
@@ -177,6 +178,12 @@ def _load_predictions(source: Any, *, item: str | None, label: str | None, confi
     else:
         class_cols = list(classes) if classes is not None else [c for c in cols if c != item_col]
         check_text_lengths(class_cols, what="class column name")
+        blank = [k for k, c in enumerate(class_cols) if clean_text(c) is None or is_blank_text(clean_text(c))]
+        if blank:
+            raise AnnotationSchemaError(
+                f"The predictions table '{name}' has {len(blank)} probability column(s) without a visible name "
+                f"(class column {', '.join(str(k + 1) for k in blank[:5])}: {[class_cols[k] for k in blank[:5]]}); a "
+                "class would print blank. Name every probability column after its class, or pass classes=.")
         missing = [c for c in class_cols if c not in cols]
         if missing or not class_cols:
             raise AnnotationSchemaError(

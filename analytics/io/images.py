@@ -45,7 +45,7 @@ from urllib.parse import urlsplit
 import numpy as np
 import pandas as pd
 
-from .._labels import clean_text, may_hold_containers
+from .._labels import clean_text, clean_uniques, may_hold_containers
 from ..exceptions import InvalidParameterError
 
 __all__ = ["ImageCheck", "ImageAccess", "check_image_references", "image_access", "normalize_hosts",
@@ -185,46 +185,71 @@ class _LinkIndex:
         return None
 
 
-def _local_verdicts(texts: list[str], root: Path | None) -> tuple[list[str | None], list[str | None]]:
-    """(value to keep or None, refusal reason or None) for each distinct local reference."""
-    values: list[str | None] = []
-    reasons: list[str | None] = []
+_NOT_SIMPLE = re.compile(r"(?:^|/)\.{1,2}(?:/|$)|//|/$|^/|\x00")
+
+
+def _verdict_one(text: str, root: Path | None, links: "_LinkIndex | None") -> tuple[str | None, str | None]:
+    """(value to keep or None, refusal reason or None) of one local reference, the general way."""
     if root is None:
-        for text in texts:
-            normal = os.path.normpath(text)
-            if os.path.isabs(text):
-                values.append(None)
-                reasons.append("an absolute path, and there is no folder to check it against (a DataFrame or "
-                               "image_root=False); give paths relative to an image root and pass image_root=")
-            elif normal == ".." or normal.startswith(".." + os.sep):
-                values.append(None)
-                reasons.append("its '..' parts lead outside the folder the paths start from")
-            else:
-                values.append(text)
-                reasons.append(None)
-        return values, reasons
+        normal = os.path.normpath(text)
+        if os.path.isabs(text):
+            return None, ("an absolute path, and there is no folder to check it against (a DataFrame or "
+                          "image_root=False); give paths relative to an image root and pass image_root=")
+        if normal == ".." or normal.startswith(".." + os.sep):
+            return None, "its '..' parts lead outside the folder the paths start from"
+        return text, None
     base = str(root)
-    links = _LinkIndex(base)
-    for text in texts:
-        try:
-            joined = os.path.normpath(os.path.join(base, text))
-        except ValueError:  # NUL bytes and similar: not a file name
-            values.append(None)
-            reasons.append("it is not a valid file name")
-            continue
-        if not _inside(joined, base):
-            values.append(None)
-            reasons.append(f"the absolute path is outside the image root '{base}'" if os.path.isabs(text) else
-                           f"its '..' parts lead outside the image root '{base}'")
-            continue
-        escape = links.escape(joined)
-        values.append(None if escape else joined)
-        reasons.append(None if escape is None else f"{escape} '{base}'")
-    relative = [(k, t) for k, t in enumerate(texts) if values[k] is not None and not os.path.isabs(t)]
-    sample = list(dict.fromkeys(values[k] for k, _ in relative))[:IMAGE_SAMPLE]
-    if relative and not any(_is_file(v) for v in sample):
-        for k, text in relative:  # the images are not next to the file: keep what the file says
-            values[k] = text
+    try:
+        joined = os.path.normpath(os.path.join(base, text))
+    except ValueError:  # NUL bytes and similar: not a file name
+        return None, "it is not a valid file name"
+    if not _inside(joined, base):
+        return None, (f"the absolute path is outside the image root '{base}'" if os.path.isabs(text) else
+                      f"its '..' parts lead outside the image root '{base}'")
+    escape = links.escape(joined) if links is not None else None
+    return (None, f"{escape} '{base}'") if escape else (joined, None)
+
+
+def _local_verdicts(texts: pd.Series, root: Path | None) -> tuple[pd.Series, pd.Series]:
+    """(value to keep or None, refusal reason or None) for each distinct local reference (a Series of text).
+
+    Plain relative paths (no ``.``/``..`` parts, no doubled or trailing ``/``) — nearly all of them — are joined
+    to the root with string operations; only the others go through :func:`os.path.normpath` one by one. The
+    symbolic-link check lists each folder once, and looks at single files only in folders that hold a link out.
+    """
+    values = pd.Series([None] * len(texts), index=texts.index, dtype=object)
+    reasons = values.copy()
+    simple = ~texts.str.contains(_NOT_SIMPLE).to_numpy(dtype=bool) if os.sep == "/" else np.zeros(len(texts), bool)
+    if root is None:
+        values[simple] = texts[simple]
+    else:
+        values[simple] = (str(root).rstrip(os.sep) + os.sep) + texts[simple]
+    links = _LinkIndex(str(root)) if root is not None else None
+    for k in np.flatnonzero(~simple):
+        values.iat[k], reasons.iat[k] = _verdict_one(texts.iat[k], root, links)
+    if root is None or not simple.any():
+        return values, reasons
+    joined = values[simple].astype(str)
+    parts = joined.str.rpartition(os.sep)
+    folders, names = parts[0], parts[2]
+    verdicts = {folder: links._folder(folder) for folder in pd.unique(folders)}
+    outside_folder = folders.map(lambda f: not verdicts[f][0]).to_numpy(dtype=bool)
+    with_links = [f for f, (_, found) in verdicts.items() if found]
+    linked = np.zeros(len(joined), dtype=bool)
+    if with_links:
+        keys = {f"{f}\0{name}" for f in with_links for name in verdicts[f][1]}
+        linked = (folders + "\0" + names).isin(keys).to_numpy(dtype=bool) & ~outside_folder
+    base = str(root)
+    for mask, why in ((outside_folder, "a symbolically linked folder on its path leads outside the image root"),
+                      (linked, "it is a symbolic link to a file outside the image root")):
+        if mask.any():
+            rows = joined.index[mask]
+            values[rows] = None
+            reasons[rows] = f"{why} '{base}'"
+    relative = simple & values.notna().to_numpy()  # simple ones are relative by construction
+    sample = pd.unique(values[relative])[:IMAGE_SAMPLE]
+    if relative.any() and not any(_is_file(v) for v in sample):
+        values[relative] = texts[relative]  # the images are not next to the file: keep what the file says
     return values, reasons
 
 
@@ -265,39 +290,38 @@ def check_image_references(values: pd.Series, *, root: Path | None) -> ImageChec
     ([False, True, False], True, 'https://x.org/1.jpg')
     """
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = [clean_text(u) for u in uniques]
-    present = [i for i, t in enumerate(texts) if t is not None]
-    shown = pd.Series([texts[i] for i in present], dtype=object)
-    kinds = _kinds(shown.astype(str)) if len(shown) else np.array([], dtype=object)
-    kept: list[Any] = [None] * (len(uniques) + 1)
-    why: list[Any] = [None] * (len(uniques) + 1)
-    remote = np.zeros(len(uniques) + 1, dtype=bool)
-    local = [(i, texts[i]) for i, k in zip(present, kinds) if k == "local"]
-    for i, k in zip(present, kinds):
-        if k == "url":
-            kept[i], remote[i] = texts[i], True
-        elif k == "refused_kind":
-            why[i] = ("a file: URL; give a path relative to the annotation file (or its image root)"
-                      if _FILE_URL.match(texts[i]) else "a Windows absolute path; give a path relative to the image root")
-    local_values, local_reasons = _local_verdicts([t for _, t in local], root)
-    for (i, _), value, reason in zip(local, local_values, local_reasons):
-        kept[i], why[i] = value, reason
-    refused_u = np.array([w is not None for w in why], dtype=bool)
-    out = pd.Series(np.array(kept, dtype=object)[codes], index=values.index, dtype=object)
+    texts = pd.Series(clean_uniques(uniques), dtype=object)
+    n = len(texts)
+    kept = pd.Series([None] * n, dtype=object)
+    why = kept.copy()
+    present = texts.notna().to_numpy(dtype=bool)
+    shown = texts[present].astype(str)
+    kinds = _kinds(shown)
+    remote = np.zeros(n, dtype=bool)
+    url = shown.index[kinds == "url"]
+    kept[url], remote[url] = shown[url], True
+    for i in shown.index[kinds == "refused_kind"]:
+        why[i] = ("a file: URL; give a path relative to the annotation file (or its image root)"
+                  if _FILE_URL.match(shown[i]) else "a Windows absolute path; give a path relative to the image root")
+    local = shown[kinds == "local"]
+    local_values, local_reasons = _local_verdicts(local, root)
+    kept[local.index], why[local.index] = local_values, local_reasons
+    resolved = np.zeros(n, dtype=bool)
+    if root is not None:
+        resolved[local.index] = (local_values.notna() & (local_values != local)).to_numpy(dtype=bool)
+    refused_u = np.append(why.notna().to_numpy(dtype=bool), False)
+    out = pd.Series(np.append(kept.to_numpy(dtype=object), None)[codes], index=values.index, dtype=object)
     refused = refused_u[codes]
-    details = pd.Series(np.array(why, dtype=object)[codes], index=values.index, dtype=object)[refused]
-    hosts = []
-    for i in np.flatnonzero(remote[:-1]):
-        host = _host(texts[i])
+    details = pd.Series(np.append(why.to_numpy(dtype=object), None)[codes], index=values.index, dtype=object)[refused]
+    hosts: list[str] = []
+    for text in shown[url]:
+        host = _host(text)
         if host and host not in hosts:
             hosts.append(host)
             if len(hosts) == 10:
                 break
-    resolved_u = np.zeros(len(uniques) + 1, dtype=bool)
-    if root is not None:
-        resolved_u[[i for (i, text), value in zip(local, local_values) if value is not None and value != text]] = True
-    return ImageCheck(values=out, refused=refused, details=details, n_remote=int(remote[codes].sum()),
-                      n_resolved=int(resolved_u[codes].sum()), hosts=tuple(hosts))
+    return ImageCheck(values=out, refused=refused, details=details, n_remote=int(np.append(remote, False)[codes].sum()),
+                      n_resolved=int(np.append(resolved, False)[codes].sum()), hosts=tuple(hosts))
 
 
 def _host(text: str) -> str | None:

@@ -21,6 +21,7 @@ the class names; a label attribute without ``class-name`` gives the class index 
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,16 @@ def combine_sagemaker(parts: list[RawAnnotations]) -> RawAnnotations:
     return raw
 
 
+def _job_name(value: Any, fallback: str) -> str:
+    """The job that labelled a record (it stands for the annotator): its ``job-name`` when that is text or a whole
+    number, else the label attribute's name (a missing, NaN or Infinity job name must not become an id)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value == "":
+        return fallback
+    if isinstance(value, float) and not math.isfinite(value):
+        return fallback
+    return str(value).removeprefix("labeling-job/")
+
+
 def _is_single_document(path: Path) -> bool:
     """A JSON object spread over lines, or one compact worker response, rather than JSON Lines."""
     with open(path, encoding=text_encoding(path), errors="replace") as fh:
@@ -194,7 +205,7 @@ def _read_manifest(path: Path, *, field: str | None, annotator_id: str | None) -
         acc.ignored.update(other)
         acc.ignored.update({f"label attribute '{a}'": 1 for a in fields if a != chosen})
         labels, meta = fields[chosen]
-        job = str(meta.get("job-name") or chosen).removeprefix("labeling-job/")
+        job = _job_name(meta.get("job-name"), chosen)
         human_no += str(meta.get("human-annotated", "yes")).lower() == "no"
         common = {**info, "timestamp": meta.get("creation-date"), "human_annotated": meta.get("human-annotated")}
         if labels and isinstance(labels[0], dict):  # custom job that kept every worker's answer

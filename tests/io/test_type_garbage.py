@@ -141,3 +141,35 @@ def test_utf16_without_a_byte_order_mark_gets_its_own_message(tmp_path):
     path.write_bytes("item_id,annotator_id,label\n1,a,cat\n".encode("utf-16-le"))
     with pytest.raises(AnnotationSchemaError, match="looks like UTF-16 text without a byte-order mark"):
         load_annotations(path)
+
+
+# -- found by the type-mutation fuzzer at 1,500 examples -----------------------------------------------------------
+def test_a_predictions_class_column_without_a_visible_name_is_refused(tmp_path):
+    from analytics import load_predictions
+
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"item_id": "a", "": 0.2, "cat": 0.8}\n')
+    with pytest.raises(AnnotationSchemaError, match="without a visible name .*class column 1"):
+        load_predictions(path)
+
+
+def test_a_sagemaker_job_name_of_infinity_does_not_become_an_annotator(tmp_path):
+    record = {"source-ref": "s3://b/0.jpg", "animal": 0,
+              "animal-metadata": {"class-name": "cat", "job-name": "labeling-job/pets", "creation-date": "2024-05-03"}}
+    other = json.loads(json.dumps(record).replace("0.jpg", "1.jpg"))
+    path = tmp_path / "out.manifest"
+    path.write_text(json.dumps(record) + "\n" + json.dumps(other).replace('"labeling-job/pets"', "Infinity") + "\n")
+    aset = load_annotations(path)
+    assert "inf" not in aset.annotator_ids and set(aset.annotator_ids) == {"pets", "animal"}
+
+
+def test_an_unknown_class_that_is_no_category_is_described(tmp_path):
+    """A taxonomy whose Unknown class has a child and is never used: no category, and validate still describes it."""
+    from analytics.cli.validate import describe
+
+    taxonomy = {"classes": [{"name": "Animal"}, {"name": "cat", "parent": "Animal"}, {"name": "dog", "parent": "Other"},
+                            {"name": "Other", "unknown": True}]}
+    frame = pd.DataFrame({"item_id": ["1", "1", "2"], "annotator_id": ["a", "b", "a"], "label": ["Animal"] * 3})
+    aset = load_annotations(frame, taxonomy=taxonomy)
+    assert aset.unknown_label == "Other" and "Other" not in aset.categories
+    assert any("'Other' (not a category of these annotations" in line for line in describe(aset))
