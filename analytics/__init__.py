@@ -3,7 +3,9 @@
 The public API is re-exported here; see the README for a tour.
 
 Names are loaded on first use (PEP 562), so ``import analytics`` — and the ``aqa`` command — start quickly;
-``from analytics import x`` and ``analytics.x`` work as usual.
+``from analytics import x`` and ``analytics.x`` work as usual. This namespace is the API boundary: every function
+here whose first argument is ``annotations`` also accepts a tidy DataFrame or the path of an export, converted once
+by :func:`analytics.io._coerce.as_annotation_set`; the statistics behind them take an ``AnnotationSet``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 _LAZY: dict[str, str] = {
     "ImportReport": "._import_report",
     "AnnotationSet": "._schema",
-    "validate_annotations": "._schema",
+    "validate_annotations": "._validate",
     "AnnotationFileError": ".exceptions",
     "AnnotationSchemaError": ".exceptions",
     "DataQualityWarning": ".exceptions",
@@ -28,6 +30,11 @@ _LAZY: dict[str, str] = {
     "load_annotations": ".io",
     "load_gold": ".io",
     "load_predictions": ".io",
+    "plan_labelstudio_push": ".io",
+    "apply_labelstudio_push": ".io",
+    "PushPlan": ".io",
+    "PushResult": ".io",
+    "LabelStudioError": ".exceptions",
     "Limits": ".limits",
     "escape_html": ".safety",
     "escape_markdown": ".safety",
@@ -49,15 +56,21 @@ _LAZY: dict[str, str] = {
     "Gate": ".report.gates",
     "GateReport": ".report.gates",
     "check_gates": ".report.gates",
+    "Workspace": ".workspace",
+    "open_workspace": ".workspace",
     "AnnotatorBias": ".annotators.gold_confusion",
     "GoldConfusion": ".annotators.gold_confusion",
     "annotator_bias": ".annotators.gold_confusion",
     "gold_confusion_by_annotator": ".annotators.gold_confusion",
-    "AuditSample": ".annotators.routing",
-    "audit_sample": ".annotators.routing",
+    "AuditSample": ".annotators.audit",
+    "audit_sample": ".annotators.audit",
     "review_queue": ".annotators.routing",
     "review_summary": ".annotators.routing",
     "route_for_review": ".annotators.routing",
+    "queue_items": ".annotators.routing",
+    "routing_rule": ".annotators.routing",
+    "LabelErrors": ".annotators.label_errors",
+    "find_label_errors": ".annotators.label_errors",
     "DriftResult": ".annotators.drift",
     "SpeedAccuracy": ".annotators.drift",
     "accuracy_over_time": ".annotators.drift",
@@ -125,8 +138,22 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'analytics' has no attribute {name!r}")
     value = getattr(importlib.import_module(module, __name__), name)
+    if _takes_annotations(value):  # the API boundary: a DataFrame or a path becomes an AnnotationSet here, once
+        from .io._coerce import at_boundary
+
+        value = at_boundary(value)
     globals()[name] = value
     return value
+
+
+def _takes_annotations(value: Any) -> bool:
+    """A function whose first parameter is ``annotations`` (the house convention for the annotations table)."""
+    import inspect
+
+    if not inspect.isfunction(value):
+        return False
+    first = next(iter(inspect.signature(value).parameters), None)
+    return first == "annotations"
 
 
 def __dir__() -> list[str]:
@@ -135,7 +162,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static analysers see the eager imports
     from ._import_report import ImportReport
-    from ._schema import AnnotationSet, validate_annotations
+    from ._schema import AnnotationSet
+    from ._validate import validate_annotations
     from .exceptions import (
         AnnotationFileError,
         AnnotationSchemaError,
@@ -147,6 +175,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         UnknownLabelError,
     )
     from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
+    from .io import PushPlan, PushResult, apply_labelstudio_push, plan_labelstudio_push
+    from .exceptions import LabelStudioError
     from .limits import Limits
     from .safety import escape_html, escape_markdown, neutralize_csv_cell, safe_csv
     from ._taxonomy_model import Taxonomy, load_taxonomy
@@ -156,8 +186,12 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .annotators.gold import gold_accuracy
     from .report.quality_report import QualityReport, build_report
     from .report.gates import Gate, GateReport, check_gates
+    from .workspace import Workspace, open_workspace
     from .annotators.gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
-    from .annotators.routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
+    from .annotators.audit import AuditSample, audit_sample
+    from .annotators.routing import queue_items, review_queue, review_summary, route_for_review
+    from .annotators.routing import routing_rule
+    from .annotators.label_errors import LabelErrors, find_label_errors
     from .annotators.drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
     from .model.scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
     from .model.near_duplicates import (
@@ -210,6 +244,11 @@ __all__ = [
     "load_gold",
     "load_predictions",
     "load_taxonomy",
+    "plan_labelstudio_push",
+    "apply_labelstudio_push",
+    "PushPlan",
+    "PushResult",
+    "LabelStudioError",
     "validate_annotations",
     "AnnotationSchemaError",
     "AnnotationFileError",
@@ -231,8 +270,12 @@ __all__ = [
     "gold_confusion_by_annotator",
     "annotator_bias",
     "route_for_review",
+    "routing_rule",
+    "LabelErrors",
+    "find_label_errors",
     "review_summary",
     "review_queue",
+    "queue_items",
     "AuditSample",
     "audit_sample",
     "DriftResult",
@@ -304,4 +347,6 @@ __all__ = [
     "Gate",
     "GateReport",
     "check_gates",
+    "Workspace",
+    "open_workspace",
 ]

@@ -2,12 +2,14 @@
 
 Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or
 the SHA-256 of an uploaded file plus its load options); derived statistics are small cached data
-keyed by that same hash, so no DataFrame is hashed on a rerun.
+keyed by that same hash, so no DataFrame is hashed on a rerun. Session-state helpers and explicit actions
+(the dataset picker, scoring with a model, pulling from and pushing to Label Studio) live in
+:mod:`dashboard.session`, the workspace actions in :mod:`dashboard.workspace_session`; both build on this module,
+which never imports them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import warnings
@@ -18,19 +20,17 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from analytics import AnnotationFileError, AnnotationSet
+from analytics import AnnotationSet
 from analytics._atomic import write_bytes_atomic
 from analytics.exceptions import AnnotationQAError
-from analytics.limits import current_limits, limit_message
 from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
+from dashboard._uploads import Upload, check_sizes, write_uploads
+from dashboard._uploads import digest as upload_digest
 
 __all__ = [
     "thumbnail",
-    "bundled_model",
-    "score_current",
-    "slice_columns",
-    "vendor_column",
+    "queue_for_push",
     "DEFAULT_SAMPLE",
     "available_samples",
     "sample_title",
@@ -39,12 +39,12 @@ __all__ = [
     "peek_columns",
     "current_set",
     "set_current",
-    "dataset_choices",
-    "dataset_title",
-    "current_choice",
-    "open_dataset",
     "dataset_overview",
     "category_balance",
+    "workspace",
+    "workspace_history",
+    "workspace_report",
+    "workspace_delivery",
 ]
 
 DEFAULT_SAMPLE = "digits"
@@ -66,18 +66,6 @@ def get_sample(name: str) -> AnnotationSet:
     return load_sample(name)
 
 
-Upload = tuple[str, bytes]  # (file name, content)
-
-
-def _digest(uploads: dict[str, Upload | None], options: dict[str, Any]) -> str:
-    h = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode())
-    for role in sorted(uploads):
-        up = uploads[role]
-        if up is not None:
-            h.update(role.encode() + b"\0" + up[0].encode() + b"\0" + hashlib.sha256(up[1]).digest())
-    return h.hexdigest()
-
-
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=8)
 def _load_uploads(digest: str, _uploads: dict[str, Upload | None], options_json: str) -> AnnotationSet:
     from analytics import load_annotations
@@ -87,15 +75,7 @@ def _load_uploads(digest: str, _uploads: dict[str, Upload | None], options_json:
     # references stay text and are never opened), never in the temporary folder the upload is written to.
     options["image_root"] = options.get("image_root") or False
     with tempfile.TemporaryDirectory() as tmp:
-        paths: dict[str, Path | None] = {}
-        for role, up in _uploads.items():
-            if up is None:
-                paths[role] = None
-                continue
-            folder = Path(tmp) / role
-            folder.mkdir()
-            paths[role] = folder / Path(up[0]).name
-            write_bytes_atomic(paths[role], up[1])
+        paths = write_uploads(tmp, _uploads)
         return load_annotations(paths["annotations"], gold=paths.get("gold"), predictions=paths.get("predictions"),
                                 taxonomy=paths.get("taxonomy"), **options)
 
@@ -106,13 +86,9 @@ def load_upload(uploads: dict[str, Upload | None], options: dict[str, Any]) -> t
     ``uploads`` maps ``"annotations"``, ``"gold"``, ``"predictions"``, ``"taxonomy"`` to ``(name, bytes)``;
     ``options`` are :func:`analytics.load_annotations` keyword arguments. Returns ``(key, set)``.
     """
-    limits = current_limits()
-    for role, up in uploads.items():  # the size limit before anything is hashed or written
-        if up is not None and len(up[1]) > limits.max_file_bytes:
-            raise AnnotationFileError(limit_message("max_file_bytes", len(up[1]),
-                                                    f"The upload '{up[0]}' ({role}) is too large", limits))
+    check_sizes(uploads)  # the size limit before anything is hashed or written
     options = {k: v for k, v in options.items() if v not in (None, "", [])}
-    digest = _digest(uploads, options)
+    digest = upload_digest(uploads, options)
     key = f"upload:{digest}"
     aset = _load_uploads(digest, uploads, json.dumps(options, sort_keys=True))
     root = options.get("image_root")
@@ -126,23 +102,11 @@ _POLICY_KEY = "aqa_image_roots"
 
 @st.cache_data(show_spinner=False, max_entries=512)
 def thumbnail(path: str, stamp: int | None, size: int) -> bytes | None:
-    """A PNG thumbnail (at most ``size`` pixels a side) of an image file the policy allows, or None when the file
-    cannot be read as an image (missing, damaged, not an image, a decompression bomb). ``stamp`` (the file's
-    modification time) keys the cache, so a replaced file is read again."""
-    import io
+    """A PNG thumbnail of an image file the policy allows (:func:`analytics.io.images.thumbnail_png`), or None;
+    ``stamp`` (the file's modification time) keys the cache, so a replaced file is read again."""
+    from analytics.io.images import thumbnail_png
 
-    from PIL import Image
-
-    try:
-        with Image.open(path) as img:
-            img.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
-            img.thumbnail((size, size))
-            out = io.BytesIO()
-            small = img.convert("RGB" if img.mode not in ("L", "RGB", "RGBA") else img.mode)
-            small.save(out, format="PNG")  # atomic: into memory, no file
-            return out.getvalue()
-    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
-        return None
+    return thumbnail_png(path, size=size)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -228,6 +192,15 @@ def _attempt(fn: Callable[[], Any]) -> Outcome:
             return Outcome(reason=str(exc))
 
 
+def _tag_sets(aset: AnnotationSet, what: str) -> Outcome | None:
+    """The reason a single-label analysis does not apply to a tag-set dataset, in the words of the page (or None)."""
+    if aset.multilabel:
+        return Outcome(reason=f"{what} need one label per annotation, but this dataset holds tag sets (several tags per "
+                              "annotation). To see them, load a single-label column on the Data page, or one tag at a "
+                              "time as present/absent.")
+    return None
+
+
 @st.cache_data(show_spinner="Auditing the golden set…", max_entries=64)
 def gold_audit(key: str, _aset: AnnotationSet, target: float) -> Outcome:
     """Golden-set accuracy per annotator (Wilson intervals, Holm-corrected flags) at ``target``."""
@@ -258,14 +231,14 @@ def biases(key: str, _aset: AnnotationSet) -> Outcome:
 def dawid_skene(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
 
-    return _attempt(lambda: analytics.dawid_skene(_aset))
+    return _tag_sets(_aset, "Dawid–Skene estimates") or _attempt(lambda: analytics.dawid_skene(_aset))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def drift(key: str, _aset: AnnotationSet, window: int) -> Outcome:
     import analytics
 
-    return _attempt(lambda: analytics.accuracy_over_time(_aset, window=window))
+    return _tag_sets(_aset, "Accuracy over time and drift") or _attempt(lambda: analytics.accuracy_over_time(_aset, window=window))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -278,21 +251,30 @@ def speed(key: str, _aset: AnnotationSet) -> Outcome:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def routing(key: str, _aset: AnnotationSet) -> Outcome:
+def routing(key: str, _aset: AnnotationSet, threshold: float = 0.95) -> Outcome:
+    """``(routing, summary)``; the routing table's ``attrs["rule"]`` says the rule and the threshold in words."""
     import analytics
 
     def run() -> tuple[pd.DataFrame, pd.DataFrame]:
-        routed = analytics.route_for_review(_aset)
+        routed = analytics.route_for_review(_aset, threshold=threshold)
         return routed, analytics.review_summary(routed)
 
-    return _attempt(run)
+    return _tag_sets(_aset, "Routing decisions") or _attempt(run)
+
+
+@st.cache_data(show_spinner="Looking for label errors…", max_entries=32)
+def label_errors(key: str, _aset: AnnotationSet, threshold: float = 0.5) -> Outcome:
+    """Items whose given label (gold, else the consensus) the people and the model say is wrong."""
+    import analytics
+
+    return _tag_sets(_aset, "Label errors") or _attempt(lambda: analytics.find_label_errors(_aset, threshold=threshold))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | None, seed: int) -> Outcome:
     import analytics
 
-    return _attempt(lambda: analytics.audit_sample(_aset, fraction=fraction, stratify_by=stratify_by, seed=seed))
+    return _tag_sets(_aset, "Audit samples") or _attempt(lambda: analytics.audit_sample(_aset, fraction=fraction, stratify_by=stratify_by, seed=seed))
 
 
 @st.cache_data(show_spinner="Computing agreement…", max_entries=64)
@@ -355,7 +337,7 @@ def model_vs_human(key: str, _aset: AnnotationSet, threshold: float) -> Outcome:
     if not _aset.has_predictions:
         return Outcome(reason="This dataset has no model predictions: attach a predictions file on the Data page, "
                               "or score the images with a model below.")
-    return _attempt(lambda: analytics.model_vs_human(_aset, threshold=threshold))
+    return _tag_sets(_aset, "Model comparisons") or _attempt(lambda: analytics.model_vs_human(_aset, threshold=threshold))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -446,16 +428,26 @@ def taxonomy_nodes(key: str, _aset: AnnotationSet) -> Outcome:
 
 # -- downloads: CSV through analytics.safety.safe_csv (CSV injection), and the HTML report ------------------------
 @st.cache_data(show_spinner=False, max_entries=32)
-def review_queue(key: str, _aset: AnnotationSet, decisions: tuple[str, ...]) -> Outcome:
+def review_queue(key: str, _aset: AnnotationSet, decisions: tuple[str, ...], threshold: float = 0.95) -> Outcome:
     """``(queue, csv_bytes)``: the items with ``decisions``, most urgent first (analytics.review_queue)."""
     import analytics
     from analytics.safety import safe_csv
 
-    routed = routing(key, _aset)
+    routed = routing(key, _aset, threshold)
     if not routed.ok:
         return routed
     queue = analytics.review_queue(routed.value[0], decisions=list(decisions))
-    return Outcome(value=(queue, safe_csv(queue.assign(decision=queue["decision"].astype(str))).encode("utf-8")))
+    export = queue.assign(decision=queue["decision"].astype(str), rule=queue["rule"].astype(str))
+    return Outcome(value=(queue, safe_csv(export).encode("utf-8")))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def queue_for_push(key: str, _aset: AnnotationSet, queue: str, fraction: float, stratify_by: str | None,
+                   seed: int) -> Outcome:
+    """The items of one work queue with their reasons (analytics.queue_items), for a push to Label Studio."""
+    import analytics
+
+    return _attempt(lambda: analytics.queue_items(_aset, queue, fraction=fraction, stratify_by=stratify_by, seed=seed))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -474,15 +466,29 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
 
 
-# Session-state helpers and explicit actions (no caching) live in dashboard/session.py; re-exported here so
-# pages talk to one module.
-from dashboard.session import (  # noqa: E402
-    bundled_model,
-    current_choice,
-    dataset_choices,
-    dataset_title,
-    open_dataset,
-    score_current,
-    slice_columns,
-    vendor_column,
-)
+# -- workspaces (history across deliveries); opening, adding, recording: actions in dashboard/workspace_session.py
+@st.cache_resource(show_spinner=False, max_entries=8)
+def workspace(location: str) -> Any:
+    """The workspace at ``location`` (a file or a postgresql:// URL), opened once per server process."""
+    from analytics.workspace import open_workspace
+
+    return open_workspace(location)
+
+
+@st.cache_data(show_spinner="Reading the workspace history…", max_entries=16)
+def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0) -> Any:
+    """Trends across the deliveries; ``revision`` (``Workspace.revision()``) changes with every delivery or decision."""
+    return workspace(location).history(confidence_level=confidence_level, alarm_points=alarm_points)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def workspace_report(location: str, name: str, content_hash: str) -> dict[str, Any]:
+    """A delivery's stored quality report (JSON data); keyed by its content hash."""
+    return workspace(location).report(name)
+
+
+@st.cache_resource(show_spinner="Loading the delivery…", max_entries=8)
+def workspace_delivery(location: str, name: str, content_hash: str) -> AnnotationSet:
+    """A delivery back as an annotation set (annotations, gold, predictions, taxonomy as stored)."""
+    return workspace(location).load(name)
+

@@ -32,9 +32,11 @@ Communication Departmental Papers 43. https://repository.upenn.edu/asc_papers/43
 from __future__ import annotations
 
 from ._dispatch import add_partials, additive, cached, is_distributed, merge_items, reduce_items, require_in_memory
+from ._dispatch import distributed_implementation, register_distributed
 from ._partition import ItemPartition
 from ._kernels import (
     counts_from_codes,
+    weighted_counts_from_codes,
     sparse_counts_from_codes,
     coincidence_from_counts,
     annotator_onehot_from_codes,
@@ -111,6 +113,7 @@ from ._views import MergedColumns, SwapsFixed, CountView, view_counts, view_coin
 __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._tables)
     "AUTO_DENSE_CELLS",
     "counts_from_codes",
+    "weighted_counts_from_codes",
     "sparse_counts_from_codes",
     "coincidence_from_counts",
     "pair_tables_from_codes",
@@ -158,6 +161,8 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._table
     "additive",
     "add_partials",
     "require_in_memory",
+    "register_distributed",
+    "distributed_implementation",
     "ItemPartition",
     "category_totals",
     "annotator_totals",

@@ -49,7 +49,7 @@ from .._labels import clean_text, clean_uniques, may_hold_containers
 from ..exceptions import InvalidParameterError
 
 __all__ = ["ImageCheck", "ImageAccess", "check_image_references", "image_access", "normalize_hosts",
-           "resolve_image_root", "ImageRoot"]
+           "resolve_image_root", "thumbnail_png", "ImageRoot"]
 
 #: ``image_root=`` values: a folder, ``None`` (each annotation file's own folder) or ``False`` (no folder).
 ImageRoot = "str | os.PathLike[str] | Literal[False] | None"
@@ -402,6 +402,28 @@ def image_access(reference: Any, *, roots: Sequence[str | os.PathLike[str]] = ()
     if not is_file:
         return ImageAccess("missing", reason="the image file does not exist")
     return ImageAccess("file", location=real)
+
+
+def thumbnail_png(path: str | os.PathLike[str], *, size: int) -> bytes | None:
+    """A PNG thumbnail (at most ``size`` pixels a side) of an image file, made in memory (no file is written).
+
+    Call it only with a location :func:`image_access` allowed. Returns None when the file cannot be read as an
+    image (missing, damaged, not an image, a decompression bomb), so the caller shows a placeholder instead.
+    """
+    import io
+
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            img.draft("RGB", (size, size))  # JPEG: decode at a reduced scale
+            img.thumbnail((size, size))
+            out = io.BytesIO()
+            small = img.convert("RGB" if img.mode not in ("L", "RGB", "RGBA") else img.mode)
+            small.save(out, format="PNG")  # atomic: into memory, no file
+            return out.getvalue()
+    except (OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+        return None
 
 
 def check_raw_images(raw: Any, root: Path | None) -> None:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .._wording import count_noun
 from .._reshape import MergedColumns, ranked_class_pairs, require_in_memory, view_category_totals, view_coincidence
 from ._whatif import group_codes
 from ..agreement._counts import count_estimate
@@ -100,9 +101,9 @@ def rollup_annotations(annotations: Any, level: int, *, taxonomy: Any = None) ->
     >>> rollup_annotations(aset, 1).categories
     ('Apparel', 'Footwear', 'Bags', 'Other')
     """
-    from ..agreement._input import as_annotation_set
+    from ..agreement._input import require_annotation_set
 
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     require_in_memory(aset, "rollup_annotations", instead=(
         "It returns a re-labelled set; agreement_by_level gives the agreement at every level of the taxonomy on the "
         "cluster. For the rolled-up annotations themselves load them in memory (backend='memory')."))
@@ -298,9 +299,9 @@ def check_taxonomy(taxonomy: Any = None, annotations: Any = None) -> TaxonomyChe
     """
     aset = None
     if annotations is not None:
-        from ..agreement._input import as_annotation_set
+        from ..agreement._input import require_annotation_set
 
-        aset = as_annotation_set(annotations)
+        aset = require_annotation_set(annotations)
     if taxonomy is None:
         if aset is None or aset.taxonomy is None:
             raise InvalidParameterError("check_taxonomy needs a taxonomy (or annotations loaded with taxonomy=).")
@@ -353,6 +354,7 @@ def _usage_rows(classes: list, aset: "AnnotationSet") -> list[dict[str, Any]]:
     unused = [n for n in names if n not in inner and by_name.get(n, 0) == 0 and n not in gold]
     if unused:
         rows.append({"kind": "unused_class", "severity": "warning", "classes": tuple(unused), "n_annotations": 0,
-                     "message": f"{len(unused)} leaf class(es) were never used by an annotator or the gold set: "
+                     "message": f"{count_noun(len(unused), 'leaf class')} {'was' if len(unused) == 1 else 'were'} "
+                     "never used by an annotator or the gold set: "
                      f"{unused[:10]}. Collect examples of them or drop them from the taxonomy."})
     return rows

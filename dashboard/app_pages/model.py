@@ -7,19 +7,19 @@ import streamlit as st
 from analytics.exceptions import AnnotationQAError
 from analytics.safety import escape_markdown
 from analytics import plots
-from dashboard import services
+from dashboard import services, session
 from dashboard.images import show_image
 
 key, aset = services.current_set()
 st.title("Model vs human")
 st.caption("Both confuse a pair → the classes are ambiguous (fix the guideline or the taxonomy); only the model does → "
-           "a model error; the model is confident and the consensus disagrees → a candidate label error.")
+           "a model error; the people's votes and the model together say a label is wrong → a label error (below).")
 threshold = st.sidebar.slider("Model confidence threshold", 0.50, 0.95, 0.70, 0.05, key="mvh_threshold",
                               help="Below it the model's answer should be Unknown (the 70% rule).")
 
 with st.expander("Score the images with a model", expanded=not aset.has_predictions):
     has_images = "image" in aset.frame.columns and aset.frame["image"].notna().any()
-    bundled = services.bundled_model(key)
+    bundled = session.bundled_model(key)
     if not has_images:
         st.info("This dataset has no image column, so there is nothing to score.")
     else:
@@ -41,7 +41,7 @@ with st.expander("Score the images with a model", expanded=not aset.has_predicti
         elif st.button(label, type="primary", key="mvh_score"):
             bar = st.progress(0.0, text="Scoring…")
             try:
-                key, aset = services.score_current(
+                key, aset = session.score_current(
                     key, aset, model, size=int(size), grayscale=grayscale, device=device, classes=classes,
                     progress=lambda done, total: bar.progress(done / max(total, 1), text=f"Scored {done:,} of {total:,} images"))
             except AnnotationQAError as exc:
@@ -66,8 +66,10 @@ for col, (title, est) in zip(cols, [("Accuracy vs consensus", r.accuracy_vs_cons
         col.metric(title, "—", help=getattr(est, "reason", None) or "not available")
 cols[3].metric("Below the confidence threshold", f"{r.low_confidence_share:.1%}",
                help=f"{r.n_low_confidence:,} items whose top probability is below {threshold:.0%}: candidates for Unknown.")
-cols[4].metric("Expected calibration error", f"{r.expected_calibration_error:.3f}",
-               help="Mean gap between confidence and accuracy over confidence bins (against the consensus).")
+ece = r.expected_calibration_error
+cols[4].metric("Expected calibration error", f"{ece:.3f}" if ece == ece else "—",
+               help="Mean gap between confidence and accuracy over confidence bins (against the consensus)."
+                    + ("" if ece == ece else " Not available: no item has a resolved consensus label."))
 
 st.plotly_chart(plots.side_by_side_confusion(r.human_confusion, r.model_confusion), width="stretch")
 st.caption("How to read this: left, how often people who chose the row's label met the column's label from another "
@@ -78,16 +80,39 @@ if len(pairs):
                 "*human only*: only people.")
     st.dataframe(pairs, width="stretch", hide_index=True)
 
-st.header("Confident disagreements (candidate label errors)")
-st.caption("Ranked by the self-confidence of confident learning (Northcutt et al. 2021): the model's probability of the "
-           "consensus label. Low = the model is sure the consensus is wrong.")
-top = r.confident_disagreements
-st.dataframe(top.drop(columns=["image"], errors="ignore"), width="stretch", hide_index=True)
-if "image" in top.columns and top["image"].notna().any():
-    grid = st.columns(6)
-    for i, row in enumerate(top.dropna(subset=["image"]).head(12).itertuples(index=False)):
-        with grid[i % 6]:
-            show_image(key, row.image, f"{row.item_id}: model {row.model_label}, people {row.consensus_label}")
+st.header("Label errors")
+errors = services.label_errors(key, aset)
+if errors.ok:
+    found = errors.value
+    st.write(escape_markdown(found.sentence))
+    st.caption("The given label is the gold label where there is one, else the people's consensus. The people's votes "
+               "(each weighted by the annotator's estimated reliability) and the model's probabilities are combined "
+               "as independent evidence; P(given wrong) is the combined probability that the given label is wrong. "
+               "'signal' says what fired: the people alone, the model alone (confident learning with per-class "
+               "thresholds, Northcutt et al. 2021), both, or only the two combined.")
+    shown = ["rank", "item_id", "given_label", "given_source", "suggested_label", "p_given_wrong", "votes",
+             "people_p_given", "model_p_given", "model_p_suggested", "signal"]
+    if found.n_candidates:
+        st.dataframe(found.candidates[shown], width="stretch", hide_index=True,
+                     column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
+                                    ("p_given_wrong", "people_p_given", "model_p_given", "model_p_suggested")})
+    else:
+        st.success("No given label is more likely wrong than right.")
+    pictures = found.candidates.dropna(subset=["image"]) if "image" in found.candidates.columns else None
+    if pictures is not None and len(pictures):
+        grid = st.columns(6)
+        for i, row in enumerate(pictures.head(12).itertuples(index=False)):
+            with grid[i % 6]:
+                show_image(key, row.image, f"{row.item_id}: {row.given_label} → {row.suggested_label} "
+                                      f"({row.p_given_wrong:.0%})")  # a placeholder when it cannot be shown
+    if found.n_excluded:
+        with st.expander(f"Set apart, not label errors ({found.n_excluded:,})"):
+            st.caption("Items people marked Unknown and items whose label the model has no class for: an unclear "
+                       "image or a missing class is not a wrong label (see the Unknown share on the Confusion & "
+                       "taxonomy page).")
+            st.dataframe(found.excluded.drop(columns=["image"], errors="ignore"), width="stretch", hide_index=True)
+else:
+    st.info(errors.reason)
 
 left, right = st.columns(2)
 with left:
