@@ -153,6 +153,20 @@ def test_a_predictions_class_column_without_a_visible_name_is_refused(tmp_path):
         load_predictions(path)
 
 
+def test_gold_and_predicted_labels_made_of_control_characters_are_skipped():
+    from analytics import load_gold, load_predictions
+
+    frame = pd.DataFrame({"item_id": ["img_0", "img_1", "img_2"], "annotator_id": "a", "label": ["cat", "dog", "cat"]})
+    gold = pd.DataFrame({"item_id": ["img_0", "img_1", "img_2"], "gold_label": ["\x00", "dog", "\u200b"]})
+    aset = load_annotations(frame, gold=gold)
+    assert aset.categories == ("cat", "dog") and aset.gold.to_dict() == {"img_1": "dog"}
+    assert load_gold(gold).report.skipped[["row", "reason"]].values.tolist() == [[0, "unprintable_label"],
+                                                                                 [2, "unprintable_label"]]
+    predicted = load_predictions(pd.DataFrame({"item_id": ["img_0", "img_1"], "predicted_label": ["\x07", "cat"]}))
+    assert predicted.frame["predicted_label"].tolist() == ["cat"]
+    assert predicted.report.skipped_by_reason.to_dict() == {"unprintable_label": 1}
+
+
 def test_a_sagemaker_job_name_of_infinity_does_not_become_an_annotator(tmp_path):
     record = {"source-ref": "s3://b/0.jpg", "animal": 0,
               "animal-metadata": {"class-name": "cat", "job-name": "labeling-job/pets", "creation-date": "2024-05-03"}}
