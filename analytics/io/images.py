@@ -92,7 +92,8 @@ class ImageCheck:
 def resolve_image_root(image_root: Any, source: Any) -> Path | None:
     """The folder an annotation source's images must lie in: ``image_root``, else the file's folder.
 
-    ``False`` (and a DataFrame source without ``image_root``) gives ``None``: no folder.
+    ``False`` (and a DataFrame or a server address such as ``labelstudio://HOST/projects/ID`` without
+    ``image_root``) gives ``None``: no folder.
     """
     if image_root is False:
         return None
@@ -107,6 +108,8 @@ def resolve_image_root(image_root: Any, source: Any) -> Path | None:
                 f"image_root='{root}' is not a folder. Name the folder the image paths of the annotations start "
                 "from (--image-root DIR on the command line).")
         return Path(os.path.abspath(root))
+    if isinstance(source, str) and _URL.match(source):
+        return None  # a server has no folder on this computer
     if isinstance(source, (str, os.PathLike)):
         return Path(os.path.abspath(Path(source).parent))
     return None

@@ -148,3 +148,15 @@ def test_symlinked_root_itself_is_fine(tmp_path):
     link.symlink_to(real, target_is_directory=True)
     out = check_image_references(pd.Series(["img/a.png"]), root=Path(os.path.abspath(link)))
     assert not out.refused.any() and out.values[0] == str(link / "img" / "a.png")
+
+
+def test_a_server_address_has_no_image_folder(tmp_path, monkeypatch):
+    """A project pulled from a server (labelstudio://…) has no folder on this computer: its image paths are
+    never joined to a made-up folder named after the address."""
+    from analytics.io.images import resolve_image_root
+
+    monkeypatch.chdir(tmp_path)
+    assert resolve_image_root(None, "labelstudio://127.0.0.1:8080/projects/3") is None
+    assert resolve_image_root(None, "https://example.org/export.json") is None
+    assert resolve_image_root(None, str(tmp_path / "a.csv")) == tmp_path
+    assert resolve_image_root(tmp_path, "labelstudio://127.0.0.1:8080/projects/3") == tmp_path
