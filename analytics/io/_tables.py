@@ -42,7 +42,33 @@ def read_any_table(
         labels is numbered by position from 0 instead, since the report tells rows apart by label).
     bad_records : list of dict
         JSON Lines records that could not be used (``row``, ``reason``, ``detail``), to be reported as skipped.
+
+    Raises
+    ------
+    AnnotationSchemaError
+        Also when two columns have the same name (as text, spaces around a header trimmed): a column is found by
+        its name, so which one was meant cannot be told.
     """
+    frame, unit, bad = _read_any_table(source, sep=sep, header=header)
+    _check_column_names(frame, source)
+    return frame, unit, bad
+
+
+def _check_column_names(frame: pd.DataFrame, source: Any) -> None:
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) == len(names):
+        return
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        seen.setdefault(name, []).append(position)
+    repeated = "; ".join(f"{name!r} (columns {', '.join(map(str, at))})" for name, at in seen.items() if len(at) > 1)
+    raise AnnotationSchemaError(
+        f"The table '{source_name(source)}' has repeated column names: {repeated}. Spaces around a header are "
+        "trimmed, so 'id' and 'id ' are the same name. Give every column its own name and load it again.")
+
+
+def _read_any_table(source: Any, *, sep: str | None, header: bool | None
+                    ) -> tuple[pd.DataFrame, str, list[dict[str, Any]]]:
     limits = current_limits()
     if isinstance(source, pd.DataFrame):
         check_table_shape(source, "The DataFrame", limits)

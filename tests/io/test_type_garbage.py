@@ -187,3 +187,15 @@ def test_an_unknown_class_that_is_no_category_is_described(tmp_path):
     aset = load_annotations(frame, taxonomy=taxonomy)
     assert aset.unknown_label == "Other" and "Other" not in aset.categories
     assert any("'Other' (not a category of these annotations" in line for line in describe(aset))
+
+
+def test_repeated_column_names_are_an_error_naming_them(tmp_path):
+    """Found by the fuzzer at 1,500 examples: ``,id\\t,id`` made two columns called 'id' once the header's spaces
+    were trimmed, and the wide reader crashed with a pandas ValueError."""
+    path = tmp_path / "w.csv"
+    path.write_bytes(b",id\t,id\n1,cat,dog\n")
+    with pytest.raises(AnnotationSchemaError, match=r"repeated column names: 'id' \(columns 2, 3\)"):
+        load_annotations(path, format="wide")
+    frame = pd.DataFrame([["1", "a", "cat", "x"]], columns=["item_id", "annotator_id", "label", "label"])
+    with pytest.raises(AnnotationSchemaError, match=r"'label' \(columns 3, 4\)"):
+        load_annotations(frame)
