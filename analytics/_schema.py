@@ -22,6 +22,7 @@ from scipy import sparse
 from ._import_report import ImportReport
 from ._labels import natural_order
 from .exceptions import AnnotationSchemaError, UnknownLabelError
+from ._row_rules import finite_floats
 from ._taxonomy_model import Taxonomy
 from ._wording import count_noun
 
@@ -44,7 +45,7 @@ def n_non_integer_ids(ids: pd.Index) -> int:
             return 0
     except UnicodeEncodeError:
         pass
-    as_num = np.asarray(pd.to_numeric(ids, errors="coerce"), dtype=float)
+    as_num = finite_floats(pd.Series(np.asarray(ids, dtype=object)))[0].to_numpy()
     with np.errstate(invalid="ignore"):
         return int((np.isnan(as_num) | (as_num != np.floor(as_num))).sum())
 
@@ -52,8 +53,9 @@ def n_non_integer_ids(ids: pd.Index) -> int:
 def id_order(ids: pd.Index, numeric: bool) -> np.ndarray:
     """The permutation that sorts distinct text ids: numerically (then as text) when ``numeric``, else as text."""
     text = np.asarray(ids, dtype=str)
-    if numeric:
-        return np.lexsort((text, np.asarray(pd.to_numeric(ids), dtype=float)))
+    if numeric:  # integers beyond the float range (more than 309 digits) tie at inf: then the shorter first
+        values = finite_floats(pd.Series(np.asarray(ids, dtype=object)))[0].to_numpy()
+        return np.lexsort((text, np.char.str_len(text), values))
     return np.argsort(text, kind="stable")
 
 

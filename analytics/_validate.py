@@ -4,7 +4,9 @@ Rules, in order:
 
 1. the required columns exist (the message lists what is missing and what is there);
 2. ids and labels are cleaned (NFC, trimmed, inner whitespace collapsed); rows with a blank item id,
-   annotator id or label are skipped and reported — an error when nothing is left;
+   annotator id or label are skipped and reported — an error when nothing is left; so are rows whose id is
+   Infinity, whose label holds a line break (unless ``allow_multiline_labels=True``), is longer than the
+   text limit or prints blank (:mod:`analytics._row_rules`); a set left with no category at all is an error;
 3. label spellings differing only in case, and numerals differing only in formatting, are merged
    and reported; numeric labels stay categories (text), never floats;
 4. labels must be classes of a given taxonomy or category list (error with close matches);
@@ -25,6 +27,7 @@ from ._labels import clean_id_column, clean_label_column, clean_text, may_hold_c
 from ._schema import AnnotationSet, build_annotation_set, check_known_labels, resolve_categories
 from .exceptions import AnnotationSchemaError, InvalidParameterError
 from .limits import check_text_lengths, current_limits, limit_message
+from ._row_rules import RULE_DETAILS, finite_floats, infinite_ids, label_rules, multiline_labels
 from .io._raw import RawAnnotations
 from ._taxonomy_model import Taxonomy, load_taxonomy
 from ._wording import count_noun
@@ -69,6 +72,7 @@ def validate_annotations(
     label_sep: str | None = None,
     normalize_labels: bool = True,
     unknown_label: str | None = None,
+    allow_multiline_labels: bool = False,
 ) -> AnnotationSet:
     """Check a tidy annotations table against the data contract and build an :class:`AnnotationSet`.
 
@@ -93,6 +97,8 @@ def validate_annotations(
         Merge label spellings that differ only in case or numeric formatting (default True).
     unknown_label : str, optional
         The Unknown/Other category (default: the taxonomy's, or a category named like "Unknown"/"Other").
+    allow_multiline_labels : bool
+        Keep labels holding a line break (as one line); by default their rows are skipped (``multiline_label``).
 
     Returns
     -------
@@ -140,6 +146,10 @@ def validate_annotations(
     for column in ("round", "image"):  # ids are checked by the factorization below, at no cost
         if column in frame.columns and may_hold_containers(frame[column]):
             _reject_containers(frame, column, raw.unit)
+    invalid_id = infinite_ids(frame["item_id"])
+    if raw.annotators_known:
+        invalid_id = invalid_id | infinite_ids(frame["annotator_id"])
+    multiline = (np.zeros(len(frame), dtype=bool) if allow_multiline_labels else multiline_labels(frame["label"]))
     frame["item_id"], n_changed_items = _clean_ids(frame, "item_id", raw.unit)
     if raw.annotators_known:
         frame["annotator_id"], n_changed_ann = _clean_ids(frame, "annotator_id", raw.unit)
@@ -162,11 +172,18 @@ def validate_annotations(
     for mask, reason in zip((blank_item, blank_ann, blank_label), BLANK_DETAILS):
         drop(mask, reason, BLANK_DETAILS[reason])
     keep = ~(blank_item | blank_ann | blank_label)
+    rules = _rule_masks(frame["label"], keep, invalid_id=invalid_id, multiline=multiline)
+    for reason, mask in rules.items():
+        drop(mask, reason, RULE_DETAILS[reason])
+        keep = keep & ~mask
     if not keep.any():
+        by_rule = "".join(f", {int(m.sum())} × {r}" for r, m in rules.items() if m.any())
+        if rules["label_too_long"].any():
+            by_rule += f" (labels longer than max_text_length={current_limits().max_text_length:,} characters)"
         raise AnnotationSchemaError(
             f"No annotations left in {raw.source}: all {int(len(frame)):,} annotation rows were skipped "
             f"({int(blank_item.sum())} with a blank item id, {int(blank_ann.sum())} with a blank annotator id, "
-            f"{int(blank_label.sum())} with a blank label, e.g. {raw.unit} {_where(frame, ~keep)}). "
+            f"{int(blank_label.sum())} with a blank label{by_rule}, e.g. {raw.unit} {_where(frame, ~keep)}). "
             "Check that the right columns were used (see the column mapping) and that the file is complete."
         )
     if not keep.all():
@@ -182,6 +199,11 @@ def validate_annotations(
     elif tax is not None:
         check_known_labels(frame["label"], tax.names, what="taxonomy", rows=frame["_row"], suggest=tax.suggest)
     cats = resolve_categories(used, explicit=categories, taxonomy=tax)
+    if not len(cats):
+        raise AnnotationSchemaError(
+            f"{raw.source} has no categories: every kept annotation is an empty tag set (e.g. {raw.unit} "
+            f"{_where(frame, np.ones(len(frame), dtype=bool))}), so there is nothing to measure agreement on. Check "
+            "that the label column holds labels (label=), or give the tags' names with categories=.")
 
     if raw.annotators_known:
         frame = _handle_duplicates(frame, duplicates, drop_cb=lambda m, d: _record(skipped, frame, m, d))
@@ -196,6 +218,19 @@ def validate_annotations(
         report=report, taxonomy=tax, ordinal=bool(ordinal) if ordinal is not None else bool(tax and tax.ordinal),
         unknown_label=clean_text(unknown_label) if unknown_label is not None else None,
     )
+
+
+def _rule_masks(labels: pd.Series, keep: np.ndarray, *, invalid_id: np.ndarray,
+                multiline: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows (among ``keep``) skipped by the rules of :mod:`analytics._row_rules`, each row by its first rule."""
+    too_long, blank = label_rules(labels, current_limits().max_text_length)
+    masks = {"invalid_id": invalid_id & keep, "multiline_label": multiline & keep, "label_too_long": too_long & keep,
+             "unprintable_label": blank & keep}
+    taken = np.zeros(len(labels), dtype=bool)
+    for reason, mask in masks.items():
+        masks[reason] = mask & ~taken
+        taken |= mask
+    return masks
 
 
 def _kept_records(frame: pd.DataFrame, skipped: list[dict[str, Any]]) -> tuple[int, set[tuple[Any, str]]]:
@@ -291,27 +326,51 @@ def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.D
         if bad.any():
             warnings.append(
                 f"{count_noun(int(bad.sum()), 'timestamp')} could not be read and were left empty (e.g. {unit} "
-                f"{_where(frame, bad)}: {frame.loc[bad, 'timestamp'].head(3).tolist()}); use ISO 8601 such as "
+                f"{_where(frame, bad)}: {[_short(v) for v in frame.loc[bad, 'timestamp'].head(3)]}); use ISO 8601 "
+                "such as "
                 "2026-03-02T09:15:30Z."
             )
         frame["timestamp"] = parsed
     if "duration_s" in frame.columns:
-        values = pd.to_numeric(frame["duration_s"], errors="coerce")
+        values, infinite = finite_floats(frame["duration_s"])
+        nan = _nan_values(frame["duration_s"])
         bad = ((values.isna() & frame["duration_s"].map(lambda v: clean_text(v) is not None)) | (values < 0)).to_numpy()
+        bad = bad & ~infinite
         if bad.any():
             warnings.append(f"{count_noun(int(bad.sum()), 'duration')} {'was' if int(bad.sum()) == 1 else 'were'} not non-negative numbers and were left empty "
                             f"(e.g. {unit} {_where(frame, bad)}).")
-        frame["duration_s"] = values.where(~bad).astype(float)
+        if infinite.any() or nan.any():
+            warnings.append(f"{count_noun(int(infinite.sum() + nan.sum()), 'duration')} were Infinity, NaN or a number too large "
+                            f"for a duration and were left empty (e.g. {unit} {_where(frame, infinite | nan)}); the "
+                            "tool wrote a value that is not a time.")
+        frame["duration_s"] = values.where(~(bad | infinite)).astype(float)
     if "image" in frame.columns:
         frame["image"] = frame["image"].map(clean_text).astype(object)
     return frame
+
+
+def _nan_values(values: pd.Series) -> np.ndarray:
+    """Cells that are the float NaN itself (a tool wrote NaN), not a missing value (None), in an object column."""
+    cells = values.to_numpy()
+    if cells.dtype != object:
+        return np.zeros(len(values), dtype=bool)  # a float column: NaN is how pandas spells missing
+    try:
+        return np.asarray(cells != cells, dtype=bool)  # only NaN differs from itself
+    except (TypeError, ValueError):  # cells holding arrays compare element-wise
+        return np.zeros(len(values), dtype=bool)
+
+
+def _short(value: Any) -> str:
+    """A cell's text for a message, cut to 40 characters."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _parse_timestamps(values: pd.Series) -> pd.Series:
     """UTC timestamps from datetimes, epoch seconds or text (ISO 8601 first); unreadable values become NaT."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values, utc=True)
-    numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+    numeric = finite_floats(values)[0]
     if len(values) and numeric.notna().all():
         plausible = np.isfinite(numeric) & (numeric.abs() < 1e11)
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")

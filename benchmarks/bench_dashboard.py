@@ -24,6 +24,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from analytics._atomic import atomic_write  # noqa: E402
 APP = str(ROOT / "dashboard" / "app.py")
 
 
@@ -109,7 +110,8 @@ def big_upload(n_annotations: int) -> dict:
                           "annotator_id": np.tile([f"ann_{k}" for k in range(n_annotators)], n_items),
                           "label": np.char.add("class_", labels.ravel().astype(str))})
     path = Path("/tmp/aqa_bench_upload.csv")
-    frame.to_csv(path, index=False)
+    with atomic_write(path, newline="") as fh:
+        frame.to_csv(fh, index=False)
     data = path.read_bytes()
     t0 = time.perf_counter()
     key, aset = services.load_upload.__wrapped__({"annotations": (path.name, data)}, {}) \

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from analytics._atomic import atomic_target, write_text_atomic
+
 N_ANNOTATORS = 50
 N_CLASSES = 10
 RATINGS = 5
@@ -66,7 +68,8 @@ def generate(out: Path, n_annotations: int, *, n_files: int = 10, row_group: int
             "annotator_id": pa.array(annotator_names[who]),
             "label": pa.array(class_names[label]),
         })
-        pq.write_table(table, out / f"ratings-{f:03d}.parquet", row_group_size=row_group)
+        with atomic_target(out / f"ratings-{f:03d}.parquet") as tmp:
+            pq.write_table(table, tmp, row_group_size=row_group)
         print(f"wrote {out / f'ratings-{f:03d}.parquet'}: {len(items):,} rows", flush=True)
 
 
@@ -76,7 +79,7 @@ def _files(data: Path) -> list[str]:
 
 def _record(data: Path, name: str, record: dict) -> None:
     print(json.dumps(record, indent=2))
-    (data / f"{name}.json").write_text(json.dumps(record, indent=2))
+    write_text_atomic(data / f"{name}.json", json.dumps(record, indent=2))
 
 
 def run_memory(data: Path) -> None:

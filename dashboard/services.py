@@ -8,7 +8,6 @@ on a rerun. Session helpers and actions (dataset picker, model scoring, Label St
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import warnings
@@ -19,16 +18,18 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from analytics import AnnotationFileError, AnnotationSet
+from analytics import AnnotationSet
+from analytics._atomic import write_bytes_atomic
 from analytics.exceptions import AnnotationQAError
-from analytics.limits import current_limits, limit_message
 from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
+from dashboard._uploads import Upload, check_sizes, write_uploads
+from dashboard._uploads import digest as upload_digest
 
 __all__ = [
-    "queue_for_push", "DEFAULT_SAMPLE", "available_samples", "sample_title", "get_sample", "load_upload",
-    "peek_columns", "current_set", "set_current", "dataset_overview", "category_balance", "workspace",
-    "workspace_history", "workspace_report", "workspace_delivery",
+    "thumbnail", "queue_for_push", "DEFAULT_SAMPLE", "available_samples", "sample_title", "get_sample",
+    "load_upload", "peek_columns", "current_set", "set_current", "dataset_overview", "category_balance",
+    "workspace", "workspace_history", "workspace_report", "workspace_delivery",
 ]
 
 DEFAULT_SAMPLE = "digits"
@@ -50,33 +51,16 @@ def get_sample(name: str) -> AnnotationSet:
     return load_sample(name)
 
 
-Upload = tuple[str, bytes]  # (file name, content)
-
-
-def _digest(uploads: dict[str, Upload | None], options: dict[str, Any]) -> str:
-    h = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode())
-    for role in sorted(uploads):
-        up = uploads[role]
-        if up is not None:
-            h.update(role.encode() + b"\0" + up[0].encode() + b"\0" + hashlib.sha256(up[1]).digest())
-    return h.hexdigest()
-
-
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=8)
 def _load_uploads(digest: str, _uploads: dict[str, Upload | None], options_json: str) -> AnnotationSet:
     from analytics import load_annotations
 
     options = json.loads(options_json)
+    # An upload has no folder of its own: its images lie in the image folder the user names, or nowhere (False:
+    # references stay text and are never opened), never in the temporary folder the upload is written to.
+    options["image_root"] = options.get("image_root") or False
     with tempfile.TemporaryDirectory() as tmp:
-        paths: dict[str, Path | None] = {}
-        for role, up in _uploads.items():
-            if up is None:
-                paths[role] = None
-                continue
-            folder = Path(tmp) / role
-            folder.mkdir()
-            paths[role] = folder / Path(up[0]).name
-            paths[role].write_bytes(up[1])
+        paths = write_uploads(tmp, _uploads)
         return load_annotations(paths["annotations"], gold=paths.get("gold"), predictions=paths.get("predictions"),
                                 taxonomy=paths.get("taxonomy"), **options)
 
@@ -87,14 +71,27 @@ def load_upload(uploads: dict[str, Upload | None], options: dict[str, Any]) -> t
     ``uploads`` maps ``"annotations"``, ``"gold"``, ``"predictions"``, ``"taxonomy"`` to ``(name, bytes)``;
     ``options`` are :func:`analytics.load_annotations` keyword arguments. Returns ``(key, set)``.
     """
-    limits = current_limits()
-    for role, up in uploads.items():  # the size limit before anything is hashed or written
-        if up is not None and len(up[1]) > limits.max_file_bytes:
-            raise AnnotationFileError(limit_message("max_file_bytes", len(up[1]),
-                                                    f"The upload '{up[0]}' ({role}) is too large", limits))
+    check_sizes(uploads)  # the size limit before anything is hashed or written
     options = {k: v for k, v in options.items() if v not in (None, "", [])}
-    digest = _digest(uploads, options)
-    return f"upload:{digest}", _load_uploads(digest, uploads, json.dumps(options, sort_keys=True))
+    digest = upload_digest(uploads, options)
+    key = f"upload:{digest}"
+    aset = _load_uploads(digest, uploads, json.dumps(options, sort_keys=True))
+    root = options.get("image_root")
+    st.session_state.setdefault(_POLICY_KEY, {})[key] = (str(Path(root).resolve()),) if root else ()
+    return key, aset
+
+
+# -- images: the image folder of each upload (dashboard/images.py decides what may be shown) ---------------------
+_POLICY_KEY = "aqa_image_roots"
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def thumbnail(path: str, stamp: int | None, size: int) -> bytes | None:
+    """A PNG thumbnail of an image file the policy allows (:func:`analytics.io.images.thumbnail_png`), or None;
+    ``stamp`` (the file's modification time) keys the cache, so a replaced file is read again."""
+    from analytics.io.images import thumbnail_png
+
+    return thumbnail_png(path, size=size)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -107,7 +104,7 @@ def peek_columns(file_name: str, data: bytes) -> list[str]:
         return []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(file_name).name
-        path.write_bytes(data)
+        write_bytes_atomic(path, data)
         try:
             frame, _, _ = read_any_table(path)
         except Exception:  # an unreadable file is reported by the real load, with its message

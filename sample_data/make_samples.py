@@ -57,6 +57,8 @@ from PIL import Image  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from torch import nn  # noqa: E402
 
+from analytics._atomic import atomic_target
+
 sys.dont_write_bytecode = True  # keep sample_data/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (  # noqa: E402
@@ -325,7 +327,8 @@ def make_digits(out: Path) -> dict[str, float]:
         img = render_digit(data.images[item.source_index])
         if item.illegible:
             img = degrade(img, rng)
-        Image.fromarray(img).save(out / "images" / f"{item.item_id}.png", optimize=True)
+        with atomic_target(out / "images" / f"{item.item_id}.png") as tmp:
+            Image.fromarray(img).save(tmp, format="PNG", optimize=True)
         pilot_imgs.append(img)
 
     pilot_idx = {it.source_index for it in items}
@@ -334,7 +337,8 @@ def make_digits(out: Path) -> dict[str, float]:
     model = train_cnn(train_imgs, data.target[train_idx])
     with warnings.catch_warnings():  # torch.jit is deprecated in recent torch, still works
         warnings.simplefilter("ignore", DeprecationWarning)
-        torch.jit.script(model).save(str(out / "digits_cnn.pt"))
+        with atomic_target(out / "digits_cnn.pt") as tmp:
+            torch.jit.script(model).save(str(tmp))
 
     # Predict on the PNGs exactly as saved (degraded ones included).
     saved = np.stack([load_png(out / "images" / f"{it.item_id}.png") for it in items])

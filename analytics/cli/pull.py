@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         tables = tables_of(aset)
         wanted = {"annotations": args.out, "gold": args.gold_out, "predictions": args.predictions_out}
         absent = [k for k, v in wanted.items() if v and k not in tables]
-        written = [(k, write_table(tables[k], v)) for k, v in wanted.items() if v and k in tables]
+        written = [(k, write_table(tables[k], v))  # atomic: write_table goes through analytics._atomic
+                   for k, v in wanted.items() if v and k in tables]
     except (AnnotationQAError, OSError) as exc:
         return fail(exc)
     if args.workspace:

@@ -16,7 +16,6 @@ The import report adds up as in memory: ``rows_read == rows_kept + rows_skipped`
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -29,7 +28,7 @@ from .._validate import BLANK_DETAILS, _handle_duplicates
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from ..io._mapping import ColumnMapping
 from ..io.attachments import _coerce_gold, note_attached, restrict_gold
-from ..io.tidy import IMAGE_SAMPLE, image_note, images_next_to
+from ..io.images import resolve_image_root
 from .._taxonomy_model import load_taxonomy
 from ._cluster import connect
 from ._pieces import CODED_META, code_piece, finalize_bucket, summarize_piece
@@ -67,6 +66,7 @@ def load_dask(
     normalize_labels: bool = True,
     unknown_label: str | None = None,
     gold: Any = None,
+    image_root: Any = None,
 ) -> DaskAnnotationSet:
     """Load a tidy table (files, a folder, a glob, or a Dask DataFrame) into a :class:`DaskAnnotationSet`.
 
@@ -82,7 +82,7 @@ def load_dask(
                      mapping=ColumnMapping(item=item, annotator=annotator, label=label, round=round), sep=sep,
                      categories=categories, taxonomy=load_taxonomy(taxonomy) if taxonomy is not None else None,
                      ordinal=ordinal, duplicates=duplicates, normalize_labels=normalize_labels,
-                     unknown_label=unknown_label, gold=gold)
+                     unknown_label=unknown_label, gold=gold, image_root=image_root)
     except BaseException:
         for resource in owned:
             resource.close()
@@ -103,15 +103,16 @@ def _inputs(source: Any) -> tuple[list[Piece], list[Any] | None, list[str], str]
 
 def _load(client: Any, owned: tuple, source: Any, *, npartitions: int | None, mapping: ColumnMapping,
           sep: str | None, categories: Sequence[str] | None, taxonomy: Any, ordinal: bool | None, duplicates: str,
-          normalize_labels: bool, unknown_label: str | None, gold: Any) -> DaskAnnotationSet:
+          normalize_labels: bool, unknown_label: str | None, gold: Any, image_root: Any = None) -> DaskAnnotationSet:
     import dask
 
     pieces, frames, names, unit = _inputs(source)
+    roots = {p.source: resolve_image_root(image_root, p.path if p.path is not None else None) for p in pieces}
     gold_labels = _coerce_gold(gold) if gold is not None else None
     gold_items = pd.Index(pd.unique(gold_labels.frame["item_id"]), dtype=object) if gold_labels is not None else None
     [gold_future] = client.scatter([gold_items], broadcast=True, hash=False)
     summarize = dask.delayed(summarize_piece, pure=False)
-    tasks = [summarize(p, mapping, sep, gold_future, None if frames is None else frames[i])
+    tasks = [summarize(p, mapping, sep, gold_future, None if frames is None else frames[i], roots[p.source])
              for i, p in enumerate(pieces)]
     summaries = client.gather(client.compute(tasks))
     if frames is not None:  # number the rows of a Dask DataFrame across its partitions
@@ -119,6 +120,7 @@ def _load(client: Any, owned: tuple, source: Any, *, npartitions: int | None, ma
         pieces = [Piece(0, None, "frame", first_row=int(o) + 1) for o in offsets]
         for s, o in zip(summaries, offsets):
             s["skipped_rows"] = s["skipped_rows"] + o
+            s["image_refused_rows"] = s["image_refused_rows"] + o
     facts = _decide(summaries, categories=categories, taxonomy=taxonomy, normalize_labels=normalize_labels,
                     gold_labels=gold_labels, names=names, unit=unit)
     n_kept = sum(int(s["rows"]) for s in summaries) - len(facts["skipped"])
@@ -129,14 +131,14 @@ def _load(client: Any, owned: tuple, source: Any, *, npartitions: int | None, ma
             "(item=, annotator=, label=) and that the files are complete.")
     coding = {"labels": facts["label_codes"], "annotators": facts["annotator_ids"],
               "rounds": pd.Index(facts["rounds"], dtype=object) if facts["rounds"] else None,
-              "image_bases": _image_bases(pieces, summaries) if frames is None else {}}
+              "image_roots": roots}
     [coding_future] = client.scatter([coding], broadcast=True, hash=False)
     parts, infos = _shuffle(client, pieces, frames, mapping, sep, coding_future, facts, duplicates,
                             npartitions or max(1, len(client.scheduler_info().get("workers", {})),
                                                math.ceil(n_kept / PARTITION_ROWS)))
     _raise_on_duplicates(infos, facts, names)
     report = _report(summaries, infos, facts, names=names, unit=unit, duplicates=duplicates,
-                     image_bases=coding["image_bases"])
+                     image_roots=roots)
     n_items = sum(i["n_items"] for i in infos)
     return DaskAnnotationSet(
         client=client, partitions=tuple(p for p, i in zip(parts, infos) if i["n_annotations"] > 0),
@@ -147,19 +149,6 @@ def _load(client: Any, owned: tuple, source: Any, *, npartitions: int | None, ma
                                facts["categories"]),
         gold=facts["gold"], gold_report=facts["gold_report"], owned=owned, attached_categories=facts["attached"],
     )
-
-
-def _image_bases(pieces: list[Piece], summaries: list[dict]) -> dict[int, str]:
-    """The files whose relative image paths resolve next to them (source index → folder), decided per file from
-    its first distinct relative paths as :func:`analytics.io.tidy.resolve_image_paths` does in memory."""
-    samples: dict[int, list[str]] = {}
-    folders: dict[int, Path] = {}
-    for piece, summary in zip(pieces, summaries):  # pieces of a file are in row order
-        if summary["image_sample"] is not None:
-            samples.setdefault(piece.source, []).extend(summary["image_sample"])
-            folders[piece.source] = Path(piece.path).resolve().parent
-    return {source: str(folders[source]) for source, values in samples.items()
-            if images_next_to(folders[source], list(dict.fromkeys(values))[:IMAGE_SAMPLE])}
 
 
 def _decide(summaries: list[dict], *, categories: Sequence[str] | None, taxonomy: Any, normalize_labels: bool,
@@ -284,7 +273,7 @@ def _raise_on_duplicates(infos: list[dict], facts: dict, names: list[str]) -> No
 
 
 def _report(summaries: list[dict], infos: list[dict], facts: dict, *, names: list[str], unit: str,
-            duplicates: str, image_bases: dict[int, str]) -> ImportReport:
+            duplicates: str, image_roots: dict[int, Any]) -> ImportReport:
     """The import report: every row read is kept or listed as skipped with its reason."""
     skipped = facts["skipped"]
     order = {r: i for i, r in enumerate(BLANK_DETAILS)}
@@ -308,14 +297,41 @@ def _report(summaries: list[dict], infos: list[dict], facts: dict, *, names: lis
             heads = pd.concat([i["no_round"][1] for i in infos]).sort_values(["_src", "_row"], kind="stable")
             warnings.append(f"{count_noun(n_missing, 'annotation')} {'has' if n_missing == 1 else 'have'} no round (e.g. {unit} "
                             f"{', '.join(map(str, heads['_row'].head(5).tolist()))}).")
-    notes = [image_note(Path(base)) for _, base in sorted(image_bases.items())]
+    skipped, notes = _image_entries(skipped, summaries, names, image_roots)
     if facts["dropped"]:
         notes.append("the Dask backend reads item, annotator, label, round and image only; not loaded: "
                      + ", ".join(map(str, facts["dropped"])) + ".")
-    skipped = skipped.assign(scope="row")[["source", "row", "reason", "detail", "scope"]]
+    if "scope" not in skipped.columns:
+        skipped = skipped.assign(scope="row")
+    skipped = skipped.assign(scope=skipped["scope"].fillna("row"))[["source", "row", "reason", "detail", "scope"]]
     return ImportReport(
         source=", ".join(names), format="tidy", unit=unit, rows_read=sum(int(s["rows"]) for s in summaries),
         rows_kept=n_annotations, skipped=skipped.reset_index(drop=True).astype(object), warnings=tuple(warnings),
         notes=tuple(notes), label_field=facts["mapping"].get("label"), column_mapping=dict(facts["mapping"]),
         label_normalizations=dict(facts["normalizations"]), n_annotations=n_annotations,
     )
+
+
+def _image_entries(skipped: pd.DataFrame, summaries: list[dict], names: list[str],
+                   roots: dict[int, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """Refused image references as ``image_refused`` entries of kept rows, and the notes on image roots and URLs
+    (as :func:`analytics.io.images.check_raw_images` writes them in memory)."""
+    rows = [(names[s["source"]], int(r), "image_refused", d, "annotation" if kept else "row")
+            for s in summaries
+            for r, d, kept in zip(s["image_refused_rows"], s["image_refused_details"], s["image_refused_kept"])]
+    if rows:
+        skipped = pd.concat([skipped.assign(scope="row"), pd.DataFrame(
+            rows, columns=["source", "row", "reason", "detail", "scope"])], ignore_index=True)
+    notes = []
+    for source in sorted({s["source"] for s in summaries}):  # per file, in the order the in-memory loader writes
+        mine = [s for s in summaries if s["source"] == source]
+        if any(s["image_resolved"] for s in mine):
+            notes.append(f"image paths were read relative to the image root {roots[source]}; paths outside it are "
+                         "refused.")
+        n_remote = sum(s["image_remote"] for s in mine)
+        if n_remote:
+            hosts = list(dict.fromkeys(h for s in mine for h in s["image_hosts"]))[:10]
+            shown = f" (hosts: {', '.join(hosts)})" if hosts else ""
+            notes.append(f"{n_remote:,} image reference(s) are URLs or labeling-tool server paths{shown}: kept as "
+                         "text and never downloaded; the dashboard shows remote images only from hosts you allow.")
+    return skipped, notes

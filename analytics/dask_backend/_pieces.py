@@ -4,8 +4,8 @@ Loading takes two passes over the pieces (see :mod:`._load`):
 
 1. :func:`summarize_piece` cleans ids and labels exactly as the in-memory validation does
    (:mod:`analytics._validate`), skips and counts blank rows, and returns what is small: the distinct
-   labels with their counts, the distinct annotators and rounds, the gold items present, and the first
-   relative image paths (whether a file's image paths resolve next to it is decided per file, as in memory);
+   labels with their counts, the distinct annotators and rounds, the gold items present, and the image
+   references refused (outside the file's image root, as in memory: :mod:`analytics.io.images`);
 2. :func:`code_piece` codes labels, annotators and rounds with the global codes decided from those
    summaries; the coded rows are split by item so each item's ratings meet in one partition, where
    :func:`finalize_partition` restores the input order, applies the duplicate rule and codes the items.
@@ -19,15 +19,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pathlib import Path
-
 from .._labels import clean_id_column, clean_text, clean_uniques, may_hold_containers
 from .._reshape import ItemPartition
 from .._schema import id_order, n_non_integer_ids
 from .._validate import _reject_containers
 from ..exceptions import AnnotationSchemaError
 from ..io._mapping import ColumnMapping
-from ..io.tidy import image_sample, resolve_relative_images
+from ..io.images import check_image_references
 from ._arrow_text import clean_text_rows, dictionary_codes, is_text, item_buckets
 from ._sources import Piece, read_parquet_piece, read_piece
 
@@ -49,7 +47,7 @@ class Cleaned:
     items: pd.Series
     annotators: pd.Series
     rounds: pd.Series | None
-    images: pd.Series | None  # as read (relative paths are resolved before cleaning, as in memory)
+    images: pd.Series | None  # as read (checked against the image root when coded, as in memory)
     label_codes: np.ndarray
     label_uniques: list[Any]
     reason: np.ndarray  # per row: 0 kept, 1 blank item, 2 blank annotator, 3 blank label
@@ -139,8 +137,9 @@ def _load(piece: Piece, mapping: ColumnMapping, sep: str | None, frame: pd.DataF
 
 
 def summarize_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, gold_items: pd.Index | None,
-                    frame: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Pass 1: the small facts of one piece (see the module docstring)."""
+                    frame: pd.DataFrame | None = None, image_root: Any = None) -> dict[str, Any]:
+    """Pass 1: the small facts of one piece (see the module docstring); ``image_root`` is the piece's folder
+    for images (:func:`analytics.io.images.resolve_image_root`)."""
     cleaned, resolved, dropped = _load(piece, mapping, sep, frame)
     kept = cleaned.kept
     codes = cleaned.label_codes
@@ -164,8 +163,21 @@ def summarize_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, gold_
         "label_counts_kept": np.bincount(codes[valid & kept], minlength=n_uniques),
         "annotators": pd.unique(cleaned.annotators[kept]).tolist(),
         "rounds": rounds, "gold_present": present,
-        "image_sample": None if cleaned.images is None else image_sample(cleaned.images),
+        **_image_facts(cleaned, image_root),
     }
+
+
+def _image_facts(cleaned: Cleaned, root: Any) -> dict[str, Any]:
+    """The rows whose image reference is refused (rows, reasons, whether the row is kept), and how many references
+    are URLs — over every row, as the in-memory loader checks a file before validation."""
+    if cleaned.images is None:
+        return {"image_refused_rows": np.array([], dtype=np.int64), "image_refused_details": [],
+                "image_refused_kept": np.array([], dtype=bool), "image_remote": 0, "image_hosts": (),
+                "image_resolved": False}
+    checked = check_image_references(cleaned.images.reset_index(drop=True), root=root)
+    return {"image_refused_rows": cleaned.rows[checked.refused], "image_refused_details": checked.details.tolist(),
+            "image_refused_kept": cleaned.kept[checked.refused], "image_remote": checked.n_remote,
+            "image_hosts": checked.hosts, "image_resolved": checked.n_resolved > 0}
 
 
 def code_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, coding: dict[str, Any],
@@ -186,11 +198,9 @@ def code_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, coding: di
         rounds = cleaned.rounds[kept]
         out["round"] = np.where(rounds.isna(), -1, coding["rounds"].get_indexer(rounds.fillna(""))).astype(np.int32)
     if cleaned.images is not None:
-        images = cleaned.images
-        base = coding["image_bases"].get(piece.source)
-        if base is not None:
-            images = resolve_relative_images(images, Path(base))
-        out["image"] = images[kept].map(clean_text).to_numpy(dtype=object)
+        root = coding["image_roots"].get(piece.source)
+        checked = check_image_references(cleaned.images[kept].reset_index(drop=True), root=root)
+        out["image"] = checked.values.to_numpy(dtype=object)
     out["_src"] = np.full(int(kept.sum()), piece.source, dtype=np.int32)
     out["_row"] = cleaned.rows[kept].astype(np.int64)
     coded = pd.DataFrame(out)

@@ -20,9 +20,9 @@ import pandas as pd
 from .._import_report import SKIP_REASONS
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, FieldChoiceError, InvalidParameterError
 from .._wording import count_noun
-from .._json import check_json_depth, has_surrogate_escape, loads, repair_surrogates
+from .._json import DECODER, note_where, check_json_depth, has_surrogate_escape, loads, repair_surrogates
 from ..limits import current_limits, limit_message
-from ._files import check_file, sniff_text, table_kind
+from ._files import check_file, sniff_text, table_kind, text_encoding
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
 
@@ -150,9 +150,9 @@ def iter_json_items(path: str | Path, *, chunk_chars: int = 1 << 20) -> Iterator
 
 
 def _iter_items(p: Path, chunk_chars: int) -> Iterator[Any]:
-    decoder = json.JSONDecoder()
+    decoder = DECODER
     max_depth = current_limits().max_json_depth
-    with open(p, encoding="utf-8-sig", errors="strict") as fh:
+    with open(p, encoding=text_encoding(p), errors="strict") as fh:
         buf = fh.read(chunk_chars)
         eof = len(buf) < chunk_chars
         pos = _skip_ws(buf, 0)
@@ -181,6 +181,7 @@ def _iter_items(p: Path, chunk_chars: int) -> Iterator[Any]:
                                           "elements): the file looks truncated; export it again.")
             if buf[pos] == "]" and index == 0:
                 return
+            note_where(f"element {index + 1:,} of '{p.name}'")
             try:
                 value, end = decoder.raw_decode(buf, pos)
             except json.JSONDecodeError as exc:
@@ -202,7 +203,7 @@ def _iter_items(p: Path, chunk_chars: int) -> Iterator[Any]:
                                           f"{index + 1:,} of its top-level list (the file may be truncated).")
             if buf.count("[", pos, end) + buf.count("{", pos, end) > max_depth:  # cheap: no copy of the element
                 check_json_depth(buf[pos:end], where=f"element {index + 1:,} of '{p.name}'")
-            yield json.loads(repair_surrogates(buf[pos:end])) if has_surrogate_escape(buf, pos, end) else value
+            yield DECODER.decode(repair_surrogates(buf[pos:end])) if has_surrogate_escape(buf, pos, end) else value
             index += 1
             if buf[after] == "]":
                 return

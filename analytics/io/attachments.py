@@ -11,6 +11,7 @@ import pandas as pd
 from .._import_report import ImportReport
 from .._labels import clean_id_column, clean_label_column, clean_text
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
+from .._row_rules import RULE_DETAILS, is_blank_text, unprintable_labels
 from ..limits import Limits, check_text_lengths, use_limits
 from ._mapping import ColumnMapping, _key
 from ._raw import RawAnnotations
@@ -108,7 +109,10 @@ def _load_gold(source: Any, *, item: str | None, label: str | None, sep: str | N
         raw.skip(row, "blank_item_id", "gold row without item id")
     for row in out.loc[out["item_id"].notna() & out["gold_label"].isna(), "_row"]:
         raw.skip(row, "blank_label", "gold label is empty")
-    out = out.dropna(subset=["item_id", "gold_label"])
+    blank = out["item_id"].notna().to_numpy() & unprintable_labels(out["gold_label"])
+    for row in out.loc[blank, "_row"]:
+        raw.skip(row, "unprintable_label", "the gold " + RULE_DETAILS["unprintable_label"][4:])
+    out = out.loc[~blank].dropna(subset=["item_id", "gold_label"])
     conflicts = out.groupby("item_id")["gold_label"].nunique()
     conflicts = conflicts[conflicts > 1]
     if len(conflicts):
@@ -172,12 +176,22 @@ def _load_predictions(source: Any, *, item: str | None, label: str | None, confi
                     f"Confidence values outside [0, 1] in '{name}' column '{conf_col}' "
                     f"({unit} {', '.join(map(str, out.index[bad_conf][:5]))}). Give probabilities, not logits or percentages."
                 )
+        blank = out["item_id"].notna().to_numpy() & unprintable_labels(out["predicted_label"])
+        for row in out.index[blank]:
+            raw.skip(row, "unprintable_label", "the predicted " + RULE_DETAILS["unprintable_label"][4:])
+        out = out.loc[~blank]
         kind = "label"
         required = ["item_id", "predicted_label"]
         raw.label_field = label_col
     else:
         class_cols = list(classes) if classes is not None else [c for c in cols if c != item_col]
         check_text_lengths(class_cols, what="class column name")
+        blank = [k for k, c in enumerate(class_cols) if clean_text(c) is None or is_blank_text(clean_text(c))]
+        if blank:
+            raise AnnotationSchemaError(
+                f"The predictions table '{name}' has {len(blank)} probability column(s) without a visible name "
+                f"(class column {', '.join(str(k + 1) for k in blank[:5])}: {[class_cols[k] for k in blank[:5]]}); a "
+                "class would print blank. Name every probability column after its class, or pass classes=.")
         missing = [c for c in class_cols if c not in cols]
         if missing or not class_cols:
             raise AnnotationSchemaError(

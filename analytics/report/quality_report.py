@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 
 import pandas as pd
 
-from .._atomic import atomic_target
+from .._atomic import atomic_target, write_text_atomic
 from .._import_report import ImportReport
 from .._progress import ProgressCallback, resolve_progress
 from ._sections import SECTIONS, ReportSettings, rows
@@ -265,8 +265,15 @@ class QualityReport:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
     def write_json(self, path: "str | os.PathLike[str]") -> Path:
+        """Write :meth:`to_json` to ``path`` atomically (the previous file stays whole if anything fails).
+
+        Raises
+        ------
+        OutputWriteError
+            The file could not be written (the message names it).
+        """
         out = Path(path)
-        out.write_text(self.to_json(), encoding="utf-8")
+        write_text_atomic(out, self.to_json())
         return out
 
     # -- HTML and images -------------------------------------------------------------------------------------
@@ -283,8 +290,9 @@ class QualityReport:
         return render_html(self.to_dict())
 
     def write_html(self, path: "str | os.PathLike[str]") -> Path:
+        """Write :meth:`to_html` to ``path`` atomically (see :meth:`write_json`)."""
         out = Path(path)
-        out.write_text(self.to_html(), encoding="utf-8")
+        write_text_atomic(out, self.to_html())
         return out
 
     def write_chart_images(self, folder: "str | os.PathLike[str]", *, format: Literal["png", "pdf", "svg"] = "png",

@@ -10,6 +10,7 @@ from analytics.exceptions import AnnotationQAError
 from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services, session
+from dashboard.images import show_image
 
 st.title("Review queue")
 key, aset = services.current_set()
@@ -48,8 +49,7 @@ if "image" in queue.columns and queue["image"].notna().any():
     grid = st.columns(6)
     for i, row in enumerate(gallery.itertuples(index=False)):
         with grid[i % 6]:
-            st.image(row.image, width=96)
-            st.caption(escape_markdown(f"{row.item_id}: {row.votes}"))
+            show_image(key, row.image, f"{row.item_id}: {row.votes}")  # a placeholder when it cannot be shown
 
 st.header("Random audit sample")
 left, mid, right = st.columns(3)

@@ -29,6 +29,7 @@ def proposal_title(action: str, classes: tuple[str, ...], annotators: tuple[str,
     return action.replace("_", " ").capitalize() + (f": {', '.join(classes)}" if classes else "")
 from dashboard import services
 from dashboard.guideline_view import show_card
+from dashboard.images import show_image
 
 key, aset = services.current_set()
 st.title("Confusion & taxonomy")
@@ -102,9 +103,7 @@ if hot.ok and len(hot.value):
         grid = st.columns(6)
         for i, (item, image) in enumerate(zip(items, images)):
             with grid[i % 6]:
-                if image:
-                    st.image(image, width=96)
-                st.caption(escape_markdown(str(item)))
+                show_image(key, image or None, str(item))  # a placeholder when it cannot be shown
     votes = aset.frame[aset.frame["item_id"].isin(items)].groupby("item_id")["label"].agg(lambda s: ", ".join(map(str, s)))
     st.dataframe(votes.rename("labels given").reset_index(), width="stretch", hide_index=True)
 elif hot.ok:
