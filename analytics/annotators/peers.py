@@ -28,13 +28,13 @@ Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._reshape import require_annotators, require_single_label
+from .._reshape import reduce_items, require_annotators, require_single_label
 from ..agreement._results import check_confidence_level
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
@@ -82,6 +82,16 @@ class PeerAgreement(ResultMixin):
         return self.table.copy()
 
 
+def _peer_counts(aset: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per annotator: annotations scored against the other annotators' unique plurality, and how many agree.
+    Additive over disjoint sets of items (the plurality of an item's others lies within the item)."""
+    correct, _ = reference_correctness(aset, use_gold=False)
+    scored = np.isfinite(correct)
+    n = np.bincount(aset.annotator_codes[scored], minlength=aset.n_annotators)
+    a = np.bincount(aset.annotator_codes[scored], weights=correct[scored], minlength=aset.n_annotators)
+    return n.astype(np.int64), a.round().astype(np.int64)
+
+
 def agreement_with_peers(annotations: "AnnotationSet", *, margin: float = 0.10, min_scored: int = 20,
                          confidence_level: float = 0.95) -> PeerAgreement:
     r"""Flag annotators who agree with the other annotators of their items markedly less than the rest do.
@@ -120,11 +130,7 @@ def agreement_with_peers(annotations: "AnnotationSet", *, margin: float = 0.10, 
         raise InvalidParameterError(f"margin= must be a number in (0, 1); got {margin!r}.")
     if isinstance(min_scored, bool) or not isinstance(min_scored, (int, np.integer)) or min_scored < 1:
         raise InvalidParameterError(f"min_scored= must be a positive integer; got {min_scored!r}.")
-    correct, _ = reference_correctness(annotations, use_gold=False)
-    scored = np.isfinite(correct)
-    n_ann = annotations.n_annotators
-    n = np.bincount(annotations.annotator_codes[scored], minlength=n_ann)
-    a = np.bincount(annotations.annotator_codes[scored], weights=correct[scored], minlength=n_ann).round().astype(int)
+    n, a = reduce_items(annotations, _peer_counts)  # per partition of items on a distributed set, then summed
     n_o, a_o = n.sum() - n, a.sum() - a
     ok = (n >= min_scored) & (n_o > 0)
     p = np.where(ok, stats.hypergeom.cdf(a, n + n_o, a + a_o, n), np.nan)

@@ -211,7 +211,12 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
 
 
 def _without(aset: AnnotationSet, flagged: set[str]) -> AnnotationSet | None:
-    """The set without the annotators flagged on their own (None when nobody else is left)."""
+    """The set without the annotators flagged on their own (None when nobody else is left, or when the set is
+    distributed: a Dask set has no row subset, so a class-level change cannot be re-checked and is not shown)."""
+    from .._reshape import is_distributed
+
+    if is_distributed(aset):
+        return None
     keep = ~aset.frame["annotator_id"].astype(str).isin(flagged).to_numpy()
     return aset.subset(keep) if keep.any() else None
 
