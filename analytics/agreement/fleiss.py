@@ -51,6 +51,9 @@ def fleiss_kappa(
     R/Python ``irrCAC`` compute: the observed agreement averages the per-item agreement over items with
     two or more ratings (an item rated once carries no agreement information), and the category
     proportions average each item's rating shares, so an item weighs the same however many raters it had.
+    Items rated once then count in :math:`p_e` but not in :math:`p_a`, so kappa's range is
+    :math:`[-p_e/(1 - p_e), 1]`, below -1 when :math:`p_e > 1/2` (e.g. items (a, b), (b, a), (a), (a):
+    :math:`p_a = 0`, :math:`p_e = 0.625`, kappa = -5/3); the interval then reaches down to the estimate.
 
     **Interval.** The standard error is Gwet's (2008, 2014) linearized (delta-method) variance, valid for
     equal and unequal raters and away from kappa = 0 (irrCAC's). The default interval (``method="score"``) is the

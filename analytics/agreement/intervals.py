@@ -284,9 +284,13 @@ def score_intervals(values: np.ndarray, standard_errors: np.ndarray, *, prevalen
         p_hi = _bisect(inside, grid, last, outward=+1)
         x_lo = curve(p_lo[:, None], ok)[0][:, 0]
         x_hi = curve(p_hi[:, None], ok)[0][:, 0]
+        # Clipped to the coefficient's range, which is not always [-1, 1] below: with items rated once, Fleiss'
+        # kappa takes p_e from every item (Gwet 2014) and reaches -p_e/(1 - p_e) < -1 when p_e > 1/2 (p_a = 0).
+        # The model (and so the search) stops at -1; the estimate itself is never clipped out of its interval.
         bound = (-1.0, 1.0) if kappa_scale or kind != "percent" else (0.0, 1.0)
-        lo[ok] = np.clip(np.where(found, np.fmin(x_lo, v[ok]), v[ok]), *bound)
-        hi[ok] = np.clip(np.where(found, np.fmax(x_hi, v[ok]), v[ok]), *bound)
+        floor = np.fmin(bound[0], v[ok])
+        lo[ok] = np.clip(np.where(found, np.fmin(x_lo, v[ok]), v[ok]), floor, bound[1])
+        hi[ok] = np.clip(np.where(found, np.fmax(x_hi, v[ok]), v[ok]), floor, bound[1])
     if not kappa_scale:  # union with the model-free interval (see the module docstring)
         two = nr[:, 2:].sum(-1)
         rbar = (nr[:, 2:] * np.arange(2, nr.shape[-1])).sum(-1) / np.maximum(two, 1.0)

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from agreement_helpers import aset_from_matrix, random_matrix
@@ -159,8 +159,16 @@ def test_twenty_items_in_perfect_agreement_say_how_little_they_prove():
 @settings(max_examples=60, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_items=st.integers(2, 30), n_annotators=st.integers(2, 5),
        n_categories=st.integers(2, 4), accuracy=st.floats(0.0, 1.0), p_missing=st.sampled_from([0.0, 0.3]))
+# Found by CI: items (0, 1), (1, 0), (0, ·), (0, ·). Fleiss' kappa is -5/3 (p_a = 0, p_e = 0.75² + 0.25²) and its
+# interval was clipped to [-1, 1], leaving the estimate outside it.
+@example(seed=5, n_items=4, n_annotators=2, n_categories=2, accuracy=0.0, p_missing=0.3)
 def test_default_intervals_never_have_zero_width_and_hold_the_estimate(seed, n_items, n_annotators, n_categories,
                                                                       accuracy, p_missing):
+    """Every coefficient is (p_a - p_e)/(1 - p_e) with p_a >= 0, so it is >= -p_e/(1 - p_e), which is >= -1 when
+    p_e <= 1/2. That holds for Cohen's kappa, Scott's pi and Light's kappa (complete pairs: -1 is their minimum),
+    AC1 and Brennan-Prediger (p_e <= 1/q), percent agreement (>= 0) and alpha. Fleiss' kappa with items rated once
+    (Gwet 2014: pi_c averages the rating shares of *every* item, p_a only items rated twice or more) can have
+    p_e > 1/2 with p_a = 0, so its range goes down to -p_e/(1 - p_e) < -1: the interval must reach the estimate."""
     m = random_matrix(seed, n_items, n_annotators, n_categories, p_missing=p_missing, accuracy=accuracy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UndefinedMetricWarning)
@@ -173,7 +181,9 @@ def test_default_intervals_never_have_zero_width_and_hold_the_estimate(seed, n_i
                 continue
             assert est.ci_low < est.ci_high, (f.__name__, est)
             assert est.ci_low - 1e-12 <= est.value <= est.ci_high + 1e-12
-            assert -1.0 <= est.ci_low and est.ci_high <= 1.0
+            pe = est.expected_agreement
+            floor = min(-1.0, -pe / (1.0 - pe)) if f is fleiss_kappa else -1.0
+            assert floor - 1e-12 <= est.ci_low and est.ci_high <= 1.0
             assert est.interval_method.startswith("score interval")
 
 
