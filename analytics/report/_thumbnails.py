@@ -60,7 +60,7 @@ def thumbnail(reference: str | None, *, size: int = 96) -> Thumbnail:
                 img.thumbnail((size, size))
                 small = img.convert("RGB" if img.mode not in ("L", "RGB", "RGBA") else img.mode)
                 out = io.BytesIO()
-                small.save(out, format="PNG", optimize=True)
+                small.save(out, format="PNG", optimize=True)  # atomic: into memory (BytesIO)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         return Thumbnail(None, "not an image that can be read", _name(ref))
     return Thumbnail("data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii"), None, _name(ref))

@@ -328,7 +328,7 @@ class QualityReport:
                 pio.write_images(fig=figures, file=temporary, format=format, scale=scale)
             else:
                 for fig, tmp in zip(figures, temporary):
-                    fig.write_image(tmp, format=format, scale=scale)
+                    fig.write_image(tmp, format=format, scale=scale)  # atomic: tmp is atomic_target's
         return written
 
 

@@ -215,5 +215,5 @@ def test_unknown_format_and_option_are_parameter_errors():
         load_annotations(df, duplicates="drop")
     with pytest.raises(InvalidParameterError, match="missing= applies to wide"):
         load_annotations(df, format="tidy", missing="-1")
-    with pytest.raises(InvalidParameterError, match="do not apply"):
+    with pytest.raises(InvalidParameterError, match="does not apply"):
         load_annotations(df, format="tidy", annotator_id="x")

@@ -3,6 +3,8 @@ missing images as placeholders (AppTest)."""
 
 from __future__ import annotations
 
+import shutil
+
 import warnings
 from pathlib import Path
 
@@ -101,12 +103,17 @@ def hostile_with_missing_images(tmp_path):
         label = SCRIPT if k % 2 else "[x](javascript:alert(2))"
         other = "=1+1" if k % 3 == 0 else label
         # the split items (the hotspot gallery's) have a real image; the unanimous ones point to files that do not exist
-        image = str(SAMPLES / "digits" / "images" / "d0001.png") if k % 3 == 0 else str(tmp_path / f"gone{k}.png")
+        # (paths relative to the file: images are only read inside the data file's folder)
+        image = "img/d0001.png" if k % 3 == 0 else f"img/gone{k}.png"
         for a, lab in zip("abc", [label, label, other]):
             rows.append({"item_id": f"i{k}", "annotator_id": a, "label": lab, "image": image})
+    (tmp_path / "img").mkdir()
+    shutil.copy(SAMPLES / "digits" / "images" / "d0001.png", tmp_path / "img" / "d0001.png")
+    path = tmp_path / "hostile.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return load_annotations(pd.DataFrame(rows))
+        return load_annotations(path)
 
 
 def test_hostile_labels_and_missing_images(hostile_with_missing_images):
@@ -120,6 +127,6 @@ def test_hostile_labels_and_missing_images(hostile_with_missing_images):
             assert "<script>" not in text and "](javascript" not in text, (kind, text)
     assert any(escape_markdown(SCRIPT) in s.value for s in app.subheader)
     captions = "\n".join(_texts(app, "caption"))
-    assert "image file not found" in captions and "gone" in captions
+    assert "image file not found" in captions and "gone" in captions, captions
     assert any("Definition missing" in w for w in _texts(app, "warning"))
 

@@ -5,6 +5,7 @@ specific reason (a skipped row, a warning naming the field, or an error naming i
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -41,8 +42,8 @@ def test_huge_integer_durations_and_timestamps_are_reported(tmp_path, field):
     path.write_text("[" + _ls_task("1").replace('"completed_by": 1', f'"completed_by": 1, "{field}": {HUGE}') + "]")
     aset = load_annotations(path)
     warning = " ".join(aset.report.warnings)
-    assert ("duration(s) were Infinity, NaN or a number too large" in warning if field == "lead_time"
-            else "timestamp(s) could not be read" in warning)
+    assert (re.search(r"durations? (was|were) Infinity, NaN or a number too large", warning) if field == "lead_time"
+            else re.search(r"timestamps? could not be read", warning))
 
 
 def test_labelbox_seconds_to_label_and_created_at(tmp_path):
@@ -54,8 +55,8 @@ def test_labelbox_seconds_to_label_and_created_at(tmp_path):
     path.write_text(json.dumps([record]).replace('"HUGE"', HUGE))
     aset = load_annotations(path)
     warnings = " ".join(aset.report.warnings)
-    assert "duration(s) were Infinity, NaN or a number too large" in warnings
-    assert "timestamp(s) could not be read" in warnings and "…" in warnings  # the 401 digits are cut
+    assert re.search(r"durations? (was|were) Infinity, NaN or a number too large", warnings)
+    assert re.search(r"timestamps? could not be read", warnings) and "…" in warnings  # the 401 digits are cut
     assert main(["validate", str(path)]) == 0
 
 
@@ -85,7 +86,7 @@ def test_label_studio_infinity_and_nan(tmp_path):
     assert "-inf" not in aset.annotator_ids and "inf" not in aset.item_ids
     warnings = " ".join(report.warnings)
     assert "-Infinity (1), Infinity (2), NaN (1), which standard JSON does not allow" in warnings
-    assert "duration(s) were Infinity, NaN" in warnings and aset.frame["duration_s"].isna().all()
+    assert re.search(r"durations? (was|were) Infinity, NaN", warnings) and aset.frame["duration_s"].isna().all()
 
 
 def test_labels_made_of_control_characters_are_skipped(tmp_path):
