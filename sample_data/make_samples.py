@@ -43,6 +43,7 @@ if __name__ == "__main__" and X86_64 and "--own-kernels" not in sys.argv[1:]:
 
 import argparse  # noqa: E402
 import shutil  # noqa: E402
+import tempfile  # noqa: E402
 import sys
 import time  # noqa: E402
 import warnings  # noqa: E402
@@ -57,7 +58,7 @@ from PIL import Image  # noqa: E402
 from sklearn.datasets import load_digits  # noqa: E402
 from torch import nn  # noqa: E402
 
-from analytics._atomic import atomic_target
+from analytics._atomic import atomic_target, write_bytes_atomic
 
 sys.dont_write_bytecode = True  # keep sample_data/ free of __pycache__
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -337,8 +338,11 @@ def make_digits(out: Path) -> dict[str, float]:
     model = train_cnn(train_imgs, data.target[train_idx])
     with warnings.catch_warnings():  # torch.jit is deprecated in recent torch, still works
         warnings.simplefilter("ignore", DeprecationWarning)
-        with atomic_target(out / "digits_cnn.pt") as tmp:
-            torch.jit.script(model).save(str(tmp))
+        # TorchScript names the archive's records after the file ("digits_cnn/..."), so save under the final name
+        # in a private folder, then publish the bytes atomically (a temp file name would rename the records)
+        with tempfile.TemporaryDirectory(dir=out) as private:
+            torch.jit.script(model).save(str(Path(private) / "digits_cnn.pt"))  # atomic: a private folder
+            write_bytes_atomic(out / "digits_cnn.pt", (Path(private) / "digits_cnn.pt").read_bytes())
 
     # Predict on the PNGs exactly as saved (degraded ones included).
     saved = np.stack([load_png(out / "images" / f"{it.item_id}.png") for it in items])
