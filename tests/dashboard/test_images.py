@@ -69,7 +69,9 @@ def app(pilot):
 
 
 def _images(app) -> list[str]:
-    return [img.url for element in app.get("image") for img in element.proto.imgs]
+    """The URLs of every image drawn: AppTest reports ``st.image`` as type "image", AppTest 1.52 (the streamlit
+    floor) as an unknown element of type "imgs" holding the same proto."""
+    return [img.url for kind in ("image", "imgs") for element in app.get(kind) for img in element.proto.imgs]
 
 
 def _captions(app) -> str:
