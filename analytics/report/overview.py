@@ -364,9 +364,9 @@ def _annotators(aset: AnnotationSet, suspect_gold: set[str]) -> list[Problem]:
                 kind="annotator_below_peers", severity=0.68,
                 headline=(f"{count_noun(len(new), 'annotator')} {'agrees' if len(new) == 1 else 'agree'} with the "
                           f"other annotators of their items far less than the rest do: {shown}."),
-                detail=("Agreement with the others' majority on the same items, no gold needed (one-sided Fisher exact "
-                        f"test, Holm across annotators, and at least {peers.margin:.0%} below the rest). Look at their "
-                        "labels on the Annotators page, then retrain or pause them."),
+                detail=("Agreement with the others' majority on the same items, no gold needed (significantly more "
+                        f"than {peers.margin:.0%} below the rest: one-sided score test, Holm across annotators). Look "
+                        "at their labels on the Annotators page, then retrain or pause them."),
                 where="Annotators → agreement with peers", annotators=tuple(new)))
     return out
 
