@@ -28,7 +28,10 @@ Holm's correction over its family:
     exact binomial test against ``gold_majority``: :math:`p = P(X \le k)`, :math:`X \sim \mathrm{Bin}(n,
     \text{gold\_majority})`, with *k* of *n* items siding with the majority (``min_gold`` items or more).
     Family: every pair with that much gold. Gold and the annotators then draw the boundary differently.
-``not_enough_evidence`` — no test rejects; the note says which fell short and why.
+``not_enough_evidence`` — no test rejects; the note says which fell short and why. When the overlap test rejects
+    on its own (unadjusted) but not after Holm and no annotator stands out (the annotator test's unadjusted p is not
+    below the level either), the diagnosis stays, and ``what_to_do`` is to clarify the boundary with borderline
+    examples (:func:`cause_untold_but_costly`); otherwise it is to label more items.
 
 Candidates are the ``max_pairs`` pairs with the highest hotspot score among those whose merge would raise
 Krippendorff's alpha (score > 0); a pair outside them is ``not_enough_evidence``: it is confused no more than an
