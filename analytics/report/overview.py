@@ -38,7 +38,7 @@ class Problem(ResultMixin):
     kind : str
         ``agreement_cannot_be_measured`` (ranked first; the detail says what to do), ``agreement_below_target``,
         ``weak_classes``, ``taxonomy_change`` (the top recommended taxonomy change), ``confused_pair`` (the most
-        confused pair with a diagnosis, when no change is recommended), ``gold_suspect`` (gold labels the annotators
+        confused pair with a diagnosis, or with an untold cause that costs agreement, when no change is recommended), ``gold_suspect`` (gold labels the annotators
         contradict), ``annotator_below_gold_target``, ``annotator_below_peers``,
         ``annotator_drift``, ``unknown_share``, ``kappa_paradox`` or ``pilot_too_small``.
     severity : float
@@ -57,7 +57,8 @@ class Problem(ResultMixin):
         The items it names (suspect gold labels); empty when none.
     action : str
         ``taxonomy_change``: the recommendation's action (:data:`analytics.taxonomy.recommend.ACTIONS`);
-        ``confused_pair``: the action its diagnosis calls for (``retrain_annotator``, ``clarify`` or ``merge``);
+        ``confused_pair``: the action its diagnosis calls for (``retrain_annotator``, ``clarify`` or ``merge``; an
+        untold cause only ``clarify``, :func:`analytics.taxonomy.pairs.pair_action`);
         empty for the other kinds (the kind says what to do).
     """
 
