@@ -354,6 +354,10 @@ def cold(path: Path, repeat: int, port: int = 8597) -> None:
       a user who has opened the dashboard before);
     * ``click after the Overview``: a new context opens the app at the same moment; once the Overview (the default
       page) is drawn, a click on 'History' in the sidebar is timed.
+
+    A peer in the same run: the Agreement page of the single-file mode (the digits sample, no workspace to read;
+    its charts drawn), opened the same way as ``direct, browser cache warm``: the floor of any chart page's first
+    visit on this machine.
     """
     import shutil
 
@@ -365,25 +369,27 @@ def cold(path: Path, repeat: int, port: int = 8597) -> None:
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     url = f"http://127.0.0.1:{port}"
 
+    peer_drawn = DRAWN.replace("c.length >= 5", "c.length >= 3")
+
     def visit(context, how: str) -> dict:
         t_start = time.perf_counter()
-        server = subprocess.Popen([sys.executable, "-m", "analytics.cli", "dashboard", "--port", str(port),
-                                   "--workspace", str(path)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.STDOUT)
+        workspace = [] if how.startswith("peer") else ["--workspace", str(path)]  # the peer: single-file mode
+        server = subprocess.Popen([sys.executable, "-m", "analytics.cli", "dashboard", "--port", str(port), *workspace],
+                                  cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         try:
             wait_for_port(port, poll_s=0.01)
             t_port = time.perf_counter()
             page = context.new_page()
-            if how.startswith("direct"):
+            if how.startswith("direct") or how.startswith("peer"):
                 t0 = time.perf_counter()
-                page.goto(f"{url}/history", wait_until="commit")
+                page.goto(f"{url}/{'agreement' if how.startswith('peer') else 'history'}", wait_until="commit")
             else:
                 page.goto(f"{url}/", wait_until="commit")
                 page.wait_for_function(SCRIPT_DONE, timeout=180_000, polling=20)
                 page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg", timeout=180_000)
                 t0 = time.perf_counter()
                 page.get_by_role("link", name="History").click()
-            page.wait_for_function(DRAWN, timeout=180_000, polling=20)
+            page.wait_for_function(peer_drawn if how.startswith("peer") else DRAWN, timeout=180_000, polling=20)
             page.wait_for_function(SCRIPT_DONE, timeout=180_000, polling=20)
             t1 = time.perf_counter()
             errors = page.locator("[data-testid='stException']").count()
@@ -400,7 +406,8 @@ def cold(path: Path, repeat: int, port: int = 8597) -> None:
         viewport = {"viewport": {"width": 1400, "height": 900}}
         kept = chromium.new_context(**viewport)
         visit(kept, "direct")  # the kept context loads the dashboard once (not timed)
-        for how in ("direct, empty browser cache", "direct, browser cache warm", "click after the Overview"):
+        for how in ("direct, empty browser cache", "direct, browser cache warm", "click after the Overview",
+                    "peer: Agreement page (digits sample), direct, browser cache warm"):
             walls = []
             for k in range(repeat):
                 context = kept if "cache warm" in how else chromium.new_context(**viewport)
@@ -408,9 +415,10 @@ def cold(path: Path, repeat: int, port: int = 8597) -> None:
                 if context is not kept:
                     context.close()
                 walls.append(result["seconds"])
-                emit(part=f"History page, first visit after the server starts ({how})", rep=k + 1, **result,
+                title = "" if how.startswith("peer") else "History page, "
+                emit(part=f"{title}first visit after the server starts ({how})", rep=k + 1, **result,
                      load_1min=round(os.getloadavg()[0], 2))
-            emit(part=f"History page, first visit after the server starts ({how}): summary", repeat=repeat,
+            emit(part=f"{title}first visit after the server starts ({how}): summary", repeat=repeat,
                  median_s=round(statistics.median(walls), 2), max_s=round(max(walls), 2), min_s=round(min(walls), 2))
         kept.close()
         chromium.close()
