@@ -44,6 +44,8 @@ False alarms are counted as alarms/pilots with a Wilson 95 % interval per cell a
 
     PYTHONPATH=. python benchmarks/decisions.py [--seeds 20] [--clean-seeds 100] [--sizes 100 300 1000] [--raters 3 5]
         [--jobs 2] [--update] [--without-floors --out DIR]
+    # more clean seeds, continuing after the first 100 (which stay the same pilots):
+    PYTHONPATH=. python benchmarks/decisions.py --defects clean --clean-seeds 400 --first-clean-seed 100 --update
 
 Writes ``benchmarks/results/decisions_runs.csv`` (one row per pilot; with ``--update`` the rows of the cells not
 rerun are kept) and ``decisions_summary.csv``, and prints the summary as Markdown tables.
@@ -199,10 +201,34 @@ def markdown(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _kept_rows(path: Path, tasks: list[tuple], first_clean_seed: int) -> pd.DataFrame:
+    """The rows of ``path`` to keep with ``--update``: those of the cells not rerun, and of a rerun clean cell the
+    seeds below ``first_clean_seed`` (which must all be there: seeds 0 .. first_clean_seed - 1, once each)."""
+    kept = pd.read_csv(path, keep_default_na=False)
+    for col in ("found", "wrong_kind", "false_alarm"):
+        kept[col] = kept[col].astype(str).map({"True": True, "False": False})
+    rerun = {t[:3] for t in tasks}
+    in_rerun = np.array([(d, n, m) in rerun for d, n, m in zip(kept["defect"], kept["n_items"], kept["raters"])],
+                        dtype=bool)
+    earlier = (kept["defect"] == "clean").to_numpy() & (kept["seed"] < first_clean_seed).to_numpy()
+    kept = kept[~in_rerun | earlier]
+    for d, n, m in sorted(c for c in rerun if c[0] == "clean" and first_clean_seed):
+        seeds = sorted(kept.loc[(kept["defect"] == d) & (kept["n_items"] == n) & (kept["raters"] == m), "seed"])
+        if seeds != list(range(first_clean_seed)):
+            raise SystemExit(f"{path}: the clean cell {n} items x {m} raters holds seeds {seeds[:5]}... "
+                             f"({len(seeds)} rows), not 0 .. {first_clean_seed - 1}; rerun it from seed 0 "
+                             "(--first-clean-seed 0)")
+    return kept
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--clean-seeds", type=int, default=100, help="seeds of the clean pilots per cell")
+    parser.add_argument("--first-clean-seed", type=int, default=0,
+                        help="run only the clean seeds from this one on (with --update: seeds 0 .. this - 1 of each "
+                             "clean cell are kept from decisions_runs.csv, so the clean rows stay seeds 0 .. "
+                             "--clean-seeds - 1)")
     parser.add_argument("--without-floors", action="store_true",
                         help="score with min_decline=0 and min_swap_excess=0 (the rules before the floors)")
     parser.add_argument("--update", action="store_true",
@@ -213,8 +239,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    first = args.first_clean_seed
+    if not 0 <= first < args.clean_seeds:
+        parser.error(f"--first-clean-seed {first} must be in 0 .. --clean-seeds - 1 ({args.clean_seeds - 1})")
+    if first and not args.update:
+        parser.error(f"--first-clean-seed {first} needs --update (seeds 0 .. {first - 1} come from the runs file)")
     tasks = [(d, n, m, s, not args.without_floors) for d in args.defects for n in args.sizes for m in args.raters
-             for s in range(args.clean_seeds if d == "clean" else args.seeds)]
+             for s in (range(first, args.clean_seeds) if d == "clean" else range(args.seeds))]
+    old = args.out / "decisions_runs.csv"
+    kept = _kept_rows(old, tasks, first) if args.update and old.exists() else None
+    if first and kept is None:
+        parser.error(f"--first-clean-seed {first} needs the earlier clean seeds in {old}, which does not exist")
     t0 = time.perf_counter()
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
@@ -222,12 +257,11 @@ def main(argv: list[str] | None = None) -> None:
     else:
         rows = [run_one(t) for t in tasks]
     runs = pd.DataFrame(rows)
-    old = args.out / "decisions_runs.csv"
-    if args.update and old.exists():
-        kept = pd.read_csv(old, keep_default_na=False)
-        rerun = {t[:3] for t in tasks}
-        kept = kept[[(d, n, m) not in rerun for d, n, m in zip(kept["defect"], kept["n_items"], kept["raters"])]]
-        runs = pd.concat([kept, runs], ignore_index=True)
+    if kept is not None:
+        order = {d: k for k, d in enumerate(DEFECTS)}
+        runs = pd.concat([kept, runs], ignore_index=True).sort_values(
+            ["defect", "n_items", "raters", "seed"], key=lambda s: s.map(order) if s.name == "defect" else s,
+            kind="stable").reset_index(drop=True)
     summary = summarize(runs)
     from analytics._atomic import write_text_atomic
 
