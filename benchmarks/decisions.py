@@ -46,6 +46,7 @@ False alarms are counted as alarms/pilots with a Wilson 95 % interval per cell a
         [--jobs 2] [--update] [--without-floors --out DIR]
     # more clean seeds, continuing after the first 100 (which stay the same pilots):
     PYTHONPATH=. python benchmarks/decisions.py --defects clean --clean-seeds 400 --first-clean-seed 100 --update
+    PYTHONPATH=. python benchmarks/decisions.py --alarm-kinds   # what the clean-pilot alarms are
 
 Writes ``benchmarks/results/decisions_runs.csv`` (one row per pilot; with ``--update`` the rows of the cells not
 rerun are kept) and ``decisions_summary.csv``, and prints the summary as Markdown tables.
@@ -201,6 +202,65 @@ def markdown(summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def _alarm_tags(row) -> list[str]:
+    """What one clean-pilot alarm is (sorted, each once), from its top three (a clarify of one class counts as a weak
+    class) and, for a pair's clarify or merge, the pair's diagnosis recomputed as the Overview computes it
+    (``untold cause`` = *not enough evidence* with the untold-cause clarify)."""
+    from analytics.taxonomy._pairstats import units
+    from analytics.taxonomy.pairs import pair_diagnoses
+
+    tags, diag = [], None
+    for part in filter(None, str(row["top3"]).split(" | ")):
+        kind, action, classes, annotators = part.split(":")
+        classes = [c for c in classes.split("+") if c]
+        if kind in VERDICT_KINDS:
+            continue
+        if kind == "weak_classes" or (action == "clarify" and len(classes) == 1):
+            tags.append("weak class")
+        elif action == "retrain_annotator":
+            tags.append("retrain")
+        elif kind in ("taxonomy_change", "confused_pair") and len(classes) == 2:
+            if diag is None:
+                import analytics as aqa
+
+                pilot = make_pilot("clean", int(row["n_items"]), int(row["raters"]), int(row["seed"]))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    aset = aqa.load_annotations(pilot.annotations, gold=pilot.gold, categories=CLASSES + [UNKNOWN])
+                    diag = pair_diagnoses(units(aset, "top_problems"))
+            d = str(diag.of(*classes)["diagnosis"])
+            tags.append(f"{action or kind} pair ({'untold cause' if d == 'not_enough_evidence' else d})")
+        else:
+            tags.append({"annotator_drift": "drift", "annotator_below_peers": "peer", "gold_suspect": "suspect gold",
+                         "annotator_below_gold_target": "below gold target",
+                         "unknown_share": "Unknown share"}.get(kind, f"{kind}:{action}"))
+    return sorted(set(tags))
+
+
+def alarm_kinds(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per clean pilot with an alarm: its cell, seed, top three and ``kind`` (its tags joined by " + ",
+    ``near-duplicate conflict`` when no action was shown but a near-duplicate pair's labels conflict)."""
+    alarms = runs[(runs["defect"] == "clean") & runs["false_alarm"].astype(str).eq("True")]
+    out = alarms[["n_items", "raters", "seed", "top3"]].copy()
+    out["kind"] = [" + ".join(_alarm_tags(r)) or "near-duplicate conflict" for _, r in alarms.iterrows()]
+    return out.reset_index(drop=True)
+
+
+def alarm_markdown(kinds: pd.DataFrame, runs: pd.DataFrame) -> str:
+    """Alarm pilots per kind and clean cell (Markdown)."""
+    clean = runs[runs["defect"] == "clean"]
+    cells = list(clean.groupby(["n_items", "raters"], sort=True).size().items())
+    lines = ["| alarm | " + " | ".join(f"{n:,} × {m}" for (n, m), _ in cells) + " | all |",
+             "|---|" + "---:|" * (len(cells) + 1)]
+    for kind, grp in sorted(kinds.groupby("kind"), key=lambda kv: -len(kv[1])):
+        per = [int(((grp["n_items"] == n) & (grp["raters"] == m)).sum()) for (n, m), _ in cells]
+        lines.append(f"| {kind} | " + " | ".join(map(str, per)) + f" | {len(grp)} |")
+    per = [int(((kinds["n_items"] == n) & (kinds["raters"] == m)).sum()) for (n, m), _ in cells]
+    lines.append("| **all alarms** | " + " | ".join(f"{k} / {size}" for k, ((_, _), size) in zip(per, cells))
+                 + f" | {len(kinds)} / {len(clean)} |")
+    return "\n".join(lines)
+
+
 def _kept_rows(path: Path, tasks: list[tuple], first_clean_seed: int) -> pd.DataFrame:
     """The rows of ``path`` to keep with ``--update``: those of the cells not rerun, and of a rerun clean cell the
     seeds below ``first_clean_seed`` (which must all be there: seeds 0 .. first_clean_seed - 1, once each)."""
@@ -238,7 +298,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--defects", nargs="+", default=list(DEFECTS), choices=DEFECTS)
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--alarm-kinds", action="store_true",
+                        help="run nothing: classify the clean-pilot alarms of the runs file in --out, write "
+                             "decisions_clean_alarms.csv and print their kinds per cell")
     args = parser.parse_args(argv)
+    if args.alarm_kinds:
+        from analytics._atomic import write_text_atomic
+
+        runs = pd.read_csv(args.out / "decisions_runs.csv", keep_default_na=False)
+        kinds = alarm_kinds(runs)
+        write_text_atomic(args.out / "decisions_clean_alarms.csv", kinds.to_csv(index=False))
+        print(alarm_markdown(kinds, runs))
+        return
     first = args.first_clean_seed
     if not 0 <= first < args.clean_seeds:
         parser.error(f"--first-clean-seed {first} must be in 0 .. --clean-seeds - 1 ({args.clean_seeds - 1})")

@@ -96,3 +96,41 @@ def test_false_alarms_carry_a_wilson_interval():
                          "found": False, "wrong_kind": False, "false_alarm": [True] * 5 + [False] * 95})
     row = summarize(runs).iloc[0]
     assert (row["alarms"], row["runs"]) == (5, 100) and row["false_alarm_ci_high"] == pytest.approx(0.11175, abs=1e-4)
+
+
+def test_more_clean_seeds_continue_the_same_pilots(tmp_path):
+    """--first-clean-seed S --update runs seeds S.. and keeps 0..S-1 from the runs file: the rows equal a run of
+    all seeds at once (but for the seconds), and a gap in the kept seeds is refused."""
+    import pandas as pd
+
+    from benchmarks.decisions import main
+
+    cell = ["--defects", "clean", "--sizes", "100", "--raters", "3"]
+    main(cell + ["--clean-seeds", "2", "--out", str(tmp_path / "a")])
+    main(cell + ["--clean-seeds", "3", "--first-clean-seed", "2", "--update", "--out", str(tmp_path / "a")])
+    main(cell + ["--clean-seeds", "3", "--out", str(tmp_path / "b")])
+    a, b = (pd.read_csv(tmp_path / d / "decisions_runs.csv", keep_default_na=False).drop(columns="seconds")
+            for d in ("a", "b"))
+    assert list(a["seed"]) == [0, 1, 2]
+    pd.testing.assert_frame_equal(a, b)
+    with pytest.raises(SystemExit, match="seeds"):  # 0..3 asked for, 0..2 stored
+        main(cell + ["--clean-seeds", "5", "--first-clean-seed", "4", "--update", "--out", str(tmp_path / "a")])
+    with pytest.raises(SystemExit):  # the earlier seeds must come from the runs file
+        main(cell + ["--clean-seeds", "5", "--first-clean-seed", "3", "--out", str(tmp_path / "a")])
+
+
+def test_clean_alarms_are_told_apart_by_kind():
+    """Two clean-pilot alarms of the benchmark: a drift flag (100 x 3 seed 7), and a clarify of c4/c5 at 100 x 5
+    seed 80 whose pair is 'not enough evidence' (the untold-cause clarify); plus a weak class shown twice."""
+    import pandas as pd
+
+    from benchmarks.decisions import alarm_kinds
+
+    runs = pd.DataFrame({
+        "defect": ["clean"] * 4 + ["drift"], "n_items": 100, "raters": [3, 5, 5, 3, 3], "seed": [7, 80, 1, 2, 7],
+        "false_alarm": [True, True, True, False, False],
+        "top3": ["annotator_drift:::a0 | agreement_below_target:::",
+                 "confused_pair:clarify:c4+c5: | agreement_below_target:::",
+                 "taxonomy_change:clarify:c0: | weak_classes::c0:", "", "annotator_drift:::a0"]})
+    kinds = alarm_kinds(runs)
+    assert list(kinds["kind"]) == ["drift", "clarify pair (untold cause)", "weak class"]
