@@ -133,9 +133,9 @@ def _read_csv(path: Path, delim: str, names: list[str], *, skip: int, limits: Li
         with pcsv.open_csv(path, read_options=read, parse_options=parse, convert_options=convert) as reader:
             for batch in reader:
                 rows += batch.num_rows
-                if rows > limits.max_rows:
+                if rows > limits.max_rows:  # as pandas reading max_rows + 1 rows reports it
                     raise AnnotationSchemaError(limit_message(
-                        "max_rows", f"more than {limits.max_rows:,}", f"'{path.name}' has too many rows", limits))
+                        "max_rows", limits.max_rows + 1, f"'{path.name}' has too many rows", limits))
                 batches.append(batch)
             schema = reader.schema
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, UnicodeDecodeError):
