@@ -87,9 +87,33 @@ def item_category_counts(
 
 @additive
 def coincidence_matrix(aset: "AnnotationSet") -> np.ndarray:
-    """Krippendorff's coincidence matrix of a single-label set (see :func:`coincidence_from_counts`)."""
-    return _cached(aset, "coincidence",
-                   lambda: coincidence_from_counts(item_category_counts(aset, layout="auto")))
+    r"""Krippendorff's coincidence matrix of a single-label set (see :func:`coincidence_from_counts`).
+
+    When the annotator-pair tables are already built (:func:`annotator_pair_tables`, cached by the pairwise
+    coefficients) and every item with two or more ratings has the same number *m* of them, it is read from
+    them: :math:`o = \sum_{a \ne b} T[a, b] / (m - 1)` (each unit's ordered pairs of ratings by different
+    annotators, weighted :math:`1/(m_u - 1)`), with no pass over the items.
+    """
+    def build() -> np.ndarray:
+        from_pairs = _coincidence_from_pair_tables(aset)
+        if from_pairs is not None:
+            return from_pairs
+        return coincidence_from_counts(item_category_counts(aset, layout="auto"))
+
+    return _cached(aset, "coincidence", build)
+
+
+def _coincidence_from_pair_tables(aset: "AnnotationSet") -> np.ndarray | None:
+    tables = aset._cache.get("pair_tables") if aset.annotators_known else None
+    if tables is None:
+        return None
+    r = ratings_per_item(aset)
+    multi = r[r >= 2]
+    if not len(multi) or multi.min() != multi.max():
+        return None
+    a = tables.shape[0]
+    own = tables[np.arange(a), np.arange(a)].sum(axis=0)  # T[a, a]: an annotator with itself
+    return (tables.sum(axis=(0, 1)) - own).astype(np.float64) / (float(multi[0]) - 1.0)
 
 
 def ratings_per_item(aset: "AnnotationSet") -> np.ndarray:

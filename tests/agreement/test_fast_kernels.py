@@ -1,0 +1,94 @@
+"""The shortcuts for per-category kappas and the coincidence matrix give the item-by-item results.
+
+* per-category kappas from the histogram H[c, r, x] (``agreement._histogram``) equal the two passes over items
+  (``binary_features`` sums, then ``binary_squared_deviations``), dense or sparse counts, with unequal raters and
+  the multi-label override of the ratings per item;
+* the coincidence matrix summed per number of ratings, and read from cached annotator-pair tables, equals the
+  definition unit by unit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+
+from analytics import agreement_summary, confusion_matrix_between_annotators, fleiss_kappa_by_category, load_annotations
+from analytics._reshape import coincidence_from_counts
+from analytics.agreement._core import binary_features, binary_finish, binary_point, binary_squared_deviations
+from analytics.agreement._histogram import binary_histogram, histogram_squares, histogram_sums
+
+
+def _item_passes(counts, ratings=None):
+    feats, _ = binary_features(counts, ratings)
+    point = binary_point(np.asarray(feats.sum(axis=0)).ravel())
+    return binary_finish(point, binary_squared_deviations(counts, point, ratings))
+
+
+def _histogram_way(counts, ratings=None):
+    h = binary_histogram(counts, ratings)
+    point = binary_point(histogram_sums(h))
+    return binary_finish(point, histogram_squares(h, point))
+
+
+def _close(a, b):
+    return np.allclose(a, b, rtol=1e-12, atol=1e-13, equal_nan=True)
+
+
+counts_tables = st.integers(1, 40).flatmap(lambda n: st.integers(1, 6).flatmap(
+    lambda q: st.lists(st.lists(st.integers(0, 4), min_size=q, max_size=q), min_size=n, max_size=n)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts_tables, st.booleans(), st.booleans())
+def test_histogram_equals_item_passes(rows, as_sparse, extra_ratings):
+    counts = np.array(rows, dtype=np.int64)
+    ratings = counts.sum(axis=1) + (np.arange(len(counts)) % 2 if extra_ratings else 0)  # multi-label: r ≥ tags
+    table = sparse.csr_matrix(counts) if as_sparse else counts
+    slow = _item_passes(table, ratings.astype(float) if extra_ratings else None)
+    fast = _histogram_way(table, ratings if extra_ratings else None)
+    for key in ("kappa", "se", "prevalence", "observed", "expected"):
+        assert _close(fast[key], slow[key]), key
+    assert fast["n_items"] == slow["n_items"]
+
+
+def test_histogram_declines_when_items_have_very_many_ratings():
+    counts = np.array([[5000, 1], [2, 3]])
+    assert binary_histogram(counts) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts_tables)
+def test_coincidence_summed_per_number_of_ratings(rows):
+    counts = np.array(rows, dtype=np.int64)
+    m = counts.sum(axis=1)
+    expected = np.zeros((counts.shape[1],) * 2)
+    for u in np.flatnonzero(m >= 2):
+        expected += (np.outer(counts[u], counts[u]) - np.diag(counts[u])) / (m[u] - 1.0)
+    assert np.allclose(coincidence_from_counts(counts), expected, rtol=1e-13, atol=1e-12)
+    assert np.allclose(coincidence_from_counts(sparse.csr_matrix(counts)), expected, rtol=1e-13, atol=1e-12)
+
+
+def _frame(seed: int, *, missing: float) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n, a, q = 300, 4, 5
+    truth = rng.integers(0, q, n)
+    labels = np.where(rng.random((n, a)) < 0.7, truth[:, None], rng.integers(0, q, (n, a)))
+    keep = rng.random((n, a)) >= missing
+    items, anns = np.nonzero(keep)
+    return pd.DataFrame({"item_id": items, "annotator_id": [f"r{k}" for k in anns], "label": labels[keep]})
+
+
+def test_set_level_results_do_not_depend_on_what_was_computed_first():
+    """After the summary (pair tables and count parts cached) the per-category kappas and the confusion matrix
+    equal those of a fresh set: equal raters (read from pair tables) and unequal raters (summed from counts)."""
+    for missing in (0.0, 0.3):
+        df = _frame(3, missing=missing)
+        fresh, warm = load_annotations(df), load_annotations(df)
+        agreement_summary(warm)
+        a, b = fleiss_kappa_by_category(fresh), fleiss_kappa_by_category(warm)
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
+        ca, cb = confusion_matrix_between_annotators(fresh), confusion_matrix_between_annotators(warm)
+        assert np.allclose(ca.counts.to_numpy(), cb.counts.to_numpy(), rtol=1e-13, atol=1e-12)
