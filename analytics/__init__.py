@@ -33,48 +33,48 @@ _LAZY: dict[str, str] = {
     "escape_markdown": ".safety",
     "neutralize_csv_cell": ".safety",
     "safe_csv": ".safety",
-    "Taxonomy": ".taxonomy",
-    "load_taxonomy": ".taxonomy",
+    "Taxonomy": "._taxonomy_model",
+    "load_taxonomy": "._taxonomy_model",
     "ConvergenceWarning": ".exceptions",
-    "ConsensusResult": ".consensus",
-    "dawid_skene": ".consensus",
-    "majority_vote": ".consensus",
-    "GoldAccuracy": ".gold",
-    "GoldCoverage": ".gold",
-    "gold_accuracy_by_annotator": ".gold",
-    "gold_coverage": ".gold",
-    "gold_accuracy": ".gold",
-    "QualityReport": ".report",
-    "build_report": ".report",
-    "Gate": ".gates",
-    "GateReport": ".gates",
-    "check_gates": ".gates",
-    "AnnotatorBias": ".gold_confusion",
-    "GoldConfusion": ".gold_confusion",
-    "annotator_bias": ".gold_confusion",
-    "gold_confusion_by_annotator": ".gold_confusion",
-    "AuditSample": ".routing",
-    "audit_sample": ".routing",
-    "review_queue": ".routing",
-    "review_summary": ".routing",
-    "route_for_review": ".routing",
-    "DriftResult": ".drift",
-    "SpeedAccuracy": ".drift",
-    "accuracy_over_time": ".drift",
-    "speed_vs_accuracy": ".drift",
-    "embed_images": ".scoring",
-    "image_paths": ".scoring",
-    "image_transform": ".scoring",
-    "predictions_frame": ".scoring",
-    "score_images": ".scoring",
-    "NearDuplicateReview": ".near_duplicates",
-    "difference_hash": ".near_duplicates",
-    "find_near_duplicates": ".near_duplicates",
-    "review_near_duplicates": ".near_duplicates",
-    "near_duplicates_for": ".near_duplicates",
-    "ModelVsHuman": ".model_vs_human",
-    "model_vs_human": ".model_vs_human",
-    "model_vs_human_arrays": ".model_vs_human",
+    "ConsensusResult": ".annotators.consensus",
+    "dawid_skene": ".annotators.consensus",
+    "majority_vote": ".annotators.consensus",
+    "GoldAccuracy": ".annotators.gold",
+    "GoldCoverage": ".annotators.gold",
+    "gold_accuracy_by_annotator": ".annotators.gold",
+    "gold_coverage": ".annotators.gold",
+    "gold_accuracy": ".annotators.gold",
+    "QualityReport": ".report.quality_report",
+    "build_report": ".report.quality_report",
+    "Gate": ".report.gates",
+    "GateReport": ".report.gates",
+    "check_gates": ".report.gates",
+    "AnnotatorBias": ".annotators.gold_confusion",
+    "GoldConfusion": ".annotators.gold_confusion",
+    "annotator_bias": ".annotators.gold_confusion",
+    "gold_confusion_by_annotator": ".annotators.gold_confusion",
+    "AuditSample": ".annotators.routing",
+    "audit_sample": ".annotators.routing",
+    "review_queue": ".annotators.routing",
+    "review_summary": ".annotators.routing",
+    "route_for_review": ".annotators.routing",
+    "DriftResult": ".annotators.drift",
+    "SpeedAccuracy": ".annotators.drift",
+    "accuracy_over_time": ".annotators.drift",
+    "speed_vs_accuracy": ".annotators.drift",
+    "embed_images": ".model.scoring",
+    "image_paths": ".model.scoring",
+    "image_transform": ".model.scoring",
+    "predictions_frame": ".model.scoring",
+    "score_images": ".model.scoring",
+    "NearDuplicateReview": ".model.near_duplicates",
+    "difference_hash": ".model.near_duplicates",
+    "find_near_duplicates": ".model.near_duplicates",
+    "review_near_duplicates": ".model.near_duplicates",
+    "near_duplicates_for": ".model.near_duplicates",
+    "ModelVsHuman": ".model.vs_human.api",
+    "model_vs_human": ".model.vs_human.api",
+    "model_vs_human_arrays": ".model.vs_human.api",
     "DaskAnnotationSet": ".dask_backend",
     "AgreementEstimate": ".agreement",
     "AgreementSummary": ".agreement",
@@ -95,33 +95,29 @@ _LAZY: dict[str, str] = {
     "percent_agreement": ".agreement",
     "plan_pilot": ".agreement",
     "scott_pi": ".agreement",
-    "ConfusionMatrix": ".confusion",
-    "confusion_hotspots": ".confusion",
-    "confusion_matrix_between_annotators": ".confusion",
-    "TaxonomyCheck": ".hierarchy",
-    "agreement_by_level": ".hierarchy",
-    "check_taxonomy": ".hierarchy",
-    "rollup_annotations": ".hierarchy",
-    "SimulationResult": ".simulate",
-    "SimulationSide": ".simulate",
-    "simulate_merge": ".simulate",
-    "simulate_split": ".simulate",
-    "UnknownShare": ".unknown",
-    "unknown_share": ".unknown",
-    "ClassBalance": ".imbalance",
-    "class_balance": ".imbalance",
-    "RoundComparison": ".rounds",
-    "compare_rounds": ".rounds",
-    "Recommendation": ".recommend",
-    "TaxonomyRecommendations": ".recommend",
-    "recommend_taxonomy_changes": ".recommend",
+    "ConfusionMatrix": ".taxonomy.confusion",
+    "confusion_hotspots": ".taxonomy.confusion",
+    "confusion_matrix_between_annotators": ".taxonomy.confusion",
+    "TaxonomyCheck": ".taxonomy.hierarchy",
+    "agreement_by_level": ".taxonomy.hierarchy",
+    "check_taxonomy": ".taxonomy.hierarchy",
+    "rollup_annotations": ".taxonomy.hierarchy",
+    "SimulationResult": ".taxonomy.simulate",
+    "SimulationSide": ".taxonomy.simulate",
+    "simulate_merge": ".taxonomy.simulate",
+    "simulate_split": ".taxonomy.simulate",
+    "UnknownShare": ".taxonomy.unknown",
+    "unknown_share": ".taxonomy.unknown",
+    "ClassBalance": ".taxonomy.imbalance",
+    "class_balance": ".taxonomy.imbalance",
+    "RoundComparison": ".taxonomy.rounds",
+    "compare_rounds": ".taxonomy.rounds",
+    "Recommendation": ".taxonomy.recommend",
+    "TaxonomyRecommendations": ".taxonomy.recommend",
+    "recommend_taxonomy_changes": ".taxonomy.recommend",
 }
 
 
-
-# The one public function named like its module: bound now, so that importing the submodule later (which sets
-# the package attribute to the module) cannot shadow it — the module keeps its analysis imports lazy.
-from .model_vs_human import model_vs_human  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:
@@ -129,7 +125,7 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'analytics' has no attribute {name!r}")
     value = getattr(importlib.import_module(module, __name__), name)
-    globals()[name] = value  # also replaces a same-named submodule (model_vs_human) with the function
+    globals()[name] = value
     return value
 
 
@@ -153,20 +149,25 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
     from .limits import Limits
     from .safety import escape_html, escape_markdown, neutralize_csv_cell, safe_csv
-    from .taxonomy import Taxonomy, load_taxonomy
+    from ._taxonomy_model import Taxonomy, load_taxonomy
     from .exceptions import ConvergenceWarning
-    from .consensus import ConsensusResult, dawid_skene, majority_vote
-    from .gold import GoldAccuracy, GoldCoverage, gold_accuracy_by_annotator, gold_coverage
-    from .gold import gold_accuracy
-    from .report import QualityReport, build_report
-    from .gates import Gate, GateReport, check_gates
-    from .gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
-    from .routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
-    from .drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
-    from .scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
-    from .near_duplicates import NearDuplicateReview, difference_hash, find_near_duplicates, review_near_duplicates
-    from .near_duplicates import near_duplicates_for
-    from .model_vs_human import ModelVsHuman, model_vs_human_arrays
+    from .annotators.consensus import ConsensusResult, dawid_skene, majority_vote
+    from .annotators.gold import GoldAccuracy, GoldCoverage, gold_accuracy_by_annotator, gold_coverage
+    from .annotators.gold import gold_accuracy
+    from .report.quality_report import QualityReport, build_report
+    from .report.gates import Gate, GateReport, check_gates
+    from .annotators.gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
+    from .annotators.routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
+    from .annotators.drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
+    from .model.scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
+    from .model.near_duplicates import (
+        NearDuplicateReview,
+        difference_hash,
+        find_near_duplicates,
+        review_near_duplicates,
+    )
+    from .model.near_duplicates import near_duplicates_for
+    from .model.vs_human.api import ModelVsHuman, model_vs_human, model_vs_human_arrays
     from .dask_backend import DaskAnnotationSet
     from .agreement import (
         AgreementEstimate,
@@ -189,13 +190,13 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         plan_pilot,
         scott_pi,
     )
-    from .confusion import ConfusionMatrix, confusion_hotspots, confusion_matrix_between_annotators
-    from .hierarchy import TaxonomyCheck, agreement_by_level, check_taxonomy, rollup_annotations
-    from .simulate import SimulationResult, SimulationSide, simulate_merge, simulate_split
-    from .unknown import UnknownShare, unknown_share
-    from .imbalance import ClassBalance, class_balance
-    from .rounds import RoundComparison, compare_rounds
-    from .recommend import Recommendation, TaxonomyRecommendations, recommend_taxonomy_changes
+    from .taxonomy.confusion import ConfusionMatrix, confusion_hotspots, confusion_matrix_between_annotators
+    from .taxonomy.hierarchy import TaxonomyCheck, agreement_by_level, check_taxonomy, rollup_annotations
+    from .taxonomy.simulate import SimulationResult, SimulationSide, simulate_merge, simulate_split
+    from .taxonomy.unknown import UnknownShare, unknown_share
+    from .taxonomy.imbalance import ClassBalance, class_balance
+    from .taxonomy.rounds import RoundComparison, compare_rounds
+    from .taxonomy.recommend import Recommendation, TaxonomyRecommendations, recommend_taxonomy_changes
 
 __version__ = "0.1.0"
 

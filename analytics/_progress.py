@@ -1,6 +1,6 @@
 """Progress reporting for long runs: the ``progress(done, total)`` callback protocol and a text bar.
 
-Long-running functions (:func:`analytics.scoring.score_images`, :func:`analytics.scoring.embed_images`)
+Long-running functions (:func:`analytics.model.scoring.score_images`, :func:`analytics.model.scoring.embed_images`)
 accept ``progress``: ``None`` (silent), a callable ``progress(done, total)`` called once at the start
 and after every batch (the dashboard maps it to ``st.progress(done / total)``), or ``True`` for a
 :class:`ProgressBar` on standard error. The library never writes anything unless asked to.

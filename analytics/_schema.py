@@ -23,7 +23,7 @@ from ._coded import Coded, present_codes
 from ._import_report import ImportReport
 from ._labels import natural_order
 from .exceptions import AnnotationSchemaError, UnknownLabelError
-from .taxonomy import Taxonomy
+from ._taxonomy_model import Taxonomy
 
 __all__ = ["AnnotationSet", "UNKNOWN_NAMES", "resolve_categories", "check_known_labels", "validate_annotations",
            "id_order", "n_non_integer_ids", "all_integer_ids", "SetCodes"]

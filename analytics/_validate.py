@@ -36,7 +36,7 @@ from ._schema import AnnotationSet, SetCodes, build_annotation_set, check_known_
 from .exceptions import AnnotationSchemaError, InvalidParameterError
 from .limits import check_text_lengths, current_limits, limit_message
 from .io._raw import RawAnnotations
-from .taxonomy import Taxonomy, load_taxonomy
+from ._taxonomy_model import Taxonomy, load_taxonomy
 
 __all__ = ["validate_annotations"]
 

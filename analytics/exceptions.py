@@ -16,6 +16,7 @@ __all__ = [
     "TaxonomyError",
     "InvalidParameterError",
     "ModelError",
+    "OutputWriteError",
     "UndefinedMetricWarning",
     "DataQualityWarning",
     "ConvergenceWarning",
@@ -53,6 +54,14 @@ class InvalidParameterError(AnnotationQAError):
 class ModelError(AnnotationQAError):
     """A model cannot be loaded or run: not a TorchScript/state-dict file, an unsafe pickle refused,
     a state dict that does not fit the model, or outputs of the wrong shape for the images given.
+    """
+
+
+class OutputWriteError(AnnotationQAError):
+    """A result file could not be written (disk full, no permission, a folder that does not exist).
+
+    The message names the file. Files are written atomically (:mod:`analytics._atomic`), so the previous
+    file at that path, if any, is left unchanged.
     """
 
 

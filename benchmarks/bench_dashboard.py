@@ -97,7 +97,7 @@ def big_upload(n_annotations: int) -> dict:
     """Generate an n-annotation CSV, then time the Data page's upload path and the Overview on it."""
     from streamlit.testing.v1 import AppTest
 
-    from analytics.overview import top_problems
+    from analytics.report.overview import top_problems
     from dashboard import services
 
     rng = np.random.default_rng(0)

@@ -19,7 +19,7 @@ from pathlib import Path
 from plotly.offline import get_plotlyjs
 
 from analytics import load_annotations
-from analytics.report import SECTIONS, QualityReport, ReportSettings
+from analytics.report.quality_report import SECTIONS, QualityReport, ReportSettings
 from analytics.samples import load_sample
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"

@@ -35,8 +35,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from analytics import load_annotations  # noqa: E402
-from analytics._torch_models import optimized_for_inference  # noqa: E402
-from analytics.scoring import image_paths, score_images  # noqa: E402
+from analytics.model._loading import optimized_for_inference  # noqa: E402
+from analytics.model.scoring import image_paths, score_images  # noqa: E402
 
 DIGITS = REPO / "sample_data" / "digits"
 

@@ -309,7 +309,7 @@ def agreement_slices(key: str, _aset: AnnotationSet, by: str, target: float) -> 
 
 @st.cache_data(show_spinner="Looking for the top problems…", max_entries=32)
 def problems(key: str, _aset: AnnotationSet, target: float) -> tuple:
-    from analytics.overview import top_problems
+    from analytics.report.overview import top_problems
 
     return top_problems(_aset, target=target, n=3)
 
@@ -435,7 +435,7 @@ def audit_csv(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str 
 @st.cache_data(show_spinner="Building the HTML report…", max_entries=8)
 def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: float) -> str:
     """The self-contained HTML quality report of the set (analytics.report.QualityReport)."""
-    from analytics.report import QualityReport
+    from analytics.report.quality_report import QualityReport
 
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
 

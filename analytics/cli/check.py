@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..gates import check_gates
+    from ..report.gates import check_gates
 
     try:
         aset = load_from_args(args)

@@ -18,7 +18,7 @@ EXAMPLES = """examples:
   aqa report export.json --html report.html --charts charts/ --chart-format pdf   # images need kaleido
   aqa report --backend dask --scheduler tcp://10.0.0.5:8786 'lake/annotations/*.parquet' --json report.json
 
-The JSON follows analytics/report_schema.json (JSON Schema 2020-12; 'schema_version' in the file). The HTML
+The JSON follows analytics/report/schema.json (JSON Schema 2020-12; 'schema_version' in the file). The HTML
 opens without a network (plotly is embedded) and prints on A4, one section per page. Sections that do not
 apply to the data (no gold, no predictions, tag sets, anonymous annotators, or not on the Dask backend) say why.
 """
@@ -53,7 +53,7 @@ def stage_progress(enabled: bool | None):
     if not wants_progress(enabled):
         return None
     from .._progress import ProgressBar
-    from ..report import SECTIONS
+    from ..report.quality_report import SECTIONS
 
     bar = ProgressBar(delay=0.0, label="report")
     titles = [title for _, title, _ in SECTIONS]
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _write(args: argparse.Namespace, aset) -> int:
-    from ..report import QualityReport, chart_export_unavailable
+    from ..report.quality_report import QualityReport, chart_export_unavailable
 
     try:
         report = QualityReport.from_annotations(

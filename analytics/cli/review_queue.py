@@ -59,7 +59,7 @@ def _write(frame, path: str) -> Path:
 
 
 def run_queue(args: argparse.Namespace) -> int:
-    from ..routing import review_queue, review_summary, route_for_review
+    from ..annotators.routing import review_queue, review_summary, route_for_review
 
     decisions = [d.strip() for d in args.decisions.split(",") if d.strip()]
     try:
@@ -78,7 +78,7 @@ def run_queue(args: argparse.Namespace) -> int:
 
 
 def run_audit(args: argparse.Namespace) -> int:
-    from ..routing import audit_sample
+    from ..annotators.routing import audit_sample
 
     try:
         aset = load_from_args(args)

@@ -69,7 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..scoring import ProgressBar, image_transform, predictions_frame, score_images
+    from ..model.scoring import ProgressBar, image_transform, predictions_frame, score_images
 
     try:
         item_ids, paths = _images_from_args(args)
@@ -104,7 +104,7 @@ def _images_from_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
         raise InvalidParameterError("Give either IMAGES or --annotations, not both.")
     if args.annotations:
         from ..io import load_annotations
-        from ..scoring import image_paths
+        from ..model.scoring import image_paths
 
         aset = load_annotations(args.annotations, image=args.image_column)
         root = Path(args.root) if args.root else Path(args.annotations).resolve().parent

@@ -1,9 +1,10 @@
 """Majority vote and Dawid–Skene on a distributed set: per-item results stay in the partitions.
 
-The per-partition work is :mod:`analytics.consensus`'s own (:func:`~analytics.consensus.vote_tables`,
-:func:`~analytics.consensus.posterior_tables`, :func:`~analytics.consensus.start_posteriors`) and
-:mod:`analytics._dawid_skene`'s (:func:`~analytics._dawid_skene.em_iteration`); Dawid–Skene's EM loop is
-:func:`~analytics._dawid_skene.run_em_on` with :class:`ClusterPartitions`: each iteration is one map of
+The per-partition work is :mod:`analytics.annotators.consensus`'s own
+(:func:`~analytics.annotators.consensus.vote_tables`, :func:`~analytics.annotators.consensus.posterior_tables`,
+:func:`~analytics.annotators.consensus.start_posteriors`) and :mod:`analytics.annotators._dawid_skene`'s
+(:func:`~analytics.annotators._dawid_skene.em_iteration`); Dawid–Skene's EM loop is
+:func:`~analytics.annotators._dawid_skene.run_em_on` with :class:`ClusterPartitions`: each iteration is one map of
 ``em_iteration`` over the partitions (the new posteriors stay there) and one tree sum of the M-step
 statistics and log-likelihood.
 """
@@ -17,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .. import _dawid_skene as _ds
+from ..annotators import _dawid_skene as _ds
 from .._reshape import ItemPartition, add_partials
-from ..consensus import (
+from ..annotators.consensus import (
     ConsensusResult,
     count_labels,
     accuracy_series,
@@ -128,7 +129,7 @@ def _additive_part(step: tuple) -> tuple:
 
 
 class ClusterPartitions:
-    """EM partitions on the cluster, with the methods of :class:`analytics._dawid_skene.InMemoryPartitions`.
+    """EM partitions on the cluster, with the methods of :class:`analytics.annotators._dawid_skene.InMemoryPartitions`.
 
     ``posteriors()`` returns futures (one per partition) — the posteriors never leave the workers.
     """

@@ -30,7 +30,7 @@ from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from ..io._mapping import ColumnMapping
 from ..io.attachments import _coerce_gold, restrict_gold
 from ..io.tidy import IMAGE_SAMPLE, image_note, images_next_to
-from ..taxonomy import load_taxonomy
+from .._taxonomy_model import load_taxonomy
 from ._cluster import connect
 from ._pieces import CODED_META, code_piece, finalize_partition, summarize_piece
 from ._set import DaskAnnotationSet, itemgetter

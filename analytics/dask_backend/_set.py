@@ -15,7 +15,7 @@ from .._import_report import ImportReport
 from .._reshape import ItemPartition, add_partials, annotator_totals
 from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
-from ..taxonomy import Taxonomy
+from .._taxonomy_model import Taxonomy
 
 __all__ = ["DaskAnnotationSet", "tree_reduce", "itemgetter", "ship", "map_each"]
 

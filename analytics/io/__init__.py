@@ -20,7 +20,7 @@ from .._progress import ProgressCallback, resolve_progress
 from .._schema import AnnotationSet
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
 from ..limits import Limits, use_limits
-from ..taxonomy import Taxonomy, load_taxonomy
+from .._taxonomy_model import Taxonomy, load_taxonomy
 from ._files import check_file, read_table, sniff_text, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw

@@ -135,7 +135,7 @@ def load_predictions(source: Any, *, item: str | None = None, label: str | None 
 
     Probability rows must lie in [0, 1]; rows that do not sum to 1 (within 1e-3) are renormalized and
     reported. Values outside [0, 1] are refused (they look like logits: apply a softmax first, or use
-    :func:`analytics.scoring.score_images`). Rows with missing values are skipped and reported.
+    :func:`analytics.model.scoring.score_images`). Rows with missing values are skipped and reported.
     ``limits`` bounds the input (see :mod:`analytics.limits`).
     """
     with use_limits(limits):
@@ -197,7 +197,7 @@ def _load_predictions(source: Any, *, item: str | None, label: str | None, confi
         if (values[finite] < -1e-9).any() or (values[finite] > 1 + 1e-9).any():
             raise AnnotationSchemaError(
                 f"Probabilities in '{name}' fall outside [0, 1] (min {np.nanmin(values):.3g}, max {np.nanmax(values):.3g}): "
-                "they look like logits or scores. Apply a softmax first (analytics.scoring.score_images does)."
+                "they look like logits or scores. Apply a softmax first (analytics.model.scoring.score_images does)."
             )
         sums = values.sum(axis=1)
         off = np.isfinite(sums) & (np.abs(sums - 1) > 1e-3) & (sums > 0)

@@ -87,7 +87,7 @@ def test_report_chart_images_are_optional(tmp_path, capsys):
 
 def test_report_writes_chart_images_with_kaleido(tmp_path, capsys):
     pytest.importorskip("kaleido")
-    from analytics.report import chart_export_unavailable
+    from analytics.report.quality_report import chart_export_unavailable
 
     why = chart_export_unavailable()
     if why is not None:

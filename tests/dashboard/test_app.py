@@ -150,7 +150,7 @@ def test_annotators_page_on_anonymous_counts_explains_why(app):
 
 def test_overview_is_the_default_page_and_shows_the_verdict(app):
     import analytics
-    from analytics.overview import top_problems
+    from analytics.report.overview import top_problems
 
     app.run()
     assert not app.exception

@@ -52,7 +52,7 @@ def _cells(data: bytes) -> list[str]:
 
 
 def test_download_services_neutralize_csv_and_escape_html(monkeypatch):
-    from analytics.report import QualityReport
+    from analytics.report.quality_report import QualityReport
     from dashboard import services
 
     built = []

@@ -27,10 +27,10 @@ def quiet_streamlit():
 
 def test_warmup_fills_the_overview_caches(monkeypatch, quiet_streamlit):
     import analytics
-    import analytics.overview
+    import analytics.report.overview
 
     calls = {"agreement_summary": 0, "top_problems": 0}
-    real_summary, real_problems = analytics.agreement_summary, analytics.overview.top_problems
+    real_summary, real_problems = analytics.agreement_summary, analytics.report.overview.top_problems
 
     def counted(name, fn):
         def wrapper(*args, **kwargs):
@@ -39,7 +39,7 @@ def test_warmup_fills_the_overview_caches(monkeypatch, quiet_streamlit):
         return wrapper
 
     monkeypatch.setattr(analytics, "agreement_summary", counted("agreement_summary", real_summary))
-    monkeypatch.setattr(analytics.overview, "top_problems", counted("top_problems", real_problems))
+    monkeypatch.setattr(analytics.report.overview, "top_problems", counted("top_problems", real_problems))
     services.agreement.clear()
     services.problems.clear()
     assert not warmup.browser_arrives(within_s=0)  # no Streamlit server in this process: warm everything

@@ -5,7 +5,7 @@ predictions and taxonomy attached (what survives loading is a valid set shaped b
 built directly with weird shapes: one item, one annotator, one category, every label different, hostile and
 numeric-looking labels, Unknown classes, rounds, durations, gold outside the categories, degenerate model
 probabilities, tag sets, anonymous counts. Each set either builds a :class:`QualityReport` whose JSON validates
-against ``report_schema.json``, whose import accounting adds up and whose HTML builds with every hostile
+against ``analytics/report/schema.json``, whose import accounting adds up and whose HTML builds with every hostile
 label escaped — or raises an :class:`AnnotationQAError` with a message. Anything else fails.
 """
 
@@ -24,7 +24,7 @@ from _mutate import mutated_rows
 from _seeds import GOLD, PRED_LABEL, PRED_PROBS, TAXONOMY, TIDY
 from analytics import load_annotations
 from analytics.exceptions import AnnotationQAError
-from analytics.report import QualityReport, report_schema
+from analytics.report.quality_report import QualityReport, report_schema
 
 jsonschema = pytest.importorskip("jsonschema")
 VALIDATOR = jsonschema.Draft202012Validator(report_schema())

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics import load_annotations
-from analytics.report import QualityReport
+from analytics.report.quality_report import QualityReport
 from analytics.samples import load_sample
 from tests.conftest import DATASETS, need
 

@@ -6,7 +6,7 @@ import doctest
 
 import pytest
 
-from analytics import gates, report
+from analytics.report import gates, quality_report as report
 
 
 @pytest.mark.parametrize("module", [report, gates], ids=lambda m: m.__name__)

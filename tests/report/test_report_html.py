@@ -10,7 +10,7 @@ import shutil
 
 import pytest
 
-from analytics.report import chart_export_unavailable
+from analytics.report.quality_report import chart_export_unavailable
 from analytics.safety import escape_html
 from tests.report.conftest import IMG, SCRIPT
 

@@ -14,7 +14,7 @@ from scipy import stats
 import analytics
 from analytics import load_annotations
 from analytics.exceptions import InvalidParameterError
-from analytics.report import SCHEMA_VERSION, SECTION_KEYS, QualityReport, build_report, report_schema
+from analytics.report.quality_report import SCHEMA_VERSION, SECTION_KEYS, QualityReport, build_report, report_schema
 from tests.conftest import SAMPLES
 from tests.report.conftest import quiet_report
 

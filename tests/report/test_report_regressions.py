@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics import compare_rounds, load_annotations
-from analytics.report import report_schema
+from analytics.report.quality_report import report_schema
 from tests.report.conftest import quiet_report
 
 

@@ -136,9 +136,9 @@ def test_lift_pilot_taxonomy_is_valid():
 
 
 def test_taxonomy_module_offers_the_hierarchy_analyses():
-    """The issue names them under analytics/taxonomy.py; they live in analytics.hierarchy and resolve from both."""
-    import analytics.hierarchy as hierarchy
+    """The issue names them under analytics.taxonomy; they live in analytics.taxonomy.hierarchy and resolve from both."""
     import analytics.taxonomy as taxonomy
+    import analytics.taxonomy.hierarchy as hierarchy
 
     for name in ("rollup_annotations", "agreement_by_level", "check_taxonomy", "TaxonomyCheck"):
         assert getattr(taxonomy, name) is getattr(hierarchy, name)

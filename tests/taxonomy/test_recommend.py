@@ -12,7 +12,7 @@ from taxonomy_helpers import ALL, FIVE, SAMPLES, THREE, crafted_frame, lift_pilo
 
 from analytics import fleiss_kappa, load_annotations, recommend_taxonomy_changes
 from analytics.exceptions import InvalidParameterError
-from analytics.recommend import ACTIONS
+from analytics.taxonomy.recommend import ACTIONS
 from tests.conftest import DATASETS, need
 
 

@@ -14,7 +14,7 @@ from taxonomy_helpers import SAMPLES, merge_pilot
 
 from analytics import agreement_summary, fleiss_kappa, load_annotations, simulate_merge, simulate_split
 from analytics._reshape import item_category_counts
-from analytics._whatif import group_codes, paired_change
+from analytics.taxonomy._whatif import group_codes, paired_change
 from analytics._reshape import merge_count_columns
 from analytics.agreement._core import count_parts
 from analytics.agreement.bootstrap import bootstrap_replicates

@@ -6,7 +6,9 @@ import doctest
 
 import pytest
 
-from analytics import confusion, gold, hierarchy, imbalance, recommend, rounds, simulate, taxonomy, unknown
+from analytics.taxonomy import confusion, hierarchy, imbalance, recommend, rounds, simulate, unknown
+from analytics.annotators import gold
+from analytics import _taxonomy_model as taxonomy
 from tests.conftest import REPO
 
 

@@ -1,0 +1,81 @@
+"""Annotators: who labels well? The golden-set audit (accuracy with intervals, coverage), confusion against gold and
+systematic biases, consensus labels (majority vote, Dawid–Skene), review routing and audit samples, drift over time
+and speed versus accuracy.
+
+The public names are also offered at the top level (``import analytics as aqa; aqa.gold_accuracy_by_annotator``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Public names of this package's modules, imported on first use (PEP 562).
+_LAZY: dict[str, str] = {
+    "ConsensusResult": ".consensus",
+    "dawid_skene": ".consensus",
+    "majority_vote": ".consensus",
+    "GoldAccuracy": ".gold",
+    "GoldCoverage": ".gold",
+    "gold_accuracy_by_annotator": ".gold",
+    "gold_coverage": ".gold",
+    "gold_accuracy": ".gold",
+    "AnnotatorBias": ".gold_confusion",
+    "GoldConfusion": ".gold_confusion",
+    "annotator_bias": ".gold_confusion",
+    "gold_confusion_by_annotator": ".gold_confusion",
+    "AuditSample": ".routing",
+    "audit_sample": ".routing",
+    "review_queue": ".routing",
+    "review_summary": ".routing",
+    "route_for_review": ".routing",
+    "DriftResult": ".drift",
+    "SpeedAccuracy": ".drift",
+    "accuracy_over_time": ".drift",
+    "speed_vs_accuracy": ".drift",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+if TYPE_CHECKING:  # static analysers see the eager imports
+    from .consensus import ConsensusResult, dawid_skene, majority_vote
+    from .gold import gold_accuracy, gold_accuracy_by_annotator, gold_coverage, GoldAccuracy, GoldCoverage
+    from .gold_confusion import annotator_bias, AnnotatorBias, gold_confusion_by_annotator, GoldConfusion
+    from .routing import audit_sample, AuditSample, review_queue, review_summary, route_for_review
+    from .drift import accuracy_over_time, DriftResult, speed_vs_accuracy, SpeedAccuracy
+
+__all__ = [
+    "ConsensusResult",
+    "dawid_skene",
+    "majority_vote",
+    "GoldAccuracy",
+    "GoldCoverage",
+    "gold_accuracy_by_annotator",
+    "gold_coverage",
+    "gold_accuracy",
+    "AnnotatorBias",
+    "GoldConfusion",
+    "annotator_bias",
+    "gold_confusion_by_annotator",
+    "AuditSample",
+    "audit_sample",
+    "review_queue",
+    "review_summary",
+    "route_for_review",
+    "DriftResult",
+    "SpeedAccuracy",
+    "accuracy_over_time",
+    "speed_vs_accuracy",
+]
