@@ -33,7 +33,6 @@ from typing import TYPE_CHECKING, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._reshape import item_category_counts, require_annotators, require_single_label
 from .consensus import majority_vote
@@ -50,7 +49,23 @@ DECISIONS = ("accept", "senior_review", "adjudicate", "needs_overlap")
 
 
 def _votes_text(counts: np.ndarray, categories: Sequence[str]) -> np.ndarray:
-    """``"4×cat, 1×dog"`` per item: labels by descending count (ties in category order)."""
+    """``"4×cat, 1×dog"`` per item: labels by descending count (ties in category order).
+
+    Items share few distinct count rows (with 5 ratings in 10 classes at most 2,002), so each distinct row is
+    written once and the texts are taken for the items (one integer key per row, factorized).
+    """
+    counts = np.asarray(counts)
+    base = int(counts.max()) + 1 if counts.size else 1
+    if counts.shape[1] * np.log2(max(base, 2)) < 62:
+        key = counts.astype(np.int64) @ (base ** np.arange(counts.shape[1], dtype=np.int64))
+        codes, uniques = pd.factorize(key)
+        if len(uniques) < len(key):
+            rows = counts[np.unique(codes, return_index=True)[1]]
+            return _votes_rows(rows, categories)[codes]
+    return _votes_rows(counts, categories)
+
+
+def _votes_rows(counts: np.ndarray, categories: Sequence[str]) -> np.ndarray:
     order = np.argsort(-counts, axis=1, kind="stable")
     ranked = np.take_along_axis(counts, order, axis=1)
     cats = np.asarray(categories, dtype=object)
@@ -243,12 +258,16 @@ def _allocate(sizes: np.ndarray, total: int) -> np.ndarray:
 
 def detection_probability(n_population: int, n_sampled: int, error_rate: np.ndarray) -> np.ndarray:
     r"""P(at least one of ``n_sampled`` draws without replacement is an error) = :math:`1 - \binom{N-K}{n}/\binom{N}{n}`, :math:`K = \lceil rN \rceil`."""
+    from scipy import stats  # here, not at import: scipy.stats takes ~1 s to import and routing does not need it
+
     k = np.ceil(np.asarray(error_rate, dtype=float) * n_population - 1e-9).astype(np.int64)
     return 1.0 - stats.hypergeom.pmf(0, n_population, k, n_sampled)
 
 
 def _smallest_detectable(n_population: int, n_sampled: int, confidence_level: float) -> float:
     """Smallest error rate K/N whose detection probability reaches ``confidence_level`` (bisection on K)."""
+    from scipy import stats
+
     def power(k: int) -> float:
         return float(1.0 - stats.hypergeom.pmf(0, n_population, k, n_sampled))
 

@@ -67,10 +67,11 @@ def _by_round_text(summary: Any) -> str:
     return " Per round: " + " → ".join(f"{r} {v:.2f}" for r, v in zip(rows["round"], rows["value"])) + "."
 
 
-def _agreement(aset: AnnotationSet, target: float) -> list[Problem]:
+def _agreement(aset: AnnotationSet, target: float, summary: Any = None) -> list[Problem]:
     from ..agreement import agreement_summary, fleiss_kappa_by_category
 
-    summary = _quiet(lambda: agreement_summary(aset, target=target))
+    if summary is None:
+        summary = _quiet(lambda: agreement_summary(aset, target=target))
     out: list[Problem] = []
     if summary is None:
         return out
@@ -129,10 +130,11 @@ def _confused_pair(aset: AnnotationSet) -> list[Problem]:
                "their parent class.", where="Confusion & taxonomy")]
 
 
-def _recommendation(aset: AnnotationSet, target: float) -> list[Problem]:
+def _recommendation(aset: AnnotationSet, target: float, recs: Any = None) -> list[Problem]:
     from ..taxonomy.recommend import recommend_taxonomy_changes
 
-    recs = _quiet(lambda: recommend_taxonomy_changes(aset, target=target))
+    if recs is None:
+        recs = _quiet(lambda: recommend_taxonomy_changes(aset, target=target))
     if recs is None:
         return []
     # changes with simulated evidence on these classes; add_other / collect_more are guideline hygiene, reported on
@@ -208,7 +210,8 @@ def _unknown(aset: AnnotationSet) -> list[Problem]:
     return []
 
 
-def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3) -> tuple[Problem, ...]:
+def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3, summary: Any = None,
+                 recommendations: Any = None) -> tuple[Problem, ...]:
     """The ``n`` most severe problems of a pilot, in plain language.
 
     Parameters
@@ -218,6 +221,10 @@ def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3)
         The agreement target (the field's bar is 0.8).
     n : int
         How many problems to return (fewer when the pilot has fewer).
+    summary, recommendations : optional
+        Results already computed for this set with this ``target`` (and the default confidence level):
+        :func:`~analytics.agreement_summary` and :func:`~analytics.recommend_taxonomy_changes` (default options),
+        used instead of computing them again (the quality report passes its own).
 
     Returns
     -------
@@ -232,8 +239,8 @@ def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3)
     """
     found: list[Problem] = []
     if not annotations.multilabel:
-        found += _agreement(annotations, target)
-        found += _recommendation(annotations, target) or _confused_pair(annotations)
+        found += _agreement(annotations, target, summary)
+        found += _recommendation(annotations, target, recommendations) or _confused_pair(annotations)
         found += _unknown(annotations)
     found += _annotators(annotations)
     found.sort(key=lambda p: -p.severity)
