@@ -92,3 +92,27 @@ def test_set_level_results_do_not_depend_on_what_was_computed_first():
         pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-12)
         ca, cb = confusion_matrix_between_annotators(fresh), confusion_matrix_between_annotators(warm)
         assert np.allclose(ca.counts.to_numpy(), cb.counts.to_numpy(), rtol=1e-13, atol=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(counts_tables, st.data(), st.booleans())
+def test_merged_parts_equal_the_parts_of_merged_counts(rows, data, as_sparse):
+    """A what-if merge from the parts before it (analytics.agreement._merged) equals the parts of the merged table."""
+    from analytics._reshape import merge_count_columns
+    from analytics.agreement._core import count_parts
+    from analytics.agreement._merged import merged_parts
+
+    counts = np.array(rows, dtype=np.int64)
+    q = counts.shape[1]
+    groups = np.array(data.draw(st.lists(st.integers(0, q - 1), min_size=q, max_size=q)))
+    _, groups = np.unique(groups, return_inverse=True)  # groups numbered 0..G-1
+    n_groups = int(groups.max()) + 1
+    table = sparse.csr_matrix(counts) if as_sparse else counts
+    base = count_parts(table, np.eye(q))
+    fast = merged_parts(base, groups, n_groups)
+    slow = count_parts(merge_count_columns(table, groups, n_groups), np.eye(n_groups))
+    assert np.allclose(fast.sums(), slow.sums(), rtol=1e-12, atol=1e-12)
+    assert np.allclose(fast.pa_i, slow.pa_i, rtol=1e-12, atol=1e-12)
+    v = np.arange(1.0, n_groups + 1.0)
+    assert np.allclose(fast.share_dot(v), slow.share_dot(v), rtol=1e-12)
+    assert np.allclose(fast.features().toarray(), slow.features().toarray(), rtol=1e-12)
