@@ -1,4 +1,9 @@
-r"""Per-item parts of the count-based coefficients after merging categories, from the parts before the merge.
+r"""Per-item parts of the count-based coefficients after a relabelling, from the parts before it.
+
+Two count views (:mod:`analytics._reshape._views`) change the counts in a way the parts can follow without a
+new item × category table: merging categories (:func:`merged_parts`) and moving a few ratings from one
+category to another (an annotator's swaps set right, :func:`shifted_parts`: only the items whose ratings move
+get new parts).
 
 Merging categories into groups (:class:`~analytics._reshape.MergedColumns`) keeps every item's number of
 ratings :math:`r_i` and changes its counts to :math:`n'_{ig} = \sum_{c \in g} n_{ic}`. So, with :math:`P` the
@@ -24,7 +29,7 @@ from scipy import sparse
 
 from ._core import CountParts
 
-__all__ = ["MergedParts", "merged_parts"]
+__all__ = ["MergedParts", "merged_parts", "ShiftedParts", "shifted_parts"]
 
 
 @dataclass(frozen=True)
@@ -71,3 +76,50 @@ def merged_parts(base: CountParts, groups: Any, n_groups: int) -> MergedParts:
     share_totals = np.bincount(groups, weights=base.share_totals, minlength=n_groups)
     return MergedParts(counts=None, r=base.r, two=base.two, pa_i=pa_i, share_totals=share_totals, base=base,
                        groups=groups)
+
+
+@dataclass(frozen=True)
+class ShiftedParts(CountParts):
+    """:class:`~._core.CountParts` of counts whose rows ``rows`` changed to ``new_rows`` (the others as ``base``)."""
+
+    base: Any = None
+    rows: Any = None
+    new_rows: Any = None
+
+    def share_dot(self, vector: np.ndarray) -> np.ndarray:
+        out = self.base.share_dot(vector)
+        out[self.rows] = (self.new_rows @ np.asarray(vector, dtype=np.float64)) / self.r[self.rows]
+        return out
+
+    def features(self) -> sparse.csr_matrix:
+        counts = self.base.counts
+        counts = sparse.lil_matrix(counts) if sparse.issparse(counts) else np.array(counts, dtype=np.float64)
+        counts[self.rows] = self.new_rows
+        return CountParts(counts=sparse.csr_matrix(counts) if sparse.issparse(counts) else counts, r=self.r,
+                          two=self.two, pa_i=self.pa_i, share_totals=self.share_totals).features()
+
+
+def shifted_parts(base: CountParts, items: np.ndarray, old: np.ndarray, new: np.ndarray) -> ShiftedParts:
+    """The parts after one rating of each ``items[k]`` moves from category ``old[k]`` to ``new[k]``.
+
+    ``base`` must hold one row per item (every item has a rating, as in an annotation set's counts).
+    """
+    rows, inverse = np.unique(np.asarray(items, dtype=np.int64), return_inverse=True)
+    q = len(base.share_totals)
+    before = _rows(base.counts, rows, q)
+    after = before.copy()
+    np.add.at(after, (inverse, np.asarray(old, dtype=np.int64)), -1.0)
+    np.add.at(after, (inverse, np.asarray(new, dtype=np.int64)), 1.0)
+    r = base.r[rows]
+    two = base.two[rows]
+    pa_i = base.pa_i.copy()
+    pa_i[rows] = np.where(two, ((after ** 2).sum(axis=1) - r) / np.where(two, r * (r - 1.0), 1.0), 0.0)
+    share_totals = base.share_totals + ((after - before) / r[:, None]).sum(axis=0)
+    return ShiftedParts(counts=None, r=base.r, two=base.two, pa_i=pa_i, share_totals=share_totals, base=base,
+                        rows=rows, new_rows=after)
+
+
+def _rows(counts: Any, rows: np.ndarray, q: int) -> np.ndarray:
+    if sparse.issparse(counts):
+        return np.asarray(sparse.csr_matrix(counts)[rows].toarray(), dtype=np.float64).reshape(len(rows), q)
+    return np.asarray(counts[rows], dtype=np.float64).reshape(len(rows), q)

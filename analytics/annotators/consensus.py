@@ -127,7 +127,7 @@ def count_labels(counts: pd.Series, categories: tuple[str, ...]) -> pd.Series:
 
 
 def _item_index(aset: "AnnotationSet") -> pd.Index:
-    return pd.Index(np.asarray(aset.item_ids), dtype=object, name="item_id")
+    return pd.Index(aset.item_ids, dtype=object, name="item_id", copy=False)  # shares the ids, no copy per table
 
 
 def _label_series(aset: "AnnotationSet", codes: np.ndarray, categories: tuple[str, ...] | None = None) -> pd.Series:
@@ -180,7 +180,7 @@ def vote_tables(part: "AnnotationSet", categories: tuple[str, ...], tie: str,
     tables = {
         "labels": _label_series(part, codes, categories),
         "confidence": pd.Series(top / m, index=index, name="confidence"),
-        "posteriors": pd.DataFrame(shares, index=index, columns=pd.Index(categories, name="category")),
+        "posteriors": pd.DataFrame(shares, index=index, columns=pd.Index(categories, name="category"), copy=False),
         "n_ratings": pd.Series(m, index=index, name="n_ratings"),
     }
     return tables, codes

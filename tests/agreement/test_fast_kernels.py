@@ -116,3 +116,33 @@ def test_merged_parts_equal_the_parts_of_merged_counts(rows, data, as_sparse):
     v = np.arange(1.0, n_groups + 1.0)
     assert np.allclose(fast.share_dot(v), slow.share_dot(v), rtol=1e-12)
     assert np.allclose(fast.features().toarray(), slow.features().toarray(), rtol=1e-12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(counts_tables, st.data(), st.booleans())
+def test_shifted_parts_equal_the_parts_of_shifted_counts(rows, data, as_sparse):
+    """Ratings moved between categories (an annotator's swaps set right): the parts follow on the moved rows only."""
+    from analytics._reshape._pair_kernels import shift_counts
+    from analytics.agreement._core import count_parts
+    from analytics.agreement._merged import shifted_parts
+
+    counts = np.array(rows, dtype=np.int64)
+    counts[:, 0] += 1  # every item rated, as in an annotation set
+    n, q = counts.shape
+    moves = data.draw(st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, q - 1)), max_size=8))
+    items, old, new, left = [], [], [], counts.copy()
+    for item, to in moves:  # move one existing rating of the item to category `to`
+        if not (left[item] > 0).any():
+            continue
+        source = int(np.flatnonzero(left[item] > 0)[0])
+        left[item, source] -= 1
+        items.append(item), old.append(source), new.append(to)
+    items, old, new = (np.array(v, dtype=np.int64) for v in (items, old, new))
+    table = sparse.csr_matrix(counts) if as_sparse else counts
+    fast = shifted_parts(count_parts(table, np.eye(q)), items, old, new)
+    slow = count_parts(shift_counts(table, items, old, new), np.eye(q))
+    assert np.allclose(fast.sums(), slow.sums(), rtol=1e-12, atol=1e-12)
+    assert np.allclose(fast.pa_i, slow.pa_i, rtol=1e-12, atol=1e-12)
+    v = np.arange(1.0, q + 1.0)
+    assert np.allclose(fast.share_dot(v), slow.share_dot(v), rtol=1e-12)
+    assert np.allclose(fast.features().toarray(), slow.features().toarray(), rtol=1e-12)
