@@ -122,7 +122,7 @@ def route_for_review(annotations: "AnnotationSet") -> pd.DataFrame:
     decision = np.select([m == 1, top == m, 2 * top > m], ["needs_overlap", "accept", "senior_review"], "adjudicate")
     consensus = majority_vote(annotations, tie="unresolved")
     out = pd.DataFrame({
-        "item_id": np.asarray(annotations.item_ids, dtype=object),
+        "item_id": pd.Series(np.asarray(annotations.item_ids, dtype=object), dtype=object, copy=False),
         "decision": pd.Categorical(decision, categories=list(DECISIONS)),
         "n_ratings": m,
         "votes": _votes_text(counts, annotations.categories),
@@ -201,8 +201,8 @@ def review_queue(
     if unknown:
         raise InvalidParameterError(f"Unknown decision(s) {unknown}; choose from {list(DECISIONS)}.")
     rank = {d: k for k, d in enumerate(decisions)}
-    queue = routing[routing["decision"].astype(str).isin(list(decisions))].copy()
-    queue["_rank"] = queue["decision"].astype(str).map(rank)
+    queue = routing[routing["decision"].isin(list(decisions))].copy()  # (categorical or text decisions alike)
+    queue["_rank"] = queue["decision"].astype(object).map(rank)
     sort = ["_rank", "agreement"] if "agreement" in queue.columns else ["_rank"]
     return queue.sort_values(sort, kind="stable").drop(columns="_rank").reset_index(drop=True)
 
