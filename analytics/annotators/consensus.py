@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import _dawid_skene as _ds
 from .._reshape import (
+    cached,
     is_distributed,
     item_category_counts,
     n_gold_items,
@@ -257,12 +258,18 @@ def majority_vote(
         from ..dask_backend._consensus import distributed_majority_vote
 
         return distributed_majority_vote(annotations, tie=tie, seed=seed)
-    tables, codes = vote_tables(annotations, annotations.categories, tie, np.random.default_rng(seed))
-    hits, n = agreement_counts(annotations, codes) if annotations.annotators_known else (None, None)
-    return ConsensusResult(
-        method="majority_vote", **tables, annotator_accuracy=accuracy_series(annotations, hits, n),
-        n_unresolved=int((codes < 0).sum()), details=vote_details(tie, seed),
-    )
+    def build() -> ConsensusResult:
+        tables, codes = vote_tables(annotations, annotations.categories, tie, np.random.default_rng(seed))
+        hits, n = agreement_counts(annotations, codes) if annotations.annotators_known else (None, None)
+        return ConsensusResult(
+            method="majority_vote", **tables, annotator_accuracy=accuracy_series(annotations, hits, n),
+            n_unresolved=int((codes < 0).sum()), details=vote_details(tie, seed),
+        )
+
+    if tie == "random":
+        return build()
+    # deterministic: kept on the set (routing, class balance and the recommendations each ask for it)
+    return cached(annotations, "majority_vote_unresolved", build)
 
 
 def vote_details(tie: str, seed: int | None) -> str:
