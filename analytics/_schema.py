@@ -17,9 +17,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from ._coded import Coded, present_codes
+from ._lazy import sparse
 from ._import_report import ImportReport
 from ._labels import natural_order
 from .exceptions import AnnotationSchemaError, UnknownLabelError
@@ -441,7 +441,6 @@ def _unknown(explicit: str | None, taxonomy: Taxonomy | None, categories: Sequen
     if taxonomy is not None and taxonomy.unknown_class is not None:
         return taxonomy.unknown_class
     return next((c for c in categories if c.casefold() in UNKNOWN_NAMES), None)
-
 
 
 def validate_annotations(*args: Any, **kwargs: Any) -> AnnotationSet:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Iterator
 
 import numpy as np
-from scipy import sparse
+
+from .._lazy import sparse
 
 
 # -- kernels on code arrays (partition-friendly: results add up over partitions of items) ------------

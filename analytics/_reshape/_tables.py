@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
+from .._lazy import sparse
 from ._dispatch import additive, cached, is_distributed, require_in_memory
 from ._kernels import (
     counts_from_codes,

@@ -41,7 +41,8 @@ from dataclasses import dataclass, replace
 from typing import Iterator, Literal
 
 import numpy as np
-from scipy import sparse
+
+from .._lazy import sparse
 
 __all__ = [
     "CountKind",

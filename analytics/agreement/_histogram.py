@@ -23,7 +23,8 @@ Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.). Advanced Anal
 from __future__ import annotations
 
 import numpy as np
-from scipy import sparse
+
+from .._lazy import sparse
 
 __all__ = ["MAX_HISTOGRAM_CELLS", "binary_histogram", "histogram_sums", "histogram_squares"]
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import sparse
 
+from .._lazy import sparse
 from ._core import CountParts
 
 __all__ = ["MergedParts", "merged_parts", "ShiftedParts", "shifted_parts"]

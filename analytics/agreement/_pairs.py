@@ -7,8 +7,8 @@ from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
-from scipy import sparse
 
+from .._lazy import sparse
 from .._reshape import pair_codes, pair_table
 from .._schema import AnnotationSet
 from ._core import PairKind, pairwise_from_tables

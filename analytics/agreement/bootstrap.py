@@ -23,8 +23,8 @@ import warnings
 from typing import Callable, Iterator
 
 import numpy as np
-from scipy import sparse
 
+from .._lazy import sparse
 from ._results import NAN, AgreementEstimate
 
 __all__ = ["replicate_weights", "bootstrap_replicates", "percentile_interval", "percentile_intervals",

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 from statistics import NormalDist
 
-from scipy import sparse
-
+from .._lazy import sparse
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
 from ._core import count_based, pairwise_from_tables
