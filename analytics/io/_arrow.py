@@ -176,9 +176,11 @@ def is_text(column: Any) -> bool:
     return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
-def encode_column(column: Any) -> Coded:
+def encode_column(column: Any, *, first_appearance: bool = True) -> Coded:
     """Dictionary-encode an Arrow text column: codes (int32, -1 = null) and its distinct values in the order of
-    their first row (objects, and the Arrow array for text checks).
+    their first row (objects, and the Arrow array for text checks). A dictionary column (Parquet) keeps its
+    stored dictionaries; ``first_appearance=False`` leaves their values in stored order (ids, whose order does not
+    matter: they are sorted when the set is built).
 
     Rows of one item usually follow each other, so only the first row of each run of equal values is hashed
     (one vectorized comparison with the previous row finds them); otherwise the whole column is encoded.
@@ -191,18 +193,12 @@ def encode_column(column: Any) -> Coded:
     if n == 0 or not chunks:
         return Coded(np.zeros(0, dtype=np.int32), np.empty(0, dtype=object), pa.array([], type=pa.string()))
     if pa.types.is_dictionary(column.type):
-        return _unify_dictionaries(chunks)
-    starts = []
-    for c in chunks:
-        same = pc.equal(c.slice(1), c.slice(0, len(c) - 1)).fill_null(False)
-        starts.append(np.concatenate([[True], ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)]))
-    head = np.concatenate(starts)
-    n_heads = int(head.sum())
-    if n_heads <= n // 2:
+        return _unify_dictionaries(chunks, first_appearance)
+    head = _run_heads(chunks, n)
+    if head is not None:
         heads = pc.filter(pa.chunked_array(chunks), pa.array(head)).combine_chunks()
         encoded = pc.dictionary_encode(heads)
-        head_codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int32)
-        codes = np.repeat(head_codes, np.diff(np.append(np.flatnonzero(head), n)))
+        codes = np.repeat(_indices(encoded.indices), np.diff(np.append(np.flatnonzero(head), n)))
         dictionary = encoded.dictionary
     else:
         encoded = pc.dictionary_encode(pa.chunked_array(chunks))
@@ -213,9 +209,33 @@ def encode_column(column: Any) -> Coded:
                for c in encoded.chunks):
             encoded = pa.chunked_array([pc.dictionary_encode(pa.chunked_array(chunks).combine_chunks())])
             dictionary = encoded.chunk(0).dictionary
-        codes = np.concatenate([np.asarray(pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False),
-                                           dtype=np.int32) for c in encoded.chunks])
+        codes = np.concatenate([_indices(c.indices) for c in encoded.chunks])
     return _coded(codes, dictionary)
+
+
+def _run_heads(chunks: list[Any], n: int) -> np.ndarray | None:
+    """Which rows start a run of equal values (a row differing from the one before), or None when runs are
+    short (more than half the rows start one, judged on the first block first): then hashing every row is
+    cheaper than finding the runs."""
+    import pyarrow.compute as pc
+
+    starts = []
+    for k, c in enumerate(chunks):
+        same = pc.equal(c.slice(1), c.slice(0, len(c) - 1)).fill_null(False)
+        starts.append(np.concatenate([[True], ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)]))
+        if k == 0 and 2 * int(starts[0].sum()) > len(c):
+            return None
+    head = np.concatenate(starts)
+    return head if 2 * int(head.sum()) <= n else None
+
+
+def _indices(indices: Any) -> np.ndarray:
+    """Dictionary indices as int32 codes, -1 where null (no copy when there is no null)."""
+    import pyarrow.compute as pc
+
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
 def _coded(codes: np.ndarray, dictionary: Any) -> Coded:
@@ -226,9 +246,10 @@ def _coded(codes: np.ndarray, dictionary: Any) -> Coded:
     return Coded(codes, np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object), dictionary)
 
 
-def _unify_dictionaries(chunks: list[Any]) -> Coded:
-    """One code array over chunks that each carry a dictionary (Parquet row groups), values in the order of
-    their first row: the chunks' dictionaries are encoded together, then each chunk's codes mapped through."""
+def _unify_dictionaries(chunks: list[Any], first_appearance: bool) -> Coded:
+    """One code array over chunks that each carry a dictionary (Parquet row groups): the chunks' distinct
+    dictionaries are encoded together, then each chunk's codes mapped through. ``first_appearance``: the values
+    in the order of their first row (labels: the first-seen spelling wins a tie), unused values dropped."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -251,8 +272,8 @@ def _unify_dictionaries(chunks: list[Any]) -> Coded:
         tables = [np.append(mapping[starts[g]:starts[g + 1]], -1) for g in range(len(groups))]
         codes = np.concatenate([tables[g][indices(c)] for g, c in zip(group_of, chunks)])
         dictionary = merged.dictionary
-    seen = pd.unique(codes[codes >= 0])  # the values in the order of their first row, unused ones dropped
-    if len(seen) != len(dictionary) or (np.diff(seen) < 0).any():
+    seen = pd.unique(codes[codes >= 0]) if first_appearance else None  # values in the order of their first row
+    if seen is not None and (len(seen) != len(dictionary) or (np.diff(seen) < 0).any()):
         table = np.full(len(dictionary) + 1, -1, dtype=np.int64)
         table[seen] = np.arange(len(seen))
         codes, dictionary = table[codes], dictionary.take(pa.array(seen))

@@ -160,7 +160,7 @@ def read_coded_tidy(source: str | os.PathLike[str], *, mapping: ColumnMapping, s
     for position, name in renamed_columns(names, resolved):
         column = table.column(position)
         if name in CODED_ROLES and is_text(column):
-            coded[name] = encode_column(column)
+            coded[name] = encode_column(column, first_appearance=name == "label")
         else:
             columns[name] = object_column(column, got.kind) if name not in CODED_ROLES else column.to_pandas()
     del table
