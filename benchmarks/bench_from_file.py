@@ -118,7 +118,7 @@ def peers(path: str) -> dict:
     for i, j in itertools.combinations(range(values.shape[1]), 2):
         both = ~np.isnan(values[:, i]) & ~np.isnan(values[:, j])
         kappas.append(cohen_kappa_score(values[both, i], values[both, j]))
-    ac1 = irrCAC.raw.CAC(matrix).gwet()["est"]["coefficient_value"]
+    ac1 = irrCAC.raw.CAC(matrix, digits=15).gwet()["est"]["coefficient_value"]
     t2 = time.perf_counter()
     return {"read_pivot_s": t1 - t0, "statistics_s": t2 - t1, "fleiss_kappa": float(fk), "krippendorff_alpha": float(alpha),
             "gwet_ac1": float(np.squeeze(ac1)), "mean_pair_kappa": float(np.mean(kappas))}
@@ -149,18 +149,31 @@ def floor(path: str) -> dict:
 PIPELINES = {"ours": ours, "peers": peers, "floor": floor}
 
 
+def _cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def worker(side: str, path: str, repeats: int) -> None:
-    """One fresh process: the first run (its wall time since launch is the cold time), then ``repeats`` warm runs."""
+    """One fresh process: the first run (its wall time since launch is the cold time), then ``repeats`` warm runs.
+
+    CPU times (user + system, all threads) are reported too: on a machine shared with other jobs they change
+    less than wall times (the process waits less for a core, though it still shares caches and memory bandwidth).
+    """
     import resource
 
     first = PIPELINES[side](path)
-    cold = time.time() - float(os.environ["AQA_BENCH_LAUNCH"])
-    warm = []
+    cold, cold_cpu = time.time() - float(os.environ["AQA_BENCH_LAUNCH"]), _cpu()
+    warm, warm_cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), _cpu()
         result = PIPELINES[side](path)
         warm.append(time.perf_counter() - start)
-    print(json.dumps({"side": side, "cold_s": cold, "warm_s": min(warm) if warm else None, "first": first,
+        warm_cpu.append(_cpu() - cpu)
+    print(json.dumps({"side": side, "cold_s": cold, "warm_s": min(warm) if warm else None, "cold_cpu_s": cold_cpu,
+                      "warm_cpu_s": min(warm_cpu) if warm_cpu else None, "first": first,
                       "last": result if warm else first,
                       "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
@@ -195,16 +208,20 @@ def run(args: argparse.Namespace) -> None:
             row["peers"] = launch(args.peers_python, "peers", path, reps) if not args.skip_peers else None
             o, f, p = row["ours"], row["floor"], row["peers"]
             print(f"\n{size} annotations, {fmt} ({path.stat().st_size / 1e6:.0f} MB)")
-            print(f"  floor (pyarrow read + dictionary encoding): cold {f['cold_s']:.2f} s, warm {f['warm_s']:.2f} s")
+            print(f"  floor (pyarrow read + dictionary encoding): cold {f['cold_s']:.2f} s, warm {f['warm_s']:.2f} s "
+                  f"(CPU {f['cold_cpu_s']:.2f} / {f['warm_cpu_s']:.2f} s)")
             first = o["last"]
             print(f"  ours: cold {o['cold_s']:.2f} s, warm {o['warm_s']:.2f} s (load {first['load_s']:.2f}, summary "
                   f"{first['summary_s']:.3f}, per-category {first['per_category_s']:.3f}, pairs {first['pairs_s']:.3f}); "
-                  f"peak {o['peak_mb']:.0f} MB")
-            print(f"  ours / floor: cold {o['cold_s'] / f['cold_s']:.2f}x, warm {o['warm_s'] / f['warm_s']:.2f}x")
+                  f"CPU {o['cold_cpu_s']:.2f} / {o['warm_cpu_s']:.2f} s; peak {o['peak_mb']:.0f} MB")
+            print(f"  ours / floor: cold {o['cold_s'] / f['cold_s']:.2f}x, warm {o['warm_s'] / f['warm_s']:.2f}x "
+                  f"(CPU {o['cold_cpu_s'] / f['cold_cpu_s']:.2f}x, {o['warm_cpu_s'] / f['warm_cpu_s']:.2f}x)")
             if p is not None:
                 print(f"  peers: cold {p['cold_s']:.2f} s, warm {p['warm_s']:.2f} s (read + pivot "
-                      f"{p['last']['read_pivot_s']:.2f}, statistics {p['last']['statistics_s']:.2f}); peak {p['peak_mb']:.0f} MB")
-                print(f"  peers / ours: cold {p['cold_s'] / o['cold_s']:.1f}x, warm {p['warm_s'] / o['warm_s']:.1f}x")
+                      f"{p['last']['read_pivot_s']:.2f}, statistics {p['last']['statistics_s']:.2f}); CPU "
+                      f"{p['cold_cpu_s']:.2f} / {p['warm_cpu_s']:.2f} s; peak {p['peak_mb']:.0f} MB")
+                print(f"  peers / ours: cold {p['cold_s'] / o['cold_s']:.1f}x, warm {p['warm_s'] / o['warm_s']:.1f}x "
+                      f"(CPU {p['cold_cpu_s'] / o['cold_cpu_s']:.1f}x, {p['warm_cpu_s'] / o['warm_cpu_s']:.1f}x)")
                 for key in ("fleiss_kappa", "krippendorff_alpha", "gwet_ac1", "mean_pair_kappa"):
                     print(f"    {key}: ours {first[key]:.10f}, peers {p['last'][key]:.10f}, "
                           f"|diff| {abs(first[key] - p['last'][key]):.1e}")
@@ -221,14 +238,19 @@ def cli(args: argparse.Namespace) -> None:
             ("aqa report 10M Parquet", aqa + ["report", str(args.data / "annotations_10m.parquet"), "--json",
                                               "/tmp/aqa-bench-report.json", "--no-progress"], max(1, args.repeats // 3))]
     for name, command, repeats in jobs:
-        times = []
+        import resource
+
+        times, cpus = [], []
         for _ in range(repeats):
             start = time.perf_counter()
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             out = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
             times.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
         status = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else out.stderr.strip()[-300:]
-        print(f"{name}: best {min(times):.2f} s, median {sorted(times)[len(times) // 2]:.2f} s over {repeats} "
-              f"(exit {out.returncode}: {status})")
+        print(f"{name}: best {min(times):.2f} s, median {sorted(times)[len(times) // 2]:.2f} s over {repeats}; CPU best "
+              f"{min(cpus):.2f} s; peak {after.ru_maxrss / 1024:.0f} MB (exit {out.returncode}: {status[:160]})")
     print(f"uptime: {os.popen('uptime').read().strip()}")
 
 
@@ -243,28 +265,32 @@ def per_class(args: argparse.Namespace) -> None:
     warnings.simplefilter("ignore")
     aset, _ = annotation_set(ratings(200_000, 5, 10))
 
-    def best(func, setup) -> float:
-        times = []
+    def best(func, setup) -> tuple[float, float]:
+        """Best wall and best CPU time (``time.process_time``) of 7 runs."""
+        walls, cpus = [], []
         for _ in range(7):
             setup()
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             func()
-            times.append(time.perf_counter() - start)
-        return min(times)
+            walls.append(time.perf_counter() - start)
+            cpus.append(time.process_time() - cpu)
+        return min(walls), min(cpus)
 
     def after_summary() -> None:
         aset._cache.clear()
         agreement_summary(aset)
 
-    summary = best(lambda: agreement_summary(aset), aset._cache.clear)
+    summary, summary_cpu = best(lambda: agreement_summary(aset), aset._cache.clear)
     print(f"uptime: {os.popen('uptime').read().strip()}")
-    print(f"agreement_summary, empty caches: {summary * 1000:.1f} ms")
+    print(f"agreement_summary, empty caches: {summary * 1000:.1f} ms (CPU {summary_cpu * 1000:.1f} ms)")
     for name, func in (("fleiss_kappa_by_category", lambda: fleiss_kappa_by_category(aset)),
                        ("cohen_kappa_by_pair", lambda: cohen_kappa_by_pair(aset)),
                        ("confusion_matrix_between_annotators", lambda: confusion_matrix_between_annotators(aset))):
-        alone, after = best(func, aset._cache.clear), best(func, after_summary)
-        print(f"{name}: after the summary {after * 1000:.1f} ms ({after / summary:.3f} of the summary); "
-              f"alone on empty caches {alone * 1000:.1f} ms ({alone / summary:.2f})")
+        (alone, alone_cpu), (after, after_cpu) = best(func, aset._cache.clear), best(func, after_summary)
+        print(f"{name}: after the summary {after * 1000:.1f} ms ({after / summary:.3f} of the summary; CPU "
+              f"{after_cpu / summary_cpu:.3f}); alone on empty caches {alone * 1000:.1f} ms ({alone / summary:.2f}; "
+              f"CPU {alone_cpu / summary_cpu:.2f})")
+    print(f"uptime: {os.popen('uptime').read().strip()}")
 
 
 def main() -> None:

@@ -325,10 +325,13 @@ def n_items_with_ratings(aset: "AnnotationSet", minimum: int = 2) -> int:
 @additive
 def rating_moments(aset: "AnnotationSet") -> np.ndarray:
     r"""``[n, Σ r_i, Σ r_i²]`` over the items with a rating (int64): the ratings per item are all equal
-    exactly when :math:`n \sum r_i^2 = (\sum r_i)^2`."""
-    r = ratings_per_item(aset)
-    r = r[r > 0].astype(np.int64)
-    return np.array([len(r), r.sum(), (r * r).sum()], dtype=np.int64)
+    exactly when :math:`n \sum r_i^2 = (\sum r_i)^2`. Cached."""
+    def build() -> np.ndarray:
+        r = ratings_per_item(aset)
+        r = r[r > 0].astype(np.int64)
+        return np.array([len(r), r.sum(), (r * r).sum()], dtype=np.int64)
+
+    return _cached(aset, "rating_moments", build).copy()
 
 
 @additive

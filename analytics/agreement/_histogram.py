@@ -58,15 +58,32 @@ def binary_histogram(counts: "sparse.spmatrix | np.ndarray", ratings: np.ndarray
         h = np.bincount(keys, minlength=q * side * side).reshape(q, side, side)
         h[:, :, 0] += per_rating[None, :] - h.sum(axis=2)  # the zero cells a sparse table does not store
     else:
-        offsets = np.arange(q, dtype=np.int64) * (side * side)
-        if len(r) and r.min() == r.max():  # equal raters: one addition of a row of offsets
-            keys = counts + (offsets + int(r[0]) * side)
-        else:
-            keys = counts + (r * side)[:, None]
-            keys += offsets
-        h = np.bincount(keys.ravel(), minlength=q * side * side).reshape(q, side, side)
+        h = _dense_histogram(counts, r, q, side)
     h[:, 0, :] = 0  # items without a rating do not count
     return h
+
+
+#: Rows of the count table turned into histogram keys at a time (a buffer that stays in the CPU cache).
+_BLOCK_ROWS = 1 << 14
+
+
+def _dense_histogram(counts: np.ndarray, r: np.ndarray, q: int, side: int) -> np.ndarray:
+    """The histogram of a dense table, block by block: key ``(c·side + r_i)·side + n_ic`` of every cell into one
+    reused buffer, then ``bincount`` (no table-sized temporary array)."""
+    offsets = np.arange(q, dtype=np.int64) * (side * side)
+    equal = len(r) and r.min() == r.max()
+    if equal:
+        offsets = offsets + int(r[0]) * side
+    h = np.zeros(q * side * side, dtype=np.int64)
+    buffer = np.empty((min(_BLOCK_ROWS, len(r)), q), dtype=np.int64)
+    for start in range(0, len(r), _BLOCK_ROWS):
+        block = counts[start:start + _BLOCK_ROWS]
+        keys = buffer[:len(block)]
+        np.add(block, offsets, out=keys)
+        if not equal:
+            keys += (r[start:start + _BLOCK_ROWS] * side)[:, None]
+        h += np.bincount(keys.ravel(), minlength=q * side * side)
+    return h.reshape(q, side, side)
 
 
 def _grid(side: int) -> tuple[np.ndarray, np.ndarray]:
