@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-__all__ = ["Coded", "coded_from_series", "merge_values", "present_codes", "first_rows"]
+__all__ = ["Coded", "coded_from_series", "merge_values", "present_codes"]
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,3 @@ def merge_values(coded: Coded, new: np.ndarray, changed: np.ndarray | None = Non
 def present_codes(coded: Coded) -> np.ndarray:
     """Which distinct values occur in the rows (boolean, per value)."""
     return coded.counts() > 0
-
-
-def first_rows(codes: np.ndarray, wanted: np.ndarray, n: int = 3) -> dict[int, np.ndarray]:
-    """Positions of the first ``n`` rows holding each code of ``wanted`` (for error messages)."""
-    out = {}
-    for code in wanted:
-        out[int(code)] = np.flatnonzero(codes == code)[:n]
-    return out
