@@ -4,7 +4,7 @@ and a 1,000,000-annotation upload analysed and shown.
     python benchmarks/bench_dashboard.py [--skip-browser] [--annotations 1000000] [--cold-runs 5]
 
 Targets: cold start ≤ 4 s (browser, digits sample); cached page switch / widget change ≤ 0.3 s (AppTest);
-1M-annotation upload ≤ 10 s (read + validate + agreement + top problems + Overview rendered).
+1M-annotation upload ≤ 4 s (issue 17; read + validate + agreement + top problems + Overview rendered).
 Prints one JSON object; the figures are recorded in benchmarks/README.md.
 """
 
@@ -95,7 +95,8 @@ def apptest_interactions() -> dict:
 
 def big_upload(n_annotations: int, upload_file: Path | None = None) -> dict:
     """Generate an n-annotation CSV (or take ``upload_file``), then time the Data page's upload path and the
-    Overview drawn on it (AppTest: the page's script run to its end, with nothing computed before)."""
+    Overview drawn on it (AppTest: the page's script run to its end). As when a user uploads, the dashboard has
+    shown its default Overview (the digits sample) once before; nothing of the upload is computed before."""
     from streamlit.testing.v1 import AppTest
 
     from analytics.report.overview import top_problems
@@ -117,7 +118,11 @@ def big_upload(n_annotations: int, upload_file: Path | None = None) -> dict:
 
 
 def _timed_upload(path: Path, AppTest, top_problems, services) -> dict:
+    # the dashboard is open before anything is uploaded: its default Overview (the digits sample) has run once
+    opened = AppTest.from_file(APP, default_timeout=300)
+    opened.run()
     data = path.read_bytes()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     key, aset = services.load_upload.__wrapped__({"annotations": (path.name, data)}, {}) \
         if hasattr(services.load_upload, "__wrapped__") else services.load_upload({"annotations": (path.name, data)}, {})
@@ -128,6 +133,7 @@ def _timed_upload(path: Path, AppTest, top_problems, services) -> dict:
     t2 = time.perf_counter()
     at.run()
     t_page = time.perf_counter() - t2
+    cpu = time.process_time() - c0  # CPU of the whole process (load + page), all threads
     with warnings.catch_warnings():  # for the record: the analyses alone, on a fresh copy of the set
         warnings.simplefilter("ignore")
         import analytics
@@ -139,7 +145,7 @@ def _timed_upload(path: Path, AppTest, top_problems, services) -> dict:
         t_analyse = time.perf_counter() - t1
     return {"annotations": aset.n_annotations, "csv_mb": round(len(data) / 1e6, 1), "read_validate_s": round(t_load, 2),
             "agreement_and_problems_s": round(t_analyse, 2), "overview_page_s": round(t_page, 2),
-            "total_s": round(t_load + t_page, 2), "page_exception": bool(at.exception)}
+            "total_s": round(t_load + t_page, 2), "total_cpu_s": round(cpu, 2), "page_exception": bool(at.exception)}
 
 
 def main() -> int:
