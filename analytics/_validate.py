@@ -335,7 +335,8 @@ def _duplicate_rows(frame: pd.DataFrame, items: Coded, anns: Coded, rounds: Code
         for codes, size in parts:
             key = key * max(size, 1) + codes
         if space <= 4 * len(key) + (1 << 20):
-            dup_any = np.bincount(key, minlength=space)[key] > 1
+            counts = np.bincount(key, minlength=space)
+            dup_any = counts[key] > 1 if counts.max() > 1 else np.zeros(len(key), dtype=bool)
         else:
             dup_any = pd.Series(key).duplicated(keep=False).to_numpy()
         keyed: pd.Series | pd.DataFrame = pd.Series(key)
