@@ -28,6 +28,11 @@ _LAZY: dict[str, str] = {
     "load_annotations": ".io",
     "load_gold": ".io",
     "load_predictions": ".io",
+    "plan_labelstudio_push": ".io",
+    "apply_labelstudio_push": ".io",
+    "PushPlan": ".io",
+    "PushResult": ".io",
+    "LabelStudioError": ".exceptions",
     "Limits": ".limits",
     "escape_html": ".safety",
     "escape_markdown": ".safety",
@@ -49,6 +54,8 @@ _LAZY: dict[str, str] = {
     "Gate": ".report.gates",
     "GateReport": ".report.gates",
     "check_gates": ".report.gates",
+    "Workspace": ".workspace",
+    "open_workspace": ".workspace",
     "AnnotatorBias": ".annotators.gold_confusion",
     "GoldConfusion": ".annotators.gold_confusion",
     "annotator_bias": ".annotators.gold_confusion",
@@ -58,6 +65,10 @@ _LAZY: dict[str, str] = {
     "review_queue": ".annotators.routing",
     "review_summary": ".annotators.routing",
     "route_for_review": ".annotators.routing",
+    "queue_items": ".annotators.routing",
+    "routing_rule": ".annotators.routing",
+    "LabelErrors": ".annotators.label_errors",
+    "find_label_errors": ".annotators.label_errors",
     "DriftResult": ".annotators.drift",
     "SpeedAccuracy": ".annotators.drift",
     "accuracy_over_time": ".annotators.drift",
@@ -147,6 +158,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
         UnknownLabelError,
     )
     from .io import GoldLabels, Predictions, load_annotations, load_gold, load_predictions
+    from .io import PushPlan, PushResult, apply_labelstudio_push, plan_labelstudio_push
+    from .exceptions import LabelStudioError
     from .limits import Limits
     from .safety import escape_html, escape_markdown, neutralize_csv_cell, safe_csv
     from ._taxonomy_model import Taxonomy, load_taxonomy
@@ -156,8 +169,11 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .annotators.gold import gold_accuracy
     from .report.quality_report import QualityReport, build_report
     from .report.gates import Gate, GateReport, check_gates
+    from .workspace import Workspace, open_workspace
     from .annotators.gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
-    from .annotators.routing import AuditSample, audit_sample, review_queue, review_summary, route_for_review
+    from .annotators.routing import AuditSample, audit_sample, queue_items, review_queue, review_summary, route_for_review
+    from .annotators.routing import routing_rule
+    from .annotators.label_errors import LabelErrors, find_label_errors
     from .annotators.drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy
     from .model.scoring import embed_images, image_paths, image_transform, predictions_frame, score_images
     from .model.near_duplicates import (
@@ -210,6 +226,11 @@ __all__ = [
     "load_gold",
     "load_predictions",
     "load_taxonomy",
+    "plan_labelstudio_push",
+    "apply_labelstudio_push",
+    "PushPlan",
+    "PushResult",
+    "LabelStudioError",
     "validate_annotations",
     "AnnotationSchemaError",
     "AnnotationFileError",
@@ -231,8 +252,12 @@ __all__ = [
     "gold_confusion_by_annotator",
     "annotator_bias",
     "route_for_review",
+    "routing_rule",
+    "LabelErrors",
+    "find_label_errors",
     "review_summary",
     "review_queue",
+    "queue_items",
     "AuditSample",
     "audit_sample",
     "DriftResult",
@@ -304,4 +329,6 @@ __all__ = [
     "Gate",
     "GateReport",
     "check_gates",
+    "Workspace",
+    "open_workspace",
 ]

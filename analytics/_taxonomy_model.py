@@ -268,7 +268,8 @@ def taxonomy_problems(classes: list[TaxonomyClass], source: str = "taxonomy") ->
         detail = ", ".join(f"'{n}' → parent '{p}'" for n, p in orphans)
         out.append(TaxonomyProblem(
             "orphan", "error", tuple(n for n, _ in orphans),
-            f"{source}: parent class(es) not defined: {detail}. Add the parent classes or fix the names."))
+            f"{source}: {'a parent class is' if len(orphans) == 1 else 'parent classes are'} not defined: {detail}. "
+            "Add the parent classes or fix the names."))
     parent = {c.name: c.parent for c in classes}
     reported: set[frozenset[str]] = set()
     for c in classes:

@@ -16,6 +16,7 @@ __all__ = [
     "TaxonomyError",
     "InvalidParameterError",
     "ModelError",
+    "LabelStudioError",
     "OutputWriteError",
     "UndefinedMetricWarning",
     "DataQualityWarning",
@@ -55,6 +56,12 @@ class ModelError(AnnotationQAError):
     """A model cannot be loaded or run: not a TorchScript/state-dict file, an unsafe pickle refused,
     a state dict that does not fit the model, or outputs of the wrong shape for the images given.
     """
+
+
+class LabelStudioError(AnnotationQAError):
+    """A Label Studio server cannot be used as asked: it cannot be reached, refuses the token, has no such
+    project, answers with a server error, or the project asks no classification question. The message says
+    what to fix; a push that fails leaves the server as it was."""
 
 
 class OutputWriteError(AnnotationQAError):

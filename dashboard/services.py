@@ -25,6 +25,12 @@ from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
 __all__ = [
+    "pull_labelstudio",
+    "labelstudio_connection",
+    "plan_push",
+    "pending_plan",
+    "apply_push",
+    "queue_for_push",
     "bundled_model",
     "score_current",
     "slice_columns",
@@ -43,6 +49,10 @@ __all__ = [
     "open_dataset",
     "dataset_overview",
     "category_balance",
+    "workspace",
+    "workspace_history",
+    "workspace_report",
+    "workspace_delivery",
 ]
 
 DEFAULT_SAMPLE = "digits"
@@ -193,6 +203,15 @@ def _attempt(fn: Callable[[], Any]) -> Outcome:
             return Outcome(reason=str(exc))
 
 
+def _tag_sets(aset: AnnotationSet, what: str) -> Outcome | None:
+    """The reason a single-label analysis does not apply to a tag-set dataset, in the words of the page (or None)."""
+    if aset.multilabel:
+        return Outcome(reason=f"{what} need one label per annotation, but this dataset holds tag sets (several tags per "
+                              "annotation). To see them, load a single-label column on the Data page, or one tag at a "
+                              "time as present/absent.")
+    return None
+
+
 @st.cache_data(show_spinner="Auditing the golden set…", max_entries=64)
 def gold_audit(key: str, _aset: AnnotationSet, target: float) -> Outcome:
     """Golden-set accuracy per annotator (Wilson intervals, Holm-corrected flags) at ``target``."""
@@ -223,14 +242,14 @@ def biases(key: str, _aset: AnnotationSet) -> Outcome:
 def dawid_skene(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
 
-    return _attempt(lambda: analytics.dawid_skene(_aset))
+    return _tag_sets(_aset, "Dawid–Skene estimates") or _attempt(lambda: analytics.dawid_skene(_aset))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def drift(key: str, _aset: AnnotationSet, window: int) -> Outcome:
     import analytics
 
-    return _attempt(lambda: analytics.accuracy_over_time(_aset, window=window))
+    return _tag_sets(_aset, "Accuracy over time and drift") or _attempt(lambda: analytics.accuracy_over_time(_aset, window=window))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -243,21 +262,30 @@ def speed(key: str, _aset: AnnotationSet) -> Outcome:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def routing(key: str, _aset: AnnotationSet) -> Outcome:
+def routing(key: str, _aset: AnnotationSet, threshold: float = 0.95) -> Outcome:
+    """``(routing, summary)``; the routing table's ``attrs["rule"]`` says the rule and the threshold in words."""
     import analytics
 
     def run() -> tuple[pd.DataFrame, pd.DataFrame]:
-        routed = analytics.route_for_review(_aset)
+        routed = analytics.route_for_review(_aset, threshold=threshold)
         return routed, analytics.review_summary(routed)
 
-    return _attempt(run)
+    return _tag_sets(_aset, "Routing decisions") or _attempt(run)
+
+
+@st.cache_data(show_spinner="Looking for label errors…", max_entries=32)
+def label_errors(key: str, _aset: AnnotationSet, threshold: float = 0.5) -> Outcome:
+    """Items whose given label (gold, else the consensus) the people and the model say is wrong."""
+    import analytics
+
+    return _tag_sets(_aset, "Label errors") or _attempt(lambda: analytics.find_label_errors(_aset, threshold=threshold))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | None, seed: int) -> Outcome:
     import analytics
 
-    return _attempt(lambda: analytics.audit_sample(_aset, fraction=fraction, stratify_by=stratify_by, seed=seed))
+    return _tag_sets(_aset, "Audit samples") or _attempt(lambda: analytics.audit_sample(_aset, fraction=fraction, stratify_by=stratify_by, seed=seed))
 
 
 @st.cache_data(show_spinner="Computing agreement…", max_entries=64)
@@ -321,7 +349,7 @@ def model_vs_human(key: str, _aset: AnnotationSet, threshold: float) -> Outcome:
     if not _aset.has_predictions:
         return Outcome(reason="This dataset has no model predictions: attach a predictions file on the Data page, "
                               "or score the images with a model below.")
-    return _attempt(lambda: analytics.model_vs_human(_aset, threshold=threshold))
+    return _tag_sets(_aset, "Model comparisons") or _attempt(lambda: analytics.model_vs_human(_aset, threshold=threshold))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -412,16 +440,26 @@ def taxonomy_nodes(key: str, _aset: AnnotationSet) -> Outcome:
 
 # -- downloads: CSV through analytics.safety.safe_csv (CSV injection), and the HTML report ------------------------
 @st.cache_data(show_spinner=False, max_entries=32)
-def review_queue(key: str, _aset: AnnotationSet, decisions: tuple[str, ...]) -> Outcome:
+def review_queue(key: str, _aset: AnnotationSet, decisions: tuple[str, ...], threshold: float = 0.95) -> Outcome:
     """``(queue, csv_bytes)``: the items with ``decisions``, most urgent first (analytics.review_queue)."""
     import analytics
     from analytics.safety import safe_csv
 
-    routed = routing(key, _aset)
+    routed = routing(key, _aset, threshold)
     if not routed.ok:
         return routed
     queue = analytics.review_queue(routed.value[0], decisions=list(decisions))
-    return Outcome(value=(queue, safe_csv(queue.assign(decision=queue["decision"].astype(str))).encode("utf-8")))
+    export = queue.assign(decision=queue["decision"].astype(str), rule=queue["rule"].astype(str))
+    return Outcome(value=(queue, safe_csv(export).encode("utf-8")))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def queue_for_push(key: str, _aset: AnnotationSet, queue: str, fraction: float, stratify_by: str | None,
+                   seed: int) -> Outcome:
+    """The items of one work queue with their reasons (analytics.queue_items), for a push to Label Studio."""
+    import analytics
+
+    return _attempt(lambda: analytics.queue_items(_aset, queue, fraction=fraction, stratify_by=stratify_by, seed=seed))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -440,10 +478,42 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
 
 
+# -- workspaces (history across deliveries); opening, adding and recording are actions in dashboard/session.py -----
+@st.cache_resource(show_spinner=False, max_entries=8)
+def workspace(location: str) -> Any:
+    """The workspace at ``location`` (a file or a postgresql:// URL), opened once per server process."""
+    from analytics.workspace import open_workspace
+
+    return open_workspace(location)
+
+
+@st.cache_data(show_spinner="Reading the workspace history…", max_entries=16)
+def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0) -> Any:
+    """Trends across the deliveries; ``revision`` (``Workspace.revision()``) changes with every delivery or decision."""
+    return workspace(location).history(confidence_level=confidence_level, alarm_points=alarm_points)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def workspace_report(location: str, name: str, content_hash: str) -> dict[str, Any]:
+    """A delivery's stored quality report (JSON data); keyed by its content hash."""
+    return workspace(location).report(name)
+
+
+@st.cache_resource(show_spinner="Loading the delivery…", max_entries=8)
+def workspace_delivery(location: str, name: str, content_hash: str) -> AnnotationSet:
+    """A delivery back as an annotation set (annotations, gold, predictions, taxonomy as stored)."""
+    return workspace(location).load(name)
+
+
 # Session-state helpers and explicit actions (no caching) live in dashboard/session.py; re-exported here so
 # pages talk to one module.
 from dashboard.session import (  # noqa: E402
+    apply_push,
     bundled_model,
+    labelstudio_connection,
+    pending_plan,
+    plan_push,
+    pull_labelstudio,
     current_choice,
     dataset_choices,
     dataset_title,

@@ -18,7 +18,11 @@ from analytics import AnnotationSet
 from dashboard import services
 
 __all__ = ["dataset_choices", "dataset_title", "current_choice", "open_dataset", "vendor_column", "slice_columns",
-           "bundled_model", "score_current"]
+           "bundled_model", "score_current", "pull_labelstudio", "labelstudio_connection", "plan_push", "pending_plan",
+           "apply_push"]
+
+_LABELSTUDIO_KEY = "aqa_labelstudio"  # {"address", "token", "key"} of the connected project (this session only)
+_PLAN_KEY = "aqa_push_plan"
 
 
 def dataset_choices() -> list[str]:
@@ -32,6 +36,9 @@ def dataset_title(choice: str) -> str:
     """The picker's text for a choice (plain text: Streamlit shows option labels literally)."""
     if choice in services.available_samples():
         return services.sample_title(choice)
+    if str(choice).startswith("workspace:"):
+        location, _, name = str(choice).removeprefix("workspace:").rpartition("|")
+        return f"{name} (delivery of the workspace {location})"
     aset = st.session_state.get(services._REGISTRY_KEY, {}).get(choice)
     source = aset.report.source if aset is not None else choice
     scored = " with the model's predictions" if "|scored:" in str(choice) else ""
@@ -121,3 +128,62 @@ def score_current(key: str, aset: AnnotationSet, model: Any, *, size: int | None
     new_key = f"{key}|scored:{digest}"
     services.set_current(new_key, scored)
     return new_key, scored
+
+
+# -- Label Studio: pull and push are explicit actions (a server's content changes); the token stays in the session --
+def pull_labelstudio(url: str, project: str, token: str) -> tuple[str, AnnotationSet]:
+    """Pull a Label Studio project and make it the current dataset; the connection (with the token) is kept in
+    this browser session only, for the Review page's push."""
+    from datetime import datetime, timezone
+
+    from analytics.exceptions import LabelStudioError
+    from analytics.io import load_annotations
+    from analytics.io.labelstudio_api import server_address
+
+    if not token.strip():
+        raise LabelStudioError("Enter an API token: a personal access token from Label Studio → Account & Settings "
+                               "→ Personal Access Token (or a legacy token).")
+    target = str(server_address(url, project))
+    aset = load_annotations(target, format="labelstudio", token=token.strip())
+    key = f"labelstudio:{target}@{datetime.now(timezone.utc).isoformat(timespec='seconds')}"
+    services.set_current(key, aset)
+    st.session_state[_LABELSTUDIO_KEY] = {"address": target, "token": token.strip(), "key": key}
+    st.session_state.pop(_PLAN_KEY, None)
+    return key, aset
+
+
+def labelstudio_connection(key: str) -> dict[str, str] | None:
+    """The connected project when the dataset ``key`` was pulled from it in this session (else None)."""
+    conn = st.session_state.get(_LABELSTUDIO_KEY)
+    return conn if isinstance(conn, dict) and conn.get("key") == key else None
+
+
+def plan_push(key: str, items: Any, queue: str, to_project: str | None) -> Any:
+    """Check the push of ``items`` against the server and keep the plan for :func:`apply_push` (nothing written)."""
+    from analytics.io import plan_labelstudio_push
+
+    conn = labelstudio_connection(key)
+    if conn is None:
+        from analytics.exceptions import LabelStudioError
+
+        raise LabelStudioError("This dataset was not pulled from Label Studio in this session: connect on the Data "
+                               "page first.")
+    plan = plan_labelstudio_push(items, conn["address"], queue=queue, token=conn["token"], to_project=to_project)
+    st.session_state[_PLAN_KEY] = {"key": key, "queue": queue, "to_project": to_project, "plan": plan}
+    return plan
+
+
+def pending_plan(key: str, queue: str, to_project: str | None) -> Any:
+    """The plan previewed for exactly this dataset, queue and target, if any."""
+    held = st.session_state.get(_PLAN_KEY)
+    if isinstance(held, dict) and (held["key"], held["queue"], held["to_project"]) == (key, queue, to_project):
+        return held["plan"]
+    return None
+
+
+def apply_push(plan: Any) -> Any:
+    """Carry out the previewed plan (analytics.apply_labelstudio_push) and forget it."""
+    from analytics.io import apply_labelstudio_push
+
+    st.session_state.pop(_PLAN_KEY, None)
+    return apply_labelstudio_push(plan)

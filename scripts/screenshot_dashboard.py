@@ -68,6 +68,8 @@ def main() -> int:
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--workspace", help="start the dashboard on this workspace (aqa dashboard --workspace)")
+    parser.add_argument("--pages", help="comma-separated page titles to open (default: every page)")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -75,7 +77,9 @@ def main() -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-    server = subprocess.Popen([sys.executable, "-m", "analytics.cli", "dashboard", "--port", str(args.port)], cwd=ROOT,
+    extra = ["--workspace", args.workspace] if args.workspace else []
+    server = subprocess.Popen([sys.executable, "-m", "analytics.cli", "dashboard", "--port", str(args.port), *extra],
+                              cwd=ROOT,
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     results, failures = [], []
     try:
@@ -83,7 +87,10 @@ def main() -> int:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=args.chromium, headless=True, args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": args.width, "height": args.height})
+            wanted = {t.strip() for t in args.pages.split(",")} if args.pages else None
             for title, path in page_paths():
+                if wanted is not None and title not in wanted:
+                    continue
                 url = f"http://127.0.0.1:{args.port}/{path}"
                 start = time.time()
                 page.goto(url, wait_until="networkidle")

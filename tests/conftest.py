@@ -37,3 +37,26 @@ def pytest_terminal_summary(terminalreporter):
     harness = sys.modules.get("_harness")
     if harness is not None and hasattr(harness, "summary"):
         harness.summary(terminalreporter)
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory):
+    """A real Label Studio server for the whole test session (see tests/_labelstudio_server.py).
+
+    Needs ``AQA_LABEL_STUDIO_BIN`` (the ``label-studio`` executable of its own virtual environment, built by
+    ``.ci/setup/50-labelstudio.sh``); skips without it, fails under ``CI=true``.
+    """
+    from tests._labelstudio_server import BIN_VARIABLE, start_server
+
+    executable = os.environ.get(BIN_VARIABLE)
+    if not executable or not Path(executable).exists():
+        reason = (f"{BIN_VARIABLE} is not set to a label-studio executable (run .ci/setup/50-labelstudio.sh, then "
+                  f"export {BIN_VARIABLE}=…/bin/label-studio)")
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    server = start_server(executable, tmp_path_factory.mktemp("label-studio"))
+    try:
+        yield server
+    finally:
+        server.stop()

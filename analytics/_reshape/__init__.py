@@ -35,6 +35,7 @@ from ._dispatch import add_partials, additive, cached, is_distributed, merge_ite
 from ._partition import ItemPartition
 from ._kernels import (
     counts_from_codes,
+    weighted_counts_from_codes,
     sparse_counts_from_codes,
     coincidence_from_counts,
     annotator_onehot_from_codes,
@@ -111,6 +112,7 @@ from ._views import MergedColumns, SwapsFixed, CountView, view_counts, view_coin
 __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._tables)
     "AUTO_DENSE_CELLS",
     "counts_from_codes",
+    "weighted_counts_from_codes",
     "sparse_counts_from_codes",
     "coincidence_from_counts",
     "pair_tables_from_codes",

@@ -17,6 +17,14 @@ def counts_from_codes(item_codes: np.ndarray, label_codes: np.ndarray, n_items: 
     return np.bincount(flat, minlength=n_items * n_categories).reshape(n_items, n_categories)
 
 
+def weighted_counts_from_codes(item_codes: np.ndarray, label_codes: np.ndarray, weights: np.ndarray, n_items: int,
+                                n_categories: int) -> np.ndarray:
+    """Item × category sums of per-annotation ``weights`` (float64, dense): counts where every vote weighs its weight."""
+    flat = item_codes.astype(np.int64) * n_categories + label_codes.astype(np.int64)
+    return np.bincount(flat, weights=np.asarray(weights, dtype=np.float64),
+                       minlength=n_items * n_categories).reshape(n_items, n_categories)
+
+
 def sparse_counts_from_codes(
     item_codes: np.ndarray, label_codes: np.ndarray, n_items: int, n_categories: int, *, dtype: type = np.int32,
 ) -> sparse.csr_matrix:

@@ -1,6 +1,6 @@
 """Annotators: who labels well? The golden-set audit (accuracy with intervals, coverage), confusion against gold and
 systematic biases, consensus labels (majority vote, Dawid–Skene), review routing and audit samples, drift over time
-and speed versus accuracy.
+and speed versus accuracy, and label errors (given labels the people's votes and a model say are wrong).
 
 The public names are also offered at the top level (``import analytics as aqa; aqa.gold_accuracy_by_annotator``).
 """
@@ -29,6 +29,10 @@ _LAZY: dict[str, str] = {
     "review_queue": ".routing",
     "review_summary": ".routing",
     "route_for_review": ".routing",
+    "queue_items": ".routing",
+    "routing_rule": ".routing",
+    "LabelErrors": ".label_errors",
+    "find_label_errors": ".label_errors",
     "DriftResult": ".drift",
     "SpeedAccuracy": ".drift",
     "accuracy_over_time": ".drift",
@@ -53,7 +57,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .consensus import ConsensusResult, dawid_skene, majority_vote
     from .gold import gold_accuracy, gold_accuracy_by_annotator, gold_coverage, GoldAccuracy, GoldCoverage
     from .gold_confusion import annotator_bias, AnnotatorBias, gold_confusion_by_annotator, GoldConfusion
-    from .routing import audit_sample, AuditSample, review_queue, review_summary, route_for_review
+    from .routing import audit_sample, AuditSample, queue_items, review_queue, review_summary, route_for_review, routing_rule
+    from .label_errors import find_label_errors, LabelErrors
     from .drift import accuracy_over_time, DriftResult, speed_vs_accuracy, SpeedAccuracy
 
 __all__ = [
@@ -74,6 +79,10 @@ __all__ = [
     "review_queue",
     "review_summary",
     "route_for_review",
+    "queue_items",
+    "routing_rule",
+    "LabelErrors",
+    "find_label_errors",
     "DriftResult",
     "SpeedAccuracy",
     "accuracy_over_time",

@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
+from .._wording import count_noun
 from .._reshape import (
     annotator_gold_confusion,
     category_totals,
@@ -395,7 +396,8 @@ def gold_coverage(annotations: "AnnotationSet", *, top_pairs: int = 10) -> GoldC
     if missing:
         note = f" ({len(unused)} of them not used by any annotator either: {', '.join(unused)})" if unused else ""
         warnings.warn(
-            f"{len(missing)} class(es) have no gold item: {', '.join(missing)}{note}. Accuracy on them cannot be "
+            f"{count_noun(len(missing), 'class')} {'has' if len(missing) == 1 else 'have'} no gold item: "
+            f"{', '.join(missing)}{note}. Accuracy on them cannot be "
             "audited; add gold items of these classes.", DataQualityWarning, stacklevel=2)
     by_pair = _pair_coverage(annotations, n_gold, top_pairs)
     return GoldCoverage(by_class=by_class, by_pair=by_pair, classes_without_gold=missing, n_gold_items=total_gold,

@@ -1,16 +1,28 @@
-r"""Which items go to a senior reviewer (the blind-overlap rule), and reproducible audit samples.
+r"""Which items go to a senior reviewer, and reproducible audit samples.
 
 Blind overlap: several annotators label the same item without seeing each other's labels. With
-:math:`m` ratings of an item and :math:`v` votes for its most frequent label the rule is
+:math:`m` ratings of an item and :math:`v` votes for its most frequent label, items with at most three
+ratings follow the three-annotator rule as stated:
 
 =====================================  ===================
-condition                              decision
+condition (:math:`m \le 3`)            decision
 =====================================  ===================
 :math:`m = 1`                          ``needs_overlap``
-:math:`v = m` (all agree)              ``accept``
-:math:`v > m/2` (strict majority)      ``senior_review``
+:math:`v = m` (all agree, 3 of 3)      ``accept``
+:math:`v > m/2` (strict majority, 2:1) ``senior_review``
 otherwise (no strict majority)         ``adjudicate``
 =====================================  ===================
+
+With more than three ratings one dissent is noise (with 51 raters, CIFAR-10H, "any dissent" sends more than
+half of the items to review), so the decision comes from the *support* :math:`s` of the consensus label —
+the probability that it holds (:mod:`analytics.annotators._support`) — and one threshold :math:`t`
+(``threshold``, default 0.95): ``accept`` when :math:`s \ge t`; otherwise ``senior_review`` when the
+consensus label holds a strict majority of the votes and ``adjudicate`` when it does not. In one sentence:
+*an item with more than three ratings goes to a person when the support for its consensus label is below
+95%.* The support is the Dawid–Skene posterior of the consensus label when annotator ids exist, and the
+exact binomial test on the split between the two leading labels when raters are anonymous.
+A simulation with a known answer (``benchmarks/routing_simulation.py``) and CIFAR-10H
+(``benchmarks/routing_cifar10h.py``) show what the rule routes; see ``benchmarks/README.md``.
 
 Audit samples draw a share of the annotations for a second look, stratified by label or annotator,
 and say how likely the audit is to catch an error at a given error rate.
@@ -20,6 +32,12 @@ References
 Snow, R., O'Connor, B., Jurafsky, D., & Ng, A. Y. (2008). Cheap and fast — but is it good? Evaluating
 non-expert annotations for natural language tasks. Proceedings of EMNLP 2008, 254–263.
 https://doi.org/10.3115/1613715.1613751
+
+Dawid, A. P., & Skene, A. M. (1979). Maximum likelihood estimation of observer error-rates using the EM
+algorithm. Journal of the Royal Statistical Society, Series C, 28(1), 20–28. https://doi.org/10.2307/2346806
+
+Sheng, V. S., Provost, F., & Ipeirotis, P. G. (2008). Get another label? Improving data quality and data mining
+using multiple, noisy labelers. KDD 2008, 614–622. https://doi.org/10.1145/1401890.1401965
 
 Cochran, W. G. (1977). Sampling Techniques (3rd ed.). Wiley. ISBN 0-471-16240-X (proportional stratified
 allocation; hypergeometric detection probability for finite populations).
@@ -42,10 +60,13 @@ from ..results import ResultMixin
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["DECISIONS", "route_for_review", "review_summary", "review_queue", "AuditSample", "audit_sample"]
+__all__ = ["DECISIONS", "QUEUES", "route_for_review", "routing_rule", "review_summary", "review_queue", "AuditSample",
+           "audit_sample", "queue_items"]
 
 #: Routing decisions, from "nothing to do" to "most work".
 DECISIONS = ("accept", "senior_review", "adjudicate", "needs_overlap")
+#: Work queues that :func:`queue_items` fills (and ``aqa push`` sends back to the labeling tool).
+QUEUES = ("senior_review", "adjudicate", "audit")
 
 
 def _votes_text(counts: np.ndarray, categories: Sequence[str]) -> np.ndarray:
@@ -80,31 +101,93 @@ def _votes_rows(counts: np.ndarray, categories: Sequence[str]) -> np.ndarray:
     return text.to_numpy()
 
 
-def route_for_review(annotations: "AnnotationSet") -> pd.DataFrame:
-    r"""Route every item by the blind-overlap rule: accept, senior review, adjudicate or get more ratings.
+RoutingMethod = Literal["auto", "vote_split", "weighted_vote_split"]
 
-    With :math:`m_i` ratings and :math:`v_i = \max_c n_{ic}` votes for the top label: ``needs_overlap``
-    when :math:`m_i = 1`; ``accept`` when :math:`v_i = m_i`; ``senior_review`` when
-    :math:`v_i > m_i / 2` (a strict majority with dissent, e.g. 2:1); else ``adjudicate`` (no strict
-    majority, e.g. 1:1 or 2:1:1). All ratings of an item count, across rounds; route one round with
-    ``annotations.subset(...)``.
+#: Ratings up to which the three-annotator rule decides (above: the support threshold).
+MAX_BLIND_OVERLAP = 3
+
+
+def routing_rule(threshold: float = 0.95, method: str = "vote_split") -> str:
+    """The routing rule in plain words, with the threshold (shown beside every queue).
+
+    Examples
+    --------
+    >>> routing_rule(0.9, "vote_split")[:60]
+    'Up to 3 ratings: 3 of 3 agree → accept, 2:1 → senior review,'
+    """
+    from ._support import METHOD_TEXT
+
+    return (f"Up to {MAX_BLIND_OVERLAP} ratings: {MAX_BLIND_OVERLAP} of {MAX_BLIND_OVERLAP} agree → accept, 2:1 → "
+            f"senior review, no majority → adjudicate, a single rating → needs another annotator. More than "
+            f"{MAX_BLIND_OVERLAP} ratings: accept when the support for the consensus label is at least "
+            f"{threshold:.0%}, else senior review (the consensus holds a majority of the votes) or adjudicate (it "
+            f"does not); support = {METHOD_TEXT[method]}.")
+
+
+def _check_routing_options(threshold: float, method: str) -> None:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float, np.floating)) or not 0.5 < threshold < 1:
+        raise InvalidParameterError(
+            f"threshold must be a probability strictly between 0.5 and 1 (e.g. 0.95: route an item with more than "
+            f"{MAX_BLIND_OVERLAP} ratings when the support for its consensus label is below 95%); got {threshold!r}.")
+    if method not in ("auto", "vote_split", "weighted_vote_split"):
+        raise InvalidParameterError(f"method must be 'auto', 'vote_split' or 'weighted_vote_split', not {method!r}.")
+
+
+def route_for_review(
+    annotations: "AnnotationSet", *, threshold: float = 0.95, method: RoutingMethod = "auto",
+) -> pd.DataFrame:
+    r"""Route every item: accept, senior review, adjudicate or get more ratings.
+
+    With :math:`m_i` ratings and :math:`v_i = \max_c n_{ic}` votes for the top label, an item with
+    :math:`m_i \le 3` follows the three-annotator rule: ``needs_overlap`` when :math:`m_i = 1`; ``accept``
+    when :math:`v_i = m_i` (3 of 3 agree); ``senior_review`` when :math:`v_i > m_i / 2` (2:1); else
+    ``adjudicate``. An item with :math:`m_i > 3` is accepted when the support :math:`s_i` of its consensus
+    label (the plurality; a tie is never accepted) reaches ``threshold``; otherwise it goes to ``senior_review``
+    when the consensus label holds a strict majority of its votes and to ``adjudicate`` when it does not. With
+    :math:`v_{i1}` the votes for the consensus label and :math:`v_{i2}` the most votes any other label has, the
+    support is the posterior probability (uniform prior) that raters prefer the consensus label to the runner-up,
+
+    .. math:: s_i = 1 - I_{1/2}(v_{i1} + 1, v_{i2} + 1) = P(\mathrm{Bin}(v_{i1} + v_{i2} + 1, \tfrac12) \le v_{i1}),
+
+    an exact binomial test on the split of the two leading labels (:mod:`analytics.annotators._support`).
+    ``"weighted_vote_split"`` counts each vote in :math:`v_{i1}, v_{i2}` as its annotator's Dawid–Skene reliability
+    :math:`r_a = (\mathrm{acc}_a - 1/K)/(1 - 1/K)`, so a careless annotator's dissent weighs little. (The
+    Dawid–Skene posterior itself is not used: it assumes every item of a class equally easy and so accepts
+    items people genuinely split on; see ``benchmarks/README.md``, "Review routing".)
+
+    All ratings of an item count, across rounds; route one round with ``annotations.subset(...)``.
 
     Parameters
     ----------
     annotations : AnnotationSet
         Single-label annotations (anonymous annotators are fine).
+    threshold : float
+        Support below which an item with more than three ratings goes to a person, in (0.5, 1).
+    method : {"auto", "vote_split", "weighted_vote_split"}
+        How votes count; ``"auto"``: weighted by reliability when annotator ids exist, else one each.
 
     Returns
     -------
     pandas.DataFrame
         One row per item (item code order): ``item_id, decision, n_ratings, votes`` (e.g. ``"4×cat, 1×dog"``),
-        ``consensus`` (plurality label, missing on a tie), ``agreement`` (:math:`v_i / m_i`) and ``image``
-        when the annotations have one. The review queue is :func:`review_queue` of this table; the
-        counts per decision are :func:`review_summary` of it (write either with ``DataFrame.to_csv``).
+        ``consensus`` (the plurality label, missing on a tie), ``agreement`` (:math:`v_i / m_i`), ``support`` (:math:`s_i`,
+        for every item; it decides only above three ratings), ``rule`` (``"3 ratings or fewer"`` or
+        ``"support ≥ 95%"``: which rule decided) and ``image`` when the annotations have one.
+        ``attrs["rule"]`` holds the sentence of :func:`routing_rule`, ``attrs["threshold"]`` and
+        ``attrs["method"]`` the options used. The review queue is :func:`review_queue` of this table; the counts
+        per decision are :func:`review_summary` of it.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``threshold`` outside (0.5, 1), an unknown ``method``.
+    AnnotationSchemaError
+        Multi-label annotations, or ``method="weighted_vote_split"`` with anonymous annotators.
 
     References
     ----------
-    Snow et al. (2008), https://doi.org/10.3115/1613715.1613751
+    Snow et al. (2008), https://doi.org/10.3115/1613715.1613751; Dawid & Skene (1979),
+    https://doi.org/10.2307/2346806; Sheng, Provost & Ipeirotis (2008), https://doi.org/10.1145/1401890.1401965
 
     Examples
     --------
@@ -114,24 +197,47 @@ def route_for_review(annotations: "AnnotationSet") -> pd.DataFrame:
     ...                    "label": ["cat"] * 3 + ["cat", "cat", "dog", "cat", "dog", "dog"]})
     >>> route_for_review(load_annotations(df))[["item_id", "decision", "votes"]].values.tolist()
     [['1', 'accept', '3×cat'], ['2', 'senior_review', '2×cat, 1×dog'], ['3', 'adjudicate', '1×cat, 1×dog'], ['4', 'needs_overlap', '1×dog']]
+    >>> counts = load_annotations(pd.DataFrame({"item": ["u", "v"], "cat": [48, 30], "dog": [3, 21]}), format="counts")
+    >>> route_for_review(counts)[["decision", "support"]].round(3).values.tolist()
+    [['accept', 1.0], ['senior_review', 0.894]]
     """
+    from ._support import reliability_weights, split_support, weighted_counts
+
+    _check_routing_options(threshold, method)
     require_single_label(annotations, "route_for_review")
+    if method == "weighted_vote_split":
+        require_annotators(annotations, "route_for_review(method='weighted_vote_split')")
     counts = item_category_counts(annotations)
     m = counts.sum(axis=1)
     top = counts.max(axis=1)
+    blind = m <= MAX_BLIND_OVERLAP
     decision = np.select([m == 1, top == m, 2 * top > m], ["needs_overlap", "accept", "senior_review"], "adjudicate")
-    consensus = majority_vote(annotations, tie="unresolved")
+    resolved = "weighted_vote_split" if method == "weighted_vote_split" or (
+        method == "auto" and annotations.annotators_known) else "vote_split"
+    consensus = majority_vote(annotations, tie="unresolved").labels.to_numpy()
+    plurality = np.argmax(counts, axis=1)
+    votes = counts
+    if resolved == "weighted_vote_split" and (~blind).any():
+        votes = weighted_counts(annotations, reliability_weights(annotations))
+    _, support = split_support(votes, plurality)
+    tied = (counts == top[:, None]).sum(axis=1) > 1
+    strong = np.select([(support >= threshold) & ~tied, 2 * top > m], ["accept", "senior_review"], "adjudicate")
+    decision = np.where(blind, decision, strong)
     out = pd.DataFrame({
         "item_id": pd.Series(np.asarray(annotations.item_ids, dtype=object), dtype=object, copy=False),
         "decision": pd.Categorical(decision, categories=list(DECISIONS)),
         "n_ratings": m,
         "votes": _votes_text(counts, annotations.categories),
-        "consensus": consensus.labels.to_numpy(),
+        "consensus": consensus,
         "agreement": top / m,
+        "support": support,
+        "rule": pd.Categorical(np.where(blind, f"{MAX_BLIND_OVERLAP} ratings or fewer", f"support ≥ {threshold:.0%}"),
+                               categories=[f"{MAX_BLIND_OVERLAP} ratings or fewer", f"support ≥ {threshold:.0%}"]),
     })
     if "image" in annotations.frame.columns:
         image = annotations.frame["image"].groupby(annotations.item_codes).first()
         out["image"] = image.reindex(np.arange(annotations.n_items)).to_numpy()
+    out.attrs.update(rule=routing_rule(threshold, resolved), threshold=float(threshold), method=resolved)
     return out
 
 
@@ -243,6 +349,36 @@ class AuditSample(ResultMixin):
 
     def to_frame(self) -> pd.DataFrame:
         return self.sample.copy()
+
+    @property
+    def sentence(self) -> str:
+        """What the sample can catch, in words (the rate with as many digits as it needs: 0.012%, not 0.0%).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from analytics import load_annotations, audit_sample
+        >>> df = pd.DataFrame({"item_id": range(200), "annotator_id": ["a", "b"] * 100, "label": ["x", "y"] * 100})
+        >>> audit_sample(load_annotations(df), fraction=0.1, seed=1).sentence[:90]
+        '20 of 200 annotations sampled. If 13.5% or more of the annotations are wrong, the sample h'
+        """
+        return f"{self.n_sampled:,} of {self.n_population:,} annotations sampled. {self.detection_sentence}"
+
+    @property
+    def detection_sentence(self) -> str:
+        """The error rate the sample catches with ``confidence_level`` probability, in one sentence."""
+        rate = self.detectable_error_rate
+        if not np.isfinite(rate):
+            return (f"The sample is too small to contain a wrong annotation with {self.confidence_level:.0%} "
+                    "probability at any error rate; audit a larger fraction.")
+        return (f"If {percent_text(rate)} or more of the annotations are wrong, the sample holds at least one of them "
+                f"with {self.confidence_level:.0%} probability.")
+
+
+def percent_text(share: float) -> str:
+    """A share as a percentage with the digits it needs: ``0.052 → "5.2%"``, ``0.00012 → "0.012%"`` (never "0.0%")."""
+    pct = 100.0 * share
+    return f"{pct:.1f}%" if pct >= 1 else f"{pct:.2g}%"
 
 
 def _allocate(sizes: np.ndarray, total: int) -> np.ndarray:
@@ -372,3 +508,66 @@ def audit_sample(
         fraction=float(fraction), n_population=n_pop, n_sampled=n, stratify_by=stratify_by, seed=seed,
         confidence_level=float(confidence_level),
     )
+
+
+def queue_items(
+    annotations: "AnnotationSet", queue: Literal["senior_review", "adjudicate", "audit"], *,
+    fraction: float = 0.05, stratify_by: Literal["label", "annotator"] | None = "label", seed: int | None = 0,
+) -> pd.DataFrame:
+    r"""The items of one work queue, each with the reason it is there and its vote split.
+
+    ``senior_review`` and ``adjudicate`` are those decisions of :func:`route_for_review` (lowest agreement
+    first); ``audit`` holds the items of an :func:`audit_sample` of annotations (``fraction``, ``stratify_by``,
+    ``seed`` as there), in item order.
+
+    Parameters
+    ----------
+    annotations : AnnotationSet
+        Single-label annotations.
+    queue : {"senior_review", "adjudicate", "audit"}
+    fraction, stratify_by, seed
+        The audit sample's options (``queue="audit"`` only).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``item_id, queue, reason, votes, consensus, agreement, n_ratings`` (plus ``image`` when the set has
+        one): ``reason`` is a sentence for the reviewer, e.g. ``"a majority with dissent (2×cat, 1×dog; 67%
+        agree): confirm or correct 'cat'"``.
+
+    References
+    ----------
+    Snow et al. (2008), https://doi.org/10.3115/1613715.1613751 (routing); Cochran (1977) (the audit sample).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from analytics import load_annotations
+    >>> df = pd.DataFrame({"item_id": [1, 1, 1, 2, 2, 2], "annotator_id": list("abcabc"),
+    ...                    "label": ["cat", "cat", "dog", "cat", "dog", "bird"]})
+    >>> queue_items(load_annotations(df), "senior_review")[["item_id", "reason"]].values.tolist()
+    [['1', "a majority with dissent (2×cat, 1×dog; 67% agree): confirm or correct 'cat'"]]
+    """
+    if queue not in QUEUES:
+        raise InvalidParameterError(f"queue must be one of {list(QUEUES)}, not {queue!r}.")
+    routed = route_for_review(annotations)
+    if queue == "audit":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # fractions outside 5-10 % are the caller's choice
+            sample = audit_sample(annotations, fraction=fraction, stratify_by=stratify_by, seed=seed)
+        drawn = sample.sample["item_id"].astype(str).value_counts()
+        items = routed[routed["item_id"].astype(str).isin(drawn.index)].copy()
+        how = "a simple random sample" if stratify_by is None else f"stratified by {stratify_by}"
+        items["reason"] = [f"random audit: {drawn[str(i)]} of its annotations drawn ({how}, {fraction:.0%} of "
+                           f"annotations, seed {seed}); votes {v}" for i, v in zip(items["item_id"], items["votes"])]
+    else:
+        items = review_queue(routed, decisions=[queue])
+        if queue == "senior_review":
+            items["reason"] = [f"a majority with dissent ({v}; {a:.0%} agree): confirm or correct '{c}'"
+                               for v, a, c in zip(items["votes"], items["agreement"], items["consensus"])]
+        else:
+            items["reason"] = [f"no strict majority ({v}): decide the label" for v in items["votes"]]
+    items["queue"] = queue
+    columns = ["item_id", "queue", "reason", "votes", "consensus", "agreement", "n_ratings"]
+    columns += ["image"] if "image" in items.columns else []
+    return items[columns].reset_index(drop=True)

@@ -10,12 +10,14 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import check, dashboard, report, review_queue, score, validate
+from . import (add, check, dashboard, decision, history, label_errors, pull, push, report, review_queue, score, validate,
+               workspace)
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Command modules, in the order ``aqa --help`` lists them.
-COMMANDS = [validate, score, dashboard, report, check, review_queue]
+COMMANDS = [validate, score, dashboard, report, check, review_queue, label_errors, add, history, workspace, decision, pull,
+            push]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -15,10 +15,13 @@ __all__ = ["add_input_options", "add_backend_options", "load_from_args", "releas
            "wants_progress"]
 
 
-def add_input_options(parser: argparse.ArgumentParser) -> None:
-    """Add ANNOTATIONS plus the mapping, format and attachment options."""
-    parser.add_argument("annotations", nargs="+", metavar="ANNOTATIONS",
-                        help="annotation file(s): a table or a labeling tool's export; several files are combined")
+def add_input_options(parser: argparse.ArgumentParser, *, files_required: bool = True) -> None:
+    """Add ANNOTATIONS plus the mapping, format and attachment options (``files_required=False``: zero files allowed,
+    for commands that can also work on a workspace)."""
+    parser.add_argument("annotations", nargs="+" if files_required else "*", metavar="ANNOTATIONS",
+                        help="annotation file(s): a table or a labeling tool's export; several files are combined; "
+                             "or a Label Studio project, labelstudio://HOST:PORT/projects/ID (token from "
+                             "LABEL_STUDIO_API_KEY)")
     g = parser.add_argument_group("format and column mapping")
     g.add_argument("--format", default="auto",
                    choices=["auto", "tidy", "wide", "counts", "labelstudio", "cvat", "datumaro", "labelbox", "sagemaker"],
@@ -85,6 +88,15 @@ def load_from_args(args: argparse.Namespace) -> AnnotationSet:
         if not sep or not key.strip():
             raise InvalidParameterError(f"--tool-option expects KEY=VALUE, got {option!r}.")
         kwargs[key.strip()] = value
+    if "token" in kwargs:
+        raise InvalidParameterError("A token is never given on the command line (it would stay in the shell's "
+                                    "history): set LABEL_STUDIO_API_KEY, or answer the prompt.")
+    from ..io.labelstudio_api import is_server_address
+
+    if any(is_server_address(a) for a in args.annotations):
+        from ._labelstudio import prompt_token
+
+        kwargs["token"] = prompt_token()
     backend = getattr(args, "backend", "memory")
     scheduler, npartitions = getattr(args, "scheduler", None), getattr(args, "npartitions", None)
     if backend == "dask":
@@ -116,6 +128,9 @@ def wants_progress(enabled: bool | None) -> bool:
 
 def fail(exc: Exception) -> int:
     """Print an input error for a person and return exit code 2."""
-    kind = "invalid input" if isinstance(exc, AnnotationQAError) else type(exc).__name__
+    from ..exceptions import LabelStudioError
+
+    kind = ("Label Studio" if isinstance(exc, LabelStudioError) else "invalid input" if isinstance(exc, AnnotationQAError)
+            else type(exc).__name__)
     print(f"aqa: {kind}: {exc}", file=sys.stderr)
     return 2

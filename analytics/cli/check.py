@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import json
 
-from ..exceptions import AnnotationQAError
+from ..exceptions import AnnotationQAError, InvalidParameterError
 from ._inputs import add_input_options, fail, load_from_args
+from ._workspace_args import add_workspace_option
 
 EXAMPLES = """examples:
   aqa check batch.csv --gold gold.csv --min-kappa 0.8 --min-gold-accuracy 0.9
   aqa check batch.csv --gold gold.csv --min-kappa 0.8 --use-lower-bound --max-flagged-annotators 0
   aqa check tags.csv --multilabel --label-sep '|' --min-alpha 0.7
   aqa check batch.csv --max-unknown-share 0.1 --tool-option unknown_label=Unsure --json
+  aqa check --workspace pilot.aqa --no-regression            # the last delivery vs the one before it
+  aqa check --workspace pilot.aqa --no-regression --delivery week-3 --coefficient gwet_ac1
+  aqa check batch.csv --workspace pilot.aqa --no-regression --min-kappa 0.7   # a batch not yet added vs the last
 
 exit codes:
   0  every gate passes
@@ -27,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Evaluate quality gates on a batch of annotations. Exit code 0 when every gate "
                                    "passes, 1 when a gate fails, 2 on invalid input or a gate that cannot be "
                                    "evaluated.", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_input_options(p)
+    add_input_options(p, files_required=False)
     g = p.add_argument_group("gates (at least one)")
     g.add_argument("--min-kappa", type=float, metavar="K", help="smallest kappa (Fleiss'; Cohen's for 2 annotators)")
     g.add_argument("--min-alpha", type=float, metavar="A", help="smallest Krippendorff's alpha (MASI on tag sets)")
@@ -41,12 +45,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     o.add_argument("--gold-target", type=float, default=0.9, help="per-annotator gold target (default 0.9)")
     o.add_argument("--confidence-level", type=float, default=0.95, help="of intervals and tests (default 0.95)")
     o.add_argument("--json", action="store_true", help="print the gates as JSON")
+    w = p.add_argument_group("workspace (history across deliveries)")
+    add_workspace_option(w, required=False)
+    w.add_argument("--no-regression", dest="no_regression", action="store_true",
+                   help="fail when agreement falls significantly below the previous delivery's")
+    w.add_argument("--delivery", metavar="NAME", help="the delivery to check (default: the last; without ANNOTATIONS)")
+    w.add_argument("--coefficient", metavar="NAME",
+                   help="coefficient of the no-regression gate (default: the primary one), e.g. gwet_ac1")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..report.gates import check_gates
 
+    if args.workspace or args.no_regression or args.delivery or args.coefficient:
+        from ._check_workspace import run_workspace_check
+
+        return run_workspace_check(args)
+    if not args.annotations:
+        return fail(InvalidParameterError("Give the annotation file(s) to check, or --workspace W --no-regression."))
     try:
         aset = load_from_args(args)
         result = check_gates(aset, min_kappa=args.min_kappa, min_alpha=args.min_alpha,

@@ -13,9 +13,12 @@ QUEUE_EXAMPLES = """examples:
   aqa review-queue sample_data/digits/annotations.csv --out queue.csv
   aqa review-queue batch.csv --out queue.csv --decisions adjudicate,senior_review
 
-Blind-overlap routing: all agree → accept; a majority with dissent → senior_review; no majority →
-adjudicate; a single rating → needs_overlap. The queue lists the chosen decisions in the order given,
-lowest agreement first. Text cells that a spreadsheet would run as a formula are neutralized.
+Routing: up to 3 ratings, 3 of 3 agree → accept, 2:1 → senior_review, no majority → adjudicate, a single
+rating → needs_overlap. Above 3 ratings an item is accepted when the support for its consensus label (the
+probability that raters prefer it to the runner-up; votes weighted by each annotator's reliability when
+annotator ids exist) reaches --threshold, else it goes to senior_review (a majority) or adjudicate. The queue
+lists the chosen decisions in the order given, lowest agreement first. Text cells that a spreadsheet would run
+as a formula are neutralized.
 """
 
 AUDIT_EXAMPLES = """examples:
@@ -35,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     q.add_argument("--out", required=True, metavar="FILE", help="CSV file to write")
     q.add_argument("--decisions", default="adjudicate,senior_review,needs_overlap", metavar="D[,D…]",
                    help="decisions to queue, in order (default adjudicate,senior_review,needs_overlap)")
+    q.add_argument("--threshold", type=float, default=0.95,
+                   help="items with more than 3 ratings go to a person when the support for their consensus label is "
+                        "below this (default 0.95)")
     q.set_defaults(handler=run_queue)
     a = sub.add_parser("audit-sample", help="write a reproducible random audit sample of annotations as CSV",
                        description="Draw a stratified random sample of annotations for a second look and write it as "
@@ -50,12 +56,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _write(frame, path: str) -> Path:
-    from ..safety import safe_csv
+    from .label_errors import write_csv
 
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    safe_csv(frame, out)
-    return out
+    return write_csv(frame, path)
 
 
 def run_queue(args: argparse.Namespace) -> int:
@@ -66,7 +69,7 @@ def run_queue(args: argparse.Namespace) -> int:
         if not decisions:
             raise InvalidParameterError("--decisions is empty; give e.g. adjudicate,senior_review.")
         aset = load_from_args(args)
-        routed = route_for_review(aset)
+        routed = route_for_review(aset, threshold=args.threshold)
         queue = review_queue(routed, decisions=decisions)
         out = _write(queue.assign(decision=queue["decision"].astype(str)), args.out)
     except (AnnotationQAError, OSError) as exc:
@@ -74,6 +77,7 @@ def run_queue(args: argparse.Namespace) -> int:
     counts = dict(zip(review_summary(routed)["decision"], review_summary(routed)["n_items"]))
     per = ", ".join(f"{d} {counts.get(d, 0):,}" for d in decisions)
     print(f"Wrote {out}: {len(queue):,} of {len(routed):,} items to review ({per}); {counts.get('accept', 0):,} accepted.")
+    print(f"Rule: {routed.attrs['rule']}")
     return 0
 
 
@@ -93,6 +97,5 @@ def run_audit(args: argparse.Namespace) -> int:
         print(f"aqa: warning: {w.message}")
     how = "simple random" if result.stratify_by is None else f"stratified by {result.stratify_by}"
     print(f"Wrote {out}: {result.n_sampled:,} of {result.n_population:,} annotations ({how}, seed {result.seed}). "
-          f"An error rate of {result.detectable_error_rate:.1%} or more shows up at least once with "
-          f"{result.confidence_level:.0%} probability.")
+          f"{result.detection_sentence}")
     return 0

@@ -31,6 +31,8 @@ from .cvat import combine_file_annotators, read_cvat, sniff_cvat
 from .datumaro import read_datumaro, sniff_datumaro
 from .labelbox import read_labelbox, sniff_labelbox
 from .labelstudio import combine_labelstudio, read_labelstudio, sniff_labelstudio
+from ._labelstudio_push import PushPlan, PushResult, apply_labelstudio_push, plan_labelstudio_push
+from .labelstudio_api import is_server_address
 from .sagemaker import combine_sagemaker, read_sagemaker, sniff_sagemaker
 from .tidy import read_tidy
 from .wide import read_wide
@@ -46,6 +48,10 @@ __all__ = [
     "GoldLabels",
     "Predictions",
     "read_labelstudio",
+    "plan_labelstudio_push",
+    "apply_labelstudio_push",
+    "PushPlan",
+    "PushResult",
     "read_cvat",
     "read_datumaro",
     "read_labelbox",
@@ -123,6 +129,8 @@ def _detect_table(frame: pd.DataFrame) -> str:
 def detect_format(source: Any, mapping: ColumnMapping | None = None, *, sep: str | None = None) -> str:
     """Guess the format of a path or DataFrame from its content (tool exports first, then table layouts)."""
     mapping = mapping or ColumnMapping()
+    if is_server_address(source):
+        return "labelstudio"
     if isinstance(source, pd.DataFrame):
         if mapping.explicit():
             return "tidy"
@@ -199,9 +207,10 @@ def load_annotations(
 
     Parameters
     ----------
-    source : path, list of paths, or pandas.DataFrame
+    source : path, list of paths, pandas.DataFrame, or a Label Studio project address
         CSV/TSV/Parquet/JSON Lines/JSON tables, or a labeling tool's export. Several files are read
-        with the same format and combined.
+        with the same format and combined. ``"labelstudio://HOST:PORT/projects/ID"`` pulls a project from a
+        running Label Studio server (``token=``; see :mod:`analytics.io.labelstudio_api`).
     format : {"auto", "tidy", "wide", "counts", "labelstudio", "cvat", "datumaro", "labelbox", "sagemaker"}
         ``"auto"`` detects the format from the content; the import report says what was detected.
     item, annotator, label, round, timestamp, duration, image : str, optional
@@ -250,8 +259,9 @@ def load_annotations(
         Dask backend: partitions of items after the shuffle (default: one per million annotations).
     **format_options
         Options of a specific tool reader (see its module): ``annotator_id=`` (CVAT, Datumaro, Labelbox,
-        SageMaker manifests), ``project=`` (Labelbox), ``ground_truth=`` and ``taxonomy_labels=``
-        (Label Studio), ``item_id=`` (a SageMaker worker-response file).
+        SageMaker manifests), ``project=`` (Labelbox), ``ground_truth=``, ``taxonomy_labels=`` and
+        ``model_version=`` (Label Studio), ``token=`` (a Label Studio server: a personal access token or a legacy
+        token; default ``LABEL_STUDIO_API_KEY``), ``item_id=`` (a SageMaker worker-response file).
 
     Returns
     -------
@@ -337,6 +347,8 @@ def _load(source: Any, *, format: str, mapping: ColumnMapping, field: str | None
     step(total - 1)
     if raw.gold is not None and gold is None:
         gold = raw.gold
+    if raw.predictions is not None and predictions is None:
+        predictions = raw.predictions
     if gold is not None or predictions is not None:
         aset = attach(aset, gold=gold, predictions=predictions)
     step(total)

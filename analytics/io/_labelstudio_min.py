@@ -19,6 +19,7 @@ from .._labels import clean_text
 from ..exceptions import AnnotationFileError
 from .._json import loads
 from ._files import read_table
+from ._labelstudio_labels import PATH_SEP, check_leaf_labels, labels_from_value
 from ._raw import RawAnnotations
 from ._tools import ToolRows, iter_json_items, looks_like_media, not_this_format, pick_field
 
@@ -42,8 +43,6 @@ def _tag_of(region: dict[str, Any]) -> str:
 
 def parse_cell(value: Any, taxonomy_labels: str) -> list[str] | None | object:
     """Labels in one control cell: a list, ``None`` when blank, or a marker for non-classification content."""
-    from .labelstudio import PATH_SEP, labels_from_value
-
     if value is None or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, bool) or isinstance(value, (int, float)):
@@ -133,8 +132,6 @@ def _control_columns(records: Iterable[dict[str, Any]], taxonomy_labels: str
 
 def _build(acc: ToolRows, rows: Iterator[tuple[Any, dict[str, Any]]], chosen: str, image_col: str | None,
            taxonomy_labels: str, ignored_kinds: dict[str, str]) -> bool:
-    from .labelstudio import PATH_SEP, check_leaf_labels
-
     multilabel = False
     leaves: dict[str, set[str]] = {}
     for row, rec in rows:

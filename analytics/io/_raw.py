@@ -45,6 +45,8 @@ class RawAnnotations:
         with no annotator given); ``annotator_id`` is then missing.
     gold : pandas.DataFrame or None
         Gold labels carried by the export itself (``item_id``, ``gold_label``), if any.
+    predictions : analytics.io.Predictions or None
+        Model predictions carried by the export itself (Label Studio tasks), if any.
     coded : dict
         Canonical columns held as :class:`~analytics._coded.Coded` codes instead of in ``frame`` (tables read
         with Arrow: ``item_id``, ``annotator_id``, ``label``, ``round``); row *k* of each is row *k* of ``frame``.
@@ -66,6 +68,7 @@ class RawAnnotations:
     multilabel: bool | None = None
     annotators_known: bool = True
     gold: pd.DataFrame | None = None
+    predictions: Any = None
     coded: dict[str, Coded] = field(default_factory=dict)
     column_order: list[str] | None = None
 
@@ -157,6 +160,7 @@ def combine_raw(parts: list[RawAnnotations]) -> RawAnnotations:
     units = sorted({p.unit for p in parts})
     multilabel_flags = {p.multilabel for p in parts} - {None}
     golds = [p.gold for p in parts if p.gold is not None]
+    predictions = _one_predictions(parts)  # before the warnings are gathered: it may add one
     mapping: dict[str, str] = {}
     for p in parts:
         for k, v in p.column_mapping.items():
@@ -175,4 +179,14 @@ def combine_raw(parts: list[RawAnnotations]) -> RawAnnotations:
         multilabel=True if True in multilabel_flags else (False if multilabel_flags else None),
         annotators_known=all(p.annotators_known for p in parts),
         gold=pd.concat(golds, ignore_index=True) if golds else None,
+        predictions=predictions,
     )
+
+
+def _one_predictions(parts: list[RawAnnotations]) -> Any:
+    """The predictions carried by several files: those of the one file that has them (else none, explained)."""
+    held = [p for p in parts if p.predictions is not None]
+    if len(held) > 1:
+        held[0].warnings.append(f"{len(held)} of the files carry model predictions; only those of "
+                                f"'{held[0].source}' are attached. Attach one predictions table with predictions=.")
+    return held[0].predictions if held else None

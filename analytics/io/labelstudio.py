@@ -10,7 +10,11 @@ Full JSON (a list of tasks, or one task object)
     (text spans, boxes, classifications attached to a region) are skipped and reported; other results
     inside a kept annotation are counted in a warning. Annotations marked ``ground_truth`` become the
     item's gold label (``ground_truth="gold"``, default), stay ordinary annotations (``"annotation"``),
-    or both (``"both"``).
+    or both (``"both"``). Model predictions of the control read become the set's predictions
+    (``predicted_label`` with the result's ``score`` as confidence; one model version, ``model_version=``).
+A Label Studio server (``labelstudio://HOST:PORT/projects/ID``)
+    The same tasks read page by page through the official client (:mod:`analytics.io.labelstudio_api`), so
+    a pull equals reading that project's full JSON export.
 JSON_MIN and CSV/TSV (one record/line per annotation)
     Item id ``id``, annotator ``annotator``, the label under the control's name: a plain choice, or
     JSON such as ``{"choices": ["a", "b"]}`` / ``[{"taxonomy": [["A", "B"]]}]`` (see
@@ -30,30 +34,27 @@ are named after their files.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pandas as pd
 
-from ..exceptions import AnnotationSchemaError, InvalidParameterError
+from ..exceptions import InvalidParameterError
 from ._files import check_file, table_kind
+from ._labelstudio_labels import (CLASSIFICATION_TYPES, PATH_SEP, GroundTruth, TaxonomyLabels, check_leaf_labels,
+                                  labels_from_value)
+from ._labelstudio_min import read_min_records, read_table_export
+from ._labelstudio_tasks import read_tasks
+from .labelstudio_api import is_server_address, read_server
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
-from ._tools import (ToolRows, as_list, expect_start, file_annotator, first_json_char, image_key, iter_json_items,
-                     looks_like_media, not_this_format, pick_field, reject_mapping, shared_stem_names)
+from ._tools import (expect_start, file_annotator, first_json_char, image_key, iter_json_items, not_this_format,
+                     reject_mapping, shared_stem_names)
 
-__all__ = ["read_labelstudio", "sniff_labelstudio", "combine_labelstudio", "labels_from_value",
-           "CLASSIFICATION_TYPES"]
+__all__ = ["read_labelstudio", "sniff_labelstudio", "combine_labelstudio", "labels_from_value", "check_leaf_labels",
+           "CLASSIFICATION_TYPES", "PATH_SEP", "TaxonomyLabels", "GroundTruth", "is_server_address"]
 
-#: Result types read as classification labels.
-CLASSIFICATION_TYPES = frozenset({"choices", "taxonomy", "rating"})
-_REGION_KEYS = frozenset({"x", "y", "width", "height", "points", "start", "end", "startOffset", "endOffset",
-                          "keypointlabels", "brushlabels", "rle"})
 _HINT = "Label Studio exports name their fields themselves; choose a classification control with field=."
-TaxonomyLabels = Literal["path", "leaf"]
-GroundTruth = Literal["gold", "annotation", "both"]
-PATH_SEP = " / "
 
 
 def sniff_labelstudio(path: Path, head: str) -> bool:
@@ -74,12 +75,15 @@ def sniff_labelstudio(path: Path, head: str) -> bool:
 
 def read_labelstudio(source: Any, *, mapping: ColumnMapping, field: str | None = None,
                      taxonomy_labels: TaxonomyLabels = "path", ground_truth: GroundTruth = "gold",
-                     sep: str | None = None) -> RawAnnotations:
-    """Read one Label Studio export (full JSON, JSON_MIN, or CSV/TSV).
+                     sep: str | None = None, model_version: str | None = None,
+                     token: str | None = None) -> RawAnnotations:
+    """Read one Label Studio export (full JSON, JSON_MIN, or CSV/TSV), or a project on a server.
 
     Parameters
     ----------
-    source : path
+    source : path or str
+        An export file, or a project's address ``labelstudio://HOST:PORT/projects/ID`` (see
+        :func:`analytics.io.labelstudio_api.read_server`).
     mapping : ColumnMapping
         Must be empty: the export names its own fields.
     field : str, optional
@@ -90,6 +94,10 @@ def read_labelstudio(source: Any, *, mapping: ColumnMapping, field: str | None =
         What annotations marked ``ground_truth`` become (full JSON only).
     sep : str, optional
         Delimiter of a CSV/TSV export (detected when omitted).
+    model_version : str, optional
+        Full JSON and servers: the model version whose predictions are read when tasks hold several.
+    token : str, optional
+        Servers only: an API token (legacy or personal access token); default ``LABEL_STUDIO_API_KEY``.
 
     Examples
     --------
@@ -110,196 +118,26 @@ def read_labelstudio(source: Any, *, mapping: ColumnMapping, field: str | None =
         raise InvalidParameterError(f"taxonomy_labels= must be 'path' or 'leaf', got {taxonomy_labels!r}.")
     if ground_truth not in ("gold", "annotation", "both"):
         raise InvalidParameterError(f"ground_truth= must be 'gold', 'annotation' or 'both', got {ground_truth!r}.")
-    from ._labelstudio_min import read_min_records, read_table_export
-
+    if is_server_address(source):
+        return read_server(source, token=token, field=field, taxonomy_labels=taxonomy_labels,
+                           ground_truth=ground_truth, model_version=model_version)
+    if token is not None:
+        raise InvalidParameterError("token= applies to a Label Studio server address (labelstudio://HOST:PORT/"
+                                    "projects/ID), not to an export file.")
     path = check_file(source)
     if table_kind(path) in ("text", "parquet"):
+        if model_version is not None:
+            raise InvalidParameterError("model_version= applies to full JSON exports (CSV exports hold no predictions).")
         return read_table_export(path, field=field, taxonomy_labels=taxonomy_labels, sep=sep)
     expect_start(path, "labelstudio", "a JSON list of tasks, a JSON_MIN list, or a CSV export", "[{", lines=False)
     first = next(iter(iter_json_items(path)), None)
     if isinstance(first, dict) and ("annotations" in first or "completions" in first) and "data" in first:
-        return _read_full(path, field=field, taxonomy_labels=taxonomy_labels, ground_truth=ground_truth)
+        return read_tasks(iter_json_items(path), source=path.name, field=field, taxonomy_labels=taxonomy_labels,
+                          ground_truth=ground_truth, model_version=model_version)
     if isinstance(first, dict) and "annotator" in first and "id" in first:
         return read_min_records(path, field=field, taxonomy_labels=taxonomy_labels)
     raise not_this_format(path, "labelstudio", "a list of tasks with 'data' and 'annotations', a JSON_MIN list "
                                                "with 'id' and 'annotator', or a CSV with 'annotation_id'")
-
-
-# -- label values ---------------------------------------------------------------------------------
-def labels_from_value(kind: str, value: dict[str, Any], taxonomy_labels: TaxonomyLabels) -> list[str]:
-    """The labels held by one classification result value (``choices``/``taxonomy``/``rating``)."""
-    if kind == "choices":
-        return [str(c) for c in as_list(value.get("choices")) if _plain(c)]
-    if kind == "taxonomy":
-        out = []
-        for path in as_list(value.get("taxonomy")):
-            parts = [str(p) for p in (path if isinstance(path, list) else [path]) if _plain(p)]
-            if parts:
-                out.append(PATH_SEP.join(parts) if taxonomy_labels == "path" else parts[-1])
-        return out
-    rating = value.get("rating")
-    return [str(rating)] if _plain(rating) else []
-
-
-def _plain(value: Any) -> bool:
-    """A value that can be a label: a text or a number (not null, a list or an object)."""
-    return isinstance(value, (str, int, float))
-
-
-def check_leaf_labels(paths_by_leaf: dict[str, set[str]], source: str) -> None:
-    """Refuse ``taxonomy_labels='leaf'`` when one leaf name stands for several paths."""
-    clashes = {leaf: sorted(paths) for leaf, paths in paths_by_leaf.items() if len(paths) > 1}
-    if clashes:
-        shown = "; ".join(f"'{leaf}': {', '.join(map(repr, p))}" for leaf, p in list(clashes.items())[:5])
-        raise AnnotationSchemaError(
-            f"taxonomy_labels='leaf' would merge different classes of '{source}' that share a leaf name ({shown}). "
-            "Use taxonomy_labels='path' (the default) to keep full paths."
-        )
-
-
-def _image_of(data: Any, to_name: str | None) -> str | None:
-    if not isinstance(data, dict):
-        return None
-    for key in (to_name if isinstance(to_name, str) else None, "image", "img", "image_url", "url"):
-        if key and looks_like_media(data.get(key)):  # a text task's data is text, not an image reference
-            return data[key]
-    return next((v for v in data.values() if looks_like_media(v)), None)
-
-
-def _annotator(completed_by: Any) -> tuple[str | None, str | None]:
-    """(annotator id, e-mail) from ``completed_by`` (an integer id or a user object)."""
-    if isinstance(completed_by, dict):
-        ident = completed_by.get("id", completed_by.get("email"))
-        email = completed_by.get("email")
-        return (str(ident) if _plain(ident) else None), (email if isinstance(email, str) else None)
-    if not _plain(completed_by) or completed_by == "":
-        return None, None
-    return str(completed_by), None
-
-
-# -- full JSON ----------------------------------------------------------------------------------
-def _split_results(results: list[Any], taxonomy_labels: TaxonomyLabels, ignored: Counter[str],
-                   leaves: dict[str, set[str]]) -> tuple[dict[str, list[str]], dict[str, str], Counter[str]]:
-    """Task-level classification labels per control, their ``to_name``, and the other result types."""
-    fields: dict[str, list[str]] = {}
-    targets: dict[str, str] = {}
-    other: Counter[str] = Counter()
-    region_ids = {str(r.get("id")) for r in results
-                  if isinstance(r, dict) and r.get("id") is not None
-                  and str(r.get("type", "")).lower() not in CLASSIFICATION_TYPES}
-    for r in results:
-        if not isinstance(r, dict):
-            other["malformed result"] += 1
-            continue
-        kind = str(r.get("type", "")).lower()
-        value = r.get("value") if isinstance(r.get("value"), dict) else {}
-        if kind in CLASSIFICATION_TYPES and not (_REGION_KEYS & value.keys()) and str(r.get("id")) not in region_ids:
-            name = str(r.get("from_name", kind))
-            fields.setdefault(name, []).extend(labels_from_value(kind, value, taxonomy_labels))
-            targets.setdefault(name, r.get("to_name"))
-            if kind == "taxonomy" and taxonomy_labels == "leaf":
-                for p in as_list(value.get("taxonomy")):
-                    if isinstance(p, list) and p:
-                        leaves.setdefault(str(p[-1]), set()).add(PATH_SEP.join(map(str, p)))
-        elif kind in CLASSIFICATION_TYPES:
-            other[f"{kind} on a region"] += 1
-        else:
-            other[kind or "untyped"] += 1
-    ignored.update(other)
-    return fields, targets, other
-
-
-def _read_full(path: Path, *, field: str | None, taxonomy_labels: TaxonomyLabels,
-               ground_truth: GroundTruth) -> RawAnnotations:
-    acc = ToolRows(path.name, "labelstudio", "annotation")
-    pending: list[tuple[Any, dict[str, Any], dict[str, list[str]], dict[str, str], Counter[str], bool]] = []
-    found: Counter[str] = Counter()
-    seen_other: Counter[str] = Counter()
-    leaves: dict[str, set[str]] = {}
-    n_predictions = 0
-    for n_task, task in enumerate(iter_json_items(path), start=1):
-        if not isinstance(task, dict):
-            acc.skip(acc.read(f"of task #{n_task}"), "not_an_object", f"a JSON {type(task).__name__} in the task list")
-            continue
-        task_id = task.get("id", f"#{n_task}")
-        annotations = task.get("annotations", task.get("completions")) or []
-        n_predictions += len(as_list(task.get("predictions")))
-        if not isinstance(annotations, list):
-            acc.skip(acc.read(f"of task {task_id}"), "invalid_record", "its 'annotations' is not a list")
-            continue
-        if not annotations:
-            acc.skip(acc.read(f"of task {task_id}"), "not_annotated", "the task has no annotation")
-            continue
-        for k, ann in enumerate(annotations):
-            own_id = ann.get("id") if isinstance(ann, dict) else None
-            row = acc.read(own_id if isinstance(own_id, (str, int)) and not isinstance(own_id, bool)
-                           else f"{k + 1} of task {task_id}")
-            if not isinstance(ann, dict):
-                acc.skip(row, "not_an_object", f"annotation {k + 1} of task {task_id} is not an object")
-                continue
-            if ann.get("was_cancelled") or ann.get("skipped"):
-                acc.skip(row, "cancelled", f"task {task_id}: the annotator skipped the task")
-                continue
-            results = ann.get("result") or []
-            if not isinstance(results, list):
-                acc.skip(row, "invalid_record", f"task {task_id}: its 'result' is not a list")
-                continue
-            if not results:
-                acc.skip(row, "empty_result", f"task {task_id}: submitted with no result")
-                continue
-            fields, targets, other = _split_results(results, taxonomy_labels, seen_other, leaves)
-            found.update(name for name, labels in fields.items() if labels)
-            annotator, email = _annotator(ann.get("completed_by"))
-            info = {"item_id": str(task_id), "annotator_id": annotator, "annotator_email": email,
-                    "timestamp": ann.get("created_at"), "duration_s": ann.get("lead_time"), "task_id": task_id}
-            images = {name: _image_of(task.get("data"), to) for name, to in targets.items()}  # not the whole data
-            pending.append((row, info, fields, images, other, bool(ann.get("ground_truth"))))
-    if taxonomy_labels == "leaf":
-        check_leaf_labels(leaves, path.name)
-    if not found:
-        acc.ignored.update(seen_other)
-        for row, *_, other, _ in pending:
-            acc.skip(row, "unsupported_result", _describe(other))
-        return acc.finish(label_field=None, column_mapping={}, multilabel=None)  # raises: nothing usable
-    chosen = pick_field(found, field, source=path.name, what="control", other=seen_other)
-    multilabel = False
-    gold_rows: list[dict[str, Any]] = []
-    for row, info, fields, images, other, is_gold in pending:
-        labels = fields.get(chosen)
-        if not labels:
-            if fields:
-                acc.skip(row, "other_field", f"only {', '.join(sorted(fields))} answered, not '{chosen}'")
-            else:
-                acc.skip(row, "unsupported_result", _describe(other))
-            continue
-        acc.ignored.update(other)
-        acc.ignored.update({f"control '{n}'": 1 for n in fields if n != chosen})
-        label: Any = labels[0] if len(labels) == 1 else labels
-        multilabel |= len(labels) > 1
-        info["image"] = images.get(chosen)
-        if is_gold and ground_truth != "annotation":
-            gold_rows.append({"item_id": info["item_id"], "gold_label": label})
-            if ground_truth == "gold":
-                acc.skip(row, "used_as_gold", f"task {info['task_id']}: ground-truth annotation")
-                continue
-        acc.add(row, label=label, **info)
-    if n_predictions:
-        acc.warnings.append(f"{n_predictions:,} model prediction(s) in the export were not read; "
-                            "load model outputs with load_predictions().")
-    gold = None
-    if gold_rows:
-        gold = pd.DataFrame(gold_rows)
-        if multilabel:
-            gold["gold_label"] = gold["gold_label"].map(lambda v: tuple(v) if isinstance(v, list) else (v,))
-    mapping = {"item_id": "task id", "annotator_id": "completed_by", "timestamp": "created_at",
-               "duration_s": "lead_time"}
-    if any(images.get(chosen) for _, _, _, images, _, _ in pending):
-        mapping["image"] = "task data (image reference)"
-    return acc.finish(label_field=f"control '{chosen}'", multilabel=multilabel, gold=gold, column_mapping=mapping)
-
-
-def _describe(other: Counter[str]) -> str:
-    return "only " + ", ".join(f"{k} ({n})" for k, n in other.most_common()) if other else "no classification result"
 
 
 # -- several files ------------------------------------------------------------------------------
@@ -337,6 +175,10 @@ def combine_labelstudio(parts: list[RawAnnotations]) -> RawAnnotations:
         if changed:
             notes.append("items of the different files were matched on the image file name (upload prefix removed), "
                          "since task ids differ between Label Studio instances.")
+        if changed and raw.predictions is not None:
+            raw.predictions = None
+            notes.append("the model predictions in these exports name tasks by id, and the items were matched by "
+                         "image file name instead, so they were not attached; attach them with predictions=.")
     else:
         overlap = [set(f["item_id"].astype(str)) for f in by_file]
         if not set.intersection(*overlap):

@@ -14,6 +14,15 @@ from ._data import category_balance_chart
 from ._model import model_kappa_chart, reliability_chart, side_by_side_confusion
 from ._taxonomy import hotspots_chart, taxonomy_sunburst, unknown_share_chart, whatif_chart
 from ._review import decision_chart, detection_power_chart
+from ._history import (
+    agreement_trend_chart,
+    balance_trend_chart,
+    class_kappa_trend_chart,
+    decision_check_chart,
+    gold_trend_chart,
+    trend_chart,
+    unknown_trend_chart,
+)
 
 __all__ = [
     "hotspots_chart",
@@ -35,4 +44,11 @@ __all__ = [
     "ds_vs_gold_chart",
     "decision_chart",
     "detection_power_chart",
+    "trend_chart",
+    "agreement_trend_chart",
+    "class_kappa_trend_chart",
+    "gold_trend_chart",
+    "unknown_trend_chart",
+    "balance_trend_chart",
+    "decision_check_chart",
 ]

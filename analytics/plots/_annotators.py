@@ -84,13 +84,16 @@ def speed_accuracy_chart(table: pd.DataFrame) -> go.Figure:
 
 
 def ds_vs_gold_chart(frame: pd.DataFrame) -> go.Figure:
-    """Dawid–Skene's estimated accuracy next to golden-set accuracy, per annotator."""
+    """Dawid–Skene's estimated accuracy per annotator, next to golden-set accuracy when there is gold."""
     fig = go.Figure()
     fig.add_trace(go.Bar(x=safe(frame["annotator_id"]), y=frame["ds_accuracy"], name="Dawid–Skene estimate (all items)",
                          marker_color=NEUTRAL, hovertemplate="%{x}: %{y:.1%}<extra>Dawid–Skene</extra>"))
-    if "gold_accuracy" in frame and frame["gold_accuracy"].notna().any():
+    with_gold = "gold_accuracy" in frame and frame["gold_accuracy"].notna().any()
+    if with_gold:
         fig.add_trace(go.Bar(x=safe(frame["annotator_id"]), y=frame["gold_accuracy"], name="golden set",
                              marker_color=GOOD, hovertemplate="%{x}: %{y:.1%}<extra>gold</extra>"))
-    return finish(fig, title="Estimated accuracy: Dawid–Skene (all items) vs golden set", x="annotator",
+    title = ("Estimated accuracy: Dawid–Skene (all items) vs golden set" if with_gold
+             else "Estimated accuracy per annotator: Dawid–Skene (all items, no gold)")
+    return finish(fig, title=title, x="annotator",
                   y="accuracy (share)", barmode="group", yaxis=dict(tickformat=".0%", range=[0, 1.02]),
                   xaxis=dict(type="category"))

@@ -186,12 +186,14 @@ def _speed(d: dict) -> str:
 
 
 def _routing(d: dict) -> str:
-    out = "<!--chart:decisions-->" + _table(d["counts"], [("decision", "decision", "text"), ("n_items", "items", "int"),
-                                                    ("share", "share", "pct")])
+    out = _p(d["rule"], "note") if d.get("rule") else ""
+    out += "<!--chart:decisions-->" + _table(d["counts"], [("decision", "decision", "text"), ("n_items", "items", "int"),
+                                                     ("share", "share", "pct")])
     out += _p(f"Review queue ({', '.join(d['queue_decisions'])}): {d['queue_size']:,} of {d['n_items']:,} items; "
               f"the {len(d['queue'])} most urgent:")
     return out + _table(d["queue"], [("item_id", "item", "text"), ("decision", "decision", "text"),
-                                     ("votes", "votes", "text"), ("agreement", "agreement", "pct")])
+                                     ("votes", "votes", "text"), ("agreement", "agreement", "pct"),
+                                     ("support", "support", "pct")])
 
 
 def _hotspots(d: dict) -> str:
@@ -260,11 +262,26 @@ def _model(d: dict) -> str:
     return out + _list(d["notes"])
 
 
+def _label_errors(d: dict) -> str:
+    out = _p(d["sentence"])
+    out += _table(d["candidates"], [
+        ("rank", "#", "int"), ("item_id", "item", "text"), ("given_label", "given", "text"),
+        ("given_source", "from", "text"), ("suggested_label", "suggested", "text"),
+        ("p_given_wrong", "P(given wrong)", "pct"), ("votes", "votes", "text"),
+        ("people_p_given", "people: P(given)", "pct"), ("model_p_given", "model: P(given)", "pct"),
+        ("signal", "signal", "text")])
+    if d["excluded_by_reason"]:
+        out += "<h3>Set apart (not label errors)</h3>" + _table(d["excluded_by_reason"], [
+            ("reason", "reason", "text"), ("n_items", "items", "int")])
+    return out + _list(d["notes"])
+
+
 RENDERERS: dict[str, Callable[[dict], str]] = {
     "top_problems": _top_problems, "agreement": _agreement, "multilabel_agreement": _multilabel,
     "per_category": _per_category, "pairwise": _pairwise, "gold": _gold, "gold_coverage": _gold_coverage,
     "drift": _drift, "speed": _speed, "routing": _routing, "hotspots": _hotspots, "recommendations": _recommendations,
     "unknown": _unknown, "class_balance": _balance, "rounds": _rounds, "taxonomy": _taxonomy, "model_vs_human": _model,
+    "label_errors": _label_errors,
 }
 
 

@@ -183,11 +183,12 @@ def routing(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     routed = route_for_review(aset)
     summary = review_summary(routed)
     queue = review_queue(routed, decisions=QUEUE_DECISIONS)
-    columns = ["item_id", "decision", "n_ratings", "votes", "consensus", "agreement"]
+    columns = ["item_id", "decision", "n_ratings", "votes", "consensus", "agreement", "support", "rule"]
+    queue = queue.assign(decision=queue["decision"].astype(str), rule=queue["rule"].astype(str))
     return {"n_items": int(len(routed)), "counts": rows(summary, ["decision", "n_items", "share"]),
+            "rule": routed.attrs["rule"], "threshold": routed.attrs["threshold"], "method": routed.attrs["method"],
             "queue_decisions": list(QUEUE_DECISIONS), "queue_size": int(len(queue)),
-            "queue": rows(queue.assign(decision=queue["decision"].astype(str)), columns, limit=s.max_listed)}, \
-        (routed, summary)
+            "queue": rows(queue, columns, limit=s.max_listed)}, (routed, summary)
 
 
 # -- confusion and taxonomy ----------------------------------------------------------------------------------
@@ -288,6 +289,25 @@ def model_vs_human(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]
                                                                 "mean_kappa_with_annotators"])}, res
 
 
+_LABEL_ERRORS = ["rank", "item_id", "given_label", "given_source", "suggested_label", "p_given_wrong", "signal",
+                 "votes", "people_p_given", "model_p_given", "model_p_suggested"]
+
+
+def label_errors(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
+    from ..annotators.label_errors import find_label_errors
+
+    require_in_memory(aset, "Label errors", because="it ranks every item by its own evidence",
+                      instead="Check a delivery batch in memory (aqa label-errors on the batch's files).")
+    res = find_label_errors(aset)
+    reasons = res.excluded["reason"].value_counts()
+    return {"sentence": res.sentence, "threshold": res.threshold, "people_method": res.people_method,
+            "uses_model": bool(res.uses_model), "n_scored": res.n_scored, "n_candidates": res.n_candidates,
+            "n_excluded": res.n_excluded,
+            "excluded_by_reason": [{"reason": str(r), "n_items": int(n)} for r, n in reasons.items()],
+            "notes": _text(res.notes), "candidates": rows(res.candidates, _LABEL_ERRORS, limit=s.max_listed),
+            "excluded": rows(res.excluded, ["item_id", "given_label", "reason"], limit=s.max_listed)}, res
+
+
 def top_problems(aset: "AnnotationSet", s: ReportSettings, earlier: dict | None = None) -> tuple[dict, Any]:
     """``earlier``: the sections computed before (section key → ``(status, result)``); the agreement summary and
     the recommendations are taken from them when they were computed with the options top_problems uses."""
@@ -325,6 +345,7 @@ SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("rounds", "Round over round", rounds),
     ("taxonomy", "Taxonomy", taxonomy),
     ("model_vs_human", "Model vs human", model_vs_human),
+    ("label_errors", "Label errors", label_errors),
 )
 
 #: The order the sections are computed in: the top problems last, so they reuse the agreement summary and the

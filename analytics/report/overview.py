@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .._wording import count_noun
 from .._schema import AnnotationSet
 from ..exceptions import AnnotationQAError
 from ..results import ResultMixin
@@ -102,7 +103,8 @@ def _agreement(aset: AnnotationSet, target: float, summary: Any = None) -> list[
             shown = ", ".join(f"{c} (κ {k:.2f})" for c, k in zip(weak["category"].head(3), weak["kappa"].head(3)))
             out.append(Problem(
                 kind="weak_classes", severity=float(min(0.9, 0.5 + (target - weak["kappa"].iloc[0]))),
-                headline=f"{len(weak)} class(es) break agreement, worst: {shown}.",
+                headline=f"{count_noun(len(weak), 'class')} {'breaks' if len(weak) == 1 else 'break'} agreement, "
+                         f"worst: {shown}.",
                 detail=(f"Their per-class Fleiss kappa is below {target:.2f} with 95% confidence. Check the guideline "
                         "definitions of these classes and the pairs they are confused with."),
                 where="Agreement → per-category kappa"))

@@ -4,7 +4,7 @@
 (summary, per round, per category, per annotator pair; Krippendorff's alpha on tag sets), the golden-set audit
 (accuracy with Wilson intervals and Holm-corrected flags, coverage, drift, speed), review routing, confusion
 hotspots, taxonomy recommendations, the Unknown/Other share, class balance, round-over-round change, the
-taxonomy check, model vs human, and the project manager's top problems — and records, for every section that
+taxonomy check, model vs human, label errors, and the project manager's top problems — and records, for every section that
 does not apply (no gold, no predictions, a multi-label set, anonymous annotators, a single round …), the reason.
 It also carries the import reports, whose accounting always adds up: ``rows_read == rows_kept + rows_skipped``.
 
@@ -27,7 +27,7 @@ Examples
 >>> from analytics.samples import load_sample
 >>> report = QualityReport.from_annotations(load_sample("retail"))
 >>> report.schema_version, report.section("agreement").status, report.section("model_vs_human").status
-('1.0', 'ok', 'not_applicable')
+('1.1', 'ok', 'not_applicable')
 >>> report.imports["annotations"].is_complete
 True
 """
@@ -59,7 +59,7 @@ __all__ = ["SCHEMA_VERSION", "QualityReport", "Section", "ReportSettings", "buil
            "chart_export_unavailable"]
 
 #: Version of the JSON format (``MAJOR.MINOR``), written into every report as ``schema_version``.
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 _SCHEMA_PATH = Path(__file__).with_name("schema.json")
 _MAX_NOTES = 10
 _DATASET_KEYS = ("n_items", "n_annotators", "n_annotations", "n_categories", "categories", "multilabel",

@@ -348,7 +348,7 @@ def add_other_rules(ctx: Context) -> list[dict[str, Any]]:
         evidence = (f"'{res.unknown_label}' grew by {row['change_points']:.1f} points to {row['share']:.1%} in round "
                     f"{row['round']} (p = {row['p_value']:.2g}); the others said {near} on those items")
         out.append(_proposal("add_other", (res.unknown_label,), evidence=evidence,
-                             effect="widen Other or add the missing class(es) its neighbourhood points to",
+                             effect="widen Other or add the missing classes its neighbourhood points to",
                              gaps=gaps, priority=row["change_points"] / 100.0))
     if res.share >= r.max_unknown_share:
         evidence = (f"'{res.unknown_label}' is {res.share:.1%} of all labels ({r.confidence_level:.0%} CI "

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import numpy as np
 import pandas as pd
 
+from .._wording import count_noun
 from .._reshape import MergedColumns, ranked_class_pairs, require_in_memory, view_category_totals, view_coincidence
 from ._whatif import group_codes
 from ..agreement._counts import count_estimate
@@ -353,6 +354,7 @@ def _usage_rows(classes: list, aset: "AnnotationSet") -> list[dict[str, Any]]:
     unused = [n for n in names if n not in inner and by_name.get(n, 0) == 0 and n not in gold]
     if unused:
         rows.append({"kind": "unused_class", "severity": "warning", "classes": tuple(unused), "n_annotations": 0,
-                     "message": f"{len(unused)} leaf class(es) were never used by an annotator or the gold set: "
+                     "message": f"{count_noun(len(unused), 'leaf class')} {'was' if len(unused) == 1 else 'were'} "
+                     "never used by an annotator or the gold set: "
                      f"{unused[:10]}. Collect examples of them or drop them from the taxonomy."})
     return rows

@@ -11,4 +11,6 @@ PAGES: list[dict[str, str]] = [
     {"file": "taxonomy.py", "title": "Confusion & taxonomy", "icon": ":material/account_tree:", "url_path": "taxonomy"},
     {"file": "model.py", "title": "Model vs human", "icon": ":material/smart_toy:", "url_path": "model"},
     {"file": "review.py", "title": "Review queue", "icon": ":material/rule:", "url_path": "review"},
+    {"file": "history.py", "title": "History", "icon": ":material/timeline:", "url_path": "history"},
+    {"file": "decisions.py", "title": "Decisions", "icon": ":material/gavel:", "url_path": "decisions"},
 ]

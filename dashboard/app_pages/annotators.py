@@ -99,8 +99,9 @@ if ds.ok:
     st.plotly_chart(plots.ds_vs_gold_chart(only(est)), width="stretch")
     st.caption(f"How to read this: Dawid–Skene estimates each annotator's confusion matrix from all "
                f"{aset.n_items:,} items by EM ({ds.value.n_iter} iterations, "
-               f"{'converged' if ds.value.converged else 'not converged'}); where it agrees with the golden set the "
-               "gold sample is representative.")
+               f"{'converged' if ds.value.converged else 'not converged'})"
+               + ("; where it agrees with the golden set the gold sample is representative." if audit.ok else
+                  ", without gold: load a gold file on the Data page to compare it with the golden-set accuracy."))
     who_ds = st.selectbox("Estimated confusion of", shown, key="ann_ds_who")
     st.plotly_chart(plots.confusion_heatmap(ds.value.confusion_frame(who_ds), normalized=True,
                                             title=f"{who_ds}: estimated P(label given | true class)",

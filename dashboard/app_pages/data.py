@@ -10,6 +10,7 @@ from analytics.io import FORMATS
 from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services
+from dashboard import workspace_session as wss
 
 MAPPING_ROLES = [("item", "Item id"), ("annotator", "Annotator id"), ("label", "Label"), ("round", "Round"),
                  ("timestamp", "Timestamp"), ("duration", "Duration (s)"), ("image", "Image path/URL")]
@@ -18,9 +19,38 @@ AUTO = "(detect)"
 st.title("Data")
 st.caption("Point the dashboard at an export: it says what it understood, and exactly what it skipped and why.")
 
-source = st.sidebar.radio("Source", ["Bundled sample or this session's data", "Upload an export"], key="data_source")
+SERVER = "Label Studio server"
+source = st.sidebar.radio("Source", ["Bundled sample or this session's data", "Upload an export", SERVER],
+                          key="data_source")
 
-if source != "Upload an export":
+if source == SERVER:
+    st.subheader("Pull from a Label Studio server")
+    st.caption("Reads every annotation of a project through Label Studio's API: each annotator's label, cancelled "
+               "annotations (reported as skipped), ground truth as gold, predictions as model predictions. The token "
+               "stays in this browser session only; the Review queue page can then push a queue back.")
+    with st.form("labelstudio_connect"):
+        left, mid = st.columns([3, 1])
+        url = left.text_input("Label Studio address", value="http://127.0.0.1:8080", key="ls_url",
+                              help="The address you open Label Studio at.")
+        project = mid.text_input("Project id", key="ls_project", help="The number in the project's page address "
+                                 "(…/projects/3/data → 3).")
+        token = st.text_input("API token", type="password", key="ls_token",
+                              help="Account & Settings → Personal Access Token (or a legacy token).")
+        connect = st.form_submit_button("Connect and pull", type="primary")
+    if connect:
+        try:
+            with st.spinner("Pulling the project…"):
+                services.pull_labelstudio(url, project, token)
+        except AnnotationQAError as exc:
+            st.error(f"**The project cannot be pulled.** {escape_markdown(str(exc))}")
+            st.stop()
+        st.success("Pulled: every page now shows this project. Pull again to see new annotations.")
+    elif services.labelstudio_connection(services.current_set()[0]) is None:
+        st.info("Enter the address, project id and token, then connect. Until then every page shows the current "
+                "dataset below.")
+elif source != "Upload an export":
+    if st.session_state.get(wss.PENDING_KEY):  # a workspace delivery opened below: select it before the picker exists
+        st.session_state["sample_choice"] = st.session_state.pop(wss.PENDING_KEY)
     choices = services.dataset_choices()
     choice = st.sidebar.selectbox("Dataset", choices, index=choices.index(services.current_choice()),
                                   format_func=services.dataset_title, key="sample_choice")
@@ -103,3 +133,51 @@ if report["skipped"]:
     st.dataframe(report["skipped"], width="stretch", hide_index=True)
 else:
     st.success("Nothing was skipped.")
+
+st.header("Workspace: every delivery, and trends across them")
+st.caption("A workspace keeps each delivery (annotations, import report, file hashes, metadata, quality report) in one "
+           "database: a local file, or a postgresql:// URL for a team. The History and Decisions pages read it. "
+           "Without one, the dashboard looks at one file at a time, as above.")
+with st.form("workspace_open"):
+    left, right = st.columns([3, 1])
+    location = left.text_input("Workspace file or PostgreSQL URL", value=wss.current_workspace() or "",
+                               placeholder="e.g. pilot.aqa or postgresql://user@host/db", key="ws_location")
+    create = right.checkbox("Create if missing", value=True, key="ws_create")
+    opened = st.form_submit_button("Open workspace")
+if opened and location.strip():
+    try:
+        wss.open_or_create(location, create=create)
+    except AnnotationQAError as exc:
+        st.error(escape_markdown(str(exc)))
+ws_location = wss.current_workspace()
+if ws_location:
+    with st.form("workspace_add"):
+        st.markdown("**Add the current dataset as a delivery** (its quality report is computed and stored)")
+        cols = st.columns(3)
+        name = cols[0].text_input("Delivery name (optional)", key="ws_add_name")
+        vendor = cols[1].text_input("Vendor (optional)", key="ws_add_vendor")
+        guideline = cols[2].text_input("Guideline version (optional)", key="ws_add_guideline")
+        add = st.form_submit_button("Add to the workspace", type="primary")
+    if add:
+        try:
+            with st.spinner("Computing the quality report and storing the delivery…"):
+                info = wss.add_current(ws_location, key, aset, name=name, vendor=vendor, guideline_version=guideline)
+            st.success(escape_markdown(f"Added delivery '{info.name}': {info.n_annotations:,} annotations, "
+                                       f"{info.n_repeat_items:,} items seen in earlier deliveries."))
+        except AnnotationQAError as exc:
+            st.error(escape_markdown(str(exc)))
+    history = wss.history(ws_location)
+    st.markdown(escape_markdown(f"Workspace {services.workspace(ws_location).url}: {len(history.deliveries)} "
+                                f"deliver{'y' if len(history.deliveries) == 1 else 'ies'}."))
+    if history.deliveries:
+        st.dataframe(history.frame("deliveries")[["name", "added_at", "vendor", "guideline_version", "taxonomy",
+                                                  "n_items", "n_repeat_items", "n_annotations", "n_annotators"]],
+                     width="stretch", hide_index=True)
+        pick = st.selectbox("Open a delivery as the current dataset", [d.name for d in history.deliveries],
+                            index=len(history.deliveries) - 1, key="ws_open_delivery")
+        if st.button("Open this delivery", key="ws_open_button"):
+            wss.open_delivery(ws_location, pick)
+            st.rerun()
+    if st.button("Close the workspace (single-file mode)", key="ws_close"):
+        wss.close_workspace()
+        st.rerun()

@@ -12,7 +12,7 @@ from dashboard import services
 key, aset = services.current_set()
 st.title("Model vs human")
 st.caption("Both confuse a pair → the classes are ambiguous (fix the guideline or the taxonomy); only the model does → "
-           "a model error; the model is confident and the consensus disagrees → a candidate label error.")
+           "a model error; the people's votes and the model together say a label is wrong → a label error (below).")
 threshold = st.sidebar.slider("Model confidence threshold", 0.50, 0.95, 0.70, 0.05, key="mvh_threshold",
                               help="Below it the model's answer should be Unknown (the 70% rule).")
 
@@ -65,8 +65,10 @@ for col, (title, est) in zip(cols, [("Accuracy vs consensus", r.accuracy_vs_cons
         col.metric(title, "—", help=getattr(est, "reason", None) or "not available")
 cols[3].metric("Below the confidence threshold", f"{r.low_confidence_share:.1%}",
                help=f"{r.n_low_confidence:,} items whose top probability is below {threshold:.0%}: candidates for Unknown.")
-cols[4].metric("Expected calibration error", f"{r.expected_calibration_error:.3f}",
-               help="Mean gap between confidence and accuracy over confidence bins (against the consensus).")
+ece = r.expected_calibration_error
+cols[4].metric("Expected calibration error", f"{ece:.3f}" if ece == ece else "—",
+               help="Mean gap between confidence and accuracy over confidence bins (against the consensus)."
+                    + ("" if ece == ece else " Not available: no item has a resolved consensus label."))
 
 st.plotly_chart(plots.side_by_side_confusion(r.human_confusion, r.model_confusion), width="stretch")
 st.caption("How to read this: left, how often people who chose the row's label met the column's label from another "
@@ -77,17 +79,40 @@ if len(pairs):
                 "*human only*: only people.")
     st.dataframe(pairs, width="stretch", hide_index=True)
 
-st.header("Confident disagreements (candidate label errors)")
-st.caption("Ranked by the self-confidence of confident learning (Northcutt et al. 2021): the model's probability of the "
-           "consensus label. Low = the model is sure the consensus is wrong.")
-top = r.confident_disagreements
-st.dataframe(top.drop(columns=["image"], errors="ignore"), width="stretch", hide_index=True)
-if "image" in top.columns and top["image"].notna().any():
-    grid = st.columns(6)
-    for i, row in enumerate(top.dropna(subset=["image"]).head(12).itertuples(index=False)):
-        with grid[i % 6]:
-            st.image(row.image, width=96)
-            st.caption(escape_markdown(f"{row.item_id}: model {row.model_label}, people {row.consensus_label}"))
+st.header("Label errors")
+errors = services.label_errors(key, aset)
+if errors.ok:
+    found = errors.value
+    st.write(escape_markdown(found.sentence))
+    st.caption("The given label is the gold label where there is one, else the people's consensus. The people's votes "
+               "(each weighted by the annotator's estimated reliability) and the model's probabilities are combined "
+               "as independent evidence; P(given wrong) is the combined probability that the given label is wrong. "
+               "'signal' says what fired: the people alone, the model alone (confident learning with per-class "
+               "thresholds, Northcutt et al. 2021), both, or only the two combined.")
+    shown = ["rank", "item_id", "given_label", "given_source", "suggested_label", "p_given_wrong", "votes",
+             "people_p_given", "model_p_given", "model_p_suggested", "signal"]
+    if found.n_candidates:
+        st.dataframe(found.candidates[shown], width="stretch", hide_index=True,
+                     column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
+                                    ("p_given_wrong", "people_p_given", "model_p_given", "model_p_suggested")})
+    else:
+        st.success("No given label is more likely wrong than right.")
+    pictures = found.candidates.dropna(subset=["image"]) if "image" in found.candidates.columns else None
+    if pictures is not None and len(pictures):
+        grid = st.columns(6)
+        for i, row in enumerate(pictures.head(12).itertuples(index=False)):
+            with grid[i % 6]:
+                st.image(row.image, width=96)
+                st.caption(escape_markdown(f"{row.item_id}: {row.given_label} → {row.suggested_label} "
+                                           f"({row.p_given_wrong:.0%})"))
+    if found.n_excluded:
+        with st.expander(f"Set apart, not label errors ({found.n_excluded:,})"):
+            st.caption("Items people marked Unknown and items whose label the model has no class for: an unclear "
+                       "image or a missing class is not a wrong label (see the Unknown share on the Confusion & "
+                       "taxonomy page).")
+            st.dataframe(found.excluded.drop(columns=["image"], errors="ignore"), width="stretch", hide_index=True)
+else:
+    st.info(errors.reason)
 
 left, right = st.columns(2)
 with left:

@@ -54,7 +54,7 @@ def test_report_writes_json_and_html(tmp_path, capsys):
     jsonschema.validate(data, analytics.report.report_schema())
     assert data["sections"]["taxonomy"]["status"] == "ok" and data["dataset"]["n_annotations"] == 900
     assert out_html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert "(report schema 1.0): 14 of 17 sections apply" in out
+    assert "(report schema 1.1): 15 of 18 sections apply" in out
     assert "900 line(s) read = 900 kept + 0 skipped" in out and "not applicable: model_vs_human" in out
 
 
@@ -62,7 +62,7 @@ def test_report_progress_names_the_stages(tmp_path, capsys):
     assert main(["report", str(RETAIL / "tags.csv"), "--multilabel", "--label-sep", "|", "--json",
                  str(tmp_path / "r.json"), "--progress"]) == 0
     err = capsys.readouterr().err
-    assert "report: Top problems" in err and "report: Model vs human" in err and "17/17" in err
+    assert "report: Top problems" in err and "report: Model vs human" in err and "18/18" in err
 
 
 def test_report_needs_an_output_and_valid_input(tmp_path, capsys):
@@ -205,3 +205,64 @@ def test_every_command_has_help_with_examples(command, capsys):
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
     assert "examples:" in out and f"aqa {command} " in out
+
+
+def test_review_queue_threshold_and_rule(tmp_path, capsys):
+    counts = tmp_path / "counts.csv"
+    pd.DataFrame({"item": ["a", "b", "c"], "cat": [50, 30, 32], "dog": [1, 21, 19]}).to_csv(counts, index=False)
+    out = tmp_path / "queue.csv"
+    assert main(["review-queue", str(counts), "--format", "counts", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "1 of 3 items to review" in text and "Rule: Up to 3 ratings" in text and "at least 95%" in text
+    assert pd.read_csv(out)["item_id"].tolist() == ["b"]
+    assert main(["review-queue", str(counts), "--format", "counts", "--out", str(out), "--threshold", "0.99"]) == 0
+    assert "2 of 3 items to review" in capsys.readouterr().out
+    assert main(["review-queue", str(counts), "--format", "counts", "--out", str(out), "--threshold", "0.4"]) == 2
+    assert "threshold must be a probability strictly between 0.5 and 1" in capsys.readouterr().err
+
+
+def test_audit_sample_names_a_small_detectable_rate_with_its_digits(tmp_path, capsys):
+    counts = tmp_path / "counts.csv"
+    pd.DataFrame({"item": [f"i{k}" for k in range(2000)], "cat": [40] * 2000, "dog": [10] * 2000}).to_csv(counts,
+                                                                                                     index=False)
+    assert main(["audit-sample", str(counts), "--format", "counts", "--out", str(tmp_path / "s.csv"),
+                 "--stratify-by", "none"]) == 0
+    text = capsys.readouterr().out
+    assert "5,000 of 100,000 annotations" in text and "If 0.059% or more of the annotations are wrong" in text
+    assert "0.0%" not in text
+
+
+# -- aqa label-errors --------------------------------------------------------------------------------------------
+def test_label_errors_writes_candidates_and_the_set_apart_list(tmp_path, capsys):
+    out, excluded = tmp_path / "errors" / "errors.csv", tmp_path / "apart.csv"
+    assert main(["label-errors", str(DIGITS / "annotations.csv"), "--predictions", str(DIGITS / "predictions.csv"),
+                 "--out", str(out), "--excluded", str(excluded)]) == 0
+    text = capsys.readouterr().out
+    aset = analytics.load_annotations(DIGITS / "annotations.csv", predictions=DIGITS / "predictions.csv")
+    res = analytics.find_label_errors(aset)
+    table = pd.read_csv(out, keep_default_na=False, dtype={"item_id": str})
+    assert table["item_id"].tolist() == res.candidates["item_id"].tolist() and len(table) >= 1
+    assert {"given_label", "suggested_label", "p_given_wrong", "votes", "model_p_given", "signal"} <= set(table.columns)
+    apart = pd.read_csv(excluded)
+    assert len(apart) == res.n_excluded and set(apart["reason"]) <= {
+        "people marked the item Unknown", "the given label is Unknown"}
+    assert res.sentence in text and "Set apart, not label errors" in text and f"written to {excluded}" in text
+    every = tmp_path / "all.csv"
+    assert main(["label-errors", str(DIGITS / "annotations.csv"), "--out", str(every), "--all"]) == 0
+    assert len(pd.read_csv(every)) == res.n_scored and "people's votes alone" in capsys.readouterr().out
+
+
+def test_label_errors_given_file_and_invalid_input(tmp_path, capsys):
+    counts, given = tmp_path / "counts.csv", tmp_path / "given.csv"
+    pd.DataFrame({"image_index": ["0", "1", "2"], "cat": [9, 0, 6], "dog": [0, 9, 3]}).to_csv(counts, index=False)
+    pd.DataFrame({"image_index": ["0", "1", "2"], "true_label": ["cat", "cat", "=cmd()"]}).to_csv(given, index=False)
+    out = tmp_path / "errors.csv"
+    assert main(["label-errors", str(counts), "--format", "counts", "--given", str(given), "--out", str(out),
+                 "--all"]) == 0
+    table = pd.read_csv(out, keep_default_na=False, dtype={"item_id": str})
+    assert table.loc[0, "item_id"] == "1" and table.loc[0, "suggested_label"] == "dog"
+    assert "1 of 2 items" in capsys.readouterr().out  # item 2's given label is no category: set apart
+    assert main(["label-errors", str(counts), "--format", "counts", "--out", str(out), "--threshold", "1.5"]) == 2
+    assert "threshold must be a probability" in capsys.readouterr().err
+    assert main(["label-errors", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "x.csv")]) == 2
+    assert not (tmp_path / "x.csv").exists()

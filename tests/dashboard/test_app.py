@@ -124,6 +124,15 @@ def test_review_page_counts_equal_routing(app):
     queue = app.dataframe[0].value
     assert set(queue["decision"]) <= {"adjudicate", "senior_review"}
     assert len(queue) == counts.get("adjudicate", 0) + counts.get("senior_review", 0)
+    assert {"support", "rule"} <= set(queue.columns)
+    assert any("More than 3 ratings" in t and "95%" in t for t in texts(app.caption))
+    assert not any("0.0%" in t for t in texts(app.markdown))
+    # a stricter threshold sends more items with more than three ratings to a person
+    app.sidebar.slider(key="review_threshold").set_value(0.99).run()
+    strict = analytics.route_for_review(load_sample("digits"), threshold=0.99)["decision"].value_counts()
+    assert {m.label: m.value for m in app.metric}["Accept"] == f"{strict.get('accept', 0):,}"
+    assert strict.get("accept", 0) <= counts.get("accept", 0)
+    assert any("99%" in t for t in texts(app.caption))
 
 
 def test_pages_switch_with_the_retail_sample(app):
@@ -204,8 +213,18 @@ def test_model_page_matches_the_library(app):
     assert metrics["Kappa vs consensus"] == f"{result.kappa_vs_consensus.value:.2f}"
     assert metrics["Below the confidence threshold"] == f"{result.low_confidence_share:.1%}"
     assert len(app.get("plotly_chart")) == 3
-    first = app.dataframe[1].value.iloc[0]  # the confident disagreements table
-    assert first["item_id"] == result.confident_disagreements.iloc[0]["item_id"]
+    errors = analytics.find_label_errors(load_sample("digits"))
+    table = app.dataframe[1].value  # the label errors table, with its evidence
+    assert table["item_id"].tolist() == errors.candidates["item_id"].tolist() and len(table) >= 1
+    assert {"given_label", "suggested_label", "p_given_wrong", "votes", "people_p_given", "model_p_given",
+            "signal"} <= set(table.columns)
+    assert not (table["given_label"] == "Unknown").any() and not (table["suggested_label"] == "Unknown").any()
+    assert any(errors.sentence.split(" (")[0] in t for t in texts(app.markdown))
+    set_apart = app.dataframe[2].value  # Unknown items: a separate list, with the reason
+    assert len(set_apart) == errors.n_excluded and set(set_apart["reason"]) <= {
+        "people marked the item Unknown", "the given label is Unknown"}
+    low = app.dataframe[-1].value  # below the confidence threshold; a flat taxonomy: no placed_* columns
+    assert not {"placed_level", "placed_class", "placed_confidence"} & set(low.columns)
 
 
 def test_model_page_scores_with_the_bundled_model(app):

@@ -63,7 +63,7 @@ def test_label_confidence_predictions():
 def test_taxonomy_structure_checks():
     with pytest.raises(TaxonomyError, match="cycle: A → B → A"):
         load_taxonomy({"classes": [{"name": "A", "parent": "B"}, {"name": "B", "parent": "A"}]})
-    with pytest.raises(TaxonomyError, match="parent class\\(es\\) not defined: 'Sedan' → parent 'Car'"):
+    with pytest.raises(TaxonomyError, match="a parent class is not defined: 'Sedan' → parent 'Car'"):
         load_taxonomy({"classes": [{"name": "Sedan", "parent": "Car"}]})
     with pytest.raises(TaxonomyError, match="duplicate class name"):
         load_taxonomy({"classes": [{"name": "A"}, {"name": "A"}]})

@@ -37,7 +37,7 @@ def test_sample_reports_validate_against_the_schema(sample_reports, validator, n
     _, report = sample_reports[name]
     data = json.loads(report.to_json())  # through text: strict JSON (no NaN), as a file reader sees it
     assert _errors(validator, data) == []
-    assert data["schema_version"] == SCHEMA_VERSION == "1.0"
+    assert data["schema_version"] == SCHEMA_VERSION == "1.1"
     assert list(data["sections"]) == list(SECTION_KEYS)
 
 
@@ -161,3 +161,30 @@ def test_report_json_file_round_trips(sample_reports, tmp_path, validator):
     path = sample_reports["retail"][1].write_json(tmp_path / "r.json")
     assert _errors(validator, json.loads(path.read_text(encoding="utf-8"))) == []
     assert (SAMPLES / "retail").exists()
+
+
+def test_label_errors_and_routing_rule_sections(sample_reports):
+    aset, report = sample_reports["digits"]
+    section = report.section("label_errors")
+    assert section.ok and section.data["uses_model"] and section.data["people_method"] == "dawid_skene"
+    res = analytics.find_label_errors(aset)
+    assert [r["item_id"] for r in section.data["candidates"]] == res.candidates["item_id"].tolist()
+    assert section.data["n_candidates"] == res.n_candidates and section.data["n_excluded"] == res.n_excluded > 0
+    reasons = {r["reason"]: r["n_items"] for r in section.data["excluded_by_reason"]}
+    assert reasons.get("people marked the item Unknown", 0) > 0 and sum(reasons.values()) == res.n_excluded
+    assert all(r["signal"] != "none" for r in section.data["candidates"])
+    routing = report.section("routing").data
+    assert routing["threshold"] == 0.95 and routing["method"] == "weighted_vote_split" and "95%" in routing["rule"]
+    assert all(0 <= r["support"] <= 1 and r["rule"] in ("3 ratings or fewer", "support ≥ 95%") for r in routing["queue"])
+    html = report.to_html()
+    assert "Label errors" in html and "Set apart (not label errors)" in html and "support for the consensus" in html
+
+
+def test_counts_report_checks_the_gold_labels(cifar_report):
+    _, report = cifar_report  # truth.csv attached as gold: every image's CIFAR-10 label is the given label
+    data = report.section("label_errors").data
+    assert data["people_method"] == "dirichlet_multinomial" and data["n_scored"] == 10_000
+    assert 10 <= data["n_candidates"] <= 200
+    assert {r["given_source"] for r in data["candidates"]} == {"gold"}
+    routing = report.section("routing").data
+    assert routing["method"] == "vote_split" and routing["counts"][0]["share"] > 0.95  # accept: ~98.8% of images

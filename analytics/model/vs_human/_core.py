@@ -107,6 +107,8 @@ def _ranked_tables(inputs: "StreamInputs", totals: "Totals", levels: tuple["Leve
         "gold_label": label_names(categories, c["gold"]), "placed_level": level_no.astype(np.int64),
         "placed_class": placed, "placed_confidence": c["placed_conf"], "image": np.full(len(item), None, dtype=object),
     })
+    if not levels:  # no coarser level to place an item at: the placed_* columns would only hold 0 / None / NaN
+        low = low.drop(columns=["placed_level", "placed_class", "placed_confidence"])
     return disagreements, low
 
 

@@ -63,10 +63,11 @@ class ModelVsHuman(ResultMixin):
         Share of items whose top probability is below ``threshold`` (candidates for Unknown).
     low_confidence_items : pandas.DataFrame
         Those items, least confident first (at most ``max_listed``): ``item_id``, ``model_label``,
-        ``model_confidence``, ``consensus_label``, ``consensus_share``, ``gold_label``, ``placed_level``,
-        ``placed_class``, ``placed_confidence`` (with a taxonomy: the deepest coarser level where the model's
-        probabilities summed up to parent classes reach ``threshold`` — "not sure it is a Sedan, sure it is a
-        Vehicle"; 0 / None / NaN when none) and ``image``.
+        ``model_confidence``, ``consensus_label``, ``consensus_share``, ``gold_label``, with a hierarchical
+        taxonomy ``placed_level``, ``placed_class``, ``placed_confidence`` (the deepest coarser level where the
+        model's probabilities summed up to parent classes reach ``threshold`` — "not sure it is a Sedan, sure it is
+        a Vehicle"; 0 / None / NaN when there is none; the three columns are absent without a hierarchy), and
+        ``image``.
     soft_label_cross_entropy, soft_label_kl, human_entropy : float
         Mean over items with votes of :math:`-\\sum_c h_{ic}\\log p_{ic}`, of :math:`\\mathrm{KL}(h_i\\|p_i)` and
         of the vote distribution's entropy :math:`H(h_i)` (nats), with :math:`h_i` the human vote shares.

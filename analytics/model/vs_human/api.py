@@ -191,8 +191,8 @@ def _prediction_probs(aset: "AnnotationSet", has: np.ndarray) -> tuple[np.ndarra
         raise AnnotationSchemaError(
             f"{bad.sum()} predicted item(s) have no confidence or one below 1/{q} "
             f"(e.g. {', '.join(map(str, ids[:5]))}); "
-            "model_vs_human needs a probability per class, or a predicted label with its probability. Attach a "
-            "probability table (item_id + one column per class).")
+            "comparing the model with people needs a probability per class, or a predicted label with its probability. "
+            "Attach a probability table (item_id + one column per class).")
     probs = np.repeat(((1.0 - conf) / max(q - 1, 1))[:, None], q, axis=1)
     probs[np.arange(len(codes)), codes] = conf
     return probs, ("predictions give only a label and its confidence: the remaining probability is spread evenly "

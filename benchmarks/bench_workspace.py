@@ -1,0 +1,326 @@
+"""Workspace benchmarks (issue 18): scale, the embedded engine choice, and the no-regression test by simulation.
+
+    python benchmarks/bench_workspace.py --simulate                         # false-alarm rate and power, seconds
+    python benchmarks/bench_workspace.py --build /tmp/ws100.aqa             # 100 deliveries × 100,000 annotations
+    python benchmarks/bench_workspace.py --time /tmp/ws100.aqa              # aqa history (whole process), History page
+    python benchmarks/bench_workspace.py --engines /tmp/ws100.aqa           # SQLite vs DuckDB on the trend queries
+    python benchmarks/bench_workspace.py --browser /tmp/ws100.aqa           # the History page in headless Chromium
+
+Run the timed parts under ``flock /tmp/aqa-bench.lock`` (one timing job at a time) and note ``uptime``. DuckDB is not
+a dependency of the project: ``pip install duckdb duckdb-engine`` for ``--engines``. Prints one JSON object per line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+CLASSES = [f"class_{k}" for k in range(10)] + ["Unknown"]
+
+
+def emit(**values) -> None:
+    print(json.dumps(values), flush=True)
+
+
+# -- simulation of the no-regression test -------------------------------------------------------------------------
+def simulate(reps: int, seed: int) -> None:
+    from analytics.agreement._core import count_based
+    from analytics.workspace._regression import compare_estimates
+
+    k, m, n = 5, 3, 200
+    rng = np.random.default_rng(seed)
+
+    def counts(accuracy: float) -> np.ndarray:
+        truth = rng.integers(0, k, n)
+        right = rng.random((n, m)) < accuracy
+        labels = np.where(right, truth[:, None], (truth[:, None] + rng.integers(1, k, (n, m))) % k)
+        return np.stack([(labels == c).sum(axis=1) for c in range(k)], axis=1)
+
+    def kappa(c: np.ndarray) -> tuple[float, float]:
+        est = count_based("fleiss", c, np.eye(k))
+        return est.value, est.standard_error
+
+    for after in (0.85, 0.84, 0.82, 0.80, 0.78, 0.75, 0.70):
+        fails, deltas = 0, []
+        for _ in range(reps if after == 0.85 else max(reps // 4, 200)):
+            b, a = kappa(counts(0.85)), kappa(counts(after))
+            deltas.append(a[0] - b[0])
+            fails += compare_estimates(delivery="b", previous="a", coefficient="fleiss_kappa", label="k", before=b,
+                                       after=a, confidence_level=0.95).status == "fail"
+        runs = len(deltas)
+        emit(part="simulate", accuracy_before=0.85, accuracy_after=after, mean_kappa_change=round(float(np.mean(deltas)), 4),
+             checks=runs, fail_rate=round(fails / runs, 4),
+             binomial_se=round(float(np.sqrt(max(fails / runs * (1 - fails / runs), 1e-12) / runs)), 4),
+             items=n, annotators=m, classes=k)
+
+
+# -- building a large workspace -------------------------------------------------------------------------------------
+def delivery_frame(rng: np.random.Generator, k: int, n_annotations: int, previous_items: list[str]):
+    """One delivery: 5 annotators per item; 10% of items come back from the previous delivery; annotator 'ann_4'
+    slips after delivery 60; the Unknown share grows from delivery 80 on."""
+    m = 5
+    n_items = n_annotations // m
+    back = previous_items[: n_items // 10]
+    items = back + [f"d{k:03d}-i{i}" for i in range(n_items - len(back))]
+    truth = rng.integers(0, 10, n_items)
+    acc = np.array([0.92, 0.9, 0.88, 0.86, 0.84 if k < 60 else 0.70])
+    right = rng.random((n_items, m)) < acc
+    wrong = (truth[:, None] + rng.integers(1, 10, (n_items, m))) % 10
+    labels = np.where(right, truth[:, None], wrong)
+    unknown = 0.03 + (0.08 if k >= 80 else 0.0)
+    names = np.array(CLASSES, dtype=object)[np.where(rng.random((n_items, m)) < unknown, 10, labels)]
+    frame = pd.DataFrame({"item_id": np.repeat(items, m), "annotator_id": np.tile([f"ann_{a}" for a in range(m)], n_items),
+                          "label": names.ravel()})
+    gold = pd.DataFrame({"item_id": items[:500], "gold_label": np.array(CLASSES, dtype=object)[truth[:500]]})
+    return frame, gold, items
+
+
+def build(path: Path, deliveries: int, annotations: int, seed: int) -> None:
+    import analytics as aqa
+    from analytics.workspace import open_workspace
+
+    rng = np.random.default_rng(seed)
+    previous: list[str] = []
+    times = []
+    with open_workspace(path, create=True) as ws:
+        start = len(ws.deliveries())
+        for k in range(deliveries):
+            frame, gold, previous = delivery_frame(rng, k, annotations, previous)
+            if k < start:
+                continue
+            t0 = time.perf_counter()
+            aset = aqa.load_annotations(frame, gold=gold, categories=CLASSES)
+            t1 = time.perf_counter()
+            ws.add(aset, name=f"week-{k + 1:03d}", vendor="Acme", guideline_version=f"v{1 + k // 25}")
+            t2 = time.perf_counter()
+            times.append((t1 - t0, t2 - t1))
+            if k % 10 == 0 or k == deliveries - 1:
+                emit(part="build", delivery=k + 1, load_s=round(t1 - t0, 2), add_s=round(t2 - t1, 2))
+    adds = [a for _, a in times]
+    emit(part="build-summary", deliveries=deliveries, annotations_per_delivery=annotations,
+         add_s_median=round(statistics.median(adds), 2) if adds else None,
+         file_mb=round(path.stat().st_size / 2**20, 1))
+
+
+# -- timing aqa history and the History page ----------------------------------------------------------------------
+def time_history(path: Path, repeat: int) -> None:
+    cmd = [sys.executable, "-m", "analytics.cli", "history", "--workspace", str(path)]
+    walls = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+        walls.append(time.perf_counter() - t0)
+        if done.returncode:
+            raise SystemExit(done.stderr)
+    baseline = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "pass"], cwd=ROOT)
+        baseline.append(time.perf_counter() - t0)
+    emit(part="aqa history (whole process)", median_s=round(statistics.median(walls), 3), min_s=round(min(walls), 3),
+         python_startup_median_s=round(statistics.median(baseline), 3), lines=len(done.stdout.splitlines()),
+         repeat=repeat)
+    from analytics.workspace import open_workspace
+
+    with open_workspace(path) as ws:
+        t0 = time.perf_counter()
+        history = ws.history()
+        emit(part="Workspace.history() in process", seconds=round(time.perf_counter() - t0, 3),
+             deliveries=len(history.deliveries), agreement_rows=len(history.agreement), gold_rows=len(history.gold))
+    from streamlit.testing.v1 import AppTest
+
+    app_path = str(ROOT / "dashboard" / "app.py")
+    for attempt in ("first visit (history read from the database)", "rerun (cached history)"):
+        app = AppTest.from_file(app_path, default_timeout=300) if attempt.startswith("first") else app
+        if attempt.startswith("first"):
+            app.session_state["aqa_workspace"] = str(path)
+            app.run()
+            t0 = time.perf_counter()
+            app.switch_page("app_pages/history.py").run()
+        else:
+            t0 = time.perf_counter()
+            app.run()
+        seconds = time.perf_counter() - t0
+        emit(part="History page script (AppTest)", run=attempt, seconds=round(seconds, 3),
+             charts=len(app.get("plotly_chart")), exception=bool(app.exception))
+
+
+# -- SQLite vs DuckDB on the trend queries -----------------------------------------------------------------------
+SUMMARY_TABLES = ("deliveries", "coefficients", "category_stats", "annotator_gold", "pair_stats", "decisions",
+                  "delivery_items")
+
+
+def engines(path: Path, repeat: int) -> None:
+    import sqlite3
+
+    import duckdb
+    import sqlalchemy as sa
+
+    from analytics.workspace._content import frame_from_parquet
+    from analytics.workspace._history import read_history
+
+    tmp = Path(tempfile.mkdtemp())
+    duck_path = tmp / "copy.duckdb"
+    src = sqlite3.connect(path)
+    con = duckdb.connect(str(duck_path))
+    for table in SUMMARY_TABLES:
+        frame = pd.read_sql(f"SELECT * FROM {table}", src)  # noqa: S608 - fixed table names
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
+    # the raw annotations, once as a table in each engine, to compare an ad-hoc query over every annotation
+    blobs = src.execute("SELECT delivery_id, data FROM delivery_data WHERE kind = 'annotations'").fetchall()
+    t0 = time.perf_counter()
+    frames = [frame_from_parquet(b).assign(delivery_id=d)[["delivery_id", "item_id", "annotator_id", "label"]]
+              for d, b in blobs]
+    parquet_read_s = time.perf_counter() - t0
+    annotations = pd.concat(frames, ignore_index=True)
+    con.execute("CREATE TABLE annotations AS SELECT * FROM annotations")
+    con.close()
+    raw_sqlite = tmp / "raw.sqlite"
+    with sqlite3.connect(raw_sqlite) as raw:
+        t0 = time.perf_counter()
+        annotations.to_sql("annotations", raw, index=False, chunksize=200_000)
+        sqlite_insert_s = time.perf_counter() - t0
+    src.close()
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    results = {}
+    for name, url in (("sqlite", f"sqlite:///{path}"), ("duckdb", f"duckdb:///{duck_path}")):
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            read_history(conn)  # warm
+            results[name] = best(lambda: read_history(conn))
+        engine.dispose()
+    emit(part="trend queries: read_history (same SQLAlchemy Core code)", sqlite_s=round(results["sqlite"], 4),
+         duckdb_s=round(results["duckdb"], 4), ratio_duckdb_over_sqlite=round(results["duckdb"] / results["sqlite"], 2))
+    query = "SELECT delivery_id, label, COUNT(*) FROM annotations GROUP BY delivery_id, label"
+    with sqlite3.connect(raw_sqlite) as raw:
+        sqlite_raw = best(lambda: raw.execute(query).fetchall())
+    con = duckdb.connect(str(duck_path), read_only=True)
+    duck_raw = best(lambda: con.execute(query).fetchall())
+    con.close()
+    emit(part="ad-hoc query over every annotation (class counts per delivery)", annotations=len(annotations),
+         sqlite_row_table_s=round(sqlite_raw, 3), duckdb_table_s=round(duck_raw, 3),
+         parquet_blobs_read_all_s=round(parquet_read_s, 3), sqlite_insert_s=round(sqlite_insert_s, 1))
+    for name, code in (("sqlite", "import sqlalchemy, sqlite3"),
+                       ("duckdb", "import sqlalchemy, duckdb, duckdb_engine")):
+        walls = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code])
+            walls.append(time.perf_counter() - t0)
+        emit(part="driver import (new process)", engine=name, median_s=round(statistics.median(walls), 3))
+    # a second process writing while one holds the write lock
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); c.execute('BEGIN'); "
+        "c.execute('INSERT INTO deliveries SELECT * FROM deliveries LIMIT 0'); print('held', flush=True); time.sleep(3)"),
+        str(duck_path)], stdout=subprocess.PIPE, text=True)
+    holder.stdout.readline()
+    second = subprocess.run([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1])", str(duck_path)],
+                            capture_output=True, text=True)
+    holder.wait()
+    emit(part="DuckDB: a second process opens the file while another writes", exit_code=second.returncode,
+         error=(second.stderr.strip().splitlines() or [""])[-1][:200])
+
+
+def browser(path: Path, repeat: int, port: int = 8596) -> None:
+    """The History page in headless Chromium: from a click on 'History' in the sidebar (the app already loaded) to
+    every chart drawn (plotly's SVG present) and the script finished; first visit, then visits with the history
+    cached."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from screenshot_dashboard import CHROMIUM_FLAGS, wait_for_port
+
+    env = dict(os.environ, STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
+    server = subprocess.Popen([sys.executable, "-m", "analytics.cli", "dashboard", "--port", str(port), "--workspace",
+                               str(path)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    done = "() => document.querySelector(\"[data-testid='stApp']\").dataset.testScriptState === 'notRunning'"
+    drawn = ("() => { const c = [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]; "
+             "return c.length >= 5 && c.every(p => p.querySelector('.main-svg')); }")
+    try:
+        wait_for_port(port)
+        with sync_playwright() as pw:
+            chromium = pw.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                          headless=True, args=CHROMIUM_FLAGS)
+            page = chromium.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="networkidle")
+            page.wait_for_function(done, timeout=180_000)
+            for k in range(repeat):
+                t0 = time.perf_counter()
+                page.get_by_role("link", name="History").click()
+                page.wait_for_function(drawn, timeout=180_000)
+                page.wait_for_function(done, timeout=180_000)
+                emit(part="History page in Chromium (click → 5 charts drawn)", visit=k + 1,
+                     cached=k > 0, seconds=round(time.perf_counter() - t0, 2))
+                page.get_by_role("link", name="Overview").click()
+                page.wait_for_function(done, timeout=180_000)
+            peer = ("() => { const c = [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]; "
+                    "return c.length >= 3 && c.every(p => p.querySelector('.main-svg')); }")
+            for k in range(repeat):  # a page of the single-file mode in the same run, for comparison
+                t0 = time.perf_counter()
+                page.get_by_role("link", name="Agreement").click()
+                page.wait_for_function(peer, timeout=180_000)
+                page.wait_for_function(done, timeout=180_000)
+                emit(part="peer: Agreement page (digits sample) in Chromium (click → charts drawn)", visit=k + 1,
+                     charts=page.locator("[data-testid='stPlotlyChart']").count(),
+                     seconds=round(time.perf_counter() - t0, 2))
+                page.get_by_role("link", name="Overview").click()
+                page.wait_for_function(done, timeout=180_000)
+            chromium.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--simulate", action="store_true")
+    p.add_argument("--reps", type=int, default=5000)
+    p.add_argument("--build", type=Path)
+    p.add_argument("--deliveries", type=int, default=100)
+    p.add_argument("--annotations", type=int, default=100_000)
+    p.add_argument("--time", dest="time_path", type=Path)
+    p.add_argument("--engines", type=Path)
+    p.add_argument("--browser", type=Path)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args()
+    emit(part="machine", load_average=[round(x, 2) for x in os.getloadavg()], cpus=os.cpu_count())
+    if args.simulate:
+        simulate(args.reps, args.seed)
+    if args.build:
+        build(args.build, args.deliveries, args.annotations, args.seed)
+    if args.time_path:
+        time_history(args.time_path, args.repeat)
+    if args.engines:
+        engines(args.engines, args.repeat)
+    if args.browser:
+        browser(args.browser, args.repeat)
+    emit(part="machine (end)", load_average=[round(x, 2) for x in os.getloadavg()])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
