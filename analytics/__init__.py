@@ -3,7 +3,9 @@
 The public API is re-exported here; see the README for a tour.
 
 Names are loaded on first use (PEP 562), so ``import analytics`` — and the ``aqa`` command — start quickly;
-``from analytics import x`` and ``analytics.x`` work as usual.
+``from analytics import x`` and ``analytics.x`` work as usual. This namespace is the API boundary: every function
+here whose first argument is ``annotations`` also accepts a tidy DataFrame or the path of an export, converted once
+by :func:`analytics.io._coerce.as_annotation_set`; the statistics behind them take an ``AnnotationSet``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 _LAZY: dict[str, str] = {
     "ImportReport": "._import_report",
     "AnnotationSet": "._schema",
-    "validate_annotations": "._schema",
+    "validate_annotations": "._validate",
     "AnnotationFileError": ".exceptions",
     "AnnotationSchemaError": ".exceptions",
     "DataQualityWarning": ".exceptions",
@@ -60,8 +62,8 @@ _LAZY: dict[str, str] = {
     "GoldConfusion": ".annotators.gold_confusion",
     "annotator_bias": ".annotators.gold_confusion",
     "gold_confusion_by_annotator": ".annotators.gold_confusion",
-    "AuditSample": ".annotators.routing",
-    "audit_sample": ".annotators.routing",
+    "AuditSample": ".annotators.audit",
+    "audit_sample": ".annotators.audit",
     "review_queue": ".annotators.routing",
     "review_summary": ".annotators.routing",
     "route_for_review": ".annotators.routing",
@@ -136,8 +138,22 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'analytics' has no attribute {name!r}")
     value = getattr(importlib.import_module(module, __name__), name)
+    if _takes_annotations(value):  # the API boundary: a DataFrame or a path becomes an AnnotationSet here, once
+        from .io._coerce import at_boundary
+
+        value = at_boundary(value)
     globals()[name] = value
     return value
+
+
+def _takes_annotations(value: Any) -> bool:
+    """A function whose first parameter is ``annotations`` (the house convention for the annotations table)."""
+    import inspect
+
+    if not inspect.isfunction(value):
+        return False
+    first = next(iter(inspect.signature(value).parameters), None)
+    return first == "annotations"
 
 
 def __dir__() -> list[str]:
@@ -146,7 +162,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # static analysers see the eager imports
     from ._import_report import ImportReport
-    from ._schema import AnnotationSet, validate_annotations
+    from ._schema import AnnotationSet
+    from ._validate import validate_annotations
     from .exceptions import (
         AnnotationFileError,
         AnnotationSchemaError,
@@ -171,7 +188,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .report.gates import Gate, GateReport, check_gates
     from .workspace import Workspace, open_workspace
     from .annotators.gold_confusion import AnnotatorBias, GoldConfusion, annotator_bias, gold_confusion_by_annotator
-    from .annotators.routing import AuditSample, audit_sample, queue_items, review_queue, review_summary, route_for_review
+    from .annotators.audit import AuditSample, audit_sample
+    from .annotators.routing import queue_items, review_queue, review_summary, route_for_review
     from .annotators.routing import routing_rule
     from .annotators.label_errors import LabelErrors, find_label_errors
     from .annotators.drift import DriftResult, SpeedAccuracy, accuracy_over_time, speed_vs_accuracy

@@ -441,10 +441,3 @@ def _unknown(explicit: str | None, taxonomy: Taxonomy | None, categories: Sequen
     if taxonomy is not None and taxonomy.unknown_class is not None:
         return taxonomy.unknown_class
     return next((c for c in categories if c.casefold() in UNKNOWN_NAMES), None)
-
-
-def validate_annotations(*args: Any, **kwargs: Any) -> AnnotationSet:
-    """Validate a tidy annotations table into an :class:`AnnotationSet` (see :mod:`analytics._validate`)."""
-    from ._validate import validate_annotations as _validate
-
-    return _validate(*args, **kwargs)

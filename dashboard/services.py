@@ -2,7 +2,10 @@
 
 Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or
 the SHA-256 of an uploaded file plus its load options); derived statistics are small cached data
-keyed by that same hash, so no DataFrame is hashed on a rerun.
+keyed by that same hash, so no DataFrame is hashed on a rerun. Session-state helpers and explicit actions
+(the dataset picker, scoring with a model, pulling from and pushing to Label Studio) live in
+:mod:`dashboard.session`, the workspace actions in :mod:`dashboard.workspace_session`; both build on this module,
+which never imports them.
 """
 
 from __future__ import annotations
@@ -25,16 +28,7 @@ from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
 
 __all__ = [
-    "pull_labelstudio",
-    "labelstudio_connection",
-    "plan_push",
-    "pending_plan",
-    "apply_push",
     "queue_for_push",
-    "bundled_model",
-    "score_current",
-    "slice_columns",
-    "vendor_column",
     "DEFAULT_SAMPLE",
     "available_samples",
     "sample_title",
@@ -43,10 +37,6 @@ __all__ = [
     "peek_columns",
     "current_set",
     "set_current",
-    "dataset_choices",
-    "dataset_title",
-    "current_choice",
-    "open_dataset",
     "dataset_overview",
     "category_balance",
     "workspace",
@@ -478,7 +468,7 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
 
 
-# -- workspaces (history across deliveries); opening, adding and recording are actions in dashboard/session.py -----
+# -- workspaces (history across deliveries); opening, adding, recording: actions in dashboard/workspace_session.py
 @st.cache_resource(show_spinner=False, max_entries=8)
 def workspace(location: str) -> Any:
     """The workspace at ``location`` (a file or a postgresql:// URL), opened once per server process."""
@@ -504,21 +494,3 @@ def workspace_delivery(location: str, name: str, content_hash: str) -> Annotatio
     """A delivery back as an annotation set (annotations, gold, predictions, taxonomy as stored)."""
     return workspace(location).load(name)
 
-
-# Session-state helpers and explicit actions (no caching) live in dashboard/session.py; re-exported here so
-# pages talk to one module.
-from dashboard.session import (  # noqa: E402
-    apply_push,
-    bundled_model,
-    labelstudio_connection,
-    pending_plan,
-    plan_push,
-    pull_labelstudio,
-    current_choice,
-    dataset_choices,
-    dataset_title,
-    open_dataset,
-    score_current,
-    slice_columns,
-    vendor_column,
-)

@@ -32,6 +32,7 @@ Communication Departmental Papers 43. https://repository.upenn.edu/asc_papers/43
 from __future__ import annotations
 
 from ._dispatch import add_partials, additive, cached, is_distributed, merge_items, reduce_items, require_in_memory
+from ._dispatch import distributed_implementation, register_distributed
 from ._partition import ItemPartition
 from ._kernels import (
     counts_from_codes,
@@ -160,6 +161,8 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._table
     "additive",
     "add_partials",
     "require_in_memory",
+    "register_distributed",
+    "distributed_implementation",
     "ItemPartition",
     "category_totals",
     "annotator_totals",

@@ -6,7 +6,11 @@ items on a cluster; each partition (:class:`~analytics._reshape._partition.ItemP
 code arrays as an ``AnnotationSet``, so the wrappers of :mod:`analytics._reshape` run on it unchanged.
 
 A statistic that is a sum over items is computed by :func:`reduce_items`: the same function on every
-partition, partial results added. This module imports nothing from Dask.
+partition, partial results added. The few operations whose distributed form is more than a sum (consensus
+labels that stay in the partitions, an EM loop that maps over them each iteration) are registered here by
+name by the backend that implements them (:func:`register_distributed`, when the backend is imported) and
+looked up by the public function when its set is distributed (:func:`distributed_implementation`): the
+in-memory modules never import the backend. This module imports nothing from Dask.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ from typing import Any, Callable, TypeVar
 
 import numpy as np
 
-__all__ = ["is_distributed", "reduce_items", "merge_items", "additive", "add_partials", "require_in_memory", "cached"]
+__all__ = ["is_distributed", "reduce_items", "merge_items", "additive", "add_partials", "require_in_memory", "cached",
+           "register_distributed", "distributed_implementation"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
+
+#: Distributed implementations of named operations, filled by the backend when it is imported.
+_DISTRIBUTED: dict[str, Callable[..., Any]] = {}
 
 
 def cached(aset: Any, key: Any, build: Callable[[], T]) -> T:
@@ -100,3 +108,31 @@ def require_in_memory(aset: Any, what: str, *, instead: str = "",
             f"{what} is not available on the Dask backend: {because}. "
             + (instead or "Load the annotations in memory (backend='memory') for it.")
         )
+
+
+def register_distributed(name: str) -> Callable[[F], F]:
+    """Register the decorated function as the distributed implementation of the operation ``name``.
+
+    The Dask backend (:mod:`analytics.dask_backend`) registers its implementations when it is imported, which
+    happens before any distributed set exists (the set's class lives there).
+    """
+    def register(func: F) -> F:
+        _DISTRIBUTED[name] = func
+        return func
+
+    return register
+
+
+def distributed_implementation(aset: Any, name: str) -> Callable[..., Any]:
+    """The registered distributed implementation of ``name``, for the distributed set ``aset``.
+
+    Raises :class:`~analytics.exceptions.InvalidParameterError` when the set's backend registered none.
+    """
+    func = _DISTRIBUTED.get(name)
+    if func is None:
+        from ..exceptions import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"{name} is not available for a distributed set of type {type(aset).__name__}: its backend registered "
+            "no implementation. Load the annotations in memory (backend='memory') for it.")
+    return func

@@ -1,7 +1,7 @@
 """Inter-annotator agreement: chance-corrected coefficients with intervals, summaries and pilot planning.
 
-Every public function takes an :class:`~analytics.AnnotationSet` (or a tidy DataFrame, validated with
-:func:`analytics.load_annotations`) and works from the sufficient statistics of :mod:`analytics._reshape`
+Every public function takes an :class:`~analytics.AnnotationSet` (through the :mod:`analytics` namespace also a
+tidy DataFrame or a path, loaded at that boundary) and works from the sufficient statistics of :mod:`analytics._reshape`
 (item × category counts, annotator-pair tables, coincidence matrix), computed once and cached on the set.
 
 Modules: :mod:`.cohen` (Cohen's kappa for a pair, all pairs, Light's mean), :mod:`.fleiss` (Fleiss' kappa,

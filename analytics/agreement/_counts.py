@@ -24,7 +24,7 @@ from ._input import (
     IntervalMethod,
     Weights,
     agreement_set,
-    as_annotation_set,
+    require_annotation_set,
     check_interval_options,
     check_weights,
     require_single_label,
@@ -47,7 +47,7 @@ def prepare(annotations: Any, name: str, *, confidence_level: float, method: str
     """Validate the common arguments; return the set whose items are the agreement units."""
     check_confidence_level(confidence_level)
     check_interval_options(method, n_boot, seed)
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     require_single_label(aset, name)
     if method == "bootstrap":
         require_in_memory(aset, f"{name}(method='bootstrap')",

@@ -6,7 +6,6 @@ import warnings
 from typing import Any, Literal, Sequence
 
 import numpy as np
-import pandas as pd
 
 from .._reshape import is_distributed, n_repeated_ratings
 from .._schema import AnnotationSet, build_annotation_set
@@ -16,7 +15,7 @@ from ._core import weight_matrix
 __all__ = [
     "IntervalMethod",
     "Weights",
-    "as_annotation_set",
+    "require_annotation_set",
     "agreement_set",
     "require_single_label",
     "resolve_pair",
@@ -28,24 +27,19 @@ IntervalMethod = Literal["analytic", "bootstrap"]
 Weights = Literal["linear", "quadratic"] | None
 
 
-def as_annotation_set(annotations: Any) -> AnnotationSet:
-    """An :class:`AnnotationSet` (or a distributed set) as is; a tidy DataFrame validated through
-    :func:`analytics.load_annotations` (a Dask DataFrame with the Dask backend)."""
+def require_annotation_set(annotations: Any) -> AnnotationSet:
+    """An :class:`AnnotationSet` (or a distributed set) as is; anything else is refused with the way to load it.
+
+    Statistics never read files: a DataFrame or a path becomes a set at the API boundary (the functions of the
+    :mod:`analytics` namespace do it with :func:`analytics.io._coerce.as_annotation_set`), not here.
+    """
     if isinstance(annotations, AnnotationSet) or is_distributed(annotations):
         return annotations
-    if isinstance(annotations, pd.DataFrame) or is_dask_frame(annotations):
-        from ..io import load_annotations
-
-        return load_annotations(annotations)
     raise InvalidParameterError(
-        f"Expected an AnnotationSet (see analytics.load_annotations) or a tidy DataFrame with item_id, "
-        f"annotator_id and label columns; got {type(annotations).__name__}."
+        f"Expected an AnnotationSet, got {type(annotations).__name__}. Load a table or an export with "
+        "analytics.load_annotations first, or call the function from the analytics namespace (e.g. "
+        "analytics.fleiss_kappa), which accepts a DataFrame or a path and loads it for you."
     )
-
-
-def is_dask_frame(obj: Any) -> bool:
-    """Whether ``obj`` is a Dask DataFrame (without importing Dask)."""
-    return type(obj).__module__.startswith("dask.") and hasattr(obj, "npartitions") and hasattr(obj, "columns")
 
 
 def require_single_label(aset: AnnotationSet, method: str) -> None:

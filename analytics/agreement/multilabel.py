@@ -19,7 +19,7 @@ from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
 from ._alpha import alpha_from_coincidence, alpha_standard_error, set_distance
 from ._core import binary_features, binary_fleiss_by_category, count_parts
-from ._input import IntervalMethod, agreement_set, as_annotation_set, check_interval_options
+from ._input import IntervalMethod, agreement_set, require_annotation_set, check_interval_options
 from ._results import AgreementEstimate, check_confidence_level
 from .fleiss import binary_kappa_table
 from .krippendorff import alpha_estimate
@@ -33,7 +33,7 @@ def _multilabel_set(annotations: Any, name: str, confidence_level: float, method
                     seed: int | None) -> AnnotationSet:
     check_confidence_level(confidence_level)
     check_interval_options(method, n_boot, seed)
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     if not aset.multilabel:
         raise InvalidParameterError(
             f"{name} is for multi-label sets (each annotation a set of tags); this set has one label per "

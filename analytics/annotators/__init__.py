@@ -24,8 +24,8 @@ _LAZY: dict[str, str] = {
     "GoldConfusion": ".gold_confusion",
     "annotator_bias": ".gold_confusion",
     "gold_confusion_by_annotator": ".gold_confusion",
-    "AuditSample": ".routing",
-    "audit_sample": ".routing",
+    "AuditSample": ".audit",
+    "audit_sample": ".audit",
     "review_queue": ".routing",
     "review_summary": ".routing",
     "route_for_review": ".routing",
@@ -57,7 +57,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .consensus import ConsensusResult, dawid_skene, majority_vote
     from .gold import gold_accuracy, gold_accuracy_by_annotator, gold_coverage, GoldAccuracy, GoldCoverage
     from .gold_confusion import annotator_bias, AnnotatorBias, gold_confusion_by_annotator, GoldConfusion
-    from .routing import audit_sample, AuditSample, queue_items, review_queue, review_summary, route_for_review, routing_rule
+    from .audit import audit_sample, AuditSample
+    from .routing import queue_items, review_queue, review_summary, route_for_review, routing_rule
     from .label_errors import find_label_errors, LabelErrors
     from .drift import accuracy_over_time, DriftResult, speed_vs_accuracy, SpeedAccuracy
 

@@ -50,17 +50,11 @@ class PeopleEvidence:
 
 
 def _given_series(given: Any) -> tuple[pd.Series, tuple[str, ...]]:
-    from ..io.attachments import GoldLabels, _coerce_gold
-
-    if isinstance(given, pd.Series):
-        frame = pd.DataFrame({"item_id": given.index.astype(str), "gold_label": given.to_numpy()})
-        gold = _coerce_gold(frame)
-    elif isinstance(given, (GoldLabels, pd.DataFrame, str)) or hasattr(given, "__fspath__"):
-        gold = _coerce_gold(given)
-    else:
+    if not (hasattr(given, "frame") and hasattr(given, "report")):  # GoldLabels, loaded at the API boundary
         raise InvalidParameterError(
-            f"given must be labels per item: a pandas Series indexed by item id, a table (DataFrame or file) with an "
-            f"item column and a label column, or None (gold, else the consensus); got {type(given).__name__}.")
+            f"given must be loaded labels per item (analytics.load_gold), got {type(given).__name__}: "
+            "analytics.find_label_errors loads a pandas Series indexed by item id, a table or a file for you.")
+    gold = given
     series = pd.Series(gold.frame["gold_label"].to_numpy(dtype=object), index=gold.frame["item_id"].astype(str))
     notes = tuple(gold.report.warnings)
     if gold.report.rows_skipped:
@@ -105,7 +99,6 @@ def resolve_given(aset: "AnnotationSet", given: Any, consensus: np.ndarray) -> G
 def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | None:
     """The model's probabilities per item and class (``predictions``, else the attached ones; None without any)."""
     from .._attach import align_predictions
-    from ..io.attachments import _coerce_predictions
 
     notes: tuple[str, ...] = ()
     if predictions is None:
@@ -119,7 +112,11 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
         has = ~np.isnan(probs).any(axis=1)
         classes = np.nan_to_num(probs[has]).max(axis=0) > 0 if has.any() else np.zeros(aset.n_categories, bool)
     else:
-        pred = _coerce_predictions(predictions)
+        if not all(hasattr(predictions, a) for a in ("frame", "kind", "classes")):  # loaded at the API boundary
+            raise InvalidParameterError(
+                f"predictions must be loaded model outputs (analytics.load_predictions), got "
+                f"{type(predictions).__name__}: analytics.find_label_errors loads a table or a file for you.")
+        pred = predictions
         if pred.kind != "probabilities":
             raise AnnotationSchemaError(
                 "The predictions give only a label and its confidence; finding label errors needs one probability per "

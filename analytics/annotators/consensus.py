@@ -23,6 +23,7 @@ import pandas as pd
 from . import _dawid_skene as _ds
 from .._reshape import (
     cached,
+    distributed_implementation,
     is_distributed,
     item_category_counts,
     n_gold_items,
@@ -255,9 +256,8 @@ def majority_vote(
         raise InvalidParameterError(f"tie must be 'unresolved' or 'random', not {tie!r}.")
     require_single_label(annotations, "majority_vote")
     if is_distributed(annotations):
-        from ..dask_backend._consensus import distributed_majority_vote
+        return distributed_implementation(annotations, "majority_vote")(annotations, tie=tie, seed=seed)
 
-        return distributed_majority_vote(annotations, tie=tie, seed=seed)
     def build() -> ConsensusResult:
         tables, codes = vote_tables(annotations, annotations.categories, tie, np.random.default_rng(seed))
         hits, n = agreement_counts(annotations, codes) if annotations.annotators_known else (None, None)
@@ -364,8 +364,7 @@ def dawid_skene(
             "matrices are one M-step from it.", DataQualityWarning, stacklevel=2)
     options = dict(max_iter=int(max_iter) if identifiable else 0, tol=float(tol), smoothing=float(smoothing))
     if is_distributed(aset):
-        from ..dask_backend._consensus import fit_dawid_skene
-
+        fit_dawid_skene = distributed_implementation(aset, "dawid_skene")
         fit, tables, result_type = fit_dawid_skene(aset, gold=gold, init=init, **options)
     else:
         fit = _ds.run_em([em_partition_of(aset, gold)], [start_posteriors(aset, init)], **options)

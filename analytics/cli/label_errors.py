@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from ..exceptions import AnnotationQAError
@@ -55,7 +56,7 @@ def write_csv(frame, path: str) -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..annotators.label_errors import find_label_errors
+    from .. import find_label_errors  # the public function: it loads the --given file
 
     try:
         aset = load_from_args(args)
@@ -72,5 +73,5 @@ def run(args: argparse.Namespace) -> int:
         print("Set apart, not label errors: " + "; ".join(f"{n:,} {r}" for r, n in reasons.items())
               + (f" (written to {excluded})." if excluded else " (--excluded FILE writes them)."))
     for note in res.notes:
-        print(f"Note: {note}")
+        print(f"Note: {note}", file=sys.stderr)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ..exceptions import AnnotationQAError
 from ._inputs import fail, loading_progress
@@ -95,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Wrote {path}: {len(tables[kind]):,} {kind} rows.")
     for kind in absent:
         flag = "--gold-out" if kind == "gold" else "--predictions-out"
-        print(f"aqa: note: the project holds no {kind}, so {flag} was not written.")
+        print(f"aqa: note: the project holds no {kind}, so {flag} was not written.", file=sys.stderr)
     return 0
 
 

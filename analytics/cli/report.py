@@ -17,6 +17,7 @@ EXAMPLES = """examples:
   aqa report human_counts.csv --format counts --gold truth.csv --json report.json --target 0.7
   aqa report export.json --html report.html --charts charts/ --chart-format pdf   # images need kaleido
   aqa report --backend dask --scheduler tcp://10.0.0.5:8786 'lake/annotations/*.parquet' --json report.json
+  aqa report annotations.csv --json - | jq .sections.agreement.data.sentence   # '-': standard output
 
 The JSON follows analytics/report/schema.json (JSON Schema 2020-12; 'schema_version' in the file). The HTML
 opens without a network (plotly is embedded) and prints on A4, one section per page. Sections that do not
@@ -33,8 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_input_options(p)
     add_backend_options(p)
     out = p.add_argument_group("output (at least one of --json, --html)")
-    out.add_argument("--json", dest="json_out", metavar="FILE", help="write the report as JSON")
-    out.add_argument("--html", dest="html_out", metavar="FILE", help="write the report as one HTML file")
+    out.add_argument("--json", dest="json_out", metavar="FILE",
+                     help="write the report as JSON ('-': to standard output; the summary then goes to standard error)")
+    out.add_argument("--html", dest="html_out", metavar="FILE",
+                     help="write the report as one HTML file ('-': to standard output)")
     out.add_argument("--charts", metavar="DIR", help="also write each chart as an image (needs the optional kaleido)")
     out.add_argument("--chart-format", choices=["png", "pdf", "svg"], default="png", help="image format (default png)")
     opt = p.add_argument_group("report options")
@@ -65,9 +68,16 @@ def stage_progress(enabled: bool | None):
     return progress
 
 
+#: The file name that means standard output.
+STDOUT = "-"
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.json_out and not args.html_out:
         return fail(InvalidParameterError("Nothing to write: give --json FILE and/or --html FILE."))
+    if args.json_out == args.html_out == STDOUT:
+        return fail(InvalidParameterError("--json - and --html - both ask for standard output; send one of them "
+                                          "to a file (e.g. --json - --html report.html)."))
     try:
         aset = load_from_args(args)
     except (AnnotationQAError, OSError) as exc:
@@ -85,24 +95,31 @@ def _write(args: argparse.Namespace, aset) -> int:
         report = QualityReport.from_annotations(
             aset, target=args.target, gold_target=args.gold_target, confidence_level=args.confidence_level,
             max_listed=args.max_listed, device=args.device, progress=stage_progress(args.progress))
-        written = []
-        for path, write in [(args.json_out, report.write_json), (args.html_out, report.write_html)]:
-            if path:
+        written: list[object] = []
+        for path, text, write in [(args.json_out, report.to_json, report.write_json),
+                                  (args.html_out, report.to_html, report.write_html)]:
+            if path == STDOUT:
+                body = text()
+                sys.stdout.write(body if body.endswith("\n") else body + "\n")
+                sys.stdout.flush()
+                written.append("standard output")
+            elif path:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 written.append(write(path))
     except (AnnotationQAError, OSError) as exc:
         return fail(exc)
+    info = sys.stderr if STDOUT in (args.json_out, args.html_out) else sys.stdout  # stdout carries the report
     applies = [s for s in report.sections if s.ok]
     print(f"Wrote {' and '.join(str(p) for p in written)} (report schema {report.schema_version}): "
-          f"{len(applies)} of {len(report.sections)} sections apply.")
+          f"{len(applies)} of {len(report.sections)} sections apply.", file=info)
     imports = report.imports["annotations"]
     print(f"Annotations: {imports.rows_read:,} {imports.unit}(s) read = {imports.rows_kept:,} kept + "
-          f"{imports.rows_skipped:,} skipped; {aset.n_annotations:,} annotations of {aset.n_items:,} items.")
+          f"{imports.rows_skipped:,} skipped; {aset.n_annotations:,} annotations of {aset.n_items:,} items.", file=info)
     for key, reason in report.not_applicable.items():
-        print(f"  not applicable: {key}: {reason}")
+        print(f"  not applicable: {key}: {reason}", file=info)
     problems = report.section("top_problems")
     for p in (problems.data or {}).get("problems", [])[:3]:
-        print(f"  problem: {p['headline']}")
+        print(f"  problem: {p['headline']}", file=info)
     if args.charts:
         why = chart_export_unavailable()
         if why:
@@ -113,5 +130,5 @@ def _write(args: argparse.Namespace, aset) -> int:
         except (ImportError, OSError, RuntimeError) as exc:  # kaleido present but cannot start a browser
             print(f"aqa: chart images skipped: {exc}", file=sys.stderr)
             return 0
-        print(f"Wrote {len(images)} chart image(s) to {args.charts}.")
+        print(f"Wrote {len(images)} chart image(s) to {args.charts}.", file=info)
     return 0

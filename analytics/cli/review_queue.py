@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import warnings
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def run_queue(args: argparse.Namespace) -> int:
 
 
 def run_audit(args: argparse.Namespace) -> int:
-    from ..annotators.routing import audit_sample
+    from ..annotators.audit import audit_sample
 
     try:
         aset = load_from_args(args)
@@ -94,7 +95,7 @@ def run_audit(args: argparse.Namespace) -> int:
     except (AnnotationQAError, OSError) as exc:
         return fail(exc)
     for w in caught:
-        print(f"aqa: warning: {w.message}")
+        print(f"aqa: warning: {w.message}", file=sys.stderr)
     how = "simple random" if result.stratify_by is None else f"stratified by {result.stratify_by}"
     print(f"Wrote {out}: {result.n_sampled:,} of {result.n_population:,} annotations ({how}, seed {result.seed}). "
           f"{result.detection_sentence}")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from ..exceptions import AnnotationQAError
 from ._inputs import add_backend_options, add_input_options, fail, load_from_args, release
+
+#: Lines of the description that are diagnostics, printed on standard error.
+DIAGNOSTICS = ("Warning:", "Note:")
 
 EXAMPLES = """examples:
   aqa validate sample_data/digits/annotations.csv --gold sample_data/digits/gold.csv
@@ -52,7 +56,8 @@ def _print(aset, *, as_json: bool) -> int:
             out["predictions_report"] = aset.predictions_report.to_dict()
         print(json.dumps(out, indent=2, default=str))
         return 0
-    print("\n".join(describe(aset)))
+    for line in describe(aset):  # warnings and notes are diagnostics: standard error
+        print(line, file=sys.stderr if line.lstrip().startswith(DIAGNOSTICS) else sys.stdout)
     return 0
 
 

@@ -18,6 +18,7 @@ this package imports them only when used.
 
 from __future__ import annotations
 
+from . import _consensus  # noqa: F401  (registers the distributed majority_vote and dawid_skene)
 from ._cluster import connect
 from ._load import PARTITION_ROWS, load_dask
 from ._set import DaskAnnotationSet

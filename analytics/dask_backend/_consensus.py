@@ -7,6 +7,9 @@ The per-partition work is :mod:`analytics.annotators.consensus`'s own
 :func:`~analytics.annotators._dawid_skene.run_em_on` with :class:`ClusterPartitions`: each iteration is one map of
 ``em_iteration`` over the partitions (the new posteriors stay there) and one tree sum of the M-step
 statistics and log-likelihood.
+
+Both are registered by name (:func:`analytics._reshape.register_distributed`, when :mod:`analytics.dask_backend`
+is imported); :func:`analytics.majority_vote` and :func:`analytics.dawid_skene` look them up for a distributed set.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..annotators import _dawid_skene as _ds
-from .._reshape import ItemPartition, add_partials
+from .._reshape import ItemPartition, add_partials, register_distributed
 from ..annotators.consensus import (
     ConsensusResult,
     count_labels,
@@ -93,6 +96,7 @@ def _vote_partition(part: ItemPartition, categories: tuple[str, ...], tie: str, 
     return tables, (hits, n, int((codes < 0).sum()))
 
 
+@register_distributed("majority_vote")
 def distributed_majority_vote(aset: DaskAnnotationSet, *, tie: str, seed: int | None) -> DistributedConsensusResult:
     """:func:`analytics.majority_vote` on a distributed set.
 
@@ -155,6 +159,7 @@ def _posterior_partition(part: ItemPartition, post: np.ndarray, categories: tupl
     return posterior_tables(part, categories, post)
 
 
+@register_distributed("dawid_skene")
 def fit_dawid_skene(aset: DaskAnnotationSet, *, gold: bool, init: str, max_iter: int, tol: float,
                     smoothing: float) -> tuple[_ds.EMFit, dict[str, Any], type]:
     """EM on the cluster; returns the fit, the per-item Dask collections and :class:`DistributedConsensusResult`."""

@@ -4,7 +4,7 @@ Importers only *read*: they turn their format into one row per annotation with t
 columns (``item_id``, ``annotator_id``, ``label`` and any of ``round``, ``timestamp``, ``duration_s``,
 ``image``; extra columns are kept for slicing), a ``_source``/``_row`` pair pointing back to the
 input record, and the records they had to skip. All checks of the data contract happen once, in
-:func:`analytics._schema.validate_annotations`.
+:func:`analytics._validate.validate_annotations`.
 """
 
 from __future__ import annotations

@@ -74,9 +74,9 @@ GOLD_VERDICTS = ("annotator_error", "ambiguous", "gold_elsewhere", "too_little_g
 
 def units(annotations: Any, what: str) -> "AnnotationSet":
     """The validated single-label set whose items are the agreement units (see ``agreement_set``)."""
-    from ..agreement._input import agreement_set, as_annotation_set
+    from ..agreement._input import agreement_set, require_annotation_set
 
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     require_single_label(aset, what)
     return agreement_set(aset)
 

@@ -101,9 +101,9 @@ def rollup_annotations(annotations: Any, level: int, *, taxonomy: Any = None) ->
     >>> rollup_annotations(aset, 1).categories
     ('Apparel', 'Footwear', 'Bags', 'Other')
     """
-    from ..agreement._input import as_annotation_set
+    from ..agreement._input import require_annotation_set
 
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     require_in_memory(aset, "rollup_annotations", instead=(
         "It returns a re-labelled set; agreement_by_level gives the agreement at every level of the taxonomy on the "
         "cluster. For the rolled-up annotations themselves load them in memory (backend='memory')."))
@@ -299,9 +299,9 @@ def check_taxonomy(taxonomy: Any = None, annotations: Any = None) -> TaxonomyChe
     """
     aset = None
     if annotations is not None:
-        from ..agreement._input import as_annotation_set
+        from ..agreement._input import require_annotation_set
 
-        aset = as_annotation_set(annotations)
+        aset = require_annotation_set(annotations)
     if taxonomy is None:
         if aset is None or aset.taxonomy is None:
             raise InvalidParameterError("check_taxonomy needs a taxonomy (or annotations loaded with taxonomy=).")

@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from .._reshape import category_totals, require_single_label
-from ..agreement._input import as_annotation_set
+from ..agreement._input import require_annotation_set
 from ..agreement._results import check_confidence_level
 from ..exceptions import ConvergenceWarning, InvalidParameterError, UndefinedMetricWarning
 from ..results import ResultMixin
@@ -120,7 +120,7 @@ def class_balance(annotations: Any, *, consensus: Literal["majority_vote", "dawi
         raise InvalidParameterError(f"ci_width= must be in (0, 2), e.g. 0.3; got {ci_width!r}.")
     if not isinstance(min_items, (int, np.integer)) or min_items < 1:
         raise InvalidParameterError(f"min_items= must be a positive integer; got {min_items!r}.")
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     require_single_label(aset, "class_balance")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (UndefinedMetricWarning, ConvergenceWarning))

@@ -72,7 +72,7 @@ from ._recommend_rules import (
 from .._reshape import coincidence_matrix
 from ._whatif import change_after_mapping
 from ..agreement._counts import count_estimate
-from ..agreement._input import as_annotation_set
+from ..agreement._input import require_annotation_set
 from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import InvalidParameterError, UndefinedMetricWarning
@@ -343,7 +343,7 @@ def recommend_taxonomy_changes(
                   retrain_share=retrain_share, alarm_points=alarm_points, max_unknown_share=max_unknown_share,
                   ci_width=ci_width, confidence_level=confidence_level, top=top)
     _check(rules)
-    original = as_annotation_set(annotations)
+    original = require_annotation_set(annotations)
     ctx = _context(original, rules)
     pairs = pair_rules(ctx)
     retrain = {tuple(p["classes"]) for p in pairs if p["action"] == "retrain_annotator" and p["status"] == "recommended"}

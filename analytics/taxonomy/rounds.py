@@ -27,7 +27,7 @@ from scipy import stats
 from statsmodels.stats.proportion import proportions_ztest
 
 from .._reshape import require_in_memory
-from ..agreement._input import as_annotation_set
+from ..agreement._input import require_annotation_set
 from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import DataQualityWarning, InvalidParameterError, UndefinedMetricWarning
@@ -191,7 +191,7 @@ def compare_rounds(annotations: Any, *, rounds: Sequence[Any] | None = None, tar
     check_confidence_level(confidence_level)
     if not isinstance(min_items, (int, np.integer)) or min_items < 1:
         raise InvalidParameterError(f"min_items= must be a positive integer; got {min_items!r}.")
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     require_in_memory(aset, "compare_rounds", instead=(
         "Per round on the cluster: agreement_summary(lake) (its by_round table) and agreement_by(lake, by='round'); "
         "for compare_rounds load the annotations in memory (backend='memory')."))

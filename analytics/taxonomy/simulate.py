@@ -27,7 +27,7 @@ import pandas as pd
 from .._reshape import item_category_counts, require_in_memory
 from .._schema import build_annotation_set
 from ._whatif import paired_change
-from ..agreement._input import agreement_set, as_annotation_set
+from ..agreement._input import agreement_set, require_annotation_set
 from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import InvalidParameterError, UndefinedMetricWarning
@@ -217,7 +217,7 @@ def simulate_merge(annotations: Any, classes: Sequence[str], *, into: str | None
     (True, True)
     """
     _check_common(target, confidence_level, top)
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     require_in_memory(aset, "simulate_merge", instead=(
         "It returns the re-labelled annotations. recommend_taxonomy_changes simulates merges and lifts on the "
         "cluster (Fleiss' kappa before and after, with a paired interval); for simulate_merge load the annotations "
@@ -303,7 +303,7 @@ def simulate_split(annotations: Any, mapping: SplitMapping, *, classes: Sequence
     ('x1', 'x2', 'y')
     """
     _check_common(target, confidence_level, top)
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     require_in_memory(aset, "simulate_split", instead=(
         "A split re-labels single annotations (by item or by a function of the rows) and returns the re-labelled "
         "set; load the annotations in memory (backend='memory') for it."))

@@ -40,7 +40,7 @@ from .._reshape import (
     round_category_counts,
     unknown_neighbourhood,
 )
-from ..agreement._input import as_annotation_set
+from ..agreement._input import require_annotation_set
 from ..agreement._results import check_confidence_level
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
@@ -258,7 +258,7 @@ def unknown_share(annotations: Any, *, threshold: float = 0.70, alarm_points: fl
         raise InvalidParameterError(f"threshold= must be a probability in (0, 1], e.g. 0.70; got {threshold!r}.")
     if not isinstance(alarm_points, (int, float)) or not 0.0 <= float(alarm_points) < 100.0:
         raise InvalidParameterError(f"alarm_points= must be percentage points in [0, 100), e.g. 5; got {alarm_points!r}.")
-    aset = as_annotation_set(annotations)
+    aset = require_annotation_set(annotations)
     require_single_label(aset, "unknown_share")
     label = aset.unknown_label if aset.unknown_label in aset.categories else None
     u = aset.categories.index(label) if label is not None else -1

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.safety import escape_markdown
 from analytics import plots
-from dashboard import services
+from dashboard import services, session
 
 key, aset = services.current_set()
 st.title("Agreement")
@@ -61,7 +61,7 @@ if summary.ok and summary.value.by_round is not None and len(summary.value.by_ro
 else:
     st.info("This dataset has a single round (no 'round' column with several values).")
 
-columns = services.slice_columns(aset)
+columns = session.slice_columns(aset)
 if columns:
     st.header("Slices")
     by = st.selectbox("Slice agreement by", columns, key="slice_by")

@@ -8,7 +8,7 @@ import streamlit as st
 
 from analytics.safety import escape_markdown
 from analytics import plots
-from dashboard import services
+from dashboard import services, session
 
 st.title("Annotators")
 st.caption("Who to trust, retrain or pause — with the uncertainty a handful of gold items really carries.")
@@ -20,7 +20,7 @@ if not aset.annotators_known:
     st.stop()
 
 all_ids = list(aset.annotator_ids)
-vendor_col = services.vendor_column(aset)
+vendor_col = session.vendor_column(aset)
 with st.sidebar:
     st.subheader("Filter")
     if vendor_col:

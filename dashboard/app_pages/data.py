@@ -9,7 +9,7 @@ from analytics.exceptions import AnnotationQAError
 from analytics.io import FORMATS
 from analytics.safety import escape_markdown
 from analytics import plots
-from dashboard import services
+from dashboard import services, session
 from dashboard import workspace_session as wss
 
 MAPPING_ROLES = [("item", "Item id"), ("annotator", "Annotator id"), ("label", "Label"), ("round", "Round"),
@@ -40,21 +40,21 @@ if source == SERVER:
     if connect:
         try:
             with st.spinner("Pulling the project…"):
-                services.pull_labelstudio(url, project, token)
+                session.pull_labelstudio(url, project, token)
         except AnnotationQAError as exc:
             st.error(f"**The project cannot be pulled.** {escape_markdown(str(exc))}")
             st.stop()
         st.success("Pulled: every page now shows this project. Pull again to see new annotations.")
-    elif services.labelstudio_connection(services.current_set()[0]) is None:
+    elif session.labelstudio_connection(services.current_set()[0]) is None:
         st.info("Enter the address, project id and token, then connect. Until then every page shows the current "
                 "dataset below.")
 elif source != "Upload an export":
     if st.session_state.get(wss.PENDING_KEY):  # a workspace delivery opened below: select it before the picker exists
         st.session_state["sample_choice"] = st.session_state.pop(wss.PENDING_KEY)
-    choices = services.dataset_choices()
-    choice = st.sidebar.selectbox("Dataset", choices, index=choices.index(services.current_choice()),
-                                  format_func=services.dataset_title, key="sample_choice")
-    services.open_dataset(choice)
+    choices = session.dataset_choices()
+    choice = st.sidebar.selectbox("Dataset", choices, index=choices.index(session.current_choice()),
+                                  format_func=session.dataset_title, key="sample_choice")
+    session.open_dataset(choice)
 else:
     st.subheader("Upload")
     upload = st.file_uploader(

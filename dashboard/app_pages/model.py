@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.exceptions import AnnotationQAError
 from analytics.safety import escape_markdown
 from analytics import plots
-from dashboard import services
+from dashboard import services, session
 
 key, aset = services.current_set()
 st.title("Model vs human")
@@ -18,7 +18,7 @@ threshold = st.sidebar.slider("Model confidence threshold", 0.50, 0.95, 0.70, 0.
 
 with st.expander("Score the images with a model", expanded=not aset.has_predictions):
     has_images = "image" in aset.frame.columns and aset.frame["image"].notna().any()
-    bundled = services.bundled_model(key)
+    bundled = session.bundled_model(key)
     if not has_images:
         st.info("This dataset has no image column, so there is nothing to score.")
     else:
@@ -40,7 +40,7 @@ with st.expander("Score the images with a model", expanded=not aset.has_predicti
         elif st.button(label, type="primary", key="mvh_score"):
             bar = st.progress(0.0, text="Scoring…")
             try:
-                key, aset = services.score_current(
+                key, aset = session.score_current(
                     key, aset, model, size=int(size), grayscale=grayscale, device=device, classes=classes,
                     progress=lambda done, total: bar.progress(done / max(total, 1), text=f"Scored {done:,} of {total:,} images"))
             except AnnotationQAError as exc:

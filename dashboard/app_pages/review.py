@@ -9,7 +9,7 @@ import streamlit as st
 from analytics.exceptions import AnnotationQAError
 from analytics.safety import escape_markdown
 from analytics import plots
-from dashboard import services
+from dashboard import services, session
 
 st.title("Review queue")
 key, aset = services.current_set()
@@ -71,7 +71,7 @@ else:
     st.info(sample.reason)
 
 st.header("Push to Label Studio")
-connection = services.labelstudio_connection(key)
+connection = session.labelstudio_connection(key)
 if connection is None:
     st.info("Pull a project from a Label Studio server on the Data page to send its review queue back there: a saved "
             "view (tab) of the tasks, with each task's reason and vote split in its meta.")
@@ -93,16 +93,16 @@ else:
     else:
         if st.button(f"Preview the push ({len(items.value):,} tasks)", key="push_preview"):
             try:
-                services.plan_push(key, items.value, queue_name, to_project)
+                session.plan_push(key, items.value, queue_name, to_project)
             except AnnotationQAError as exc:
                 st.error(f"**Nothing was pushed.** {escape_markdown(str(exc))}")
-        plan = services.pending_plan(key, queue_name, to_project)
+        plan = session.pending_plan(key, queue_name, to_project)
         if plan is not None:
             st.markdown("**This push will:**\n" + "\n".join(f"- {escape_markdown(line)}" for line in plan.summary_lines()))
             st.dataframe(plan.items, width="stretch", hide_index=True)
             if st.button(f"Push {len(plan.items):,} tasks to Label Studio", type="primary", key="push_confirm"):
                 try:
-                    result = services.apply_push(plan)
+                    result = session.apply_push(plan)
                 except AnnotationQAError as exc:
                     st.error(f"**The push failed.** {escape_markdown(str(exc))}")
                 else:

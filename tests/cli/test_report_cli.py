@@ -182,7 +182,8 @@ def test_audit_sample_is_reproducible_and_sized(tmp_path, capsys):
     assert len(sample) == 90 and set(sample.columns) >= {"item_id", "annotator_id", "label", "stratum"}
     assert "90 of 900 annotations (stratified by label, seed 3)" in capsys.readouterr().out
     assert main(["audit-sample", ANN, "--out", str(b), "--fraction", "0.2", "--stratify-by", "none"]) == 0
-    assert "warning: fraction=0.2 is outside" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "aqa: warning: fraction=0.2 is outside" in captured.err and "warning" not in captured.out
 
 
 def test_exported_csv_cells_are_neutralized(hostile_csv, tmp_path):
@@ -249,7 +250,9 @@ def test_label_errors_writes_candidates_and_the_set_apart_list(tmp_path, capsys)
     assert res.sentence in text and "Set apart, not label errors" in text and f"written to {excluded}" in text
     every = tmp_path / "all.csv"
     assert main(["label-errors", str(DIGITS / "annotations.csv"), "--out", str(every), "--all"]) == 0
-    assert len(pd.read_csv(every)) == res.n_scored and "people's votes alone" in capsys.readouterr().out
+    captured = capsys.readouterr()  # the notes are diagnostics: standard error
+    assert len(pd.read_csv(every)) == res.n_scored and "people's votes alone" in captured.err
+    assert "Note:" not in captured.out
 
 
 def test_label_errors_given_file_and_invalid_input(tmp_path, capsys):

@@ -106,7 +106,8 @@ LOADS = [  # (files, extra CLI arguments, lines the summary must contain)
 def test_validate_prints_a_summary(files, extra, expected, capsys):
     paths = [str(need(FORMATS / f)) for f in files]
     assert main(["validate", *paths, *extra]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out + captured.err  # notes and warnings are on standard error
     for text in expected:
         assert text in out, (text, out)
 
