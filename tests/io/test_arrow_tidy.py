@@ -7,6 +7,7 @@ and compares the whole result: the table, ids, codes, categories and the import 
 
 from __future__ import annotations
 
+import csv
 import unicodedata
 
 import numpy as np
@@ -99,7 +100,8 @@ def write(df: pd.DataFrame, folder, kind: str, edit: str):
     elif edit == "crlf":
         lines = [ln.rstrip("\n") + "\r\n" for ln in lines]
     elif edit == "quoted":
-        lines = [lines[0]] + [sep.join(f'"{c}"' for c in ln.rstrip("\n").split(sep)) + "\n" for ln in lines[1:]]
+        # every data cell quoted by the writer itself: a cell holding the separator or a quote stays one cell
+        lines = [lines[0]] + df.to_csv(index=False, sep=sep, quoting=csv.QUOTE_ALL).splitlines(keepends=True)[1:]
     path.write_text("".join(lines), encoding="utf-8")
     return path
 
