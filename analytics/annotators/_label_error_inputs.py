@@ -146,12 +146,11 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
 
 def _dawid_skene_log_posteriors(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     from . import _dawid_skene as _ds
-    from ._support import dawid_skene_without_gold
-    from .consensus import em_partition_of
+    from .consensus import dawid_skene, em_partition_of
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        fit = dawid_skene_without_gold(aset)  # the fit routing's reliability weights use too (kept on the set)
+        fit = dawid_skene(aset, use_gold=False)
     log_conf = np.log(fit.annotator_confusion)
     log_prior = np.log(fit.class_priors.to_numpy(dtype=np.float64))
     part = em_partition_of(aset, False)

@@ -42,14 +42,13 @@ using multiple, noisy labelers. KDD 2008, 614–622. https://doi.org/10.1145/140
 from __future__ import annotations
 
 import warnings
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import special
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
-    from .consensus import ConsensusResult
 
 __all__ = ["split_support", "reliability_weights", "weighted_counts", "METHOD_TEXT"]
 
@@ -80,32 +79,6 @@ def split_support(counts: np.ndarray, label: np.ndarray | None = None) -> tuple[
     return label, 1.0 - special.betainc(v1 + 1.0, v2 + 1.0, 0.5)
 
 
-def dawid_skene_without_gold(annotations: "AnnotationSet") -> "ConsensusResult":
-    """``dawid_skene(annotations, use_gold=False)`` with its defaults, fitted once per set.
-
-    The review routing's reliability weights and the label-error posteriors both ask for this fit (at 10M
-    annotations each fit costs about 5 s of CPU and a gigabyte). The warnings the fit raised are kept with it
-    and raised again on every call, so each caller sees (and may record) them as if it had fitted the model.
-    A distributed set is fitted on every call (nothing is kept on the cluster's set).
-    """
-    from .._reshape import cached, is_distributed
-    from .consensus import dawid_skene
-
-    if is_distributed(annotations):
-        return dawid_skene(annotations, use_gold=False)
-
-    def fit() -> tuple["ConsensusResult", tuple[Any, ...]]:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = dawid_skene(annotations, use_gold=False)
-        return result, tuple(caught)
-
-    result, caught = cached(annotations, "dawid_skene_without_gold", fit)
-    for w in caught:
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return result
-
-
 def reliability_weights(annotations: "AnnotationSet") -> np.ndarray:
     """Per annotator: ``(acc - 1/K) / (1 - 1/K)`` clipped to [0, 1], from Dawid–Skene (gold not clamped).
 
@@ -113,11 +86,12 @@ def reliability_weights(annotations: "AnnotationSet") -> np.ndarray:
     settles long before the last confusion probabilities do.
     """
     from ..exceptions import ConvergenceWarning
+    from .consensus import dawid_skene
 
     k = annotations.n_categories
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fit = dawid_skene_without_gold(annotations)
+        fit = dawid_skene(annotations, use_gold=False)
     acc = np.nan_to_num(fit.annotator_accuracy.to_numpy(dtype=np.float64), nan=0.0)
     return np.clip((acc - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0) if k > 1 else np.ones_like(acc)
 
