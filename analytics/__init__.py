@@ -75,6 +75,8 @@ _LAZY: dict[str, str] = {
     "SpeedAccuracy": ".annotators.drift",
     "accuracy_over_time": ".annotators.drift",
     "speed_vs_accuracy": ".annotators.drift",
+    "PeerAgreement": ".annotators.peers",
+    "agreement_with_peers": ".annotators.peers",
     "embed_images": ".model.scoring",
     "image_paths": ".model.scoring",
     "image_transform": ".model.scoring",
@@ -128,6 +130,14 @@ _LAZY: dict[str, str] = {
     "Recommendation": ".taxonomy.recommend",
     "TaxonomyRecommendations": ".taxonomy.recommend",
     "recommend_taxonomy_changes": ".taxonomy.recommend",
+    "PairDiagnoses": ".taxonomy.pairs",
+    "diagnose_class_pairs": ".taxonomy.pairs",
+    "GuidelineCard": ".taxonomy.guideline",
+    "GuidelineCards": ".taxonomy.guideline",
+    "guideline_cards": ".taxonomy.guideline",
+    "render_guideline_html": ".report.guideline_html",
+    "write_guideline": ".report.guideline_html",
+    "render_guideline_markdown": ".report.guideline_markdown",
 }
 
 
@@ -231,6 +241,10 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .taxonomy.imbalance import ClassBalance, class_balance
     from .taxonomy.rounds import RoundComparison, compare_rounds
     from .taxonomy.recommend import Recommendation, TaxonomyRecommendations, recommend_taxonomy_changes
+    from .taxonomy.pairs import PairDiagnoses, diagnose_class_pairs
+    from .taxonomy.guideline import GuidelineCard, GuidelineCards, guideline_cards
+    from .report.guideline_html import render_guideline_html, write_guideline
+    from .report.guideline_markdown import render_guideline_markdown
 
 __version__ = "0.1.0"
 
@@ -282,6 +296,8 @@ __all__ = [
     "SpeedAccuracy",
     "accuracy_over_time",
     "speed_vs_accuracy",
+    "PeerAgreement",
+    "agreement_with_peers",
     "ModelError",
     "score_images",
     "embed_images",
@@ -335,6 +351,14 @@ __all__ = [
     "Recommendation",
     "TaxonomyRecommendations",
     "recommend_taxonomy_changes",
+    "PairDiagnoses",
+    "diagnose_class_pairs",
+    "GuidelineCard",
+    "GuidelineCards",
+    "guideline_cards",
+    "render_guideline_html",
+    "render_guideline_markdown",
+    "write_guideline",
     "Limits",
     "safe_csv",
     "neutralize_csv_cell",

@@ -35,6 +35,13 @@ SKIP_REASONS: dict[str, str] = {
     "not_annotated": "nobody annotated it (no annotation, tag or label in the export)",
     "empty_result": "the annotation was submitted with an empty result",
     "used_as_gold": "the annotation is marked as ground truth; it became the item's gold label instead of an annotator's label",
+    "merged_lines": "a quoted cell spans several lines and holds other rows (a stray quote); fix the quotes in the file",
+    "multiline_label": "the label holds a line break (pass allow_multiline_labels=True to keep such labels)",
+    "label_too_long": "the label is longer than the limit max_text_length (AQA_MAX_TEXT_LENGTH)",
+    "unprintable_label": "the label is made only of control or invisible characters, so it would print blank",
+    "invalid_id": "the item or annotator id is Infinity or NaN, not an id",
+    "image_refused": "the image reference points outside the image root (an absolute path, a '..' escape or a symbolic "
+                     "link); the annotation is kept without its image",
 }
 
 

@@ -9,22 +9,145 @@ list, JSON held in table cells, taxonomies) goes through :func:`loads` or, for s
   the interpreter's stack;
 * ``\\uD800``-style escapes of lone UTF-16 surrogates (valid JSON syntax, but not text: they cannot
   be encoded as UTF-8, and pandas, Arrow or a browser would fail on them later) are replaced with
-  U+FFFD, the replacement character.
+  U+FFFD, the replacement character;
+* integers of more than :data:`MAX_INT_DIGITS` digits are kept as their digit text: as numbers they
+  cannot become floats (``OverflowError``) and, beyond 4,300 digits, not even text (Python's limit on
+  integer-string conversion); as text they are ids or labels like any other, and a duration or
+  timestamp made of them is reported as unreadable;
+* a key repeated inside one object (JSON keeps the last value, silently) is recorded: inside
+  :func:`collect_findings` (every importer runs in one) it becomes a warning of the import report
+  naming the key, elsewhere a :class:`~analytics.exceptions.DataQualityWarning`; so are the
+  non-standard constants ``NaN``, ``Infinity`` and ``-Infinity`` (still read as floats).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import warnings
+from collections import Counter
 from collections.abc import Mapping
-from typing import Any, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 
-from .exceptions import AnnotationFileError
+from .exceptions import AnnotationFileError, DataQualityWarning
 from .limits import Limits, current_limits, limit_message
 
-__all__ = ["json_depth", "check_json_depth", "loads", "data_depth", "repair_surrogates", "has_surrogate_escape"]
+__all__ = ["json_depth", "check_json_depth", "loads", "data_depth", "repair_surrogates", "has_surrogate_escape",
+           "DECODER", "MAX_INT_DIGITS", "JsonFindings", "collect_findings", "note_where"]
+
+#: Integers with more digits than this stay text (a float holds at most about 1.8e308: 309 digits).
+MAX_INT_DIGITS = 309
+
+
+@dataclass
+class JsonFindings:
+    """What the JSON parser noticed while an importer read its file (see :func:`collect_findings`).
+
+    Findings are kept per place (``"line 3 of 'x.jsonl'"``, ``"element 7 of 'export.json'"``): a reader that
+    parses the same element twice (to peek at a format, then to read it) counts it once.
+    """
+
+    by_where: dict[str, Counter] = field(default_factory=dict)
+    current: str = "the file"
+
+    def note(self, what: str) -> None:
+        self.by_where.setdefault(self.current, Counter())[what] += 1
+
+    def _totals(self, prefix: str) -> tuple[Counter, dict[str, str]]:
+        totals: Counter = Counter()
+        first: dict[str, str] = {}
+        for where, counts in self.by_where.items():
+            for what, n in counts.items():
+                if what.startswith(prefix):
+                    name = what[len(prefix):]
+                    totals[name] += n
+                    first.setdefault(name, where)
+        return totals, first
+
+    def warnings(self) -> list[str]:
+        """One sentence per repeated key (at most 10), and one for NaN/Infinity, for the import report."""
+        keys, where = self._totals("key:")
+        out = [f"the JSON key {key!r} appears twice in one object {n:,} time(s) (first in {where[key]}); JSON keeps "
+               "the last value, so the earlier one was ignored. A correct export never repeats a key: check the tool "
+               "or script that wrote the file." for key, n in keys.most_common(10)]
+        if len(keys) > 10:
+            out.append(f"… and {len(keys) - 10} more repeated JSON keys.")
+        big, where = self._totals("bigint:")
+        if big:
+            out.append(f"{big['']:,} integer(s) of more than {MAX_INT_DIGITS} digits (first in {where['']}) were read "
+                       "as their digits, as text: no number holds them. An id made of them stays an id (as text); a "
+                       "duration or timestamp made of them is left empty.")
+        constants, where = self._totals("constant:")
+        if constants:
+            shown = ", ".join(f"{name} ({n:,})" for name, n in sorted(constants.items()))
+            first = min(where.values(), key=list(self.by_where).index)
+            out.append(f"the file holds {shown}, which standard JSON does not allow (first in {first}); they were "
+                       "read as numbers that are not finite: a duration made of them is left empty and an id made of "
+                       "them is skipped (invalid_id). Check the tool that wrote them.")
+        return out
+
+
+_FINDINGS: ContextVar[JsonFindings | None] = ContextVar("aqa_json_findings", default=None)
+
+
+@contextlib.contextmanager
+def collect_findings() -> Iterator[JsonFindings]:
+    """Collect the parser's findings (repeated keys) of everything parsed inside the block."""
+    findings = JsonFindings()
+    token = _FINDINGS.set(findings)
+    try:
+        yield findings
+    finally:
+        _FINDINGS.reset(token)
+
+
+def _constant(name: str) -> float:
+    findings = _FINDINGS.get()
+    if findings is not None:
+        findings.note("constant:" + name)
+    return float(name.replace("Infinity", "inf"))
+
+
+def _int_or_text(digits: str) -> int | str:
+    if len(digits.lstrip("-")) <= MAX_INT_DIGITS:
+        return int(digits)
+    findings = _FINDINGS.get()
+    if findings is not None:
+        findings.note("bigint:")
+    return digits
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        repeated = [k for k, _ in pairs if k in seen or seen.add(k)]
+        findings = _FINDINGS.get()
+        if findings is None:
+            warnings.warn(f"The JSON key {repeated[0]!r} appears twice in one object; the last value was kept.",
+                          DataQualityWarning, stacklevel=2)
+        else:
+            for key in repeated:
+                findings.note("key:" + key)
+    return obj
+
+
+#: The decoder every importer uses: repeated keys recorded, huge integers kept as text.
+DECODER = json.JSONDecoder(object_pairs_hook=_object, parse_int=_int_or_text, parse_constant=_constant)
+
+
+def note_where(where: str) -> None:
+    """Say where the next values parsed come from; what was found there before is forgotten (parsed again)."""
+    findings = _FINDINGS.get()
+    if findings is not None:
+        findings.current = where
+        findings.by_where.pop(where, None)
+
 
 _KEEP = b'"[]{}'
 _DROP = bytes(b for b in range(256) if b not in _KEEP)
@@ -108,13 +231,14 @@ def repair_surrogates(text: str) -> str:
 
 
 def loads(text: str, *, where: str, limits: Limits | None = None) -> Any:
-    """``json.loads`` after :func:`check_json_depth` and :func:`repair_surrogates`.
+    """``json.loads`` with :data:`DECODER`, after :func:`check_json_depth` and :func:`repair_surrogates`.
 
     Raises ``json.JSONDecodeError`` for invalid JSON (callers word that error for their format).
     """
     check_json_depth(text, where=where, limits=limits)
+    note_where(where)
     try:
-        return json.loads(repair_surrogates(text))
+        return DECODER.decode(repair_surrogates(text))
     except RecursionError:  # deeper than the interpreter allows, even under a raised limit
         raise AnnotationFileError(limit_message("max_json_depth", "more than 900", f"{where} is nested too deeply",
                                                 limits)) from None

@@ -19,6 +19,7 @@ import pandas as pd
 
 from ._coded import Coded, coded_from_series, merge_values
 from ._json import loads
+from ._wording import count_noun
 
 
 __all__ = ["MISSING_MARKERS", "clean_text", "clean_uniques", "clean_distinct", "may_hold_containers", "clean_id_column",
@@ -339,7 +340,8 @@ def reject_label_containers(series: pd.Series) -> None:
 
         rows = series.index[listy][:5].tolist()
         raise AnnotationSchemaError(
-            f"{int(listy.sum())} label cell(s) hold a list or mapping (rows {rows}) in a single-label column. "
+            f"{count_noun(int(listy.sum()), 'label cell')} {'holds' if int(listy.sum()) == 1 else 'hold'} a list or "
+            f"mapping (rows {rows}) in a single-label column. "
             "Pass multilabel=True if each annotation is a set of tags, or give one label per cell."
         )
 
@@ -380,7 +382,7 @@ def clean_label_coded(
     if ws_only:
         shown = ", ".join(repr(r) for r in ws_only[:5])
         warnings.append(
-            f"{len(ws_only)} label spelling(s) with extra whitespace or another Unicode form "
+            f"{count_noun(len(ws_only), 'label spelling')} with extra whitespace or another Unicode form "
             f"were normalized (e.g. {shown})."
         )
     warnings.extend(_numeric_warning(mapping))

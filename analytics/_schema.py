@@ -23,7 +23,9 @@ from ._lazy import sparse
 from ._import_report import ImportReport
 from ._labels import natural_order
 from .exceptions import AnnotationSchemaError, UnknownLabelError
+from ._row_rules import finite_floats
 from ._taxonomy_model import Taxonomy
+from ._wording import count_noun
 
 __all__ = ["AnnotationSet", "UNKNOWN_NAMES", "resolve_categories", "check_known_labels", "validate_annotations",
            "id_order", "n_non_integer_ids", "all_integer_ids", "SetCodes"]
@@ -44,7 +46,7 @@ def n_non_integer_ids(ids: pd.Index) -> int:
             return 0
     except UnicodeEncodeError:
         pass
-    as_num = np.asarray(pd.to_numeric(ids, errors="coerce"), dtype=float)
+    as_num = finite_floats(pd.Series(np.asarray(ids, dtype=object)))[0].to_numpy()
     with np.errstate(invalid="ignore"):
         return int((np.isnan(as_num) | (as_num != np.floor(as_num))).sum())
 
@@ -52,8 +54,9 @@ def n_non_integer_ids(ids: pd.Index) -> int:
 def id_order(ids: pd.Index, numeric: bool) -> np.ndarray:
     """The permutation that sorts distinct text ids: numerically (then as text) when ``numeric``, else as text."""
     text = np.asarray(ids, dtype=str)
-    if numeric:
-        return np.lexsort((text, np.asarray(pd.to_numeric(ids), dtype=float)))
+    if numeric:  # integers beyond the float range (more than 309 digits) tie at inf: then the shorter first
+        values = finite_floats(pd.Series(np.asarray(ids, dtype=object)))[0].to_numpy()
+        return np.lexsort((text, np.char.str_len(text), values))
     return np.argsort(text, kind="stable")
 
 
@@ -147,7 +150,7 @@ def check_known_labels(labels: pd.Series, allowed: Sequence[str], *, what: str, 
         parts.append(f"'{label}' ({n} row{'s' if n != 1 else ''}{where}{hint})")
     more = f" and {len(counts) - 10} more" if len(counts) > 10 else ""
     raise UnknownLabelError(
-        f"{len(counts)} label(s) are not classes of the {what}: {'; '.join(parts)}{more}. "
+        f"{count_noun(len(counts), 'label')} {'is' if len(counts) == 1 else 'are'} not classes of the {what}: {'; '.join(parts)}{more}. "
         f"Fix the labels, add these classes to the {what}, or load without it."
     )
 
@@ -185,6 +188,11 @@ class AnnotationSet:
         Multi-label sets: annotation × category indicator matrix.
     report : ImportReport
         What the loader read, kept and skipped.
+    attached_categories : tuple of str
+        Classes known only from the attached gold labels or predictions: declared by no taxonomy or category
+        list and used by no annotator. They are categories (gold and predictions are coded against them) but
+        not agreement categories: agreement coefficients ignore them (:func:`analytics.agreement._input.agreement_set`),
+        so attaching gold never changes a coefficient.
     """
 
     frame: pd.DataFrame
@@ -208,6 +216,7 @@ class AnnotationSet:
     prediction_codes: np.ndarray | None = None
     prediction_confidence: np.ndarray | None = None
     predictions_report: ImportReport | None = None
+    attached_categories: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False)
 
     # -- sizes ---------------------------------------------------------------------------------
@@ -293,7 +302,7 @@ class AnnotationSet:
             frame, categories=self.categories, multilabel=self.multilabel, annotators_known=self.annotators_known,
             report=self.report, taxonomy=self.taxonomy, ordinal=self.ordinal, unknown_label=self.unknown_label,
             gold=self.gold, gold_report=self.gold_report, predictions=self._prediction_frame(),
-            predictions_report=self.predictions_report,
+            predictions_report=self.predictions_report, attached_categories=self.attached_categories,
         )
 
     def relabel(self, mapping: Mapping[str, str], *, categories: Sequence[str] | None = None) -> "AnnotationSet":
@@ -318,10 +327,14 @@ class AnnotationSet:
             merged = probs.T.groupby([mapping.get(c, c) for c in self.categories], sort=False).sum().T
             preds = pd.concat([preds[["item_id"]], merged], axis=1)
         unknown = None if self.unknown_label is None else mapping.get(self.unknown_label, self.unknown_label)
+        merged_into = {mapping.get(c, c) for c in self.categories if c not in self.attached_categories}
+        attached = tuple(dict.fromkeys(mapping.get(c, c) for c in self.attached_categories
+                                       if mapping.get(c, c) not in merged_into))
         return build_annotation_set(
             frame, categories=cats, multilabel=self.multilabel, annotators_known=self.annotators_known,
             report=self.report, taxonomy=None, ordinal=False, unknown_label=unknown,
             gold=gold, gold_report=self.gold_report, predictions=preds, predictions_report=self.predictions_report,
+            attached_categories=attached,
         )
 
     def with_attachments(self, *, gold: pd.Series | None = None, gold_report: ImportReport | None = None,
@@ -336,7 +349,7 @@ class AnnotationSet:
             gold_report=gold_report if gold is not None else self.gold_report,
             predictions=predictions if predictions is not None else self._prediction_frame(),
             predictions_report=predictions_report if predictions is not None else self.predictions_report,
-            extend_categories=True,
+            extend_categories=True, attached_categories=self.attached_categories,
         )
 
     def _prediction_frame(self) -> pd.DataFrame | None:
@@ -377,12 +390,14 @@ def build_annotation_set(
     predictions: pd.DataFrame | None = None,
     predictions_report: ImportReport | None = None,
     extend_categories: bool = False,
+    attached_categories: Sequence[str] = (),
     codes: SetCodes | None = None,
 ) -> AnnotationSet:
     """Assemble an :class:`AnnotationSet` from an already validated, clean frame (internal).
 
-    ``codes``: the frame's ids and labels as validation coded them (single-label sets), used instead of
-    factorizing the frame's columns again.
+    ``extend_categories``: classes of the gold labels or predictions that are not categories yet are appended
+    and recorded in ``attached_categories`` (with those given). ``codes``: the frame's ids and labels as
+    validation coded them (single-label sets), used instead of factorizing the frame's columns again.
     """
     from ._attach import align_gold, align_predictions
 
@@ -404,8 +419,11 @@ def build_annotation_set(
             extra += predictions["predicted_label"].dropna().astype(str).tolist()
         elif predictions is not None:
             extra += [c for c in predictions.columns if c != "item_id"]
-        cats += [c for c in natural_order(set(extra)) if c not in set(cats)]
+        added = [c for c in natural_order(set(extra)) if c not in set(cats)]
+        cats += added
+        attached_categories = tuple(attached_categories) + tuple(added)
     categories = tuple(cats)
+    attached_categories = tuple(c for c in dict.fromkeys(attached_categories) if c in set(categories))
     tags = None
     if multilabel:
         lengths = frame["label"].map(len).to_numpy()
@@ -431,7 +449,7 @@ def build_annotation_set(
         tags=tags, taxonomy=taxonomy, ordinal=ordinal, unknown_label=_unknown(unknown_label, taxonomy, categories),
         gold=gold_series, gold_codes=gold_codes, gold_report=gold_report,
         prediction_probs=probs, prediction_codes=pred_codes, prediction_confidence=pred_conf,
-        predictions_report=predictions_report,
+        predictions_report=predictions_report, attached_categories=attached_categories,
     )
 
 

@@ -205,7 +205,7 @@ def _parse_class(entry: Any, index: int, source: str) -> TaxonomyClass:
     unknown_keys = set(entry) - {"name", "parent", "definition", "examples", "unknown", "description"}
     if unknown_keys:
         raise TaxonomyError(
-            f"{where} ('{name}') has unknown key(s) {sorted(unknown_keys)}; allowed: name, parent, definition, "
+            f"{where} ('{name}') has unknown key{'s' if len(unknown_keys) != 1 else ''} {sorted(unknown_keys)}; allowed: name, parent, definition, "
             "examples, unknown."
         )
     examples = entry.get("examples") or ()
@@ -256,7 +256,7 @@ def taxonomy_problems(classes: list[TaxonomyClass], source: str = "taxonomy") ->
     dup = sorted(n for n, k in counts.items() if k > 1)
     if dup:
         out.append(TaxonomyProblem("duplicate_name", "error", tuple(dup),
-                                   f"{source}: duplicate class name(s) {dup}; every class needs a unique name."))
+                                   f"{source}: duplicate class name{'s' if len(dup) != 1 else ''} {dup}; every class needs a unique name."))
     folded = Counter(c.name.casefold() for c in classes)
     near_dup = sorted({c.name for c in classes if folded[c.name.casefold()] > 1} - set(dup))
     if near_dup:

@@ -4,7 +4,9 @@ Rules, in order:
 
 1. the required columns exist (the message lists what is missing and what is there);
 2. ids and labels are cleaned (NFC, trimmed, inner whitespace collapsed); rows with a blank item id,
-   annotator id or label are skipped and reported — an error when nothing is left;
+   annotator id or label are skipped and reported — an error when nothing is left; so are rows whose id is
+   Infinity, whose label holds a line break (unless ``allow_multiline_labels=True``), is longer than the
+   text limit or prints blank (:mod:`analytics._row_rules`); a set left with no category at all is an error;
 3. label spellings differing only in case, and numerals differing only in formatting, are merged
    and reported; numeric labels stay categories (text), never floats;
 4. labels must be classes of a given taxonomy or category list (error with close matches);
@@ -16,7 +18,7 @@ Rules, in order:
 
 from __future__ import annotations
 
-from typing import Any, Literal, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,12 +37,13 @@ from ._labels import (
 from ._schema import AnnotationSet, SetCodes, build_annotation_set, check_known_labels, resolve_categories
 from .exceptions import AnnotationSchemaError, InvalidParameterError
 from .limits import check_text_lengths, current_limits, limit_message
+from ._row_rules import RULE_DETAILS, finite_floats, infinite_values, label_rules, multiline_labels, per_row
 from .io._raw import RawAnnotations
 from ._taxonomy_model import Taxonomy, load_taxonomy
+from ._duplicates import DuplicatePolicy, duplicate_rows
+from ._wording import count_noun
 
 __all__ = ["validate_annotations"]
-
-DuplicatePolicy = Literal["error", "keep_last", "keep_first"]
 
 #: Skip reasons of rows with a blank id or label, and the detail the import report gives them.
 BLANK_DETAILS = {
@@ -78,6 +81,7 @@ def validate_annotations(
     label_sep: str | None = None,
     normalize_labels: bool = True,
     unknown_label: str | None = None,
+    allow_multiline_labels: bool = False,
 ) -> AnnotationSet:
     """Check a tidy annotations table against the data contract and build an :class:`AnnotationSet`.
 
@@ -105,6 +109,8 @@ def validate_annotations(
         Merge label spellings that differ only in case or numeric formatting (default True).
     unknown_label : str, optional
         The Unknown/Other category (default: the taxonomy's, or a category named like "Unknown"/"Other").
+    allow_multiline_labels : bool
+        Keep labels holding a line break (as one line); by default their rows are skipped (``multiline_label``).
 
     Returns
     -------
@@ -129,13 +135,13 @@ def validate_annotations(
     if missing:
         present = [c for c in columns if not str(c).startswith("_")]
         raise AnnotationSchemaError(
-            f"The annotations table is missing required column(s) {', '.join(missing)}. "
+            f"The annotations table is missing required column{'s' if len(missing) != 1 else ''} {', '.join(missing)}. "
             f"Columns present: {', '.join(map(repr, present)) or '(none)'}. Rename the columns, or pass "
             "item=, annotator=, label= to load_annotations to say which columns to use."
         )
     if len(frame) == 0:
         raise AnnotationSchemaError(
-            f"{raw.source} holds no annotations ({raw.rows_read} {raw.unit}(s) read"
+            f"{raw.source} holds no annotations ({count_noun(raw.rows_read, raw.unit)} read"
             + (f", {len(raw.skipped)} skipped" if raw.skipped else "") + "). Check that the export is complete."
         )
     if "_row" not in frame.columns:
@@ -151,17 +157,20 @@ def validate_annotations(
     for column in ("round", "image"):  # ids are checked by the factorization below, at no cost
         if column in frame.columns and may_hold_containers(frame[column]):
             _reject_containers(frame, column, raw.unit)
-    items, n_changed_items = _clean_ids(raw, frame, "item_id")
-    anns, n_changed_ann = _clean_ids(raw, frame, "annotator_id") if raw.annotators_known else (None, 0)
+    items, n_changed_items, invalid_id = _clean_ids(raw, frame, "item_id")
+    anns, n_changed_ann = None, 0
+    if raw.annotators_known:
+        anns, n_changed_ann, invalid_ann = _clean_ids(raw, frame, "annotator_id")
+        invalid_id = invalid_id | invalid_ann
     if n_changed_items or n_changed_ann:
         warnings.append(
-            f"surrounding or repeated whitespace removed from {n_changed_items} item id(s) and "
-            f"{n_changed_ann} annotator id(s)."
+            f"surrounding or repeated whitespace removed from {count_noun(n_changed_items, 'item id')} and "
+            f"{count_noun(n_changed_ann, 'annotator id')}."
         )
     declared = list(categories) if categories is not None else (list(tax.names) if tax is not None else None)
-    labels, tags, normalizations, label_warnings = _clean_labels(
+    labels, tags, normalizations, label_warnings, multiline = _clean_labels(
         raw, frame, multilabel=raw.multilabel if multilabel is None else multilabel, label_sep=label_sep,
-        normalize=normalize_labels, declared=declared)
+        normalize=normalize_labels, declared=declared, allow_multiline=allow_multiline_labels)
     warnings.extend(label_warnings)
 
     blank_item = items.codes < 0
@@ -170,11 +179,18 @@ def validate_annotations(
     for mask, reason in zip((blank_item, blank_ann, blank_label), BLANK_DETAILS):
         drop(mask, reason, BLANK_DETAILS[reason])
     keep = ~(blank_item | blank_ann | blank_label)
+    rules = _rule_masks(labels, tags, keep, invalid_id=invalid_id, multiline=multiline)
+    for reason, mask in rules.items():
+        drop(mask, reason, RULE_DETAILS[reason])
+        keep = keep & ~mask
     if not keep.any():
+        by_rule = "".join(f", {int(m.sum())} × {r}" for r, m in rules.items() if m.any())
+        if rules["label_too_long"].any():
+            by_rule += f" (labels longer than max_text_length={current_limits().max_text_length:,} characters)"
         raise AnnotationSchemaError(
             f"No annotations left in {raw.source}: all {int(len(frame)):,} annotation rows were skipped "
             f"({int(blank_item.sum())} with a blank item id, {int(blank_ann.sum())} with a blank annotator id, "
-            f"{int(blank_label.sum())} with a blank label, e.g. {raw.unit} {_where(frame, ~keep)}). "
+            f"{int(blank_label.sum())} with a blank label{by_rule}, e.g. {raw.unit} {_where(frame, ~keep)}). "
             "Check that the right columns were used (see the column mapping) and that the file is complete."
         )
     raw_rounds = _column(raw, frame, "round") if "round" in columns else None
@@ -192,9 +208,14 @@ def validate_annotations(
                                what="declared categories" if categories is not None else "taxonomy",
                                rows=frame["_row"], suggest=tax.suggest if categories is None else None)
     cats = resolve_categories(used, explicit=categories, taxonomy=tax)
+    if not len(cats):
+        raise AnnotationSchemaError(
+            f"{raw.source} has no categories: every kept annotation is an empty tag set (e.g. {raw.unit} "
+            f"{_where(frame, np.ones(len(frame), dtype=bool))}), so there is nothing to measure agreement on. Check "
+            "that the label column holds labels (label=), or give the tags' names with categories=.")
 
     if raw.annotators_known:
-        dropped = _duplicate_rows(frame, items, anns, rounds, raw_rounds, duplicates, skipped)
+        dropped = duplicate_rows(frame, items, anns, rounds, raw_rounds, duplicates, skipped)
         if dropped is not None:
             frame = frame.loc[~dropped].reset_index(drop=True)
             items, anns, rounds, raw_rounds, labels, tags = _take(~dropped, items, anns, rounds, raw_rounds, labels,
@@ -217,34 +238,60 @@ def _column(raw: RawAnnotations, frame: pd.DataFrame, name: str) -> Coded:
     return raw.coded[name] if name in raw.coded else coded_from_series(frame[name])
 
 
-def _clean_ids(raw: RawAnnotations, frame: pd.DataFrame, column: str) -> tuple[Coded, int]:
-    """Clean an id column; lists or mappings in it (unhashable) are an error naming the rows."""
+def _rule_masks(labels: Coded | None, tags: pd.Series | None, keep: np.ndarray, *, invalid_id: np.ndarray,
+                multiline: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows (among ``keep``) skipped by the rules of :mod:`analytics._row_rules`, each row by its first rule.
+    Single-label columns are tested on their distinct cleaned labels, once each."""
+    limit = current_limits().max_text_length
+    if labels is None:
+        too_long, blank = label_rules(tags, limit)
+    else:
+        long_v, blank_v = label_rules(pd.Series(labels.values, dtype=object), limit)
+        too_long, blank = per_row(labels, long_v), per_row(labels, blank_v)
+    masks = {"invalid_id": invalid_id & keep, "multiline_label": multiline & keep, "label_too_long": too_long & keep,
+             "unprintable_label": blank & keep}
+    taken = np.zeros(len(keep), dtype=bool)
+    for reason, mask in masks.items():
+        masks[reason] = mask & ~taken
+        taken |= mask
+    return masks
+
+
+def _clean_ids(raw: RawAnnotations, frame: pd.DataFrame, column: str) -> tuple[Coded, int, np.ndarray]:
+    """Clean an id column: the cleaned codes, how many distinct ids changed, and the rows whose id is
+    ``±Infinity`` (rule ``invalid_id``). Lists or mappings in it (unhashable) are an error naming the rows."""
     try:
         coded = _column(raw, frame, column)
     except TypeError:
         _reject_containers(frame, column, raw.unit)
         raise
-    return clean_id_coded(coded)
+    invalid = per_row(coded, infinite_values(coded))
+    cleaned, n_changed = clean_id_coded(coded)
+    return cleaned, n_changed, invalid
 
 
 def _clean_labels(raw: RawAnnotations, frame: pd.DataFrame, *, multilabel: bool | None, label_sep: str | None,
-                  normalize: bool, declared: list[str] | None
-                  ) -> tuple[Coded | None, pd.Series | None, dict[str, str], list[str]]:
-    """Single-label columns: the cleaned codes (tags None); tag sets: the cleaned tag tuples (codes None)."""
+                  normalize: bool, declared: list[str] | None, allow_multiline: bool
+                  ) -> tuple[Coded | None, pd.Series | None, dict[str, str], list[str], np.ndarray]:
+    """Single-label columns: the cleaned codes (tags None); tag sets: the cleaned tag tuples (codes None). Also
+    the rows whose raw label holds a line break (none when ``allow_multiline``)."""
     coded = raw.coded.get("label")
     if multilabel is None:
         multilabel = _looks_multilabel(coded.take(_first_valid(coded.codes)).series() if coded is not None
                                        else frame["label"])
     if multilabel:
         series = coded.series(frame.index) if coded is not None else frame["label"]
+        multiline = np.zeros(len(series), dtype=bool) if allow_multiline else multiline_labels(series)
         cleaning = clean_label_column(series, multilabel=True, label_sep=label_sep, normalize=normalize,
                                       declared=declared)
-        return None, cleaning.labels, cleaning.normalizations, cleaning.warnings
+        return None, cleaning.labels, cleaning.normalizations, cleaning.warnings, multiline
     if coded is None:
         reject_label_containers(frame["label"])
         coded = coded_from_series(frame["label"])
+    multiline = (np.zeros(len(coded), dtype=bool) if allow_multiline
+                 else per_row(coded, multiline_labels(pd.Series(coded.values, dtype=object))))
     labels, normalizations, warnings = clean_label_coded(coded, normalize=normalize, declared=declared)
-    return labels, None, normalizations, warnings
+    return labels, None, normalizations, warnings, multiline
 
 
 def _first_valid(codes: np.ndarray, n: int = 2000) -> np.ndarray:
@@ -319,44 +366,6 @@ def _one_source(sources: pd.Series) -> bool:
     return bool(len(sources)) and sources.nunique(dropna=False) == 1
 
 
-def _duplicate_rows(frame: pd.DataFrame, items: Coded, anns: Coded, rounds: Coded | None, raw_rounds: Coded | None,
-                    policy: DuplicatePolicy, skipped: list[dict[str, Any]]) -> np.ndarray | None:
-    """Rows to drop under ``policy`` (None when no ``(item, annotator, round)`` repeats); an error listing the
-    repeats with ``policy="error"``. Repeats are found on one integer key per row built from the cleaned codes
-    (counted with ``bincount`` when the key space is small, hashed otherwise)."""
-    parts = [(items.codes, len(items.values)), (anns.codes, len(anns.values))]
-    if rounds is not None:
-        parts.append((rounds.codes + 1, len(rounds.values) + 1))  # 0: no round
-    space = 1
-    for _, size in parts:
-        space *= max(size, 1)
-    if space < 2**62:
-        key = np.zeros(len(frame), dtype=np.int64)
-        for codes, size in parts:
-            key = key * max(size, 1) + codes
-        if space <= 4 * len(key) + (1 << 20):
-            counts = np.bincount(key, minlength=space)
-            dup_any = counts[key] > 1 if counts.max() > 1 else np.zeros(len(key), dtype=bool)
-        else:
-            dup_any = pd.Series(key).duplicated(keep=False).to_numpy()
-        keyed: pd.Series | pd.DataFrame = pd.Series(key)
-    else:
-        keyed = pd.DataFrame({f"k{i}": codes for i, (codes, _) in enumerate(parts)})
-        dup_any = keyed.duplicated(keep=False).to_numpy()
-    if not dup_any.any():
-        return None
-    if policy == "error":  # the message lists the repeats: built from those rows only
-        rows = pd.DataFrame({"item_id": items.take(dup_any).decode(), "annotator_id": anns.take(dup_any).decode()})
-        if raw_rounds is not None:
-            rows["round"] = raw_rounds.take(dup_any).decode()
-        rows["_row"] = frame.loc[dup_any, "_row"].to_numpy()
-        _handle_duplicates(rows, "error", None)
-    keep = "last" if policy == "keep_last" else "first"
-    dropped = keyed.duplicated(keep=keep).to_numpy()
-    _record(skipped, frame, dropped, f"duplicates='{policy}' kept the {keep} row of this (item, annotator, round)")
-    return dropped
-
-
 def _public_frame(raw: RawAnnotations, frame: pd.DataFrame, items: Coded, anns: Coded | None, labels: Coded | None,
                   tags: pd.Series | None, rounds: Coded | None, warnings: list[str]) -> pd.DataFrame:
     """The set's table: the input's columns in their order, ids and labels cleaned, optional columns parsed."""
@@ -377,51 +386,16 @@ def _reject_containers(frame: pd.DataFrame, column: str, unit: str) -> None:
     bad = frame[column].map(lambda v: isinstance(v, (list, tuple, set, frozenset, dict, np.ndarray))).to_numpy()
     if bad.any():
         raise AnnotationSchemaError(
-            f"Column '{column}' holds lists or mappings instead of single values ({int(bad.sum())} cell(s), "
+            f"Column '{column}' holds lists or mappings instead of single values ({count_noun(int(bad.sum()), 'cell')}, "
             f"e.g. {unit} {_where(frame, bad)}). Give one value per cell."
         )
-
-
-def _record(skipped: list[dict[str, Any]], frame: pd.DataFrame, mask: np.ndarray, detail: str) -> None:
-    for src, row in frame.loc[mask, ["_source", "_row"]].itertuples(index=False):
-        skipped.append({"source": src, "row": row, "reason": "duplicate", "detail": detail})
-
-
-def _handle_duplicates(frame: pd.DataFrame, policy: DuplicatePolicy, drop_cb) -> pd.DataFrame:
-    key = ["item_id", "annotator_id"] + (["round"] if "round" in frame.columns else [])
-    keyed = frame[key].copy()
-    if "round" in keyed.columns:
-        keyed["round"] = keyed["round"].map(clean_text)
-    dup_any = keyed.duplicated(keep=False).to_numpy()
-    if not dup_any.any():
-        return frame
-    if policy == "error":
-        text_key = keyed.loc[dup_any].map(lambda v: "" if v is None else str(v)).agg("|".join, axis=1)
-        groups = frame.loc[dup_any].assign(_key=text_key)
-        lines = []
-        for _, g in list(groups.groupby("_key", sort=False))[:10]:
-            first = g.iloc[0]
-            where = f" round '{first['round']}'" if "round" in g.columns and pd.notna(first.get("round")) else ""
-            lines.append(f"item '{first['item_id']}' by '{first['annotator_id']}'{where} at "
-                         + ", ".join(map(str, g["_row"].tolist())))
-        n_groups = groups["_key"].nunique()
-        raise AnnotationSchemaError(
-            f"{n_groups} (item_id, annotator_id{', round' if 'round' in key else ''}) combination(s) occur more than "
-            f"once ({int(dup_any.sum())} rows): " + "; ".join(lines) + (" …" if n_groups > 10 else "")
-            + ". Each annotator may label an item once per round: remove the repeats, add a 'round' column "
-            "if they are re-labels, or pass duplicates='keep_last' (or 'keep_first') to keep one of each."
-        )
-    keep = "last" if policy == "keep_last" else "first"
-    dropped = keyed.duplicated(keep=keep).to_numpy()
-    drop_cb(dropped, f"duplicates='{policy}' kept the {keep} row of this (item, annotator, round)")
-    return frame.loc[~dropped].reset_index(drop=True)
 
 
 def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.DataFrame:
     if "round" in frame.columns:  # cleaned with the ids (each distinct round once)
         n_missing = int(frame["round"].isna().sum())
         if n_missing and n_missing < len(frame):
-            warnings.append(f"{n_missing} annotation(s) have no round (e.g. {unit} {_where(frame, frame['round'].isna().to_numpy())}).")
+            warnings.append(f"{count_noun(n_missing, 'annotation')} {'has' if n_missing == 1 else 'have'} no round (e.g. {unit} {_where(frame, frame['round'].isna().to_numpy())}).")
         if n_missing == len(frame):
             frame = frame.drop(columns="round")
     if "timestamp" in frame.columns:
@@ -430,18 +404,24 @@ def _parse_optional(frame: pd.DataFrame, warnings: list[str], unit: str) -> pd.D
         bad = _not_blank(text, (parsed.isna() & text.notna()).to_numpy())
         if bad.any():
             warnings.append(
-                f"{int(bad.sum())} timestamp(s) could not be read and were left empty (e.g. {unit} "
-                f"{_where(frame, bad)}: {frame.loc[bad, 'timestamp'].head(3).tolist()}); use ISO 8601 such as "
+                f"{count_noun(int(bad.sum()), 'timestamp')} could not be read and were left empty (e.g. {unit} "
+                f"{_where(frame, bad)}: {[_short(v) for v in frame.loc[bad, 'timestamp'].head(3)]}); use ISO 8601 "
+                "such as "
                 "2026-03-02T09:15:30Z."
             )
         frame["timestamp"] = parsed
     if "duration_s" in frame.columns:
-        values = pd.to_numeric(frame["duration_s"], errors="coerce")
-        bad = _not_blank(frame["duration_s"], values.isna().to_numpy()) | (values < 0).to_numpy()
+        values, infinite = finite_floats(frame["duration_s"])
+        nan = _nan_values(frame["duration_s"])
+        bad = (_not_blank(frame["duration_s"], values.isna().to_numpy()) | (values < 0).to_numpy()) & ~infinite
         if bad.any():
-            warnings.append(f"{int(bad.sum())} duration(s) were not non-negative numbers and were left empty "
+            warnings.append(f"{count_noun(int(bad.sum()), 'duration')} {'was' if int(bad.sum()) == 1 else 'were'} not non-negative numbers and were left empty "
                             f"(e.g. {unit} {_where(frame, bad)}).")
-        frame["duration_s"] = values.where(~bad).astype(float)
+        if infinite.any() or nan.any():
+            warnings.append(f"{count_noun(int(infinite.sum() + nan.sum()), 'duration')} were Infinity, NaN or a number too large "
+                            f"for a duration and were left empty (e.g. {unit} {_where(frame, infinite | nan)}); the "
+                            "tool wrote a value that is not a time.")
+        frame["duration_s"] = values.where(~(bad | infinite)).astype(float)
     if "image" in frame.columns:
         frame["image"] = _map_uniques(frame["image"], clean_text)
     return frame
@@ -455,11 +435,28 @@ def _not_blank(values: pd.Series, candidates: np.ndarray) -> np.ndarray:
     return out
 
 
+def _nan_values(values: pd.Series) -> np.ndarray:
+    """Cells that are the float NaN itself (a tool wrote NaN), not a missing value (None), in an object column."""
+    cells = values.to_numpy()
+    if cells.dtype != object:
+        return np.zeros(len(values), dtype=bool)  # a float column: NaN is how pandas spells missing
+    try:
+        return np.asarray(cells != cells, dtype=bool)  # only NaN differs from itself
+    except (TypeError, ValueError):  # cells holding arrays compare element-wise
+        return np.zeros(len(values), dtype=bool)
+
+
+def _short(value: Any) -> str:
+    """A cell's text for a message, cut to 40 characters."""
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _parse_timestamps(values: pd.Series) -> pd.Series:
     """UTC timestamps from datetimes, epoch seconds or text (ISO 8601 first); unreadable values become NaT."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return pd.to_datetime(values, utc=True)
-    numeric = pd.to_numeric(values, errors="coerce").astype("float64")
+    numeric = finite_floats(values)[0]
     if len(values) and numeric.notna().all():
         plausible = np.isfinite(numeric) & (numeric.abs() < 1e11)
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")

@@ -14,6 +14,7 @@ __all__ = [
     "AnnotationFileError",
     "UnknownLabelError",
     "TaxonomyError",
+    "FieldChoiceError",
     "InvalidParameterError",
     "ModelError",
     "LabelStudioError",
@@ -46,6 +47,38 @@ class UnknownLabelError(AnnotationSchemaError):
 
 class TaxonomyError(AnnotationSchemaError):
     """The taxonomy itself is malformed (cycle, unknown parent, duplicate class names, …)."""
+
+
+class FieldChoiceError(AnnotationSchemaError):
+    """A labeling-tool export asks several classification questions and none was chosen.
+
+    The message says how to choose in Python (``field=``). Other surfaces say it their own way from the structured
+    attributes: :meth:`reworded` keeps the finding and replaces the how-to (the CLI names ``--field``, the dashboard
+    its field box).
+
+    Attributes
+    ----------
+    source : str
+        The file (or export) read.
+    what : str
+        ``"control"`` or ``"question"``: the tool's word for one classification field.
+    fields : dict
+        Each classification field and how many annotations carry it, most first.
+    suggestion : str
+        The field with the most annotations.
+    """
+
+    def __init__(self, source: str, what: str, fields: dict[str, int]) -> None:
+        self.source, self.what = str(source), str(what)
+        self.fields = dict(sorted(fields.items(), key=lambda kv: (-kv[1], kv[0])))
+        self.suggestion = max(fields, key=lambda k: (fields[k], k)) if fields else ""
+        super().__init__(self.reworded(f"choose one with field= (e.g. field='{self.suggestion}')"))
+
+    def reworded(self, how_to_choose: str) -> str:
+        """The finding with ``how_to_choose`` as the way out, e.g. ``"choose one with --field"``."""
+        shown = ", ".join(f"'{k}' ({n:,})" for k, n in self.fields.items())
+        return (f"'{self.source}' has {len(self.fields)} classification {self.what}s: {shown}. Each is a separate "
+                f"question; {how_to_choose}.")
 
 
 class InvalidParameterError(AnnotationQAError):

@@ -18,7 +18,22 @@ import pandas as pd
 
 from .exceptions import UndefinedMetricWarning
 
-__all__ = ["ResultMixin", "Estimate", "warn_undefined", "jsonable"]
+__all__ = ["ResultMixin", "Estimate", "warn_undefined", "jsonable", "interval_text"]
+
+
+def interval_text(ci_low: float, ci_high: float, confidence_level: float = 0.95, *, spec: str = ".2f",
+                  sep: str = "–") -> str:
+    """``"95% CI 0.61–0.80"`` for a sentence — or ``"no 95% CI (too few items)"`` when a bound is undefined, so no
+    sentence ever shows NaN.
+
+    Examples
+    --------
+    >>> interval_text(0.6123, 0.8, 0.95), interval_text(float("nan"), 1.0)
+    ('95% CI 0.61–0.80', 'no 95% CI (too few items)')
+    """
+    if not (math.isfinite(ci_low) and math.isfinite(ci_high)):
+        return f"no {confidence_level:.0%} CI (too few items)"
+    return f"{confidence_level:.0%} CI {ci_low:{spec}}{sep}{ci_high:{spec}}"
 
 
 def jsonable(value: Any) -> Any:

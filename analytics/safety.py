@@ -40,6 +40,8 @@ from typing import Any
 
 import pandas as pd
 
+from ._atomic import atomic_write
+
 __all__ = ["CSV_FORMULA_PREFIXES", "neutralize_csv_cell", "safe_csv", "escape_html", "escape_markdown"]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP CSV injection).
@@ -104,7 +106,9 @@ def safe_csv(frame: pd.DataFrame, path_or_buffer: "str | os.PathLike[str] | io.T
     ----------
     frame : pandas.DataFrame
     path_or_buffer : path or text buffer, optional
-        Where to write; ``None`` returns the CSV text (as :meth:`pandas.DataFrame.to_csv` does).
+        Where to write; ``None`` returns the CSV text (as :meth:`pandas.DataFrame.to_csv` does). A path is
+        written atomically (:func:`analytics._atomic.atomic_write`): a temporary file beside it, fsynced, then
+        renamed over it, so a crash or a full disk leaves the previous file whole.
     index : bool
         Write the index (default False, unlike pandas: exports carry their ids as columns).
     **to_csv_options
@@ -130,7 +134,12 @@ def safe_csv(frame: pd.DataFrame, path_or_buffer: "str | os.PathLike[str] | io.T
     if index:
         out.index = _neutral_index(out.index)
     to_csv_options.setdefault("quoting", csv.QUOTE_NONNUMERIC)
-    return out.to_csv(path_or_buffer, index=index, **to_csv_options)
+    if isinstance(path_or_buffer, (str, os.PathLike)):  # a file: written atomically (the old one stays on failure)
+        encoding = to_csv_options.pop("encoding", None) or "utf-8"
+        with atomic_write(path_or_buffer, "w", encoding=encoding, newline="") as fh:
+            out.to_csv(fh, index=index, **to_csv_options)
+        return None
+    return out.to_csv(path_or_buffer, index=index, **to_csv_options)  # atomic: a text buffer (or None), no file
 
 
 def escape_html(text: Any) -> str:

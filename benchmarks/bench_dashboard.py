@@ -24,6 +24,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from analytics._atomic import atomic_write  # noqa: E402
 APP = str(ROOT / "dashboard" / "app.py")
 
 
@@ -113,7 +114,8 @@ def big_upload(n_annotations: int, upload_file: Path | None = None) -> dict:
                           "annotator_id": np.tile([f"ann_{k}" for k in range(n_annotators)], n_items),
                           "label": np.char.add("class_", labels.ravel().astype(str))})
     path = Path("/tmp/aqa_bench_upload.csv")
-    frame.to_csv(path, index=False)
+    with atomic_write(path, newline="") as fh:
+        frame.to_csv(fh, index=False)
     return _timed_upload(path, AppTest, top_problems, services)
 
 

@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analytics._atomic import write_text_atomic
+
 UNKNOWN = "class_09"
 
 
@@ -93,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     client.close()
     cluster.close()
     print(json.dumps(record, indent=2))
-    (args.data / "taxonomy.json").write_text(json.dumps(record, indent=2))
+    write_text_atomic(args.data / "taxonomy.json", json.dumps(record, indent=2))
     return 0
 
 

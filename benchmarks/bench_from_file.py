@@ -52,6 +52,9 @@ def generate(out: Path, sizes: list[str]) -> None:
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
+    sys.path.insert(0, str(ROOT))
+    from analytics._atomic import atomic_target
+
     out.mkdir(parents=True, exist_ok=True)
     for size in sizes:
         n_items = SIZES[size]
@@ -63,10 +66,10 @@ def generate(out: Path, sizes: list[str]) -> None:
         table = pa.table({"item_id": np.repeat(items, 5), "annotator_id": np.tile([f"ann_{a}" for a in range(5)], n_items),
                           "label": np.array([f"class_{c}" for c in range(10)])[labels]})
         csv_path, pq_path = out / f"annotations_{size}.csv", out / f"annotations_{size}.parquet"
-        pcsv.write_csv(table, csv_path.with_suffix(".tmp"), write_options=pcsv.WriteOptions(quoting_style="none"))
-        os.replace(csv_path.with_suffix(".tmp"), csv_path)
-        pq.write_table(table, pq_path.with_suffix(".tmp"))
-        os.replace(pq_path.with_suffix(".tmp"), pq_path)
+        with atomic_target(csv_path) as tmp:
+            pcsv.write_csv(table, tmp, write_options=pcsv.WriteOptions(quoting_style="none"))
+        with atomic_target(pq_path) as tmp:
+            pq.write_table(table, tmp)
         print(f"{csv_path} ({csv_path.stat().st_size / 1e6:.0f} MB), {pq_path} ({pq_path.stat().st_size / 1e6:.0f} MB)")
 
 

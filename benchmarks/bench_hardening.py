@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from analytics import Limits, load_annotations  # noqa: E402
+from analytics._atomic import write_text_atomic  # noqa: E402
 from analytics._json import json_depth  # noqa: E402
 from analytics.io._tools import iter_json_items  # noqa: E402
 
@@ -60,7 +61,7 @@ def main(n_tasks: int = 20_000) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.json"
         text = json.dumps(export(n_tasks))
-        path.write_text(text)
+        write_text_atomic(path, text)
         size = path.stat().st_size / 2**20
         print(f"Label Studio export: {n_tasks:,} tasks, {3 * n_tasks:,} annotations, {size:.1f} MiB")
 

@@ -35,6 +35,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from analytics import load_annotations  # noqa: E402
+from analytics._atomic import atomic_target  # noqa: E402
 from analytics.model._loading import optimized_for_inference  # noqa: E402
 from analytics.model.scoring import image_paths, score_images  # noqa: E402
 
@@ -165,7 +166,8 @@ def write_jpegs(pixels: np.ndarray, folder: Path) -> list[str]:
     paths = []
     for k, img in enumerate(pixels):
         path = folder / f"img{k:06d}.jpg"
-        Image.fromarray(img.transpose(1, 2, 0)).save(path, quality=90)
+        with atomic_target(path) as tmp:
+            Image.fromarray(img.transpose(1, 2, 0)).save(tmp, format="JPEG", quality=90)
         paths.append(str(path))
     return paths
 

@@ -13,7 +13,10 @@ if str(ROOT) not in sys.path:  # run from a checkout without installation
 
 from dashboard.app_pages import PAGES  # noqa: E402
 
-st.set_page_config(page_title="Annotation QA", page_icon=":material/label:", layout="wide")
+# A local image: an emoji or ":material/…:" page icon makes the browser fetch the favicon from a CDN or Google's
+# font host, and the dashboard promises to stay on 127.0.0.1 (tests/dashboard/test_local_only.py checks it).
+st.set_page_config(page_title="Annotation QA", page_icon=str(Path(__file__).resolve().parent / "favicon.png"),
+                   layout="wide")
 
 HERE = Path(__file__).resolve().parent / "app_pages"
 navigation = st.navigation([

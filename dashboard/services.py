@@ -1,16 +1,13 @@
 """The dashboard's only bridge to :mod:`analytics`, and the only place with Streamlit caching.
 
-Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or
-the SHA-256 of an uploaded file plus its load options); derived statistics are small cached data
-keyed by that same hash, so no DataFrame is hashed on a rerun. Session-state helpers and explicit actions
-(the dataset picker, scoring with a model, pulling from and pushing to Label Studio) live in
-:mod:`dashboard.session`, the workspace actions in :mod:`dashboard.workspace_session`; both build on this module,
-which never imports them.
+Annotation sets are cached once as resources keyed by a content hash (a bundled sample's name, or the SHA-256 of an
+upload and its load options); derived statistics are small cached data keyed by that hash, so no DataFrame is hashed
+on a rerun. Session helpers and actions (dataset picker, model scoring, Label Studio; the workspace's) live in
+:mod:`dashboard.session` and :mod:`dashboard.workspace_session`, which build on this module; it never imports them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import warnings
@@ -21,28 +18,18 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from analytics import AnnotationFileError, AnnotationSet
+from analytics import AnnotationSet
+from analytics._atomic import write_bytes_atomic
 from analytics.exceptions import AnnotationQAError
-from analytics.limits import current_limits, limit_message
 from analytics.cli.validate import describe
 from analytics.samples import load_sample, sample_files, sample_names
+from dashboard._uploads import Upload, check_sizes, write_uploads
+from dashboard._uploads import digest as upload_digest
 
 __all__ = [
-    "queue_for_push",
-    "DEFAULT_SAMPLE",
-    "available_samples",
-    "sample_title",
-    "get_sample",
-    "load_upload",
-    "peek_columns",
-    "current_set",
-    "set_current",
-    "dataset_overview",
-    "category_balance",
-    "workspace",
-    "workspace_history",
-    "workspace_report",
-    "workspace_delivery",
+    "thumbnail", "queue_for_push", "DEFAULT_SAMPLE", "available_samples", "sample_title", "get_sample",
+    "load_upload", "peek_columns", "current_set", "set_current", "dataset_overview", "category_balance",
+    "workspace", "workspace_history", "workspace_report", "workspace_delivery",
 ]
 
 DEFAULT_SAMPLE = "digits"
@@ -64,33 +51,16 @@ def get_sample(name: str) -> AnnotationSet:
     return load_sample(name)
 
 
-Upload = tuple[str, bytes]  # (file name, content)
-
-
-def _digest(uploads: dict[str, Upload | None], options: dict[str, Any]) -> str:
-    h = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode())
-    for role in sorted(uploads):
-        up = uploads[role]
-        if up is not None:
-            h.update(role.encode() + b"\0" + up[0].encode() + b"\0" + hashlib.sha256(up[1]).digest())
-    return h.hexdigest()
-
-
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=8)
 def _load_uploads(digest: str, _uploads: dict[str, Upload | None], options_json: str) -> AnnotationSet:
     from analytics import load_annotations
 
     options = json.loads(options_json)
+    # An upload has no folder of its own: its images lie in the image folder the user names, or nowhere (False:
+    # references stay text and are never opened), never in the temporary folder the upload is written to.
+    options["image_root"] = options.get("image_root") or False
     with tempfile.TemporaryDirectory() as tmp:
-        paths: dict[str, Path | None] = {}
-        for role, up in _uploads.items():
-            if up is None:
-                paths[role] = None
-                continue
-            folder = Path(tmp) / role
-            folder.mkdir()
-            paths[role] = folder / Path(up[0]).name
-            paths[role].write_bytes(up[1])
+        paths = write_uploads(tmp, _uploads)
         return load_annotations(paths["annotations"], gold=paths.get("gold"), predictions=paths.get("predictions"),
                                 taxonomy=paths.get("taxonomy"), **options)
 
@@ -101,14 +71,27 @@ def load_upload(uploads: dict[str, Upload | None], options: dict[str, Any]) -> t
     ``uploads`` maps ``"annotations"``, ``"gold"``, ``"predictions"``, ``"taxonomy"`` to ``(name, bytes)``;
     ``options`` are :func:`analytics.load_annotations` keyword arguments. Returns ``(key, set)``.
     """
-    limits = current_limits()
-    for role, up in uploads.items():  # the size limit before anything is hashed or written
-        if up is not None and len(up[1]) > limits.max_file_bytes:
-            raise AnnotationFileError(limit_message("max_file_bytes", len(up[1]),
-                                                    f"The upload '{up[0]}' ({role}) is too large", limits))
+    check_sizes(uploads)  # the size limit before anything is hashed or written
     options = {k: v for k, v in options.items() if v not in (None, "", [])}
-    digest = _digest(uploads, options)
-    return f"upload:{digest}", _load_uploads(digest, uploads, json.dumps(options, sort_keys=True))
+    digest = upload_digest(uploads, options)
+    key = f"upload:{digest}"
+    aset = _load_uploads(digest, uploads, json.dumps(options, sort_keys=True))
+    root = options.get("image_root")
+    st.session_state.setdefault(_POLICY_KEY, {})[key] = (str(Path(root).resolve()),) if root else ()
+    return key, aset
+
+
+# -- images: the image folder of each upload (dashboard/images.py decides what may be shown) ---------------------
+_POLICY_KEY = "aqa_image_roots"
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def thumbnail(path: str, stamp: int | None, size: int) -> bytes | None:
+    """A PNG thumbnail of an image file the policy allows (:func:`analytics.io.images.thumbnail_png`), or None;
+    ``stamp`` (the file's modification time) keys the cache, so a replaced file is read again."""
+    from analytics.io.images import thumbnail_png
+
+    return thumbnail_png(path, size=size)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -121,7 +104,7 @@ def peek_columns(file_name: str, data: bytes) -> list[str]:
         return []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / Path(file_name).name
-        path.write_bytes(data)
+        write_bytes_atomic(path, data)
         try:
             return table_columns(path)  # the first rows only: the column names, not the whole upload
         except Exception:  # an unreadable file is reported by the real load, with its message
@@ -224,22 +207,26 @@ def gold_confusion(key: str, _aset: AnnotationSet) -> Outcome:
 @st.cache_data(show_spinner=False, max_entries=64)
 def biases(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
-
     return _attempt(lambda: analytics.annotator_bias(_aset))
 
 
 @st.cache_data(show_spinner="Running Dawid–Skene…", max_entries=32)
 def dawid_skene(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
-
     return _tag_sets(_aset, "Dawid–Skene estimates") or _attempt(lambda: analytics.dawid_skene(_aset))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def drift(key: str, _aset: AnnotationSet, window: int) -> Outcome:
     import analytics
-
     return _tag_sets(_aset, "Accuracy over time and drift") or _attempt(lambda: analytics.accuracy_over_time(_aset, window=window))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def peers(key: str, _aset: AnnotationSet) -> Outcome:
+    """Each annotator's agreement with the others' majority on the same items (no gold), with the flag."""
+    from analytics import agreement_with_peers
+    return _tag_sets(_aset, "Agreement with the other annotators") or _attempt(lambda: agreement_with_peers(_aset))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -267,24 +254,22 @@ def routing(key: str, _aset: AnnotationSet, threshold: float = 0.95) -> Outcome:
 def label_errors(key: str, _aset: AnnotationSet, threshold: float = 0.5) -> Outcome:
     """Items whose given label (gold, else the consensus) the people and the model say is wrong."""
     import analytics
-
     return _tag_sets(_aset, "Label errors") or _attempt(lambda: analytics.find_label_errors(_aset, threshold=threshold))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def audit(key: str, _aset: AnnotationSet, fraction: float, stratify_by: str | None, seed: int) -> Outcome:
     import analytics
-
     return _tag_sets(_aset, "Audit samples") or _attempt(lambda: analytics.audit_sample(_aset, fraction=fraction, stratify_by=stratify_by, seed=seed))
 
 
 @st.cache_data(show_spinner="Computing agreement…", max_entries=64)
-def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "analytic") -> Outcome:
+def agreement(key: str, _aset: AnnotationSet, target: float, method: str = "score") -> Outcome:
     """The agreement summary (every coefficient with its interval) against ``target``."""
     import analytics
 
     if _aset.multilabel:
-        return Outcome(reason="Multi-label sets: see the per-tag agreement below.")
+        return Outcome(reason="Tag sets: see Krippendorff's alpha on tag sets and each tag's kappa (Agreement page).")
     return _attempt(lambda: analytics.agreement_summary(_aset, target=target, method=method))
 
 
@@ -300,8 +285,15 @@ def per_category(key: str, _aset: AnnotationSet) -> Outcome:
 @st.cache_data(show_spinner=False, max_entries=64)
 def multilabel_alpha(key: str, _aset: AnnotationSet) -> Outcome:
     import analytics
-
     return _attempt(lambda: analytics.krippendorff_alpha_multilabel(_aset, distance="masi"))
+
+
+def tag_set_verdict(key: str, aset: AnnotationSet, target: float) -> Outcome:
+    """Multi-label sets: the verdict on alpha on tag sets (verdict, sentence, reason, todo); cheap, from cached alpha."""
+    from analytics.agreement.summary import tag_set_verdict as verdict
+
+    alpha = multilabel_alpha(key, aset)
+    return _attempt(lambda: verdict(aset, alpha.value, target)) if alpha.ok else alpha
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -468,19 +460,28 @@ def html_report(key: str, _aset: AnnotationSet, target: float, gold_target: floa
     return QualityReport.from_annotations(_aset, target=target, gold_target=gold_target).to_html()
 
 
+@st.cache_data(show_spinner="Drafting the guideline cards…", max_entries=8)
+def guideline(key: str, _aset: AnnotationSet) -> Outcome:
+    """``(cards, html, markdown)``: :func:`dashboard.guideline_view.draft` of the set, once per dataset key."""
+    from dashboard.guideline_view import draft
+    return _tag_sets(_aset, "Guideline cards") or _attempt(lambda: draft(_aset))
+
+
 # -- workspaces (history across deliveries); opening, adding, recording: actions in dashboard/workspace_session.py
 @st.cache_resource(show_spinner=False, max_entries=8)
 def workspace(location: str) -> Any:
     """The workspace at ``location`` (a file or a postgresql:// URL), opened once per server process."""
     from analytics.workspace import open_workspace
-
     return open_workspace(location)
 
 
-@st.cache_data(show_spinner="Reading the workspace history…", max_entries=16)
-def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0) -> Any:
-    """Trends across the deliveries; ``revision`` (``Workspace.revision()``) changes with every delivery or decision."""
-    return workspace(location).history(confidence_level=confidence_level, alarm_points=alarm_points)
+@st.cache_data(show_spinner="Reading the workspace history…", max_entries=64)
+def workspace_history(location: str, revision: str, confidence_level: float = 0.95, alarm_points: float = 5.0,
+                      part: str = "history", classes: tuple = ()) -> Any:
+    """The trends, or a ``part`` of the History page (dashboard.history_view), once per ``Workspace.revision()``."""
+    from dashboard.history_view import build
+    trends = None if part == "history" else workspace_history(location, revision, confidence_level, alarm_points)
+    return build(workspace(location), trends, part, classes, confidence_level=confidence_level, alarm_points=alarm_points)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

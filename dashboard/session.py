@@ -15,6 +15,7 @@ from typing import Any, Callable
 import streamlit as st
 
 from analytics import AnnotationSet
+from analytics._atomic import write_bytes_atomic
 from dashboard import services
 
 __all__ = ["dataset_choices", "dataset_title", "current_choice", "open_dataset", "vendor_column", "slice_columns",
@@ -101,13 +102,20 @@ def score_current(key: str, aset: AnnotationSet, model: Any, *, size: int | None
     """Score the set's images with ``model`` (path or bytes of a TorchScript file), attach the predictions,
     and make the scored set current. Not cached: scoring is an explicit action with a progress bar."""
     import analytics
+    from analytics.exceptions import InvalidParameterError
     from analytics.io.attachments import attach
+    from dashboard.images import image_policy
 
-    paths = analytics.image_paths(aset)
+    roots = image_policy(key).roots
+    if not roots:
+        raise InvalidParameterError(
+            "This dataset has no image folder, so its images are not opened: load the export again on the Data page "
+            "and name the folder that holds its images (Image folder on this computer).")
+    paths = analytics.image_paths(aset, root=roots[0])  # every image inside the folder, or an error naming items
     with tempfile.TemporaryDirectory() as tmp:
         if isinstance(model, (bytes, bytearray)):
             model_path = Path(tmp) / "model.pt"
-            model_path.write_bytes(model)
+            write_bytes_atomic(model_path, model)
             digest = hashlib.sha256(model).hexdigest()[:16]
         else:
             model_path = Path(model)
@@ -118,8 +126,6 @@ def score_current(key: str, aset: AnnotationSet, model: Any, *, size: int | None
     if classes is None:
         classes = [c for c in aset.categories if c != aset.unknown_label][: probs.shape[1]]
     if len(classes) != probs.shape[1]:
-        from analytics.exceptions import InvalidParameterError
-
         raise InvalidParameterError(
             f"The model has {probs.shape[1]} outputs but {len(classes)} class names were given or found; "
             "list the model's class names in output order.")

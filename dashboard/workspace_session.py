@@ -8,7 +8,7 @@ the dashboard can write to one workspace at the same time (the second writer wai
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 import streamlit as st
 
@@ -16,7 +16,7 @@ from analytics import AnnotationSet
 from dashboard import services
 
 __all__ = ["WORKSPACE_KEY", "PENDING_KEY", "current_workspace", "open_or_create", "close_workspace", "add_current",
-           "open_delivery", "record_decision", "history", "delivery_key"]
+           "open_delivery", "record_decision", "history", "history_parts", "delivery_key"]
 
 WORKSPACE_KEY = "aqa_workspace"
 PENDING_KEY = "aqa_pending_choice"  # the Data page's picker selects this key on its next run
@@ -50,6 +50,14 @@ def history(location: str, *, confidence_level: float = 0.95, alarm_points: floa
     """The trends of the workspace as it is now (cached until a delivery or decision changes it)."""
     ws = services.workspace(location)
     return services.workspace_history(location, ws.revision(), confidence_level, alarm_points)
+
+
+def history_parts(location: str, *, confidence_level: float = 0.95, alarm_points: float = 5.0) -> Callable[..., Any]:
+    """``part(name, classes=())``: a table, chart or the check of the History page (:mod:`dashboard.history_view`),
+    built once per revision of the workspace and options (cached in services), so a rerun only reads it."""
+    revision = services.workspace(location).revision()
+    return lambda name, classes=(): services.workspace_history(location, revision, confidence_level, alarm_points, name,
+                                                               tuple(classes))
 
 
 def add_current(location: str, key: str, aset: AnnotationSet, *, name: str | None, vendor: str | None,

@@ -1,7 +1,8 @@
 """Shared helpers for the sample-data generators: file writers and work schedules.
 
 Only the standard library, numpy and PyYAML are used, so that every output is a
-pure function of the fixed random seeds in ``make_samples.py``.
+pure function of the fixed random seeds in ``make_samples.py``. Every file is written atomically
+(``analytics._atomic``: a temporary file beside it, fsynced, then renamed over it).
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import yaml
 
+from analytics._atomic import atomic_write, write_text_atomic
+
 LUNCH_BREAK_S = 45 * 60
 
 
 def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Write a UTF-8 CSV with ``\\n`` line endings and minimal (RFC 4180) quoting."""
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with atomic_write(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(header)
         writer.writerows(rows)
@@ -28,7 +31,7 @@ def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[Any]]) 
 def write_yaml(path: Path, data: Any) -> None:
     """Write ``data`` as block-style YAML, keeping the key order of the dicts."""
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000)
-    path.write_text(text, encoding="utf-8")
+    write_text_atomic(path, text)
 
 
 def iso_utc(ts: datetime) -> str:

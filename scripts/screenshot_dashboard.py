@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from analytics._atomic import atomic_target  # noqa: E402
 
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -107,12 +108,14 @@ def main() -> int:
                     "() => [document.documentElement, document.querySelector('[data-testid=\"stMain\"]')]"
                     ".some(e => e && e.scrollWidth > e.clientWidth + 1)")
                 file = out / f"{title.lower().replace(' ', '_').replace('&', 'and')}.png"
-                page.screenshot(path=str(file))
+                with atomic_target(file) as tmp:
+                    tmp.write_bytes(page.screenshot())  # atomic: the bytes go to the temporary file
                 # a second, full-length image: grow the window to the main area's scroll height
                 full = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
                 page.set_viewport_size({"width": args.width, "height": min(int(full) + 50, 12000)})
                 page.wait_for_timeout(800)
-                page.screenshot(path=str(file.with_name(file.stem + "_full.png")))
+                with atomic_target(file.with_name(file.stem + "_full.png")) as tmp:
+                    tmp.write_bytes(page.screenshot())  # atomic: the bytes go to the temporary file
                 page.set_viewport_size({"width": args.width, "height": args.height})
                 results.append({"page": title, "url": url, "seconds": round(elapsed, 2), "charts": n_charts,
                                 "exceptions": errors, "horizontal_overflow": overflow, "screenshot": str(file)})

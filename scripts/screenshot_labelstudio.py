@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from analytics._atomic import atomic_target  # noqa: E402
 from scripts.screenshot_dashboard import CHROMIUM_FLAGS, wait_for_port  # noqa: E402
 from tests._labelstudio_server import (ADMIN, BIN_VARIABLE, create_project, free_port, pilot_tasks,  # noqa: E402
                                        start_server)
@@ -56,17 +57,20 @@ def main() -> int:
                 page.get_by_role("textbox", name="API token").fill(server.personal_token)
                 page.get_by_role("button", name="Connect and pull").click()
                 page.get_by_text("Pulled: every page now shows this project").wait_for(timeout=120_000)
-                page.screenshot(path=str(out / "ls-data-page.png"), full_page=True)
+                with atomic_target(out / "ls-data-page.png") as tmp:
+                    tmp.write_bytes(page.screenshot(full_page=True))  # atomic: the bytes go to the temporary file
                 page.get_by_role("link", name="Review queue").click()
                 page.get_by_role("button", name="Preview the push").wait_for(timeout=120_000)
                 page.get_by_role("button", name="Preview the push").click()
                 page.get_by_text("This push will:").wait_for(timeout=120_000)
                 page.get_by_text("This push will:").scroll_into_view_if_needed()
-                page.screenshot(path=str(out / "ls-review-preview.png"))
+                with atomic_target(out / "ls-review-preview.png") as tmp:
+                    tmp.write_bytes(page.screenshot())  # atomic: the bytes go to the temporary file
                 page.get_by_role("button", name="to Label Studio").click()
                 page.get_by_text("Pushed the").wait_for(timeout=120_000)
                 page.get_by_text("Pushed the").scroll_into_view_if_needed()
-                page.screenshot(path=str(out / "ls-review-pushed.png"))
+                with atomic_target(out / "ls-review-pushed.png") as tmp:
+                    tmp.write_bytes(page.screenshot())  # atomic: the bytes go to the temporary file
                 view = next(v for v in server.client().views.list(project=pid))
                 login = browser.new_page(viewport={"width": 1400, "height": 900})
                 login.goto(f"{server.url}/user/login/", wait_until="networkidle")
@@ -83,7 +87,8 @@ def main() -> int:
                     login.wait_for_timeout(5000)  # the task rows load after the tabs
                 except Exception:
                     failed = f"the Data Manager did not show the view; console errors: {errors[:5]}"
-                login.screenshot(path=str(out / "ls-view.png"))
+                with atomic_target(out / "ls-view.png") as tmp:
+                    tmp.write_bytes(login.screenshot())  # atomic: the bytes go to the temporary file
                 browser.close()
         finally:
             os.killpg(dash.pid, 15)

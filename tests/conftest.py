@@ -1,4 +1,8 @@
-"""Shared fixtures: paths to the real datasets beside the repository (tests skip when absent)."""
+"""Shared fixtures: paths to the real datasets beside the repository (tests skip when absent, fail under CI=true).
+
+The CI policy (skips become failures under ``CI=true``; the closing device summary) lives in ``tests/_ci.py``,
+the peer-oracle runs in the peers environment in ``tests/_peers.py``; their hooks are imported here.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests._ci import CI, pytest_make_collect_report, pytest_runtest_makereport, pytest_unconfigure  # noqa: F401
+from tests._peers import pytest_pyfunc_call, pytest_runtest_logreport  # noqa: F401
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AQA_SHARED_DIR", REPO.parent / "shared"))
@@ -18,7 +25,7 @@ SAMPLES = REPO / "sample_data"
 def need(path: Path) -> Path:
     """Skip the calling test when ``path`` (a shared dataset or format file) is absent."""
     if not path.exists():
-        pytest.skip(f"{path} is not available (shared data lives beside the repository)")
+        pytest.skip(f"{path} is not available (shared data: ../shared beside the repository, or set AQA_SHARED_DIR)")
     return path
 
 

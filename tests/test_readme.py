@@ -16,7 +16,7 @@ def test_ci_runs_the_readme_test_command():
     blocks = _bash_blocks(readme)
     test_cmd = next(b for b in blocks if "pytest" in b)
     ci = (REPO / ".ci" / "run").read_text()
-    assert test_cmd in ci.splitlines()
+    assert test_cmd in ci.splitlines()  # verbatim, as a line of its own (the setup steps come before it)
 
 
 def test_readme_has_the_dashboard_command():
@@ -43,18 +43,37 @@ def test_streamlit_config_binds_localhost_without_telemetry():
 
 def test_readme_python_blocks_run(monkeypatch):
     """The tour's ```python blocks run as written (the two lines that need the shared datasets use them when
-    present); blocks that need outside infrastructure (a Dask scheduler) are fenced ```py and not run."""
+    present; under CI=true they must be); blocks that need outside infrastructure (a Dask scheduler) are fenced
+    ```py and not run."""
     import warnings
 
-    from tests.conftest import DATASETS, FORMATS
+    from tests.conftest import CI, DATASETS, FORMATS, need
 
     text = (REPO / "README.md").read_text()
     code = "\n".join(re.findall(r"```python\n(.*?)```", text, flags=re.S))
     for name, path in (("labelme_answers.txt", FORMATS / "wide" / "labelme_answers.txt"),
                        ("human_counts.csv", DATASETS / "cifar10h" / "human_counts.csv")):
+        if CI:
+            need(path)  # fails under CI=true when the shared data is missing
         code = code.replace(f'"{name}"', repr(str(path)) if path.exists() else "None")
     code = "\n".join(line for line in code.splitlines() if "(None" not in line)
     monkeypatch.chdir(REPO)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(compile(code, "README.md", "exec"), {})
+
+
+def test_ci_setup_and_teardown_scripts_follow_the_convention():
+    """.ci/run runs .ci/setup/NN-name.sh in order and .ci/teardown/NN-name.sh in reverse (see its header): each
+    file is named so, is valid bash, and a teardown script has a setup script of the same name."""
+    import subprocess
+
+    setup = sorted(p.name for p in (REPO / ".ci" / "setup").iterdir())
+    teardown = sorted(p.name for p in (REPO / ".ci" / "teardown").glob("*"))  # none yet: no setup leaves a service
+    assert setup and all(re.fullmatch(r"\d\d-[a-z0-9-]+\.sh", name) for name in setup + teardown), setup + teardown
+    assert set(teardown) <= set(setup), set(teardown) - set(setup)
+    assert len({name[:2] for name in setup}) == len(setup)  # one number per service
+    for path in [REPO / ".ci" / "run", *(REPO / ".ci" / d / n for d, names in (("setup", setup), ("teardown", teardown))
+                                         for n in names)]:
+        done = subprocess.run(["bash", "-n", str(path)], capture_output=True, text=True)
+        assert done.returncode == 0, f"{path}: {done.stderr}"

@@ -54,6 +54,7 @@ from ._kernels import (
 from ._pair_kernels import (
     ranked_class_pairs,
     co_use_from_counts,
+    rating_pairs_from_counts,
     count_column,
     column_major,
     pair_disagreement,
@@ -70,6 +71,7 @@ from ._pair_kernels import (
 )
 from ._classes import (
     co_use_matrix,
+    rating_pair_matrix,
     annotator_pair_swaps,
     pair_gold_counts,
     unknown_neighbourhood,
@@ -108,7 +110,15 @@ from ._tables import (
     gold_label_counts,
     round_category_counts,
 )
-from ._views import MergedColumns, SwapsFixed, CountView, view_counts, view_coincidence, view_category_totals
+from ._views import (
+    MergedColumns,
+    SwapsFixed,
+    CountView,
+    rating_histogram,
+    view_counts,
+    view_coincidence,
+    view_category_totals,
+)
 
 __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._tables)
     "AUTO_DENSE_CELLS",
@@ -155,6 +165,8 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._table
     "pair_gold_from_counts",
     "merge_count_columns",
     "co_use_matrix",
+    "rating_pairs_from_counts",
+    "rating_pair_matrix",
     "annotator_pair_swaps",
     "is_distributed",
     "reduce_items",
@@ -191,6 +203,7 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._table
     "SwapsFixed",
     "CountView",
     "view_counts",
+    "rating_histogram",
     "view_coincidence",
     "view_category_totals",
 ]

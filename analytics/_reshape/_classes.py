@@ -24,6 +24,7 @@ from ._pair_kernels import (
     pair_gold_from_counts,
     pair_item_weights,
     pair_swaps_from_codes,
+    rating_pairs_from_counts,
     top_items,
     unknown_neighbourhood_from_counts,
 )
@@ -31,8 +32,8 @@ from ._pair_kernels import (
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["co_use_matrix", "annotator_pair_swaps", "pair_gold_counts", "unknown_neighbourhood",
-           "pair_disagreement_without", "non_integer_item_ids", "item_images", "example_items", "TopMerge"]
+__all__ = ["co_use_matrix", "rating_pair_matrix", "annotator_pair_swaps", "pair_gold_counts",
+           "unknown_neighbourhood", "pair_disagreement_without", "non_integer_item_ids", "item_images", "example_items", "TopMerge"]
 
 
 def _counts(aset: Any) -> Any:
@@ -45,6 +46,12 @@ def _counts(aset: Any) -> Any:
 def co_use_matrix(aset: "AnnotationSet") -> np.ndarray:
     """:func:`co_use_from_counts` of the set: items on which both categories were used (cached)."""
     return cached(aset, "co_use", lambda: co_use_from_counts(_counts(aset)))
+
+
+@additive
+def rating_pair_matrix(aset: "AnnotationSet") -> np.ndarray:
+    """:func:`rating_pairs_from_counts` of the set: pairs of ratings of the same item in two categories (cached)."""
+    return cached(aset, "rating_pairs", lambda: rating_pairs_from_counts(_counts(aset)))
 
 
 @additive

@@ -39,6 +39,19 @@ def co_use_from_counts(counts: "np.ndarray | sparse.spmatrix") -> np.ndarray:
     return np.asarray((used.T @ used).todense(), dtype=np.int64)
 
 
+def rating_pairs_from_counts(counts: "np.ndarray | sparse.spmatrix") -> np.ndarray:
+    r"""``R[c, k]``: pairs of ratings of the same item, one *c* and the other *k* (:math:`\sum_u n_{uc} n_{uk}`, c ≠ k).
+
+    The unweighted count behind a pair's disagreement: an item whose *m* ratings split *j* vs *m − j* on
+    *a*/*b* adds :math:`j(m - j)` (two raters 1–1: 1; three raters 2–1: 2). Integer (int64, C × C, zero
+    diagonal); a sum over items.
+    """
+    n = sparse.csr_matrix(counts, dtype=np.int64)
+    out = np.asarray((n.T @ n).todense(), dtype=np.int64)
+    np.fill_diagonal(out, 0)
+    return out
+
+
 def column_major(counts: "np.ndarray | sparse.spmatrix") -> "np.ndarray | sparse.csc_matrix":
     """Counts in a layout whose columns are cheap to read: CSC for a sparse input, the array itself otherwise."""
     return sparse.csc_matrix(counts) if sparse.issparse(counts) else np.asarray(counts)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
-from ._dispatch import additive
+from ._dispatch import additive, merge_items, reduce_items
 from ._kernels import coincidence_from_counts
 from ._pair_kernels import column_major, merge_count_columns, pair_swap_flags, shift_counts
 
@@ -104,3 +104,23 @@ def view_coincidence(aset: "AnnotationSet", view: "CountView | None") -> np.ndar
 def view_category_totals(aset: "AnnotationSet", view: "CountView | None") -> np.ndarray:
     """Column sums of the view's counts (ratings per view column)."""
     return np.asarray(view_counts(aset, view).sum(axis=0)).ravel()
+
+
+def _row_sums(aset: "AnnotationSet", view: "CountView | None") -> np.ndarray:
+    return np.asarray(view_counts(aset, view).sum(axis=1)).ravel().astype(np.int64)
+
+
+def _most_ratings(aset: "AnnotationSet", view: "CountView | None") -> int:
+    sums = _row_sums(aset, view)
+    return int(sums.max()) if len(sums) else 0
+
+
+def _histogram(aset: "AnnotationSet", size: int, view: "CountView | None") -> np.ndarray:
+    return np.bincount(_row_sums(aset, view), minlength=size + 1)[:size + 1].astype(np.float64)
+
+
+def rating_histogram(aset: "AnnotationSet", view: "CountView | None" = None) -> np.ndarray:
+    """``h[r]``: items with exactly *r* ratings (``h[0]``: items with none, e.g. outside a view), summed over the
+    partitions of items — no per-item table is gathered (two passes: the largest *r*, then the counts)."""
+    top = int(merge_items(aset, _most_ratings, max, view))
+    return reduce_items(aset, _histogram, top, view)

@@ -7,7 +7,9 @@ tidy DataFrame or a path, loaded at that boundary) and works from the sufficient
 Modules: :mod:`.cohen` (Cohen's kappa for a pair, all pairs, Light's mean), :mod:`.fleiss` (Fleiss' kappa,
 per category), :mod:`.krippendorff` (alpha at any level of measurement), :mod:`.gwet` (AC1/AC2, Scott's pi,
 Brennan–Prediger, percent agreement), :mod:`.bootstrap` (vectorized bootstrap over items),
-:mod:`.summary` (``agreement_summary``, ``agreement_by``), :mod:`.planning` (``plan_pilot``),
+:mod:`.intervals` (the default score intervals, whose coverage ``benchmarks/coverage.py`` measures),
+:mod:`.summary` (``agreement_summary``, ``agreement_by``; verdicts met / not met / cannot be measured),
+:mod:`.planning` (``plan_pilot``),
 :mod:`.multilabel` (per-tag kappa, set-distance alpha); formulas on tables live in :mod:`._core` and
 :mod:`._alpha`. Undefined coefficients are NaN with a reason and an :class:`~analytics.UndefinedMetricWarning`.
 """

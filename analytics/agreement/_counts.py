@@ -30,6 +30,7 @@ from ._input import (
     require_single_label,
 )
 from ._results import AgreementEstimate, check_confidence_level, undefined_estimate, wald_interval
+from ._score import ratings_histogram, with_score_interval, with_trials_interval
 from .bootstrap import bootstrap_replicates, with_bootstrap_interval
 
 __all__ = ["count_coefficient", "count_estimate", "count_sums", "prepare", "equal_raters", "equal_raters_of",
@@ -82,11 +83,28 @@ def count_coefficient(
         standard_error=coef.standard_error, confidence_level=confidence_level, interval_method=_INTERVAL[kind],
         observed_agreement=coef.observed, expected_agreement=coef.expected, weights=wname,
     )
+    if method == "score":
+        return count_score(aset, est, kind, w, coef)
     if method == "bootstrap":
         reps = bootstrap_replicates(cached_parts(aset, w).features(), lambda s: count_based_from_sums(kind, s, w),
                                     n_boot=n_boot, seed=seed)
         est = with_bootstrap_interval(est, reps, n_boot=n_boot, seed=seed)
     return est
+
+
+def count_score(aset, est: AgreementEstimate, kind: CountKind, w: np.ndarray, coef: Coefficient) -> AgreementEstimate:
+    """``est`` with its default score interval (:mod:`._score`); the model-free one for weighted coefficients.
+
+    Both use the ratio-linearized standard error (``Coefficient.standard_error_ratio``); the estimate keeps
+    Gwet's (irrCAC's) as ``standard_error``.
+    """
+    histogram = ratings_histogram(aset)
+    if not np.array_equal(w, np.eye(len(w))):
+        return with_trials_interval(est, se=coef.standard_error_ratio, histogram=histogram,
+                                    agreement_scale=kind == "percent")
+    sums = count_sums(aset, w)
+    return with_score_interval(est, kind=kind, se=coef.standard_error_ratio, prevalence=sums[3:] / sums[2],
+                               histogram=histogram)
 
 
 def count_sums(aset, w: np.ndarray, view=None) -> np.ndarray:
@@ -130,7 +148,7 @@ def _count_sums(part, w: np.ndarray, view=None) -> np.ndarray:
 
 
 def _count_squares(part, kind: CountKind, w: np.ndarray, value: float, pe: float, pi: np.ndarray, n: int,
-                   n2: int, view=None) -> float:
+                   n2: int, view=None) -> np.ndarray:
     return count_squared_deviations(kind, view_parts(part, w, view), w, value, pe, pi, n, n2)
 
 
@@ -148,7 +166,8 @@ def count_estimate(aset, kind: CountKind, w: np.ndarray, view=None) -> Coefficie
     n = int(sums[2])
     squares = reduce_items(aset, _count_squares, kind, w, coef.value, coef.expected, sums[3:] / sums[2], n,
                            coef.n_items, view)
-    return replace(coef, standard_error=count_standard_error(squares, n))
+    return replace(coef, standard_error=count_standard_error(float(squares[0]), n),
+                   standard_error_ratio=count_standard_error(float(squares[1]), n))
 
 
 def cached_parts(aset, w: np.ndarray, counts=None) -> CountParts:

@@ -23,7 +23,7 @@ __all__ = [
     "check_interval_options",
 ]
 
-IntervalMethod = Literal["analytic", "bootstrap"]
+IntervalMethod = Literal["score", "analytic", "bootstrap"]
 Weights = Literal["linear", "quadratic"] | None
 
 
@@ -53,27 +53,30 @@ def require_single_label(aset: AnnotationSet, method: str) -> None:
 
 
 def agreement_set(aset: AnnotationSet) -> AnnotationSet:
-    """The set whose items are the units of agreement.
+    """The set whose items are the units of agreement and whose categories are the agreement categories.
 
     When an annotator labels the same item in several rounds (a re-labelling after a guideline change),
     pooling the rounds would count an annotator's agreement with itself. Each ``(item, round)`` is then a
-    separate unit, named ``"<item> (round <r>)"``; otherwise the set is returned unchanged. Cached.
+    separate unit, named ``"<item> (round <r>)"``.
+
+    Classes known only from attached gold labels or predictions (``AnnotationSet.attached_categories``: declared
+    nowhere, used by no annotator) are left out, so attaching gold never changes a coefficient (AC1, AC2 and
+    Brennan–Prediger count categories; weighted kappa places them). Otherwise the set is returned unchanged. Cached.
     """
-    if "round" not in aset.frame.columns or not aset.annotators_known or len(aset.rounds) < 2:
-        return aset
     if "agreement_units" in aset._cache:
         return aset._cache["agreement_units"]
-    repeated = n_repeated_ratings(aset) > 0
-    out = aset
-    if repeated and is_distributed(aset):
-        out = aset.round_units()
+    out = _without_attached(aset)
+    repeated = ("round" in aset.frame.columns and aset.annotators_known and len(aset.rounds) >= 2
+                and n_repeated_ratings(aset) > 0)
+    if repeated and is_distributed(out):
+        out = out.round_units()
     elif repeated:
-        frame = aset.frame.copy(deep=False)
+        frame = out.frame.copy(deep=False)
         rounds = frame["round"].astype(object).where(frame["round"].notna(), "none").astype(str)
         frame["item_id"] = frame["item_id"].astype(str) + " (round " + rounds + ")"
         out = build_annotation_set(
-            frame, categories=aset.categories, multilabel=aset.multilabel, annotators_known=True,
-            report=aset.report, taxonomy=aset.taxonomy, ordinal=aset.ordinal, unknown_label=aset.unknown_label,
+            frame, categories=out.categories, multilabel=out.multilabel, annotators_known=True,
+            report=out.report, taxonomy=out.taxonomy, ordinal=out.ordinal, unknown_label=out.unknown_label,
         )
     if repeated:
         warnings.warn(
@@ -83,6 +86,20 @@ def agreement_set(aset: AnnotationSet) -> AnnotationSet:
         )
     aset._cache["agreement_units"] = out
     return out
+
+
+def _without_attached(aset: AnnotationSet) -> AnnotationSet:
+    """The set without its gold- or prediction-only classes (itself when it has none)."""
+    attached = set(getattr(aset, "attached_categories", ()))
+    if not attached:
+        return aset
+    if is_distributed(aset):
+        return aset.without_attached_categories()
+    kept = [c for c in aset.categories if c not in attached]
+    return build_annotation_set(
+        aset.frame, categories=kept, multilabel=aset.multilabel, annotators_known=aset.annotators_known,
+        report=aset.report, taxonomy=aset.taxonomy, ordinal=aset.ordinal, unknown_label=aset.unknown_label,
+    )
 
 
 def resolve_pair(aset: AnnotationSet, annotators: Sequence[Any] | None, method: str) -> tuple[int, int, tuple[str, str]]:
@@ -102,7 +119,7 @@ def resolve_pair(aset: AnnotationSet, annotators: Sequence[Any] | None, method: 
     unknown = [x for x in (a, b) if x not in ids]
     if unknown:
         raise InvalidParameterError(
-            f"Annotator(s) {unknown} are not in this set; annotators are: {', '.join(ids[:20])}"
+            f"Annotator{'s' if len(unknown) != 1 else ''} {unknown} {'are' if len(unknown) != 1 else 'is'} not in this set; annotators are: {', '.join(ids[:20])}"
             f"{' …' if len(ids) > 20 else ''}."
         )
     if a == b:
@@ -131,8 +148,10 @@ def check_weights(aset: AnnotationSet, weights: Weights, method: str) -> tuple[n
 
 def check_interval_options(method: str, n_boot: int, seed: int | None) -> None:
     """Validate ``method=``, ``n_boot=`` and ``seed=``."""
-    if method not in ("analytic", "bootstrap"):
-        raise InvalidParameterError(f"method= must be 'analytic' or 'bootstrap'; got {method!r}.")
+    if method not in ("score", "analytic", "bootstrap"):
+        raise InvalidParameterError(
+            f"method= must be 'score' (the default: intervals whose coverage benchmarks/coverage.py checks), "
+            f"'analytic' (Wald: estimate ± z·SE, as irrCAC/SAS) or 'bootstrap' (percentile); got {method!r}.")
     if not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise InvalidParameterError(f"n_boot= must be an integer ≥ 2 (e.g. 1000); got {n_boot!r}.")
     if seed is not None and not isinstance(seed, (int, np.integer)):

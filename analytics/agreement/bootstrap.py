@@ -26,6 +26,7 @@ import numpy as np
 
 from .._lazy import sparse
 from ._results import NAN, AgreementEstimate
+from .._wording import count_noun
 
 __all__ = ["replicate_weights", "bootstrap_replicates", "percentile_interval", "percentile_intervals",
            "with_bootstrap_interval", "describe"]
@@ -108,7 +109,7 @@ def percentile_intervals(replicates: np.ndarray, confidence_level: float,
 def describe(n_boot: int, seed: int | None, n_valid: int) -> str:
     """The ``interval_method`` text of a bootstrap interval."""
     dropped = n_boot - n_valid
-    extra = f"; {dropped} replicate(s) where the coefficient was undefined were dropped" if dropped else ""
+    extra = f"; {count_noun(dropped, 'replicate')} where the coefficient was undefined were dropped" if dropped else ""
     return f"percentile bootstrap over items ({n_boot} replicates, seed {seed}{extra})"
 
 

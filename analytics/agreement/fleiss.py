@@ -22,6 +22,8 @@ from ._histogram import binary_histogram, histogram_squares, histogram_sums
 from ._counts import count_coefficient, count_sums, equal_raters_of, prepare
 from ._input import IntervalMethod, Weights
 from ._results import AgreementEstimate, wald_intervals
+from ._score import SCORE_TEXT, ratings_histogram
+from .intervals import score_intervals
 from .bootstrap import bootstrap_replicates, describe, percentile_intervals
 
 __all__ = ["fleiss_kappa", "fleiss_kappa_by_category", "binary_kappa_table", "binary_statistics", "binary_sums"]
@@ -32,7 +34,7 @@ def fleiss_kappa(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -50,11 +52,17 @@ def fleiss_kappa(
     R/Python ``irrCAC`` compute: the observed agreement averages the per-item agreement over items with
     two or more ratings (an item rated once carries no agreement information), and the category
     proportions average each item's rating shares, so an item weighs the same however many raters it had.
+    Items rated once then count in :math:`p_e` but not in :math:`p_a`, so kappa's range is
+    :math:`[-p_e/(1 - p_e), 1]`, below -1 when :math:`p_e > 1/2` (e.g. items (a, b), (b, a), (a), (a):
+    :math:`p_a = 0`, :math:`p_e = 0.625`, kappa = -5/3); the interval then reaches down to the estimate.
 
     **Interval.** The standard error is Gwet's (2008, 2014) linearized (delta-method) variance, valid for
-    equal and unequal raters and away from kappa = 0, and the interval is the Wald interval
-    ``kappa ± z·SE`` (upper bound capped at 1); ``method="bootstrap"`` gives a percentile bootstrap over items
-    instead. When every item has the same number of raters, ``standard_error_h0`` holds the Fleiss, Nee &
+    equal and unequal raters and away from kappa = 0 (irrCAC's). The default interval (``method="score"``) is the
+    score interval of :mod:`analytics.agreement.intervals`, chosen by the coverage study
+    (``benchmarks/coverage.py``; Zapf et al. 2016 also found the asymptotic Wald interval of Fleiss' kappa to
+    under-cover): it inverts a t-test whose variance is evaluated at each candidate kappa under the latent-class
+    model, never below the ratio-linearized sandwich variance. ``method="analytic"`` is the Wald interval
+    ``kappa ± z·SE`` (upper bound capped at 1), ``method="bootstrap"`` a percentile bootstrap over items. When every item has the same number of raters, ``standard_error_h0`` holds the Fleiss, Nee &
     Landis (1979) standard error under "kappa = 0" (the one R's ``irr`` uses for its z test); it is meant for
     testing against chance, not for intervals.
 
@@ -65,7 +73,7 @@ def fleiss_kappa(
     weights : {None, "linear", "quadratic"}
         Agreement weights over the category order (weighted generalization of Gwet 2014).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
         Bootstrap replicates (``method="bootstrap"``).
     seed : int or None
@@ -130,7 +138,7 @@ def fleiss_kappa_by_category(
     annotations: Any,
     *,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> pd.DataFrame:
@@ -147,7 +155,7 @@ def fleiss_kappa_by_category(
     ----------
     annotations : AnnotationSet or pandas.DataFrame
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -178,11 +186,27 @@ def fleiss_kappa_by_category(
     res = binary_statistics(aset)
     out = binary_kappa_table(res, aset.categories, func_name="fleiss_kappa_by_category", label_column="category",
                              features=lambda: binary_features(item_category_counts(aset, layout="auto"))[0],
-                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
+                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed,
+                             histogram=ratings_histogram(aset))
     m = equal_raters_of(aset)
     se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
     out.insert(5, "standard_error_h0", np.where(np.isfinite(out["kappa"]), se0, np.nan))
     out.insert(6, "prevalence", res["prevalence"])
+    return with_attached_rows(out, annotations, "category")
+
+
+def with_attached_rows(table: pd.DataFrame, annotations: Any, column: str) -> pd.DataFrame:
+    """``table`` with a row for every category of the set, in its order: classes only the gold labels or predictions
+    use (``AnnotationSet.attached_categories``) get NaN and the reason."""
+    attached = tuple(getattr(annotations, "attached_categories", ()))
+    if not attached:
+        return table
+    out = table.set_index(column).reindex(list(annotations.categories)).reset_index()
+    out.attrs.update(table.attrs)
+    out.loc[out[column].isin(attached), "reason"] = ("only the gold labels or predictions use this class, so no "
+                                                      "annotator agreement can be measured on it")
+    if "n_items" in out:
+        out["n_items"] = out["n_items"].fillna(table["n_items"].max() if len(table) else 0).astype(np.int64)
     return out
 
 
@@ -230,16 +254,28 @@ def _histogram(aset, view=None) -> np.ndarray | None:
 
 
 def binary_kappa_table(res: dict, names, *, features: Callable[[], Any], func_name: str, label_column: str,
-                       confidence_level: float, method: str, n_boot: int, seed: int | None) -> pd.DataFrame:
-    """Per-category ("c" vs "not c") kappas with intervals, shared by categories and multi-label tags.
+                       confidence_level: float, method: str, n_boot: int, seed: int | None,
+                       histogram: np.ndarray | None = None) -> pd.DataFrame:
+    r"""Per-category ("c" vs "not c") kappas with intervals, shared by categories and multi-label tags.
 
     ``res`` holds the statistics of :func:`~._core.binary_fleiss_by_category` (or :func:`binary_statistics`);
-    ``features()`` returns the per-item :func:`~._core.binary_features` (only called for a bootstrap).
+    ``features()`` returns the per-item :func:`~._core.binary_features` (only called for a bootstrap);
+    ``histogram`` the items per number of ratings (:func:`~._score.ratings_histogram`; for ``method="score"``,
+    the default, whose model is each category against all others: shares :math:`(\pi_c, 1 - \pi_c)`).
     Returns the table (``label_column``, ``kappa``, ``ci_low``, ``ci_high``, ``standard_error``, ``n_items``,
     ``reason``; ``attrs["interval_method"]``).
     """
     kappa, se = res["kappa"], res["se"]
     lo, hi = wald_intervals(kappa, se, confidence_level)
+    if method == "score":
+        k = len(kappa)
+        pi = np.nan_to_num(np.asarray(res["prevalence"], dtype=np.float64))
+        lo, hi = score_intervals(kappa, se, prevalence=np.column_stack([pi, 1.0 - pi]),
+                                 ratings_counts=np.tile(np.asarray(histogram, dtype=np.float64), (k, 1)),
+                                 n_pairable=np.full(k, float(res["n_items"])), confidence_level=confidence_level,
+                                 kind="fleiss")
+        if res["n_items"] < 2:
+            lo, hi = np.full(k, np.nan), np.full(k, np.nan)
     if method == "bootstrap":
         reps = bootstrap_replicates(features(), binary_from_sums, n_boot=n_boot, seed=seed)
         lo, hi, se = percentile_intervals(reps, confidence_level, np.isfinite(kappa))
@@ -256,5 +292,5 @@ def binary_kappa_table(res: dict, names, *, features: Callable[[], Any], func_na
     out = pd.DataFrame({label_column: list(names), "kappa": kappa, "ci_low": lo, "ci_high": hi,
                         "standard_error": se, "n_items": res["n_items"], "reason": reason})
     out.attrs["interval_method"] = (describe(n_boot, seed, n_boot) if method == "bootstrap"
-                                    else "Wald; Gwet (2014) linearized variance")
+                                    else SCORE_TEXT if method == "score" else "Wald; Gwet (2014) linearized variance")
     return out

@@ -22,7 +22,7 @@ def gwet_ac1(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -38,8 +38,11 @@ def gwet_ac1(
     not collapse in the "kappa paradox" (high raw agreement, low kappa). Missing ratings: as Fleiss.
 
     The standard error is Gwet's (2008) linearized variance (for two raters on every item it equals
-    the contingency-table formula times :math:`\sqrt{n/(n-1)}`); the interval is Wald, or a percentile
-    bootstrap with ``method="bootstrap"``.
+    the contingency-table formula times :math:`\sqrt{n/(n-1)}`). The default interval (``method="score"``) is
+    the union of the score interval on the observed agreement and the Agresti–Coull effective-trials interval
+    (:mod:`analytics.agreement.intervals`; the coverage study's choice: each alone fails somewhere — the model when
+    a pilot shows a single class, Agresti–Coull at low agreement among many classes); AC2 (weighted) gets the
+    Agresti–Coull interval. ``method="analytic"``: Wald; ``method="bootstrap"``: percentile bootstrap.
 
     Parameters
     ----------
@@ -47,7 +50,7 @@ def gwet_ac1(
     weights : {None, "linear", "quadratic"}
         ``None`` gives AC1; weights over the category order give AC2 (``method == "gwet_ac2"``).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -80,7 +83,7 @@ def brennan_prediger(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -94,7 +97,7 @@ def brennan_prediger(
     annotations : AnnotationSet or pandas.DataFrame
     weights : {None, "linear", "quadratic"}
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -124,7 +127,7 @@ def percent_agreement(
     *,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -134,7 +137,9 @@ def percent_agreement(
 
     For two annotators it is the share of common items they label alike. It is not corrected for
     chance: with one dominant class it is high even for random labels (compare :func:`gwet_ac1`).
-    Interval: Wald with the variance of the item-level agreements, clipped to [0, 1], or bootstrap.
+    Interval: the default is the union of the score interval and the Agresti–Coull effective-trials interval on the
+    agreement scale (see :func:`gwet_ac1`); ``method="analytic"`` is Wald with the variance of the item-level
+    agreements, clipped to [0, 1]; ``method="bootstrap"`` a percentile bootstrap.
 
     Parameters
     ----------
@@ -142,7 +147,7 @@ def percent_agreement(
     weights : {None, "linear", "quadratic"}
         Partial credit for near misses on an ordinal scale.
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -172,7 +177,7 @@ def scott_pi(
     annotators: Sequence[Any] | None = None,
     weights: Weights = None,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -183,8 +188,14 @@ def scott_pi(
     .. math:: \pi = \frac{p_o - p_e}{1 - p_e}, \qquad p_e = \sum_{c,k} w_{ck}\,\bar p_c \bar p_k, \qquad
               \bar p_c = \frac{p_{c\cdot} + p_{\cdot c}}{2},
 
-    with Gwet's (2014) asymptotic variance. With more than two annotators (or anonymous ones) Scott's pi
-    generalizes to Fleiss' kappa (Fleiss 1971), which is then returned under the name ``scott_pi``.
+    With more than two annotators (or anonymous ones) Scott's pi generalizes to Fleiss' kappa (Fleiss 1971), which
+    is then returned under the name ``scott_pi``.
+
+    **Standard error.** Scott's pi of two annotators *is* Fleiss' kappa of the items both labelled, so it has one
+    standard error, Fleiss' (Gwet 2014, ch. 5: :math:`\frac{1}{n(n-1)}\sum_i(\kappa^\star_i-\kappa)^2`, irrCAC's
+    raw-data formula, tested against irrCAC) and the same interval as :func:`fleiss_kappa` on those items. (The
+    contingency-table formula of Gwet 2014, sec. 2.4, divides by :math:`n^2` and is :math:`\sqrt{(n-1)/n}`
+    smaller: 29 % at two items.) The default interval is the score interval of :func:`fleiss_kappa`.
 
     Parameters
     ----------
@@ -192,7 +203,7 @@ def scott_pi(
     annotators : pair of annotator ids, optional
     weights : {None, "linear", "quadratic"}
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -204,6 +215,8 @@ def scott_pi(
     ----------
     Scott, W. A. (1955). Reliability of content analysis: The case of nominal scale coding. Public Opinion
     Quarterly, 19(3), 321–325. https://doi.org/10.1086/266577
+
+    Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 2 and 5. Advanced Analytics.
 
     Examples
     --------

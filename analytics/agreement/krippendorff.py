@@ -30,6 +30,7 @@ from ._alpha import (
 from ._counts import cached_parts, prepare
 from ._input import IntervalMethod
 from ._results import AgreementEstimate, undefined_estimate, wald_interval
+from ._score import ratings_histogram, with_score_interval, with_trials_interval
 from .bootstrap import bootstrap_replicates, with_bootstrap_interval
 
 __all__ = ["krippendorff_alpha", "alpha_estimate", "Level"]
@@ -67,7 +68,7 @@ def krippendorff_alpha(
     *,
     level: Level = "nominal",
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -86,9 +87,12 @@ def krippendorff_alpha(
     numeric category values (``AnnotationSet.category_values``).
 
     The standard error is Gwet's (2014) linearized variance of alpha with weights :math:`1 - \delta^2/\max\delta^2`
-    (for the ordinal level the marginals in δ are treated as fixed); the interval is Wald, or a percentile
-    bootstrap over items with ``method="bootstrap"`` (it recomputes the coincidences and, for ordinal data,
-    the differences in every replicate).
+    (for the ordinal level the marginals in δ are treated as fixed). The default interval (``method="score"``)
+    of nominal alpha is the score interval of :mod:`analytics.agreement.intervals` on the pairable items (the
+    coverage study's choice; Zapf et al. 2016 recommend alpha with a bootstrap interval, which the study finds
+    collapses to zero width when every item agrees); the other levels get the model-free Agresti–Coull
+    effective-trials interval. ``method="analytic"`` is Wald; ``method="bootstrap"`` a percentile bootstrap over
+    items (it recomputes the coincidences and, for ordinal data, the differences in every replicate).
 
     Parameters
     ----------
@@ -97,7 +101,7 @@ def krippendorff_alpha(
         Interval and ratio need numeric categories; ordinal uses the category order (warns when the set is
         not declared ordinal).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -195,6 +199,13 @@ def alpha_estimate(aset: AnnotationSet, name: str, res: dict, *, level: str,
         observed_agreement=1.0 - float(res["observed"]) / dmax, expected_agreement=1.0 - float(res["expected"]) / dmax,
         weights=level,
     )
+    if method == "score":
+        histogram = ratings_histogram(aset)
+        histogram[1] = 0.0                       # alpha uses the pairable items only
+        if level != "nominal":
+            return with_trials_interval(est, histogram=histogram)
+        nc = np.asarray(res["marginals"], dtype=np.float64)
+        return with_score_interval(est, kind="fleiss", se=se, prevalence=nc / nc.sum(), histogram=histogram)
     if method == "bootstrap":
         q = delta.shape[-1]
         reps = bootstrap_replicates(

@@ -21,7 +21,8 @@ from ._alpha import alpha_from_coincidence, alpha_standard_error, set_distance
 from ._core import binary_features, binary_fleiss_by_category, count_parts
 from ._input import IntervalMethod, agreement_set, require_annotation_set, check_interval_options
 from ._results import AgreementEstimate, check_confidence_level
-from .fleiss import binary_kappa_table
+from ._score import ratings_histogram
+from .fleiss import binary_kappa_table, with_attached_rows
 from .krippendorff import alpha_estimate
 
 __all__ = ["kappa_by_tag", "krippendorff_alpha_multilabel", "SetDistance"]
@@ -45,7 +46,7 @@ def kappa_by_tag(
     annotations: Any,
     *,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> pd.DataFrame:
@@ -63,7 +64,7 @@ def kappa_by_tag(
     annotations : AnnotationSet or pandas.DataFrame
         A multi-label set (``AnnotationSet.multilabel``).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 
@@ -92,7 +93,8 @@ def kappa_by_tag(
     res = binary_fleiss_by_category(counts, ratings)
     out = binary_kappa_table(res, aset.categories, func_name="kappa_by_tag", label_column="tag",
                              features=lambda: binary_features(counts, ratings)[0],
-                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed)
+                             confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed,
+                             histogram=ratings_histogram(aset))
     pi, pa = res["prevalence"], res["observed"]
     pe_ac1 = 2.0 * pi * (1.0 - pi)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -100,7 +102,7 @@ def kappa_by_tag(
     out.insert(1, "prevalence", pi)
     out.insert(2, "percent_agreement", np.where(res["n_items"] > 0, pa, np.nan))
     out.insert(7, "gwet_ac1", ac1)
-    return out
+    return with_attached_rows(out, annotations, "tag")
 
 
 def _set_codes(aset: AnnotationSet) -> tuple[np.ndarray, sparse.csr_matrix]:
@@ -118,7 +120,7 @@ def krippendorff_alpha_multilabel(
     *,
     distance: SetDistance = "masi",
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> AgreementEstimate:
@@ -130,7 +132,9 @@ def krippendorff_alpha_multilabel(
 
     .. math:: \alpha = 1 - (n_{\cdot\cdot} - 1)\frac{\sum_{s,t} o_{st}\, d(s, t)}{\sum_{s,t} n_s n_t\, d(s, t)}
 
-    Interval: Wald with Gwet's (2014) linearized variance, or bootstrap, as :func:`analytics.krippendorff_alpha`.
+    Interval: the default is the model-free Agresti–Coull effective-trials interval (set distances are outside the
+    nominal model of the score interval); ``method="analytic"`` is Wald with Gwet's (2014) linearized variance,
+    ``method="bootstrap"`` a percentile bootstrap, as :func:`analytics.krippendorff_alpha`.
 
     Parameters
     ----------
@@ -138,7 +142,7 @@ def krippendorff_alpha_multilabel(
         A multi-label set.
     distance : {"masi", "jaccard"}
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
     n_boot : int
     seed : int or None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
@@ -15,6 +16,7 @@ from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError, UndefinedMetricWarning
 from ..results import ResultMixin
 from ._counts import prepare
+from ._coverage import CoverageClaim, verified_coverage
 from ._input import IntervalMethod
 from ._results import AgreementEstimate, landis_koch
 from .cohen import cohen_kappa, light_kappa
@@ -22,13 +24,16 @@ from .fleiss import fleiss_kappa
 from .gwet import brennan_prediger, gwet_ac1, percent_agreement, scott_pi
 from .krippendorff import krippendorff_alpha
 
-__all__ = ["AgreementSummary", "agreement_summary", "agreement_by", "TABLE_COLUMNS", "MEETS_TARGET"]
+__all__ = ["AgreementSummary", "agreement_summary", "agreement_by", "TABLE_COLUMNS", "MEETS_TARGET", "VERDICTS",
+           "verdict_of", "meets_target", "cannot_measure", "tag_set_verdict"]
 
-#: Values of the ``meets_target`` column.
-MEETS_TARGET = ("yes, with confidence", "point estimate only", "no")
+#: Values of the ``meets_target`` column: the verdict in detail ("point estimate only" and "no" are both "not met").
+MEETS_TARGET = ("yes, with confidence", "point estimate only", "no", "cannot be measured")
+#: The three verdicts (``verdict`` column and :attr:`AgreementSummary.verdict`).
+VERDICTS = ("met", "not met", "cannot be measured")
 
 TABLE_COLUMNS = ["coefficient", "label", "value", "ci_low", "ci_high", "standard_error", "n_items", "n_annotators",
-                 "landis_koch", "meets_target", "interval_method", "reason"]
+                 "landis_koch", "meets_target", "verdict", "verified_coverage", "interval_method", "reason"]
 
 _LABELS = {
     "percent_agreement": "Percent agreement",
@@ -61,14 +66,25 @@ class AgreementSummary(ResultMixin):
     table : pandas.DataFrame
         One row per coefficient (columns :data:`TABLE_COLUMNS`): ``coefficient`` (function name),
         ``label``, ``value``, ``ci_low``, ``ci_high``, ``standard_error``, ``n_items``, ``n_annotators``,
-        ``landis_koch`` band, ``meets_target`` (one of :data:`MEETS_TARGET`), ``interval_method`` and
-        ``reason`` (why a value is NaN).
+        ``landis_koch`` band, ``meets_target`` (one of :data:`MEETS_TARGET`), ``verdict`` (one of
+        :data:`VERDICTS`), ``verified_coverage`` (the worst coverage the coverage study measured for this interval
+        at this size; NaN where it claims none), ``interval_method`` and ``reason`` (why a value or interval is NaN).
     by_round : pandas.DataFrame
         The same columns plus ``round`` first, one block per round; empty when the set has no rounds.
     sentence : str
-        The verdict for a project manager.
+        The verdict for a project manager (never shows NaN).
     primary : str
         The coefficient the verdict is about (``cohen_kappa`` for two annotators, else ``fleiss_kappa``).
+    verdict : {"met", "not met", "cannot be measured"}
+        Met only when the primary coefficient's interval lower bound clears the target.
+    verdict_reason : str or None
+        Why agreement cannot be measured, in plain words (None otherwise).
+    what_to_do : str or None
+        What to do about it: add a second annotator, label more items, … (None when the verdict is "met").
+    interval_method : str
+        How the primary coefficient's interval was computed.
+    coverage : CoverageClaim
+        What the coverage study verified for that interval at this pilot size.
     kappa_paradox : bool
         Raw agreement is high but kappa is low because one class dominates; ``paradox_note`` explains.
     """
@@ -87,6 +103,11 @@ class AgreementSummary(ResultMixin):
     n_annotators: int
     n_annotations: int
     method: str
+    verdict: str = "cannot be measured"
+    verdict_reason: str | None = None
+    what_to_do: str | None = None
+    interval_method: str = ""
+    coverage: CoverageClaim | None = None
 
     def estimate(self, coefficient: str) -> pd.Series:
         """The table row of one coefficient (e.g. ``"fleiss_kappa"``)."""
@@ -98,11 +119,21 @@ class AgreementSummary(ResultMixin):
 
 
 def meets_target(value: float, ci_low: float, target: float) -> str:
-    """``"yes, with confidence"`` when the lower bound reaches the target, ``"point estimate only"`` when only
-    the estimate does, else ``"no"`` (also for NaN)."""
-    if not np.isfinite(value) or value < target:
+    """``"yes, with confidence"`` when the interval's lower bound reaches the target, ``"point estimate only"`` when
+    only the estimate does, ``"no"`` when neither does, ``"cannot be measured"`` when the value or its interval is
+    undefined."""
+    if not (np.isfinite(value) and np.isfinite(ci_low)):
+        return "cannot be measured"
+    if value < target:
         return "no"
-    return "yes, with confidence" if np.isfinite(ci_low) and ci_low >= target else "point estimate only"
+    return "yes, with confidence" if ci_low >= target else "point estimate only"
+
+
+def verdict_of(value: float, ci_low: float, target: float) -> str:
+    """``"met"`` only when the interval's lower bound clears the target; ``"cannot be measured"`` when the value or
+    its interval is undefined; else ``"not met"``."""
+    detail = meets_target(value, ci_low, target)
+    return {"yes, with confidence": "met", "cannot be measured": "cannot be measured"}.get(detail, "not met")
 
 
 def _coefficients(aset: AnnotationSet) -> list[tuple[str, Callable[..., AgreementEstimate], dict]]:
@@ -123,18 +154,24 @@ def _coefficients(aset: AnnotationSet) -> list[tuple[str, Callable[..., Agreemen
 def _table(aset: AnnotationSet, *, target: float, confidence_level: float, method: str, n_boot: int,
            seed: int | None) -> tuple[pd.DataFrame, dict[str, AgreementEstimate]]:
     rows, estimates = [], {}
-    for name, func, extra in _coefficients(aset):
+    coefficients = _coefficients(aset)
+    if is_distributed(aset):  # the sums of every coefficient share passes over the partitions (dask_backend._batch)
+        aset.prefetch([functools.partial(func, aset, confidence_level=confidence_level, method=method, n_boot=n_boot,
+                                         seed=seed, **extra) for _, func, extra in coefficients])
+    for name, func, extra in coefficients:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UndefinedMetricWarning)  # reasons go to the table's reason column
             est = func(aset, confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed, **extra)
         estimates[name] = est
         label = _LABELS[name] + (f" ({extra['level']})" if "level" in extra else "")
+        claim = verified_coverage(name, method, est.n_items, confidence_level)
         rows.append({
             "coefficient": name, "label": label, "value": est.value, "ci_low": est.ci_low, "ci_high": est.ci_high,
             "standard_error": est.standard_error, "n_items": est.n_items, "n_annotators": est.n_annotators,
             "landis_koch": "not chance-corrected" if name == "percent_agreement" else landis_koch(est.value),
-            "meets_target": meets_target(est.value, est.ci_low, target), "interval_method": est.interval_method,
-            "reason": est.reason,
+            "meets_target": meets_target(est.value, est.ci_low, target),
+            "verdict": verdict_of(est.value, est.ci_low, target), "verified_coverage": claim.min_coverage,
+            "interval_method": est.interval_method, "reason": est.reason,
         })
     return pd.DataFrame(rows, columns=TABLE_COLUMNS), estimates
 
@@ -155,23 +192,73 @@ def _paradox(estimates: dict[str, AgreementEstimate], primary: str, share: float
     if kappa.is_defined and kappa.value >= PARADOX_KAPPA:
         return None
     what = f"{_LABELS[primary]} is only {kappa.value:.2f}" if kappa.is_defined else f"{_LABELS[primary]} is undefined"
-    ac1_text = (f"Gwet's AC1, which does not depend on class prevalence this way, is {ac1.value:.2f} "
-                f"({confidence_level:.0%} CI {ac1.ci_low:.2f}–{ac1.ci_high:.2f})" if ac1.is_defined
-                else "Gwet's AC1 is the coefficient to read here")
+    ac1_text = ("Gwet's AC1 is the coefficient to read here" if not ac1.is_defined
+                else f"Gwet's AC1, which does not depend on class prevalence this way, is {ac1.value:.2f}"
+                + (f" ({confidence_level:.0%} CI {ac1.ci_low:.2f}–{ac1.ci_high:.2f})"
+                   if np.isfinite(ac1.ci_low) and np.isfinite(ac1.ci_high) else ""))
     return (f"Kappa paradox: annotators agree on {pa.value:.0%} of rating pairs, but {what} because "
             f"'{dominant}' makes up {share:.0%} of all labels, so chance agreement is already high. {ac1_text}.")
 
 
-def _sentence(row: pd.Series, *, target: float, confidence_level: float, n_items: int, n_annotators: int) -> str:
+#: What to do when a pilot cannot show agreement: enough items for an honest interval (the coverage study).
+MORE_ITEMS = ("Label at least 20 items with two or more annotators each (50–100 for a firm verdict); the coverage "
+              "study shows intervals from 20 items keep their promise but stay wide.")
+
+
+def cannot_measure(aset: AnnotationSet, row: pd.Series) -> tuple[str, str]:
+    """``(reason, what_to_do)`` in plain words for a coefficient that cannot be measured on this set."""
+    reason = row["reason"].rstrip(".") if isinstance(row["reason"], str) else ""
+    if aset.annotators_known and aset.n_annotators < 2:
+        who = "nobody" if aset.n_annotators == 0 else f"one annotator ('{aset.annotator_ids[0]}')"
+        return (f"only {who} labelled this set, so no item has two labels to compare",
+                "Have a second annotator label some of the same items. " + MORE_ITEMS)
+    if "two or more ratings" in reason or "pairable" in reason or "no item" in reason:
+        return ("no item was labelled by two or more annotators, so there are no two labels of the same item to "
+                "compare", "Have a second annotator label some of the same items. " + MORE_ITEMS)
+    if "one category" in reason or "same value" in reason or "chance agreement is 1" in reason:
+        used = [c for c, n in zip(aset.categories, category_totals(aset)) if n > 0]
+        cls = f" ('{used[0]}')" if len(used) == 1 else ""
+        return (f"every label is the same class{cls}, so agreement beyond chance cannot be told apart from chance",
+                "Label a sample that includes items of other classes, or check that the export holds the field you "
+                "meant.")
+    if "too few for an interval" in reason:
+        return (f"only {int(row['n_items'])} item was labelled by two or more annotators — too few to say how "
+                "uncertain agreement is", MORE_ITEMS)
+    if "anonymous" in reason:
+        return reason, "Use Fleiss' kappa or Gwet's AC1, which do not need annotator ids."
+    return (reason or "the coefficient is undefined for this set"), MORE_ITEMS
+
+
+def tag_set_verdict(aset: AnnotationSet, est: AgreementEstimate, target: float) -> tuple[str, str, str | None, str | None]:
+    """``(verdict, sentence, reason, what_to_do)`` of Krippendorff's alpha on tag sets against ``target`` — the
+    agreement verdict of a multi-label set, by the same rule as :func:`agreement_summary` (never shows NaN)."""
+    label = "Krippendorff's alpha on tag sets (MASI)"
+    verdict = verdict_of(est.value, est.ci_low, target)
+    if verdict == "cannot be measured":
+        reason, todo = cannot_measure(aset, pd.Series({"reason": est.reason, "n_items": est.n_items}))
+        return verdict, f"{label} cannot be measured: {reason}. What to do: {todo}", reason, todo
+    head = (f"{label} is {est.value:.2f} ({est.confidence_level:.0%} CI {est.ci_low:.2f}–{est.ci_high:.2f}) over "
+            f"{est.n_items:,} items")
+    if verdict == "met":
+        return verdict, f"{head}: the {target:.2f} target is met with {est.confidence_level:.0%} confidence.", None, None
+    todo = ("Label more items to narrow the interval, then check again." if est.value >= target else
+            "Check the tags with the lowest per-tag kappa and sharpen their definitions, then label another round.")
+    return verdict, f"{head}: the {target:.2f} target is not met with confidence.", None, todo
+
+
+def _sentence(row: pd.Series, *, target: float, confidence_level: float, n_items: int, n_annotators: int,
+              why: tuple[str, str] | None) -> str:
     label = row["label"]
-    if not np.isfinite(row["value"]):
-        return f"{label} cannot be computed for this set: {row['reason']}."
+    if row["verdict"] == "cannot be measured":
+        reason, todo = why if why is not None else ("it is undefined for this set", MORE_ITEMS)
+        return f"{label} cannot be measured: {reason}. What to do: {todo}"
     who = f"{n_items:,} items" + (f" and {n_annotators} annotators" if n_annotators else "")
     head = (f"{label} is {row['value']:.2f} ({confidence_level:.0%} CI {row['ci_low']:.2f}–{row['ci_high']:.2f}; "
             f"{row['landis_koch']} agreement on the Landis & Koch scale) over {who}")
     verdict = row["meets_target"]
     if verdict == "yes, with confidence":
-        return f"{head}: the {target:.2f} target is met with {confidence_level:.0%} confidence."
+        return (f"{head}: the {target:.2f} target is met with {confidence_level:.0%} confidence (the interval's lower "
+                f"bound {row['ci_low']:.2f} clears it).")
     if verdict == "point estimate only":
         return (f"{head}: the estimate reaches the {target:.2f} target but the interval's lower bound "
                 f"({row['ci_low']:.2f}) does not, so the target is not yet met with confidence — label more items "
@@ -184,7 +271,7 @@ def agreement_summary(
     *,
     target: float = 0.8,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
     by_round: bool = True,
@@ -208,7 +295,7 @@ def agreement_summary(
     target : float
         The agreement a project needs (the field's usual bar is kappa > 0.8).
     confidence_level : float
-    method : {"analytic", "bootstrap"}
+    method : {"score", "analytic", "bootstrap"}
         How every interval is computed (see the individual coefficients).
     n_boot : int
     seed : int or None
@@ -244,8 +331,9 @@ def agreement_summary(
     dominant, share = _dominant(aset)
     note = _paradox(estimates, primary, share, dominant, confidence_level)
     row = table[table["coefficient"] == primary].iloc[0]
+    why = cannot_measure(aset, row) if row["verdict"] == "cannot be measured" else None
     sentence = _sentence(row, target=float(target), confidence_level=confidence_level, n_items=aset.n_items,
-                         n_annotators=aset.n_annotators)
+                         n_annotators=aset.n_annotators, why=why)
     rounds = _by_round(aset, opts) if by_round else _empty_by("round")
     if not rounds.empty:
         per = rounds[rounds["coefficient"] == primary]
@@ -258,8 +346,21 @@ def agreement_summary(
         table=table, by_round=rounds, sentence=sentence, primary=primary, target=float(target),
         confidence_level=confidence_level, kappa_paradox=note is not None, paradox_note=note,
         dominant_category=dominant, dominant_share=share, n_items=aset.n_items, n_annotators=aset.n_annotators,
-        n_annotations=aset.n_annotations, method=method,
+        n_annotations=aset.n_annotations, method=method, verdict=str(row["verdict"]),
+        verdict_reason=why[0] if why else None,
+        what_to_do=why[1] if why else (None if row["verdict"] == "met" else _improve(row)),
+        interval_method=str(row["interval_method"]),
+        coverage=verified_coverage(primary, method, int(row["n_items"]), confidence_level),
     )
+
+
+def _improve(row: pd.Series) -> str:
+    """What to do when the target is not met with confidence."""
+    if row["meets_target"] == "point estimate only":
+        return ("Label more items to narrow the interval (plan_pilot says how many), then check again; if the lower "
+                "bound stays below the target, tighten the guidelines of the weakest classes.")
+    return ("Fix the definitions of the weakest classes and the most confused pairs (Agreement and Confusion pages), "
+            "then label another round and check again.")
 
 
 def _empty_by(column: str) -> pd.DataFrame:
@@ -300,7 +401,7 @@ def agreement_by(
     by: str,
     target: float = 0.8,
     confidence_level: float = 0.95,
-    method: IntervalMethod = "analytic",
+    method: IntervalMethod = "score",
     n_boot: int = 1000,
     seed: int | None = 0,
 ) -> pd.DataFrame:

@@ -1,6 +1,7 @@
 """Annotators: who labels well? The golden-set audit (accuracy with intervals, coverage), confusion against gold and
 systematic biases, consensus labels (majority vote, Dawid–Skene), review routing and audit samples, drift over time
-and speed versus accuracy, and label errors (given labels the people's votes and a model say are wrong).
+and speed versus accuracy, agreement with peers (no gold needed), and label errors (given labels the people's votes
+and a model say are wrong).
 
 The public names are also offered at the top level (``import analytics as aqa; aqa.gold_accuracy_by_annotator``).
 """
@@ -37,6 +38,8 @@ _LAZY: dict[str, str] = {
     "SpeedAccuracy": ".drift",
     "accuracy_over_time": ".drift",
     "speed_vs_accuracy": ".drift",
+    "PeerAgreement": ".peers",
+    "agreement_with_peers": ".peers",
 }
 
 
@@ -61,6 +64,7 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .routing import queue_items, review_queue, review_summary, route_for_review, routing_rule
     from .label_errors import find_label_errors, LabelErrors
     from .drift import accuracy_over_time, DriftResult, speed_vs_accuracy, SpeedAccuracy
+    from .peers import agreement_with_peers, PeerAgreement
 
 __all__ = [
     "ConsensusResult",
@@ -88,4 +92,6 @@ __all__ = [
     "SpeedAccuracy",
     "accuracy_over_time",
     "speed_vs_accuracy",
+    "PeerAgreement",
+    "agreement_with_peers",
 ]

@@ -39,7 +39,12 @@ from typing import Sequence
 import numpy as np
 from scipy import sparse
 
+from ._ds_params import ColumnLayout, extrapolate
+
+#: SQUAREM's step-length cap: its first value, and the factor it grows by when reached (shrinks by on rejection).
+STEP_MAX0, STEP_FACTOR = 4.0, 4.0
 __all__ = ["EMPartition", "EMFit", "em_partition", "clamp_gold", "e_step", "m_step_stats", "m_step", "em_iteration",
+           "dense_weights", "column_step",
            "InMemoryPartitions", "run_em", "run_em_on"]
 
 
@@ -137,12 +142,21 @@ def m_step(counts: np.ndarray, class_totals: np.ndarray, *, smoothing: float) ->
 
 def e_step(part: EMPartition, log_prior: np.ndarray, log_confusion: np.ndarray) -> tuple[np.ndarray, float]:
     """Posteriors ``T[i, t]`` of one partition and its additive log-likelihood term (gold items clamped)."""
-    a, c = part.n_annotators, part.n_categories
-    weights = np.ascontiguousarray(log_confusion.transpose(0, 2, 1).reshape(a * c, c))  # (a, l) × t
+    return _posteriors(part.design, part.gold_codes, log_prior, dense_weights(log_confusion))
+
+
+def dense_weights(log_confusion: np.ndarray) -> np.ndarray:
+    """``log π[a, t, l]`` laid out as the E-step weights ``W[(a, l), t]`` (one row per design column)."""
+    a, c, _ = log_confusion.shape
+    return np.ascontiguousarray(log_confusion.transpose(0, 2, 1).reshape(a * c, c))
+
+
+def _posteriors(design: sparse.csr_matrix, gold: np.ndarray, log_prior: np.ndarray,
+                weights: np.ndarray) -> tuple[np.ndarray, float]:
+    """E-step on a design whose columns match the rows of ``weights`` (all ``(a, l)`` or only the used ones)."""
     with np.errstate(invalid="ignore"):
-        joint = part.design @ np.where(np.isfinite(weights), weights, -1e300)
+        joint = design @ np.where(np.isfinite(weights), weights, -1e300)
     joint += log_prior
-    gold = part.gold_codes
     has = gold >= 0
     rows = np.flatnonzero(has)
     gold_ll = joint[rows, gold[has]]  # complete-data term of a clamped item: log p_g + Σ_k log π[a_k, g, l_k]
@@ -156,6 +170,17 @@ def e_step(part: EMPartition, log_prior: np.ndarray, log_confusion: np.ndarray) 
         item_ll[rows] = gold_ll
         clamp_gold(post, gold)
     return post, float(item_ll.sum())
+
+
+def column_step(design: sparse.csr_matrix, gold: np.ndarray, log_prior: np.ndarray,
+                weights: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """One EM iteration in column layout: ``(posteriors, log_likelihood, soft, class_totals)``.
+
+    ``soft[j, t] = Σ_i X[i, j] T[i, t]`` is the soft count of design column *j* (an ``(a, l)`` pair) for
+    true class *t*; with :func:`dense_weights` and a full design it is ``counts[a, t, l]`` transposed.
+    """
+    post, ll = _posteriors(design, gold, log_prior, weights)
+    return post, ll, design.T @ post, post.sum(axis=0)
 
 
 def em_iteration(part: EMPartition, log_prior: np.ndarray,
@@ -173,21 +198,29 @@ def em_iteration(part: EMPartition, log_prior: np.ndarray,
 class InMemoryPartitions:
     """The partitions EM runs on, held in this process (see :func:`run_em_on` for the protocol).
 
-    ``statistics()`` sums :func:`m_step_stats` of the current posteriors; ``iterate(log_prior,
-    log_confusion)`` runs :func:`em_iteration` on every partition, keeps the new posteriors and returns the
-    summed ``(log_likelihood, counts, class_totals)``; ``posteriors()`` returns them.
+    ``columns`` are the design columns (``a · c + l``) that occur in any partition; the designs are
+    compressed to them. ``statistics()`` sums the column soft counts and class totals of the current
+    posteriors; ``iterate(log_prior, weights)`` runs :func:`column_step` on every partition with
+    ``weights[j, t] = log π[a_j, t, l_j]``, keeps the new posteriors and returns the summed
+    ``(log_likelihood, soft, class_totals)``; ``posteriors()`` returns them.
     """
 
     def __init__(self, parts: Sequence[EMPartition], posteriors: Sequence[np.ndarray]) -> None:
         self.parts = list(parts)
+        self.n_annotators, self.n_categories = self.parts[0].n_annotators, self.parts[0].n_categories
+        used = np.zeros(self.n_annotators * self.n_categories, dtype=bool)
+        for part in self.parts:
+            used[part.design.indices] = True
+        self.columns = np.flatnonzero(used)
+        self.designs = [part.design[:, self.columns].tocsr() for part in self.parts]
         self.posts = [clamp_gold(np.array(p, dtype=np.float64), part.gold_codes) for p, part in zip(posteriors, parts)]
 
     def statistics(self) -> tuple[np.ndarray, np.ndarray]:
-        stats = [m_step_stats(part, p) for part, p in zip(self.parts, self.posts)]
-        return sum(s[0] for s in stats), sum(s[1] for s in stats)
+        return (sum(d.T @ p for d, p in zip(self.designs, self.posts)),
+                sum(p.sum(axis=0) for p in self.posts))
 
-    def iterate(self, log_prior: np.ndarray, log_confusion: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        steps = [em_iteration(part, log_prior, log_confusion) for part in self.parts]
+    def iterate(self, log_prior: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        steps = [column_step(d, part.gold_codes, log_prior, weights) for d, part in zip(self.designs, self.parts)]
         self.posts = [s[0] for s in steps]
         return float(sum(s[1] for s in steps)), sum(s[2] for s in steps), sum(s[3] for s in steps)
 
@@ -197,39 +230,94 @@ class InMemoryPartitions:
 
 def run_em(
     parts: Sequence[EMPartition], posteriors: Sequence[np.ndarray], *, max_iter: int, tol: float,
-    smoothing: float,
+    smoothing: float, acceleration: str = "squarem",
 ) -> EMFit:
     """EM from initial posteriors, one map (per partition) and one reduce (sum) per step.
 
     Stops when no parameter (class prior or confusion probability) changes by more than ``tol``
-    between two iterations, or after ``max_iter`` E-steps. (A test on the log-likelihood gain stops
-    too early: on flat likelihoods the consensus labels still change long after the gain is tiny.) The parameters returned are the M-step of the
-    last posteriors, so posteriors and parameters are a matched pair. See :func:`run_em_on`.
+    in one EM step, or after ``max_iter`` E-steps. (A test on the log-likelihood gain stops
+    too early: on flat likelihoods the consensus labels still change long after the gain is tiny.)
+    The parameters returned are the M-step of the last posteriors, so posteriors and parameters are
+    a matched pair. See :func:`run_em_on`.
     """
-    return run_em_on(InMemoryPartitions(parts, posteriors), max_iter=max_iter, tol=tol, smoothing=smoothing)
+    return run_em_on(InMemoryPartitions(parts, posteriors), max_iter=max_iter, tol=tol, smoothing=smoothing,
+                     acceleration=acceleration)
 
 
-def run_em_on(data: "InMemoryPartitions", *, max_iter: int, tol: float, smoothing: float) -> EMFit:
-    """:func:`run_em` on partitions held anywhere: ``data`` has the methods of :class:`InMemoryPartitions`.
+def run_em_on(data: "InMemoryPartitions", *, max_iter: int, tol: float, smoothing: float,
+              acceleration: str = "squarem") -> EMFit:
+    r""":func:`run_em` on partitions held anywhere: ``data`` has the methods and the ``columns``,
+    ``n_annotators`` and ``n_categories`` attributes of :class:`InMemoryPartitions`.
 
     The Dask backend passes partitions that live on a cluster (``iterate`` is one map of
-    :func:`em_iteration` and one sum per iteration; posteriors stay in the partitions); ``posteriors()``
+    :func:`column_step` and one sum per iteration; posteriors stay in the partitions); ``posteriors()``
     then returns whatever handles the holder uses. The loop and the stopping rule are the same.
+
+    With ``acceleration="squarem"`` every two EM steps :math:`\theta_1 = F(\theta_0)`,
+    :math:`\theta_2 = F(\theta_1)` are followed by the SQUAREM S3 extrapolation
+    (:func:`~analytics.annotators._ds_params.extrapolate`) and one EM step from the extrapolated point
+    (which stabilizes it). The step length is clamped to ``[1, cap]``; the cap starts at
+    :data:`STEP_MAX0` and grows by :data:`STEP_FACTOR` each time it is reached (and shrinks by it when a
+    capped step is rejected). The extrapolation is accepted only when its smoothed objective (log-likelihood
+    plus the Dirichlet term of the smoothing) is not below that at :math:`\theta_1`, otherwise EM goes on
+    from :math:`\theta_2` (and the cap shrinks), so the objective never decreases along the path.
+    ``log_likelihood`` lists the log-likelihood at every accepted point, so it can be shorter than
+    ``n_iter`` (every E-step counts, rejected ones too). The run always ends with a plain EM step, whose
+    largest parameter change is the stopping test, so a converged fit is an EM fixed point to ``tol``.
+
+    References
+    ----------
+    Varadhan, R., & Roland, C. (2008). Simple and globally convergent methods for accelerating the
+    convergence of any EM algorithm. Scandinavian Journal of Statistics, 35(2), 335–353.
+    https://doi.org/10.1111/j.1467-9469.2007.00585.x
     """
-    counts, totals = data.statistics()
-    log_prior, log_conf = m_step(counts, totals, smoothing=smoothing)
-    params = np.concatenate([np.exp(log_prior), np.exp(log_conf).ravel()])
+    layout = ColumnLayout(data.columns, data.n_annotators, data.n_categories, smoothing)
+    soft, totals = data.statistics()
+    theta, probs = layout.m_step(soft, totals)
     trace: list[float] = []
-    converged = max_iter == 0
-    n_iter = 0
-    for n_iter in range(1, max_iter + 1):
-        ll, counts, totals = data.iterate(log_prior, log_conf)
-        trace.append(float(ll))
-        log_prior, log_conf = m_step(counts, totals, smoothing=smoothing)
-        new_params = np.concatenate([np.exp(log_prior), np.exp(log_conf).ravel()])
-        change = float(np.abs(new_params - params).max()) if len(params) else 0.0
-        params = new_params
-        if change < tol:
-            converged = True
+    evals = 0
+
+    def step(point: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, np.ndarray]:
+        nonlocal evals
+        evals += 1
+        ll, new_soft, new_totals = data.iterate(*layout.weights(point))
+        return (*layout.m_step(new_soft, new_totals), float(ll), new_soft)
+
+    def change(p: np.ndarray, q: np.ndarray) -> float:
+        return float(np.abs(p - q).max()) if len(p) else 0.0
+
+    converged, step_max = max_iter == 0, STEP_MAX0
+    while evals < max_iter:
+        theta1, probs1, ll0, soft = step(theta)
+        trace.append(ll0)
+        if change(probs1, probs) < tol or evals >= max_iter:
+            theta, probs, converged = theta1, probs1, change(probs1, probs) < tol
             break
-    return EMFit(data.posteriors(), log_prior, log_conf, counts, tuple(trace), n_iter, converged)
+        theta2, probs2, ll1, soft = step(theta1)
+        trace.append(ll1)
+        if change(probs2, probs1) < tol or evals >= max_iter:
+            theta, probs, converged = theta2, probs2, change(probs2, probs1) < tol
+            break
+        if acceleration != "squarem" or evals + 2 > max_iter:  # keep one E-step for the closing plain step
+            theta, probs = theta2, probs2
+            continue
+        point, alpha = extrapolate(theta, theta1, theta2, step_max)
+        if alpha == 1.0:  # the S3 point is θ2 itself
+            theta, probs = theta2, probs2
+            step_max = step_max * STEP_FACTOR if alpha == step_max else step_max
+            continue
+        point = layout.normalize(point)
+        theta3, probs3, ll_point, soft3 = step(point)
+        objective = ll_point + layout.penalty(point)
+        if np.isfinite(objective) and objective >= ll1 + layout.penalty(theta1):
+            trace.append(ll_point)
+            step_max = step_max * STEP_FACTOR if alpha == step_max else step_max
+            if change(probs3, layout.probabilities(point)) < tol:  # θ' is a fixed point: E(θ'), F(θ') match
+                theta, probs, soft, converged = theta3, probs3, soft3, True
+                break
+            theta, probs, soft = theta3, probs3, soft3
+        else:  # monotonicity fallback: plain EM from θ2 (the E-step spent on the rejected point still counts)
+            theta, probs = theta2, probs2
+            step_max = max(1.0, step_max / STEP_FACTOR) if alpha == step_max else step_max
+    log_prior, log_conf, counts = layout.dense(theta, soft)
+    return EMFit(data.posteriors(), log_prior, log_conf, counts, tuple(trace), evals, converged)

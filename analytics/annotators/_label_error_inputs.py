@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import special
 
 from ..exceptions import AnnotationSchemaError, ConvergenceWarning, InvalidParameterError
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -58,7 +59,7 @@ def _given_series(given: Any) -> tuple[pd.Series, tuple[str, ...]]:
     series = pd.Series(gold.frame["gold_label"].to_numpy(dtype=object), index=gold.frame["item_id"].astype(str))
     notes = tuple(gold.report.warnings)
     if gold.report.rows_skipped:
-        notes += (f"{gold.report.rows_skipped} row(s) of the given labels were skipped: "
+        notes += (f"{count_noun(gold.report.rows_skipped, 'row')} of the given labels were skipped: "
                   + "; ".join(f"{k}: {v}" for k, v in gold.report.skipped_by_reason.items()) + ".",)
     return series, notes
 
@@ -82,7 +83,7 @@ def resolve_given(aset: "AnnotationSet", given: Any, consensus: np.ndarray) -> G
         outside = ~series.index.isin(ids)
         if outside.any():
             shown = ", ".join(map(str, series.index[outside][:5]))
-            notes.append(f"{int(outside.sum())} given label(s) are for items without any annotation and were left out "
+            notes.append(f"{count_noun(int(outside.sum()), 'given label')} {'is' if int(outside.sum()) == 1 else 'are'} for items without any annotation and were left out "
                          f"(e.g. {shown}).")
         series = series[~outside]
         pos = ids.get_indexer(series.index)
@@ -92,7 +93,7 @@ def resolve_given(aset: "AnnotationSet", given: Any, consensus: np.ndarray) -> G
         codes[pos], source[pos], text[pos] = code, "given", values
         missing = n - len(pos)
         if missing:
-            notes.append(f"{missing} item(s) have no given label; they are checked against the consensus.")
+            notes.append(f"{count_noun(missing, 'item')} {'has' if missing == 1 else 'have'} no given label; they are checked against the consensus.")
     return GivenLabels(codes, source, text, tuple(notes))
 
 
@@ -124,7 +125,7 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
         unknown = [c for c in pred.classes if c not in set(aset.categories)]
         if unknown:
             raise AnnotationSchemaError(
-                f"The predictions have class column(s) {unknown[:10]} that are not categories of the annotations "
+                f"The predictions have class column{'s' if len(unknown) != 1 else ''} {unknown[:10]} that are not categories of the annotations "
                 f"{list(aset.categories)[:12]}: rename the columns to the annotation labels, or attach the predictions "
                 "when loading (load_annotations(..., predictions=FILE), or --predictions FILE on the command line), "
                 "which adds the model's classes to the categories.")
@@ -132,7 +133,7 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
         ids = pd.Index(np.asarray(aset.item_ids, dtype=object).astype(str))
         outside = ~frame["item_id"].isin(ids)
         if outside.any():
-            notes += (f"{int(outside.sum())} prediction row(s) are for items without any annotation and were left "
+            notes += (f"{count_noun(int(outside.sum()), 'prediction row')} {'is' if int(outside.sum()) == 1 else 'are'} for items without any annotation and were left "
                       f"out (e.g. {', '.join(frame.loc[outside, 'item_id'].head(5))}).",)
         probs, _, _ = align_predictions(frame.loc[~outside], ids, aset.categories)
         has = ~np.isnan(probs).any(axis=1)
@@ -140,7 +141,7 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
     if not has.any():
         return None
     if (~has).any():
-        notes += (f"{int((~has).sum())} item(s) have no model prediction; the people's votes alone judge them.",)
+        notes += (f"{count_noun(int((~has).sum()), 'item')} {'has' if int((~has).sum()) == 1 else 'have'} no model prediction; the people's votes alone judge them.",)
     return ModelEvidence(probs, has, classes, notes)
 
 

@@ -69,13 +69,14 @@ class ConsensusResult(ResultMixin):
     class_priors : pandas.Series or None
         Dawid–Skene: estimated prevalence of each true class.
     log_likelihood : tuple of float
-        Dawid–Skene: observed-data log-likelihood after each E-step (empty for majority vote). EM with
-        ``smoothing > 0`` maximizes the smoothed (MAP) objective, so this trace may dip by tiny amounts;
+        Dawid–Skene: observed-data log-likelihood at each point EM passed through (empty for majority vote);
+        a SQUAREM extrapolation that was rejected is not listed, so it can be shorter than ``n_iter``. EM
+        with ``smoothing > 0`` maximizes the smoothed (MAP) objective, so this trace may dip by tiny amounts;
         with ``smoothing=0`` it never decreases.
     n_iter : int
-        Dawid–Skene: E-steps run (0 for majority vote).
+        Dawid–Skene: E-steps run, SQUAREM's included (0 for majority vote).
     converged : bool
-        Dawid–Skene: no parameter changed by more than ``tol`` in the last iteration (within ``max_iter``).
+        Dawid–Skene: no parameter changed by more than ``tol`` in the last (plain) EM step, within ``max_iter``.
     details : str
         Options used (tie rule, seed, smoothing, gold clamping).
     """
@@ -279,6 +280,7 @@ def vote_details(tie: str, seed: int | None) -> str:
 def dawid_skene(
     annotations: "AnnotationSet", *, max_iter: int = 100, tol: float = 1e-6, use_gold: bool = True,
     init: Literal["majority", "majority_hard"] = "majority", smoothing: float = 0.01,
+    acceleration: Literal["squarem", "none"] = "squarem",
 ) -> ConsensusResult:
     r"""Consensus and per-annotator confusion matrices by the Dawid–Skene EM algorithm.
 
@@ -310,6 +312,11 @@ def dawid_skene(
         Starting posteriors: vote shares, or the one-hot plurality label (ties split evenly).
     smoothing : float
         Pseudo-count *s* ≥ 0 added to every confusion cell and class total.
+    acceleration : {"squarem", "none"}
+        ``"squarem"``: after every two EM steps, the SQUAREM S3 extrapolation (Varadhan & Roland 2008),
+        kept only if it does not lower the smoothed log-likelihood, then one EM step from it; it reaches the
+        same fixed point in far fewer iterations when EM crawls (e.g. 781 → under 100 on the ``product``
+        data). ``"none"``: plain EM.
 
     Returns
     -------
@@ -336,6 +343,10 @@ def dawid_skene(
     EM algorithm. Journal of the Royal Statistical Society, Series C, 28(1), 20–28.
     https://doi.org/10.2307/2346806
 
+    Varadhan, R., & Roland, C. (2008). Simple and globally convergent methods for accelerating the
+    convergence of any EM algorithm. Scandinavian Journal of Statistics, 35(2), 335–353.
+    https://doi.org/10.1111/j.1467-9469.2007.00585.x
+
     Examples
     --------
     >>> import pandas as pd
@@ -354,6 +365,8 @@ def dawid_skene(
         raise InvalidParameterError(f"tol and smoothing must be ≥ 0 (got tol={tol!r}, smoothing={smoothing!r}).")
     if init not in ("majority", "majority_hard"):
         raise InvalidParameterError(f"init must be 'majority' or 'majority_hard', not {init!r}.")
+    if acceleration not in ("squarem", "none"):
+        raise InvalidParameterError(f"acceleration must be 'squarem' or 'none', not {acceleration!r}.")
     aset = annotations
     gold = bool(use_gold and aset.gold is not None)
     identifiable = n_items_with_ratings(aset, 2) > 0 or (gold and n_gold_items(aset) > 0)
@@ -362,7 +375,8 @@ def dawid_skene(
             "dawid_skene: no item has two ratings and no gold item is used, so annotator confusion matrices cannot "
             "be estimated (the likelihood is flat); the consensus is each item's single label and the confusion "
             "matrices are one M-step from it.", DataQualityWarning, stacklevel=2)
-    options = dict(max_iter=int(max_iter) if identifiable else 0, tol=float(tol), smoothing=float(smoothing))
+    options = dict(max_iter=int(max_iter) if identifiable else 0, tol=float(tol), smoothing=float(smoothing),
+                   acceleration=acceleration)
     if is_distributed(aset):
         fit_dawid_skene = distributed_implementation(aset, "dawid_skene")
         fit, tables, result_type = fit_dawid_skene(aset, gold=gold, init=init, **options)
@@ -385,5 +399,5 @@ def dawid_skene(
         n_iter=fit.n_iter,
         converged=fit.converged or not identifiable,
         details=f"smoothing={smoothing}, init={init}, use_gold={gold}, "
-                f"tol={tol} (largest parameter change), max_iter={max_iter}",
+                f"tol={tol} (largest parameter change), max_iter={max_iter}, acceleration={acceleration}",
     )

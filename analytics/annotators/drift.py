@@ -40,16 +40,13 @@ from ..results import ResultMixin
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["reference_correctness", "DriftResult", "accuracy_over_time", "SpeedAccuracy", "speed_vs_accuracy"]
+__all__ = ["leave_one_out_codes", "reference_correctness", "DriftResult", "accuracy_over_time", "SpeedAccuracy",
+           "speed_vs_accuracy"]
 
 
-def reference_correctness(annotations: "AnnotationSet") -> tuple[np.ndarray, np.ndarray]:
-    r"""Score every annotation: ``(correct, reference)``.
-
-    ``reference`` is ``"gold"`` (the item has gold), ``"consensus"`` (the other annotators of the item
-    have a unique plurality label :math:`\arg\max_c (n_{ic} - [l_k = c])`) or ``""`` (unscored: the
-    others tie, or nobody else rated the item). ``correct`` is 1.0/0.0, NaN when unscored.
-    """
+def leave_one_out_codes(annotations: "AnnotationSet") -> np.ndarray:
+    r"""Per annotation, the unique plurality label of the *other* annotators of its item,
+    :math:`\arg\max_c (n_{ic} - [l_k = c])`; -1 when the others tie or nobody else rated the item."""
     aset = annotations
     counts = item_category_counts(aset)
     rows = np.arange(aset.n_annotations)
@@ -57,8 +54,20 @@ def reference_correctness(annotations: "AnnotationSet") -> tuple[np.ndarray, np.
     others[rows, aset.label_codes] -= 1
     top = others.max(axis=1)
     unique = (others == top[:, None]).sum(axis=1) == 1
-    loo = np.where((top > 0) & unique, np.argmax(others, axis=1), -1)
-    gold = aset.gold_codes[aset.item_codes] if aset.gold_codes is not None else np.full(aset.n_annotations, -1)
+    return np.where((top > 0) & unique, np.argmax(others, axis=1), -1)
+
+
+def reference_correctness(annotations: "AnnotationSet", *, use_gold: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    r"""Score every annotation: ``(correct, reference)``.
+
+    ``reference`` is ``"gold"`` (the item has gold, and ``use_gold``), ``"consensus"`` (the other annotators of
+    the item have a unique plurality label, :func:`leave_one_out_codes`) or ``""`` (unscored: the others tie, or
+    nobody else rated the item). ``correct`` is 1.0/0.0, NaN when unscored.
+    """
+    aset = annotations
+    loo = leave_one_out_codes(aset)
+    gold = (aset.gold_codes[aset.item_codes] if use_gold and aset.gold_codes is not None
+            else np.full(aset.n_annotations, -1))
     ref_code = np.where(gold >= 0, gold, loo)
     reference = np.where(gold >= 0, "gold", np.where(loo >= 0, "consensus", "")).astype(object)
     correct = np.where(ref_code >= 0, (aset.label_codes == ref_code).astype(float), np.nan)
@@ -86,13 +95,16 @@ class DriftResult(ResultMixin):
     tests : pandas.DataFrame
         Per annotator: ``annotator_id, n_sessions, n_scored, accuracy, accuracy_first_half,
         accuracy_second_half, n_first_half, n_second_half, change`` (second − first), ``z, p_value``
-        (two-sided), ``p_adjusted`` (Holm across annotators) and ``drift`` (``"declined"``,
-        ``"improved"`` or ``"stable"`` at ``1 - confidence_level``).
+        (two-sided), ``p_adjusted`` (Holm across annotators) and ``drift``: ``"declined"`` (a significant fall at
+        ``1 - confidence_level`` of at least ``min_decline``), ``"small_decline"`` (significant but smaller than
+        ``min_decline``), ``"improved"`` or ``"stable"``.
     window : int
     by : str
     session : str or None
         The column that splits the work into sessions (``"round"``) or None.
     confidence_level : float
+    min_decline : float
+        The smallest fall of accuracy (first half minus second half) that counts as drift.
     test_method : str
     """
 
@@ -102,12 +114,13 @@ class DriftResult(ResultMixin):
     by: str
     session: str | None
     confidence_level: float
+    min_decline: float = 0.10
     test_method: str = ("two-proportion z-test (statsmodels proportions_ztest), first vs second half of each "
                         "session pooled over sessions; Holm-adjusted across annotators")
 
     @property
     def drifting(self) -> list[str]:
-        """Annotators whose accuracy declined significantly within sessions."""
+        """Annotators whose accuracy declined significantly, by at least ``min_decline``, within sessions."""
         return self.tests.loc[self.tests["drift"] == "declined", "annotator_id"].tolist()
 
     def to_frame(self) -> pd.DataFrame:
@@ -116,7 +129,7 @@ class DriftResult(ResultMixin):
 
 def accuracy_over_time(
     annotations: "AnnotationSet", *, window: int = 25, by: Literal["timestamp", "order"] = "timestamp",
-    per_round: bool = True, confidence_level: float = 0.95,
+    per_round: bool = True, min_decline: float = 0.10, confidence_level: float = 0.95,
 ) -> DriftResult:
     r"""Rolling accuracy of each annotator over their work, with a test for change within sessions.
 
@@ -127,7 +140,9 @@ def accuracy_over_time(
 
     .. math:: z = \frac{x_2/n_2 - x_1/n_1}{\sqrt{\bar p (1 - \bar p)(1/n_1 + 1/n_2)}}, \quad \bar p = \frac{x_1 + x_2}{n_1 + n_2},
 
-    two-sided, Holm-adjusted across annotators; a significant fall is ``"declined"``.
+    two-sided, Holm-adjusted across annotators; a significant fall of at least ``min_decline``
+    (:math:`x_1/n_1 - x_2/n_2 \ge` ``min_decline``) is ``"declined"``, a significant smaller one
+    ``"small_decline"``.
 
     Parameters
     ----------
@@ -139,6 +154,11 @@ def accuracy_over_time(
         Order each annotator's work by ``timestamp`` or by the row order of the annotations table.
     per_round : bool
         Treat each ``round`` as a separate session (when the table has rounds).
+    min_decline : float
+        Drift is a significant fall of accuracy of at least this much (10 points by default). With hundreds of
+        scored annotations per annotator a Holm-significant fall of 3–8 points happens by chance in about one
+        clean pilot in twenty; a planted drift (95 % → 55 % over a session) falls by about 20 points
+        (``benchmarks/decisions.py``, benchmarks/README "Decisions with a known answer").
     confidence_level : float
         ``1 - confidence_level`` is the significance level of ``drift``.
 
@@ -164,6 +184,9 @@ def accuracy_over_time(
     _check(annotations, "accuracy_over_time", confidence_level)
     if by not in ("timestamp", "order"):
         raise InvalidParameterError(f"by must be 'timestamp' or 'order', not {by!r}.")
+    if isinstance(min_decline, bool) or not isinstance(min_decline, (int, float)) or not 0.0 <= min_decline < 1.0:
+        raise InvalidParameterError(f"min_decline must be a number in [0, 1) (a fall of accuracy, e.g. 0.1 for 10 "
+                                    f"points), not {min_decline!r}.")
     if not (isinstance(window, (int, np.integer)) and window >= 1):
         raise InvalidParameterError(f"window must be a positive integer, not {window!r}.")
     frame = annotations.frame
@@ -192,13 +215,16 @@ def accuracy_over_time(
     series["rolling_accuracy"] = rolled.reindex(series.index).groupby(
         [series["_ann"], series["session"]], sort=False).ffill()
     second = (series["position"] - 0.5) / size >= 0.5
-    tests = _half_test(series, second, annotations, confidence_level)
+    tests = _half_test(series, second, annotations, confidence_level, float(min_decline))
     out = series.drop(columns=[c for c in series.columns if c.startswith("_")])
+    method = (f"{DriftResult.test_method}; drift = a significant fall of at least {100 * min_decline:.0f} "
+              "points (smaller significant falls: small_decline)")
     return DriftResult(series=out, tests=tests, window=int(window), by=by, session=session,
-                       confidence_level=float(confidence_level))
+                       confidence_level=float(confidence_level), min_decline=float(min_decline), test_method=method)
 
 
-def _half_test(series: pd.DataFrame, second: pd.Series, aset: "AnnotationSet", confidence_level: float) -> pd.DataFrame:
+def _half_test(series: pd.DataFrame, second: pd.Series, aset: "AnnotationSet", confidence_level: float,
+               min_decline: float) -> pd.DataFrame:
     n_ann = aset.n_annotators
     ann = series["_ann"].to_numpy()
     ok = series["correct"].notna().to_numpy()
@@ -225,7 +251,10 @@ def _half_test(series: pd.DataFrame, second: pd.Series, aset: "AnnotationSet", c
     with np.errstate(invalid="ignore", divide="ignore"):
         acc1, acc2 = x1 / n1, x2 / n2
         accuracy = (x1 + x2) / (n1 + n2)
-    drift = np.where(reject & (acc2 < acc1), "declined", np.where(reject & (acc2 > acc1), "improved", "stable"))
+    fall = reject & (acc2 < acc1)
+    big = np.nan_to_num(acc1 - acc2) >= min_decline - 1e-12
+    drift = np.where(fall & big, "declined", np.where(fall, "small_decline",
+                                                      np.where(reject & (acc2 > acc1), "improved", "stable")))
     sessions = series.groupby("_ann")["session"].nunique().reindex(range(n_ann), fill_value=0).to_numpy()
     return pd.DataFrame({
         "annotator_id": np.asarray(aset.annotator_ids, dtype=object), "n_sessions": sessions,

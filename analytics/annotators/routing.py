@@ -302,7 +302,7 @@ def review_queue(
     """
     unknown = [d for d in decisions if d not in DECISIONS]
     if unknown:
-        raise InvalidParameterError(f"Unknown decision(s) {unknown}; choose from {list(DECISIONS)}.")
+        raise InvalidParameterError(f"Unknown decision{'s' if len(unknown) != 1 else ''} {unknown}; choose from {list(DECISIONS)}.")
     rank = {d: k for k, d in enumerate(decisions)}
     queue = routing[routing["decision"].isin(list(decisions))].copy()  # (categorical or text decisions alike)
     queue["_rank"] = queue["decision"].astype(object).map(rank)

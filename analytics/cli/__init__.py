@@ -10,14 +10,14 @@ import argparse
 import sys
 from typing import Sequence
 
-from . import (add, check, dashboard, decision, history, label_errors, pull, push, report, review_queue, score, validate,
-               workspace)
+from . import (add, check, dashboard, decision, guideline, history, label_errors, pull, push, report, review_queue, score,
+               validate, workspace)
 
 __all__ = ["main", "build_parser", "COMMANDS"]
 
 #: Command modules, in the order ``aqa --help`` lists them.
-COMMANDS = [validate, score, dashboard, report, check, review_queue, label_errors, add, history, workspace, decision, pull,
-            push]
+COMMANDS = [validate, score, dashboard, report, check, review_queue, label_errors, guideline, add, history, workspace,
+            decision, pull, push]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,7 +47,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except BrokenPipeError:  # `aqa check … | head`: the reader left; say nothing more, like other Unix tools
+        _silence_stdout()
+        return 1
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so Python's exit flush does not raise a second BrokenPipeError."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import AnnotationQAError, InvalidParameterError
+from ..exceptions import AnnotationQAError, FieldChoiceError, InvalidParameterError, LabelStudioError, OutputWriteError
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -44,6 +44,11 @@ def add_input_options(parser: argparse.ArgumentParser, *, files_required: bool =
                    help="several rows for one (item, annotator, round): fail (default) or keep one")
     g.add_argument("--categories", help="comma-separated allowed categories, in order")
     g.add_argument("--ordinal", action="store_true", default=None, help="the category order is an ordinal scale")
+    g.add_argument("--image-root", dest="image_root", metavar="DIR",
+                   help="folder the image paths must lie in (default: each annotation file's folder); absolute "
+                        "paths, '..' escapes and symbolic links out of it are refused per row (image_refused)")
+    g.add_argument("--allow-multiline-labels", dest="allow_multiline_labels", action="store_true",
+                   help="keep labels holding a line break (default: skip their rows, reason multiline_label)")
     a = parser.add_argument_group("attachments")
     a.add_argument("--gold", metavar="FILE", help="gold labels: item id + gold label columns")
     a.add_argument("--predictions", metavar="FILE", help="model predictions: item id + one probability column per class")
@@ -83,6 +88,10 @@ def load_from_args(args: argparse.Namespace) -> AnnotationSet:
         taxonomy=args.taxonomy,
         categories=[c.strip() for c in args.categories.split(",")] if args.categories else None,
     )
+    if getattr(args, "image_root", None):
+        kwargs["image_root"] = args.image_root
+    if getattr(args, "allow_multiline_labels", False):
+        kwargs["allow_multiline_labels"] = True
     for option in getattr(args, "tool_options", None) or []:
         key, sep, value = option.partition("=")
         if not sep or not key.strip():
@@ -127,10 +136,14 @@ def wants_progress(enabled: bool | None) -> bool:
 
 
 def fail(exc: Exception) -> int:
-    """Print an input error for a person and return exit code 2."""
-    from ..exceptions import LabelStudioError
-
-    kind = ("Label Studio" if isinstance(exc, LabelStudioError) else "invalid input" if isinstance(exc, AnnotationQAError)
-            else type(exc).__name__)
-    print(f"aqa: {kind}: {exc}", file=sys.stderr)
+    """Print an input error (or a file that could not be written) for a person and return exit code 2."""
+    if isinstance(exc, OutputWriteError):
+        kind = "cannot write"
+    else:
+        kind = ("Label Studio" if isinstance(exc, LabelStudioError) else "invalid input"
+                if isinstance(exc, AnnotationQAError) else type(exc).__name__)
+    text = str(exc)
+    if isinstance(exc, FieldChoiceError):  # say how to choose on the command line
+        text = exc.reworded(f"choose one with --field (e.g. --field '{exc.suggestion}')")
+    print(f"aqa: {kind}: {text}", file=sys.stderr)
     return 2

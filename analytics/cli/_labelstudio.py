@@ -9,9 +9,10 @@ import getpass
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where it is used: `aqa history` and --help stay light
+    import pandas as pd
 
 from ..exceptions import InvalidParameterError, LabelStudioError
 
@@ -74,6 +75,8 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 def tables_of(aset: Any) -> dict[str, pd.DataFrame]:
     """The tidy annotations, gold labels and predictions of a pulled set (what ``aqa pull`` writes)."""
+    import pandas as pd
+
     frame = aset.frame.drop(columns=[c for c in aset.frame.columns if str(c).startswith("_")])
     out = {"annotations": frame.reset_index(drop=True)}
     if aset.has_gold:
@@ -87,6 +90,8 @@ def tables_of(aset: Any) -> dict[str, pd.DataFrame]:
 def seen_annotations(ws: Any, source: str) -> dict[Any, pd.Timestamp]:
     """Every annotation already stored from ``source`` in the workspace: ``{annotation id: last updated_at}``
     over all its deliveries from that project."""
+    import pandas as pd
+
     seen: dict[Any, pd.Timestamp] = {}
     for info in ws.deliveries():
         if info.source != source:
@@ -104,6 +109,8 @@ def seen_annotations(ws: Any, source: str) -> dict[Any, pd.Timestamp]:
 
 def new_or_changed(aset: Any, seen: dict[Any, pd.Timestamp]) -> tuple[Any, int, int]:
     """``(subset or None, n_new, n_changed)``: the annotations not stored yet, or updated since they were."""
+    import pandas as pd
+
     ids = aset.frame["annotation_id"].astype(str)
     when = pd.to_datetime(aset.frame["updated_at"], utc=True, errors="coerce")
     before = ids.map(seen)

@@ -1,4 +1,5 @@
-"""``aqa check``: the quality gate of a vendor's delivery — exit 0 when every gate passes, 1 when one fails."""
+"""``aqa check``: the quality gate of a vendor's delivery — exit 0 when every gate passes, 1 when one fails, 2 when
+one cannot be measured (or the input is invalid)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,12 @@ EXAMPLES = """examples:
 exit codes:
   0  every gate passes
   1  a gate fails; the line says which and by how much, e.g. "FAIL kappa 0.70 < 0.80 by 0.10"
-  2  invalid input, or a gate that cannot be evaluated (e.g. --min-gold-accuracy without --gold):
-     a gate that cannot be evaluated never passes
+  2  invalid input, or a gate that cannot be measured — one annotator, too few items labelled twice, a
+     single class, --min-gold-accuracy without --gold …: the line says why and what to do. A gate that
+     cannot be measured never passes.
+
+--use-lower-bound compares the lower bound of the default interval (the score interval of the coverage study,
+benchmarks/coverage.py): the same rule as "target met with confidence" in the report and the dashboard.
 """
 
 
@@ -30,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="pass or fail a delivery on agreement and golden-set gates",
                        description="Evaluate quality gates on a batch of annotations. Exit code 0 when every gate "
                                    "passes, 1 when a gate fails, 2 on invalid input or a gate that cannot be "
-                                   "evaluated.", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                   "measured.", epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_input_options(p, files_required=False)
     g = p.add_argument_group("gates (at least one)")
     g.add_argument("--min-kappa", type=float, metavar="K", help="smallest kappa (Fleiss'; Cohen's for 2 annotators)")
@@ -86,6 +91,6 @@ def run(args: argparse.Namespace) -> int:
     elif result.exit_code == 1:
         print(f"Result: FAIL ({failed} of {n} gate{'s' if n != 1 else ''} failed).")
     else:
-        print(f"Result: ERROR ({missing} of {n} gate{'s' if n != 1 else ''} could not be evaluated"
+        print(f"Result: CANNOT MEASURE ({missing} of {n} gate{'s' if n != 1 else ''} could not be measured"
               f"{f', {failed} failed' if failed else ''}).")
     return result.exit_code

@@ -153,13 +153,14 @@ def _balance(h: Any, shown: list[str], more: str) -> list[str]:
 
 
 def _hotspots(h: Any) -> list[str]:
-    moved = [r for r in h.hotspots if r["status"] in ("opened", "closed", "persisting")]
+    moved = list(h.hotspots)
     if not moved:
-        return ["Hotspots: no class pair opened or closed between deliveries."]
+        return ["Hotspots: no class pair was a hotspot of two consecutive deliveries' comparison."]
     rows = [[r["delivery"], f"{r['class_a']} / {r['class_b']}", r["status"],
-             f"{100 * r['rate_before']:.1f}% → {100 * r['rate_after']:.1f}%", fmt(r["p_value"])] for r in moved]
-    return [f"Hotspots opened / closed (top {h.top} pairs, ≥ {h.min_items} items; rate = items where both classes "
-            "were used)"] + table(["delivery", "pair", "status", "rate", "p"], rows)
+             f"{100 * r['rate_before']:.1f}% → {100 * r['rate_after']:.1f}%", fmt(r["p_adjusted"])] for r in moved]
+    return [f"Hotspots closed / improved / persisting / worse / opened (top {h.top} pairs, ≥ {h.min_items} items; "
+            "rate = items where both classes were used; Fisher exact test, Holm-adjusted p)"] + table(
+        ["delivery", "pair", "status", "rate", "Holm p"], rows)
 
 
 def _decisions(h: Any) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..exceptions import AnnotationQAError
 from ._inputs import add_input_options, fail, load_from_args
+from .._wording import count_noun
 
 EXAMPLES = """examples:
   aqa label-errors sample_data/digits/annotations.csv --predictions sample_data/digits/predictions.csv --out errors.csv
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     except (AnnotationQAError, OSError) as exc:
         return fail(exc)
     print(res.sentence)
-    print(f"Wrote {out}: {len(table):,} item(s)" + ("" if args.all else " (most likely wrong first)") + ".")
+    print(f"Wrote {out}: {count_noun(len(table), 'item')}" + ("" if args.all else " (most likely wrong first)") + ".")
     if res.n_excluded:
         reasons = res.excluded["reason"].value_counts()
         print("Set apart, not label errors: " + "; ".join(f"{n:,} {r}" for r, n in reasons.items())

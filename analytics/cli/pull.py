@@ -9,6 +9,7 @@ import sys
 from ..exceptions import AnnotationQAError
 from ._inputs import fail, loading_progress
 from ._labelstudio import add_server_options, prompt_token, server_target, tables_of, write_table
+from .._wording import count_noun
 
 EXAMPLES = """examples:
   export LABEL_STUDIO_API_KEY=…        # a personal access token (Account & Settings), or a legacy token
@@ -78,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         tables = tables_of(aset)
         wanted = {"annotations": args.out, "gold": args.gold_out, "predictions": args.predictions_out}
         absent = [k for k, v in wanted.items() if v and k not in tables]
-        written = [(k, write_table(tables[k], v)) for k, v in wanted.items() if v and k in tables]
+        written = [(k, write_table(tables[k], v))  # atomic: write_table goes through analytics._atomic
+                   for k, v in wanted.items() if v and k in tables]
     except (AnnotationQAError, OSError) as exc:
         return fail(exc)
     if args.workspace:
@@ -126,6 +128,6 @@ def _store_increment(args: argparse.Namespace, aset) -> int:
         return fail_workspace(exc)
     finally:
         ws.close()
-    print(f"Added delivery '{info.name}' to {args.workspace}: {n_new:,} new and {n_changed:,} changed annotation(s) "
+    print(f"Added delivery '{info.name}' to {args.workspace}: {n_new:,} new and {count_noun(n_changed, 'changed annotation')} "
           f"of {aset.n_annotations:,} in {source} ({info.n_items:,} items).")
     return 0

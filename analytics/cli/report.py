@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..exceptions import AnnotationQAError, InvalidParameterError
 from ._inputs import add_backend_options, add_input_options, fail, load_from_args, release, wants_progress
+from .._wording import count_noun
 
 EXAMPLES = """examples:
   aqa report sample_data/digits/annotations.csv --gold sample_data/digits/gold.csv \\
@@ -113,7 +114,7 @@ def _write(args: argparse.Namespace, aset) -> int:
     print(f"Wrote {' and '.join(str(p) for p in written)} (report schema {report.schema_version}): "
           f"{len(applies)} of {len(report.sections)} sections apply.", file=info)
     imports = report.imports["annotations"]
-    print(f"Annotations: {imports.rows_read:,} {imports.unit}(s) read = {imports.rows_kept:,} kept + "
+    print(f"Annotations: {count_noun(imports.rows_read, imports.unit)} read = {imports.rows_kept:,} kept + "
           f"{imports.rows_skipped:,} skipped; {aset.n_annotations:,} annotations of {aset.n_items:,} items.", file=info)
     for key, reason in report.not_applicable.items():
         print(f"  not applicable: {key}: {reason}", file=info)
@@ -130,5 +131,5 @@ def _write(args: argparse.Namespace, aset) -> int:
         except (ImportError, OSError, RuntimeError) as exc:  # kaleido present but cannot start a browser
             print(f"aqa: chart images skipped: {exc}", file=sys.stderr)
             return 0
-        print(f"Wrote {len(images)} chart image(s) to {args.charts}.", file=info)
+        print(f"Wrote {count_noun(len(images), 'chart image')} to {args.charts}.", file=info)
     return 0

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from ..exceptions import AnnotationQAError, InvalidParameterError
+from ..exceptions import AnnotationQAError, AnnotationSchemaError, InvalidParameterError
 from ._inputs import fail
 
 EXAMPLES = """examples:
@@ -41,8 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                      help="take item ids and image paths from this annotations table instead of IMAGES")
     src.add_argument("--image-column", default=None, metavar="COLUMN",
                      help="column holding the image path (default: 'image' or a recognised alias)")
-    src.add_argument("--root", metavar="DIR",
-                     help="folder relative image paths start from (default: the annotations file's folder)")
+    src.add_argument("--image-root", "--root", dest="image_root", metavar="DIR",
+                     help="folder the image paths start from and must lie in (default: the annotations file's "
+                          "folder); paths outside it are refused")
     pre = p.add_argument_group("preprocessing")
     pre.add_argument("--input-size", metavar="N|H,W", help="resize images to N×N or H×W pixels")
     mode = pre.add_mutually_exclusive_group()
@@ -106,8 +107,15 @@ def _images_from_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
         from ..io import load_annotations
         from ..model.scoring import image_paths
 
-        aset = load_annotations(args.annotations, image=args.image_column)
-        root = Path(args.root) if args.root else Path(args.annotations).resolve().parent
+        root = Path(args.image_root) if args.image_root else Path(args.annotations).resolve().parent
+        aset = load_annotations(args.annotations, image=args.image_column, image_root=root)
+        refused = aset.report.skipped[aset.report.skipped["reason"] == "image_refused"]
+        if len(refused):
+            shown = "; ".join(f"{aset.report.unit} {r.row}: {r.detail}" for r in refused.head(5).itertuples())
+            raise AnnotationSchemaError(
+                f"{len(refused):,} image reference(s) of '{args.annotations}' were refused ({shown}"
+                f"{' …' if len(refused) > 5 else ''}). aqa reads images only inside the image root {root}: move the "
+                "images there, fix the paths, or name the folder that holds them with --image-root DIR.")
         series = image_paths(aset, root=root)
         return [str(i) for i in series.index], series.tolist()
     if not args.images:

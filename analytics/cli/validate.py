@@ -8,6 +8,7 @@ import sys
 
 from ..exceptions import AnnotationQAError
 from ._inputs import add_backend_options, add_input_options, fail, load_from_args, release
+from .._wording import count_noun
 
 #: Lines of the description that are diagnostics, printed on standard error.
 DIAGNOSTICS = ("Warning:", "Note:")
@@ -82,15 +83,17 @@ def describe(aset) -> list[str]:
     shown = ", ".join(f"{aset.categories[i]} ({totals[i]:,})" for i in order[:15])
     more = f", … {len(order) - 15} more" if len(order) > 15 else ""
     lines.append(f"{s['n_categories']} {'tags' if aset.multilabel else 'categories'}: {shown}{more}.")
-    if s["unknown_label"]:
+    if s["unknown_label"] and s["unknown_label"] in aset.categories:
         share = totals[aset.categories.index(s["unknown_label"])] / max(totals.sum(), 1)
         lines.append(f"Unknown/Other class: '{s['unknown_label']}' ({share:.1%} of labels).")
+    elif s["unknown_label"]:  # e.g. a taxonomy's Unknown class with children, none of its labels used
+        lines.append(f"Unknown/Other class: '{s['unknown_label']}' (not a category of these annotations: never used).")
     if s["rounds"]:
         per_round = aset.frame["round"].value_counts()
         per_round = per_round.compute() if hasattr(per_round, "compute") else per_round  # a Dask set's table
         lines.append("Rounds: " + ", ".join(f"{r} ({per_round.get(r, 0):,} annotations)" for r in s["rounds"]) + ".")
     if aset.taxonomy is not None:
-        lines.append(f"Taxonomy: {len(aset.taxonomy.classes)} classes on {aset.taxonomy.depth} level(s).")
+        lines.append(f"Taxonomy: {len(aset.taxonomy.classes)} classes on {count_noun(aset.taxonomy.depth, 'level')}.")
         lines.extend(f"Warning: {w}" for w in aset.taxonomy.warnings)
     if aset.gold_report is not None:
         lines.append(f"Gold: {s['n_gold_items']:,} items with a gold label.")

@@ -1,8 +1,8 @@
 """The Dask backend: the same analytics on annotations that do not fit one machine.
 
 ``analytics.load_annotations("lake/annotations/*.parquet", backend="dask")`` (or a Dask DataFrame) reads
-the files lazily on a ``distributed`` cluster, applies the data contract per partition, shuffles once so
-that every item's ratings sit in one partition, and returns a :class:`DaskAnnotationSet`. The covered
+the files lazily on a ``distributed`` cluster, applies the data contract per partition, partitions the rows
+by item so that every item's ratings sit in one partition, and returns a :class:`DaskAnnotationSet`. The covered
 analytics (``agreement_summary`` and its coefficients, per-category and pairwise kappas,
 ``gold_accuracy_by_annotator``, ``gold_coverage``, ``majority_vote``, ``dawid_skene``,
 ``confusion_matrix_between_annotators``, ``confusion_hotspots``, ``unknown_share``, ``class_balance``,

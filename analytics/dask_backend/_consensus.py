@@ -3,9 +3,9 @@
 The per-partition work is :mod:`analytics.annotators.consensus`'s own
 (:func:`~analytics.annotators.consensus.vote_tables`, :func:`~analytics.annotators.consensus.posterior_tables`,
 :func:`~analytics.annotators.consensus.start_posteriors`) and :mod:`analytics.annotators._dawid_skene`'s
-(:func:`~analytics.annotators._dawid_skene.em_iteration`); Dawid–Skene's EM loop is
+(:func:`~analytics.annotators._dawid_skene.column_step`); Dawid–Skene's EM loop is
 :func:`~analytics.annotators._dawid_skene.run_em_on` with :class:`ClusterPartitions`: each iteration is one map of
-``em_iteration`` over the partitions (the new posteriors stay there) and one tree sum of the M-step
+``column_step`` over the partitions (the new posteriors stay there) and one tree sum of the M-step
 statistics and log-likelihood.
 
 Both are registered by name (:func:`analytics._reshape.register_distributed`, when :mod:`analytics.dask_backend`
@@ -121,11 +121,19 @@ def _clamped(em: _ds.EMPartition, start: np.ndarray) -> np.ndarray:
 
 
 def _statistics(em: _ds.EMPartition, post: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return _ds.m_step_stats(em, post)
+    return em.design.T @ post, post.sum(axis=0)
+
+
+def _column_counts(em: _ds.EMPartition) -> np.ndarray:
+    return np.bincount(em.design.indices, minlength=em.design.shape[1])
+
+
+def _compressed(em: _ds.EMPartition, columns: np.ndarray) -> _ds.EMPartition:
+    return _ds.EMPartition(em.design[:, columns].tocsr(), em.gold_codes, em.n_annotators, em.n_categories)
 
 
 def _iteration(em: _ds.EMPartition, params: tuple[np.ndarray, np.ndarray]) -> tuple:
-    return _ds.em_iteration(em, *params)
+    return _ds.column_step(em.design, em.gold_codes, *params)
 
 
 def _additive_part(step: tuple) -> tuple:
@@ -135,19 +143,24 @@ def _additive_part(step: tuple) -> tuple:
 class ClusterPartitions:
     """EM partitions on the cluster, with the methods of :class:`analytics.annotators._dawid_skene.InMemoryPartitions`.
 
-    ``posteriors()`` returns futures (one per partition) — the posteriors never leave the workers.
+    The designs are compressed (on the workers) to the ``(annotator, label)`` columns that occur in any
+    partition, as in memory. ``posteriors()`` returns futures (one per partition) — the posteriors never
+    leave the workers.
     """
 
     def __init__(self, aset: DaskAnnotationSet, *, gold: bool, init: str) -> None:
         self.client = aset.client
-        self.parts = aset.map(_em_part, gold)
+        self.n_annotators, self.n_categories = aset.n_annotators, aset.n_categories
+        full = aset.map(_em_part, gold)
+        self.columns = np.flatnonzero(tree_reduce(self.client, self.client.map(_column_counts, full, pure=False)))
+        self.parts = map_each(self.client, _compressed, full, self.columns)
         self.posts = self.client.map(_clamped, self.parts, aset.map(start_posteriors, init), pure=False)
 
     def statistics(self) -> tuple[np.ndarray, np.ndarray]:
         return tree_reduce(self.client, self.client.map(_statistics, self.parts, self.posts, pure=False))
 
-    def iterate(self, log_prior: np.ndarray, log_confusion: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        steps = map_each(self.client, _iteration, self.parts, (log_prior, log_confusion))
+    def iterate(self, log_prior: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        steps = map_each(self.client, _iteration, self.parts, (log_prior, weights))
         self.posts = self.client.map(itemgetter(0), steps, pure=False)
         return tree_reduce(self.client, self.client.map(_additive_part, steps, pure=False), add_partials)
 
@@ -161,10 +174,10 @@ def _posterior_partition(part: ItemPartition, post: np.ndarray, categories: tupl
 
 @register_distributed("dawid_skene")
 def fit_dawid_skene(aset: DaskAnnotationSet, *, gold: bool, init: str, max_iter: int, tol: float,
-                    smoothing: float) -> tuple[_ds.EMFit, dict[str, Any], type]:
+                    smoothing: float, acceleration: str) -> tuple[_ds.EMFit, dict[str, Any], type]:
     """EM on the cluster; returns the fit, the per-item Dask collections and :class:`DistributedConsensusResult`."""
     fit = _ds.run_em_on(ClusterPartitions(aset, gold=gold, init=init), max_iter=max_iter, tol=tol,
-                        smoothing=smoothing)
+                        smoothing=smoothing, acceleration=acceleration)
     tables = aset.client.map(_posterior_partition, list(aset.partitions), fit.posteriors,
                              [aset.categories] * len(aset.partitions), pure=False)
     return fit, _collections(aset, tables), DistributedConsensusResult

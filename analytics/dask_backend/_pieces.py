@@ -4,10 +4,10 @@ Loading takes two passes over the pieces (see :mod:`._load`):
 
 1. :func:`summarize_piece` cleans ids and labels exactly as the in-memory validation does
    (:mod:`analytics._validate`), skips and counts blank rows, and returns what is small: the distinct
-   labels with their counts, the distinct annotators and rounds, the gold items present, and the first
-   relative image paths (whether a file's image paths resolve next to it is decided per file, as in memory);
+   labels with their counts, the distinct annotators and rounds, the gold items present, and the image
+   references refused (outside the file's image root, as in memory: :mod:`analytics.io.images`);
 2. :func:`code_piece` codes labels, annotators and rounds with the global codes decided from those
-   summaries; the coded rows are shuffled so each item's ratings sit in one partition, where
+   summaries; the coded rows are split by item so each item's ratings meet in one partition, where
    :func:`finalize_partition` restores the input order, applies the duplicate rule and codes the items.
 """
 
@@ -19,21 +19,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pathlib import Path
-
 from .._labels import clean_id_column, clean_text, clean_uniques, may_hold_containers
 from .._reshape import ItemPartition
-from .._schema import _order_ids
+from .._schema import id_order, n_non_integer_ids
 from .._validate import _reject_containers
 from ..exceptions import AnnotationSchemaError
 from ..io._mapping import ColumnMapping
-from ..io.tidy import image_sample, resolve_relative_images
-from ._sources import Piece, read_piece
+from ..io.images import check_image_references
+from ._arrow_text import clean_text_rows, dictionary_codes, is_text, item_buckets
+from ._sources import Piece, read_parquet_piece, read_piece
 
-__all__ = ["Cleaned", "clean_piece", "summarize_piece", "code_piece", "finalize_partition", "CODED_META"]
+__all__ = ["Cleaned", "clean_piece", "summarize_piece", "code_piece", "finalize_bucket", "finalize_partition",
+           "CODED_META"]
+
+#: The item ids of coded pieces and shuffled partitions: Arrow strings (one buffer, not a Python object each).
+ITEM_DTYPE = pd.StringDtype("pyarrow")
 
 #: Columns of a coded piece (``round`` only when the set has rounds, ``image`` only with an image column).
-CODED_META = {"item_id": object, "annotator_id": np.int32, "label": np.int32, "round": np.int32, "image": object,
+CODED_META = {"item_id": ITEM_DTYPE, "annotator_id": np.int32, "label": np.int32, "round": np.int32, "image": object,
               "_src": np.int32, "_row": np.int64}
 
 
@@ -44,7 +47,7 @@ class Cleaned:
     items: pd.Series
     annotators: pd.Series
     rounds: pd.Series | None
-    images: pd.Series | None  # as read (relative paths are resolved before cleaning, as in memory)
+    images: pd.Series | None  # as read (checked against the image root when coded, as in memory)
     label_codes: np.ndarray
     label_uniques: list[Any]
     reason: np.ndarray  # per row: 0 kept, 1 blank item, 2 blank annotator, 3 blank label
@@ -75,24 +78,68 @@ def clean_piece(frame: pd.DataFrame) -> Cleaned:
         raise AnnotationSchemaError(
             "The label column holds lists or sets (tag sets). The Dask backend reads single-label annotations; "
             "load multi-label sets in memory.") from None
+    return _cleaned(items, changed_items, annotators, changed_annotators, rounds, images, codes, list(uniques),
+                    frame["_row"].to_numpy())
+
+
+def _cleaned(items: pd.Series, changed_items: int, annotators: pd.Series, changed_annotators: int,
+             rounds: pd.Series | None, images: pd.Series | None, codes: np.ndarray, uniques: list[Any],
+             rows: np.ndarray) -> Cleaned:
+    """The blank-row reasons (item, then annotator, then label) of cleaned columns."""
     blank_text = np.array([c is None for c in clean_uniques(uniques)] + [True], dtype=bool)
     blank_item = items.isna().to_numpy()
     blank_ann = annotators.isna().to_numpy() & ~blank_item
     blank_label = blank_text[codes] & ~blank_item & ~blank_ann
-    reason = np.zeros(len(frame), dtype=np.int8)  # codes 1, 2, 3: the reasons of BLANK_DETAILS, in order
+    reason = np.zeros(len(codes), dtype=np.int8)  # codes 1, 2, 3: the reasons of BLANK_DETAILS, in order
     reason[blank_item], reason[blank_ann], reason[blank_label] = 1, 2, 3
-    return Cleaned(items, annotators, rounds, images, codes, list(uniques), reason, frame["_row"].to_numpy(),
-                   changed_items, changed_annotators)
+    return Cleaned(items, annotators, rounds, images, codes, uniques, reason, rows, changed_items, changed_annotators)
+
+
+def _clean_coded(codes: np.ndarray, values: np.ndarray) -> tuple[pd.Series, int]:
+    """:func:`~analytics._labels.clean_id_column` of a column given as codes into its distinct text values."""
+    cleaned = np.asarray(clean_uniques(pd.Index(values, dtype=object)) + [None], dtype=object)
+    changed = np.append((values != cleaned[:-1]) & pd.notna(cleaned[:-1]), False)
+    return pd.Series(cleaned[codes], dtype=object), int(changed[codes].sum())
+
+
+def clean_arrow(table: Any, rows: np.ndarray) -> Cleaned:
+    """:func:`clean_piece` of an Arrow table whose text columns are dictionary-encoded: ids, rounds and labels are
+    cleaned per distinct value and mapped back through the codes (the same result, without one Python string
+    per cell being hashed). Other columns go through :func:`clean_piece`'s rules as pandas columns."""
+    names = table.column_names
+    coded = {role: dictionary_codes(table.column(role)) for role in ("annotator_id", "label", "round")
+             if role in names}
+    if (any(coded.get(role) is None for role in ("annotator_id", "label")) or "item_id" not in names
+            or not is_text(table.column("item_id"))):
+        frame = table.to_pandas()
+        frame["_row"] = rows
+        return clean_piece(frame)
+    items, changed_items = clean_text_rows(table.column("item_id"))
+    annotators, changed_annotators = _clean_coded(*coded["annotator_id"])
+    rounds = None
+    if "round" in names:
+        rounds = (_clean_coded(*coded["round"]) if coded["round"] is not None
+                  else clean_id_column(table.column("round").to_pandas()))[0]
+    images = table.column("image").to_pandas() if "image" in names else None
+    if images is not None and may_hold_containers(images):
+        _reject_containers(pd.DataFrame({"image": images, "_row": rows}), "image", "row")
+    codes, uniques = coded["label"]
+    return _cleaned(items, changed_items, annotators, changed_annotators, rounds, images, codes, list(uniques), rows)
 
 
 def _load(piece: Piece, mapping: ColumnMapping, sep: str | None, frame: pd.DataFrame | None):
+    if frame is None and piece.kind == "parquet":
+        table, resolved, dropped = read_parquet_piece(piece, mapping)
+        rows = np.arange(piece.first_row, piece.first_row + table.num_rows, dtype=np.int64)
+        return clean_arrow(table, rows), resolved, dropped
     data, resolved, dropped = read_piece(piece, mapping, sep, frame)
     return clean_piece(data), resolved, dropped
 
 
 def summarize_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, gold_items: pd.Index | None,
-                    frame: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Pass 1: the small facts of one piece (see the module docstring)."""
+                    frame: pd.DataFrame | None = None, image_root: Any = None) -> dict[str, Any]:
+    """Pass 1: the small facts of one piece (see the module docstring); ``image_root`` is the piece's folder
+    for images (:func:`analytics.io.images.resolve_image_root`)."""
     cleaned, resolved, dropped = _load(piece, mapping, sep, frame)
     kept = cleaned.kept
     codes = cleaned.label_codes
@@ -116,19 +163,34 @@ def summarize_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, gold_
         "label_counts_kept": np.bincount(codes[valid & kept], minlength=n_uniques),
         "annotators": pd.unique(cleaned.annotators[kept]).tolist(),
         "rounds": rounds, "gold_present": present,
-        "image_sample": None if cleaned.images is None else image_sample(cleaned.images),
+        **_image_facts(cleaned, image_root),
     }
 
 
+def _image_facts(cleaned: Cleaned, root: Any) -> dict[str, Any]:
+    """The rows whose image reference is refused (rows, reasons, whether the row is kept), and how many references
+    are URLs — over every row, as the in-memory loader checks a file before validation."""
+    if cleaned.images is None:
+        return {"image_refused_rows": np.array([], dtype=np.int64), "image_refused_details": [],
+                "image_refused_kept": np.array([], dtype=bool), "image_remote": 0, "image_hosts": (),
+                "image_resolved": False}
+    checked = check_image_references(cleaned.images.reset_index(drop=True), root=root)
+    return {"image_refused_rows": cleaned.rows[checked.refused], "image_refused_details": checked.details.tolist(),
+            "image_refused_kept": cleaned.kept[checked.refused], "image_remote": checked.n_remote,
+            "image_hosts": checked.hosts, "image_resolved": checked.n_resolved > 0}
+
+
 def code_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, coding: dict[str, Any],
-               frame: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Pass 2: the kept rows of one piece with global label, annotator and round codes (see :data:`CODED_META`)."""
+               frame: pd.DataFrame | None = None, npartitions: int = 1) -> tuple[pd.DataFrame, ...]:
+    """Pass 2: the kept rows of one piece with global label, annotator and round codes (see :data:`CODED_META`),
+    split into ``npartitions`` frames by a hash of the item id (:func:`._arrow_text.item_buckets`), each in
+    input order: frame ``b`` of every piece goes to partition ``b``, so each item's ratings meet there."""
     cleaned, _, _ = _load(piece, mapping, sep, frame)
     kept = cleaned.kept
     final = coding["labels"]
     label_of_unique = np.array([final.get(u, -1) for u in cleaned.label_uniques] + [-1], dtype=np.int32)
     out = {
-        "item_id": cleaned.items[kept].to_numpy(dtype=object),
+        "item_id": pd.array(cleaned.items[kept], dtype=ITEM_DTYPE),
         "annotator_id": coding["annotators"].get_indexer(cleaned.annotators[kept]).astype(np.int32),
         "label": label_of_unique[cleaned.label_codes[kept]],
     }
@@ -136,36 +198,69 @@ def code_piece(piece: Piece, mapping: ColumnMapping, sep: str | None, coding: di
         rounds = cleaned.rounds[kept]
         out["round"] = np.where(rounds.isna(), -1, coding["rounds"].get_indexer(rounds.fillna(""))).astype(np.int32)
     if cleaned.images is not None:
-        images = cleaned.images
-        base = coding["image_bases"].get(piece.source)
-        if base is not None:
-            images = resolve_relative_images(images, Path(base))
-        out["image"] = images[kept].map(clean_text).to_numpy(dtype=object)
+        root = coding["image_roots"].get(piece.source)
+        checked = check_image_references(cleaned.images[kept].reset_index(drop=True), root=root)
+        out["image"] = checked.values.to_numpy(dtype=object)
     out["_src"] = np.full(int(kept.sum()), piece.source, dtype=np.int32)
     out["_row"] = cleaned.rows[kept].astype(np.int64)
-    return pd.DataFrame(out)
+    coded = pd.DataFrame(out)
+    buckets = item_buckets(out["item_id"], npartitions)
+    order = np.argsort(buckets, kind="stable")
+    bounds = np.searchsorted(buckets[order], np.arange(npartitions + 1))
+    return tuple(coded.take(order[a:b]).reset_index(drop=True) for a, b in zip(bounds[:-1], bounds[1:]))
+
+
+def finalize_bucket(*parts: pd.DataFrame, duplicates: str, gold: tuple[pd.Index, np.ndarray] | None,
+                    n_annotators: int, n_categories: int, n_rounds: int = 0) -> tuple[ItemPartition, dict[str, Any]]:
+    """:func:`finalize_partition` of one partition's frames from every piece, given in piece order (so their
+    rows are in input order)."""
+    used = [p for p in parts if len(p)]
+    frame = pd.concat(used, ignore_index=True) if len(used) > 1 else (used[0] if used else parts[0])
+    return finalize_partition(frame, duplicates=duplicates, gold=gold, n_annotators=n_annotators,
+                              n_categories=n_categories, n_rounds=n_rounds)
+
+
+def _order_item_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """:func:`analytics._schema._order_ids`: items coded in numeric order when every id is an integer, else in
+    text order. Whether one id is not an integer is first looked for among the first ids (usually found there:
+    then no id is parsed as a number)."""
+    codes, uniques = pd.factorize(values, sort=False)
+    uniq = pd.Index(uniques.astype(str), dtype=object)
+    numeric = bool(len(uniq)) and n_non_integer_ids(uniq[:64]) == 0 and n_non_integer_ids(uniq) == 0
+    order = id_order(uniq, numeric)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], pd.Index(np.asarray(uniq)[order], dtype=object)
 
 
 def finalize_partition(frame: pd.DataFrame, *, duplicates: str, gold: tuple[pd.Index, np.ndarray] | None,
                        n_annotators: int, n_categories: int, n_rounds: int = 0) -> tuple[ItemPartition, dict[str, Any]]:
-    """After the shuffle: input order restored, duplicates ruled on (rule 5), items coded, gold aligned.
+    """After the shuffle: input order checked (restored if needed), items coded, duplicates ruled on (rule 5), gold
+    aligned.
 
     Returns the partition and what the client needs for the import report: duplicated rows (policy
     ``"error"``: every row of a repeated key, for the error message), rows dropped by ``keep_first`` /
     ``keep_last``, and the rows without a round.
     """
-    frame = frame.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
-    key = ["item_id", "annotator_id"] + (["round"] if "round" in frame.columns else [])
+    frame = frame.reset_index(drop=True)
+    src, row = frame["_src"].to_numpy(), frame["_row"].to_numpy()
+    if len(frame) > 1 and not ((src[1:] > src[:-1]) | ((src[1:] == src[:-1]) & (row[1:] > row[:-1]))).all():
+        frame = frame.sort_values(["_src", "_row"], kind="stable").reset_index(drop=True)
+    item_codes, item_ids = _order_item_ids(frame["item_id"])
+    key = item_codes.astype(np.int64) * max(n_annotators, 1) + frame["annotator_id"].to_numpy(np.int64)
+    if "round" in frame.columns:
+        key = key * (n_rounds + 1) + frame["round"].to_numpy(np.int64) + 1
+    keys = pd.Series(key)
     info: dict[str, Any] = {"duplicates": None, "dropped": None}
-    repeated = frame.duplicated(key, keep=False).to_numpy()
-    if repeated.any():
+    repeated = keys.duplicated(keep=False).to_numpy()
+    if repeated.any():  # every kept (item, annotator, round) keeps one row, so every item keeps its code
         if duplicates == "error":
             info["duplicates"] = frame.loc[repeated]
         else:
-            drop = frame.duplicated(key, keep="last" if duplicates == "keep_last" else "first").to_numpy()
+            drop = keys.duplicated(keep="last" if duplicates == "keep_last" else "first").to_numpy()
             info["dropped"] = frame.loc[drop, ["_src", "_row"]]
             frame = frame.loc[~drop].reset_index(drop=True)
-    item_codes, item_ids = _order_ids(frame["item_id"])
+            item_codes = item_codes[~drop]
     gold_codes = None
     if gold is not None:
         pos = gold[0].get_indexer(item_ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import operator
 import pickle
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ from .._reshape import ItemPartition, add_partials, annotator_totals
 from .._schema import AnnotationSet
 from ..exceptions import InvalidParameterError
 from .._taxonomy_model import Taxonomy
+from ._batch import Request, _apply_many, _combine_many, agreement_lookahead, agreement_statistics, prefetch, recording
 
 __all__ = ["DaskAnnotationSet", "tree_reduce", "itemgetter", "ship", "map_each"]
 
@@ -181,6 +183,7 @@ class DaskAnnotationSet:
     gold: pd.Series | None = None
     gold_report: ImportReport | None = None
     owned: tuple = ()
+    attached_categories: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False)
 
     is_distributed = True
@@ -201,14 +204,46 @@ class DaskAnnotationSet:
 
         ``kernel`` must be importable by the workers (a module-level function of :mod:`analytics`).
         """
-        token = _token(kernel, args, kwargs)
-        key = ("reduce", token, combine)
-        if token is not None and key in self._cache:
+        key = self.reduce_key(kernel, args, kwargs, combine)
+        if key is not None and key in self._cache:
             return self._cache[key]
+        recorder = recording()
+        if recorder is not None and key is not None:  # a speculative round of :func:`._batch.prefetch`
+            recorder.miss(self, key, Request(kernel, args, kwargs, combine))
         result = tree_reduce(self.client, self.map(kernel, *args, **kwargs), combine)
-        if token is not None:
+        if key is not None:
             self._cache[key] = result
         return result
+
+    @staticmethod
+    def reduce_key(kernel: Callable[..., Any], args: tuple, kwargs: dict,
+                   combine: Callable[..., Any] = add_partials) -> tuple | None:
+        """The cache key of a :meth:`reduce` (None when the arguments cannot be pickled: never cached)."""
+        token = _token(kernel, args, kwargs)
+        return None if token is None else ("reduce", token, combine)
+
+    def reduce_fused(self, requests: dict) -> None:
+        """Several :meth:`reduce` calls (cache key → :class:`._batch.Request`) in **one** pass over the partitions.
+
+        One task per partition runs every kernel on the same working copy (:func:`._batch._apply_many`), one
+        reduction tree merges the partial results kernel by kernel; each total goes into the cache.
+        """
+        if not requests:
+            return
+        keys = list(requests)
+        calls = tuple(_Call(r.kernel, r.args, r.kwargs) for r in requests.values())
+        combines = tuple(r.combine for r in requests.values())
+        futures = map_each(self.client, _apply_many, self.partitions, calls)
+        totals = tree_reduce(self.client, futures, functools.partial(_combine_many, combines))
+        self._cache.update(zip(keys, totals))
+
+    def prefetch(self, calls: Any) -> int:
+        """Run the analyses ``calls`` (callables without arguments) speculatively so that every sum they ask of
+        this set is computed in as few fused passes as possible (:func:`._batch.prefetch`; the agreement
+        statistics join the first pass). Returns the number of passes; the analyses then run on cached sums."""
+        if not self.partitions:
+            return 0
+        return prefetch(self, list(calls) + agreement_lookahead(self), extra=agreement_statistics(self))
 
     def map(self, kernel: Callable[..., Any], *args: Any, indexed: bool = False, **kwargs: Any) -> list:
         """Futures of ``kernel(partition, *args, **kwargs)``, one per partition (results stay on the workers).
@@ -283,6 +318,13 @@ class DaskAnnotationSet:
             recoded = map_each(self.client, _recode, subset.partitions, lookup, int(used.sum()))
             yield name, replace(subset, partitions=tuple(recoded), annotator_ids=self.annotator_ids[used], _cache={})
 
+    def without_attached_categories(self) -> "DaskAnnotationSet":
+        """The set without its gold-only classes (appended last when loading; see
+        :attr:`analytics.AnnotationSet.attached_categories`), for agreement; like the unit set, it has no gold."""
+        k = self.n_categories - len(self.attached_categories)
+        parts = map_each(self.client, _narrow, self.partitions, k)
+        return self._derive(parts, categories=self.categories[:k], attached_categories=(), gold=None)
+
     def round_units(self) -> "DaskAnnotationSet":
         """The set with each ``(item, round)`` as its own unit (see
         :func:`analytics.agreement._input.agreement_set`); like the in-memory unit set, it has no gold."""
@@ -327,3 +369,8 @@ class DaskAnnotationSet:
 def itemgetter(index: int) -> Callable[[tuple], Any]:
     """``operator.itemgetter`` (picklable) — picks one output of a task that returns a tuple."""
     return operator.itemgetter(index)
+
+
+def _narrow(part: ItemPartition, n_categories: int) -> ItemPartition:
+    """The partition coded against the first ``n_categories`` categories (the others are unused by annotators)."""
+    return replace(part, n_categories=n_categories, gold_codes=None, _cache={})

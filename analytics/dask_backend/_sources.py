@@ -13,7 +13,7 @@ import glob
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -22,10 +22,15 @@ from ..exceptions import AnnotationFileError, InvalidParameterError
 from ..io._files import read_table, table_kind
 from ..io._mapping import ColumnMapping
 
-__all__ = ["Piece", "list_files", "file_pieces", "read_piece", "KEPT_ROLES", "PIECE_ROWS"]
+__all__ = ["Piece", "list_files", "file_pieces", "read_piece", "read_parquet_piece", "KEPT_ROLES", "CODED_ROLES",
+           "PIECE_ROWS"]
 
 #: Canonical columns the Dask backend reads (everything per-annotation that the covered analytics use).
 KEPT_ROLES = ("item_id", "annotator_id", "label", "round", "image")
+
+#: Columns read dictionary-encoded from Parquet when they hold text (cleaned per distinct value; item ids,
+#: mostly distinct, are cleaned row by row, see :mod:`._arrow_text`).
+CODED_ROLES = ("annotator_id", "label", "round")
 
 #: Rows per piece of a Parquet file (whole row groups are grouped up to about this many rows).
 PIECE_ROWS = 1_000_000
@@ -121,6 +126,33 @@ def _rename(frame: pd.DataFrame, mapping: ColumnMapping, what: str) -> tuple[pd.
     out = frame[list(resolved.values())].copy()
     out.columns = list(resolved.keys())
     return out, resolved, dropped
+
+
+def read_parquet_piece(piece: Piece, mapping: ColumnMapping) -> tuple[Any, dict[str, str], list[str]]:
+    """Read the row groups of a Parquet piece as an Arrow table with the canonical column names:
+    ``(table, column_mapping, dropped_columns)``. Text id, label and round columns come dictionary-encoded
+    (as stored when the writer used dictionary pages; otherwise Arrow encodes them while reading)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    name = Path(piece.path).name
+    try:
+        schema = pq.read_schema(piece.path)
+    except Exception as exc:  # pyarrow raises many types; all mean "cannot read"
+        raise AnnotationFileError(f"Cannot read '{piece.path}' as Parquet ({type(exc).__name__}: {exc}).") from None
+    names = schema.names
+    resolved = {role: col for role, col in mapping.resolve(names, what=f"file '{name}'").items() if role in KEPT_ROLES}
+    text = [col for role, col in resolved.items() if role in CODED_ROLES
+            and (pa.types.is_string(schema.field(col).type) or pa.types.is_large_string(schema.field(col).type))]
+    try:
+        handle = pq.ParquetFile(piece.path, read_dictionary=text or None)
+        table = handle.read_row_groups(list(piece.row_groups), columns=list(resolved.values()))
+        table.validate(full=True)  # invalid UTF-8 in a damaged page would fail later, deep inside
+    except Exception as exc:  # pyarrow raises many types; all mean "cannot read"
+        raise AnnotationFileError(f"Cannot read '{piece.path}' as Parquet ({type(exc).__name__}: {exc}).") from None
+    table = table.rename_columns(list(resolved.keys()))
+    dropped = [c for c in names if c not in resolved.values()]
+    return table, resolved, dropped
 
 
 def read_piece(piece: Piece, mapping: ColumnMapping, sep: str | None = None,

@@ -16,6 +16,7 @@ from typing import Any, Callable, Literal, Sequence
 
 import pandas as pd
 
+from .._json import collect_findings
 from .._progress import ProgressCallback, resolve_progress
 from .._schema import AnnotationSet
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
@@ -29,6 +30,7 @@ from .attachments import GoldLabels, Predictions, attach, load_gold, load_predic
 from .counts import looks_like_counts, read_counts
 from .cvat import combine_file_annotators, read_cvat, sniff_cvat
 from .datumaro import read_datumaro, sniff_datumaro
+from .images import check_raw_images, resolve_image_root
 from .labelbox import read_labelbox, sniff_labelbox
 from .labelstudio import combine_labelstudio, read_labelstudio, sniff_labelstudio
 from ._labelstudio_push import PushPlan, PushResult, apply_labelstudio_push, plan_labelstudio_push
@@ -194,6 +196,8 @@ def load_annotations(
     label_sep: str | None = None,
     normalize_labels: bool = True,
     unknown_label: str | None = None,
+    image_root: "str | os.PathLike[str] | Literal[False] | None" = None,
+    allow_multiline_labels: bool = False,
     gold: Any = None,
     predictions: Any = None,
     limits: Limits | None = None,
@@ -238,6 +242,15 @@ def load_annotations(
         Merge spellings that differ only in case or numeric formatting (reported).
     unknown_label : str, optional
         The Unknown/Other category, when no taxonomy flags one.
+    image_root : path, None or False
+        The folder image paths must lie in (see :mod:`analytics.io.images`). ``None`` (default): each annotation
+        file's own folder; a DataFrame has none. Relative paths are read from it; absolute paths outside it,
+        ``..`` escapes and symbolic links out of it are refused per row (reason ``image_refused``: the
+        annotation is kept, its image reference removed). ``False``: no folder — relative references stay text.
+        URLs are kept as text and never downloaded.
+    allow_multiline_labels : bool
+        Keep labels holding a line break (as one line). By default such a label is skipped with reason
+        ``multiline_label``: in a text table it usually means a stray quote merged several rows into one cell.
     gold, predictions : optional
         Paths, DataFrames, or the results of :func:`load_gold` / :func:`load_predictions`, attached to the set.
     limits : analytics.limits.Limits, optional
@@ -286,23 +299,26 @@ def load_annotations(
     >>> aset.n_items, aset.n_annotators, aset.categories
     (2, 2, ('0', '1'))
     """
+    if not isinstance(allow_multiline_labels, bool):
+        raise InvalidParameterError(f"allow_multiline_labels= must be True or False, got {allow_multiline_labels!r}.")
     if backend not in ("memory", "dask"):
         raise InvalidParameterError(f"backend= must be 'memory' or 'dask', got {backend!r}.")
     if backend == "dask" or _is_dask_frame(source):
         unsupported = {"format": format not in ("auto", "tidy"), "timestamp": timestamp, "duration": duration,
                        "image": image, "field": field, "missing": missing, "multilabel": multilabel,
-                       "label_sep": label_sep, "predictions": predictions, **format_options}
+                       "label_sep": label_sep, "predictions": predictions,
+                       "allow_multiline_labels": allow_multiline_labels, **format_options}
         given = [k for k, v in unsupported.items() if v is not None and v is not False]
         if given:
             raise InvalidParameterError(
-                f"Option(s) {given} do not apply to backend='dask', which reads tidy single-label tables (item, "
+                f"Option{'s' if len(given) != 1 else ''} {given} {'do' if len(given) != 1 else 'does'} not apply to backend='dask', which reads tidy single-label tables (item, "
                 "annotator, label and round columns) and gold labels. Load in memory for the others.")
         from ..dask_backend import load_dask
 
         return load_dask(source, scheduler=scheduler, npartitions=npartitions, item=item, annotator=annotator,
                          label=label, round=round, sep=sep, categories=categories, taxonomy=taxonomy, ordinal=ordinal,
                          duplicates=duplicates, normalize_labels=normalize_labels, unknown_label=unknown_label,
-                         gold=gold)
+                         gold=gold, image_root=image_root)
     if scheduler is not None or npartitions is not None:
         raise InvalidParameterError("scheduler= and npartitions= apply to backend='dask' only.")
     with use_limits(limits):
@@ -311,14 +327,16 @@ def load_annotations(
             image=image), field=field, missing=missing, sep=sep, categories=categories, taxonomy=taxonomy,
             ordinal=ordinal, duplicates=duplicates, multilabel=multilabel, label_sep=label_sep,
             normalize_labels=normalize_labels, unknown_label=unknown_label, gold=gold, predictions=predictions,
-            format_options=format_options, progress=resolve_progress(progress))
+            format_options=format_options, progress=resolve_progress(progress), image_root=image_root,
+            allow_multiline_labels=allow_multiline_labels)
 
 
 def _load(source: Any, *, format: str, mapping: ColumnMapping, field: str | None, missing: Any, sep: str | None,
           categories: Sequence[str] | None, taxonomy: Any, ordinal: bool | None, duplicates: Any,
           multilabel: bool | None, label_sep: str | None, normalize_labels: bool, unknown_label: str | None,
           gold: Any, predictions: Any, format_options: dict[str, Any],
-          progress: "ProgressCallback | None" = None) -> AnnotationSet:
+          progress: "ProgressCallback | None" = None, image_root: Any = None,
+          allow_multiline_labels: bool = False) -> AnnotationSet:
     from .._validate import validate_annotations
 
     sources = list(source) if isinstance(source, (list, tuple)) else [source]
@@ -335,15 +353,20 @@ def _load(source: Any, *, format: str, mapping: ColumnMapping, field: str | None
     step(0)
     parts = []
     for i, src in enumerate(sources, start=1):
-        name = format if format != "auto" else detect_format(src, mapping, sep=sep)
-        parts.append(_read(name, src, mapping=mapping, field=field, missing=missing, sep=sep,
-                           categories=categories, options=format_options))
+        with collect_findings():  # what detection parses is read again below, and reported then
+            name = format if format != "auto" else detect_format(src, mapping, sep=sep)
+        with collect_findings() as findings:
+            raw = _read(name, src, mapping=mapping, field=field, missing=missing, sep=sep, categories=categories,
+                        options=format_options)
+        raw.warnings.extend(findings.warnings())
+        check_raw_images(raw, resolve_image_root(image_root, src))
+        parts.append(raw)
         step(i)
     raw = _combine(parts)
     tax = load_taxonomy(taxonomy) if taxonomy is not None else None
     aset = validate_annotations(raw, categories=categories, taxonomy=tax, ordinal=ordinal, duplicates=duplicates,
                                 multilabel=multilabel, label_sep=label_sep, normalize_labels=normalize_labels,
-                                unknown_label=unknown_label)
+                                unknown_label=unknown_label, allow_multiline_labels=allow_multiline_labels)
     step(total - 1)
     if raw.gold is not None and gold is None:
         gold = raw.gold
@@ -378,7 +401,7 @@ def _read(name: str, source: Any, *, mapping: ColumnMapping, field: str | None, 
     unknown = [k for k, v in options.items() if k not in reg.options]
     if unknown:
         raise InvalidParameterError(
-            f"Option(s) {unknown} do not apply to format '{name}'; it accepts {sorted(reg.options) or 'none'}."
+            f"Option{'s' if len(unknown) != 1 else ''} {unknown} {'do' if len(unknown) != 1 else 'does'} not apply to format '{name}'; it accepts {sorted(reg.options) or 'none'}."
         )
     if field is not None and "field" not in reg.options:
         raise InvalidParameterError(f"field= applies to labeling-tool exports, not to format '{name}'.")

@@ -10,8 +10,9 @@ in Arrow: validation then sees integer codes into the column's distinct values
 
 The result is the table :func:`~analytics.io._files.read_table` would read, or ``None`` when this reader
 cannot promise that — a delimiter that is not one character (whitespace-separated text), a header with
-repeated or empty names, a file Arrow cannot parse (ragged rows, invalid UTF-8, a quoted line break
-across blocks …) — and the caller then reads the file with pandas, whose errors name the problem.
+repeated or empty names, UTF-16/32 text, a line break or delimiter inside quotes anywhere in the file (then
+pandas reads it and :mod:`._quotes` looks for rows merged by a stray quote), a file Arrow cannot parse (ragged
+rows, invalid UTF-8 …) — and the caller then reads the file with pandas, whose errors name the problem.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ from ._files import (
     check_table_shape,
     sniff_text,
     table_kind,
+    text_encoding,
 )
+from ._quotes import quoted_specials
 
 __all__ = ["ArrowTable", "read_arrow_table", "encode_column", "is_text", "object_column"]
 
@@ -72,10 +75,14 @@ def read_arrow_table(path: str | Path, *, sep: str | None = None, header: bool |
         return _read_parquet(p, limits, dictionary)
     if kind not in ("text", "unknown"):
         return None
+    if text_encoding(p) != "utf-8-sig":
+        return None  # UTF-16/32 with a byte-order mark: pandas decodes it
     head = sniff_text(p)
     delim = _delimiter(p, head, sep)
     if delim is None or len(delim) != 1 or delim in ('"', "\n", "\r"):
         return None
+    if quoted_specials(p, delim):
+        return None  # a quoted line break or delimiter: pandas reads it and the stray-quote check (._quotes) runs
     has_header = _first_line_is_header(head, delim) if header is None else header
     _check_first_line_width(p, delim, limits)
     names = _header_names(head, delim, has_header)

@@ -30,6 +30,7 @@ __all__ = [
     "iter_json_lines",
     "table_kind",
     "sniff_text",
+    "text_encoding",
 ]
 
 
@@ -78,11 +79,34 @@ def check_file(path: str | os.PathLike[str]) -> Path:
     return p
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+         (b"\xfe\xff", "utf-16"))
+
+
+def text_encoding(path: str | os.PathLike[str]) -> str:
+    """The encoding to read a text file with: UTF-16/UTF-32 when it starts with their byte-order mark
+    (as Excel's "Unicode text" and PowerShell write), else UTF-8 with an optional BOM (``"utf-8-sig"``)."""
+    with open(path, "rb") as fh:
+        start = fh.read(4)
+    return next((name for bom, name in _BOMS if start.startswith(bom)), "utf-8-sig")
+
+
 def sniff_text(path: Path, n_bytes: int = 65536) -> str:
-    """The first ``n_bytes`` of a file decoded as UTF-8 (BOM removed); raises on binary content."""
+    """The first ``n_bytes`` of a file decoded as text (UTF-8, or UTF-16/32 with a byte-order mark; BOM removed);
+    raises on binary content."""
+    encoding = text_encoding(path)
     with open(path, "rb") as fh:
         head = fh.read(n_bytes)
+    if encoding != "utf-8-sig":
+        unit = 4 if encoding == "utf-32" else 2
+        return head[: len(head) - len(head) % unit].decode(encoding, errors="replace")
     if b"\x00" in head[:4096]:
+        sample = head[:4096]
+        if len(sample) >= 8 and (sample[1::2].count(0) > 0.9 * len(sample[1::2])
+                                 or sample[0::2].count(0) > 0.9 * len(sample[0::2])):
+            raise AnnotationFileError(
+                f"'{path}' looks like UTF-16 text without a byte-order mark (every other byte is NUL). Save it as "
+                "UTF-8 (or as UTF-16 with a BOM, Excel's 'Unicode text') and load it again.")
         raise AnnotationFileError(
             f"'{path}' looks binary (it contains NUL bytes), not a text table. "
             "If it is a Parquet file, give it a .parquet extension."
@@ -183,7 +207,7 @@ def read_table(
             keep_default_na=False,
             na_values=list(MISSING_MARKERS),
             skip_blank_lines=True,
-            encoding="utf-8-sig",
+            encoding=text_encoding(p),
             engine="python" if delim == r"\s+" else "c",
             on_bad_lines="error",
         )
@@ -209,6 +233,7 @@ def read_table(
     first = 2 if has_header else 1
     frame.index = pd.RangeIndex(first, first + len(frame))
     frame = frame.astype(object).where(frame.notna(), None)
+    frame.attrs["delimiter"] = delim  # for the stray-quote check of analytics.io._quotes
     return frame, "line", first
 
 
@@ -315,7 +340,7 @@ def iter_json_lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, Any | N
     Blank lines are not yielded. Memory stays bounded by one line.
     """
     p = check_file(path)
-    with open(p, encoding="utf-8-sig", errors="strict") as fh:
+    with open(p, encoding=text_encoding(p), errors="strict") as fh:
         try:
             for number, line in enumerate(fh, start=1):
                 if not line.strip():

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..exceptions import LabelStudioError
 from ..results import ResultMixin
+from .._wording import count_noun
 
 __all__ = ["META_KEY", "VIEW_TITLES", "PushPlan", "PushResult", "entry_of", "with_entry", "holds", "write_meta",
            "restore_meta"]
@@ -75,19 +76,19 @@ class PushPlan(ResultMixin):
         if self.to_project is None:
             view = (f"replace the view '{self.view_title}' (view {self.view_id})" if self.view_id is not None
                     else f"create the view '{self.view_title}'")
-            lines = [f"{view} in project '{self.project_title}' ({self.address}), showing {n:,} task(s) of the "
+            lines = [f"{view} in project '{self.project_title}' ({self.address}), showing {count_noun(n, 'task')} of the "
                      f"{self.queue} queue;",
-                     f"write the routing reason and vote split to the meta of {self.n_meta_updates:,} task(s) "
+                     f"write the routing reason and vote split to the meta of {count_noun(self.n_meta_updates, 'task')} "
                      f"(meta['{META_KEY}']['{self.queue}']);"]
         else:
             where = (f"the existing review project '{self.to_project}' (project {self.review_project_id})"
                      if self.review_project_id is not None else f"a new review project '{self.to_project}' with "
                      f"the labelling config of '{self.project_title}'")
-            lines = [f"put the {n:,} task(s) of the {self.queue} queue into {where}: {self.n_new_tasks:,} imported "
+            lines = [f"put the {count_noun(n, 'task')} of the {self.queue} queue into {where}: {self.n_new_tasks:,} imported "
                      f"(data and reason; no annotation), {n - self.n_new_tasks:,} already there get their reason "
                      "updated;"]
         if self.n_meta_cleared:
-            lines.append(f"remove the {self.queue} entry of {self.n_meta_cleared:,} task(s) that were in this queue "
+            lines.append(f"remove the {self.queue} entry of {count_noun(self.n_meta_cleared, 'task')} that were in this queue "
                          "at an earlier push and are not any more;")
         lines.append("no annotation is written or changed.")
         return lines
@@ -112,8 +113,8 @@ class PushResult(ResultMixin):
     def summary_lines(self) -> list[str]:
         where = f"view {self.view_id}" if self.view_id is not None else f"review project {self.project_id}"
         return [f"Pushed the {self.queue} queue ({self.n_tasks:,} tasks) to {where}: {self.url}",
-                f"meta written on {self.n_meta_updates:,} task(s), removed from {self.n_meta_cleared:,}; "
-                f"{self.n_new_tasks:,} task(s) imported."]
+                f"meta written on {count_noun(self.n_meta_updates, 'task')}, removed from {self.n_meta_cleared:,}; "
+                f"{count_noun(self.n_new_tasks, 'task')} imported."]
 
 
 def entry_of(row: pd.Series, pushed_at: str) -> dict[str, Any]:
@@ -204,6 +205,6 @@ def restore_meta(conn: Any, done: list[tuple[int, Any]]) -> str:
     if not done:
         return "Nothing had been written."
     if failed:
-        return (f"{len(done) - len(failed):,} task meta(s) already written were restored; {len(failed):,} could not "
+        return (f"{count_noun(len(done) - len(failed), 'task meta')} already written were restored; {len(failed):,} could not "
                 f"be (tasks {failed[:10]}): remove meta['{META_KEY}'] from them by hand.")
-    return f"The {len(done):,} task meta(s) already written were restored; the server is as it was."
+    return f"The {count_noun(len(done), 'task meta')} already written were restored; the server is as it was."

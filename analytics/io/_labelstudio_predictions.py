@@ -20,6 +20,7 @@ import pandas as pd
 from ..exceptions import InvalidParameterError
 from ._labelstudio_labels import CLASSIFICATION_TYPES, TaxonomyLabels, labels_from_value
 from ._tools import as_dict, as_list
+from .._wording import count_noun
 
 __all__ = ["PredictionCollector"]
 
@@ -60,7 +61,7 @@ class PredictionCollector:
 
         warnings: list[str] = []
         if self.n_ids_only:
-            warnings.append(f"{self.n_ids_only:,} prediction(s) are given by id only (Label Studio's quick export "
+            warnings.append(f"{count_noun(self.n_ids_only, 'prediction')} {'is' if self.n_ids_only == 1 else 'are'} given by id only (Label Studio's quick export "
                             "leaves out their content), so they were not read. Export a snapshot with full "
                             "predictions, or pull the project from the server (labelstudio://HOST:PORT/projects/ID).")
         if self.n_malformed:
@@ -69,7 +70,7 @@ class PredictionCollector:
         if not self.pending:
             return None, warnings
         if multilabel:
-            warnings.append(f"{len(self.pending):,} model prediction(s) were not read: predictions are read as one "
+            warnings.append(f"{count_noun(len(self.pending), 'model prediction')} {'was' if len(self.pending) == 1 else 'were'} not read: predictions are read as one "
                             "label per item, and this project is multi-label.")
             return None, warnings
         rows, other, multi, bad_score = [], 0, 0, 0
@@ -89,11 +90,11 @@ class PredictionCollector:
                          "model_version": str(pred.get("model_version") or "(no version)"),
                          "_created": str(pred.get("created_at") or "")})
         if other:
-            warnings.append(f"{other:,} model prediction(s) do not answer control '{control}' and were not read.")
+            warnings.append(f"{count_noun(other, 'model prediction')} {'does' if other == 1 else 'do'} not answer control '{control}' and were not read.")
         if multi:
-            warnings.append(f"{multi:,} model prediction(s) hold several labels for '{control}' and were not read.")
+            warnings.append(f"{count_noun(multi, 'model prediction')} {'holds' if multi == 1 else 'hold'} several labels for '{control}' and were not read.")
         if bad_score:
-            warnings.append(f"{bad_score:,} prediction score(s) lie outside [0, 1], so they are no probabilities; "
+            warnings.append(f"{count_noun(bad_score, 'prediction score')} {'lies' if bad_score == 1 else 'lie'} outside [0, 1], so they are no probabilities; "
                             "those predictions keep their label without a confidence.")
         if not rows:
             return None, warnings
@@ -102,7 +103,7 @@ class PredictionCollector:
         frame = frame.sort_values(["_created", "_pos"], kind="stable")
         repeated = int(frame.duplicated("item_id", keep="last").sum())
         if repeated:
-            warnings.append(f"{repeated:,} task(s) hold several predictions of model version "
+            warnings.append(f"{count_noun(repeated, 'task')} {'holds' if repeated == 1 else 'hold'} several predictions of model version "
                             f"'{frame['model_version'].iloc[0]}'; the most recent one of each is read.")
         frame = frame.drop_duplicates("item_id", keep="last").sort_values("_pos", kind="stable")
         loaded = load_predictions(frame[["item_id", "predicted_label", "confidence"]].reset_index(drop=True))

@@ -24,6 +24,7 @@ from ._labelstudio_meta import (ENTRY_COLUMNS, VIEW_TITLES, PushPlan, PushResult
                                 with_entry, write_meta)
 from ._labelstudio_review import apply_review_project, plan_review_project
 from .labelstudio_api import Connection, ServerAddress, classification_controls, parse_address, server_address
+from .._wording import count_noun
 
 __all__ = ["PushPlan", "PushResult", "plan_labelstudio_push", "apply_labelstudio_push", "view_data"]
 
@@ -85,7 +86,7 @@ def plan_labelstudio_push(items: pd.DataFrame, target: Any, *, queue: str, token
     tasks = {t["id"]: t for t in conn.iter_tasks(fields="task_only")}
     missing = [i for i in ids if i not in tasks]
     if missing:
-        raise LabelStudioError(f"{len(missing):,} queued item(s) are not tasks of {where} (e.g. {missing[:5]}): the "
+        raise LabelStudioError(f"{count_noun(len(missing), 'queued item')} {'is' if len(missing) == 1 else 'are'} not tasks of {where} (e.g. {missing[:5]}): the "
                                "queue was computed from another project, or those tasks were deleted. Pull again, "
                                "then push.")
     pushed_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -143,7 +144,7 @@ def _check_unchanged(plan: PushPlan) -> None:
     now = {t["id"]: t.get("meta") for t in conn.iter_tasks(fields="task_only")}
     changed = [tid for tid, before, _ in plan._updates if now.get(tid, before) != before]
     if changed:
-        raise LabelStudioError(f"The meta of {len(changed):,} task(s) changed on the server since the preview (e.g. "
+        raise LabelStudioError(f"The meta of {count_noun(len(changed), 'task')} changed on the server since the preview (e.g. "
                                f"task {changed[0]}); preview the push again, then apply it.")
 
 

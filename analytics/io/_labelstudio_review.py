@@ -13,6 +13,7 @@ from typing import Any
 
 from ..exceptions import LabelStudioError
 from ._labelstudio_meta import META_KEY, PushPlan, PushResult, holds, restore_meta, with_entry, write_meta
+from .._wording import count_noun
 
 __all__ = ["plan_review_project", "apply_review_project"]
 
@@ -71,7 +72,7 @@ def apply_review_project(plan: PushPlan) -> PushResult:
     try:
         write_meta(review, plan._updates, done)
         if plan._new_tasks:
-            review.call(f"importing {len(plan._new_tasks):,} task(s) into the review project", lambda:
+            review.call(f"importing {count_noun(len(plan._new_tasks), 'task')} into the review project", lambda:
                         review.client.projects.import_tasks(id=review_id, request=list(plan._new_tasks)))
     except LabelStudioError as exc:
         undo = restore_meta(review, done)

@@ -17,6 +17,7 @@ server's pages are read one at a time; both give the same result for the same ta
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import Any, Iterable
 
@@ -51,6 +52,8 @@ def _annotator(completed_by: Any) -> tuple[str | None, str | None]:
         return (str(ident) if is_plain(ident) else None), (email if isinstance(email, str) else None)
     if not is_plain(completed_by) or completed_by == "":
         return None, None
+    if isinstance(completed_by, float) and math.isinf(completed_by):
+        return completed_by, None  # validation skips it with reason invalid_id; as text it would read "-inf"
     return str(completed_by), None
 
 
@@ -132,7 +135,8 @@ def read_tasks(tasks: Iterable[Any], *, source: str, field: str | None, taxonomy
             fields, targets, other = _split_results(results, taxonomy_labels, seen_other, leaves)
             found.update(name for name, labels in fields.items() if labels)
             annotator, email = _annotator(ann.get("completed_by"))
-            info = {"item_id": str(task_id), "annotator_id": annotator, "annotator_email": email,
+            info = {"item_id": task_id if isinstance(task_id, float) and math.isinf(task_id) else str(task_id),
+                    "annotator_id": annotator, "annotator_email": email,
                     "timestamp": ann.get("created_at"), "duration_s": ann.get("lead_time"), "task_id": task_id,
                     "annotation_id": own_id, "updated_at": ann.get("updated_at")}
             images = {name: _image_of(task.get("data"), to) for name, to in targets.items()}  # not the whole data

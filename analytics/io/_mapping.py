@@ -112,7 +112,7 @@ class ColumnMapping:
         if missing:
             options = {"item_id": "item=", "annotator_id": "annotator=", "label": "label="}
             raise AnnotationSchemaError(
-                f"The {what} is missing required column(s) {', '.join(missing)}. "
+                f"The {what} is missing required column{'s' if len(missing) != 1 else ''} {', '.join(missing)}. "
                 f"Columns present: {', '.join(map(repr, cols)) or '(none)'}. "
                 "Name the columns to use with "
                 + ", ".join(options.get(m, m + "=") + "'<column>'" for m in missing)

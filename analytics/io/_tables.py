@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
 from ..limits import current_limits, limit_message
+from ._quotes import split_merged_rows
 from ._files import check_table_shape, iter_json_lines, read_json_document, read_table, table_kind
 
 __all__ = ["TableSource", "read_any_table", "source_name", "table_columns"]
@@ -57,7 +58,33 @@ def read_any_table(
         labels is numbered by position from 0 instead, since the report tells rows apart by label).
     bad_records : list of dict
         JSON Lines records that could not be used (``row``, ``reason``, ``detail``), to be reported as skipped.
+
+    Raises
+    ------
+    AnnotationSchemaError
+        Also when two columns have the same name (as text, spaces around a header trimmed): a column is found by
+        its name, so which one was meant cannot be told.
     """
+    frame, unit, bad = _read_any_table(source, sep=sep, header=header)
+    _check_column_names(frame, source)
+    return frame, unit, bad
+
+
+def _check_column_names(frame: pd.DataFrame, source: Any) -> None:
+    names = [str(c) for c in frame.columns]
+    if len(set(names)) == len(names):
+        return
+    seen: dict[str, list[int]] = {}
+    for position, name in enumerate(names, start=1):
+        seen.setdefault(name, []).append(position)
+    repeated = "; ".join(f"{name!r} (columns {', '.join(map(str, at))})" for name, at in seen.items() if len(at) > 1)
+    raise AnnotationSchemaError(
+        f"The table '{source_name(source)}' has repeated column names: {repeated}. Spaces around a header are "
+        "trimmed, so 'id' and 'id ' are the same name. Give every column its own name and load it again.")
+
+
+def _read_any_table(source: Any, *, sep: str | None, header: bool | None
+                    ) -> tuple[pd.DataFrame, str, list[dict[str, Any]]]:
     limits = current_limits()
     if isinstance(source, pd.DataFrame):
         check_table_shape(source, "The DataFrame", limits)
@@ -71,8 +98,11 @@ def read_any_table(
     path = Path(source)
     kind = table_kind(path)
     if kind in ("text", "parquet", "unknown"):
-        frame, unit, _ = read_table(path, sep=sep, header=header)
-        return frame, unit, []
+        frame, unit, first = read_table(path, sep=sep, header=header)
+        if unit != "line":
+            return frame, unit, []
+        frame, merged = split_merged_rows(frame, path=path, delimiter=frame.attrs.get("delimiter"), first=first)
+        return frame, unit, merged
     if kind == "jsonl":
         records, rows, bad = [], [], []
         keys: set[str] = set()

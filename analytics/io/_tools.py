@@ -18,10 +18,11 @@ from typing import Any, Iterable, Iterator
 import pandas as pd
 
 from .._import_report import SKIP_REASONS
-from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
-from .._json import check_json_depth, has_surrogate_escape, loads, repair_surrogates
+from ..exceptions import AnnotationFileError, AnnotationSchemaError, FieldChoiceError, InvalidParameterError
+from .._wording import count_noun
+from .._json import DECODER, note_where, check_json_depth, has_surrogate_escape, loads, repair_surrogates
 from ..limits import current_limits, limit_message
-from ._files import check_file, sniff_text, table_kind
+from ._files import check_file, sniff_text, table_kind, text_encoding
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
 
@@ -104,7 +105,7 @@ class ToolRows:
         reasons = Counter(s["reason"] for s in self.skipped)
         parts = [f"{n:,} × {r} ({SKIP_REASONS[r]})" for r, n in reasons.most_common()]
         found = f" It holds {', '.join(f'{k} ({n:,})' for k, n in self.ignored.most_common(8))}." if self.ignored else ""
-        return (f"No {what} in '{self.source}' ({self.format}): {self.rows_read:,} {self.unit}(s) read, "
+        return (f"No {what} in '{self.source}' ({self.format}): {count_noun(self.rows_read, self.unit)} read, "
                 f"none usable{': ' + '; '.join(parts) if parts else ''}.{found} Annotation QA reads image-level "
                 "classification (single- or multi-label); export a classification project, or choose another "
                 "control with field=.")
@@ -149,9 +150,9 @@ def iter_json_items(path: str | Path, *, chunk_chars: int = 1 << 20) -> Iterator
 
 
 def _iter_items(p: Path, chunk_chars: int) -> Iterator[Any]:
-    decoder = json.JSONDecoder()
+    decoder = DECODER
     max_depth = current_limits().max_json_depth
-    with open(p, encoding="utf-8-sig", errors="strict") as fh:
+    with open(p, encoding=text_encoding(p), errors="strict") as fh:
         buf = fh.read(chunk_chars)
         eof = len(buf) < chunk_chars
         pos = _skip_ws(buf, 0)
@@ -180,6 +181,7 @@ def _iter_items(p: Path, chunk_chars: int) -> Iterator[Any]:
                                           "elements): the file looks truncated; export it again.")
             if buf[pos] == "]" and index == 0:
                 return
+            note_where(f"element {index + 1:,} of '{p.name}'")
             try:
                 value, end = decoder.raw_decode(buf, pos)
             except json.JSONDecodeError as exc:
@@ -201,7 +203,7 @@ def _iter_items(p: Path, chunk_chars: int) -> Iterator[Any]:
                                           f"{index + 1:,} of its top-level list (the file may be truncated).")
             if buf.count("[", pos, end) + buf.count("{", pos, end) > max_depth:  # cheap: no copy of the element
                 check_json_depth(buf[pos:end], where=f"element {index + 1:,} of '{p.name}'")
-            yield json.loads(repair_surrogates(buf[pos:end])) if has_surrogate_escape(buf, pos, end) else value
+            yield DECODER.decode(repair_surrogates(buf[pos:end])) if has_surrogate_escape(buf, pos, end) else value
             index += 1
             if buf[after] == "]":
                 return
@@ -243,10 +245,7 @@ def pick_field(found: Counter[str] | dict[str, int], field: str | None, *, sourc
         return next(iter(found))
     if not found:
         raise AnnotationSchemaError(f"'{source}' holds no classification {what} (see field=).")
-    raise AnnotationSchemaError(
-        f"'{source}' has {len(found)} classification {what}s: {shown}. Each is a separate question; "
-        f"choose one with field= (e.g. field='{max(found, key=lambda k: (found[k], k))}'), or --field on the command line."
-    )
+    raise FieldChoiceError(source, what, found)
 
 
 def looks_like_media(value: Any) -> bool:

@@ -11,12 +11,14 @@ import pandas as pd
 from .._import_report import ImportReport
 from .._labels import clean_id_column, clean_label_column, clean_text
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
+from .._row_rules import RULE_DETAILS, is_blank_text, unprintable_labels
 from ..limits import Limits, check_text_lengths, use_limits
 from ._mapping import ColumnMapping, _key
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
+from .._wording import count_noun
 
-__all__ = ["GoldLabels", "Predictions", "load_gold", "load_predictions", "attach", "restrict_gold"]
+__all__ = ["GoldLabels", "Predictions", "load_gold", "load_predictions", "attach", "restrict_gold", "note_attached"]
 
 _GOLD_NAMES = ("gold_label", "gold", "truth", "true_label", "ground_truth", "expected", "expert_label",
                "label", "answer", "class")
@@ -107,7 +109,10 @@ def _load_gold(source: Any, *, item: str | None, label: str | None, sep: str | N
         raw.skip(row, "blank_item_id", "gold row without item id")
     for row in out.loc[out["item_id"].notna() & out["gold_label"].isna(), "_row"]:
         raw.skip(row, "blank_label", "gold label is empty")
-    out = out.dropna(subset=["item_id", "gold_label"])
+    blank = out["item_id"].notna().to_numpy() & unprintable_labels(out["gold_label"])
+    for row in out.loc[blank, "_row"]:
+        raw.skip(row, "unprintable_label", "the gold " + RULE_DETAILS["unprintable_label"][4:])
+    out = out.loc[~blank].dropna(subset=["item_id", "gold_label"])
     conflicts = out.groupby("item_id")["gold_label"].nunique()
     conflicts = conflicts[conflicts > 1]
     if len(conflicts):
@@ -116,7 +121,7 @@ def _load_gold(source: Any, *, item: str | None, label: str | None, sep: str | N
             for i in conflicts.index[:5]
         )
         raise AnnotationSchemaError(
-            f"{len(conflicts)} item(s) have conflicting gold labels in '{name}': {shown}. Keep one gold label per item."
+            f"{count_noun(len(conflicts), 'item')} {'has' if len(conflicts) == 1 else 'have'} conflicting gold labels in '{name}': {shown}. Keep one gold label per item."
         )
     dup = out.duplicated("item_id").to_numpy()
     for row in out.loc[dup, "_row"]:
@@ -171,12 +176,22 @@ def _load_predictions(source: Any, *, item: str | None, label: str | None, confi
                     f"Confidence values outside [0, 1] in '{name}' column '{conf_col}' "
                     f"({unit} {', '.join(map(str, out.index[bad_conf][:5]))}). Give probabilities, not logits or percentages."
                 )
+        blank = out["item_id"].notna().to_numpy() & unprintable_labels(out["predicted_label"])
+        for row in out.index[blank]:
+            raw.skip(row, "unprintable_label", "the predicted " + RULE_DETAILS["unprintable_label"][4:])
+        out = out.loc[~blank]
         kind = "label"
         required = ["item_id", "predicted_label"]
         raw.label_field = label_col
     else:
         class_cols = list(classes) if classes is not None else [c for c in cols if c != item_col]
         check_text_lengths(class_cols, what="class column name")
+        blank = [k for k, c in enumerate(class_cols) if clean_text(c) is None or is_blank_text(clean_text(c))]
+        if blank:
+            raise AnnotationSchemaError(
+                f"The predictions table '{name}' has {len(blank)} probability column(s) without a visible name "
+                f"(class column {', '.join(str(k + 1) for k in blank[:5])}: {[class_cols[k] for k in blank[:5]]}); a "
+                "class would print blank. Name every probability column after its class, or pass classes=.")
         missing = [c for c in class_cols if c not in cols]
         if missing or not class_cols:
             raise AnnotationSchemaError(
@@ -202,7 +217,7 @@ def _load_predictions(source: Any, *, item: str | None, label: str | None, confi
         sums = values.sum(axis=1)
         off = np.isfinite(sums) & (np.abs(sums - 1) > 1e-3) & (sums > 0)
         if off.any():
-            warnings.append(f"{int(off.sum())} probability row(s) did not sum to 1 and were renormalized "
+            warnings.append(f"{count_noun(int(off.sum()), 'probability row')} did not sum to 1 and were renormalized "
                             f"(e.g. {unit} {', '.join(map(str, frame.index[off][:3]))}).")
             values[off] = values[off] / sums[off, None]
         out = pd.DataFrame(values, columns=[clean_text(c) or c for c in class_cols], index=frame.index)
@@ -265,8 +280,39 @@ def attach(aset: Any, *, gold: Any = None, predictions: Any = None) -> Any:
                   "detail": f"no annotation has item id '{item}'"} for row, item in frame.loc[outside, "item_id"].items()]
         pred_frame = frame.loc[~outside].reset_index(drop=True)
         pred_report = _extend(p.report, extra, kept=len(pred_frame))
+    known = set(aset.categories)
+    if gold_series is not None:
+        gold_report = note_attached(gold_report, _new_classes(gold_series.dropna(), known))
+    if pred_frame is not None:
+        names = (pred_frame["predicted_label"].dropna().astype(str) if "predicted_label" in pred_frame.columns
+                 else pd.Series([c for c in pred_frame.columns if c != "item_id"], dtype=object))
+        pred_report = note_attached(pred_report, _new_classes(names, known), what="predictions")
     return aset.with_attachments(gold=gold_series, gold_report=gold_report, predictions=pred_frame,
                                  predictions_report=pred_report)
+
+
+def _new_classes(labels: pd.Series, known: set) -> list[str]:
+    from .._labels import natural_order
+
+    seen = {t for v in labels for t in (v if isinstance(v, tuple) else (v,))}
+    return list(natural_order(seen - known))
+
+
+def note_attached(report: ImportReport, classes: list[str], *, what: str = "gold labels") -> ImportReport:
+    """``report`` with a note naming the classes that only the gold labels (or predictions) use.
+
+    Such classes are kept for gold accuracy and model-vs-human, but no agreement coefficient counts them
+    (:attr:`analytics.AnnotationSet.attached_categories`), so attaching gold cannot move AC1 or Brennan–Prediger.
+    """
+    if not classes:
+        return report
+    from dataclasses import replace
+
+    shown = ", ".join(repr(c) for c in classes[:8]) + (f" and {len(classes) - 8} more" if len(classes) > 8 else "")
+    note = (f"{len(classes)} class(es) appear only in the {what}, not in the annotations or a taxonomy: {shown}. "
+            "They count for gold accuracy and model comparisons, not for agreement coefficients; add them to the "
+            "taxonomy if annotators should have been able to choose them.")
+    return replace(report, notes=tuple(report.notes) + (note,))
 
 
 def restrict_gold(gold: Any, items: Any, taxonomy: Any = None) -> tuple[pd.Series, ImportReport]:
@@ -298,6 +344,6 @@ def _extend(report: ImportReport, extra: list[dict[str, Any]], *, kept: int) -> 
     warnings = report.warnings
     if extra:
         items = [e["detail"].split("'")[1] for e in extra[:5]]
-        warnings = warnings + (f"{len(extra)} {report.format} row(s) are for items without any annotation and were "
+        warnings = warnings + (f"{count_noun(len(extra), report.format + ' row')} are for items without any annotation and were "
                                f"left out (e.g. items {', '.join(items)}).",)
     return replace(report, skipped=skipped.astype(object), rows_kept=kept, n_annotations=kept, warnings=warnings)

@@ -17,6 +17,7 @@ from ..limits import current_limits, limit_message
 from ._mapping import SYNONYMS, ColumnMapping, _key
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
+from .._wording import count_noun
 
 __all__ = ["read_counts", "looks_like_counts"]
 
@@ -75,7 +76,7 @@ def read_counts(
     cat_cols = list(categories) if categories is not None else [c for c in frame.columns if c != item_col]
     missing = [c for c in cat_cols if c not in frame.columns]
     if missing:
-        raise AnnotationSchemaError(f"Category column(s) {missing} are not in the counts table; columns: {list(frame.columns)}.")
+        raise AnnotationSchemaError(f"Category column{'s' if len(missing) != 1 else ''} {missing} {'are' if len(missing) != 1 else 'is'} not in the counts table; columns: {list(frame.columns)}.")
     counts, bad = _as_counts(frame[cat_cols])
     if bad.any():
         r, c = np.nonzero(bad)
@@ -85,7 +86,7 @@ def read_counts(
         cells = ", ".join(f"{unit} {frame.index[i]} column '{cat_cols[j]}' = {shown(frame.iloc[i][cat_cols[j]])}"
                           for i, j in list(zip(r, c))[:5])
         raise AnnotationSchemaError(
-            f"The counts table '{name}' has {len(r)} cell(s) that are not non-negative whole numbers: {cells}. "
+            f"The counts table '{name}' has {count_noun(len(r), 'cell')} that are not non-negative whole numbers: {cells}. "
             "Each category column must count how many annotators chose that category; if the columns are "
             "annotators holding labels, load it with format='wide'."
         )

@@ -31,6 +31,7 @@ from ._files import check_file
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
 from ._tools import ToolRows, expect_start, file_annotator, first_json_char, not_this_format, reject_mapping
+from .._wording import count_noun
 
 __all__ = ["read_cvat", "sniff_cvat", "combine_file_annotators"]
 
@@ -114,14 +115,14 @@ def read_cvat(source: Any, *, mapping: ColumnMapping, field: str | None = None,
     if n_tracks:
         acc.ignored["tracks (CVAT for video; export as 'CVAT for images' instead)"] += n_tracks
     if sources.get("auto") or sources.get("semi-auto"):
-        acc.warnings.append(f"{sources['auto'] + sources['semi-auto']:,} tag(s) were made automatically "
+        acc.warnings.append(f"{count_noun(sources['auto'] + sources['semi-auto'], 'tag')} were made automatically "
                             "(source 'auto'/'semi-auto'), not by a person.")
     if annotator_id is None:
         acc.warnings.append(f"CVAT XML has no annotator id: every tag is attributed to '{who}' (the file name); "
                             "pass annotator_id= to name the annotator.")
     undeclared = sorted({str(v) for r in acc.rows for v in _as_list(r["label"])} - set(declared)) if declared else []
     if undeclared and field is None:
-        acc.warnings.append(f"tag label(s) {undeclared[:5]} are not declared in the task's <labels>.")
+        acc.warnings.append(f"tag label{'s' if len(undeclared) != 1 else ''} {undeclared[:5]} {'are' if len(undeclared) != 1 else 'is'} not declared in the task's <labels>.")
     return acc.finish(label_field=f"tag attribute '{field}'" if field else "<tag> labels", multilabel=multilabel,
                       what="image-level tags", column_mapping={
                           "item_id": "<image name>", "label": f"<tag> attribute '{field}'" if field else "<tag label>",

@@ -23,6 +23,7 @@ from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
 from ._tools import (ToolRows, as_dict, as_list, expect_start, file_annotator, first_json_char, not_this_format,
                      reject_mapping)
+from .._wording import count_noun
 
 __all__ = ["read_datumaro", "sniff_datumaro"]
 
@@ -82,7 +83,7 @@ def read_datumaro(source: Any, *, mapping: ColumnMapping, field: str | None = No
         labels, other, bad = _item_labels(annotations, names, field, attr_names)
         acc.ignored.update(other)
         if bad:
-            acc.warnings.append(f"item {row}: {bad} label annotation(s) with a label_id outside the {len(names)} "
+            acc.warnings.append(f"item {row}: {count_noun(bad, 'label annotation')} with a label_id outside the {len(names)} "
                                 "declared labels were left out.")
         if not labels:
             if field is not None and any(isinstance(a, dict) and a.get("type") == "label" for a in annotations):
@@ -142,5 +143,5 @@ def _check_groups(acc: ToolRows, groups: list[Any]) -> None:
         members = set(map(str, as_list(group.get("labels"))))
         broken = [r["_row"] for r in acc.rows if isinstance(r["label"], list) and len(members & set(r["label"])) > 1]
         if broken:
-            acc.warnings.append(f"{len(broken)} item(s) have several labels of the exclusive group "
+            acc.warnings.append(f"{count_noun(len(broken), 'item')} {'has' if len(broken) == 1 else 'have'} several labels of the exclusive group "
                                 f"'{group.get('name')}' ({', '.join(sorted(members))}), e.g. item {broken[0]}.")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..exceptions import AnnotationSchemaError
-from ._files import check_file, iter_json_lines, sniff_text, table_kind
+from ._files import check_file, iter_json_lines, sniff_text, table_kind, text_encoding
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations
 from ._tools import (ToolRows, as_dict, as_list, expect_start, first_json_char, iter_json_items, not_this_format,
@@ -134,7 +134,7 @@ _MAPPING_V1 = {"item_id": "DataRow ID", "annotator_id": "Created By", "image": "
 
 
 def _first_line_has(path: Path, key: str) -> bool:
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+    with open(path, encoding=text_encoding(path), errors="replace") as fh:
         line = fh.readline(1 << 20)
     return f'"{key}"' in line and line.rstrip().endswith("}")
 

@@ -21,16 +21,18 @@ the class names; a label attribute without ``class-name`` gives the class index 
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from .._json import loads
-from ._files import check_file, iter_json_lines, read_json_document, table_kind
+from ._files import check_file, iter_json_lines, read_json_document, table_kind, text_encoding
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
 from ._sagemaker_workers import content_fields, payload_answers, read_worker_answers, worker_response_answers
 from ._tools import ToolRows, expect_start, first_json_char, not_this_format, pick_field, reject_mapping
+from .._wording import count_noun
 
 __all__ = ["read_sagemaker", "sniff_sagemaker", "combine_sagemaker"]
 
@@ -112,9 +114,19 @@ def combine_sagemaker(parts: list[RawAnnotations]) -> RawAnnotations:
     return raw
 
 
+def _job_name(value: Any, fallback: str) -> str:
+    """The job that labelled a record (it stands for the annotator): its ``job-name`` when that is text or a whole
+    number, else the label attribute's name (a missing, NaN or Infinity job name must not become an id)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)) or value == "":
+        return fallback
+    if isinstance(value, float) and not math.isfinite(value):
+        return fallback
+    return str(value).removeprefix("labeling-job/")
+
+
 def _is_single_document(path: Path) -> bool:
     """A JSON object spread over lines, or one compact worker response, rather than JSON Lines."""
-    with open(path, encoding="utf-8-sig", errors="replace") as fh:
+    with open(path, encoding=text_encoding(path), errors="replace") as fh:
         line = fh.readline(1 << 20).strip()
     if line in ("{", "[") or not line.endswith("}"):
         return True
@@ -194,7 +206,7 @@ def _read_manifest(path: Path, *, field: str | None, annotator_id: str | None) -
         acc.ignored.update(other)
         acc.ignored.update({f"label attribute '{a}'": 1 for a in fields if a != chosen})
         labels, meta = fields[chosen]
-        job = str(meta.get("job-name") or chosen).removeprefix("labeling-job/")
+        job = _job_name(meta.get("job-name"), chosen)
         human_no += str(meta.get("human-annotated", "yes")).lower() == "no"
         common = {**info, "timestamp": meta.get("creation-date"), "human_annotated": meta.get("human-annotated")}
         if labels and isinstance(labels[0], dict):  # custom job that kept every worker's answer
@@ -216,7 +228,7 @@ def _read_manifest(path: Path, *, field: str | None, annotator_id: str | None) -
                             f"'{job}', counted as one annotator; the workers' own answers are in the job's "
                             "annotations/worker-response files.")
     if human_no:
-        acc.warnings.append(f"{human_no:,} label(s) were made by automated data labeling (human-annotated: no).")
+        acc.warnings.append(f"{count_noun(human_no, 'label')} {'was' if human_no == 1 else 'were'} made by automated data labeling (human-annotated: no).")
     return acc.finish(label_field=f"label attribute '{chosen}' ({kinds.get(chosen)})", multilabel=multilabel,
                       column_mapping={"item_id": "source-ref / source", "label": f"{chosen}-metadata.class-name",
                                       "annotator_id": "annotator_id= option" if annotator_id is not None

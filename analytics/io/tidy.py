@@ -14,8 +14,7 @@ from ._mapping import CANONICAL_COLUMNS, ColumnMapping
 from ._raw import RawAnnotations
 from ._tables import read_any_table, source_name
 
-__all__ = ["read_tidy", "frame_to_raw", "resolve_image_paths", "image_sample", "images_next_to",
-           "resolve_relative_images", "image_note", "IMAGE_SAMPLE"]
+__all__ = ["read_tidy", "frame_to_raw", "read_coded_tidy", "renamed_columns", "CODED_ROLES"]
 
 
 def renamed_columns(columns: Any, mapping: dict[str, str]) -> list[tuple[int, Any]]:
@@ -50,72 +49,6 @@ def frame_to_raw(frame: pd.DataFrame, mapping: dict[str, str], *, source: str, f
     return raw
 
 
-def resolve_image_paths(raw: RawAnnotations, base: Path) -> None:
-    """Make relative image paths absolute when they exist relative to the annotations file.
-
-    Exports often store images next to the file (``images/0001.png``); resolving them once here lets
-    thumbnails work wherever the dashboard or report runs. URLs and absolute paths are left as they are.
-    The file's first :data:`IMAGE_SAMPLE` distinct relative paths decide (:func:`images_next_to`).
-    """
-    if "image" not in raw.frame.columns:
-        return
-    values = raw.frame["image"]
-    if not images_next_to(base, image_sample(values)):
-        return
-    raw.frame["image"] = resolve_relative_images(values, base)
-    raw.notes.append(image_note(base))
-
-
-#: Distinct relative image paths of a file checked for existence next to it.
-IMAGE_SAMPLE = 50
-
-
-def relative_images(values: pd.Series) -> pd.Series:
-    """The image references (as text) that are relative paths: not URLs, not absolute."""
-    text = values.dropna().astype(str)
-    return text[~text.str.contains("://", regex=False) & ~text.map(os.path.isabs)]
-
-
-def image_sample(values: pd.Series) -> list[str]:
-    """The first :data:`IMAGE_SAMPLE` distinct relative image paths, in order."""
-    return relative_images(values).drop_duplicates().head(IMAGE_SAMPLE).tolist()
-
-
-def images_next_to(base: Path, sample: list[str]) -> bool:
-    """Whether any path of ``sample`` names a file relative to ``base`` (then the file's relative paths resolve)."""
-    return any(_is_file(base / v) for v in sample)
-
-
-def resolve_relative_images(values: pd.Series, base: Path) -> pd.Series:
-    """``values`` with every relative path made absolute under ``base``."""
-    relative = relative_images(values)
-    rel_mask = values.notna() & values.astype(str).isin(set(relative))
-    out = values.copy()
-    relative_text = values[rel_mask].astype(str)
-    resolved = {v: _resolved(base, v) for v in relative_text.unique()}  # each distinct path resolved once
-    out.loc[rel_mask] = relative_text.map(resolved)
-    return out
-
-
-def image_note(base: Path) -> str:
-    return f"image paths were read relative to the annotations file's folder ({base})."
-
-
-def _is_file(path: Path) -> bool:
-    """``path.is_file()``, false for names the system refuses (too long, NUL bytes): image cells are untrusted."""
-    try:
-        return path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
-def _resolved(base: Path, value: str) -> str:
-    try:
-        return str((base / value).resolve())
-    except (OSError, ValueError):
-        return value
-
-
 def read_tidy(source: Any, *, mapping: ColumnMapping, sep: str | None = None,
               header: bool | None = None) -> RawAnnotations:
     """Read a tidy table; the column mapping says (or synonyms find) which column is which.
@@ -129,10 +62,7 @@ def read_tidy(source: Any, *, mapping: ColumnMapping, sep: str | None = None,
             return raw
     frame, unit, bad = read_any_table(source, sep=sep, header=header)
     resolved = mapping.resolve(frame.columns)
-    raw = frame_to_raw(frame, resolved, source=source_name(source), fmt="tidy", unit=unit, bad_records=bad)
-    if not isinstance(source, pd.DataFrame):
-        resolve_image_paths(raw, Path(source).resolve().parent)
-    return raw
+    return frame_to_raw(frame, resolved, source=source_name(source), fmt="tidy", unit=unit, bad_records=bad)
 
 
 #: Canonical columns read as codes into their distinct values (validation cleans those values only).
@@ -154,6 +84,8 @@ def read_coded_tidy(source: str | os.PathLike[str], *, mapping: ColumnMapping, s
         return None
     table = got.table
     names = [str(c) for c in table.column_names]
+    if len(set(names)) != len(names):
+        return None  # repeated column names: read_tidy's reading names them in its error
     resolved = mapping.resolve(names)
     n = table.num_rows
     coded, columns = {}, {}
@@ -174,5 +106,4 @@ def read_coded_tidy(source: str | os.PathLike[str], *, mapping: ColumnMapping, s
     raw = RawAnnotations(frame=frame, source=name, format="tidy", unit=got.unit, rows_read=n,
                          column_mapping=dict(resolved), label_field=resolved.get("label"), coded=coded,
                          column_order=order)
-    resolve_image_paths(raw, Path(source).resolve().parent)
     return raw

@@ -72,7 +72,7 @@ def read_wide(
     if annotators is not None:
         unknown = [a for a in annotators if a not in columns]
         if unknown:
-            raise AnnotationSchemaError(f"Annotator column(s) {unknown} are not in the wide table; columns: {columns}.")
+            raise AnnotationSchemaError(f"Annotator column{'s' if len(unknown) != 1 else ''} {unknown} {'are' if len(unknown) != 1 else 'is'} not in the wide table; columns: {columns}.")
         ann_cols = list(annotators)
     else:
         ann_cols = [c for c in columns if c != item_col and c not in carried.values()]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     import torch
@@ -82,7 +83,7 @@ class ImageTransform:
             std = torch.tensor(self.std or (1.0,) * c, device=x.device, dtype=x.dtype).view(1, -1, 1, 1)
             if mean.shape[1] not in (1, c) or std.shape[1] not in (1, c):
                 raise InvalidParameterError(
-                    f"mean/std have {mean.shape[1]}/{std.shape[1]} values but the images have {c} channel(s); "
+                    f"mean/std have {mean.shape[1]}/{std.shape[1]} values but the images have {count_noun(c, 'channel')}; "
                     "give one value per channel (or one for all)."
                 )
             x = (x - mean) / std
@@ -127,8 +128,11 @@ def image_paths(annotations: "AnnotationSet", *, root: str | os.PathLike | None 
                 column: str = "image") -> pd.Series:
     """Each item's image path, from the ``image`` column of an annotation set.
 
-    Relative paths are resolved against ``root`` (pass the folder of the annotations file: the loader
-    does not keep it) or the current directory.
+    With ``root`` (the folder of the annotations file, or its image root), relative paths are joined to it
+    and every path must lie inside it — symbolic links followed — or an error names the items; the loader
+    has already refused references outside the folder it was given (:mod:`analytics.io.images`). Without
+    ``root`` the paths are returned as the set holds them (relative ones then start from the current
+    directory). URLs are refused: images are never downloaded.
 
     Returns
     -------
@@ -138,7 +142,8 @@ def image_paths(annotations: "AnnotationSet", *, root: str | os.PathLike | None 
     Raises
     ------
     AnnotationSchemaError
-        The set has no such column, an item has no image, or one item has two different images.
+        The set has no such column, an item has no image, one item has two different images, an image is a
+        URL, or (with ``root``) an image lies outside ``root``.
     """
     frame = annotations.frame
     if column not in frame.columns:
@@ -151,18 +156,47 @@ def image_paths(annotations: "AnnotationSet", *, root: str | os.PathLike | None 
     conflicts = pairs["item_id"][pairs["item_id"].duplicated()].unique()
     if len(conflicts):
         shown = "; ".join(f"'{i}': " + ", ".join(pairs.loc[pairs['item_id'] == i, column].head(3)) for i in conflicts[:5])
-        raise AnnotationSchemaError(f"{len(conflicts)} item(s) have more than one image: {shown}. Keep one image per item.")
+        raise AnnotationSchemaError(f"{count_noun(len(conflicts), 'item')} {'has' if len(conflicts) == 1 else 'have'} more than one image: {shown}. Keep one image per item.")
     by_item = pairs.set_index("item_id")[column]
     missing = [i for i in annotations.item_ids if i not in by_item.index]
     if missing:
         raise AnnotationSchemaError(
-            f"{len(missing)} item(s) have no image in column '{column}': {', '.join(map(str, missing[:10]))}"
+            f"{count_noun(len(missing), 'item')} {'has' if len(missing) == 1 else 'have'} no image in column '{column}': {', '.join(map(str, missing[:10]))}"
             f"{' …' if len(missing) > 10 else ''}. Fill in their image paths."
         )
-    base = Path(root) if root is not None else None
-    paths = [str(base / p) if base is not None and not Path(p).is_absolute() else p
-             for p in by_item.loc[list(annotations.item_ids)]]
+    values = by_item.loc[list(annotations.item_ids)]
+    if root is None:
+        paths = values.tolist()
+    else:
+        paths = _inside_root(values, Path(root))
+    urls = [(i, p) for i, p in zip(annotations.item_ids, paths) if "://" in str(p)]
+    if urls:
+        raise AnnotationSchemaError(
+            f"{len(urls)} item(s) have an image URL, not a file (e.g. '{urls[0][0]}': {urls[0][1]}). Images are "
+            "never downloaded: download them, and give their paths relative to the annotations file.")
     return pd.Series(paths, index=pd.Index(annotations.item_ids, name="item_id"), name=column)
+
+
+def _inside_root(values: pd.Series, root: Path) -> list[str]:
+    """The images' paths joined to ``root``; an error naming the items whose image lies outside it."""
+    from ..io.images import image_access
+
+    out, outside = [], []
+    for item, value in values.items():
+        if "://" in str(value):
+            out.append(str(value))
+            continue
+        access = image_access(value, roots=[root])
+        if access.kind == "refused":
+            outside.append(f"'{item}': {value}")
+        out.append(access.location or os.path.normpath(os.path.join(os.path.abspath(root), str(value))))
+    if outside:
+        raise AnnotationSchemaError(
+            f"{len(outside)} image(s) lie outside the image root {root} ({'; '.join(outside[:5])}"
+            f"{' …' if len(outside) > 5 else ''}): images are read only inside it (an absolute path elsewhere, a "
+            "'..' escape or a symbolic link out of it). Move the images under the root, or pass the folder that "
+            "holds them as root= (aqa score --image-root DIR).")
+    return out
 
 
 # -- sources: what the batch loop iterates ------------------------------------------------------------
@@ -204,7 +238,7 @@ def make_source(images: Any, *, transform: Any, num_workers: int, pin_memory: bo
         missing = [p for p in paths if not os.path.isfile(p)]
         if missing:
             raise AnnotationFileError(
-                f"{len(missing)} of {len(paths)} image file(s) do not exist: {', '.join(missing[:5])}"
+                f"{len(missing)} of {count_noun(len(paths), 'image file')} {'does' if len(missing) == 1 else 'do'} not exist: {', '.join(missing[:5])}"
                 f"{' …' if len(missing) > 5 else ''}. Check the paths (relative paths start from the current "
                 "directory, or from root= in image_paths)."
             )

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..exceptions import InvalidParameterError, ModelError
+from ._pickle_scan import (UnsafeModelFileError, foreign_globals, is_torchscript_archive, looks_like_pickle,
+                           refusal_message)
 
 if TYPE_CHECKING:
     import torch
@@ -62,13 +64,13 @@ def _load_torchscript(path: Path) -> "torch.nn.Module":
             warnings.simplefilter("ignore", DeprecationWarning)
             return torch.jit.load(str(path), map_location="cpu")
     except (RuntimeError, ValueError) as exc:
-        jit_error = str(exc).splitlines()[0].split(". ")[0]
+        jit_error = str(exc).splitlines()[0].split(". ")[0] if str(exc).strip() else type(exc).__name__
     # Not TorchScript. Say what it is, reading it only the safe way.
     try:
         _load_state_dict(path)
-    except ModelError as exc:
-        if "Refused" in str(exc):
-            raise
+    except UnsafeModelFileError:
+        raise
+    except ModelError:
         raise ModelError(f"'{path}' is neither a TorchScript file nor a torch state dict ({jit_error}).") from None
     raise ModelError(
         f"'{path}' is a state dict, not a TorchScript file: also pass model_factory= (a function returning the "
@@ -78,36 +80,38 @@ def _load_torchscript(path: Path) -> "torch.nn.Module":
 
 
 def _load_state_dict(path: Path) -> Mapping[str, Any]:
+    """The weights of a state-dict file. Refused before torch reads it when its pickle would import anything but
+    tensor plumbing (found from the opcodes, :mod:`._pickle_scan`); then read with ``weights_only=True`` only."""
     import torch
 
+    if is_torchscript_archive(path):
+        raise ModelError(f"'{path}' is a TorchScript model, not a state dict: load it without model_factory= "
+                         "(on the command line, without --model-factory).")
+    imports = foreign_globals(path)
+    if imports:
+        raise UnsafeModelFileError(refusal_message(path, imports))
     try:
         obj = torch.load(str(path), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:
-        detail = _unpickler_detail(exc)
-        if "global" not in detail.lower():  # not a pickle of Python objects: corrupt, foreign or unsupported
-            raise ModelError(f"'{path}' cannot be read as a torch file ({detail}).") from None
-        raise ModelError(
-            f"Refused to load '{path}': it holds Python objects other than tensors and plain containers "
-            f"({detail}). Unpickling them could run arbitrary code, so model files are read only with "
-            "torch.load(weights_only=True). Re-save the weights with torch.save(model.state_dict(), path), "
-            "or export TorchScript with torch.jit.script(model).save(path)."
-        ) from None
-    except (RuntimeError, EOFError, KeyError, ValueError, OSError) as exc:
-        raise ModelError(f"'{path}' cannot be read as a torch file ({_first_line(exc)}).") from None
+        if not looks_like_pickle(path):  # not a torch file at all (a PDF, an image, text …)
+            raise ModelError(f"'{path}' cannot be read as a torch file ({_first_line(exc)}): it is neither a zip "
+                             "archive nor a pickle. Export the model again (TorchScript, or the weights as a state "
+                             "dict).") from None
+        # a pickle that torch's weights-only unpickler refused for a reason the opcode scan did not name
+        raise UnsafeModelFileError(refusal_message(path, [])) from None
+    except (RuntimeError, EOFError, KeyError, ValueError, OSError, AttributeError, TypeError) as exc:
+        raise ModelError(f"'{path}' cannot be read as a torch file ({_first_line(exc)}). It may be damaged or not a "
+                         "torch file; export the model again (TorchScript, or the weights as a state dict).") from None
     return _unwrap_state_dict(obj, f"'{path}'")
 
 
-def _unpickler_detail(exc: BaseException) -> str:
-    """The informative part of torch's weights-only refusal (the text after 'WeightsUnpickler error:')."""
-    text = str(exc)
-    _, _, after = text.partition("WeightsUnpickler error:")
-    lines = [line.strip() for line in (after or text).splitlines() if line.strip()]
-    return lines[0].split(" Please use")[0] if lines else type(exc).__name__
-
-
 def _first_line(exc: BaseException) -> str:
+    """The exception's first line, without any sentence of torch's advice about ``weights_only``."""
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return f"{type(exc).__name__}: {lines[0]}" if lines else repr(exc)
+    if not lines:
+        return type(exc).__name__
+    kept = [s for s in lines[0].split(". ") if "weights_only" not in s and "trusted source" not in s]
+    return f"{type(exc).__name__}: {'. '.join(kept).rstrip('.') or 'unreadable'}"
 
 
 def _unwrap_state_dict(obj: Any, source: str) -> Mapping[str, Any]:

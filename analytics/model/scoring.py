@@ -115,7 +115,8 @@ def score_images(
     ------
     ModelError
         The model cannot be loaded (missing, not TorchScript, unsafe pickle refused, weights do not fit)
-        or fails on the images (wrong input shape or channels), or returns the wrong shape.
+        or fails on the images (wrong input shape or channels), returns the wrong shape, or returns NaN or
+        infinite values for some image (the message lists them).
     InvalidParameterError, AnnotationFileError, AnnotationSchemaError
         Invalid options, missing or unreadable image files, images of different shapes.
 
@@ -168,6 +169,7 @@ def score_images(
 
     probs = _run(model, images, head, batch_size=batch_size, device=device, num_workers=num_workers,
                  precision=precision, transform=transform, progress=progress, model_factory=model_factory)
+    _check_finite(probs, images, "probabilities")
     if outputs == "probabilities":
         finite = probs[np.isfinite(probs)]
         if finite.size and (finite.min() < -1e-6 or finite.max() > 1 + 1e-6):
@@ -229,8 +231,26 @@ def embed_images(
         extract = penultimate_extractor(net, layer)
         return lambda x: extract(x).float()
 
-    return _run(model, images, head, batch_size=batch_size, device=device, num_workers=num_workers,
-                precision=precision, transform=transform, progress=progress, model_factory=model_factory)
+    embeddings = _run(model, images, head, batch_size=batch_size, device=device, num_workers=num_workers,
+                      precision=precision, transform=transform, progress=progress, model_factory=model_factory)
+    _check_finite(embeddings, images, "embeddings")
+    return embeddings
+
+
+def _check_finite(values: np.ndarray, images: Any, what: str) -> None:
+    """Refuse NaN or infinite model outputs: written out they would be empty cells that look like a result."""
+    bad = ~np.isfinite(values).all(axis=1) if values.ndim == 2 else ~np.isfinite(values)
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad)
+    names = [str(images[i]) for i in rows[:3]] if isinstance(images, (list, tuple)) else []
+    where = ", ".join(f"#{i}" for i in rows[:5]) + (" …" if len(rows) > 5 else "")
+    example = f" (e.g. {', '.join(repr(n) for n in names)})" if names else ""
+    raise ModelError(
+        f"The model returned NaN or infinite values for {len(rows):,} of {len(values):,} image(s): {where}{example}, "
+        f"so their {what} are undefined and nothing was written. The model is broken for these inputs: check its "
+        "weights, and the input size, channels and normalization it expects (image_transform(size=..., "
+        "grayscale=..., mean=..., std=...); aqa score --input-size, --grayscale/--rgb, --mean/--std).")
 
 
 def predictions_frame(probabilities: np.ndarray, item_ids: Sequence[Any], *,

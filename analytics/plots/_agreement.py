@@ -22,8 +22,9 @@ def _interval(fig: go.Figure, data: pd.DataFrame, x: str, y: str, color, name: s
 
 
 def coefficients_chart(table: pd.DataFrame, *, target: float) -> go.Figure:
-    """Every coefficient with its interval against the target (green: lower bound above the target)."""
-    data = table[table["value"].notna()].iloc[::-1]
+    """Every coefficient with its interval against the target (green: lower bound above the target); coefficients
+    that cannot be measured (no value or no interval) are left out."""
+    data = table[table["value"].notna() & table["ci_low"].notna() & table["ci_high"].notna()].iloc[::-1]
     colors = [GOOD if lo >= target else (BAD if v < target else "#f2a900")
               for v, lo in zip(data["value"], data["ci_low"])]
     fig = go.Figure()

@@ -63,7 +63,8 @@ def drift_chart(series: pd.DataFrame, *, drifting: list[str]) -> go.Figure:
                 showlegend=col == 1, line=dict(width=3 if bad else 1.5, color=BAD if bad else palette[k % len(palette)]),
                 hovertemplate="annotation #%{x}: %{y:.0%}<extra>" + name + "</extra>"), row=1, col=col)
     fig.update_xaxes(title_text="annotation number within the session")
-    fig.update_yaxes(tickformat=".0%", row=1, col=1, title_text="rolling accuracy (share)")
+    fig.update_yaxes(tickformat=".0%", range=[0, 1.02])  # every panel: an accuracy is 0–100 %
+    fig.update_yaxes(title_text="rolling accuracy (share)", row=1, col=1)
     fig.update_layout(title=dict(text="Accuracy over each annotator's work order (rolling window)", x=0.0),
                       font=FONT, height=400, margin=dict(l=10, r=10, t=80, b=90),
                       legend=dict(orientation="h", y=-0.3))

@@ -10,24 +10,37 @@ from ._style import BAD, GOOD, MUTED, NEUTRAL, finish, safe
 
 __all__ = ["hotspots_chart", "taxonomy_sunburst", "whatif_chart", "unknown_share_chart"]
 
-VERDICT_COLORS = {"annotator_error": NEUTRAL, "ambiguous": BAD, "gold_elsewhere": "#b279a2",
-                  "too_little_gold": MUTED, "no_gold": MUTED}
+#: Bar colour of each pair diagnosis (:data:`analytics.taxonomy.pairs.PAIR_DIAGNOSES`).
+DIAGNOSIS_COLORS = {"annotator_confusion": NEUTRAL, "class_overlap": BAD, "gold_split": "#b279a2",
+                    "not_enough_evidence": MUTED}
+_DIAGNOSIS_WORDS = {"annotator_confusion": "particular annotators confuse them", "class_overlap": "the classes overlap",
+                    "gold_split": "gold itself is split", "not_enough_evidence": "not enough evidence"}
 
 
 def hotspots_chart(hotspots: pd.DataFrame) -> go.Figure:
-    """Ranked class pairs: how much merging each pair would raise alpha, coloured by the gold verdict."""
+    """Ranked class pairs: how much merging each pair would raise alpha, coloured by the pair's diagnosis."""
     data = hotspots.iloc[::-1]
     names = [f"{a} ↔ {b}" for a, b in zip(safe(data["class_a"]), safe(data["class_b"]))]
-    fig = go.Figure(go.Bar(
-        x=data["score"], y=names, orientation="h",
-        marker_color=[VERDICT_COLORS.get(v, MUTED) for v in data["gold_verdict"]],
-        customdata=np.stack([data["n_disagreements"], data["ratio"], data["share_of_disagreements"],
-                             data["gold_verdict"].astype(str)], axis=1),
-        hovertemplate="%{y}: score %{x:.3f}<br>%{customdata[0]:.0f} disagreements, %{customdata[1]:.1f}× chance, "
-                      "%{customdata[2]:.0%} of all disagreements<br>gold: %{customdata[3]}<extra></extra>"))
-    return finish(fig, title="Confusion hotspots: class pairs ranked by what merging them would gain",
-                  x="score (rise of Krippendorff's alpha if the two were merged)", y="class pair",
-                  height=max(300, 32 * len(data) + 120), yaxis=dict(type="category"))
+    diagnosis = data["diagnosis"].fillna("not_enough_evidence")
+    fig = go.Figure()
+    for value, colour in DIAGNOSIS_COLORS.items():  # one trace per diagnosis: the legend names the colours
+        rows = (diagnosis == value).to_numpy()
+        if not rows.any():
+            continue
+        part = data[rows]
+        fig.add_trace(go.Bar(
+            x=part["score"], y=[n for n, keep in zip(names, rows) if keep], orientation="h", marker_color=colour,
+            name=_DIAGNOSIS_WORDS[value],
+            customdata=np.stack([part["n_disagreements"], part["ratio"], part["share_of_disagreements"]], axis=1),
+            hovertemplate="%{y}: score %{x:.3f}<br>%{customdata[0]:.0f} pairs of disagreeing ratings, "
+                          "%{customdata[1]:.1f}× chance, %{customdata[2]:.0%} of all disagreements<br>"
+                          f"{_DIAGNOSIS_WORDS[value]}<extra></extra>"))
+    fig = finish(fig, title="Confusion hotspots: class pairs ranked by what merging them would gain",
+                 x="score (rise of Krippendorff's alpha if the two were merged)", y="class pair",
+                 height=max(300, 32 * len(data) + 140),
+                 yaxis=dict(type="category", categoryorder="array", categoryarray=names))
+    fig.update_layout(legend_title_text="why people disagree")
+    return fig
 
 
 def taxonomy_sunburst(nodes: pd.DataFrame) -> go.Figure:

@@ -1,6 +1,7 @@
 """The report: everything the analyses say about a pilot in one object — :class:`QualityReport` (JSON following
 ``analytics/report/schema.json``, and a self-contained HTML page with its charts), the quality gates for a vendor's
-delivery (:func:`check_gates`) and the project manager's top problems (:func:`top_problems`).
+delivery (:func:`check_gates`) the project manager's top problems (:func:`top_problems`), and the guideline draft drawn from the class cards
+(:func:`render_guideline_html`, :func:`render_guideline_markdown`, :func:`write_guideline`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ _LAZY: dict[str, str] = {
     "check_gates": ".gates",
     "Problem": ".overview",
     "top_problems": ".overview",
+    "render_guideline_html": ".guideline_html",
+    "write_guideline": ".guideline_html",
+    "render_guideline_markdown": ".guideline_markdown",
 }
 
 
@@ -50,6 +54,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     )
     from .gates import check_gates, Gate, GateReport
     from .overview import Problem, top_problems
+    from .guideline_html import render_guideline_html, write_guideline
+    from .guideline_markdown import render_guideline_markdown
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -64,4 +70,7 @@ __all__ = [
     "check_gates",
     "Problem",
     "top_problems",
+    "render_guideline_html",
+    "write_guideline",
+    "render_guideline_markdown",
 ]

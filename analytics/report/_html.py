@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from .._import_report import SKIP_REASONS
+from .._wording import count_noun
 
 __all__ = ["render_html", "environment", "ENVIRONMENT"]
 
@@ -61,6 +62,13 @@ def _weakest_first(rows: list[dict[str, Any]], key: str) -> list[dict[str, Any]]
     return sorted(rows, key=lambda r: (r[key] is None, r[key] if r[key] is not None else 0))
 
 
+def _with_diagnosis_labels(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Hotspot rows with each pair's diagnosis in words (``class_overlap`` -> what it means)."""
+    from ..taxonomy.pairs import DIAGNOSIS_LABELS
+
+    return [{**r, "diagnosis": DIAGNOSIS_LABELS.get(r.get("diagnosis"), r.get("diagnosis"))} for r in rows]
+
+
 def _skip_reasons(rep: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"reason": k, "n": v, "meaning": SKIP_REASONS.get(k, "")} for k, v in rep["skipped_by_reason"].items()]
 
@@ -73,6 +81,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters.update(num=_num, pct=_pct, fmt=format)
     env.globals.update(cell=_cell, estimate=_estimate, weakest_first=_weakest_first, skip_reasons=_skip_reasons,
+                       count_noun=count_noun, with_diagnosis_labels=_with_diagnosis_labels,
                        MAX_TABLE_ROWS=MAX_TABLE_ROWS)
     return env
 

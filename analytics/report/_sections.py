@@ -64,7 +64,7 @@ def _text(values: Any) -> list[str]:
 
 # -- agreement -----------------------------------------------------------------------------------------------
 _COEFFICIENT = ["coefficient", "label", "value", "ci_low", "ci_high", "standard_error", "n_items", "n_annotators",
-                "landis_koch", "meets_target", "interval_method", "reason"]
+                "landis_koch", "meets_target", "verdict", "verified_coverage", "interval_method", "reason"]
 
 
 def agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
@@ -74,6 +74,8 @@ def agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     by_round = res.by_round if res.by_round is not None else pd.DataFrame(columns=["round"] + _COEFFICIENT)
     label = res.table.set_index("coefficient").loc[res.primary, "label"]
     return {"primary": res.primary, "primary_label": str(label), "sentence": res.sentence, "target": res.target,
+            "verdict": res.verdict, "verdict_reason": res.verdict_reason, "what_to_do": res.what_to_do,
+            "interval_method": res.interval_method, "coverage": jsonable(res.coverage),
             "kappa_paradox": bool(res.kappa_paradox), "paradox_note": res.paradox_note,
             "coefficients": rows(res.table, _COEFFICIENT),
             "by_round": rows(by_round.assign(round=by_round["round"].astype(str)), ["round"] + _COEFFICIENT)}, res
@@ -81,9 +83,12 @@ def agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
 def multilabel_agreement(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     from ..agreement import krippendorff_alpha_multilabel
+    from ..agreement.summary import tag_set_verdict
 
     res = krippendorff_alpha_multilabel(aset, distance="masi", confidence_level=s.confidence_level)
-    return {"distance": "masi", "alpha": estimate(res)}, res
+    verdict, _, reason, todo = tag_set_verdict(aset, res, s.target)
+    return {"distance": "masi", "alpha": estimate(res), "target": s.target, "verdict": verdict,
+            "verdict_reason": reason, "what_to_do": todo}, res
 
 
 _PER_CATEGORY = ["category", "kappa", "ci_low", "ci_high", "prevalence", "n_items", "reason"]
@@ -195,11 +200,12 @@ def routing(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 def hotspots(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     from ..taxonomy.confusion import confusion_hotspots
 
-    frame = confusion_hotspots(aset, top=min(s.max_listed, 10))
-    columns = ["class_a", "class_b", "n_disagreements", "n_items", "share_of_disagreements", "ratio", "score",
-               "gold_verdict", "gold_note", "top_annotator", "top_annotator_share", "example_items"]
+    frame = confusion_hotspots(aset, top=min(s.max_listed, 10), confidence_level=s.confidence_level)
+    columns = ["class_a", "class_b", "n_disagreements", "weighted_disagreements", "n_items", "share_of_disagreements",
+               "ratio", "score", "diagnosis", "diagnosis_note", "gold_verdict", "gold_note", "top_annotator",
+               "top_annotator_share", "example_items"]
     frame = frame.assign(example_items=frame["example_items"].map(lambda t: [str(v) for v in t]))
-    return {"rows": rows(frame, columns)}, frame
+    return {"rows": rows(frame, columns), "diagnosis_tests": str(frame.attrs.get("diagnosis_tests", ""))}, frame
 
 
 def recommendations(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
@@ -241,9 +247,11 @@ def rounds(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
 
     res = compare_rounds(aset, target=s.target, confidence_level=s.confidence_level)
     columns = ["coefficient", "label", "before", "after", "difference", "ci_low", "ci_high", "p_value", "significant"]
+    hot = ["class_a", "class_b", "status", "rate_before", "rate_after", "p_value", "p_adjusted"]
     return {"rounds": _text(res.rounds), "sentence": res.sentence, "n_items_before": res.n_items_before,
             "n_items_after": res.n_items_after, "n_shared_items": res.n_shared_items,
-            "coefficients": rows(res.coefficients, columns)}, res
+            "coefficients": rows(res.coefficients, columns), "hotspot_test": res.hotspot_test,
+            "hotspots": rows(res.hotspots, hot)}, res
 
 
 def taxonomy(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:

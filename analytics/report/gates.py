@@ -1,12 +1,16 @@
 """Quality gates for a vendor's delivery: pass or fail a batch on agreement, golden-set accuracy and more.
 
 :func:`check_gates` evaluates each threshold it is given and says, for each, whether the batch passes, fails
-(and by how much), or cannot be evaluated (the data needed is missing: no gold labels, no Unknown/Other
-class, a statistic undefined for this data). A gate that cannot be evaluated never passes: it is reported as
-such, and ``aqa check`` exits with code 2 for it (1 when a gate fails, 0 when all pass).
+(and by how much), or cannot be measured (the data needed is missing: one annotator, too few items, no gold
+labels, no Unknown/Other class, a statistic undefined for this data) — with the reason and what to do. A gate
+that cannot be measured never passes: ``aqa check`` exits with code 2 for it (1 when a gate fails, 0 when all
+pass).
 
 * ``min_kappa``: the primary kappa of :func:`~analytics.agreement_summary` (Cohen's for two annotators, else
-  Fleiss'); single-label sets. With ``use_lower_bound``: the lower interval bound.
+  Fleiss'); single-label sets. With ``use_lower_bound``: the lower bound of its default interval (the score
+  interval, whose coverage ``benchmarks/coverage.py`` checks) — the same rule as the summary's "met with
+  confidence". An agreement the summary cannot measure (fewer than two items labelled twice, one class) cannot
+  pass or fail either way.
 * ``min_alpha``: Krippendorff's alpha (nominal; the MASI distance on tag sets); lower bound likewise.
 * ``min_gold_accuracy``: the pooled golden-set accuracy (:func:`~analytics.gold_accuracy`); lower Wilson bound.
 * ``max_unknown_share``: the share of Unknown/Other labels (:func:`~analytics.unknown_share`); upper Wilson bound.
@@ -63,14 +67,16 @@ class Gate(ResultMixin):
     comparison : {">=", "<="}
         The value must be at least (``>=``) or at most (``<=``) the threshold.
     threshold, value : float
-        ``value`` is NaN when the gate cannot be evaluated.
+        ``value`` is NaN when the gate cannot be measured.
     status : {"pass", "fail", "not_evaluable"}
     margin : float
         By how much the value clears the threshold (negative: by how much it falls short); NaN when not evaluable.
     detail : str
         The evidence (interval, items, annotators flagged …).
     reason : str or None
-        Why the gate cannot be evaluated.
+        Why the gate cannot be measured, in plain words.
+    what_to_do : str or None
+        What to do so that it can be (add a second annotator, label more items, attach gold …).
     """
 
     name: str
@@ -82,6 +88,7 @@ class Gate(ResultMixin):
     margin: float
     detail: str = ""
     reason: str | None = None
+    what_to_do: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -90,7 +97,9 @@ class Gate(ResultMixin):
     def line(self) -> str:
         """One line for a person: ``FAIL kappa 0.70 < 0.80 by 0.10 (…)``."""
         if self.status == "not_evaluable":
-            return f"ERROR {self.name} cannot be evaluated: {self.reason}"
+            todo = f" What to do: {self.what_to_do}" if self.what_to_do else ""
+            reason = (self.reason or "").rstrip()
+            return f"CANNOT MEASURE {self.name}: {reason}{'' if reason.endswith(('.', '!', '?')) else '.'}{todo}"
         integer = self.name == "flagged_annotators"
         value, threshold = (f"{self.value:.0f}", f"{self.threshold:.0f}") if integer else _shown(self.value, self.threshold)
         margin = f"{abs(self.margin):.0f}" if integer else _shown(abs(self.margin), 0.0)[0]
@@ -124,7 +133,7 @@ class GateReport(ResultMixin):
 
     @property
     def exit_code(self) -> int:
-        """2 when a gate cannot be evaluated, else 1 when a gate fails, else 0."""
+        """2 when a gate cannot be measured, else 1 when a gate fails, else 0."""
         if any(g.status == "not_evaluable" for g in self.gates):
             return 2
         return 0 if self.passed else 1
@@ -166,6 +175,21 @@ class _Inputs:
         return self.summary().table.set_index("coefficient").loc[coefficient]
 
 
+def _why(aset: "AnnotationSet", row: Any) -> tuple[str, str] | None:
+    """(reason, what to do) when an agreement coefficient cannot be measured (the summary's rule), else None."""
+    import pandas as pd
+
+    from ..agreement.summary import cannot_measure
+
+    value, lo = float(row["value"]), float(row["ci_low"])
+    if math.isfinite(value) and math.isfinite(lo):
+        return None
+    series = row if isinstance(row, pd.Series) else pd.Series(row)
+    if "n_items" not in series:
+        series["n_items"] = 0
+    return cannot_measure(aset, series)
+
+
 def _gate(name: str, statistic: str, comparison: str, threshold: float, value: float, detail: str) -> Gate:
     if not math.isfinite(value):
         return _missing(name, statistic, comparison, threshold, f"{statistic} is undefined for this data ({detail}).")
@@ -174,19 +198,25 @@ def _gate(name: str, statistic: str, comparison: str, threshold: float, value: f
                 float(margin), detail)
 
 
-def _missing(name: str, statistic: str, comparison: str, threshold: float, reason: str) -> Gate:
+def _missing(name: str, statistic: str, comparison: str, threshold: float, reason: str,
+             what_to_do: str | None = None) -> Gate:
     return Gate(name, statistic, comparison, float(threshold), math.nan, "not_evaluable", math.nan,  # type: ignore[arg-type]
-                reason=reason)
+                reason=reason, what_to_do=what_to_do)
 
 
 def _interval_gate(name: str, label: str, comparison: str, threshold: float, est: Any, bounded: bool,
-                   level: float, what: str, *, percent: bool = False) -> Gate:
+                   level: float, what: str, *, percent: bool = False,
+                   why: tuple[str, str] | None = None) -> Gate:
+    """A gate on an estimate with an interval; ``why`` = (reason, what to do) when it cannot be measured."""
     bound = "lower" if comparison == ">=" else "upper"
     statistic = f"{label} ({bound} {level:.0%} bound)" if bounded else label
     value = (est["ci_low"] if comparison == ">=" else est["ci_high"]) if bounded else est["value"]
-    if not math.isfinite(float(est["value"])):
+    if why is not None:
+        return _missing(name, statistic, comparison, threshold, f"{label} cannot be measured: {why[0]}.", why[1])
+    if not (math.isfinite(float(est["value"])) and math.isfinite(float(est["ci_low"]))
+            and math.isfinite(float(est["ci_high"]))):
         return _missing(name, statistic, comparison, threshold,
-                        f"{label} is undefined for this data: {est.get('reason') or 'no usable items'}.")
+                        f"{label} cannot be measured for this data: {est.get('reason') or 'no usable items'}.")
     fmt = "{:.1%}" if percent else "{:.2f}"
     interval = f"{level:.0%} CI {fmt.format(est['ci_low'])}–{fmt.format(est['ci_high'])}"
     detail = f"{label} {fmt.format(est['value'])}, {interval}, {what}" if bounded or percent else \
@@ -254,11 +284,14 @@ def check_gates(
     if min_kappa is not None:
         def kappa() -> Gate:
             if aset.multilabel:
-                raise InvalidParameterError("The set is multi-label (tag sets): kappa is defined per tag; gate on "
-                                            "Krippendorff's alpha on tag sets instead (--min-alpha).")
-            row = data.summary_row(data.summary().primary)
+                return _missing("kappa", "kappa", ">=", min_kappa,
+                                "the set is multi-label (tag sets), where kappa is defined per tag, not for the set",
+                                "Pick a coefficient that applies to tag sets: gate on Krippendorff's alpha on tag "
+                                "sets (--min-alpha), or read each tag's kappa in the report (kappa_by_tag).")
+            summary = data.summary()
+            row = data.summary_row(summary.primary)
             return _interval_gate("kappa", str(row["label"]), ">=", min_kappa, row, use_lower_bound, level,
-                                  f"{int(row['n_items']):,} items")
+                                  f"{int(row['n_items']):,} items", why=_why(aset, row))
         checks.append(("kappa", "kappa", ">=", min_kappa, kappa))
     if min_alpha is not None:
         def alpha() -> Gate:
@@ -271,7 +304,7 @@ def check_gates(
             else:
                 row, label = data.summary_row("krippendorff_alpha"), "Krippendorff's alpha (nominal)"
             return _interval_gate("alpha", label, ">=", min_alpha, row, use_lower_bound, level,
-                                  f"{int(row['n_items']):,} items")
+                                  f"{int(row['n_items']):,} items", why=_why(aset, row))
         checks.append(("alpha", "Krippendorff's alpha", ">=", min_alpha, alpha))
     if min_gold_accuracy is not None:
         def gold() -> Gate:

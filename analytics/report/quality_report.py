@@ -27,13 +27,14 @@ Examples
 >>> from analytics.samples import load_sample
 >>> report = QualityReport.from_annotations(load_sample("retail"))
 >>> report.schema_version, report.section("agreement").status, report.section("model_vs_human").status
-('1.1', 'ok', 'not_applicable')
+('2.1', 'ok', 'not_applicable')
 >>> report.imports["annotations"].is_complete
 True
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -47,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Literal, Union
 
 import pandas as pd
 
+from .._atomic import atomic_target, write_text_atomic
 from .._import_report import ImportReport
 from .._progress import ProgressCallback, resolve_progress
 from ._sections import COMPUTE_ORDER, SECTIONS, ReportSettings, rows
@@ -59,7 +61,7 @@ __all__ = ["SCHEMA_VERSION", "QualityReport", "Section", "ReportSettings", "buil
            "chart_export_unavailable"]
 
 #: Version of the JSON format (``MAJOR.MINOR``), written into every report as ``schema_version``.
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "2.1"
 _SCHEMA_PATH = Path(__file__).with_name("schema.json")
 _MAX_NOTES = 10
 _DATASET_KEYS = ("n_items", "n_annotators", "n_annotations", "n_categories", "categories", "multilabel",
@@ -268,8 +270,15 @@ class QualityReport:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False, allow_nan=False)
 
     def write_json(self, path: "str | os.PathLike[str]") -> Path:
+        """Write :meth:`to_json` to ``path`` atomically (the previous file stays whole if anything fails).
+
+        Raises
+        ------
+        OutputWriteError
+            The file could not be written (the message names it).
+        """
         out = Path(path)
-        out.write_text(self.to_json(), encoding="utf-8")
+        write_text_atomic(out, self.to_json())
         return out
 
     # -- HTML and images -------------------------------------------------------------------------------------
@@ -286,8 +295,9 @@ class QualityReport:
         return render_html(self.to_dict())
 
     def write_html(self, path: "str | os.PathLike[str]") -> Path:
+        """Write :meth:`to_html` to ``path`` atomically (see :meth:`write_json`)."""
         out = Path(path)
-        out.write_text(self.to_html(), encoding="utf-8")
+        write_text_atomic(out, self.to_html())
         return out
 
     def write_chart_images(self, folder: "str | os.PathLike[str]", *, format: Literal["png", "pdf", "svg"] = "png",
@@ -308,14 +318,22 @@ class QualityReport:
             raise ImportError(why)
         if not os.environ.get("BROWSER_PATH") and _system_chromium():
             os.environ["BROWSER_PATH"] = str(_system_chromium())  # kaleido ≥ 1 (choreographer) reads it
+        import plotly.io as pio
+
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        written = []
+        figures, written = [], []
         for k, (key, charts) in enumerate(self.figures().items(), start=1):
             for name, fig in charts:
-                path = folder / f"{k:02d}_{key}_{name}.{format}"
-                fig.write_image(str(path), format=format, scale=scale)
-                written.append(path)
+                figures.append(fig)
+                written.append(folder / f"{k:02d}_{key}_{name}.{format}")
+        with contextlib.ExitStack() as stack:  # each image lands atomically (temp file beside it, then a rename)
+            temporary = [str(stack.enter_context(atomic_target(path))) for path in written]
+            if hasattr(pio, "write_images"):  # plotly >= 6.1: one browser session for all charts (~6x faster)
+                pio.write_images(fig=figures, file=temporary, format=format, scale=scale)
+            else:
+                for fig, tmp in zip(figures, temporary):
+                    fig.write_image(tmp, format=format, scale=scale)  # atomic: tmp is atomic_target's
         return written
 
 

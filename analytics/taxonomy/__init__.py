@@ -1,7 +1,8 @@
 """The taxonomy: which classes are ambiguous, and what to change? Confusion hotspots between annotators, hierarchy-aware
-agreement and the taxonomy check, what-if merges and splits, ranked redesign recommendations, the Unknown/Other
-share, class balance and round-over-round comparison — next to the taxonomy model itself (:class:`Taxonomy`,
-:func:`load_taxonomy`, defined in :mod:`analytics._taxonomy_model`).
+agreement and the taxonomy check, what-if merges and splits, one diagnosis per class pair, ranked redesign
+recommendations, the Unknown/Other share, class balance, round-over-round comparison and the guideline cards drafted
+from them — next to the taxonomy model itself (:class:`Taxonomy`, :func:`load_taxonomy`, defined in
+:mod:`analytics._taxonomy_model`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ _LAZY: dict[str, str] = {
     "Recommendation": ".recommend",
     "TaxonomyRecommendations": ".recommend",
     "recommend_taxonomy_changes": ".recommend",
+    "PairDiagnoses": ".pairs",
+    "diagnose_class_pairs": ".pairs",
+    "GuidelineCard": ".guideline",
+    "GuidelineCards": ".guideline",
+    "guideline_cards": ".guideline",
 }
 
 
@@ -67,6 +73,8 @@ if TYPE_CHECKING:  # static analysers see the eager imports
     from .imbalance import class_balance, ClassBalance
     from .rounds import compare_rounds, RoundComparison
     from .recommend import recommend_taxonomy_changes, Recommendation, TaxonomyRecommendations
+    from .pairs import diagnose_class_pairs, PairDiagnoses
+    from .guideline import guideline_cards, GuidelineCard, GuidelineCards
 
 __all__ = [
     "TaxonomyClass",
@@ -96,4 +104,9 @@ __all__ = [
     "Recommendation",
     "TaxonomyRecommendations",
     "recommend_taxonomy_changes",
+    "PairDiagnoses",
+    "diagnose_class_pairs",
+    "GuidelineCard",
+    "GuidelineCards",
+    "guideline_cards",
 ]

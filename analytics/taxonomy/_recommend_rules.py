@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ..results import interval_text
 import pandas as pd
 from scipy import stats
 
-from .._reshape import SwapsFixed, annotator_pair_swaps, co_use_matrix, example_items, pair_disagreement_without
+from .._reshape import SwapsFixed, co_use_matrix, example_items
 from ._whatif import Change, change_after_mapping, paired_change_of
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -32,7 +35,6 @@ class Rules:
     target: float = 0.8
     min_items: int = 10
     min_gain: float = 0.01
-    concentration: float = 0.5
     annotator_removal: float = 0.5
     dominant_share: float = 0.5
     pair_share: float = 0.8
@@ -63,6 +65,7 @@ class Context:
     rules: Rules
     levels: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    cache: dict = field(default_factory=dict)
 
     @property
     def cats(self) -> tuple[str, ...]:
@@ -75,13 +78,25 @@ class Context:
         row = self.by_category.iloc[self.code(name)]
         return float(row["kappa"]), float(row["ci_low"]), float(row["ci_high"])
 
+    def weak(self, name: str) -> bool:
+        """The class's kappa is significantly below the target (one-sided; :func:`~analytics.taxonomy.pairs.below_target`)."""
+        from .pairs import below_target
+
+        row = self.by_category.iloc[self.code(name)]
+        return below_target(float(row["kappa"]), float(row["standard_error"]), self.rules.target,
+                            self.rules.confidence_level)
+
 
 def _pct(x: float) -> str:
     return f"{x:.0%}" if np.isfinite(x) else "n/a"
 
 
 def effect_text(what: str, ch: Change) -> str:
-    """``"<what> lifts Fleiss' kappa from 0.72 to 0.84 (simulated; +0.115, paired 95% CI …)"``."""
+    """``"<what> lifts Fleiss' kappa from 0.72 to 0.84 (simulated; +0.115, paired 95% CI …)"`` (never NaN: an
+    undefined kappa before or after is said in words)."""
+    if not (np.isfinite(ch.before) and np.isfinite(ch.after)):
+        when = "after it" if np.isfinite(ch.before) else "before it"
+        return f"{what}: Fleiss' kappa is undefined {when} (a single class left), so the effect cannot be simulated"
     verb = "lifts" if ch.delta >= 0 else "lowers"
     ci = (f", paired {ch.confidence_level:.0%} CI {ch.ci_low:+.3f} to {ch.ci_high:+.3f}"
           if np.isfinite(ch.ci_low) else "")
@@ -113,30 +128,7 @@ def _proposal(action: str, classes: tuple[str, ...], *, evidence: str, effect: s
             "gain_ci_high": change.ci_high if change is not None else math.nan, "example_items": tuple(examples)}
 
 
-# -- class pairs: merge or retrain ----------------------------------------------------------------------
-def _retrain_stats(ctx: Context, a: int, b: int, d: float, swaps: np.ndarray,
-                   trials: np.ndarray) -> dict[str, Any] | None:
-    """The pair's most-swapping annotator, their swap rates, and the pair without them (None: anonymous).
-
-    ``swaps``, ``trials``: the pair's row of :func:`~analytics._reshape.annotator_pair_swaps`.
-    """
-    aset = ctx.aset
-    if not aset.annotators_known:
-        return None
-    raters = int((trials > 0).sum())
-    if raters < 3 or swaps.sum() == 0:
-        return {"raters": raters}
-    x = int(np.argmax(swaps))
-    sx, tx = int(swaps[x]), int(trials[x])
-    so, to = int(swaps.sum() - sx), int(trials.sum() - tx)
-    p = float(stats.fisher_exact([[sx, tx - sx], [so, to - so]], alternative="greater")[1])
-    d_without = pair_disagreement_without(aset, a, b, x)
-    return {"raters": raters, "annotator": str(aset.annotator_ids[x]), "share": sx / swaps.sum(), "swaps": sx,
-            "total_swaps": int(swaps.sum()), "rate": sx / max(tx, 1), "rate_others": so / max(to, 1), "p": p,
-            "d_without": d_without, "reduction": 1.0 - d_without / d if d > 0 else math.nan,
-            "change": paired_change_of(aset, SwapsFixed(a, b, x), confidence_level=ctx.rules.confidence_level)}
-
-
+# -- class pairs: retrain, clarify or merge, as the pair's diagnosis says ---------------------------------
 def _shares_text(row: pd.Series) -> str:
     shares = row["annotator_shares"] or {}
     if not shares:
@@ -148,78 +140,116 @@ def _shares_text(row: pd.Series) -> str:
 
 
 def pair_rules(ctx: Context) -> list[dict[str, Any]]:
-    """Merge or retrain proposals for the ``top`` pairs whose merge would raise alpha (score > 0).
-
-    The Fisher tests of the candidate pairs' top annotators are Holm-adjusted together.
-    """
-    from ..annotators.gold import holm
+    """One proposal for each of the ``top`` pairs whose merge would raise alpha (score > 0), of the kind its diagnosis
+    (:func:`analytics.taxonomy.pairs.pair_diagnoses`, the same the hotspot table shows) calls for:
+    ``annotator_confusion`` → retrain the annotator; ``gold_split`` → clarify the boundary (with the gold author);
+    ``class_overlap`` → merge when both classes are clearly below the target, else clarify the boundary
+    (:func:`analytics.taxonomy.pairs.pair_action`); ``not_enough_evidence`` → a merge held back with the diagnosis
+    as what is missing."""
+    from .pairs import pair_action, pair_diagnoses
 
     r = ctx.rules
+    diag = pair_diagnoses(ctx.aset, annotator_removal=r.annotator_removal, confidence_level=r.confidence_level)
     cand = ctx.hotspots[(ctx.hotspots["score"] > 0)].head(r.top)
-    codes = np.array([[ctx.code(a), ctx.code(b)] for a, b in zip(cand["class_a"], cand["class_b"])],
-                     dtype=np.int64).reshape(-1, 2)
-    swaps, trials = (annotator_pair_swaps(ctx.aset, codes) if ctx.aset.annotators_known and len(codes)
-                     else (codes[:, :0], codes[:, :0]))  # every candidate pair in one pass
-    stats_ = [_retrain_stats(ctx, int(a), int(b), float(d), s, t) for (a, b), d, s, t in
-              zip(codes, cand["n_disagreements"], swaps, trials)]
-    concentrated = [rt is not None and bool(rt.get("annotator")) and rt["share"] >= r.concentration for rt in stats_]
-    p = np.array([rt["p"] if c else np.nan for rt, c in zip(stats_, concentrated)])
-    adjusted, _ = holm(p, r.alpha)
     out = []
-    for (_, row), rt, conc, p_adj in zip(cand.iterrows(), stats_, concentrated, adjusted):
+    for _, row in cand.iterrows():
         names = (str(row["class_a"]), str(row["class_b"]))
+        dx = diag.of(*names)
         n = int(row["n_items"])
-        few = [f"only {n} item(s) on which both classes were used (need ≥ {r.min_items})"] if n < r.min_items else []
-        if conc:
-            out.append(_retrain(row, names, rt, p_adj, few, r))
+        few = [f"only {count_noun(n, 'item')} on which both classes were used (need ≥ {r.min_items})"] if n < r.min_items else []
+        action = pair_action(dx, ctx.weak(names[0]), ctx.weak(names[1]), ctx.aset.unknown_label)
+        if action == "retrain_annotator":
+            out.append(_retrain(ctx, row, dx, names, few, float(diag.rules["min_swap_excess"])))
+        elif action == "clarify":
+            out.append(_clarify_pair(ctx, row, dx, names, few))
         else:
-            out.append(_merge(ctx, row, names, few))
+            out.append(_merge(ctx, row, dx, names, few))
     return out
 
 
-def _retrain(row: pd.Series, names: tuple[str, str], rt: dict[str, Any], p_adj: float, few: list[str],
-             r: Rules) -> dict[str, Any]:
-    d, who = float(row["n_disagreements"]), rt["annotator"]
-    gaps = list(few)
-    if not p_adj < r.alpha:
-        gaps.append(f"{who}'s swap rate is not significantly above the others' (Fisher exact p = {rt['p']:.2g}, "
-                    f"Holm-adjusted over the candidate pairs {p_adj:.2g})")
-    if not rt["reduction"] >= r.annotator_removal:
-        gaps.append(f"without {who} the pair's disagreements fall by only {_pct(rt['reduction'])} "
-                    f"(need ≥ {r.annotator_removal:.0%}), so the others confuse the classes too")
-    gaps += gain_gaps(rt["change"], r)
-    evidence = (f"{who} makes {rt['share']:.0%} of the {names[0]}/{names[1]} swaps ({rt['swaps']} of "
-                f"{rt['total_swaps']}); swap rate {rt['rate']:.0%} vs {rt['rate_others']:.0%} for the other "
-                f"{rt['raters'] - 1} annotators (Fisher exact p = {rt['p']:.2g}, Holm-adjusted {p_adj:.2g}); without "
-                f"{who} the pair's disagreements fall from {d:.0f} to {rt['d_without']:.0f} (−{_pct(rt['reduction'])})"
-                f"{', so the classes themselves are fine' if not gaps else ''}; kappa({names[0]})={row['kappa_a']:.2f}, "
-                f"kappa({names[1]})={row['kappa_b']:.2f}")
-    effect = effect_text(f"if {who} labelled {names[0]}/{names[1]} like the others, this", rt["change"])
-    return _proposal("retrain_annotator", names, annotators=(who,), evidence=evidence, effect=effect, gaps=gaps,
-                     change=rt["change"], examples=tuple(row["example_items"]))
+def _change(dx: pd.Series, confidence_level: float) -> Change:
+    """The simulated merge of a diagnosed pair (computed once, by the diagnosis)."""
+    gain = float(dx["merge_gain"])
+    lo, hi = float(dx["merge_gain_ci_low"]), float(dx["merge_gain_ci_high"])
+    z = stats.norm.ppf(0.5 + confidence_level / 2.0)
+    se = (hi - lo) / (2.0 * z) if np.isfinite(lo) and np.isfinite(hi) else math.nan
+    return Change(coefficient="fleiss_kappa", before=float(dx["kappa_before"]), after=float(dx["kappa_after"]),
+                  delta=gain, standard_error=se, ci_low=lo, ci_high=hi, confidence_level=confidence_level, n_items=0)
 
 
-def _merge(ctx: Context, row: pd.Series, names: tuple[str, str], few: list[str]) -> dict[str, Any]:
+def _retrain(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str, str], few: list[str],
+             excess: float) -> dict[str, Any]:
+    who = dx["annotators"][0]
+    x = list(ctx.aset.annotator_ids).index(who)
+    a, b = ctx.code(names[0]), ctx.code(names[1])
+    change = paired_change_of(ctx.aset, SwapsFixed(a, b, x), confidence_level=ctx.rules.confidence_level)
+    gaps = list(few) + gain_gaps(change, ctx.rules)
+    evidence = (f"{dx['diagnosis_note']}; kappa({names[0]})={row['kappa_a']:.2f}, kappa({names[1]})={row['kappa_b']:.2f}; "
+                f"an annotator is named when their swap rate is significantly higher than the others' and at least "
+                f"{100 * excess:.0f} points above it")
+    effect = effect_text(f"if {who} labelled {names[0]}/{names[1]} like the others, this", change)
+    return _proposal("retrain_annotator", names, annotators=tuple(dx["annotators"][:1]), evidence=evidence,
+                     effect=effect, gaps=gaps, change=change, examples=tuple(row["example_items"]))
+
+
+def _clarify_pair(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str, str],
+                  few: list[str]) -> dict[str, Any]:
+    a, b = names
     r = ctx.rules
-    d, n = float(row["n_disagreements"]), int(row["n_items"])
-    into = "+".join(names)
-    ch = change_after_mapping(ctx.aset, ctx.cats, {names[0]: into, names[1]: into},
-                              confidence_level=r.confidence_level)
+    if dx["diagnosis"] == "gold_split":
+        why = "gold itself is split: "
+    elif ctx.aset.unknown_label in names:
+        why = f"one side is the Unknown/Other class (clarify when '{ctx.aset.unknown_label}' is to be used): "
+    elif dx["gold_distinguishes"] or (ctx.weak(a) and ctx.weak(b)):
+        why = ""
+    else:
+        fine = [c for c in names if not ctx.weak(c)]
+        why = (f"{' and '.join(fine)} {'is' if len(fine) == 1 else 'are'} not significantly below the {r.target:.2f} "
+               "target, so the boundary is to be clarified rather than a reliable class merged into a weak one: ")
+    evidence = f"{why}{dx['diagnosis_note']}; kappa({a})={row['kappa_a']:.2f}, kappa({b})={row['kappa_b']:.2f}"
+    gain = float(dx["merge_gain"]) if np.isfinite(dx["merge_gain"]) else 0.0
     gaps = list(few)
+    if min(row["kappa_a"], row["kappa_b"]) >= r.target:
+        gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f} and "
+                    f"{row['kappa_b']:.2f}), so the confusion does not call for a change")
+    elif not (ctx.weak(a) or ctx.weak(b)):
+        gaps.append(f"neither class is significantly below the {r.target:.2f} target (one-sided test; kappa "
+                    f"{row['kappa_a']:.2f} and {row['kappa_b']:.2f})")
+    if not (np.isfinite(gain) and gain >= r.min_gain):
+        gaps.append(f"the confusion costs only {gain:+.3f} of Fleiss' kappa (the simulated gain of merging them; "
+                    f"minimum {r.min_gain:.3f})")
+    effect = (f"a clearer {a}/{b} boundary with the borderline examples"
+              + (" (review the disputed gold labels with the guideline author first)"
+                 if dx["diagnosis"] == "gold_split" else "")
+              + f"; the confusion costs about {gain:.3f} of Fleiss' kappa (the simulated gain of merging them)")
+    return _proposal("clarify", names, evidence=evidence, effect=effect, gaps=gaps, priority=gain,
+                     examples=tuple(row["example_items"]))
+
+
+def _merge(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str, str], few: list[str]) -> dict[str, Any]:
+    r = ctx.rules
+    n = int(row["n_items"])
+    ch = _change(dx, r.confidence_level)
+    gaps = list(few)
+    if dx["diagnosis"] != "class_overlap":
+        gaps.append(f"the cause is not established — {dx['diagnosis_note']}")
     if min(row["kappa_a"], row["kappa_b"]) >= r.target:
         gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f}, "
                     f"{row['kappa_b']:.2f}), so the confusion does not call for a merge")
+    elif not (ctx.weak(names[0]) and ctx.weak(names[1])):
+        fine = [c for c in names if not ctx.weak(c)]
+        gaps.append(f"a merge needs both classes significantly below the {r.target:.2f} target (one-sided test), "
+                    f"but {' and '.join(fine)} {'is' if len(fine) == 1 else 'are'} not")
     if ctx.aset.unknown_label in names:
         gaps.append(f"one side is the Unknown/Other class '{ctx.aset.unknown_label}': merging a class into it "
                     "hides the class — clarify when Unknown is to be used instead")
-    if row["gold_verdict"] == "annotator_error":
-        gaps.append(f"gold: {row['gold_note']} — an annotator problem, not a taxonomy one")
     gaps += gain_gaps(ch, r)
-    evidence = (f"kappa({names[0]})={row['kappa_a']:.2f}, kappa({names[1]})={row['kappa_b']:.2f}; {d:.0f} pairable "
-                f"disagreements on {n} items — {_pct(row['share_of_disagreements'])} of all disagreements, "
-                f"{_pct(row['share_of_a'])} of {names[0]}'s and {_pct(row['share_of_b'])} of {names[1]}'s; "
-                f"{row['ratio']:.2f}× the chance rate, {row['lift']:.1f}× the average pair; {_shares_text(row)}; "
-                f"gold: {row['gold_note']}")
+    evidence = (f"kappa({names[0]})={row['kappa_a']:.2f}, kappa({names[1]})={row['kappa_b']:.2f}; "
+                f"{int(row['n_disagreements'])} pairs of disagreeing ratings on {n} items — "
+                f"{_pct(row['share_of_disagreements'])} of all disagreements, {_pct(row['share_of_a'])} of "
+                f"{names[0]}'s and {_pct(row['share_of_b'])} of {names[1]}'s; {row['ratio']:.2f}× the chance rate, "
+                f"{row['lift']:.1f}× the average pair; {_shares_text(row)}"
+                + (f"; {dx['diagnosis_note']}" if dx["diagnosis"] == "class_overlap" else ""))
     return _proposal("merge", names, evidence=evidence, effect=effect_text(f"merging {names[0]} and {names[1]}", ch),
                      gaps=gaps, change=ch, examples=tuple(row["example_items"]))
 
@@ -246,14 +276,14 @@ def lift_rules(ctx: Context, retrain_pairs: set[tuple[str, str]]) -> tuple[list[
         child_of = {leaf: next((c for c in children if c == leaf or c in tax.ancestors(leaf)), None) for leaf in below}
         inside = hot[hot["class_a"].isin(below) & hot["class_b"].isin(below)]
         inside = inside[[child_of.get(a) != child_of.get(b) for a, b in zip(inside["class_a"], inside["class_b"])]]
-        total = float(inside["n_disagreements"].sum())
+        total = float(inside["weighted_disagreements"].sum())
         if total <= 0:
             continue
         rank = {c: k for k, c in enumerate(children)}
         by_child = inside.groupby([[tuple(sorted((child_of[a], child_of[b]), key=rank.get)) for a, b in
-                                    zip(inside["class_a"], inside["class_b"])]])["n_disagreements"].sum()
+                                    zip(inside["class_a"], inside["class_b"])]])["weighted_disagreements"].sum()
         by_child = by_child.sort_values(ascending=False)
-        retrained = sum(d for a, b, d in zip(inside["class_a"], inside["class_b"], inside["n_disagreements"])
+        retrained = sum(d for a, b, d in zip(inside["class_a"], inside["class_b"], inside["weighted_disagreements"])
                         if (a, b) in retrain_pairs)
         if retrained / total >= r.retrain_share:
             ctx.notes.append(f"{node}: children confused but {retrained / total:.0%} of it is one annotator's — "
@@ -266,14 +296,14 @@ def lift_rules(ctx: Context, retrain_pairs: set[tuple[str, str]]) -> tuple[list[
             continue
         mapping = {c: node for c in ctx.cats if c in below or c == node}
         ch = change_after_mapping(ctx.aset, ctx.cats, mapping, confidence_level=r.confidence_level)
-        gaps = ([f"only {int(row['n_items'])} item(s) with two or more ratings inside {node} (need ≥ {r.min_items})"]
+        gaps = ([f"only {count_noun(int(row['n_items']), 'item')} with two or more ratings inside {node} (need ≥ {r.min_items})"]
                 if row["n_items"] < r.min_items else []) + gain_gaps(ch, r)
         spread = ", ".join(f"{a}/{b} {d / total:.0%}" for (a, b), d in by_child.head(4).items())
         evidence = (f"inside {node}, annotators agree on the child class only with kappa {row['kappa']:.2f} "
-                    f"({r.confidence_level:.0%} CI {row['ci_low']:.2f}–{row['ci_high']:.2f}, {int(row['n_items'])} "
-                    f"items), while {node} itself agrees with kappa {row['node_kappa']:.2f} (CI "
-                    f"{row['node_ci_low']:.2f}–{row['node_ci_high']:.2f}); the confusion spreads over "
-                    f"{len(by_child)} sibling pair(s): {spread}")
+                    f"({interval_text(row['ci_low'], row['ci_high'], r.confidence_level)}, {int(row['n_items'])} "
+                    f"items), while {node} itself agrees with kappa {row['node_kappa']:.2f} "
+                    f"({interval_text(row['node_ci_low'], row['node_ci_high'], r.confidence_level)}); "
+                    f"the confusion spreads over {count_noun(len(by_child), 'sibling pair')}: {spread}")
         examples = tuple(inside.iloc[0]["example_items"]) if len(inside) else ()
         out.append(_proposal("lift_to_parent", (node,) + tuple(c for c in children), evidence=evidence,
                              effect=effect_text(f"labelling {', '.join(children)} as {node}", ch), gaps=gaps,
@@ -309,14 +339,15 @@ def clarify_rules(ctx: Context, handled: set[str], proposed_pairs: set[frozenset
                 continue
             classes = (name, partner)
         used = int(co_use_matrix(ctx.aset)[c, c])  # items on which the class was used
-        gaps = [f"only {used} item(s) use {name} (need ≥ {r.min_items})"] if used < r.min_items else []
+        gaps = [f"only {count_noun(used, 'item')} {'uses' if used == 1 else 'use'} {name} (need ≥ {r.min_items})"] if used < r.min_items else []
+        gaps += _annotator_explains(ctx, c, name)
         if not hi < r.target:
             gaps.append(f"kappa({name}) = {k:.2f} is not clearly below the {r.target:.2f} target "
-                        f"({r.confidence_level:.0%} CI {lo:.2f}–{hi:.2f})")
+                        f"({interval_text(lo, hi, r.confidence_level)})")
         spread = ", ".join(f"{ctx.cats[j]} {row[j] / off:.0%}" for j in order[:4])
         what = (f"its disagreements spread over {spread} — no single partner" if len(classes) == 1 else
                 f"{top_share:.0%} of its disagreements are with {partner} ({spread}), a pair no other proposal covers")
-        evidence = f"kappa({name}) = {k:.2f} ({r.confidence_level:.0%} CI {lo:.2f}–{hi:.2f}); {what}"
+        evidence = f"kappa({name}) = {k:.2f} ({interval_text(lo, hi, r.confidence_level)}); {what}"
         stake = pq[c] * (r.target - k) / pq.sum() if pq.sum() > 0 else 0.0
         effect = (f"a clearer definition with the borderline examples; raising kappa({name}) to {r.target:.2f} would "
                   f"lift Fleiss' kappa by about {stake:.3f} (overall kappa is the p(1−p)-weighted mean of the "
@@ -326,13 +357,39 @@ def clarify_rules(ctx: Context, handled: set[str], proposed_pairs: set[frozenset
     return out
 
 
+def _annotator_explains(ctx: Context, c: int, name: str) -> list[str]:
+    """A gap when one annotator flagged by :func:`analytics.agreement_with_peers` makes ≥ ``retrain_share`` of the
+    class's dissent (their label is *c* where the others' plurality is not, or the reverse): then it is theirs."""
+    from .._reshape import is_distributed
+    from ..annotators.drift import leave_one_out_codes
+    from ..annotators.peers import agreement_with_peers
+
+    aset = ctx.aset
+    if not aset.annotators_known or is_distributed(aset):
+        return []
+    if "peers" not in ctx.cache:
+        ref = leave_one_out_codes(aset)
+        ctx.cache["peers"] = (ref, agreement_with_peers(aset, confidence_level=ctx.rules.confidence_level).flagged)
+    ref, flagged = ctx.cache["peers"]
+    dissent = (ref >= 0) & ((aset.label_codes == c) != (ref == c))
+    per = np.bincount(aset.annotator_codes[dissent], minlength=aset.n_annotators)
+    if per.sum() == 0:
+        return []
+    x = int(np.argmax(per))
+    who, share = str(aset.annotator_ids[x]), per[x] / per.sum()
+    if who in flagged and share >= ctx.rules.retrain_share:
+        return [f"{who} makes {share:.0%} of the dissent on {name} and agrees with the other annotators far less than "
+                "the rest: retrain them rather than rewrite the definition"]
+    return []
+
+
 # -- add or widen Other -------------------------------------------------------------------------------
 def add_other_rules(ctx: Context) -> list[dict[str, Any]]:
     from .unknown import unknown_share
 
     r = ctx.rules
     res = unknown_share(ctx.original, alarm_points=r.alarm_points, confidence_level=r.confidence_level)
-    low = (f"; {res.n_low_confidence} item(s) have a model top probability below {res.threshold:.2f}"
+    low = (f"; {count_noun(res.n_low_confidence, 'item')} {'has' if res.n_low_confidence == 1 else 'have'} a model top probability below {res.threshold:.2f}"
            if ctx.original.has_predictions else "")
     if res.unknown_label is None:
         return [_proposal("add_other", (), evidence=f"none of the {ctx.aset.n_categories} classes is an Unknown/Other "
@@ -373,7 +430,7 @@ def collect_more_rules(ctx: Context, merged: set[str]) -> list[dict[str, Any]]:
         name = row["category"]
         if name in merged or name == ctx.aset.unknown_label:
             continue
-        evidence = (f"{name}: {int(row['n_items'])} consensus item(s) ({row['prevalence']:.1%} of items); "
+        evidence = (f"{name}: {count_noun(int(row['n_items']), 'consensus item')} ({row['prevalence']:.1%} of items); "
                     f"{row['reason']}")
         effect = (f"about {int(row['n_class_items_needed'])} items of {name} ({int(row['n_more_items'])} more) would "
                   f"narrow its kappa interval to {r.ci_width:.2f}")

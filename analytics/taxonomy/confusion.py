@@ -47,38 +47,28 @@ from .._reshape import (
     example_items,
     n_items_with_ratings,
     pair_gold_counts,
-    ranked_class_pairs,
-    require_single_label,
+    rating_pair_matrix,
 )
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
+from ._pairstats import expected_coincidences as _expected
+from ._pairstats import pair_statistics, ranked_by_score, units
+from .pairs import GOLD_VERDICTS, pair_diagnoses
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
 __all__ = ["ConfusionMatrix", "confusion_matrix_between_annotators", "confusion_hotspots", "HOTSPOT_COLUMNS",
-           "GOLD_VERDICTS", "units"]
+           "GOLD_VERDICTS", "units", "pair_statistics"]
 
 #: Columns of :func:`confusion_hotspots`, in order.
 HOTSPOT_COLUMNS = [
-    "class_a", "class_b", "n_disagreements", "n_items", "share_of_disagreements", "share_of_a", "share_of_b",
-    "expected", "ratio", "lift", "score", "kappa_a", "kappa_b", "n_annotators", "top_annotator",
-    "top_annotator_share", "annotator_shares", "n_gold_items", "gold_a", "gold_b", "gold_other",
-    "gold_with_majority", "gold_verdict",
-    "gold_note", "example_items", "example_images",
+    "class_a", "class_b", "n_disagreements", "weighted_disagreements", "n_items", "share_of_disagreements",
+    "share_of_a", "share_of_b", "expected", "ratio", "lift", "score", "kappa_a", "kappa_b", "diagnosis",
+    "diagnosis_note", "n_annotators", "top_annotator", "top_annotator_share", "annotator_shares", "n_gold_items",
+    "gold_a", "gold_b", "gold_other", "gold_with_majority", "gold_verdict", "gold_note", "example_items",
+    "example_images",
 ]
-
-#: Values of the ``gold_verdict`` column.
-GOLD_VERDICTS = ("annotator_error", "ambiguous", "gold_elsewhere", "too_little_gold", "no_gold")
-
-
-def units(annotations: Any, what: str) -> "AnnotationSet":
-    """The validated single-label set whose items are the agreement units (see ``agreement_set``)."""
-    from ..agreement._input import agreement_set, require_annotation_set
-
-    aset = require_annotation_set(annotations)
-    require_single_label(aset, what)
-    return agreement_set(aset)
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,16 +110,6 @@ class ConfusionMatrix(ResultMixin):
             "count": self.counts.to_numpy().ravel(), "row_normalized": self.row_normalized.to_numpy().ravel(),
             "share": self.share.to_numpy().ravel(), "expected": self.expected.to_numpy().ravel(),
         }, index=idx).reset_index()
-
-
-def _expected(o: np.ndarray) -> np.ndarray:
-    n_c = o.sum(axis=1)
-    total = n_c.sum()
-    if total <= 1:
-        return np.full_like(o, np.nan)
-    e = np.outer(n_c, n_c)
-    e[np.diag_indices_from(e)] -= n_c
-    return e / (total - 1.0)
 
 
 def confusion_matrix_between_annotators(annotations: Any) -> ConfusionMatrix:
@@ -181,23 +161,6 @@ def confusion_matrix_between_annotators(annotations: Any) -> ConfusionMatrix:
                            n_items=int(n_items_with_ratings(aset, 2)))
 
 
-def pair_statistics(o: np.ndarray) -> dict[str, np.ndarray | float]:
-    """Disagreement, chance expectation, ratio, lift and merge score of every pair with a disagreement."""
-    a, b, d = ranked_class_pairs(o)
-    e = _expected(o)
-    total = o.sum()
-    off = total - np.trace(o)
-    e_off = np.nansum(e) - np.nansum(np.diag(e))
-    expected = e[a, b] + e[b, a] if len(a) else np.zeros(0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        baseline = off / e_off if e_off > 0 else np.nan        # D_o / D_e = 1 - alpha
-        ratio = d / expected
-        lift = ratio / baseline
-        score = (ratio - baseline) * expected / (e_off - expected)  # exact alpha change if a and b merged
-    return {"a": a, "b": b, "d": d, "expected": expected, "ratio": ratio, "lift": lift, "baseline": baseline,
-            "score": np.where(np.isfinite(score), score, np.nan), "off": off}
-
-
 def _per_class_kappa(aset: "AnnotationSet") -> np.ndarray:
     """The ``kappa`` column of :func:`fleiss_kappa_by_category` (same kernels, without the standard-error pass), cached."""
     from ..agreement._core import binary_from_sums
@@ -206,36 +169,11 @@ def _per_class_kappa(aset: "AnnotationSet") -> np.ndarray:
     return cached(aset, "confusion_class_kappa", lambda: binary_from_sums(binary_sums(aset)))
 
 
-def _gold_columns(aset: "AnnotationSet", pairs: np.ndarray, names: list[tuple[str, str]],
-                  min_gold: int, gold_majority: float) -> dict[str, list]:
-    keys = ("n_gold_items", "gold_a", "gold_b", "gold_other", "gold_with_majority", "gold_verdict", "gold_note")
-    out: dict[str, list] = {k: [] for k in keys}
+def _gold_columns(aset: "AnnotationSet", pairs: np.ndarray) -> dict[str, list]:
+    keys = ("n_gold_items", "gold_a", "gold_b", "gold_other", "gold_with_majority")
     table = pair_gold_counts(aset, pairs) if len(pairs) else np.zeros((0, 4), dtype=np.int64)
-    for (ga, gb, go, gm), (na, nb) in zip(table, names):
-        n, side = int(ga + gb + go), int(ga + gb)
-        if aset.gold is None:
-            verdict, note = "no_gold", "no gold labels attached"
-        elif n == 0:
-            verdict, note = "no_gold", "no disputed item has a gold label"
-        elif n < min_gold:
-            verdict, note = "too_little_gold", f"only {n} disputed item(s) have gold (need {min_gold})"
-        elif go > side:
-            verdict, note = "gold_elsewhere", f"gold is neither class on {go} of {n} disputed gold items"
-        elif max(ga, gb) >= gold_majority * side:
-            right, wrong, k = (na, nb, ga) if ga >= gb else (nb, na, gb)
-            verdict = "annotator_error"
-            note = f"gold says {right} on {k} of {side} disputed gold items: '{wrong}' there is an annotator error"
-        elif gm >= gold_majority * side:
-            verdict = "annotator_error"
-            note = (f"gold sides with the item's majority on {gm} of {side} disputed gold items "
-                    f"({ga} {na} / {gb} {nb}): the dissenting labels are errors, the classes are distinguishable")
-        else:
-            verdict = "ambiguous"
-            note = (f"gold itself is split ({ga} {na} / {gb} {nb}) and sides with the item's majority on only "
-                    f"{gm} of {side}: the classes overlap")
-        for key, value in zip(keys, (n, int(ga), int(gb), int(go), int(gm), verdict, note)):
-            out[key].append(value)
-    return out
+    return {key: [int(v) for v in values] for key, values in
+            zip(keys, (table[:, :3].sum(axis=1), table[:, 0], table[:, 1], table[:, 2], table[:, 3]))}
 
 
 def _examples(aset: "AnnotationSet", pairs: np.ndarray, n_examples: int) -> tuple[list, list]:
@@ -275,8 +213,9 @@ def confusion_hotspots(
     n_examples: int = 5,
     min_gold: int = 3,
     gold_majority: float = 0.8,
+    confidence_level: float = 0.95,
 ) -> pd.DataFrame:
-    r"""Class pairs annotators confuse, ranked by how much merging them would raise agreement.
+    r"""Class pairs annotators confuse, ranked by how much merging them would raise agreement, each with its diagnosis.
 
     Every pair with at least one disagreement is scored from the coincidence matrix (see the module
     docstring): ``score`` is the exact change of Krippendorff's nominal alpha if the two classes were
@@ -284,21 +223,17 @@ def confusion_hotspots(
     excess over the random-error baseline :math:`1-\alpha` weighted by its chance share. Pairs confused
     only in proportion to their size score about 0; specific confusions score high.
 
-    For each pair the table also gives the per-class Fleiss kappas of both classes, which annotators take
-    part, what the gold labels of the disputed items say, and example items.
+    For each pair the table also gives the per-class Fleiss kappas of both classes, **why** people disagree on
+    it (``diagnosis``: particular annotators, gold itself split, overlapping classes or not enough evidence —
+    one test each, from :func:`analytics.taxonomy.pairs.diagnose_class_pairs`, the same diagnosis the
+    recommendations, the report and the Overview read), which annotators take part, what the gold labels of the
+    disputed items say, and example items.
 
     **Annotator shares.** An annotation of *a* or *b* is a *swap* when the item's other ratings lean
     strictly to the other class of the pair (with three raters split 2–1, only the lone rater swaps).
     ``annotator_shares`` is each annotator's share of the pair's swaps: about :math:`1/A` each when all
     annotators confuse the classes, near 1 for one annotator when the confusion is theirs alone. Two raters
     per item cannot tell who erred (both swap), so shares then split evenly; use gold instead.
-
-    **Gold verdict** (items on which both classes were used and that have gold): ``annotator_error`` when at
-    least ``gold_majority`` of those with gold *a* or *b* have the same one of the two as gold (the other side
-    is wrong), or gold sides with the item's majority (within the pair) on at least ``gold_majority`` of them
-    (the dissenting labels are slips; the classes are distinguishable); ``ambiguous`` when gold itself lands
-    on both sides and often against the majority; ``gold_elsewhere`` when gold is mostly a third class;
-    ``too_little_gold`` below ``min_gold`` such items; ``no_gold`` without any.
 
     Parameters
     ----------
@@ -308,25 +243,26 @@ def confusion_hotspots(
         Pairs to return (None: every pair with a disagreement).
     n_examples : int
         Example items per pair: the most evenly split ones (ties: the first in item order).
-    min_gold : int
-        Disputed gold items needed before a gold verdict is given.
-    gold_majority : float
-        Share of disputed gold items on one side that makes the other side an annotator error.
+    min_gold, gold_majority, confidence_level
+        Options of the diagnosis (:func:`~analytics.taxonomy.pairs.diagnose_class_pairs`).
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`HOTSPOT_COLUMNS`, best pair first: ``class_a, class_b`` (category order),
-        ``n_disagreements`` (:math:`o_{ab}+o_{ba}`: pairable values in a/b disagreements — an item whose *m*
-        ratings split *k* vs *m − k* adds :math:`2k(m-k)/(m-1)`), ``n_items`` (items on which both were used),
-        ``share_of_disagreements`` (of all disagreements), ``share_of_a``/``share_of_b`` (of each class's
-        disagreements), ``expected`` (:math:`e_{ab}+e_{ba}`), ``ratio``, ``lift`` (ratio / (1 − alpha)),
-        ``score``, ``kappa_a``/``kappa_b`` (per-class Fleiss kappas), ``n_annotators`` (annotators with a
-        swap), ``top_annotator``, ``top_annotator_share``, ``annotator_shares`` (dict, largest first),
-        ``n_gold_items``, ``gold_a``, ``gold_b``, ``gold_other``, ``gold_with_majority`` (gold = the pair's side
-        with more ratings), ``gold_verdict`` (:data:`GOLD_VERDICTS`),
-        ``gold_note``, ``example_items`` and ``example_images`` (tuples; images empty without an ``image``
-        column). ``attrs["baseline"]`` holds :math:`1 - \alpha` and ``attrs["alpha"]`` alpha.
+        ``n_disagreements`` (an integer: pairs of ratings of the same item, one *a* and the other *b* — an item whose
+        *m* ratings split *k* vs *m − k* adds :math:`k(m-k)`), ``weighted_disagreements`` (:math:`o_{ab}+o_{ba}`,
+        Krippendorff's pairable values: the same pairs weighted :math:`2/(m-1)`, so each item adds at most its
+        :math:`m` values), ``n_items`` (items on which both were used), ``share_of_disagreements`` (of all
+        weighted disagreements), ``share_of_a``/``share_of_b`` (of each class's), ``expected``
+        (:math:`e_{ab}+e_{ba}`), ``ratio``, ``lift`` (ratio / (1 − alpha)), ``score``, ``kappa_a``/``kappa_b``
+        (per-class Fleiss kappas), ``diagnosis`` (:data:`~analytics.taxonomy.pairs.PAIR_DIAGNOSES`),
+        ``diagnosis_note`` (the test behind it, in words), ``n_annotators`` (annotators with a swap),
+        ``top_annotator``, ``top_annotator_share``, ``annotator_shares`` (dict, largest first), ``n_gold_items``,
+        ``gold_a``, ``gold_b``, ``gold_other``, ``gold_with_majority`` (gold = the pair's side with more ratings),
+        ``gold_verdict`` (:data:`GOLD_VERDICTS`), ``gold_note``, ``example_items`` and ``example_images``
+        (tuples; images empty without an ``image`` column). ``attrs["baseline"]`` holds :math:`1 - \alpha`,
+        ``attrs["alpha"]`` alpha and ``attrs["diagnosis_tests"]`` the tests in one paragraph.
 
     References
     ----------
@@ -336,29 +272,33 @@ def confusion_hotspots(
     --------
     >>> from analytics import load_annotations
     >>> aset = load_annotations("sample_data/retail/annotations.csv", taxonomy="sample_data/retail/taxonomy.yaml")
-    >>> confusion_hotspots(aset, top=1)[["class_a", "class_b"]].values.tolist()
-    [['Shirt', 'Blouse']]
+    >>> confusion_hotspots(aset, top=1)[["class_a", "class_b", "diagnosis"]].values.tolist()
+    [['Shirt', 'Blouse', 'class_overlap']]
     """
-    if top is not None and (not isinstance(top, (int, np.integer)) or top < 0):
+    from .pairs import _check as check_diagnosis
+
+    if top is not None and (isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 0):
         raise InvalidParameterError(f"top= must be a non-negative integer or None; got {top!r}.")
-    if not isinstance(n_examples, (int, np.integer)) or n_examples < 0:
+    if isinstance(n_examples, bool) or not isinstance(n_examples, (int, np.integer)) or n_examples < 0:
         raise InvalidParameterError(f"n_examples= must be a non-negative integer; got {n_examples!r}.")
-    if not 0.5 < gold_majority <= 1.0:
-        raise InvalidParameterError(f"gold_majority= must be in (0.5, 1]; got {gold_majority!r}.")
+    check_diagnosis(20, 0.5, min_gold, gold_majority, confidence_level)
     aset = units(annotations, "confusion_hotspots")
-    return hotspot_table(aset, top=top, n_examples=n_examples, min_gold=min_gold, gold_majority=gold_majority)
+    return hotspot_table(aset, top=top, n_examples=n_examples, min_gold=int(min_gold),
+                         gold_majority=float(gold_majority), confidence_level=float(confidence_level))
 
 
 def hotspot_table(aset: "AnnotationSet", *, top: int | None = 10, n_examples: int = 5, min_gold: int = 3,
-                  gold_majority: float = 0.8, details: int | None = None) -> pd.DataFrame:
+                  gold_majority: float = 0.8, confidence_level: float = 0.95, details: int | None = None,
+                  diagnose: bool = True) -> pd.DataFrame:
     """:func:`confusion_hotspots` on an already validated unit set (no argument checks).
 
     ``details``: only the first ``details`` rows get the annotator, gold and example columns (the rest hold
-    empty values) — for callers that rank every pair but read the details of a few.
+    empty values) — for callers that rank every pair but read the details of a few. ``diagnose=False`` leaves
+    the diagnosis and gold-verdict columns empty (for callers that only rank pairs, e.g. per round).
     """
     o = coincidence_matrix(aset)
     st = pair_statistics(o)
-    order = np.lexsort((-st["d"], -np.nan_to_num(st["score"], nan=-np.inf)))[:top]
+    order = ranked_by_score(st)[:top]
     a, b = st["a"][order], st["b"][order]
     pairs = np.column_stack([a, b]).astype(np.int64)
     cats = np.asarray(aset.categories, dtype=object)
@@ -368,18 +308,27 @@ def hotspot_table(aset: "AnnotationSet", *, top: int | None = 10, n_examples: in
     kappa = _per_class_kappa(aset)
     with np.errstate(invalid="ignore", divide="ignore"):
         table = {
-            "class_a": cats[a], "class_b": cats[b], "n_disagreements": d, "n_items": co_use_matrix(aset)[a, b],
+            "class_a": cats[a], "class_b": cats[b], "n_disagreements": rating_pair_matrix(aset)[a, b].astype(np.int64),
+            "weighted_disagreements": d, "n_items": co_use_matrix(aset)[a, b],
             "share_of_disagreements": d / st["off"], "share_of_a": d / 2.0 / class_off[a],
             "share_of_b": d / 2.0 / class_off[b], "expected": st["expected"][order], "ratio": st["ratio"][order],
             "lift": st["lift"][order], "score": st["score"][order], "kappa_a": kappa[a], "kappa_b": kappa[b],
         }
+    if diagnose and len(pairs):
+        diag = pair_diagnoses(aset, min_gold=min_gold, gold_majority=gold_majority,
+                              confidence_level=confidence_level).table.set_index(["class_a", "class_b"])
+        keys = list(zip(cats[a], cats[b]))
+        for column in ("diagnosis", "diagnosis_note", "gold_verdict", "gold_note"):
+            table[column] = diag[column].reindex(keys).tolist()
+    else:
+        for column in ("diagnosis", "diagnosis_note", "gold_verdict", "gold_note"):
+            table[column] = [None] * len(pairs)
     k = len(pairs) if details is None else min(details, len(pairs))
     extra = _annotator_columns(aset, pairs[:k])
-    extra.update(_gold_columns(aset, pairs[:k], list(zip(cats[a[:k]], cats[b[:k]])), min_gold, gold_majority))
+    extra.update(_gold_columns(aset, pairs[:k]))
     extra["example_items"], extra["example_images"] = _examples(aset, pairs[:k], n_examples)
     empty = {"n_annotators": 0, "top_annotator": None, "top_annotator_share": np.nan, "n_gold_items": 0,
-             "gold_a": 0, "gold_b": 0, "gold_other": 0, "gold_with_majority": 0, "gold_verdict": None,
-             "gold_note": None}
+             "gold_a": 0, "gold_b": 0, "gold_other": 0, "gold_with_majority": 0}
     for key, values in extra.items():
         filler = [empty[key] if key in empty else ({} if key == "annotator_shares" else ())
                   for _ in range(len(pairs) - k)]
@@ -388,4 +337,7 @@ def hotspot_table(aset: "AnnotationSet", *, top: int | None = 10, n_examples: in
     baseline = float(st["baseline"])
     out.attrs.update(baseline=baseline, alpha=1.0 - baseline,
                      score_method="change of Krippendorff's nominal alpha if the two classes were merged")
+    if diagnose and len(pairs):
+        out.attrs["diagnosis_tests"] = pair_diagnoses(aset, min_gold=min_gold, gold_majority=gold_majority,
+                                                      confidence_level=confidence_level).tests
     return out

@@ -25,9 +25,11 @@ import pandas as pd
 from .._wording import count_noun
 from .._reshape import MergedColumns, ranked_class_pairs, require_in_memory, view_category_totals, view_coincidence
 from ._whatif import group_codes
-from ..agreement._counts import count_estimate
+from ..agreement._counts import count_estimate, count_sums
 from ..agreement.fleiss import binary_statistics
-from ..agreement._results import check_confidence_level, wald_interval, wald_intervals
+from ..agreement._results import check_confidence_level
+from ..agreement._score import ratings_histogram
+from ..agreement.intervals import score_intervals
 from .confusion import units
 from ..exceptions import AnnotationQAError, AnnotationSchemaError, InvalidParameterError, TaxonomyError
 from ..results import ResultMixin
@@ -120,18 +122,26 @@ def rollup_annotations(annotations: Any, level: int, *, taxonomy: Any = None) ->
 
 def _kappa(aset: "AnnotationSet", view: MergedColumns,
            confidence_level: float) -> tuple[float, float, float, float, int, str | None]:
-    """Fleiss' kappa of the view's counts (two passes over the items, as :func:`fleiss_kappa`)."""
+    """Fleiss' kappa of the view's counts with the default (score) interval, as :func:`fleiss_kappa` of the
+    re-labelled set (two passes over the items, plus one for the ratings per item inside the view)."""
     width = view.n_groups if view.keep is None else len(view.keep)
-    coef = count_estimate(aset, "fleiss", np.eye(width), view)
-    lo, hi = wald_interval(coef.value, coef.standard_error, confidence_level)
-    return coef.value, lo, hi, coef.standard_error, coef.n_items, coef.reason
+    w = np.eye(width)
+    coef = count_estimate(aset, "fleiss", w, view)
+    if not np.isfinite(coef.value) or coef.n_items < 2:
+        return coef.value, math.nan, math.nan, coef.standard_error, coef.n_items, coef.reason
+    sums = count_sums(aset, w, view)
+    lo, hi = score_intervals(np.array([coef.value]), np.array([coef.standard_error_ratio]),
+                             prevalence=(sums[3:] / sums[2])[None, :], ratings_counts=ratings_histogram(aset, view)[None],
+                             n_pairable=np.array([coef.n_items]), confidence_level=confidence_level, kind="fleiss")
+    return coef.value, float(lo[0]), float(hi[0]), coef.standard_error, coef.n_items, coef.reason
 
 
 def agreement_by_level(annotations: Any, *, taxonomy: Any = None, confidence_level: float = 0.95) -> pd.DataFrame:
     r"""Fleiss' kappa at every level of the taxonomy, and within every parent node among its children.
 
     **Level rows** (``node`` is None): every rating rolled up to its ancestor at that level (level 1 = top),
-    Fleiss' kappa with the Wald interval of Gwet's linearized standard error (as :func:`fleiss_kappa`).
+    Fleiss' kappa with its default (score) interval and Gwet's linearized standard error (as :func:`fleiss_kappa`
+    of the rolled-up set). Node rows and ``node_kappa`` use the same interval.
 
     **Node rows** (``node`` = a parent class *P*; ``level`` = the level of its children): agreement on
     *which child* among ratings inside *P* — the ratings whose class lies under *P*, rolled up to *P*'s
@@ -212,7 +222,12 @@ def _node_kappa(aset: "AnnotationSet", level_view: tuple[MergedColumns, tuple[st
         return {}
     res = binary_statistics(aset, view)
     j = names.index(node)
-    lo, hi = wald_intervals(res["kappa"][j:j + 1], res["se"][j:j + 1], confidence_level)
+    pi = float(np.nan_to_num(res["prevalence"][j]))
+    lo, hi = score_intervals(res["kappa"][j:j + 1], res["se"][j:j + 1], prevalence=np.array([[pi, 1.0 - pi]]),
+                             ratings_counts=ratings_histogram(aset, view)[None], n_pairable=np.array([res["n_items"]]),
+                             confidence_level=confidence_level, kind="fleiss")
+    if res["n_items"] < 2:
+        lo, hi = np.array([math.nan]), np.array([math.nan])
     return {"node_kappa": float(res["kappa"][j]), "node_ci_low": float(lo[0]), "node_ci_high": float(hi[0])}
 
 
@@ -342,13 +357,13 @@ def _usage_rows(classes: list, aset: "AnnotationSet") -> list[dict[str, Any]]:
     if outside:
         n = int(sum(by_name[c] for c in outside))
         rows.append({"kind": "label_not_in_taxonomy", "severity": "warning", "classes": tuple(outside),
-                     "n_annotations": n, "message": f"{n} annotation(s) use label(s) that are not classes of the "
+                     "n_annotations": n, "message": f"{count_noun(n, 'annotation')} {'uses' if n == 1 else 'use'} labels that are not classes of the "
                      f"taxonomy: {outside[:10]}. Add them to the taxonomy or fix the labels."})
     for name in names:
         n = int(by_name.get(name, 0))
         if name in inner and n:
             rows.append({"kind": "label_on_inner_node", "severity": "warning", "classes": (name,), "n_annotations": n,
-                         "message": f"{n} annotation(s) use '{name}', which has sub-classes; they roll up cleanly "
+                         "message": f"{count_noun(n, 'annotation')} {'uses' if n == 1 else 'use'} '{name}', which has sub-classes; they roll up cleanly "
                          "but are a separate category at the finer levels. Ask for a sub-class or accept the "
                          "coarser label on purpose."})
     unused = [n for n in names if n not in inner and by_name.get(n, 0) == 0 and n not in gold]

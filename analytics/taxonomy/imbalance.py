@@ -36,6 +36,7 @@ from ..agreement._input import require_annotation_set
 from ..agreement._results import check_confidence_level
 from ..exceptions import ConvergenceWarning, InvalidParameterError, UndefinedMetricWarning
 from ..results import ResultMixin
+from .._wording import count_noun
 
 __all__ = ["ClassBalance", "class_balance"]
 
@@ -160,7 +161,7 @@ def _verdicts(n_cons: np.ndarray, kappa: np.ndarray, width: np.ndarray, ci_width
             reasons.append("no item has this class as consensus")
         elif n < min_items:
             stable.append(False)
-            reasons.append(f"only {int(n)} consensus item(s) (need {min_items})")
+            reasons.append(f"only {count_noun(int(n), 'consensus item')} (need {min_items})")
         elif not math.isfinite(k):
             stable.append(False)
             reasons.append("its per-class kappa is undefined")

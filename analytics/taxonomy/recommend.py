@@ -8,17 +8,24 @@ expected effect is the simulated change of Fleiss' kappa with a paired interval 
 Evidence rules (all thresholds are options)
 -------------------------------------------
 Candidate pairs are the ``top`` hotspots whose merge would raise Krippendorff's alpha (score > 0, i.e. the
-pair is confused more than an even spread of the observed disagreement would give).
+pair is confused more than an even spread of the observed disagreement would give). Each gets one proposal, of
+the kind its **diagnosis** calls for — :func:`analytics.taxonomy.pairs.diagnose_class_pairs`, the same diagnosis the
+hotspot table, the report and the Overview show (one stated test per diagnosis, Holm-adjusted):
 
-* **retrain_annotator** — the pair's confusion is one annotator's: with at least three annotators on the
-  pair's items, one makes ≥ ``concentration`` of the pair's swaps (an annotation of one class where the
-  item's other ratings lean to the other), their swap rate is significantly above the others' (one-sided
-  Fisher exact test at ``1 - confidence_level``), and removing them removes ≥ ``annotator_removal`` of the
-  pair's disagreements (so the others tell the classes apart). Then the pair is **not** merged.
-* **merge** — otherwise, when the classes were both used on ≥ ``min_items`` items, at least one of them has a
-  per-class kappa below ``target``, the simulated gain in Fleiss' kappa is ≥ ``min_gain`` with a paired
-  interval above 0, and the gold labels (when there are enough on disputed items) do not show the classes to
-  be distinguishable (:func:`confusion_hotspots` verdict ``annotator_error``).
+* **retrain_annotator** — diagnosis ``annotator_confusion``: an annotator's swap rate on the pair is significantly
+  above the others' (one-sided Fisher exact test, Holm over every pair × annotator) and removing them removes
+  ≥ ``annotator_removal`` of the pair's disagreement (the others tell the classes apart). Recommended when the
+  simulated gain of their labelling the pair like the others is ≥ ``min_gain`` with a paired interval above 0.
+* **clarify** (the pair) — diagnosis ``gold_split`` (gold sides with the item's majority significantly less often
+  than a correct gold would: review the disputed gold labels, then state the boundary), or ``class_overlap`` while
+  gold shows the classes can be told apart (gold names one class, or sides with the majority, on ≥ 80% of the
+  disputed gold items).
+* **merge** — diagnosis ``class_overlap`` (merging raises Fleiss' kappa significantly), when the classes were both
+  used on ≥ ``min_items`` items, *both* per-class kappas are significantly below ``target`` (one-sided test
+  :math:`\kappa + z\,\mathrm{SE} < \text{target}`; a reliable class is not merged into a weak one — the boundary is
+  clarified instead, when at least one of the two is significantly below), neither is the Unknown class,
+  and the simulated gain in Fleiss' kappa is ≥ ``min_gain`` with a paired interval above 0. A pair diagnosed
+  ``not_enough_evidence`` is listed as a held-back merge with the diagnosis as what is missing.
 * **lift_to_parent** — a parent node whose children agree poorly (within-node kappa < ``target``, see
   :func:`agreement_by_level`) while the node itself agrees (its per-class kappa at its level ≥ ``target``),
   unless one annotator explains ≥ ``retrain_share`` of the confusion (retrain instead) or, with three or more
@@ -26,7 +33,9 @@ pair is confused more than an even spread of the observed disagreement would giv
   and the same gain condition as a merge. Pairs inside a lifted node get no separate merge.
 * **clarify** — a class (not Unknown) with per-class kappa whose upper bound is below ``target``, used on
   ≥ ``min_items`` items and not explained by another proposal: no partner holds ≥ ``dominant_share`` of its
-  disagreements (else the boundary with that partner is to be clarified). Comes with borderline items.
+  disagreements (else the boundary with that partner is to be clarified), and no annotator flagged by
+  :func:`analytics.agreement_with_peers` makes ≥ ``retrain_share`` of the class's dissent (then it is theirs).
+  Comes with borderline items.
 * **add_other** — no Unknown/Other class at all; or its share rose by more than ``alarm_points`` between
   rounds with a significant two-proportion test; or it is ≥ ``max_unknown_share`` of the labels.
 * **collect_more** — a class whose per-class kappa interval is wider than ``ci_width`` or that has fewer
@@ -77,6 +86,7 @@ from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import InvalidParameterError, UndefinedMetricWarning
 from ..results import ResultMixin
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -204,7 +214,7 @@ class TaxonomyRecommendations(ResultMixin):
 
 def _check(rules: Rules) -> None:
     check_confidence_level(rules.confidence_level)
-    for name in ("target", "concentration", "annotator_removal", "dominant_share", "pair_share", "retrain_share",
+    for name in ("target", "annotator_removal", "dominant_share", "pair_share", "retrain_share",
                  "max_unknown_share"):
         value = getattr(rules, name)
         if not isinstance(value, (int, float)) or not 0.0 < float(value) <= 1.0:
@@ -233,7 +243,8 @@ def _context(original: "AnnotationSet", rules: Rules) -> Context:
     levels = agreement_by_level(aset, confidence_level=rules.confidence_level) if tax is not None and \
         tax.is_hierarchical else None
     return Context(aset=aset, original=original, coincidence=coincidence_matrix(aset),
-                   hotspots=hotspot_table(aset, top=None, details=rules.top), by_category=by_cat,
+                   hotspots=hotspot_table(aset, top=None, details=rules.top,
+                                          confidence_level=rules.confidence_level), by_category=by_cat,
                    kappa=count_estimate(aset, "fleiss", np.eye(aset.n_categories)).value, taxonomy=tax, rules=rules,
                    levels=levels)
 
@@ -278,7 +289,6 @@ def recommend_taxonomy_changes(
     target: float = 0.8,
     min_items: int = 10,
     min_gain: float = 0.01,
-    concentration: float = 0.5,
     annotator_removal: float = 0.5,
     dominant_share: float = 0.5,
     pair_share: float = 0.8,
@@ -305,9 +315,9 @@ def recommend_taxonomy_changes(
         Fewest items of evidence (disputed items of a pair, items inside a node, items using a class).
     min_gain : float
         Smallest simulated gain in Fleiss' kappa worth a merge, lift or retraining.
-    concentration, annotator_removal : float
-        Retraining: the top annotator's share of the pair's swaps, and the share of the pair's disagreements
-        that disappears without them.
+    annotator_removal : float
+        Retraining (the ``annotator_confusion`` diagnosis): the share of the pair's disagreement that must disappear
+        without the annotator.
     dominant_share : float
         Clarify: a partner with at least this share of a class's disagreements makes it a pair issue.
     pair_share, retrain_share : float
@@ -338,10 +348,10 @@ def recommend_taxonomy_changes(
     >>> rec.top.action, rec.top.classes
     ('merge', ('Shirt', 'Blouse'))
     """
-    rules = Rules(target=target, min_items=min_items, min_gain=min_gain, concentration=concentration,
-                  annotator_removal=annotator_removal, dominant_share=dominant_share, pair_share=pair_share,
-                  retrain_share=retrain_share, alarm_points=alarm_points, max_unknown_share=max_unknown_share,
-                  ci_width=ci_width, confidence_level=confidence_level, top=top)
+    rules = Rules(target=target, min_items=min_items, min_gain=min_gain, annotator_removal=annotator_removal,
+                  dominant_share=dominant_share, pair_share=pair_share, retrain_share=retrain_share,
+                  alarm_points=alarm_points, max_unknown_share=max_unknown_share, ci_width=ci_width,
+                  confidence_level=confidence_level, top=top)
     _check(rules)
     original = require_annotation_set(annotations)
     ctx = _context(original, rules)
@@ -363,7 +373,7 @@ def recommend_taxonomy_changes(
     after_all, combined = _combined(ctx, proposals)
     n_rec = sum(r.recommended for r in recs)
     top_rec = next((r for r in recs if r.recommended), None)
-    sentence = (f"{n_rec} recommendation(s), {len(recs) - n_rec} held back for more evidence; Fleiss' kappa is "
+    sentence = (f"{count_noun(n_rec, 'recommendation')}, {len(recs) - n_rec} held back for more evidence; Fleiss' kappa is "
                 f"{ctx.kappa:.2f}." + (f" First: {' '.join([top_rec.action, ' + '.join(top_rec.classes)]).strip()} — "
                                        f"{top_rec.expected_effect}." if top_rec else ""))
     return TaxonomyRecommendations(table=table, recommendations=recs, kappa=float(ctx.kappa),

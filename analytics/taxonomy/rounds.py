@@ -5,10 +5,16 @@ Each round is its own subset (:meth:`AnnotationSet.subset`). A coefficient's cha
 (Gwet's linearized SEs for the count-based coefficients; the SEs in :func:`agreement_summary`), which treats
 the rounds as independent samples of items. When the same items were labelled in both rounds the two
 estimates are positively correlated and this interval is conservative (wider than a paired one); a
-:class:`DataQualityWarning` says so. Hotspots (:func:`confusion_hotspots`) are compared pair by pair: a pair
-*persisting* when it is a hotspot in both rounds, *closed* when it is one only in the earlier round and the
-share of items on which both classes were used fell significantly (two-sided two-proportion z-test),
-*opened* when it is one only in the later round and that share rose significantly, else *not_significant*.
+:class:`DataQualityWarning` says so.
+
+**Hotspots, one test.** Every pair that is a hotspot of either round (:func:`confusion_hotspots`: among the
+round's ``top`` pairs by score, positive score, disputed on ≥ ``min_items`` items) gets its *rate* in each round —
+the share of the round's items on which both classes were used — and one two-sided Fisher exact test of
+rate before = rate after, Holm-adjusted over the pairs compared. Then:
+
+* significantly lower: **closed** when the pair is no longer a hotspot of the later round, else **improved**;
+* significantly higher: **opened** when it was not a hotspot of the earlier round, else **worse**;
+* otherwise **persisting**: no significant change of its rate (whatever the point estimates say).
 
 References
 ----------
@@ -24,22 +30,20 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import proportions_ztest
 
 from .._reshape import require_in_memory
 from ..agreement._input import require_annotation_set
 from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import DataQualityWarning, InvalidParameterError, UndefinedMetricWarning
-from ..results import ResultMixin
+from ..results import ResultMixin, interval_text
+from .._hotspot_rule import HOTSPOT_STATUS, HOTSPOT_TEST, hotspot_status_of
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["RoundComparison", "compare_rounds", "HOTSPOT_STATUS"]
-
-#: Values of the ``status`` column of :attr:`RoundComparison.hotspots`.
-HOTSPOT_STATUS = ("opened", "closed", "persisting", "not_significant")
+__all__ = ["RoundComparison", "compare_rounds", "HOTSPOT_STATUS", "HOTSPOT_TEST", "hotspot_status"]
 
 INTERVAL_METHOD = "Wald on the difference, sqrt(SE_before² + SE_after²) (rounds treated as independent samples)"
 
@@ -59,15 +63,17 @@ class RoundComparison(ResultMixin):
         ``category, kappa_before, kappa_after, difference, standard_error, ci_low, ci_high, p_value,
         significant`` (per-category Fleiss kappas).
     hotspots : pandas.DataFrame
-        One row per pair that is a hotspot of either round: ``class_a, class_b, status`` (:data:`HOTSPOT_STATUS`),
-        ``score_before, score_after, n_items_before,
-        n_items_after`` (items on which both classes were used), ``rate_before, rate_after`` (those items per
-        item of the round), ``p_value`` (two-sided two-proportion z-test of the rates), ``top_annotator_before``,
-        ``top_annotator_after``.
+        One row per pair that is a hotspot of either round: ``class_a, class_b, status`` (:data:`HOTSPOT_STATUS`, by
+        the rule :data:`HOTSPOT_TEST`), ``hotspot_before``, ``hotspot_after`` (bool), ``score_before, score_after,
+        n_items_before, n_items_after`` (items on which both classes were used), ``rate_before, rate_after`` (those
+        items per item of the round), ``p_value`` (two-sided Fisher exact test of the rates), ``p_adjusted`` (Holm
+        over the rows), ``top_annotator_before``, ``top_annotator_after``.
     n_items_before, n_items_after, n_shared_items : int
     sentence : str
     interval_method : str
     confidence_level : float
+    hotspot_test : str
+        :data:`HOTSPOT_TEST`.
     """
 
     rounds: tuple[str, str]
@@ -80,6 +86,7 @@ class RoundComparison(ResultMixin):
     sentence: str
     interval_method: str
     confidence_level: float
+    hotspot_test: str = HOTSPOT_TEST
 
     def to_frame(self) -> pd.DataFrame:
         return self.coefficients.copy()
@@ -118,34 +125,48 @@ def _round_subset(aset: "AnnotationSet", name: str) -> "AnnotationSet":
     return aset.subset((text == name).to_numpy())
 
 
+def hotspot_status(k_before: np.ndarray, n_before: int, k_after: np.ndarray, n_after: int, hot_before: np.ndarray,
+                   hot_after: np.ndarray, alpha: float) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """:data:`HOTSPOT_TEST` for the pairs compared: ``(status, p_value, p_adjusted)``, one per pair.
+
+    ``k_*``: items on which both classes of the pair were used, out of ``n_*`` items; ``hot_*``: whether the pair is
+    a hotspot of that round (or delivery). The workspace history applies the same rule between deliveries.
+    """
+    from ..annotators.gold import holm
+
+    k0, k1 = np.asarray(k_before, dtype=np.int64), np.asarray(k_after, dtype=np.int64)
+    p = np.array([stats.fisher_exact([[a, n_before - a], [b, n_after - b]])[1] for a, b in zip(k0, k1)], dtype=float)
+    adjusted, reject = holm(p, alpha)
+    status = [hotspot_status_of(bool(significant), a / max(n_before, 1), b / max(n_after, 1), bool(before), bool(after))
+              for a, b, significant, before, after in zip(k0, k1, reject, hot_before, hot_after)]
+    return status, p, adjusted
+
+
 def _hotspot_changes(sets: tuple["AnnotationSet", "AnnotationSet"], top: int | None, min_items: int,
                      alpha: float) -> pd.DataFrame:
-    cols = ["class_a", "class_b", "status", "score_before", "score_after", "n_items_before", "n_items_after",
-            "rate_before", "rate_after", "p_value", "top_annotator_before", "top_annotator_after"]
-    tables = [hotspot_table(units(s, "compare_rounds"), top=None, n_examples=0) for s in sets]
+    cols = ["class_a", "class_b", "status", "hotspot_before", "hotspot_after", "score_before", "score_after",
+            "n_items_before", "n_items_after", "rate_before", "rate_after", "p_value", "p_adjusted",
+            "top_annotator_before", "top_annotator_after"]
+    tables = [hotspot_table(units(s, "compare_rounds"), top=None, n_examples=0, diagnose=False) for s in sets]
     keyed = [t.set_index(["class_a", "class_b"]) for t in tables]
     hot = []
     for t in tables:
         ok = t[(t["score"] > 0) & (t["n_items"] >= min_items)]
         hot.append(set(map(tuple, ok[["class_a", "class_b"]].head(top).to_numpy())))
-    rows = []
     n = [s.n_items for s in sets]
-    for pair in sorted(hot[0] | hot[1], key=lambda p: -max(_get(keyed[0], p, "score", 0.0), _get(keyed[1], p, "score", 0.0))):
-        k = [int(_get(t, pair, "n_items", 0)) for t in keyed]
-        p = np.nan
-        if sum(k) > 0:
-            p = float(proportions_ztest(k, n)[1]) if 0 < sum(k) < sum(n) else np.nan
-        if pair in hot[0] and pair in hot[1]:
-            status = "persisting"
-        elif not (np.isfinite(p) and p < alpha):
-            status = "not_significant"
-        else:
-            status = "closed" if pair in hot[0] and k[1] / n[1] < k[0] / n[0] else (
-                "opened" if pair in hot[1] and k[1] / n[1] > k[0] / n[0] else "not_significant")
-        rows.append({"class_a": pair[0], "class_b": pair[1], "status": status,
-                     "score_before": _get(keyed[0], pair, "score", np.nan), "score_after": _get(keyed[1], pair, "score", np.nan),
-                     "n_items_before": k[0], "n_items_after": k[1], "rate_before": k[0] / n[0], "rate_after": k[1] / n[1],
-                     "p_value": p, "top_annotator_before": _get(keyed[0], pair, "top_annotator", None),
+    pairs = sorted(hot[0] | hot[1], key=lambda p: -max(_get(keyed[0], p, "score", 0.0), _get(keyed[1], p, "score", 0.0)))
+    k = np.array([[int(_get(t, pair, "n_items", 0)) for t in keyed] for pair in pairs], dtype=np.int64).reshape(-1, 2)
+    statuses, p, adjusted = hotspot_status(k[:, 0], n[0], k[:, 1], n[1], np.array([q in hot[0] for q in pairs]),
+                                           np.array([q in hot[1] for q in pairs]), alpha)
+    rows = []
+    for pair, (k0, k1), p_raw, p_adj, status in zip(pairs, k, p, adjusted, statuses):
+        r0, r1 = k0 / n[0], k1 / n[1]
+        before, after = pair in hot[0], pair in hot[1]
+        rows.append({"class_a": pair[0], "class_b": pair[1], "status": status, "hotspot_before": before,
+                     "hotspot_after": after, "score_before": _get(keyed[0], pair, "score", np.nan),
+                     "score_after": _get(keyed[1], pair, "score", np.nan), "n_items_before": int(k0),
+                     "n_items_after": int(k1), "rate_before": r0, "rate_after": r1, "p_value": float(p_raw),
+                     "p_adjusted": float(p_adj), "top_annotator_before": _get(keyed[0], pair, "top_annotator", None),
                      "top_annotator_after": _get(keyed[1], pair, "top_annotator", None)})
     return pd.DataFrame(rows, columns=cols)
 
@@ -202,7 +223,7 @@ def compare_rounds(annotations: Any, *, rounds: Sequence[Any] | None = None, tar
     shared = int(len(set(sets[0].item_ids) & set(sets[1].item_ids)))
     if shared:
         warnings.warn(
-            f"{shared} item(s) were labelled in both rounds {names[0]} and {names[1]}; the intervals treat the rounds "
+            f"{count_noun(shared, 'item')} {'was' if shared == 1 else 'were'} labelled in both rounds {names[0]} and {names[1]}; the intervals treat the rounds "
             "as independent, which is conservative (too wide) when the same items are re-labelled.",
             DataQualityWarning, stacklevel=2)
     with warnings.catch_warnings():
@@ -236,13 +257,19 @@ def _sentence(names: tuple[str, str], coefficients: pd.DataFrame, primary: str, 
     row = coefficients.set_index("coefficient").loc[primary]
     verdict = "a significant change" if row["significant"] else "not a significant change"
     text = (f"{row['label']} went from {row['before']:.3f} in round {names[0]} to {row['after']:.3f} in round "
-            f"{names[1]} ({row['difference']:+.3f}, {confidence_level:.0%} CI {row['ci_low']:+.3f} to "
-            f"{row['ci_high']:+.3f}: {verdict}).")
-    for status, word in (("closed", "Closed"), ("opened", "Opened"), ("persisting", "Persisting")):
+            f"{names[1]} ({row['difference']:+.3f}, "
+            f"{interval_text(row['ci_low'], row['ci_high'], confidence_level, spec='+.3f', sep=' to ')}: {verdict}).")
+    words = {"closed": "Closed", "improved": "Improved", "worse": "Worse", "opened": "Opened"}
+    for status in ("closed", "improved", "worse", "opened"):
         pairs = hotspots[hotspots["status"] == status]
         if len(pairs):
-            text += f" {word} hotspots: " + ", ".join(
-                f"{a}/{b} ({r0:.1%} → {r1:.1%} of items{f', p = {p:.2g}' if p < 1 - confidence_level else ''})"
+            text += f" {words[status]} hotspots: " + ", ".join(
+                f"{a}/{b} ({r0:.1%} → {r1:.1%} of items, Holm-adjusted p = {p:.2g})"
                 for a, b, r0, r1, p in zip(pairs["class_a"], pairs["class_b"], pairs["rate_before"],
-                                           pairs["rate_after"], pairs["p_value"].fillna(1.0))) + "."
+                                           pairs["rate_after"], pairs["p_adjusted"])) + "."
+    same = hotspots[hotspots["status"] == "persisting"]
+    if len(same):
+        text += (" No significant change (persisting, Holm-adjusted Fisher exact test): "
+                 + ", ".join(f"{a}/{b} ({r0:.1%} → {r1:.1%})" for a, b, r0, r1 in
+                             zip(same["class_a"], same["class_b"], same["rate_before"], same["rate_after"])) + ".")
     return text

@@ -32,6 +32,7 @@ from ..agreement._results import check_confidence_level
 from .confusion import hotspot_table, units
 from ..exceptions import InvalidParameterError, UndefinedMetricWarning
 from ..results import ResultMixin, jsonable
+from .._wording import count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -166,9 +167,9 @@ def _result(kind: str, description: str, mapping: dict, before: "AnnotationSet",
         ci = (f" (paired {confidence_level:.0%} CI of the change {r['ci_low']:+.3f} to {r['ci_high']:+.3f})"
               if np.isfinite(r["ci_low"]) else "")
         sentence = (f"{description} changes Fleiss' kappa from {r['before']:.3f} to {r['after']:.3f} "
-                    f"({r['delta']:+.3f}){ci}; {changed:,} annotation(s) re-labelled.")
+                    f"({r['delta']:+.3f}){ci}; {count_noun(changed, 'annotation')} re-labelled.")
     else:
-        sentence = f"{description}: Fleiss' kappa is undefined after the change; {changed:,} annotation(s) re-labelled."
+        sentence = f"{description}: Fleiss' kappa is undefined after the change; {count_noun(changed, 'annotation')} re-labelled."
     return SimulationResult(kind=kind, description=description, mapping=mapping, before=sides[0], after=sides[1],
                             delta=delta, annotations=after, n_changed=changed, sentence=sentence, notes=notes)
 
@@ -259,7 +260,7 @@ def _split_labels(aset: "AnnotationSet", mapping: SplitMapping, classes: Sequenc
         unknown = [k for k in item_map if k not in set(aset.item_ids.astype(str))]
         if unknown:
             raise InvalidParameterError(
-                f"{len(unknown)} item id(s) of the split mapping are not in the annotations, e.g. {unknown[:5]}.")
+                f"{count_noun(len(unknown), 'item id')} of the split mapping are not in the annotations, e.g. {unknown[:5]}.")
         new = frame["item_id"].astype(str).map(item_map).to_numpy(dtype=object)
     keep = pd.isna(new)
     if classes is not None:

@@ -79,7 +79,7 @@ def frame_to_parquet(frame: "pd.DataFrame") -> bytes:
 
     table = pa.Table.from_pandas(_arrow_ready(frame), preserve_index=False)
     sink = io.BytesIO()
-    pq.write_table(table, sink, compression="zstd")
+    pq.write_table(table, sink, compression="zstd")  # atomic: into memory, no file
     return sink.getvalue()
 
 

@@ -19,11 +19,12 @@ annotator, a class or a coefficient — the last earlier delivery that has it.
   ``alarm_points`` percentage points over the previous delivery (with ``require_significance``, only when the
   one-sided pooled two-proportion z-test also rejects; else ``watch``).
 * **Class balance** — each category's share of the labels, with its Wilson interval.
-* **Hotspots opened / closed** — as :func:`analytics.compare_rounds` compares two rounds: a pair is a hotspot of
-  a delivery when it is among the ``top`` best-scored pairs with a positive score disputed on ≥ ``min_items`` items;
-  ``persisting`` when a hotspot of both, ``closed`` / ``opened`` when a hotspot of one only and the share of items
-  on which both classes were used fell / rose significantly (two-sided pooled two-proportion z-test), else
-  ``not_significant``.
+* **Hotspots closed / improved / persisting / worse / opened** — as :func:`analytics.compare_rounds` compares two
+  rounds (one rule, :func:`analytics.taxonomy.rounds.hotspot_status`): a pair is a hotspot of a delivery when it is
+  among the ``top`` best-scored pairs with a positive score disputed on ≥ ``min_items`` items; between two
+  deliveries, the share of items on which both classes were used is compared by a two-sided Fisher exact test,
+  Holm-adjusted over the pairs compared: significantly lower → ``closed`` (no longer a hotspot) or ``improved``;
+  significantly higher → ``opened`` (not a hotspot before) or ``worse``; otherwise ``persisting``.
 
 References
 ----------
@@ -50,7 +51,7 @@ import sqlalchemy as sa
 from ..exceptions import InvalidParameterError
 from . import _tables as t
 from ._records import INFO_COLUMNS, DeliveryInfo, delivery_from_row, plain
-from ._stats import NAN, finite, fisher_less, holm, two_proportion_z, wald_difference, wilson
+from ._stats import NAN, finite, fisher_less, fisher_two_sided, holm, two_proportion_z, wald_difference, wilson
 
 __all__ = ["History", "read_history", "trend_status", "FRAMES"]
 
@@ -165,7 +166,7 @@ _COLUMNS = {
                 "change_points", "p_value", "status"],
     "balance": ["delivery", "category", "n_labels", "share", "ci_low", "ci_high"],
     "hotspots": ["delivery", "previous", "class_a", "class_b", "status", "rank_before", "rank_after",
-                 "n_items_before", "n_items_after", "rate_before", "rate_after", "p_value"],
+                 "n_items_before", "n_items_after", "rate_before", "rate_after", "p_value", "p_adjusted"],
 }
 
 
@@ -271,27 +272,23 @@ def _hotspots(conn: sa.Connection, deliveries: tuple[DeliveryInfo, ...], top: in
                                                                  p.c.n_items).where(
                 sa.tuple_(p.c.class_a, p.c.class_b).in_(chunk))).all():
             stats[(delivery_id, a, b)] = (int(rank), int(n))
+    from .._hotspot_rule import hotspot_status_of
+
     out = []
     for prev, cur in zip(deliveries, deliveries[1:]):
         h0, h1 = hot.get(prev.id, set()), hot.get(cur.id, set())
-        for a, b in sorted(h0 | h1):
-            r0, k0 = stats.get((prev.id, a, b), (None, 0))
-            r1, k1 = stats.get((cur.id, a, b), (None, 0))
-            rate0, rate1 = k0 / prev.n_items if prev.n_items else NAN, k1 / cur.n_items if cur.n_items else NAN
-            pv = two_proportion_z(k0, prev.n_items, k1, cur.n_items) if 0 < k0 + k1 else NAN
-            if (a, b) in h0 and (a, b) in h1:
-                status = "persisting"
-            elif not (finite(pv) and pv < alpha):
-                status = "not_significant"
-            elif (a, b) in h0 and rate1 < rate0:
-                status = "closed"
-            elif (a, b) in h1 and rate1 > rate0:
-                status = "opened"
-            else:
-                status = "not_significant"
-            out.append({"delivery": cur.name, "previous": prev.name, "class_a": a, "class_b": b, "status": status,
+        compared = sorted(h0 | h1)
+        before = [stats.get((prev.id, a, b), (None, 0)) for a, b in compared]
+        after = [stats.get((cur.id, a, b), (None, 0)) for a, b in compared]
+        pv = [fisher_two_sided(k0, prev.n_items, k1, cur.n_items) for (_, k0), (_, k1) in zip(before, after)]
+        p_adj, reject = holm(pv, alpha)
+        for (a, b), (r0, k0), (r1, k1), p_raw, p_hat, significant in zip(compared, before, after, pv, p_adj, reject):
+            rate0 = k0 / prev.n_items if prev.n_items else NAN
+            rate1 = k1 / cur.n_items if cur.n_items else NAN
+            out.append({"delivery": cur.name, "previous": prev.name, "class_a": a, "class_b": b,
+                        "status": hotspot_status_of(significant, rate0, rate1, (a, b) in h0, (a, b) in h1),
                         "rank_before": r0, "rank_after": r1, "n_items_before": k0, "n_items_after": k1,
-                        "rate_before": rate0, "rate_after": rate1, "p_value": pv})
+                        "rate_before": rate0, "rate_after": rate1, "p_value": p_raw, "p_adjusted": p_hat})
     return out
 
 

@@ -10,6 +10,7 @@ against scipy and statsmodels as oracles (``tests/workspace/test_stats.py``):
 * :func:`wilson` — Wilson's score interval of a proportion (statsmodels ``proportion_confint(method="wilson")``).
 * :func:`two_proportion_z` — the pooled two-proportion z-test (statsmodels ``proportions_ztest``).
 * :func:`fisher_less` — the one-sided Fisher exact test of a fall in a proportion (scipy ``fisher_exact``).
+* :func:`fisher_two_sided` — the two-sided Fisher exact test of equal proportions (scipy ``fisher_exact``).
 * :func:`holm` — Holm's step-down adjustment (statsmodels ``multipletests(method="holm")``).
 
 References
@@ -32,7 +33,7 @@ from statistics import NormalDist
 from typing import Sequence
 
 __all__ = ["z_value", "norm_sf", "finite", "Difference", "wald_difference", "wilson", "two_proportion_z",
-           "fisher_less", "holm"]
+           "fisher_less", "fisher_two_sided", "holm"]
 
 _NORMAL = NormalDist()
 NAN = float("nan")
@@ -125,23 +126,86 @@ def _log_comb(n: int, k: int) -> float:
     return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
 
 
+def _hypergeom_tail(start: int, step: int, stop: int, total: int, successes: int, draws: int) -> float:
+    """Sum of the hypergeometric pmf from ``start`` towards ``stop`` (``step`` ±1), ``start`` on the far side of the
+    mode so the terms only shrink: one log-pmf by ``lgamma``, then the ratio of neighbours, stopped once the rest
+    cannot change the sum (the pmf is log-concave, so the terms fall at least geometrically)."""
+    term = math.exp(_log_comb(successes, start) + _log_comb(total - successes, draws - start)
+                    - _log_comb(total, draws))
+    terms, k = [term], start
+    while k != stop and term > 0.0:
+        if step < 0:  # pmf(k - 1) / pmf(k)
+            ratio = k * (total - successes - draws + k) / ((successes - k + 1) * (draws - k + 1))
+        else:  # pmf(k + 1) / pmf(k)
+            ratio = (successes - k) * (draws - k) / ((k + 1) * (total - successes - draws + k + 1))
+        term *= ratio
+        k += step
+        terms.append(term)
+        if ratio < 1.0 and term * ratio / (1.0 - ratio) < 1e-17 * terms[0]:
+            break
+    return math.fsum(terms)
+
+
 def fisher_less(x_after: int, n_after: int, x_before: int, n_before: int) -> float:
     r"""One-sided Fisher exact test that the share after is smaller than before.
 
     The p-value is the hypergeometric lower tail :math:`P(X \le x_a)`, with :math:`X` the successes among
     :math:`n_a` draws from :math:`n_a + n_b` with :math:`x_a + x_b` successes (scipy
     ``fisher_exact([[x_a, n_a - x_a], [x_b, n_b - x_b]], alternative="less")``). NaN for an empty sample.
+
+    The tail is summed from its end nearest the mode :math:`\lfloor (n_a + 1)(x_a + x_b + 1) / (N + 2) \rfloor`
+    outwards by the ratio of neighbouring terms,
+    :math:`p(k-1)/p(k) = k (N - K - n + k) / ((K - k + 1)(n - k + 1))`; when :math:`x_a` lies above the mode, as
+    :math:`1 - P(X \ge x_a + 1)`. A few terms suffice instead of one ``lgamma`` triple per term.
     """
     if n_after <= 0 or n_before <= 0:
         return NAN
     total, successes, draws = n_after + n_before, x_after + x_before, n_after
     low = max(0, draws - (total - successes))
+    high = min(successes, draws)
     if x_after < low:
         return 0.0
+    if x_after >= high:
+        return 1.0
+    mode = (draws + 1) * (successes + 1) // (total + 2)
+    if x_after <= mode:
+        return min(1.0, _hypergeom_tail(x_after, -1, low, total, successes, draws))
+    return min(1.0, max(0.0, 1.0 - _hypergeom_tail(x_after + 1, +1, high, total, successes, draws)))
+
+
+def fisher_two_sided(x_before: int, n_before: int, x_after: int, n_after: int) -> float:
+    r"""Two-sided Fisher exact test of equal shares: the probability of every table as likely as the one seen or less.
+
+    With :math:`X` the successes among :math:`n_b` draws from :math:`n_b + n_a` holding :math:`x_b + x_a` successes
+    (hypergeometric), :math:`p = \sum_{k: P(X=k) \le P(X=x_b)(1 + 10^{-7})} P(X = k)` — scipy
+    ``fisher_exact([[x_b, n_b - x_b], [x_a, n_a - x_a]])``. NaN for an empty sample.
+    """
+    if n_after <= 0 or n_before <= 0:
+        return NAN
+    total, successes, draws = n_after + n_before, x_after + x_before, n_before
+    low, high = max(0, draws - (total - successes)), min(successes, draws)
+    mode = min(max((draws + 1) * (successes + 1) // (total + 2), low), high)
     log_all = _log_comb(total, draws)
-    terms = [_log_comb(successes, k) + _log_comb(total - successes, draws - k) - log_all
-             for k in range(low, min(x_after, successes, draws) + 1)]
-    return min(1.0, math.fsum(math.exp(t) for t in terms))
+    log_mode = _log_comb(successes, mode) + _log_comb(total - successes, draws - mode) - log_all
+    # every term relative to the mode's, walked outwards by the ratio of neighbours (the pmf is unimodal and
+    # log-concave: once a side's terms are below the observed one they only shrink, geometrically)
+    limit = math.exp(_log_comb(successes, x_before) + _log_comb(total - successes, draws - x_before) - log_all
+                     - log_mode) * (1.0 + 1e-7)
+    terms = [1.0] if limit >= 1.0 else []
+    for step, stop in ((-1, low), (1, high)):
+        k, term = mode, 1.0
+        while k != stop and term > 0.0:
+            if step < 0:
+                ratio = k * (total - successes - draws + k) / ((successes - k + 1) * (draws - k + 1))
+            else:
+                ratio = (successes - k) * (draws - k) / ((k + 1) * (total - successes - draws + k + 1))
+            term *= ratio
+            k += step
+            if term <= limit:
+                terms.append(term)
+                if ratio < 1.0 and term * ratio / (1.0 - ratio) < 1e-17 * limit:
+                    break
+    return min(1.0, math.exp(log_mode) * math.fsum(terms))
 
 
 def holm(p_values: Sequence[float], alpha: float) -> tuple[list[float], list[bool]]:

@@ -12,28 +12,48 @@ key, aset = services.current_set()
 st.title("Agreement")
 st.caption("Every chance-corrected coefficient with an honest interval, per category, per annotator pair and per round.")
 target = st.sidebar.slider("Agreement target", 0.50, 0.95, 0.80, 0.05, key="target")
-method = st.sidebar.radio("Intervals", ["analytic", "bootstrap"], key="interval_method", horizontal=True,
-                          help="Analytic: the published variance of each coefficient. Bootstrap: 1,000 resamples of items.")
+method = st.sidebar.radio("Intervals", ["score", "analytic", "bootstrap"], key="interval_method", horizontal=True,
+                          help="Score (default): intervals whose coverage the coverage study checked at pilot sizes; "
+                               "they never collapse to zero width. Analytic: estimate ± 1.96·SE (as irrCAC or SAS "
+                               "print). Bootstrap: 1,000 resamples of items.")
 
 summary = services.agreement(key, aset, target, method)
+_SHOW = {"met": st.success, "not met": st.error, "cannot be measured": st.info}
 if summary.ok:
-    table = summary.value.table
+    result = summary.value
+    _SHOW[result.verdict](f"**Verdict: {result.verdict}.** {escape_markdown(result.sentence)}")
+    table = result.table
     st.plotly_chart(plots.coefficients_chart(table, target=target), width="stretch")
     st.caption("How to read this: each coefficient corrects raw agreement for chance differently; they usually agree. "
-               "When raw agreement is high but kappa low, one class dominates: trust AC1 there.")
+               "When raw agreement is high but kappa low, one class dominates: trust AC1 there. Coefficients that "
+               "cannot be measured are left out of the chart; the table says why.")
+    if result.coverage is not None:
+        st.caption(f"Interval: {escape_markdown(result.interval_method)}. {escape_markdown(result.coverage.sentence)}")
     st.dataframe(table[["label", "value", "ci_low", "ci_high", "standard_error", "n_items", "landis_koch",
-                        "meets_target", "interval_method", "reason"]],
+                        "verdict", "meets_target", "verified_coverage", "interval_method", "reason"]],
                  width="stretch", hide_index=True,
-                 column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
-                                ("value", "ci_low", "ci_high", "standard_error")})
-else:
-    st.info(summary.reason)
-    if aset.multilabel:
-        alpha = services.multilabel_alpha(key, aset)
-        if alpha.ok:
-            a = alpha.value
-            st.metric("Krippendorff's alpha (MASI set distance)", f"{a.value:.3f}",
+                 column_config={**{c: st.column_config.NumberColumn(format="%.3f") for c in
+                                   ("value", "ci_low", "ci_high", "standard_error")},
+                                "verified_coverage": st.column_config.NumberColumn(format="%.2f")})
+elif aset.multilabel:
+    st.info("This dataset holds tag sets (several tags per annotation), so agreement is measured on whole tag sets "
+            "(below) and tag by tag (each tag present or absent, in the per-tag chart).")
+    alpha = services.multilabel_alpha(key, aset)
+    tags = services.tag_set_verdict(key, aset, target)
+    if tags.ok:
+        verdict, sentence, _, _ = tags.value
+        _SHOW[verdict](f"**Verdict: {verdict}.** {escape_markdown(sentence)}")
+        a = alpha.value
+        if verdict != "cannot be measured":
+            # a short label: the full name goes into the help (long labels are cut off in narrow columns)
+            st.metric("Alpha on tag sets", f"{a.value:.3f}",
+                      help="Krippendorff's alpha with the MASI distance between two annotators' tag sets "
+                           f"(95% CI {a.ci_low:.3f}–{a.ci_high:.3f}).",
                       delta=f"95% CI {a.ci_low:.3f}–{a.ci_high:.3f}", delta_color="off", delta_arrow="off")
+    else:
+        st.info(escape_markdown(tags.reason or ""))
+else:
+    st.info(escape_markdown(summary.reason or ""))
 
 st.header("Per category" if not aset.multilabel else "Per tag")
 per = services.per_category(key, aset)
@@ -42,7 +62,7 @@ if per.ok:
     st.caption("How to read this: each class treated as 'this class vs any other'; red = below the target with 95% "
                "confidence — the classes whose definitions need work first.")
 else:
-    st.info(per.reason)
+    st.info(escape_markdown(per.reason or ""))
 
 st.header("Annotator pairs")
 pairs = services.pairwise(key, aset)
@@ -51,7 +71,7 @@ if pairs.ok:
     st.caption("How to read this: Cohen's kappa between two annotators on the items both labeled. A row of low values "
                "points at one annotator who disagrees with everyone.")
 else:
-    st.info(pairs.reason)
+    st.info(escape_markdown(pairs.reason or ""))
 
 st.header("Round over round")
 if summary.ok and summary.value.by_round is not None and len(summary.value.by_round):
@@ -71,4 +91,4 @@ if columns:
                    "Real conditions (a dirty camera, bad light, one vendor) show up as slices where agreement drops.")
         st.dataframe(sliced.value, width="stretch", hide_index=True)
     else:
-        st.info(sliced.reason)
+        st.info(escape_markdown(sliced.reason or ""))

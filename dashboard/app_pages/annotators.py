@@ -59,7 +59,7 @@ if audit.ok:
                  column_config={c: st.column_config.NumberColumn(format="%.3f") for c in
                                 ("accuracy", "ci_low", "ci_high", "p_value", "p_adjusted")})
 else:
-    st.info(audit.reason)
+    st.info(escape_markdown(audit.reason or ""))
 
 st.header("Confusion against gold")
 confusion = services.gold_confusion(key, aset)
@@ -79,7 +79,7 @@ if confusion.ok:
         st.markdown("**Most frequent mistakes on gold items**")
         st.dataframe(errors.head(10), width="stretch", hide_index=True)
 else:
-    st.info(confusion.reason)
+    st.info(escape_markdown(confusion.reason or ""))
 
 bias = services.biases(key, aset)
 if bias.ok:
@@ -88,6 +88,25 @@ if bias.ok:
     st.caption("Over-use against gold: an exact McNemar test of false positives vs false negatives per class "
                "(Holm-corrected); against the others: the annotator's share of a class minus the others' share on "
                "the same items.")
+
+st.header("Agreement with peers (no gold needed)")
+peer = services.peers(key, aset)
+if peer.ok:
+    table = only(peer.value.table)
+    below = table.loc[table["verdict"] == "below peers", "annotator_id"].tolist()
+    if below:
+        st.error("Far below their peers: " + ", ".join(escape_markdown(a) for a in below) + ".")
+    st.dataframe(table, width="stretch", hide_index=True,
+                 column_config={**{c: st.column_config.NumberColumn(format="percent") for c in
+                                   ("agreement", "others_agreement")},
+                                "difference": st.column_config.NumberColumn(format="%+.1%"),
+                                **{c: st.column_config.NumberColumn(format="%.3g") for c in ("p_value", "p_adjusted")}})
+    st.caption(f"How to read this: how often each annotator's label equals the majority of the other annotators of the "
+               f"same item, against everyone else's rate. Below peers = significantly lower (one-sided Fisher exact "
+               f"test, Holm across annotators) and at least {peer.value.margin:.0%} lower — a careless annotator shows "
+               "up here even without gold.")
+else:
+    st.info(escape_markdown(peer.reason or ""))
 
 st.header("Dawid–Skene estimates (all items, no gold needed)")
 ds = services.dawid_skene(key, aset)
@@ -107,7 +126,7 @@ if ds.ok:
                                             title=f"{who_ds}: estimated P(label given | true class)",
                                             x="label given", y="true class (estimated)"), width="stretch")
 else:
-    st.info(ds.reason)
+    st.info(escape_markdown(ds.reason or ""))
 
 st.header("Drift over time")
 window = st.slider("Rolling window (annotations)", 10, 100, 25, 5, key="ann_window")
@@ -118,11 +137,12 @@ if drift.ok:
                     width="stretch")
     st.caption("How to read this: each line is an annotator's accuracy over its last N annotations, in the order it "
                "worked, one panel per session (against gold where the item has gold, otherwise against the other "
-               "annotators' majority). A red line declined significantly from the first to the second half of its "
-               "sessions (two-proportion z-test, Holm).")
+               "annotators' majority). A red line declined significantly (two-proportion z-test, Holm) and by at "
+               f"least {100 * drift.value.min_decline:.0f} points from the first to the second half of its "
+               "sessions; a smaller significant fall shows as small_decline in the table.")
     st.dataframe(only(drift.value.tests), width="stretch", hide_index=True)
 else:
-    st.info(drift.reason)
+    st.info(escape_markdown(drift.reason or ""))
 
 st.header("Speed vs accuracy")
 speed = services.speed(key, aset)
@@ -130,4 +150,4 @@ if speed.ok:
     st.plotly_chart(plots.speed_accuracy_chart(only(speed.value.table)), width="stretch")
     st.caption("How to read this: " + speed.value.rule + ". Red = fast and inaccurate.")
 else:
-    st.info(speed.reason)
+    st.info(escape_markdown(speed.reason or ""))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.exceptions import AnnotationQAError
+from analytics.exceptions import AnnotationQAError, FieldChoiceError
 from analytics.io import FORMATS
 from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services, session
 from dashboard import workspace_session as wss
+from dashboard.images import default_image_root, remote_image_hosts, set_remote_image_hosts
 
 MAPPING_ROLES = [("item", "Item id"), ("annotator", "Annotator id"), ("label", "Label"), ("round", "Round"),
                  ("timestamp", "Timestamp"), ("duration", "Duration (s)"), ("image", "Image path/URL")]
@@ -22,6 +23,14 @@ st.caption("Point the dashboard at an export: it says what it understood, and ex
 SERVER = "Label Studio server"
 source = st.sidebar.radio("Source", ["Bundled sample or this session's data", "Upload an export", SERVER],
                           key="data_source")
+hosts = st.sidebar.text_input(
+    "Show remote images from these hosts", value=remote_image_hosts(), key="remote_hosts_input",
+    placeholder="e.g. images.example.org", help="Comma-separated host names. Image URLs of other hosts are shown as "
+    "text: the browser never loads them. The server itself never downloads an image.")
+try:
+    set_remote_image_hosts(hosts)
+except AnnotationQAError as exc:
+    st.sidebar.error(escape_markdown(str(exc)))
 
 if source == SERVER:
     st.subheader("Pull from a Label Studio server")
@@ -86,6 +95,16 @@ else:
             options["label_sep"] = more[2].text_input("Tag separator", key="opt_sep") or None
             options["duplicates"] = more[3].selectbox("Duplicate rows", ["error", "keep_last", "keep_first"],
                                                       key="opt_duplicates")
+            images = st.columns([3, 1])
+            options["image_root"] = images[0].text_input(
+                "Image folder on this computer (optional)", value=default_image_root(), key="opt_image_root",
+                help="The folder the export's image paths start from. Images are shown only from inside it; paths "
+                     "outside it are refused and listed in the import report. Empty: image references are shown as "
+                     "text, and no image file is opened.") or None
+            options["allow_multiline_labels"] = images[1].checkbox(
+                "Keep labels with line breaks", key="opt_multiline",
+                help="By default a label holding a line break is skipped: in a CSV it is usually a stray quote.") \
+                or None
             submitted = st.form_submit_button("Load", type="primary")
         if submitted or st.session_state.get("upload_loaded") == upload.file_id:
             uploads = {"annotations": (upload.name, data),
@@ -94,6 +113,11 @@ else:
                        "taxonomy": (tax.name, tax.getvalue()) if tax else None}
             try:
                 key, aset = services.load_upload(uploads, options)
+            except FieldChoiceError as exc:  # several questions: point at this page's field box, not field=
+                st.error(f"**{escape_markdown(upload.name)} cannot be used as it is.** " + escape_markdown(exc.reworded(
+                    "type the one to read in the 'Classification field/question' box above (e.g. "
+                    f"'{exc.suggestion}') and load again")))
+                st.stop()
             except AnnotationQAError as exc:
                 st.error(f"**{escape_markdown(upload.name)} cannot be used as it is.** {escape_markdown(str(exc))}")
                 st.stop()

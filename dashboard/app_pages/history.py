@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics import plots
 from analytics.safety import escape_markdown
-from dashboard import services
+from analytics.taxonomy.rounds import HOTSPOT_TEST
 from dashboard import workspace_session as wss
 
 st.title("History")
@@ -21,6 +20,7 @@ if not location:
 level = st.sidebar.select_slider("Confidence level", [0.90, 0.95, 0.99], value=0.95, key="history_level")
 points = st.sidebar.slider("Unknown alarm: rise in points", 1.0, 20.0, 5.0, 0.5, key="history_alarm")
 history = wss.history(location, confidence_level=level, alarm_points=points)
+part = wss.history_parts(location, confidence_level=level, alarm_points=points)  # cached tables and charts
 if not history.deliveries:
     st.info("The workspace has no delivery yet: add the current dataset on the Data page, or run "
             "`aqa add FILE --workspace W`.")
@@ -34,7 +34,7 @@ cols[3].metric("Gold-accuracy falls", len(history.gold_falls))
 cols[4].metric("Unknown alarms", len(history.unknown_alarms))
 
 st.header("Regressions")
-check = services.workspace(location).check_no_regression(confidence_level=level)
+check = part("check")
 (st.error if check.status == "fail" else st.success if check.status == "pass" else st.info)(
     escape_markdown(check.line()))
 st.caption("The no-regression gate (`aqa check --workspace W --no-regression`): a one-sided z-test of the drop of the "
@@ -42,43 +42,43 @@ st.caption("The no-regression gate (`aqa check --workspace W --no-regression`): 
            "deliveries without a real drop (benchmarks/README.md, 'Workspace').")
 drops = [r for r in history.agreement if r["status"] == "drop"]
 if drops:
-    st.dataframe(history.frame("agreement").query("status == 'drop'")[
+    st.dataframe(part("agreement").query("status == 'drop'")[
         ["delivery", "previous", "label", "value", "change", "change_ci_low", "change_ci_high", "p_drop"]],
         width="stretch", hide_index=True)
 falls = history.gold_falls
 if falls:
     st.markdown("**Annotators whose gold accuracy fell significantly**")
-    st.dataframe(history.frame("gold").query("fell")[["delivery", "annotator_id", "previous", "previous_accuracy",
-                                                      "accuracy", "ci_low", "ci_high", "p_fall", "p_adjusted"]],
+    st.dataframe(part("gold").query("fell")[["delivery", "annotator_id", "previous", "previous_accuracy",
+                                             "accuracy", "ci_low", "ci_high", "p_fall", "p_adjusted"]],
                  width="stretch", hide_index=True)
 
 st.header("Agreement")
-agreement = history.frame("agreement")
+agreement = part("agreement")
 if len(agreement):
-    st.plotly_chart(plots.agreement_trend_chart(agreement, order), width="stretch")
+    st.plotly_chart(part("chart:agreement"), width="stretch")
     st.caption("How to read this: one line per coefficient; the bars are intervals. A red ring marks a delivery that "
                "agrees significantly less than the one before it.")
-per_class = history.frame("per_class")
+per_class = part("per_class")
 if per_class["kappa"].notna().any():
     worst = (per_class[per_class["delivery"] == order[-1]].sort_values("kappa")["category"].head(6).tolist())
     chosen = st.multiselect("Classes", list(dict.fromkeys(per_class["category"])), default=worst,
                             key="history_classes")
-    st.plotly_chart(plots.class_kappa_trend_chart(per_class, order, chosen or worst), width="stretch")
+    st.plotly_chart(part("chart:per_class", chosen or worst), width="stretch")
     st.caption("Per-class (Fleiss) kappa; by default the six weakest classes of the last delivery.")
 
 st.header("Annotators on the golden set")
-gold = history.frame("gold")
+gold = part("gold")
 if len(gold):
-    st.plotly_chart(plots.gold_trend_chart(gold, order), width="stretch")
+    st.plotly_chart(part("chart:gold"), width="stretch")
     st.caption("How to read this: each annotator's accuracy on gold items per delivery. A red ring: lower than in their "
                "previous delivery, by a one-sided Fisher exact test with Holm's correction across annotators.")
 else:
     st.info("No delivery has gold labels (add them with the delivery: `aqa add FILE --gold gold.csv`).")
 
 st.header("Unknown / Other")
-unknown = history.frame("unknown")
+unknown = part("unknown")
 if (unknown["status"] != "not measured").any():
-    st.plotly_chart(plots.unknown_trend_chart(unknown, order), width="stretch")
+    st.plotly_chart(part("chart:unknown"), width="stretch")
     for r in history.unknown_alarms:
         st.error(escape_markdown(f"{r['delivery']}: the Unknown share rose {r['change_points']:+.1f} points to "
                                  f"{100 * r['share']:.1f}% — a growing Unknown share points to a taxonomy gap."))
@@ -86,17 +86,17 @@ else:
     st.info("No delivery has an Unknown/Other class.")
 
 st.header("Class balance")
-st.plotly_chart(plots.balance_trend_chart(history.frame("balance"), order), width="stretch")
+st.plotly_chart(part("chart:balance"), width="stretch")
 
-st.header("Hotspots opened and closed")
+st.header("Hotspots between deliveries")
 hot = history.frame("hotspots")
-moved = hot[hot["status"].isin(["opened", "closed", "persisting"])].astype({"rank_before": "Int64", "rank_after": "Int64"})
+moved = hot.astype({"rank_before": "Int64", "rank_after": "Int64"}) if len(hot) else hot
 if len(moved):
     st.dataframe(moved, width="stretch", hide_index=True)
-    st.caption("A pair is a hotspot of a delivery when it is among its 10 best-scored confusions on ≥ 5 items; opened / "
-               "closed when the share of items on which both classes were used rose / fell significantly.")
+    st.caption("A pair is a hotspot of a delivery when it is among its 10 best-scored confusions on ≥ 5 items. "
+               + escape_markdown(HOTSPOT_TEST))
 else:
-    st.success("No class pair opened or closed between deliveries.")
+    st.success("No class pair was a hotspot of two consecutive deliveries' comparison.")
 
 st.header("Deliveries")
 st.dataframe(history.frame("deliveries").drop(columns=["categories", "content_hash", "metadata", "repeats"]),

@@ -8,6 +8,7 @@ from analytics.exceptions import AnnotationQAError
 from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services, session
+from dashboard.images import show_image
 
 key, aset = services.current_set()
 st.title("Model vs human")
@@ -50,7 +51,7 @@ with st.expander("Score the images with a model", expanded=not aset.has_predicti
 
 result = services.model_vs_human(key, aset, threshold)
 if not result.ok:
-    st.info(result.reason)
+    st.info(escape_markdown(result.reason or ""))
     st.stop()
 r = result.value
 cols = st.columns(5)
@@ -102,9 +103,8 @@ if errors.ok:
         grid = st.columns(6)
         for i, row in enumerate(pictures.head(12).itertuples(index=False)):
             with grid[i % 6]:
-                st.image(row.image, width=96)
-                st.caption(escape_markdown(f"{row.item_id}: {row.given_label} → {row.suggested_label} "
-                                           f"({row.p_given_wrong:.0%})"))
+                show_image(key, row.image, f"{row.item_id}: {row.given_label} → {row.suggested_label} "
+                                      f"({row.p_given_wrong:.0%})")  # a placeholder when it cannot be shown
     if found.n_excluded:
         with st.expander(f"Set apart, not label errors ({found.n_excluded:,})"):
             st.caption("Items people marked Unknown and items whose label the model has no class for: an unclear "
@@ -112,7 +112,7 @@ if errors.ok:
                        "taxonomy page).")
             st.dataframe(found.excluded.drop(columns=["image"], errors="ignore"), width="stretch", hide_index=True)
 else:
-    st.info(errors.reason)
+    st.info(escape_markdown(errors.reason or ""))
 
 left, right = st.columns(2)
 with left:

@@ -8,6 +8,11 @@ from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services
 
+#: Metric labels that fit a narrow column.
+SHORT_LABELS = {"fleiss_kappa": "Fleiss κ", "cohen_kappa": "Cohen κ", "krippendorff_alpha": "Krippendorff α",
+                "gwet_ac1": "Gwet AC1", "scott_pi": "Scott π", "light_kappa": "Light κ",
+                "brennan_prediger": "Brennan–Prediger", "percent_agreement": "Raw agreement"}
+
 key, aset = services.current_set()
 st.title("Overview")
 st.caption(f"Dataset: {escape_markdown(key.split(':', 1)[-1] if key.startswith('sample:') else 'uploaded export')} — "
@@ -18,14 +23,16 @@ target = st.sidebar.slider("Agreement target", 0.50, 0.95, 0.80, 0.05, key="targ
 summary = services.agreement(key, aset, target)
 s = services.dataset_overview(key, aset)["summary"]
 
+agreement_met = False
 if summary.ok:
     result = summary.value
-    primary = result.table.set_index("coefficient").loc[result.primary]
-    verdict = primary["meets_target"]
     text = escape_markdown(result.sentence)
-    if verdict == "yes, with confidence":
+    agreement_met = result.verdict == "met"
+    if result.verdict == "met":
         st.success(f"**Good enough.** {text}")
-    elif verdict == "point estimate only":
+    elif result.verdict == "cannot be measured":
+        st.info(f"**Agreement cannot be measured yet.** {text}")
+    elif result.table.set_index("coefficient").loc[result.primary, "meets_target"] == "point estimate only":
         st.warning(f"**Not yet shown.** {text}")
     else:
         st.error(f"**Not good enough yet.** {text}")
@@ -34,12 +41,29 @@ if summary.ok:
     cols = st.columns(len(shown) + 3)
     for col, name in zip(cols, shown):
         r = rows.loc[name]
-        col.metric(r["label"], f"{r['value']:.2f}", help=f"95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}; {r['landis_koch']}",
-                   delta=f"95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}", delta_color="off", delta_arrow="off")
+        # short labels: the full coefficient name goes into the help (long labels are cut off in narrow columns)
+        if r["verdict"] == "cannot be measured":
+            why = r["reason"] if isinstance(r["reason"], str) else "undefined for this set"
+            col.metric(SHORT_LABELS.get(name, r["label"]), "—", help=f"{r['label']}: cannot be measured: {why}")
+            continue
+        interval = f"95% CI {r['ci_low']:.2f}–{r['ci_high']:.2f}"
+        col.metric(SHORT_LABELS.get(name, r["label"]), f"{r['value']:.2f}",
+                   help=f"{r['label']}: {interval}; {r['landis_koch']}", delta=interval,
+                   delta_color="off", delta_arrow="off")
     if result.kappa_paradox:
         st.info(escape_markdown(result.paradox_note or ""))
+    if result.coverage is not None:
+        st.caption(f"Interval: {escape_markdown(result.interval_method)}. {escape_markdown(result.coverage.sentence)}")
 else:
-    st.info(summary.reason)
+    tags = services.tag_set_verdict(key, aset, target) if aset.multilabel else None
+    if tags is not None and tags.ok:
+        verdict, sentence, _, _ = tags.value
+        agreement_met = verdict == "met"
+        {"met": st.success, "not met": st.error}.get(verdict, st.info)(
+            {"met": "**Good enough.** ", "not met": "**Not good enough yet.** "}.get(
+                verdict, "**Agreement cannot be measured yet.** ") + escape_markdown(sentence))
+    else:
+        st.info(f"**Agreement cannot be measured here.** {escape_markdown(tags.reason if tags else summary.reason)}")
     cols = st.columns(3)
 
 offset = len(cols) - 3
@@ -68,8 +92,10 @@ with right:
 
 with problems_box:
     found = services.problems(key, aset, target)
-    if not found:
+    if not found and agreement_met:
         st.success("Nothing falls short: agreement meets the target and no class, pair or annotator stands out.")
+    elif not found:
+        st.info("No other problem found; agreement itself is not yet shown to meet the target (see above).")
     for i, problem in enumerate(found, start=1):
         with st.container(border=True):
             st.markdown(f"**{i}. {escape_markdown(problem.headline)}**")

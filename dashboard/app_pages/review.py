@@ -10,6 +10,7 @@ from analytics.exceptions import AnnotationQAError
 from analytics.safety import escape_markdown
 from analytics import plots
 from dashboard import services, session
+from dashboard.images import show_image
 
 st.title("Review queue")
 key, aset = services.current_set()
@@ -19,7 +20,7 @@ threshold = st.sidebar.slider(
          "label to the runner-up reaches this value; below it, a person looks at the item.")
 routed = services.routing(key, aset, threshold)
 if not routed.ok:
-    st.info(routed.reason)
+    st.info(escape_markdown(routed.reason or ""))
     st.stop()
 routing, summary = routed.value
 st.caption(escape_markdown(routing.attrs["rule"]))
@@ -48,8 +49,7 @@ if "image" in queue.columns and queue["image"].notna().any():
     grid = st.columns(6)
     for i, row in enumerate(gallery.itertuples(index=False)):
         with grid[i % 6]:
-            st.image(row.image, width=96)
-            st.caption(escape_markdown(f"{row.item_id}: {row.votes}"))
+            show_image(key, row.image, f"{row.item_id}: {row.votes}")  # a placeholder when it cannot be shown
 
 st.header("Random audit sample")
 left, mid, right = st.columns(3)
@@ -68,7 +68,7 @@ if sample.ok:
                        data=services.audit_csv(key, aset, fraction, None if stratify == "none" else stratify, int(seed)),
                        file_name="audit_sample.csv", mime="text/csv", key="download_audit")
 else:
-    st.info(sample.reason)
+    st.info(escape_markdown(sample.reason or ""))
 
 st.header("Push to Label Studio")
 connection = session.labelstudio_connection(key)
@@ -89,7 +89,7 @@ else:
     items = services.queue_for_push(key, aset, queue_name, fraction, None if stratify == "none" else stratify,
                                     int(seed))
     if not items.ok:
-        st.info(items.reason)
+        st.info(escape_markdown(items.reason or ""))
     else:
         if st.button(f"Preview the push ({len(items.value):,} tasks)", key="push_preview"):
             try:

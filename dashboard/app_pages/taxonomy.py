@@ -5,8 +5,31 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.safety import escape_markdown
+from analytics._wording import count_noun
 from analytics import plots
+from analytics.taxonomy.pairs import DIAGNOSIS_LABELS
+from analytics.taxonomy.rounds import HOTSPOT_TEST
+
+
+
+def proposal_title(action: str, classes: tuple[str, ...], annotators: tuple[str, ...]) -> str:
+    """A proposal as a title a person reads ("Merge Shirt + Blouse", "Retrain ann_c on Sneakers / Sandals")."""
+    if action == "merge":
+        return "Merge " + " + ".join(classes)
+    if action == "lift_to_parent":
+        return f"Label {', '.join(classes[1:])} as {classes[0]}"
+    if action == "retrain_annotator":
+        return f"Retrain {', '.join(annotators)} on {' / '.join(classes)}"
+    if action == "clarify":
+        return f"Clarify the {' / '.join(classes)} boundary" if len(classes) == 2 else f"Clarify {', '.join(classes)}"
+    if action == "add_other":
+        return f"Widen {classes[0]}" if classes else "Add an Unknown/Other class"
+    if action == "collect_more":
+        return f"Collect more items of {', '.join(classes)}"
+    return action.replace("_", " ").capitalize() + (f": {', '.join(classes)}" if classes else "")
 from dashboard import services
+from dashboard.guideline_view import show_card
+from dashboard.images import show_image
 
 key, aset = services.current_set()
 st.title("Confusion & taxonomy")
@@ -26,20 +49,19 @@ if recs.ok:
     if shown.empty:
         st.success("No taxonomy change is supported by the evidence.")
     for row in shown.itertuples(index=False):
-        title = f"{row.rank}. {row.action.replace('_', ' ')}: {' + '.join(row.classes)}"
-        if row.annotators:
-            title += f" ({', '.join(row.annotators)})"
+        title = f"{row.rank}. {proposal_title(row.action, tuple(row.classes), tuple(row.annotators))}"
         with st.container(border=True):
-            st.markdown(f"**{escape_markdown(title)}** — {escape_markdown(str(row.expected_effect))}")
+            st.markdown(f"**{escape_markdown(title)}**")
+            st.markdown(escape_markdown(str(row.expected_effect)))
             st.caption(escape_markdown(str(row.evidence)))
     if len(held):
-        with st.expander(f"{len(held)} proposal(s) held back for lack of evidence"):
+        with st.expander(f"{count_noun(len(held), 'proposal')} held back for lack of evidence"):
             st.dataframe(held[["action", "classes", "annotators", "missing_evidence", "evidence"]], width="stretch",
                          hide_index=True)
     if getattr(recs.value, "combined_effect", None):
         st.caption(escape_markdown(str(recs.value.combined_effect)))
 else:
-    st.info(recs.reason)
+    st.info(escape_markdown(recs.reason or ""))
 
 st.header("Confusion hotspots")
 top = st.slider("Pairs to show", 3, 30, 10, key="hotspot_top")
@@ -48,11 +70,30 @@ if hot.ok and len(hot.value):
     frame = hot.value
     st.plotly_chart(plots.hotspots_chart(frame), width="stretch")
     st.caption("How to read this: pairs ranked by how much merging them would raise agreement — a mix of how often "
-               "they are confused and how much more than chance. Blue: gold says annotators err (clarify or retrain); "
-               "red: gold itself is split (the classes truly overlap); grey: too little gold to tell.")
-    st.dataframe(frame[["class_a", "class_b", "n_disagreements", "ratio", "share_of_disagreements", "kappa_a", "kappa_b",
-                        "top_annotator", "top_annotator_share", "gold_verdict", "gold_note"]],
-                 width="stretch", hide_index=True)
+               "they are confused and how much more than chance. The colour is why people disagree on the pair, one "
+               "diagnosis that the recommendations and the Overview use too: blue = particular annotators confuse them "
+               "(retrain them), red = the classes overlap for everyone (merge or define the boundary), purple = gold "
+               "itself is split (review those gold labels), grey = not enough evidence to say.")
+    with st.expander("The test behind each diagnosis"):
+        st.markdown(escape_markdown(str(frame.attrs.get("diagnosis_tests", ""))))
+    shown = frame.assign(diagnosis=frame["diagnosis"].map(DIAGNOSIS_LABELS).fillna("not enough evidence"))
+    st.dataframe(shown[["class_a", "class_b", "diagnosis", "diagnosis_note", "n_disagreements", "n_items", "ratio",
+                        "share_of_disagreements", "kappa_a", "kappa_b", "top_annotator", "top_annotator_share",
+                        "gold_note"]],
+                 width="stretch", hide_index=True,
+                 column_config={
+                     "n_disagreements": st.column_config.NumberColumn(
+                         "disagreeing rating pairs", format="%d",
+                         help="Pairs of ratings of the same item, one of each class"),
+                     "n_items": st.column_config.NumberColumn("items", format="%d",
+                                                              help="Items on which both classes were used"),
+                     "ratio": st.column_config.NumberColumn("× chance", format="%.2f"),
+                     "share_of_disagreements": st.column_config.NumberColumn("share of all", format="percent"),
+                     "kappa_a": st.column_config.NumberColumn("κ a", format="%.2f"),
+                     "kappa_b": st.column_config.NumberColumn("κ b", format="%.2f"),
+                     "top_annotator_share": st.column_config.NumberColumn("their share of swaps", format="percent"),
+                     "diagnosis_note": st.column_config.TextColumn("evidence"),
+                     "gold_note": st.column_config.TextColumn("gold says")})
     pick = st.selectbox("Borderline items of the pair", [f"{a} ↔ {b}" for a, b in zip(frame["class_a"], frame["class_b"])],
                         key="hotspot_pick")
     row = frame.iloc[[f"{a} ↔ {b}" for a, b in zip(frame["class_a"], frame["class_b"])].index(pick)]
@@ -62,15 +103,13 @@ if hot.ok and len(hot.value):
         grid = st.columns(6)
         for i, (item, image) in enumerate(zip(items, images)):
             with grid[i % 6]:
-                if image:
-                    st.image(image, width=96)
-                st.caption(escape_markdown(str(item)))
+                show_image(key, image or None, str(item))  # a placeholder when it cannot be shown
     votes = aset.frame[aset.frame["item_id"].isin(items)].groupby("item_id")["label"].agg(lambda s: ", ".join(map(str, s)))
     st.dataframe(votes.rename("labels given").reset_index(), width="stretch", hide_index=True)
 elif hot.ok:
     st.success("No class pair is confused.")
 else:
-    st.info(hot.reason)
+    st.info(escape_markdown(hot.reason or ""))
 
 matrix = services.coincidences(key, aset)
 if matrix.ok:
@@ -80,6 +119,23 @@ if matrix.ok:
     st.caption("How to read this: for every item, every pair of its labels from different annotators; each row shows "
                "what the other annotator said when one said the row's label.")
 
+st.header("Guideline cards")
+guide = services.guideline(key, aset)
+if guide.ok:
+    cards, html, markdown = guide.value
+    st.caption("A draft guideline from the data: each class's definition, correct and incorrect examples, the borderline "
+               "items of its confused pairs, and rules the data suggests — suggestions to edit, nothing settled. "
+               + escape_markdown(cards.sentence))
+    left, right = st.columns(2)
+    left.download_button("Download the guideline (HTML, printable)", html,
+                         file_name="guideline.html", mime="text/html", key="guideline_html")
+    right.download_button("Download as Markdown (for a wiki; no images)", markdown,
+                          file_name="guideline.md", mime="text/markdown", key="guideline_md")
+    name = st.selectbox("Card of class", list(cards.names), key="guideline_class")
+    show_card(cards.card(name), cards.n_confused_pairs)
+else:
+    st.info(guide.reason)
+
 st.header("Taxonomy")
 nodes = services.taxonomy_nodes(key, aset)
 if nodes.ok:
@@ -88,7 +144,7 @@ if nodes.ok:
                "the colour how well people agree there (inner nodes: among their children). A red node with green "
                "parents = confusion that disappears one level up: lift the labels to the parent.")
 else:
-    st.info(nodes.reason)
+    st.info(escape_markdown(nodes.reason or ""))
 
 st.header("What if")
 classes = st.multiselect("Merge these classes", list(aset.categories), key="whatif_classes",
@@ -103,7 +159,7 @@ if len(classes) >= 2:
         st.caption("How to read this: grey = agreement now; green = after the merge, simulated on the same data; the "
                    "error bar is the paired 95% interval of the change.")
     else:
-        st.info(sim.reason)
+        st.info(escape_markdown(sim.reason or ""))
 else:
     st.caption("Choose at least two classes to see agreement before and after merging them.")
 
@@ -120,7 +176,7 @@ if unk.ok:
         st.markdown("**What the others said on items where someone chose Unknown**")
         st.dataframe(u.by_class, width="stretch", hide_index=True)
 else:
-    st.info(unk.reason)
+    st.info(escape_markdown(unk.reason or ""))
 
 st.header("Class balance")
 bal = services.balance_check(key, aset)
@@ -133,5 +189,9 @@ if rounds.ok:
     st.header("Round comparison")
     st.markdown(escape_markdown(rounds.value.sentence))
     st.dataframe(rounds.value.coefficients, width="stretch", hide_index=True)
-    st.markdown("**Hotspots that closed or opened**")
-    st.dataframe(rounds.value.hotspots, width="stretch", hide_index=True)
+    st.markdown("**Hotspots: closed, improved, persisting, worse or opened**")
+    st.dataframe(rounds.value.hotspots, width="stretch", hide_index=True,
+                 column_config={c: st.column_config.NumberColumn(format="percent") for c in ("rate_before", "rate_after")}
+                 | {c: st.column_config.NumberColumn(format="%.3g") for c in ("p_value", "p_adjusted")})
+    st.caption("How to read this: rate = share of the round's items on which both classes were used. "
+               + escape_markdown(HOTSPOT_TEST))

@@ -50,9 +50,10 @@ def test_kappa_by_tag_bootstrap(tags):
     assert boot.attrs["interval_method"].startswith("percentile bootstrap")
 
 
+@pytest.mark.peers("nltk")
 def test_set_alpha_equals_nltk_on_the_retail_tags(tags):
-    agreement = pytest.importorskip("nltk.metrics.agreement")
-    distance = pytest.importorskip("nltk.metrics.distance")
+    from nltk.metrics import agreement, distance
+
     raw = pd.read_csv(SAMPLES / "retail" / "tags.csv")
     data = [(r.annotator_id, r.item_id, frozenset(json.loads(r.label))) for r in raw.itertuples()]
     for name, func in (("masi", distance.masi_distance), ("jaccard", distance.jaccard_distance)):
@@ -76,12 +77,13 @@ def _tag_frame(seed: int, n_items: int, n_annotators: int, n_tags: int) -> pd.Da
     return pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"])
 
 
+@pytest.mark.peers("nltk")
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n_items=st.integers(3, 25), n_annotators=st.integers(2, 4),
        n_tags=st.integers(2, 5), distance_name=st.sampled_from(["masi", "jaccard"]))
 def test_set_alpha_equals_nltk_on_random_tag_sets(seed, n_items, n_annotators, n_tags, distance_name):
-    agreement = pytest.importorskip("nltk.metrics.agreement")
-    distance = pytest.importorskip("nltk.metrics.distance")
+    from nltk.metrics import agreement, distance
+
     frame = _tag_frame(seed, n_items, n_annotators, n_tags)
     aset = load_annotations(frame, multilabel=True)
     ours = krippendorff_alpha_multilabel(aset, distance=distance_name)

@@ -1,7 +1,7 @@
 """Oracle tests: the agreement engine equals peer libraries on hundreds of random datasets.
 
-statsmodels, scikit-learn and ``krippendorff`` are dev dependencies; irrCAC and nltk live in the peers
-environment (``/work/venv-peers``) and their tests skip when they are not importable.
+statsmodels, scikit-learn and ``krippendorff`` are dev dependencies; irrCAC lives in the peers environment
+(benchmarks/requirements-peers.txt): its test carries ``@pytest.mark.peers`` and runs there (tests/_peers.py).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from analytics import (
     gwet_ac1,
     krippendorff_alpha,
     percent_agreement,
+    scott_pi,
 )
 from analytics.exceptions import DataQualityWarning
 
@@ -146,10 +147,11 @@ def test_krippendorff_alpha_equals_krippendorff_package(d, p_missing, level):
     assert a.value == pytest.approx(expected, abs=TOL)
 
 
+@pytest.mark.peers("irrCAC")
 @settings(max_examples=60, deadline=None)
 @given(d=datasets, p_missing=st.floats(0.0, 0.5), weights=st.sampled_from([None, "linear", "quadratic"]))
 def test_count_coefficients_and_standard_errors_equal_irrcac(d, p_missing, weights):
-    raw = pytest.importorskip("irrCAC.raw")
+    from irrCAC import raw
 
     q = d["n_categories"]
     m = random_matrix(d["seed"], d["n_items"], d["n_annotators"], q, p_missing=p_missing, accuracy=d["accuracy"])
@@ -189,3 +191,34 @@ def test_percent_agreement_is_the_mean_share_of_agreeing_pairs(d, p_missing):
             shares.append(np.mean([x == y for x, y in pairs]))
     assume(shares)
     assert percent_agreement(aset_from_matrix(m, q)).value == pytest.approx(np.mean(shares), abs=TOL)
+
+
+@pytest.mark.peers("irrCAC")
+@settings(max_examples=60, deadline=None)
+@given(d=datasets, p_missing=st.floats(0.0, 0.4), weights=st.sampled_from([None, "quadratic"]))
+def test_scott_pi_standard_error_is_irrcac_fleiss_on_the_common_items(d, p_missing, weights):
+    """Scott's pi of two annotators and Fleiss' kappa of the items both labelled: one value, one standard error
+    (irrCAC's raw-data formula), so one interval (issue 15)."""
+    from irrCAC import raw
+
+    q = d["n_categories"]
+    m = random_matrix(d["seed"], d["n_items"], 2, q, p_missing=p_missing, accuracy=d["accuracy"])
+    common = m[~np.isnan(m).any(axis=1)]
+    assume(len(common) >= 3 and len(np.unique(common)) >= 2)
+    ctx = _quiet()
+    try:
+        aset = aset_from_matrix(m, q, ordinal=True)
+        ours = scott_pi(aset, weights=weights)
+        on_common = fleiss_kappa(aset_from_matrix(common, q, ordinal=True), weights=weights)
+    finally:
+        ctx.__exit__(None, None, None)
+    assume(np.isfinite(ours.value))
+    cac = raw.CAC(pd.DataFrame(common), weights=weights or "identity", categories=[float(c) for c in range(q)],
+                  digits=15)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = cac.fleiss()["est"]
+    assert ours.value == pytest.approx(float(np.squeeze(ref["coefficient_value"])), abs=1e-9)
+    assert ours.standard_error == pytest.approx(float(np.squeeze(ref["se"])), abs=1e-9)
+    assert (ours.value, ours.standard_error, ours.ci_low, ours.ci_high) == pytest.approx(
+        (on_common.value, on_common.standard_error, on_common.ci_low, on_common.ci_high), abs=1e-12)

@@ -89,7 +89,7 @@ SAS_TABLE = np.array([[0, 4, 1], [0, 8, 0], [0, 1, 5]])
 
 
 def test_cohen_kappa_matches_sas_simple_kappa():
-    k = cohen_kappa(_pair_set(SAS_TABLE, ["0", "1", "2"]))
+    k = cohen_kappa(_pair_set(SAS_TABLE, ["0", "1", "2"]), method="analytic")  # SAS's Wald interval
     assert round(k.value, 4) == 0.4842
     assert round(k.standard_error, 4) == 0.1380
     assert (round(k.ci_low, 4), round(k.ci_high, 4)) == (0.2137, 0.7547)
@@ -99,7 +99,7 @@ def test_cohen_kappa_matches_sas_simple_kappa():
 
 
 def test_weighted_cohen_kappa_matches_sas_weighted_kappa():
-    k = cohen_kappa(_pair_set(SAS_TABLE, ["0", "1", "2"], ordinal=True), weights="linear")
+    k = cohen_kappa(_pair_set(SAS_TABLE, ["0", "1", "2"], ordinal=True), weights="linear", method="analytic")
     assert round(k.value, 4) == 0.4701
     assert round(k.standard_error, 4) == 0.1457
     assert (round(k.ci_low, 4), round(k.ci_high, 4)) == (0.1845, 0.7558)
@@ -186,7 +186,13 @@ def test_two_rater_coefficients_match_irrcac_cont3x3abstractors(abstractors):
     k = cohen_kappa(abstractors)
     assert round(k.value, 7) == 0.7964094 and round(k.standard_error, 8) == 0.05891072
     s = scott_pi(abstractors)
-    assert round(s.value, 7) == 0.7962397 and round(s.standard_error, 8) == 0.05905473
+    # irrCAC's contingency-table Scott (0.05905473) divides by n²; ours is Fleiss' raw-data variance on the common
+    # items (irrCAC raw), larger by sqrt(n / (n - 1)) — one formula for Scott's pi and Fleiss' kappa (issue 15)
+    assert round(s.value, 7) == 0.7962397
+    assert s.standard_error == pytest.approx(0.05905473 * math.sqrt(100 / 99), abs=2e-8)
+    f = fleiss_kappa(abstractors)
+    assert (f.value, f.standard_error) == pytest.approx((s.value, s.standard_error), abs=1e-14)
+    assert (f.ci_low, f.ci_high) == pytest.approx((s.ci_low, s.ci_high), abs=1e-12)
     assert round(scott_pi(abstractors, weights="quadratic").value, 4) == 0.8921
     a = gwet_ac1(abstractors)
     assert round(a.value, 5) == 0.84933

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from statsmodels.stats.proportion import proportions_ztest
 
 from analytics import AnnotationSchemaError, accuracy_over_time, speed_vs_accuracy
+from analytics.exceptions import InvalidParameterError
 from analytics.annotators.drift import reference_correctness
 from quality_helpers import annotation_frames, load
 
@@ -60,6 +61,20 @@ def test_declining_annotator_is_flagged_with_statsmodels_statistic():
     z, p = proportions_ztest([x2, x1], [n2, n1])
     assert row["z"] == pytest.approx(z) and row["p_value"] == pytest.approx(p)
     assert res.tests.set_index("annotator_id").loc["steady", "drift"] == "stable"
+
+
+def test_a_significant_fall_smaller_than_min_decline_is_not_drift():
+    """Drift needs a significant fall of at least min_decline (first-half minus second-half accuracy)."""
+    frame, gold = _session_pilot(n=300, drop=0.5)
+    res = accuracy_over_time(load(frame, gold), window=20)
+    row = res.tests.set_index("annotator_id").loc["tired"]
+    fall = row["accuracy_first_half"] - row["accuracy_second_half"]
+    assert fall >= res.min_decline == 0.10 and res.drifting == ["tired"]
+    strict = accuracy_over_time(load(frame, gold), window=20, min_decline=round(fall + 0.01, 2))
+    assert strict.drifting == [] and strict.tests.set_index("annotator_id").loc["tired", "drift"] == "small_decline"
+    assert strict.tests["p_adjusted"].tolist() == res.tests["p_adjusted"].tolist()  # the same test, a larger bar
+    with pytest.raises(InvalidParameterError, match="min_decline"):
+        accuracy_over_time(load(frame, gold), min_decline=1.5)
 
 
 def test_sessions_restart_each_round():

@@ -23,7 +23,7 @@ def test_each_pull_stores_only_what_is_new_or_changed(label_studio, token, tmp_p
     pull = ["pull", "labelstudio", "--url", label_studio.url, "--project", str(project), "--workspace", str(workspace)]
 
     assert main(pull + ["--delivery", "first"]) == 0
-    assert "29 new and 0 changed annotation(s) of 29" in capsys.readouterr().out
+    assert "29 new and 0 changed annotations of 29" in capsys.readouterr().out
     assert main(pull) == 0  # nothing happened in Label Studio
     assert "Nothing new" in capsys.readouterr().out
 
@@ -33,7 +33,7 @@ def test_each_pull_stores_only_what_is_new_or_changed(label_studio, token, tmp_p
     unannotated = next(t for t in tasks if not t.annotations)
     client.annotations.create(id=unannotated.id, result=choice("cat"), ground_truth=False)  # a new annotation
     assert main(pull + ["--delivery", "second"]) == 0
-    assert "1 new and 1 changed annotation(s) of 30" in capsys.readouterr().out
+    assert "1 new and 1 changed annotation of 30" in capsys.readouterr().out
 
     with open_workspace(workspace) as ws:
         assert [d.name for d in ws.deliveries()] == ["first", "second"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from analytics.cli import main
-from tests.conftest import DATASETS, SAMPLES, need
+from tests.conftest import DATASETS, FORMATS, SAMPLES, need
 
 
 def test_validate_sample_prints_a_summary(capsys):
@@ -59,3 +59,10 @@ def test_validate_wide_and_counts_real_data(capsys):
 def test_no_command_prints_help(capsys):
     assert main([]) == 2
     assert "validate" in capsys.readouterr().out
+
+
+def test_several_questions_say_how_to_choose_on_the_command_line(capsys):
+    path = need(FORMATS / "labelstudio" / "mzouros_label_studio_1000_images.csv")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "5 classification control" in err and "--field" in err and "field=" not in err

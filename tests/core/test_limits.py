@@ -148,14 +148,24 @@ def test_categories_and_taxonomy_classes(tmp_path):
         load_taxonomy(taxonomy, limits=Limits(max_categories=5))
 
 
-@pytest.mark.parametrize("column", ["label", "item_id", "annotator_id"])
-def test_text_length_of_labels_and_ids(column):
+@pytest.mark.parametrize("column", ["item_id", "annotator_id"])
+def test_text_length_of_ids(column):
     frame = _tidy()
     frame.loc[0, column] = "x" * 41
     with pytest.raises(AnnotationSchemaError) as exc:
         load_annotations(frame, limits=Limits(max_text_length=40))
     _assert_limit_message(exc, "max_text_length", 41)
-    assert {"label": "A label", "item_id": "A item id", "annotator_id": "A annotator id"}[column] in str(exc.value)
+    assert {"item_id": "A item id", "annotator_id": "A annotator id"}[column] in str(exc.value)
+
+
+def test_a_label_above_the_text_limit_is_a_skipped_row():
+    """Issue 21: one over-long label no longer stops the load; its row is skipped with the limit named."""
+    frame = _tidy()
+    frame.loc[0, "label"] = "x" * 41
+    aset = load_annotations(frame, limits=Limits(max_text_length=40))
+    skipped = aset.report.skipped
+    assert skipped[["row", "reason"]].values.tolist() == [[0, "label_too_long"]]
+    assert "max_text_length" in skipped["detail"].iloc[0] and aset.n_annotations == len(frame) - 1
 
 
 def test_text_length_of_gold_predictions_and_class_names():

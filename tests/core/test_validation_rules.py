@@ -69,7 +69,7 @@ def test_duplicates_are_an_error_listing_them():
     with pytest.raises(AnnotationSchemaError) as err:
         load_annotations(df)
     msg = str(err.value)
-    assert "2 (item_id, annotator_id) combination(s)" in msg
+    assert "2 (item_id, annotator_id) combinations" in msg
     assert "item 'i1' by 'a' at 0, 1" in msg and "item 'i2' by 'b' at 2, 3" in msg
     assert "duplicates='keep_last'" in msg
 
@@ -98,7 +98,7 @@ def test_labels_outside_taxonomy_are_named_with_suggestions():
         load_annotations(df, taxonomy=tax)
     msg = str(err.value)
     assert "'Blouze' (1 row" in msg and "did you mean 'Blouse'" in msg
-    assert "'Sweater'" in msg and "2 label(s)" in msg
+    assert "'Sweater'" in msg and "2 labels" in msg
 
 
 def test_label_spelling_variants_are_normalized_and_reported():
@@ -201,8 +201,8 @@ def test_bad_timestamps_and_durations_are_kept_and_reported():
     assert str(aset.frame["timestamp"].dtype).startswith("datetime64") and aset.frame["timestamp"].isna().sum() == 2
     assert aset.frame["duration_s"].tolist()[0] == 3.5 and aset.frame["duration_s"].isna().sum() == 2
     text = " ".join(aset.report.warnings)
-    assert "1 timestamp(s) could not be read" in text and "'yesterday'" in text
-    assert "2 duration(s)" in text
+    assert "1 timestamp could not be read" in text and "'yesterday'" in text
+    assert "2 durations" in text
 
 
 def test_unknown_format_and_option_are_parameter_errors():
@@ -215,5 +215,5 @@ def test_unknown_format_and_option_are_parameter_errors():
         load_annotations(df, duplicates="drop")
     with pytest.raises(InvalidParameterError, match="missing= applies to wide"):
         load_annotations(df, format="tidy", missing="-1")
-    with pytest.raises(InvalidParameterError, match="do not apply"):
+    with pytest.raises(InvalidParameterError, match="does not apply"):
         load_annotations(df, format="tidy", annotator_id="x")

@@ -167,8 +167,9 @@ def test_overview_is_the_default_page_and_shows_the_verdict(app):
     summary = analytics.agreement_summary(aset, target=0.8)
     row = summary.table.set_index("coefficient").loc["fleiss_kappa"]
     metrics = {m.label: m for m in app.metric}
-    assert metrics["Fleiss' kappa"].value == f"{row['value']:.2f}"
-    assert f"{row['ci_low']:.2f}–{row['ci_high']:.2f}" in metrics["Fleiss' kappa"].delta
+    assert metrics["Fleiss κ"].value == f"{row['value']:.2f}"  # short label; the full name is in the help
+    assert f"{row['ci_low']:.2f}–{row['ci_high']:.2f}" in metrics["Fleiss κ"].delta
+    assert all(len(label) <= 16 for label in metrics)  # no label cut off in a narrow column
     assert "Not good enough yet" in texts(app.error)[0]
     problems = top_problems(aset, target=0.8)
     text = " ".join(texts(app.markdown))
@@ -200,7 +201,10 @@ def test_agreement_page_on_multilabel_tags(app):
     app.sidebar.selectbox(key="sample_choice").select("retail-tags").run()
     app.switch_page("app_pages/agreement.py").run()
     assert not app.exception
-    assert any("MASI" in m.label for m in app.metric)
+    metric = next(m for m in app.metric if m.label == "Alpha on tag sets")
+    assert "MASI" in metric.help  # the full name in the help, a label that fits
+    shown = " ".join(texts(app.info))
+    assert "tag sets" in shown and "analytics." not in shown and "kappa_by_tag" not in shown
 
 
 def test_model_page_matches_the_library(app):
@@ -258,9 +262,9 @@ def test_taxonomy_page_on_retail_shows_the_designed_findings(app):
     _with_sample(app, "retail", "taxonomy")
     aset = load_sample("retail")
     text = texts(app.markdown)
-    assert text[0].startswith("**1. merge: Shirt + Blouse**")
-    assert any(t.startswith("**2. lift to parent: Bottoms") for t in text)
-    assert any("retrain annotator: Sneakers + Sandals (ann_c)" in t for t in text)
+    assert text[0] == "**1. Merge Shirt + Blouse**"
+    assert any(t.startswith("**2. Label Jeans, Trousers, Skirt as Bottoms") for t in text)
+    assert any("Retrain ann_c on Sneakers / Sandals" in t for t in text)
     hot = analytics.confusion_hotspots(aset, top=10)
     table = app.dataframe[0].value if "class_a" in app.dataframe[0].value else app.dataframe[1].value
     assert (table.iloc[0]["class_a"], table.iloc[0]["class_b"]) == (hot.iloc[0]["class_a"], hot.iloc[0]["class_b"])
@@ -271,4 +275,4 @@ def test_taxonomy_page_on_retail_shows_the_designed_findings(app):
 
 def test_taxonomy_page_on_digits(app):
     _with_sample(app, "digits", "taxonomy")
-    assert any("retrain annotator: 4 + 9 (ann_confuser)" in t for t in texts(app.markdown))
+    assert any("Retrain ann_confuser on 4 / 9" in t for t in texts(app.markdown))

@@ -4,6 +4,7 @@ and every chart it draws has a title and axis titles."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,26 @@ def _real(name: str):
                                 predictions=folder / "model_probs_resnet18.csv")
     folder = need(DATASETS / name)
     return load_annotations(folder / "answers.csv", gold=folder / "truth.csv")
+
+
+def _broken_bold(text: str) -> bool:
+    """Whether a bold span (between the 1st and 2nd, 3rd and 4th ``**``…) starts or ends with a space or is left
+    open: Markdown then shows the asterisks raw (the "**1. add other: ** —" of issue 16)."""
+    parts = text.split("**")
+    spans = parts[1::2]
+    return len(parts) % 2 == 0 or any(not p.strip() or p != p.strip() for p in spans)
+
+
+def _check_text(app) -> None:
+    """What a person reads: no 'nan', no 'item(s)', no library function names, no markdown left raw."""
+    shown = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success", "title", "header", "subheader"):
+        shown += [str(e.value) for e in app.get(kind)]
+    for text in shown:
+        assert not re.search(r"\bnan\b", text, flags=re.IGNORECASE), text
+        assert "(s)" not in text and "(es)" not in text, text
+        assert not re.search(r"\banalytics\.[a-z_]+", text), text
+        assert not _broken_bold(text), text
 
 
 def _check_charts(app) -> None:
@@ -49,6 +70,7 @@ def test_every_page_on_every_sample(sample, page):
     assert not app.exception, app.exception
     assert app.title and app.title[0].value
     _check_charts(app)
+    _check_text(app)
 
 
 @pytest.mark.parametrize("page", PAGE_FILES)
@@ -64,3 +86,4 @@ def test_every_page_on_real_data(dataset, page):
     app.switch_page(f"app_pages/{page}").run()
     assert not app.exception, app.exception
     _check_charts(app)
+    _check_text(app)

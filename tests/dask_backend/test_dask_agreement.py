@@ -152,3 +152,21 @@ def test_dask_frame_and_lazy_table(pilot):
     key = ["item_id", "annotator_id", "round"]
     assert_tables_close(frame.sort_values(key).reset_index(drop=True), expected.sort_values(key).reset_index(drop=True))
     assert isinstance(frame, pd.DataFrame)
+
+
+def test_gold_only_classes_change_no_coefficient_on_the_cluster(dask_client, tmp_path_factory):
+    """A class only the gold labels use is dropped from agreement on the Dask backend as in memory (issue 15)."""
+    df = annotations_frame(7, n_items=80, rounds=False, messy=False)
+    folder = tmp_path_factory.mktemp("ghost")
+    paths = write_parts(df, folder, n_files=2)
+    items = sorted(df["item_id"].unique())
+    gold = pd.DataFrame({"item_id": items, "gold_label": ["ghost"] * 3 + [df.loc[df["item_id"] == i, "label"].iloc[0]
+                                                                         for i in items[3:]]})
+    bare = _quiet(aqa.load_annotations, [str(p) for p in paths])
+    lake = _quiet(aqa.load_annotations, str(folder / "*.parquet"), backend="dask", scheduler=dask_client,
+                  npartitions=2, gold=gold)
+    assert "ghost" in lake.categories and lake.attached_categories == ("ghost",)
+    assert any("'ghost'" in note for note in lake.gold_report.notes)
+    for func in (aqa.gwet_ac1, aqa.brennan_prediger, aqa.fleiss_kappa, aqa.krippendorff_alpha):
+        a, b = _quiet(func, bare), _quiet(func, lake)
+        assert_close((a.value, a.ci_low, a.ci_high), (b.value, b.ci_low, b.ci_high))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -37,7 +38,7 @@ def test_import_report_equals_in_memory(pilot):
     reasons = dask_set.report.skipped_by_reason.to_dict()
     assert reasons == {"blank_label": 5, "blank_item_id": 1, "blank_annotator_id": 1}
     assert dask_set.report.label_normalizations == {"CAT": "cat"}
-    assert any("whitespace removed from 0 item id(s) and 3 annotator id(s)" in w for w in dask_set.report.warnings)
+    assert any("whitespace removed from 0 item ids and 3 annotator ids" in w for w in dask_set.report.warnings)
 
 
 def test_csv_files_and_extra_columns(dask_client, tmp_path):
@@ -78,7 +79,7 @@ def test_duplicates_after_the_shuffle(dask_client, tmp_path):
     with pytest.raises(AnnotationSchemaError) as on_dask:
         aqa.load_annotations(tmp_path, backend="dask", scheduler=dask_client, npartitions=2)
     assert str(on_dask.value) == str(in_memory.value)
-    assert "2 (item_id, annotator_id) combination(s) occur more than once" in str(on_dask.value)
+    assert "2 (item_id, annotator_id) combinations occur more than once" in str(on_dask.value)
     memory = aqa.load_annotations([str(p) for p in paths], duplicates="keep_last")
     dask_set = aqa.load_annotations(tmp_path, backend="dask", scheduler=dask_client, npartitions=2,
                                     duplicates="keep_last")
@@ -102,9 +103,33 @@ def test_unsupported_options_and_bad_sources_fail_clearly(dask_client, tmp_path)
     with pytest.raises(AnnotationFileError, match="No Parquet, CSV or TSV file matches"):
         aqa.load_annotations(str(tmp_path / "*.parquet"), backend="dask", scheduler=dask_client)
     paths = write_parts(annotations_frame(7, n_items=20, rounds=False, messy=False), tmp_path, n_files=1)
-    with pytest.raises(InvalidParameterError, match=r"\['predictions'\] do not apply to backend='dask'"):
+    with pytest.raises(InvalidParameterError, match=r"\['predictions'\] do(es)? not apply to backend='dask'"):
         aqa.load_annotations(paths[0], backend="dask", scheduler=dask_client, predictions=tmp_path / "p.csv")
     with pytest.raises(AnnotationSchemaError, match="no column named label='answer'"):
         aqa.load_annotations(paths[0], backend="dask", scheduler=dask_client, label="answer")
     with pytest.raises(InvalidParameterError, match="backend="):
         aqa.load_annotations(paths[0], backend="spark")
+
+
+def test_image_references_outside_the_folder_are_refused_as_in_memory(dask_client, tmp_path):
+    """Issue 21: the Dask backend applies the same image rule per file, and its import report lists the same
+    refusals (reason image_refused, scope annotation) as the in-memory loader."""
+    df = annotations_frame(2, n_items=40)
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "a.png").write_bytes(b"x")
+    refs = np.array(["img/a.png", "../secret.png", "/etc/passwd", "https://cdn.example.org/1.jpg"], dtype=object)
+    df = df.assign(image=refs[np.arange(len(df)) % 4])
+    paths = write_parts(df, tmp_path, n_files=2, kind="csv")
+    memory = aqa.load_annotations([str(p) for p in paths])
+    dask_set = aqa.load_annotations([str(p) for p in paths], backend="dask", scheduler=dask_client, npartitions=2)
+    skipped = memory.report.skipped
+    refused = skipped[skipped["reason"] == "image_refused"]
+    assert (refused["scope"] == "annotation").sum() > len(df) // 3  # half the references point outside
+    key = ["source", "row", "reason", "detail", "scope"]
+    dask_refused = dask_set.report.skipped[dask_set.report.skipped["reason"] == "image_refused"]
+    assert sorted(map(tuple, dask_refused[key].astype(str).values)) == sorted(map(tuple, refused[key].astype(str).values))
+    assert dask_set.report.is_complete and dask_set.report.rows_skipped == memory.report.rows_skipped
+    assert dask_set.report.notes == memory.report.notes
+    with pytest.raises(InvalidParameterError, match="image_root=.*is not a folder"):
+        aqa.load_annotations([str(p) for p in paths], backend="dask", scheduler=dask_client,
+                             image_root=tmp_path / "nope")

@@ -24,6 +24,7 @@ from pathlib import Path
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
+import numpy as np
 import pandas as pd
 from hypothesis import HealthCheck, settings
 
@@ -128,6 +129,7 @@ def check_report(report: Any) -> None:
 
 def check_set(aset: AnnotationSet) -> None:
     from analytics._reshape import item_category_counts
+    from analytics._row_rules import is_blank_text
     from analytics.cli.validate import describe
 
     rep = aset.report
@@ -135,6 +137,13 @@ def check_set(aset: AnnotationSet) -> None:
     assert rep.rows_kept >= 1 and aset.n_annotations >= 1
     assert rep.n_annotations == aset.n_annotations == len(aset.frame) == len(aset.item_codes)
     assert aset.n_categories >= 1
+    # nothing kept silently that would mislead (issue 21): a category that prints blank, an id made of an infinite
+    # number, an infinite duration
+    assert not any(is_blank_text(c) for c in aset.categories), aset.categories
+    annotators = set(aset.annotator_ids) if aset.annotator_ids is not None else set()
+    assert not {"inf", "-inf"} & (set(aset.item_ids) | annotators), "an id made of Infinity"
+    if "duration_s" in aset.frame.columns:
+        assert not np.isinf(aset.frame["duration_s"].to_numpy(dtype=float)).any(), "an infinite duration was kept"
     counts = item_category_counts(aset)
     assert counts.shape == (aset.n_items, aset.n_categories)
     if not aset.multilabel:
@@ -146,8 +155,10 @@ def check_set(aset: AnnotationSet) -> None:
     assert describe(aset)
 
 
-def run_case(target: str, load: Callable[[], Any], check: Callable[[Any], None] = check_set) -> Any:
-    """Run one fuzz case: documented errors pass, anything else fails; successes are checked."""
+def run_case(target: str, load: Callable[[], Any], check: Callable[[Any], None] = check_set,
+             refused: Callable[[Exception], None] | None = None) -> Any:
+    """Run one fuzz case: documented errors pass (``refused`` may check them further), anything else fails;
+    successes are checked."""
     CASES[target] += 1
     try:
         with warnings.catch_warnings():
@@ -155,6 +166,8 @@ def run_case(target: str, load: Callable[[], Any], check: Callable[[Any], None] 
             result = load()
     except AnnotationQAError as exc:
         assert str(exc).strip(), "an error without a message"
+        if refused is not None:
+            refused(exc)
         OUTCOMES["refused"] += 1
         return None
     check(result)

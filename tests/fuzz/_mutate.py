@@ -3,8 +3,11 @@ XML, then optional byte-level damage of the written file.
 
 Structured mutations: drop or rename keys, wrong types, nulls, huge and negative numbers, odd Unicode
 (lone surrogates, combining marks, right-to-left, NUL), very long text, deep nesting, duplicated
-records (duplicate ids), emptied containers. Byte damage: truncation, inserted/flipped bytes, a
-UTF-16 re-encoding, a BOM, or an empty file.
+records (duplicate ids), emptied containers. Type mutations (:func:`type_swapped_tree`,
+:func:`type_swapped_rows`; issue 21): a value swapped for another type — integers of 310 to 5,000
+digits, ``Infinity``/``NaN``, control and invisible characters, null, nested lists, a number as text
+— and keys repeated inside one object. Byte damage: truncation, inserted/flipped bytes, a UTF-16 or
+UTF-32 re-encoding (with or without a byte-order mark), Latin-1, a BOM, or an empty file.
 """
 
 from __future__ import annotations
@@ -45,9 +48,27 @@ def nested_text(depth: int, leaf: str = '"cat"') -> str:
     return opening + leaf + closing
 
 
+_BIGINT = re.compile(r'"BIGINT:(-?)(\d+):END"')
+_DUPKEY = re.compile(r'"DUPKEY:(.*?):END"')
+
+
+def bigint(digits: int, negative: bool = False) -> str:
+    """A placeholder for an integer of ``digits`` digits, written by :func:`dumps` as a bare JSON number (the json
+    module cannot write integers beyond 4,300 digits)."""
+    return f"BIGINT:{'-' if negative else ''}{digits}:END"
+
+
+def bigint_text(digits: int, negative: bool = False) -> str:
+    return ("-" if negative else "") + "1" + "0" * (digits - 1)
+
+
 def dumps(value: Any, indent: int | None = None) -> str:
-    """``json.dumps`` with the deep-nesting placeholders expanded."""
-    return _DEEP.sub(lambda m: nested_text(int(m.group(1))), json.dumps(value, default=str, indent=indent))
+    """``json.dumps`` with the placeholders expanded: deep nesting, huge integers, repeated keys."""
+    text = json.dumps(value, default=str, indent=indent)
+    text = _DEEP.sub(lambda m: nested_text(int(m.group(1))), text)
+    text = _BIGINT.sub(lambda m: bigint_text(int(m.group(2)), bool(m.group(1))), text)
+    return _DUPKEY.sub(lambda m: '"' + m.group(1) + '"', text)
+
 
 
 NASTY_VALUE = st.one_of(
@@ -110,6 +131,49 @@ def mutated_tree(draw: Any, tree: Any, max_mutations: int = 4) -> Any:
         elif op == "stringify":
             parent[key] = json.dumps(node, default=str)
     return tree
+
+
+#: Values of the wrong type or range (issue 21): what a careless tool or a hostile file puts where a label, an id, a
+#: duration or a timestamp belongs.
+TYPE_SWAPS = st.sampled_from([
+    bigint(310), bigint(400, negative=True), bigint(5000), float("inf"), float("-inf"), float("nan"),
+    "\x01\x02", "\x7f", "\u200b", "\x00", "\x1b[31m", "\u2028", None, [["cat"]], [[[]]], [None], {"": []},
+    "3", 3, 3.0, True, "Infinity", "-1e400", "1e309",
+])
+TYPE_SCALARS = st.sampled_from([
+    bigint_text(310), bigint_text(400, negative=True), bigint_text(5000), "nan", "Infinity",
+    "\x01\x02", "\x7f", "\u200b", "\x1b[31m", "", "3", "3.0", "true", "1e309", "-1e400",
+])
+
+
+@st.composite
+def type_swapped_tree(draw: Any, tree: Any, max_swaps: int = 3) -> tuple[Any, bool]:
+    """Swap 1..max_swaps values of ``tree`` for values of another type, and maybe repeat a key inside an object.
+
+    Returns the tree and whether a key was repeated (so a check can expect the repeated-key warning).
+    """
+    for _ in range(draw(st.integers(1, max_swaps))):
+        paths = [p for p in _paths(tree) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent, key = _get(tree, path[:-1]), path[-1]
+        if isinstance(parent, dict) and isinstance(key, str) and draw(st.integers(0, 3)) == 0 and ":END" not in key:
+            parent[f"DUPKEY:{json.dumps(key)[1:-1]}:END"] = copy.deepcopy(draw(TYPE_SWAPS))
+        else:
+            parent[key] = copy.deepcopy(draw(TYPE_SWAPS))
+    return tree, "DUPKEY:" in json.dumps(tree, default=str)  # a later swap may have replaced the repeated key
+
+
+@st.composite
+def type_swapped_rows(draw: Any, rows: list[dict[str, Any]], *, json_cells: bool) -> list[dict[str, Any]]:
+    """Table rows with 1..4 cells swapped for values of another type (JSON placeholders when ``json_cells``)."""
+    rows = [dict(r) for r in rows]
+    columns = sorted({c for r in rows for c in r})
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(rows) - 1))
+        rows[i][draw(st.sampled_from(columns))] = draw(TYPE_SWAPS if json_cells else TYPE_SCALARS)
+    return rows
 
 
 @st.composite
@@ -189,7 +253,7 @@ def mutated_xml(draw: Any, text: str) -> str:
 def damaged_bytes(draw: Any, data: bytes) -> bytes:
     """Optional byte-level damage of a written file (most examples keep the bytes intact)."""
     op = draw(st.sampled_from(["keep", "keep", "keep", "truncate", "insert", "flip", "utf16", "bom", "empty",
-                               "append"]))
+                               "append", "utf16be", "utf32", "utf16-nobom", "latin1"]))
     if op == "truncate" and data:
         return data[: draw(st.integers(0, len(data) - 1))]
     if op == "insert":
@@ -198,8 +262,11 @@ def damaged_bytes(draw: Any, data: bytes) -> bytes:
     if op == "flip" and data:
         at = draw(st.integers(0, len(data) - 1))
         return data[:at] + bytes([data[at] ^ draw(st.integers(1, 255))]) + data[at + 1:]
-    if op == "utf16":
-        return data.decode("utf-8", errors="replace").encode("utf-16")
+    if op in ("utf16", "utf16be", "utf32", "utf16-nobom", "latin1"):
+        text = data.decode("utf-8", errors="replace")
+        encoding = {"utf16": "utf-16", "utf16be": "utf-16-be", "utf32": "utf-32", "utf16-nobom": "utf-16-le",
+                    "latin1": "latin-1"}[op]
+        return (("\ufeff" if op == "utf16be" else "") + text).encode(encoding, errors="replace")
     if op == "bom":
         return b"\xef\xbb\xbf" + data
     if op == "empty":

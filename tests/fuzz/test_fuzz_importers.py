@@ -1,6 +1,8 @@
 """Fuzzing every importer: structured mutations of valid exports plus byte damage, loaded with the right
 format, ``format="auto"`` or a wrong one. Only documented errors may escape, and every load accounts
-for every record (see ``_harness.py``)."""
+for every record (see ``_harness.py``). Type mutations (issue 21) swap values for other types — huge
+integers, Infinity/NaN, control characters, null, nested lists, repeated keys, other encodings — and
+also check that a repeated key is reported and that text with a byte-order mark is read as text."""
 
 from __future__ import annotations
 
@@ -11,8 +13,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from _harness import case_dir, encode, frame_of, fuzz_settings, parquet_bytes, run_case, table_bytes
-from _mutate import damaged_bytes, dumps, mutated_rows, mutated_tree, mutated_xml
+from _harness import case_dir, check_set, encode, frame_of, fuzz_settings, parquet_bytes, run_case, table_bytes
+from _mutate import (damaged_bytes, dumps, mutated_rows, mutated_tree, mutated_xml, type_swapped_rows,
+                     type_swapped_tree)
 from _seeds import FORMAT_NAMES, SEEDS, seed
 from analytics import load_annotations
 
@@ -145,3 +148,62 @@ def test_several_files(tmp_path_factory, data, target):
             paths.append(path)
         fmt = data.draw(st.sampled_from([SEEDS[target][3], "auto"]))
         run_case(f"{target} (several files)", lambda: load_annotations(paths, format=fmt))
+
+
+# -- type mutations (issue 21) ----------------------------------------------------------------------------------
+_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _text_is_read_as_text(raw: bytes):
+    """A file that starts with a UTF-16/32 byte-order mark is text: it may be refused, but not as binary."""
+    def check(exc: Exception) -> None:
+        if raw.startswith(_BOMS):
+            assert "looks binary" not in str(exc), str(exc)
+    return check
+
+
+@pytest.mark.parametrize("target", sorted(t for t, s in SEEDS.items() if s[0] in ("json", "jsonl")))
+@fuzz_settings(0.5)
+@given(data=st.data())
+def test_type_mutations_of_json_exports(tmp_path_factory, target, data):
+    with case_dir(tmp_path_factory) as folder:
+        tree, repeated = data.draw(type_swapped_tree(seed(target)))
+        kind, _, suffix, true_format = SEEDS[target]
+        lines = tree if kind == "jsonl" and isinstance(tree, list) else [tree]
+        text = "\n".join(dumps(r) for r in lines) if kind == "jsonl" else dumps(tree)
+        intact = encode(text)
+        raw = data.draw(damaged_bytes(intact))
+        path = folder / f"export{suffix}"
+        path.write_bytes(raw)
+        fmt = data.draw(st.sampled_from([true_format] * 4 + ["auto"] * 2))
+        options = _options(data.draw, target, fmt)
+
+        def check(aset) -> None:
+            check_set(aset)
+            if repeated and raw == intact:
+                assert any("appears twice" in w for w in aset.report.warnings), aset.report.warnings
+
+        run_case(f"{target} (types)", lambda: load_annotations(path, format=fmt, **options), check=check,
+                 refused=_text_is_read_as_text(raw))
+
+
+@pytest.mark.parametrize("target", ["tidy", "wide", "counts"])
+@fuzz_settings()
+@given(data=st.data())
+def test_type_mutations_of_tables(tmp_path_factory, target, data):
+    with case_dir(tmp_path_factory) as folder:
+        kind = data.draw(st.sampled_from(["csv", "tsv", "jsonl", "json", "frame"]))
+        rows = data.draw(type_swapped_rows(seed(target), json_cells=kind in ("jsonl", "json")))
+        fmt = data.draw(st.sampled_from([target] * 4 + ["auto"] * 2))
+        options = _options(data.draw, target, fmt)
+        refused = None
+        if kind == "frame":
+            source = frame_of([{k: (v if not isinstance(v, str) or not v.startswith("BIGINT:") else 10 ** 400)
+                                for k, v in r.items()} for r in rows])
+            assume(source is not None)
+        else:
+            raw = data.draw(damaged_bytes(table_bytes(rows, kind)))
+            source = folder / f"table.{kind}"
+            source.write_bytes(raw)
+            refused = _text_is_read_as_text(raw)
+        run_case(f"{target} (types)", lambda: load_annotations(source, format=fmt, **options), refused=refused)

@@ -23,6 +23,7 @@ from analytics import load_annotations
 from analytics._coded import Coded, coded_from_series, merge_values
 from analytics.exceptions import AnnotationQAError, AnnotationSchemaError
 from analytics.io._arrow import encode_column
+from analytics.io._quotes import quoted_specials
 from analytics.limits import Limits
 
 ID_PIECES = ["i1", "i2", " i1", "i1 ", "I1", "", "NA", "null", "01", "1", "1.0", "é", unicodedata.normalize("NFD", "é"),
@@ -113,7 +114,10 @@ def write(df: pd.DataFrame, folder, kind: str, edit: str):
 def test_arrow_path_equals_pandas_path(tmp_path_factory, monkeypatch, df, kind, edit, duplicates, normalize):
     path = write(df, tmp_path_factory.mktemp("arrow"), kind, edit)
     same_both_ways(path, monkeypatch, duplicates=duplicates, normalize_labels=normalize)
-    if edit not in ("long line", "short line"):  # the others are read by Arrow, not handed to pandas
+    # the others are read by Arrow, not handed to pandas, unless a quoted cell holds the separator or a line break
+    # (then pandas reads the file and the stray-quote check of analytics.io._quotes runs)
+    sep = "," if kind == "csv" else "\t"
+    if edit not in ("long line", "short line") and (kind == "parquet" or not quoted_specials(path, sep)):
         assert tidy.read_coded_tidy(path, mapping=tidy.ColumnMapping()) is not None
 
 
@@ -218,3 +222,43 @@ def test_many_integer_ids_are_not_reported_as_whitespace_changes():
     aset = load_annotations(df)
     assert not [w for w in aset.report.warnings if "whitespace" in w]
     assert aset.item_ids[:3].tolist() == ["0", "1", "2"]
+
+
+def test_row_rules_hold_on_the_arrow_path(tmp_path, monkeypatch):
+    """Issue 21's row rules (multiline, too long, unprintable labels; Infinity ids) skip the same rows, with the
+    same reasons, whichever reader read the file."""
+    df = pd.DataFrame({"item_id": ["i1", "i1", "i2", "i2", "i3", "i3", "i4", "i4"],
+                       "annotator_id": ["a", "b"] * 4,
+                       "label": ["cat", "dog", "\x01\x02", "cat", "\u200b", "dog", "x" * 50, "cat\ndog"]})
+    df.to_parquet(tmp_path / "t.parquet", index=False)
+    df.iloc[:7].to_csv(tmp_path / "t.csv", index=False)  # no quoted line break: Arrow reads the CSV
+    assert tidy.read_coded_tidy(tmp_path / "t.csv", mapping=tidy.ColumnMapping()) is not None
+    for path, reasons in ((tmp_path / "t.parquet", {"unprintable_label": 2, "label_too_long": 1, "multiline_label": 1}),
+                          (tmp_path / "t.csv", {"unprintable_label": 2, "label_too_long": 1})):
+        result = same_both_ways(path, monkeypatch, limits=Limits(max_text_length=20))
+        assert result[0] == "ok"
+        assert {r: result[-1]["skipped_by_reason"].get(r) for r in reasons} == reasons
+    kept = same_both_ways(tmp_path / "t.parquet", monkeypatch, allow_multiline_labels=True,
+                          limits=Limits(max_text_length=20))
+    assert "multiline_label" not in kept[-1]["skipped_by_reason"]
+    floats = pd.DataFrame({"item_id": [1.0, np.inf, 2.0, 2.0], "annotator_id": ["a", "a", "a", "b"],
+                           "label": ["cat", "dog", "cat", "dog"]})
+    floats.to_parquet(tmp_path / "f.parquet", index=False)
+    assert same_both_ways(tmp_path / "f.parquet", monkeypatch)[-1]["skipped_by_reason"] == {"invalid_id": 1}
+
+
+def test_stray_quotes_and_utf16_are_left_to_pandas(tmp_path, monkeypatch):
+    """A quoted line break or delimiter anywhere (a stray quote may have merged rows) and UTF-16 text are read by
+    pandas, so the stray-quote check and the encoding detection run."""
+    rows = ["item_id,annotator_id,label"] + [f"i{k},a,cat" for k in range(6)]
+    rows[2] = 'i1,a,"cat'
+    rows[5] = 'i4,a,cat"'
+    stray = tmp_path / "stray.csv"
+    stray.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert tidy.read_coded_tidy(stray, mapping=tidy.ColumnMapping()) is None
+    result = same_both_ways(stray, monkeypatch)
+    assert result[0] == "ok" and result[-1]["skipped_by_reason"].get("merged_lines") == 1
+    utf16 = tmp_path / "u16.csv"
+    utf16.write_text("item_id,annotator_id,label\ni1,a,café\ni1,b,dog\n", encoding="utf-16")
+    assert tidy.read_coded_tidy(utf16, mapping=tidy.ColumnMapping()) is None
+    assert same_both_ways(utf16, monkeypatch)[4] == ("café", "dog")

@@ -212,7 +212,7 @@ def test_sagemaker_two_jobs_in_one_manifest():
 def test_sagemaker_bounding_box_payload_refused():
     path = need(SM / "recipe_sample_annotation_consolidation_payload.json")
     n_answers = sum(len(o["annotations"]) for o in json.loads(path.read_text()))
-    with pytest.raises(AnnotationSchemaError, match=rf"{n_answers} answer\(s\) read.*boundingBoxes"):
+    with pytest.raises(AnnotationSchemaError, match=rf"{n_answers} answers read.*boundingBoxes"):
         load_annotations(path)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from _toolcheck import FIXTURES, assert_accounted, label_map, skipped_counts, tag_totals
 from analytics import AnnotationSchemaError, InvalidParameterError, load_annotations
+from analytics.exceptions import FieldChoiceError
 from tests.conftest import FORMATS, need
 
 LS = FORMATS / "labelstudio"
@@ -104,6 +105,12 @@ def test_csv_several_controls_need_field():
         load_annotations(path)
     for name in ("Color", "Palette", "DoF", "Composition", "Type"):
         assert f"'{name}' (1,000)" in str(err.value)
+    # one structured error, worded per surface: field= here, --field in the CLI, the field box on the Data page
+    assert isinstance(err.value, FieldChoiceError) and set(err.value.fields) == {"Color", "Palette", "DoF",
+                                                                                "Composition", "Type"}
+    assert "field=" in str(err.value) and "--field" not in str(err.value) and "command line" not in str(err.value)
+    box = err.value.reworded("type it in the field box above")
+    assert box.endswith("type it in the field box above.") and "field=" not in box and "'Color' (1,000)" in box
     with pytest.raises(InvalidParameterError, match="'image'"):
         load_annotations(path, field="image")
 

@@ -49,13 +49,13 @@ def test_result_score_wins_and_scores_outside_0_1_are_dropped_with_a_warning(tmp
     tasks = [_task(1, ["cat", "cat"], [p1]), _task(2, ["dog", "dog"], [_pred("dog", 7.5)])]
     aset = aqa.load_annotations(_write(tmp_path, tasks))
     assert aset.prediction_confidence[0] == pytest.approx(0.95) and np.isnan(aset.prediction_confidence[1])
-    assert any("1 prediction score(s) lie outside [0, 1]" in w for w in aset.report.warnings)
+    assert any("1 prediction score lies outside [0, 1]" in w for w in aset.report.warnings)
 
 
 def test_prediction_ids_only_are_explained(tmp_path):
     aset = aqa.load_annotations(_write(tmp_path, [_task(1, ["cat", "cat"], [17]), _task(2, ["dog", "cat"], [18])]))
     assert not aset.has_predictions
-    assert any("2 prediction(s) are given by id only" in w and "labelstudio://" in w for w in aset.report.warnings)
+    assert any("2 predictions are given by id only" in w and "labelstudio://" in w for w in aset.report.warnings)
 
 
 def test_most_recent_prediction_of_a_version_and_the_version_with_most_tasks(tmp_path):

@@ -113,7 +113,7 @@ def test_validate_prints_a_summary(files, extra, expected, capsys):
 
 
 REFUSED = [  # files that cannot be analysed as they are, and what the message must say
-    ("labelstudio/mzouros_label_studio_1000_images.csv", "choose one with field="),
+    ("labelstudio/mzouros_label_studio_1000_images.csv", "choose one with --field"),
     ("labelstudio/sdk_data_repeater_taxonomy.json", "taxonomy on a region"),
     ("labelbox/export_v2_roof-wear-highres.ndjson", "'bad_image' (102), 'wear' (90)"),
     ("labelbox/v1_image_export.json", "classifications inside objects"),

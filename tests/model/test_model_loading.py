@@ -147,3 +147,67 @@ def test_a_failing_optimized_model_falls_back_to_the_model_as_loaded(monkeypatch
 
     monkeypatch.setattr(models, "optimized_for_inference", lambda module: Broken())
     np.testing.assert_allclose(_score(MODEL, batch_size=4), REFERENCE, atol=1e-6)
+
+
+# -- issue 21, point 5: the project's own refusal, whatever torch's wording -----------------------------------------
+def _evil(tmp_path):
+    marker = tmp_path / "code-ran"
+    path = tmp_path / "evil.pt"
+    torch.save({**MODEL.state_dict(), "extra": Payload(str(marker))}, path)
+    return path, marker
+
+
+@pytest.mark.parametrize("factory", [TinyCNN, None])
+def test_refusal_is_the_projects_message_naming_the_import_and_the_way_to_load_a_trusted_model(tmp_path, factory):
+    path, marker = _evil(tmp_path)
+    with pytest.raises(ModelError) as exc:
+        _score(path, model_factory=factory)
+    text = str(exc.value)
+    assert text.startswith(f"Refused to load '{path}'") and "io.open" in text  # what it would have run
+    assert "torch.jit.script(model).save" in text and "state_dict()" in text and "model_factory=" in text
+    assert "weights_only=False" not in text and "will likely succeed" not in text  # not torch's advice
+    assert not marker.exists()
+
+
+def test_refusal_does_not_depend_on_torchs_wording(tmp_path, monkeypatch):
+    """The unsafe file is found from its pickle opcodes (torch.load is never reached); a refusal torch makes for a
+    reason the scan does not name is recognised by the exception type, whatever its text says."""
+    path, marker = _evil(tmp_path)
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("torch.load was called on a file whose pickle imports io.open")
+
+    monkeypatch.setattr(torch, "load", must_not_load)
+    with pytest.raises(ModelError, match="Refused to load .*io.open"):
+        _score(path, model_factory=TinyCNN)
+    plain = tmp_path / "plain.pt"
+    monkeypatch.undo()
+    torch.save(MODEL.state_dict(), plain)
+
+    def refuse(*args, **kwargs):
+        raise pickle.UnpicklingError("Some future wording. Please use weights_only=False, it will likely succeed.")
+
+    monkeypatch.setattr(torch, "load", refuse)
+    with pytest.raises(ModelError) as exc:
+        _score(plain, model_factory=TinyCNN)
+    assert str(exc.value).startswith("Refused to load") and "weights_only=False" not in str(exc.value)
+    assert not marker.exists()
+
+
+def test_opcode_scan_lists_foreign_imports_and_passes_plain_weights(tmp_path):
+    from analytics.model._pickle_scan import foreign_globals
+
+    plain = tmp_path / "plain.pt"
+    torch.save({**MODEL.state_dict(), "step": 3, "shape": torch.Size([2]), "bf16": torch.ones(2, dtype=torch.bfloat16),
+                "param": torch.nn.Parameter(torch.ones(1))}, plain)
+    assert foreign_globals(plain) == []
+    legacy = tmp_path / "legacy.pt"
+    torch.save(MODEL.state_dict(), legacy, _use_new_zipfile_serialization=False)
+    assert foreign_globals(legacy) == []
+    path, _ = _evil(tmp_path)
+    assert foreign_globals(path) == ["io.open"]
+    for protocol in (2, 4, 5):  # GLOBAL (protocol 2) and STACK_GLOBAL with memoized names (4, 5)
+        bare = tmp_path / f"bare{protocol}.pkl"
+        with open(bare, "wb") as fh:
+            pickle.dump({"w": 1, "x": Payload("m"), "y": Payload("n")}, fh, protocol=protocol)
+        assert foreign_globals(bare) == ["io.open"], protocol

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -105,3 +106,46 @@ def test_missing_files_exit_with_2(tmp_path, capsys):
     empty.mkdir()
     assert main(["score", MODEL, str(empty), "--out", out]) == 2
     assert "holds no image files" in capsys.readouterr().err
+
+
+# -- issue 21: images only inside the image root; a model that returns NaN ------------------------------------------
+def test_score_refuses_an_image_outside_the_annotations_folder(tmp_path, capsys):
+    pilot = tmp_path / "pilot"
+    pilot.mkdir()
+    Image.fromarray(np.full((32, 32), 255, np.uint8)).save(tmp_path / "secret.png")  # next to pilot/, not in it
+    out = tmp_path / "predictions.csv"
+    for reference in ("../secret.png", str(tmp_path / "secret.png")):
+        table = pilot / "ann.csv"
+        table.write_text(f"item_id,annotator_id,label,image\nx,ann1,3,{reference}\nx,ann2,3,{reference}\n")
+        assert main(["score", MODEL, "--annotations", str(table), "--out", str(out), "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert "2 image reference(s)" in err and "were refused" in err and f"image root {pilot}" in err
+        assert "--image-root DIR" in err and not out.exists()
+    (pilot / "link.png").symlink_to(tmp_path / "secret.png")
+    table.write_text("item_id,annotator_id,label,image\nx,ann1,3,link.png\nx,ann2,3,link.png\n")
+    assert main(["score", MODEL, "--annotations", str(table), "--out", str(out), "--quiet"]) == 2
+    assert "symbolic link to a file outside the image root" in capsys.readouterr().err
+    # the folder that holds the images, named explicitly: read
+    table.write_text("item_id,annotator_id,label,image\nx,ann1,3,secret.png\nx,ann2,3,secret.png\n")
+    assert main(["score", MODEL, "--annotations", str(table), "--image-root", str(tmp_path), "--out", str(out),
+                 "--quiet"]) == 0
+    assert out.exists()
+
+
+def test_score_refuses_a_model_that_returns_nan(tmp_path, capsys):
+    import torch
+
+    class NaNModel(torch.nn.Module):
+        def forward(self, x):
+            return torch.full((x.shape[0], 3), float("nan"))
+
+    model = tmp_path / "nan.pt"
+    with warnings.catch_warnings():  # torch.jit is deprecated in recent torch; scripting still works
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.script(NaNModel()).save(str(model))
+    table = _tiny_annotations(tmp_path)
+    out = tmp_path / "p.csv"
+    assert main(["score", str(model), "--annotations", str(table), "--image-column", "picture", "--out", str(out),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "NaN or infinite values for 1 of 1 image(s)" in err and "a.png" in err and not out.exists()

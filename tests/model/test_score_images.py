@@ -307,12 +307,17 @@ def test_image_paths_from_an_annotation_set(tmp_path):
         return load_annotations(pd.DataFrame({"item_id": ["b", "a", "a"], "annotator_id": ["u", "u", "v"],
                                               "label": ["x", "y", "y"], "image": images}))
 
-    paths = image_paths(aset(["img/b.png", "/abs/a.png", "/abs/a.png"]), root=tmp_path)
-    assert paths.to_dict() == {"a": "/abs/a.png", "b": str(tmp_path / "img" / "b.png")}
+    paths = image_paths(aset(["img/b.png", "a.png", "a.png"]), root=tmp_path)
+    assert paths.to_dict() == {"a": str(tmp_path / "a.png"), "b": str(tmp_path / "img" / "b.png")}
     assert paths.index.tolist() == ["a", "b"]  # item code order
+    # issue 21: an absolute path has no folder to be checked against in a DataFrame: refused when loading
+    refused = aset(["img/b.png", "/abs/a.png", "/abs/a.png"])
+    assert refused.report.skipped_by_reason.to_dict() == {"image_refused": 2}
+    with pytest.raises(AnnotationSchemaError, match="1 item has no image .*: a"):
+        image_paths(refused, root=tmp_path)
     with pytest.raises(AnnotationSchemaError, match="more than one image: 'a'"):
         image_paths(aset(["b.png", "a1.png", "a2.png"]))
-    with pytest.raises(AnnotationSchemaError, match="1 item\\(s\\) have no image .*: b"):
+    with pytest.raises(AnnotationSchemaError, match="1 item has no image .*: b"):
         image_paths(aset([None, "a.png", "a.png"]))
     with pytest.raises(AnnotationSchemaError, match="no 'picture' column"):
         image_paths(aset(["b.png", "a.png", "a.png"]), column="picture")

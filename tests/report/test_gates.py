@@ -67,10 +67,11 @@ def test_gates_that_cannot_be_evaluated_never_pass(sample_reports):
     result = check_gates(bare, min_kappa=0.1, min_gold_accuracy=0.5, max_flagged_annotators=3)
     assert [g.status for g in result.gates] == ["pass", "not_evaluable", "not_evaluable"]
     assert result.exit_code == 2 and not result.passed
-    assert "gold" in result.gates[1].reason and result.gates[1].line().startswith("ERROR gold_accuracy cannot")
+    assert "gold" in result.gates[1].reason and result.gates[1].line().startswith("CANNOT MEASURE gold_accuracy: ")
     tags = sample_reports["retail-tags"][0]
     result = check_gates(tags, min_kappa=0.5, min_alpha=0.5)
-    assert [g.status for g in result.gates] == ["not_evaluable", "pass"] and "--min-alpha" in result.gates[0].reason
+    assert [g.status for g in result.gates] == ["not_evaluable", "pass"] and "--min-alpha" in result.gates[0].what_to_do
+    assert "tag sets" in result.gates[0].reason
     counts = pd.DataFrame({"item_id": ["a", "b"], "cat": [3, 2], "dog": [0, 1]})
     assert "Unknown/Other" in check_gates(load_annotations(counts, format="counts"),
                                           max_unknown_share=0.1).gates[0].reason
@@ -80,7 +81,8 @@ def test_an_undefined_statistic_cannot_be_evaluated():
     frame = pd.DataFrame({"item_id": [1, 1, 2, 2], "annotator_id": list("abab"), "label": ["x"] * 4})
     result = check_gates(load_annotations(frame), min_kappa=0.5)  # one category used: kappa is 0/0
     gate = result.gates[0]
-    assert gate.status == "not_evaluable" and math.isnan(gate.value) and "undefined" in gate.reason
+    assert gate.status == "not_evaluable" and math.isnan(gate.value) and "same class" in gate.reason
+    assert "other classes" in gate.what_to_do
     assert result.exit_code == 2
 
 

@@ -7,6 +7,7 @@ import importlib.util
 import os
 import re
 import shutil
+import sys
 
 import pytest
 
@@ -63,10 +64,10 @@ def test_hostile_labels_ids_and_file_names_are_escaped(hostile_report):
             assert "<script>" not in fig.to_json() and "<b>mallory" not in fig.to_json(), key
 
 
-def test_chart_images_need_kaleido(sample_reports, tmp_path):
+def test_chart_images_need_kaleido(sample_reports, tmp_path, monkeypatch):
     report = sample_reports["retail-tags"][1]
-    if importlib.util.find_spec("kaleido") is not None:  # pragma: no cover - kaleido is optional
-        pytest.skip("kaleido is installed; the image path is exercised by test_chart_images_with_kaleido")
+    monkeypatch.setitem(sys.modules, "kaleido", None)  # as if not installed (find_spec None, import fails)
+    assert importlib.util.find_spec("kaleido") is None
     assert "kaleido" in chart_export_unavailable()
     with pytest.raises(ImportError, match="kaleido"):
         report.write_chart_images(tmp_path)

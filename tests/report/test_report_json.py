@@ -37,7 +37,7 @@ def test_sample_reports_validate_against_the_schema(sample_reports, validator, n
     _, report = sample_reports[name]
     data = json.loads(report.to_json())  # through text: strict JSON (no NaN), as a file reader sees it
     assert _errors(validator, data) == []
-    assert data["schema_version"] == SCHEMA_VERSION == "1.1"
+    assert data["schema_version"] == SCHEMA_VERSION == "2.1"
     assert list(data["sections"]) == list(SECTION_KEYS)
 
 
@@ -61,7 +61,9 @@ def test_the_schema_rejects_what_it_should(sample_reports, validator):
     d = copy.deepcopy(data); d["sections"]["agreement"]["data"]["coefficients"][0]["value"] = "0.7"; broken.append(d)
     d = copy.deepcopy(data); d["sections"]["drift"]["status"] = "not_applicable"; broken.append(d)  # data kept, no reason
     d = copy.deepcopy(data); d["imports"]["annotations"]["rows_read"] = -1; broken.append(d)
-    d = copy.deepcopy(data); d["schema_version"] = "2.0"; broken.append(d)
+    d = copy.deepcopy(data); d["schema_version"] = "1.1"; broken.append(d)  # the version before issue 15
+    d = copy.deepcopy(data); d["sections"]["agreement"]["data"]["verdict"] = "maybe"; broken.append(d)  # three states
+    d = copy.deepcopy(data); del d["sections"]["agreement"]["data"]["coverage"]; broken.append(d)
     d = copy.deepcopy(data); d["sections"]["gold"]["data"]["rows"][0]["surprise"] = 1; broken.append(d)
     d = copy.deepcopy(data); d["sections"]["routing"]["data"]["counts"][0]["share"] = 1.5; broken.append(d)
     for d in broken:

@@ -207,10 +207,30 @@ def test_gold_verdicts():
     gold = pd.DataFrame({"item_id": truth.index, "gold_label": truth.to_numpy()})
     hot = confusion_hotspots(load(frame, gold=gold), top=None).set_index(["class_a", "class_b"])
     ab, cd = hot.loc[("A", "B")], hot.loc[("C", "D")]
-    assert cd["gold_verdict"] == "annotator_error" and cd["gold_a"] == cd["n_gold_items"] and cd["gold_b"] == 0
-    assert ab["gold_verdict"] == "ambiguous" and ab["gold_a"] > 0 and ab["gold_b"] > 0
+    # C is only ever mislabelled D: gold names C on every disputed item, the classes can be told apart
+    assert cd["gold_verdict"] == "distinguishes" and cd["gold_a"] == cd["n_gold_items"] and cd["gold_b"] == 0
+    # A/B swapped 35 % both ways by three raters: gold lands on both sides and sides with the majority on 40 of 56
+    # (71 %): not distinguishable, yet not significantly below 80 % either (exact binomial p = 0.08)
+    assert ab["gold_verdict"] == "inconclusive" and ab["gold_a"] > 0 and ab["gold_b"] > 0
+    assert ab["gold_with_majority"] == 40 and "p = 0.079" in ab["gold_note"]
+    assert ab["diagnosis"] == "class_overlap" and "gold" in ab["diagnosis_note"]
     no_gold = confusion_hotspots(load(frame), top=1).iloc[0]
     assert no_gold["gold_verdict"] == "no_gold"
+
+
+def test_disagreement_counts_are_integers_and_the_weighted_value_is_kept():
+    frame, _ = crafted_frame(FIVE, 30, ["a1", "a2", "a3", "a4"], {(ALL, "A", "B"): 0.3, ("a1", "C", "E"): 0.5})
+    aset = load(frame)
+    hot = confusion_hotspots(aset, top=None)
+    assert hot["n_disagreements"].dtype.kind == "i"
+    cats = list(aset.categories)
+    o = brute_coincidence(frame, cats)
+    for row in hot.itertuples():
+        a, b = cats.index(row.class_a), cats.index(row.class_b)
+        pairs = sum(int((g["label"] == row.class_a).sum()) * int((g["label"] == row.class_b).sum())
+                    for _, g in frame.groupby("item_id"))
+        assert row.n_disagreements == pairs  # pairs of ratings of the same item, one a and one b
+        assert row.weighted_disagreements == pytest.approx(o[a, b] + o[b, a])
 
 
 def test_anonymous_annotators_and_images():

@@ -108,7 +108,7 @@ def test_prevalence_from_majority_vote_and_items_needed():
     table = res.table.set_index("category")
     mv = majority_vote(aset).labels.value_counts()
     assert table["n_items"].to_dict() == {c: int(mv.get(c, 0)) for c in FIVE}
-    assert "E" in res.rare and "only 6 consensus item(s)" in table.at["E", "reason"]
+    assert "E" in res.rare and "only 6 consensus items" in table.at["E", "reason"]
     per = fleiss_kappa_by_category(aset).set_index("category")
     z = stats.norm.ppf(0.975)
     for c in FIVE:

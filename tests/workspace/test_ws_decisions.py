@@ -36,7 +36,7 @@ def test_a_merge_decision_is_predicted_and_verified(location, retail_batches):
         decision = ws.record_decision(recommendation=1, into="Top", note="guideline v2 merges them", author="pm")
         assert decision.action == "merge" and decision.classes == ("Shirt", "Blouse")
         assert decision.new_classes == ("Top",) and decision.recommendation["rank"] == 1
-        assert "pairable disagreements" in decision.evidence and decision.checks == ()
+        assert "pairs of disagreeing ratings" in decision.evidence and decision.checks == ()
         sim = aqa.simulate_merge(sets[0], ["Shirt", "Blouse"], into="Top")
         p = decision.prediction
         assert p["after"] == pytest.approx(sim.after.value("fleiss_kappa"), abs=1e-12)

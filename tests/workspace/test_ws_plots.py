@@ -21,7 +21,7 @@ def test_few_deliveries_get_error_bars_many_get_bands():
     assert few.layout.title.text and few.layout.xaxis.title.text and few.layout.yaxis.title.text
     lines = [t for t in few.data if t.mode == "lines+markers"]
     assert lines and all(t.error_y.array is not None for t in lines)
-    assert any(t.fill == "tonexty" for t in many.data)
+    assert any(t.fill == "toself" for t in many.data)  # one closed path per band
     assert all(t.error_y.array is None for t in many.data)
     assert any("significant drop" in (t.name or "") for t in few.data)  # the ring on the drop
     assert all("<b>" not in (t.name or "") for t in many.data)  # labels escaped

@@ -71,10 +71,15 @@ def test_concurrent_adds_all_land_and_a_writer_waits(tmp_path):
 def test_a_writer_that_waits_too_long_fails_clearly_and_writes_nothing(tmp_path):
     (f,) = _files(tmp_path, 1)
     ws = tmp_path / "w.aqa"
-    holder = _start(str(ws), "--hold-lock", "8")
+    # The holder keeps the lock until the late writer has given up (however long a loaded machine takes the
+    # writer to load its file and reach the write): a fixed hold could end before the writer even asks.
+    holder = _start(str(ws), "--hold-lock", "600")
     assert holder.stdout.readline().strip() == "LOCKED"
-    out, err = _start(str(ws), str(f), "late", env={"AQA_WORKSPACE_TIMEOUT": "1"}).communicate(timeout=300)
-    holder.communicate(timeout=60)
+    try:
+        out, err = _start(str(ws), str(f), "late", env={"AQA_WORKSPACE_TIMEOUT": "1"}).communicate(timeout=300)
+    finally:
+        holder.kill()
+        holder.communicate(timeout=60)
     assert "is busy: another process held its write lock for more than 1 s" in err and "Nothing was written" in err
     assert _counts(ws)["deliveries"] == 0
 

@@ -18,6 +18,7 @@ import torch
 from . import _kernels as K
 from ..._reshape import coincidence_from_counts
 from ...exceptions import InvalidParameterError
+from ..._wording import count_noun
 
 __all__ = ["Level", "Totals", "StreamInputs", "stream_totals", "listed_rows"]
 
@@ -91,7 +92,7 @@ def _check_batch(p: np.ndarray, c: np.ndarray, start: int, inputs: StreamInputs)
         rows = start + np.flatnonzero(bad)
         shown = ", ".join(f"'{inputs.item_name(r)}'" for r in rows[:5])
         raise InvalidParameterError(
-            f"{bad.sum()} item(s) have model probabilities that are not a distribution (negative, missing in part, "
+            f"{count_noun(bad.sum(), 'item')} {'has' if bad.sum() == 1 else 'have'} model probabilities that are not a distribution (negative, missing in part, "
             f"or not summing to 1 within {ROW_SUM_TOLERANCE}), e.g. {shown}. Pass softmax outputs (one row per item, "
             "one column per class) or a row of NaN for an item without a prediction.")
     if len(c) and (c.min() >= 0 and np.isfinite(c.sum())):

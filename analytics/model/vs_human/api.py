@@ -50,6 +50,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal, Sequence
 
 from ...exceptions import AnnotationSchemaError, InvalidParameterError
+from ..._wording import count_noun
 
 # numpy, pandas and the analysis modules (statsmodels, agreement, consensus) load when an analysis runs, so that
 # importing this module (``analytics.model_vs_human`` resolves to its function) costs nothing.
@@ -168,7 +169,7 @@ def _consensus(aset: "AnnotationSet", consensus: Any) -> "ConsensusResult":
         missing = pd.Index(aset.item_ids).difference(consensus.labels.index)
         if len(missing):
             raise InvalidParameterError(
-                f"The ConsensusResult has no label for {len(missing)} item(s) of the set, e.g. "
+                f"The ConsensusResult has no label for {count_noun(len(missing), 'item')} of the set, e.g. "
                 f"{', '.join(map(str, missing[:5]))}; compute it from this annotation set.")
         return consensus
     if consensus == "majority":
@@ -189,7 +190,7 @@ def _prediction_probs(aset: "AnnotationSet", has: np.ndarray) -> tuple[np.ndarra
     if bad.any():
         ids = np.asarray(aset.item_ids)[has][bad]
         raise AnnotationSchemaError(
-            f"{bad.sum()} predicted item(s) have no confidence or one below 1/{q} "
+            f"{count_noun(bad.sum(), 'predicted item')} {'has' if bad.sum() == 1 else 'have'} no confidence or one below 1/{q} "
             f"(e.g. {', '.join(map(str, ids[:5]))}); "
             "comparing the model with people needs a probability per class, or a predicted label with its probability. "
             "Attach a probability table (item_id + one column per class).")
