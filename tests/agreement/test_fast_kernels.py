@@ -146,3 +146,24 @@ def test_shifted_parts_equal_the_parts_of_shifted_counts(rows, data, as_sparse):
     v = np.arange(1.0, q + 1.0)
     assert np.allclose(fast.share_dot(v), slow.share_dot(v), rtol=1e-12)
     assert np.allclose(fast.features().toarray(), slow.features().toarray(), rtol=1e-12)
+
+
+def test_a_set_is_freed_when_its_last_reference_goes():
+    """No cache of a set refers back to the set (a cycle would keep all its arrays until a full collection)."""
+    import gc
+    import weakref
+
+    from analytics import agreement_summary, cohen_kappa_by_pair, fleiss_kappa_by_category
+    from analytics.samples import load_sample
+
+    aset = load_sample("digits")
+    agreement_summary(aset)
+    fleiss_kappa_by_category(aset)
+    cohen_kappa_by_pair(aset)
+    ref = weakref.ref(aset)
+    gc.disable()
+    try:
+        del aset
+        assert ref() is None
+    finally:
+        gc.enable()
