@@ -34,6 +34,7 @@ from typing import Any, Iterable, Iterator
 
 import numpy as np
 
+from ._wording import count_noun
 from .exceptions import AnnotationFileError, DataQualityWarning
 from .limits import Limits, current_limits, limit_message
 
@@ -72,14 +73,15 @@ class JsonFindings:
     def warnings(self) -> list[str]:
         """One sentence per repeated key (at most 10), and one for NaN/Infinity, for the import report."""
         keys, where = self._totals("key:")
-        out = [f"the JSON key {key!r} appears twice in one object {n:,} time(s) (first in {where[key]}); JSON keeps "
+        out = [f"the JSON key {key!r} appears twice in one object ({count_noun(n, 'such object')}, first in {where[key]}); JSON keeps "
                "the last value, so the earlier one was ignored. A correct export never repeats a key: check the tool "
                "or script that wrote the file." for key, n in keys.most_common(10)]
         if len(keys) > 10:
             out.append(f"… and {len(keys) - 10} more repeated JSON keys.")
         big, where = self._totals("bigint:")
         if big:
-            out.append(f"{big['']:,} integer(s) of more than {MAX_INT_DIGITS} digits (first in {where['']}) were read "
+            out.append(f"{count_noun(big[''], 'integer')} of more than {MAX_INT_DIGITS} digits (first in {where['']}) "
+                       f"{'was' if big[''] == 1 else 'were'} read "
                        "as their digits, as text: no number holds them. An id made of them stays an id (as text); a "
                        "duration or timestamp made of them is left empty.")
         constants, where = self._totals("constant:")

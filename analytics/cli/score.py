@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from .._wording import count_noun
 from ..exceptions import AnnotationQAError, AnnotationSchemaError, InvalidParameterError
 from ._inputs import fail
 
@@ -113,7 +114,8 @@ def _images_from_args(args: argparse.Namespace) -> tuple[list[str], list[str]]:
         if len(refused):
             shown = "; ".join(f"{aset.report.unit} {r.row}: {r.detail}" for r in refused.head(5).itertuples())
             raise AnnotationSchemaError(
-                f"{len(refused):,} image reference(s) of '{args.annotations}' were refused ({shown}"
+                f"{count_noun(len(refused), 'image reference')} of '{args.annotations}' "
+                f"{'was' if len(refused) == 1 else 'were'} refused ({shown}"
                 f"{' …' if len(refused) > 5 else ''}). aqa reads images only inside the image root {root}: move the "
                 "images there, fix the paths, or name the folder that holds them with --image-root DIR.")
         series = image_paths(aset, root=root)

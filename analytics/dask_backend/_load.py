@@ -333,6 +333,6 @@ def _image_entries(skipped: pd.DataFrame, summaries: list[dict], names: list[str
         if n_remote:
             hosts = list(dict.fromkeys(h for s in mine for h in s["image_hosts"]))[:10]
             shown = f" (hosts: {', '.join(hosts)})" if hosts else ""
-            notes.append(f"{n_remote:,} image reference(s) are URLs or labeling-tool server paths{shown}: kept as "
+            notes.append(f"{count_noun(n_remote, 'image reference')} {'is a URL or a labeling-tool server path' if n_remote == 1 else 'are URLs or labeling-tool server paths'}{shown}: kept as "
                          "text and never downloaded; the dashboard shows remote images only from hosts you allow.")
     return skipped, notes

@@ -189,7 +189,7 @@ def _load_predictions(source: Any, *, item: str | None, label: str | None, confi
         blank = [k for k, c in enumerate(class_cols) if clean_text(c) is None or is_blank_text(clean_text(c))]
         if blank:
             raise AnnotationSchemaError(
-                f"The predictions table '{name}' has {len(blank)} probability column(s) without a visible name "
+                f"The predictions table '{name}' has {count_noun(len(blank), 'probability column')} without a visible name "
                 f"(class column {', '.join(str(k + 1) for k in blank[:5])}: {[class_cols[k] for k in blank[:5]]}); a "
                 "class would print blank. Name every probability column after its class, or pass classes=.")
         missing = [c for c in class_cols if c not in cols]
@@ -309,7 +309,7 @@ def note_attached(report: ImportReport, classes: list[str], *, what: str = "gold
     from dataclasses import replace
 
     shown = ", ".join(repr(c) for c in classes[:8]) + (f" and {len(classes) - 8} more" if len(classes) > 8 else "")
-    note = (f"{len(classes)} class(es) appear only in the {what}, not in the annotations or a taxonomy: {shown}. "
+    note = (f"{count_noun(len(classes), 'class')} {'appears' if len(classes) == 1 else 'appear'} only in the {what}, not in the annotations or a taxonomy: {shown}. "
             "They count for gold accuracy and model comparisons, not for agreement coefficients; add them to the "
             "taxonomy if annotators should have been able to choose them.")
     return replace(report, notes=tuple(report.notes) + (note,))

@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .._labels import clean_text, clean_uniques, may_hold_containers
+from .._wording import count_noun
 from ..exceptions import InvalidParameterError
 
 __all__ = ["ImageCheck", "ImageAccess", "check_image_references", "image_access", "normalize_hosts",
@@ -449,6 +450,7 @@ def check_raw_images(raw: Any, root: Path | None) -> None:
         raw.notes.append(f"image paths were read relative to the image root {root}; paths outside it are refused.")
     if checked.n_remote:
         hosts = f" (hosts: {', '.join(checked.hosts)})" if checked.hosts else ""
-        raw.notes.append(f"{checked.n_remote:,} image reference(s) are URLs or labeling-tool server paths{hosts}: "
+        raw.notes.append(f"{count_noun(checked.n_remote, 'image reference')} "
+                         f"{'is a URL or a labeling-tool server path' if checked.n_remote == 1 else 'are URLs or labeling-tool server paths'}{hosts}: "
                          "kept as text and never downloaded; the dashboard shows remote images only from hosts you "
                          "allow.")

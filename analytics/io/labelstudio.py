@@ -162,7 +162,7 @@ def combine_labelstudio(parts: list[RawAnnotations]) -> RawAnnotations:
             new_ids.append(ann.map(lambda a, n=name, one=len(ids) <= 1: n if one or a is None else f"{n}/{a}"))
         frame["annotator_id"] = pd.concat(new_ids, ignore_index=True).to_numpy()
         frame["annotator_id_in_file"] = pd.concat([p.frame["annotator_id"] for p in parts], ignore_index=True).to_numpy()
-        notes.append(f"annotator id(s) {', '.join(sorted(clash)[:5])} occur in several files (each person ran their "
+        notes.append(f"{'the annotator id' if len(clash) == 1 else 'the annotator ids'} {', '.join(sorted(clash)[:5])} {'occurs' if len(clash) == 1 else 'occur'} in several files (each person ran their "
                      f"own Label Studio); annotators are named after their files: {', '.join(names)}.")
     keys = frame["image"].map(image_key) if "image" in frame.columns else pd.Series(None, index=frame.index)
     one_to_one = keys.notna().all() and all(

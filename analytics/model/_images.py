@@ -172,7 +172,7 @@ def image_paths(annotations: "AnnotationSet", *, root: str | os.PathLike | None 
     urls = [(i, p) for i, p in zip(annotations.item_ids, paths) if "://" in str(p)]
     if urls:
         raise AnnotationSchemaError(
-            f"{len(urls)} item(s) have an image URL, not a file (e.g. '{urls[0][0]}': {urls[0][1]}). Images are "
+            f"{count_noun(len(urls), 'item')} {'has' if len(urls) == 1 else 'have'} an image URL, not a file (e.g. '{urls[0][0]}': {urls[0][1]}). Images are "
             "never downloaded: download them, and give their paths relative to the annotations file.")
     return pd.Series(paths, index=pd.Index(annotations.item_ids, name="item_id"), name=column)
 
@@ -192,7 +192,7 @@ def _inside_root(values: pd.Series, root: Path) -> list[str]:
         out.append(access.location or os.path.normpath(os.path.join(os.path.abspath(root), str(value))))
     if outside:
         raise AnnotationSchemaError(
-            f"{len(outside)} image(s) lie outside the image root {root} ({'; '.join(outside[:5])}"
+            f"{count_noun(len(outside), 'image')} {'lies' if len(outside) == 1 else 'lie'} outside the image root {root} ({'; '.join(outside[:5])}"
             f"{' …' if len(outside) > 5 else ''}): images are read only inside it (an absolute path elsewhere, a "
             "'..' escape or a symbolic link out of it). Move the images under the root, or pass the folder that "
             "holds them as root= (aqa score --image-root DIR).")

@@ -34,6 +34,7 @@ import pandas as pd
 
 from ._images import ImageTransform, image_paths, image_transform, make_source
 from .._progress import ProgressBar, ProgressCallback, resolve_progress
+from .._wording import count_noun
 from ..exceptions import InvalidParameterError, ModelError
 
 if TYPE_CHECKING:
@@ -247,7 +248,7 @@ def _check_finite(values: np.ndarray, images: Any, what: str) -> None:
     where = ", ".join(f"#{i}" for i in rows[:5]) + (" …" if len(rows) > 5 else "")
     example = f" (e.g. {', '.join(repr(n) for n in names)})" if names else ""
     raise ModelError(
-        f"The model returned NaN or infinite values for {len(rows):,} of {len(values):,} image(s): {where}{example}, "
+        f"The model returned NaN or infinite values for {len(rows):,} of {count_noun(len(values), 'image')}: {where}{example}, "
         f"so their {what} are undefined and nothing was written. The model is broken for these inputs: check its "
         "weights, and the input size, channels and normalization it expects (image_transform(size=..., "
         "grayscale=..., mean=..., std=...); aqa score --input-size, --grayscale/--rgb, --mean/--std).")

@@ -10,6 +10,8 @@ import math
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from .._wording import count_noun
+
 if TYPE_CHECKING:
     from ..taxonomy.guideline import ExampleItem, GuidelineCard, GuidelineCards
 
@@ -43,12 +45,12 @@ def _gallery(g: Any, n_pairs: int) -> dict[str, Any]:
     return {
         "title": f"{g.class_a} ↔ {g.class_b}", "other": g.other,
         "caption": (f"Rank {g.rank} of {n_pairs} confused pairs: merging them would {verb} Krippendorff's alpha by "
-                    f"{score}; both labels were given to {g.n_items:,} item(s)."),
+                    f"{score}; both labels were given to {count_noun(g.n_items, 'item')}."),
         "gold_note": g.gold_note, "examples": [_item(i) for i in g.items]}
 
 
 def _card(card: "GuidelineCard", index: int, n_pairs: int, cards: "GuidelineCards") -> dict[str, Any]:
-    facts = (f"{card.n_items:,} item(s) with this consensus · {card.n_ratings:,} rating(s) of this class · Fleiss' kappa of this "
+    facts = (f"{count_noun(card.n_items, 'item')} with this consensus · {count_noun(card.n_ratings, 'rating')} of this class · Fleiss' kappa of this "
              f"class against the rest {_num(card.kappa, '.2f')}")
     more = card.n_confused_pairs - len(card.borderline)
     return {
@@ -56,13 +58,13 @@ def _card(card: "GuidelineCard", index: int, n_pairs: int, cards: "GuidelineCard
         "gap": card.definition_gap, "taxonomy_examples": list(card.taxonomy_examples), "is_unknown": card.is_unknown,
         "facts": facts, "enough": card.enough_items, "too_few_reason": card.too_few_reason,
         "correct": [_item(i) for i in card.correct],
-        "correct_note": (f"{len(card.correct)} of {card.n_correct_candidates:,} item(s) on which every annotator "
+        "correct_note": (f"{len(card.correct)} of {count_noun(card.n_correct_candidates, 'item')} on which every annotator "
                          f"(and gold, where present) says '{card.name}'."),
         "incorrect": [_item(i) for i in card.incorrect],
-        "incorrect_note": (f"{len(card.incorrect)} of {card.n_incorrect_candidates:,} item(s) given '{card.name}' "
+        "incorrect_note": (f"{len(card.incorrect)} of {count_noun(card.n_incorrect_candidates, 'item')} given '{card.name}' "
                            "whose gold or clear consensus is another class."),
         "galleries": [_gallery(g, n_pairs) for g in card.borderline],
-        "more_pairs": (f"{more} more confused pair(s) involve '{card.name}' (fewer disagreements, or below "
+        "more_pairs": (f"{count_noun(more, 'more confused pair')} {'involves' if more == 1 else 'involve'} '{card.name}' (fewer disagreements, or below "
                        f"max_pairs={cards.max_pairs})." if more > 0 and card.enough_items else None),
         "no_pairs": card.enough_items and card.n_confused_pairs == 0,
         "rules": [{"rule": r.rule, "evidence": r.evidence} for r in card.rules],
@@ -110,7 +112,7 @@ def document(cards: "GuidelineCards", *, created: datetime | None = None) -> dic
         "sentence": cards.sentence, "methods": list(cards.methods), "min_items_reason": cards.min_items_reason,
         "suggested": suggested, "rules_reason": cards.rules_reason, "unknown_reason": cards.unknown_reason,
         "watch": _watch(cards),
-        "untested": (f"{n_untested:,} lone-dissent pattern(s) could not be tested for lack of gold." if n_untested
+        "untested": (f"{count_noun(n_untested, 'lone-dissent pattern')} could not be tested for lack of gold." if n_untested
                      else None),
         "unknown_rows": _unknown_rows(cards),
         "cards": [_card(c, k, n_pairs, cards) for k, c in enumerate(cards.cards)],

@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import sparse
 
 from .._reshape import item_category_counts, item_images, ratings_per_item
+from .._wording import count_noun
 from ..exceptions import ConvergenceWarning, InvalidParameterError, UndefinedMetricWarning
 
 if TYPE_CHECKING:
@@ -126,11 +127,11 @@ def _embedding_rows(aset: "AnnotationSet", embeddings: Any) -> np.ndarray:
         extra = index[~index.isin(ids)]
         missing = ids[~ids.isin(index)]
         if index.has_duplicates:
-            raise InvalidParameterError(f"embeddings= has several rows for item(s) "
+            raise InvalidParameterError(f"embeddings= has several rows for the item ids "
                                         f"{', '.join(index[index.duplicated()].unique()[:5])}; give one row per item.")
         if len(extra) or len(missing):
-            parts = [f"{len(extra)} row(s) name items that are not in the annotations ({', '.join(extra[:5])})"
-                     if len(extra) else "", f"{len(missing)} item(s) have no row ({', '.join(missing[:5])})"
+            parts = [f"{count_noun(len(extra), 'row')} {'names an item that is' if len(extra) == 1 else 'name items that are'} not in the annotations ({', '.join(extra[:5])})"
+                     if len(extra) else "", f"{count_noun(len(missing), 'item')} {'has' if len(missing) == 1 else 'have'} no row ({', '.join(missing[:5])})"
                      if len(missing) else ""]
             raise InvalidParameterError("embeddings= must hold one row per item of the annotations: "
                                         + "; ".join(p for p in parts if p) + ".")

@@ -51,7 +51,7 @@ class DeliveryContents:
         """``{key value: latest time value}`` — e.g. each annotation id and its last update time (columns must exist)."""
         missing = [c for c in (key, time) if c not in self.annotations.columns]
         if missing:
-            raise InvalidParameterError(f"The delivery '{self.delivery.name}' has no column(s) {missing}; its columns: "
+            raise InvalidParameterError(f"The delivery '{self.delivery.name}' has no column {' or '.join(map(repr, missing))}; its columns: "
                                         f"{list(self.annotations.columns)}.")
         return self.annotations.groupby(key, sort=False)[time].max().to_dict()
 

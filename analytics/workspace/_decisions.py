@@ -292,7 +292,7 @@ def record_decision(ws: Any, *, action: str | None = None, classes: Sequence[str
                       _prediction(reason=f"fewer than two used classes under {names[0]}: nothing to simulate"))
     elif action == "retrain_annotator":
         if not who:
-            raise InvalidParameterError("Retraining needs the annotator(s) (annotators=['ann_c']).")
+            raise InvalidParameterError("Retraining needs the annotators to retrain (annotators=['ann_c']).")
         if rec is not None:
             prediction = _from_recommendation(rec, base.name, se_before)
         else:
@@ -300,14 +300,14 @@ def record_decision(ws: Any, *, action: str | None = None, classes: Sequence[str
                                             "carry the simulated effect of setting the annotator's swaps right")
     elif action == "clarify":
         if not names or not check_text(definition, "definition", 10_000):
-            raise InvalidParameterError("A clarification needs the class(es) and the new definition (definition='…').")
+            raise InvalidParameterError("A clarification needs the classes it clarifies (classes=['cat']) and the new definition (definition='…').")
     elif action == "split":
         if len(names) != 1 or len(new) < 2:
             raise InvalidParameterError("A split needs one class and at least two new classes (into=['A1', 'A2']).")
         prediction = _prediction(reason="not simulated: a split's effect depends on each item's new class "
                                         "(simulate_split needs that mapping)")
     elif not names and action != "add_other":
-        raise InvalidParameterError(f"A {action} decision needs the class(es) it concerns.")
+        raise InvalidParameterError(f"A {action} decision needs the classes it concerns (classes=['cat', 'dog']).")
     if prediction.get("before") is None and se_before is not None:
         before = next((c for c in (report["sections"]["agreement"].get("data") or {}).get("coefficients", [])
                        if c["coefficient"] == "fleiss_kappa"), None)

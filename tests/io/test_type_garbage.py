@@ -29,7 +29,7 @@ def test_huge_integer_task_id_of_label_studio(tmp_path):
     path.write_text("[" + _ls_task(HUGE) + "," + _ls_task("7") + "]")
     aset = load_annotations(path)
     assert sorted(aset.item_ids, key=len) == ["7", HUGE]  # the digits, as text: an id like any other
-    assert any("1 integer(s) of more than 309 digits (first in element 1 of 'ls.json')" in w
+    assert any("1 integer of more than 309 digits (first in element 1 of 'ls.json')" in w
                for w in aset.report.warnings)
     path.write_text("[" + _ls_task(HUGER) + "]")
     with pytest.raises(AnnotationSchemaError, match="max_text_length"):  # longer than any id may be

@@ -119,7 +119,7 @@ def test_score_refuses_an_image_outside_the_annotations_folder(tmp_path, capsys)
         table.write_text(f"item_id,annotator_id,label,image\nx,ann1,3,{reference}\nx,ann2,3,{reference}\n")
         assert main(["score", MODEL, "--annotations", str(table), "--out", str(out), "--quiet"]) == 2
         err = capsys.readouterr().err
-        assert "2 image reference(s)" in err and "were refused" in err and f"image root {pilot}" in err
+        assert "2 image references" in err and "were refused" in err and f"image root {pilot}" in err
         assert "--image-root DIR" in err and not out.exists()
     (pilot / "link.png").symlink_to(tmp_path / "secret.png")
     table.write_text("item_id,annotator_id,label,image\nx,ann1,3,link.png\nx,ann2,3,link.png\n")
@@ -148,4 +148,4 @@ def test_score_refuses_a_model_that_returns_nan(tmp_path, capsys):
     assert main(["score", str(model), "--annotations", str(table), "--image-column", "picture", "--out", str(out),
                  "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "NaN or infinite values for 1 of 1 image(s)" in err and "a.png" in err and not out.exists()
+    assert "NaN or infinite values for 1 of 1 image:" in err and "a.png" in err and not out.exists()
