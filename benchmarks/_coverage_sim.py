@@ -109,12 +109,9 @@ class Stats:
 
 def onehot_counts(labels: np.ndarray, q: int) -> np.ndarray:
     r, n, m = labels.shape
-    out = np.zeros((r * n, q))
-    flat = labels.reshape(r * n, m)
-    rows = np.repeat(np.arange(r * n), m)
-    ok = flat.ravel() >= 0
-    np.add.at(out, (rows[ok], flat.ravel()[ok]), 1.0)
-    return out.reshape(r, n, q)
+    flat = labels.reshape(r * n, m).astype(np.int64)
+    idx = np.where(flat >= 0, np.arange(r * n)[:, None] * q + flat, r * n * q)   # missing -> a spare slot
+    return np.bincount(idx.ravel(), minlength=r * n * q + 1)[:-1].reshape(r, n, q).astype(np.float64)
 
 
 def _ratings_counts(r: np.ndarray, m: int, pairable_only: bool = False) -> np.ndarray:
@@ -211,6 +208,7 @@ def _pair_parts(labels: np.ndarray, q: int, pairs: list[tuple[int, int]]):
     both = (a >= 0) & (b >= 0)
     idx = (np.arange(R)[:, None, None] * P + np.arange(P)[None, None, :]) * q * q + a * q + b
     tables = np.bincount(idx[both], minlength=R * P * q * q).reshape(R, P, q, q).astype(np.float64)
+    cell = np.where(both, idx, R * P * q * q)           # flat (pilot, pair, x, y) cell of each rating pair
 
     def feats(rows: slice) -> np.ndarray:                  # (r, n, P·(1 + 3q)), built only for the bootstrap
         eye = np.eye(q, dtype=np.float32)
@@ -220,7 +218,7 @@ def _pair_parts(labels: np.ndarray, q: int, pairs: list[tuple[int, int]]):
         out = np.concatenate([bo[..., None].astype(np.float32), diag, row, col], -1)
         return out.reshape(out.shape[0], n, P * (1 + 3 * q))
 
-    return tables, a, b, both, feats
+    return tables, cell, both, feats
 
 
 def _pair_values(kind: str, s: np.ndarray, q: int, n_pairs: int) -> np.ndarray:
@@ -235,23 +233,22 @@ def _pair_values(kind: str, s: np.ndarray, q: int, n_pairs: int) -> np.ndarray:
     return np.where((n > 0) & (1.0 - pe > 1e-12), val, np.nan)
 
 
-def _pair_jackknife_se(tables: np.ndarray, values: np.ndarray, a: np.ndarray, b: np.ndarray, both: np.ndarray,
-                       rated: np.ndarray) -> np.ndarray:
+def gather_cells(g: np.ndarray, cell: np.ndarray) -> np.ndarray:
+    """Per item, the sum over its rating pairs of ``g`` (R, P, q, q) at each pair's cell (0 where a rating is
+    missing): one flat ``take`` with a zero sentinel after the last cell."""
+    return np.take(np.append(g.ravel(), 0.0), cell).sum(-1)
+
+
+def _pair_jackknife_se(tables: np.ndarray, values: np.ndarray, cell: np.ndarray, rated: np.ndarray) -> np.ndarray:
     """Jackknife SE of the mean of pairwise Cohen's kappas (as :func:`analytics.agreement.intervals.pair_jackknife`)."""
     from analytics.agreement.intervals import pair_leave_one_out
 
-    R, n, P = both.shape
-    q = tables.shape[-1]
-    moved, dropped_value, dropped = pair_leave_one_out(tables)
-    idx = (np.arange(P)[None, None, :] * q * q + np.where(both, a, 0) * q + np.where(both, b, 0)).reshape(R, -1)
-
-    def gather(g: np.ndarray) -> np.ndarray:
-        return np.where(both, np.take_along_axis(g.reshape(R, -1), idx, 1).reshape(R, n, P), 0.0).sum(-1)
+    g_moved, g_value, g_dropped = (gather_cells(g, cell) for g in pair_leave_one_out(tables))
 
     n_def = np.isfinite(values).sum(-1)[:, None].astype(float)
     total = np.where(np.isfinite(values), values, 0.0).sum(-1)[:, None]
     with np.errstate(divide="ignore", invalid="ignore"):
-        loo = (total + gather(moved) - gather(dropped_value)) / (n_def - gather(dropped))
+        loo = (total + g_moved - g_value) / (n_def - g_dropped)
         d = np.where(np.isfinite(loo), loo - total / n_def, 0.0)
     k = rated.sum(1).astype(float)
     dbar = np.where(rated, d, 0.0).sum(1) / k
@@ -261,14 +258,15 @@ def _pair_jackknife_se(tables: np.ndarray, values: np.ndarray, a: np.ndarray, b:
 
 def _two_raters(labels: np.ndarray, q: int) -> dict[str, Stats]:
     """Cohen's kappa (Fleiss, Cohen & Everitt 1969 SE) and Scott's pi (as Fleiss' kappa on the common items)."""
-    tables, a, b, both, feats = _pair_parts(labels, q, [(0, 1)])
+    tables, cell, both, feats = _pair_parts(labels, q, [(0, 1)])
+    a, b = labels[..., :1].astype(np.int64), labels[..., 1:2].astype(np.int64)
     t = tables[:, 0]
     n = t.sum((-2, -1))
     coh = pairwise_from_tables("cohen", t, np.eye(q))
     pooled = (t.sum(-1) + t.sum(-2)) / (2.0 * np.where(n > 0, n, 1.0))[:, None]
     rc = np.zeros((len(n), 3))
     rc[:, 2] = n
-    se_j = np.fmax(coh["se"], _pair_jackknife_se(tables, coh["value"][:, None], a, b, both, both[..., 0]))
+    se_j = np.fmax(coh["se"], _pair_jackknife_se(tables, coh["value"][:, None], cell, both[..., 0]))
     out = {"cohen_kappa": Stats(coh["value"], coh["se"], se_j, coh["expected"], n, np.full(len(n), 2.0),
                                 pooled, rc, "pairs", np.ones(len(n)), n, features=feats,
                                 statistic=lambda s, rows: _pair_values("cohen", s, q, 1)[..., 0])}
@@ -286,7 +284,7 @@ def _light(labels: np.ndarray, q: int, counts_stats: Stats) -> Stats:
     R, n, m = labels.shape
     pairs = [(i, j) for i in range(m) for j in range(i + 1, m)]
     P = len(pairs)
-    tables, a, b, both, feats = _pair_parts(labels, q, pairs)
+    tables, cell, both, feats = _pair_parts(labels, q, pairs)
     res = pairwise_from_tables("cohen", tables, np.eye(q))
     defined = np.isfinite(res["value"])
     n_def = defined.sum(1)
@@ -299,8 +297,7 @@ def _light(labels: np.ndarray, q: int, counts_stats: Stats) -> Stats:
         g = (np.eye(q)[None, None] - (1 - kap)[..., None, None] * (col[..., :, None] + row[..., None, :])
              - (po - 2 * (1 - kap) * pe)[..., None, None]) / ((1 - pe) * nn * n_def[:, None])[..., None, None]
     g = np.nan_to_num(np.where(defined[..., None, None], g, 0.0))
-    idx = np.arange(P)[None, None, :] * q * q + np.where(both, a, 0) * q + np.where(both, b, 0)
-    s_i = np.where(both, np.take_along_axis(g.reshape(R, -1), idx.reshape(R, -1), 1).reshape(R, n, P), 0).sum(-1)
+    s_i = gather_cells(g, cell)
     se = np.sqrt((s_i ** 2).sum(1))
     ok = n_def > 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -315,7 +312,7 @@ def _light(labels: np.ndarray, q: int, counts_stats: Stats) -> Stats:
 
     with np.errstate(divide="ignore", invalid="ignore"):
         pair_items = np.where(defined, res["n"], 0).sum(1) / n_def
-    se_j = np.fmax(se, _pair_jackknife_se(tables, np.where(defined, res["value"], np.nan), a, b, both,
+    se_j = np.fmax(se, _pair_jackknife_se(tables, np.where(defined, res["value"], np.nan), cell,
                                           (labels >= 0).any(-1)))
     return Stats(np.where(ok, value, np.nan), np.where(ok, se, np.nan), np.where(ok, se_j, np.nan), pe_mean,
                  counts_stats.n_pairable, counts_stats.mean_raters, counts_stats.prevalence,

@@ -6,8 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.safety import escape_markdown
-from analytics.taxonomy.rounds import HOTSPOT_TEST
+from analytics._hotspot_rule import HOTSPOT_TEST  # the text only: the taxonomy package imports SciPy
 from dashboard import workspace_session as wss
+from dashboard.history_view import DEFAULT_ALARM, DEFAULT_LEVEL, default_classes
 
 st.title("History")
 st.caption("Every delivery of the workspace side by side: each point carries its interval, and every change is "
@@ -17,8 +18,8 @@ if not location:
     st.info("No workspace is open. Open or create one on the Data page (section Workspace), then add deliveries "
             "there or with `aqa add FILE --workspace W`; this page then shows the trends across them.")
     st.stop()
-level = st.sidebar.select_slider("Confidence level", [0.90, 0.95, 0.99], value=0.95, key="history_level")
-points = st.sidebar.slider("Unknown alarm: rise in points", 1.0, 20.0, 5.0, 0.5, key="history_alarm")
+level = st.sidebar.select_slider("Confidence level", [0.90, 0.95, 0.99], value=DEFAULT_LEVEL, key="history_level")
+points = st.sidebar.slider("Unknown alarm: rise in points", 1.0, 20.0, DEFAULT_ALARM, 0.5, key="history_alarm")
 history = wss.history(location, confidence_level=level, alarm_points=points)
 part = wss.history_parts(location, confidence_level=level, alarm_points=points)  # cached tables and charts
 if not history.deliveries:
@@ -60,7 +61,7 @@ if len(agreement):
                "agrees significantly less than the one before it.")
 per_class = part("per_class")
 if per_class["kappa"].notna().any():
-    worst = (per_class[per_class["delivery"] == order[-1]].sort_values("kappa")["category"].head(6).tolist())
+    worst = default_classes(per_class, order[-1])
     chosen = st.multiselect("Classes", list(dict.fromkeys(per_class["category"])), default=worst,
                             key="history_classes")
     st.plotly_chart(part("chart:per_class", chosen or worst), width="stretch")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -238,3 +240,17 @@ def test_verified_coverage_reads_the_largest_studied_size_not_above():
     assert none.n_items_studied == 0 and math.isnan(none.min_coverage) and "nan" not in none.sentence.lower()
     other = verified_coverage("fleiss_kappa", "score", 120, confidence_level=0.9)
     assert math.isnan(other.min_coverage) and "90%" in other.sentence
+
+
+def test_the_lookup_keeps_the_promise_of_the_default_from_20_items():
+    """The committed study (analytics/agreement/coverage.json): the default interval of every coefficient covers at
+    least 0.93 in every simulated design with 20 or more items (issue 15), so the report never quotes less."""
+    table = json.loads((Path(verified_coverage.__code__.co_filename).with_name("coverage.json")).read_text("utf-8"))
+    coefficients = table["coverage"]
+    assert len(coefficients) == 8
+    for name, methods in coefficients.items():
+        for n, entry in methods["score"].items():
+            if int(n) >= 20:
+                assert entry["min"] >= 0.93, (name, n, entry)
+                claim = verified_coverage(name, "score", int(n))
+                assert claim.min_coverage == entry["min"] and claim.n_items_studied == int(n)

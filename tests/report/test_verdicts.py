@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -141,3 +142,21 @@ def test_gold_only_classes_change_no_coefficient_and_are_reported():
     assert analytics.gold_accuracy(with_gold).n_items == 30                       # gold still counts for accuracy
     report = json.loads(QualityReport.from_annotations(with_gold).to_json())
     assert any("ghost" in n for n in report["imports"]["gold"]["notes"])
+
+
+@pytest.mark.parametrize("name", ["twenty_by_three", "label_studio"])
+def test_report_quotes_the_coverage_lookup_of_the_study(sets, name):
+    """The verified coverage the report JSON records is the study's lookup (analytics/agreement/coverage.json) at
+    the largest simulated pilot size not above the set's items, for the primary coefficient and its method."""
+    lookup = json.loads((Path(analytics.__file__).parent / "agreement" / "coverage.json").read_text("utf-8"))
+    aset = _load(sets[name])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = QualityReport.from_annotations(aset).to_dict()["sections"]["agreement"]["data"]
+    claim = data["coverage"]
+    row = next(r for r in data["coefficients"] if r["coefficient"] == data["primary"])
+    by_n = lookup["coverage"][data["primary"]][claim["method"]]
+    n = max(int(k) for k in by_n if int(k) <= row["n_items"])
+    assert claim["n_items_studied"] == n
+    assert claim["min_coverage"] == by_n[str(n)]["min"] and claim["median_coverage"] == by_n[str(n)]["median"]
+    assert row["verified_coverage"] == pytest.approx(by_n[str(n)]["min"])
