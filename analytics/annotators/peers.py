@@ -3,23 +3,33 @@ r"""Which annotators disagree with their peers? An audit that needs no gold.
 Each annotation is compared with the leave-one-out plurality label of the *other* annotators of its item
 (:func:`~analytics.annotators.drift.reference_correctness` without gold; unscored when the others tie or nobody
 else rated the item). For annotator *x* with :math:`a_x` agreements out of :math:`n_x` scored annotations, and
-:math:`a_o / n_o` for all other annotators pooled, a one-sided Fisher exact test asks whether *x* agrees less
-often than the others,
+:math:`a_o / n_o` for all other annotators pooled, a one-sided test asks whether *x*'s agreement falls short of the
+others' by **more than** ``margin`` (:math:`m`): :math:`H_0: \pi_x - \pi_o \ge -m` against
+:math:`H_1: \pi_x - \pi_o < -m`, with the Miettinen–Nurminen score statistic
 
-.. math:: p_x = P(A \le a_x), \qquad A \sim \mathrm{Hypergeometric}(n_x + n_o,\ a_x + a_o,\ n_x),
+.. math:: z = \frac{\hat\pi_x - \hat\pi_o + m}{\sqrt{\tilde\pi_x(1-\tilde\pi_x)/n_x + \tilde\pi_o(1-\tilde\pi_o)/n_o}},
+   \qquad p_x = \Phi(z),
 
-Holm-adjusted across annotators. An annotator is **flagged** when the adjusted p-value is below
-``1 - confidence_level`` *and* their agreement is at least ``margin`` below the others' — a difference worth a
-retraining, not one that only a large pilot can resolve. ``"cannot be measured"`` (with the reason) when the
-annotator has fewer than ``min_scored`` scored annotations.
+where :math:`\tilde\pi_x, \tilde\pi_o` are the maximum-likelihood proportions under the constraint
+:math:`\pi_x - \pi_o = -m` (Farrington and Manning's closed form) and the variance carries Miettinen and
+Nurminen's :math:`N/(N-1)`, :math:`N = n_x + n_o`; Holm-adjusted across annotators. An annotator is **flagged**
+when the adjusted p-value is below ``1 - confidence_level``: the shortfall is significantly larger than
+``margin`` — a difference worth a retraining. (Clean annotators really differ by a few points, 0.92–0.97
+accuracy in ``benchmarks/_pilots.py``; a test against equality with the margin applied to the point estimate
+flagged 4 of 100 clean 100-item × 5-annotator pilots, see benchmarks/README "Decisions".) ``"cannot be measured"`` (with the reason) when the annotator has fewer than
+``min_scored`` scored annotations.
 
 A careless annotator (many random errors) or one who confuses several classes is flagged; an annotator who
 errs only on some items late in a session is the drift check's (:func:`analytics.accuracy_over_time`).
 
 References
 ----------
-Fisher, R. A. (1922). On the interpretation of χ² from contingency tables, and the calculation of P. Journal of
-the Royal Statistical Society, 85(1), 87–94. https://doi.org/10.2307/2340521
+Farrington, C. P., & Manning, G. (1990). Test statistics and sample size formulae for comparative binomial trials
+with null hypothesis of non-zero risk difference or non-unity relative risk. Statistics in Medicine, 9(12),
+1447–1454. https://doi.org/10.1002/sim.4780091208
+
+Miettinen, O., & Nurminen, M. (1985). Comparative analysis of two rates. Statistics in Medicine, 4(2), 213–226.
+https://doi.org/10.1002/sim.4780040211
 
 Holm, S. (1979). A simple sequentially rejective multiple test procedure. Scandinavian Journal of Statistics,
 6(2), 65–70. https://www.jstor.org/stable/4615733
@@ -60,7 +70,8 @@ class PeerAgreement(ResultMixin):
     table : pandas.DataFrame
         :data:`PEER_COLUMNS`, lowest agreement first: ``agreement`` (share of scored annotations equal to the
         others' plurality), ``others_agreement`` (the same for everyone else, pooled), ``difference``
-        (agreement − others), ``p_value``/``p_adjusted`` (one-sided Fisher exact, Holm), ``verdict``
+        (agreement − others), ``p_value``/``p_adjusted`` (one-sided score test that the shortfall exceeds ``margin``,
+        Holm), ``verdict``
         (``"below peers"``, ``"in line"`` or ``"cannot be measured"``) and ``reason`` (why it cannot be measured).
     margin : float
     confidence_level : float
@@ -70,8 +81,9 @@ class PeerAgreement(ResultMixin):
     table: pd.DataFrame
     margin: float
     confidence_level: float
-    test_method: str = ("one-sided Fisher exact test of the annotator's agreement with the leave-one-out plurality "
-                        "of the others against everyone else's, Holm-adjusted across annotators")
+    test_method: str = ("one-sided Miettinen–Nurminen score test that the annotator's agreement with the "
+                        "leave-one-out plurality of the others falls short of everyone else's by more than the margin, "
+                        "Holm-adjusted across annotators")
 
     @property
     def flagged(self) -> list[str]:
@@ -108,7 +120,8 @@ def agreement_with_peers(annotations: "AnnotationSet", *, margin: float = 0.10, 
     annotations : AnnotationSet
         Single-label annotations with annotator ids (three or more ratings on some items, else nothing is scored).
     margin : float
-        Smallest shortfall (in agreement share) that flags an annotator, in (0, 1).
+        The shortfall (in agreement share) an annotator's agreement must significantly exceed to be flagged, in
+        (0, 1).
     min_scored : int
         Scored annotations an annotator needs before a verdict.
     confidence_level : float
@@ -119,7 +132,8 @@ def agreement_with_peers(annotations: "AnnotationSet", *, margin: float = 0.10, 
 
     References
     ----------
-    Fisher (1922), https://doi.org/10.2307/2340521; Holm (1979), https://www.jstor.org/stable/4615733
+    Miettinen & Nurminen (1985), https://doi.org/10.1002/sim.4780040211; Holm (1979),
+    https://www.jstor.org/stable/4615733
 
     Examples
     --------
@@ -137,7 +151,7 @@ def agreement_with_peers(annotations: "AnnotationSet", *, margin: float = 0.10, 
     n, a = reduce_items(annotations, _peer_counts)  # per partition of items on a distributed set, then summed
     n_o, a_o = n.sum() - n, a.sum() - a
     ok = (n >= min_scored) & (n_o > 0)
-    p = np.where(ok, stats.hypergeom.cdf(a, n + n_o, a + a_o, n), np.nan)
+    p = _shortfall_p(a, n, a_o, n_o, ok, float(margin))
     adjusted, reject = holm(p, 1.0 - confidence_level)
     with np.errstate(invalid="ignore", divide="ignore"):
         own, others = a / n, a_o / n_o
@@ -150,3 +164,36 @@ def agreement_with_peers(annotations: "AnnotationSet", *, margin: float = 0.10, 
                           "p_adjusted": adjusted, "verdict": verdict, "reason": reason}, columns=PEER_COLUMNS)
     table = table.sort_values(["agreement", "annotator_id"], kind="stable", na_position="last").reset_index(drop=True)
     return PeerAgreement(table=table, margin=float(margin), confidence_level=float(confidence_level))
+
+
+def _shortfall_p(a: np.ndarray, n: np.ndarray, a_o: np.ndarray, n_o: np.ndarray, ok: np.ndarray,
+                 margin: float) -> np.ndarray:
+    r"""One-sided score-test p-values that the annotator's agreement is more than ``margin`` below the others' (NaN
+    where not ``ok``).
+
+    The restricted maximum-likelihood proportions under :math:`\pi_x - \pi_o = \delta` (:math:`\delta = -m`) are the
+    closed-form root of Farrington and Manning's cubic (1990, eq. 5, with :math:`\theta = n_o/n_x`); the variance
+    carries Miettinen and Nurminen's :math:`N/(N-1)`. (statsmodels 0.15's ``score_test_proportions_2indep`` with a
+    non-zero ``value`` returns a restricted estimate that is not the likelihood maximum, so it is not used.)
+    """
+    p = np.full(len(n), np.nan)
+    if not ok.any():
+        return p
+    x, nx, y, ny = (np.asarray(v, dtype=float)[ok] for v in (a, n, a_o, n_o))
+    delta = -float(margin)
+    p1, p2 = x / nx, y / ny
+    theta = ny / nx
+    ca = 1.0 + theta
+    cb = -(1.0 + theta + p1 + theta * p2 + delta * (theta + 2.0))
+    cc = delta ** 2 + delta * (2.0 * p1 + theta + 1.0) + p1 + theta * p2
+    cd = -p1 * delta * (1.0 + delta)
+    v = cb ** 3 / (27.0 * ca ** 3) - cb * cc / (6.0 * ca ** 2) + cd / (2.0 * ca)
+    u = np.sign(v) * np.sqrt(np.maximum(cb ** 2 / (9.0 * ca ** 2) - cc / (3.0 * ca), 0.0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        w = (np.pi + np.arccos(np.clip(np.where(u != 0, v / u ** 3, 0.0), -1.0, 1.0))) / 3.0
+        q1 = np.clip(2.0 * u * np.cos(w) - cb / (3.0 * ca), 0.0, 1.0)
+        q2 = np.clip(q1 - delta, 0.0, 1.0)
+        var = (q1 * (1.0 - q1) / nx + q2 * (1.0 - q2) / ny) * (nx + ny) / (nx + ny - 1.0)
+        z = (p1 - p2 - delta) / np.sqrt(var)
+    p[ok] = np.where(var > 0, stats.norm.cdf(z), np.where(p1 - p2 - delta < 0, 0.0, 1.0))
+    return p

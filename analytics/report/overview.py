@@ -38,7 +38,7 @@ class Problem(ResultMixin):
     kind : str
         ``agreement_cannot_be_measured`` (ranked first; the detail says what to do), ``agreement_below_target``,
         ``weak_classes``, ``taxonomy_change`` (the top recommended taxonomy change), ``confused_pair`` (the most
-        confused pair with a diagnosis, when no change is recommended), ``gold_suspect`` (gold labels the annotators
+        confused pair with a diagnosis, or with an untold cause that costs agreement, when no change is recommended), ``gold_suspect`` (gold labels the annotators
         contradict), ``annotator_below_gold_target``, ``annotator_below_peers``,
         ``annotator_drift``, ``unknown_share``, ``kappa_paradox`` or ``pilot_too_small``.
     severity : float
@@ -57,7 +57,8 @@ class Problem(ResultMixin):
         The items it names (suspect gold labels); empty when none.
     action : str
         ``taxonomy_change``: the recommendation's action (:data:`analytics.taxonomy.recommend.ACTIONS`);
-        ``confused_pair``: the action its diagnosis calls for (``retrain_annotator``, ``clarify`` or ``merge``);
+        ``confused_pair``: the action its diagnosis calls for (``retrain_annotator``, ``clarify`` or ``merge``; an
+        untold cause only ``clarify``, :func:`analytics.taxonomy.pairs.pair_action`);
         empty for the other kinds (the kind says what to do).
     """
 
@@ -164,7 +165,8 @@ def _tag_agreement(aset: AnnotationSet, target: float) -> list[Problem]:
 
 
 def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_gain: float = 0.01) -> list[Problem]:
-    """The most confused pair whose diagnosis is established (never one with "not enough evidence") and matters: one
+    """The most confused pair that calls for an action (:func:`analytics.taxonomy.pairs.pair_action`: an established
+    diagnosis, or an untold cause whose confusion costs agreement while no annotator stands out) and matters: one
     of its classes is significantly below the target (one-sided test) and, for a class-level diagnosis, the confusion costs at least ``min_gain`` of
     Fleiss' kappa (the recommendations' minimum). A pair confused by an annotator flagged on their own is that
     annotator's problem; a class-level diagnosis has to hold on the other annotators' labels too. The action is
@@ -182,9 +184,9 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
     weak = {str(c): below_target(float(k), float(se), target) for c, k, se in
             zip(per_class["category"], per_class["kappa"], per_class["standard_error"])}
     rest = None
-    for _, dx in diag.table[diag.table["diagnosis"] != "not_enough_evidence"].iterrows():
+    for _, dx in diag.table.iterrows():
         wa, wb = weak.get(dx["class_a"], False), weak.get(dx["class_b"], False)
-        if not (wa or wb) or set(dx["annotators"]) & flagged:
+        if not (wa or wb) or set(dx["annotators"]) & flagged or not pair_action(dx, wa, wb, aset.unknown_label):
             continue
         if dx["diagnosis"] != "annotator_confusion" and not dx["merge_gain"] >= min_gain:
             continue
@@ -192,7 +194,8 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
             rest = rest if rest is not None else _quiet(lambda: pair_diagnoses(units(_without(aset, flagged),
                                                                                     "top_problems")))
             again = _quiet(lambda: rest.of(dx["class_a"], dx["class_b"])) if rest is not None else None
-            if again is None or again["diagnosis"] != dx["diagnosis"]:
+            if again is None or again["diagnosis"] != dx["diagnosis"] or not pair_action(again, wa, wb,
+                                                                                        aset.unknown_label):
                 continue
         break
     else:
@@ -205,7 +208,8 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
     return [Problem(
         kind="confused_pair", severity=float(min(0.85, 0.6 + share / 2)),
         headline=(f"'{dx['class_a']}' and '{dx['class_b']}' are confused ({share:.0%} of all disagreements): "
-                  f"{DIAGNOSIS_LABELS[dx['diagnosis']]}."),
+                  + (f"{DIAGNOSIS_LABELS[dx['diagnosis']]}." if dx["diagnosis"] != "not_enough_evidence" else
+                     "the cause is not established (clarify the boundary meanwhile).")),
         detail=f"{dx['diagnosis_note']}. {dx['what_to_do']}", where="Confusion & taxonomy → hotspots",
         classes=(str(dx["class_a"]), str(dx["class_b"])), annotators=tuple(dx["annotators"]),
         action=pair_action(dx, wa, wb, aset.unknown_label))]
@@ -363,9 +367,9 @@ def _annotators(aset: AnnotationSet, suspect_gold: set[str]) -> list[Problem]:
                 kind="annotator_below_peers", severity=0.68,
                 headline=(f"{count_noun(len(new), 'annotator')} {'agrees' if len(new) == 1 else 'agree'} with the "
                           f"other annotators of their items far less than the rest do: {shown}."),
-                detail=("Agreement with the others' majority on the same items, no gold needed (one-sided Fisher exact "
-                        f"test, Holm across annotators, and at least {peers.margin:.0%} below the rest). Look at their "
-                        "labels on the Annotators page, then retrain or pause them."),
+                detail=("Agreement with the others' majority on the same items, no gold needed (significantly more "
+                        f"than {peers.margin:.0%} below the rest: one-sided score test, Holm across annotators). Look "
+                        "at their labels on the Annotators page, then retrain or pause them."),
                 where="Annotators → agreement with peers", annotators=tuple(new)))
     return out
 

@@ -144,8 +144,9 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
     (:func:`analytics.taxonomy.pairs.pair_diagnoses`, the same the hotspot table shows) calls for:
     ``annotator_confusion`` → retrain the annotator; ``gold_split`` → clarify the boundary (with the gold author);
     ``class_overlap`` → merge when both classes are clearly below the target, else clarify the boundary
-    (:func:`analytics.taxonomy.pairs.pair_action`); ``not_enough_evidence`` → a merge held back with the diagnosis
-    as what is missing."""
+    (:func:`analytics.taxonomy.pairs.pair_action`); ``not_enough_evidence`` → clarify the boundary when the confusion
+    costs agreement on its own and no annotator stands out (:func:`analytics.taxonomy.pairs.cause_untold_but_costly`),
+    else a merge held back with the diagnosis as what is missing."""
     from .pairs import pair_action, pair_diagnoses
 
     r = ctx.rules
@@ -157,7 +158,8 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
         dx = diag.of(*names)
         n = int(row["n_items"])
         few = [f"only {count_noun(n, 'item')} on which both classes were used (need ≥ {r.min_items})"] if n < r.min_items else []
-        action = pair_action(dx, ctx.weak(names[0]), ctx.weak(names[1]), ctx.aset.unknown_label)
+        action = pair_action(dx, ctx.weak(names[0]), ctx.weak(names[1]), ctx.aset.unknown_label,
+                             confidence_level=r.confidence_level)
         if action == "retrain_annotator":
             out.append(_retrain(ctx, row, dx, names, few, float(diag.rules["min_swap_excess"])))
         elif action == "clarify":
@@ -198,6 +200,9 @@ def _clarify_pair(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str,
     r = ctx.rules
     if dx["diagnosis"] == "gold_split":
         why = "gold itself is split: "
+    elif dx["diagnosis"] == "not_enough_evidence":
+        why = ("the cause is not established, but the confusion costs agreement and no annotator stands out, so the "
+               "boundary is clarified whatever the cause (not merged): ")
     elif ctx.aset.unknown_label in names:
         why = f"one side is the Unknown/Other class (clarify when '{ctx.aset.unknown_label}' is to be used): "
     elif dx["gold_distinguishes"] or (ctx.weak(a) and ctx.weak(b)):

@@ -28,7 +28,10 @@ Holm's correction over its family:
     exact binomial test against ``gold_majority``: :math:`p = P(X \le k)`, :math:`X \sim \mathrm{Bin}(n,
     \text{gold\_majority})`, with *k* of *n* items siding with the majority (``min_gold`` items or more).
     Family: every pair with that much gold. Gold and the annotators then draw the boundary differently.
-``not_enough_evidence`` — no test rejects; the note says which fell short and why.
+``not_enough_evidence`` — no test rejects; the note says which fell short and why. When the overlap test rejects
+    on its own (unadjusted) but not after Holm and no annotator stands out (the annotator test's unadjusted p is not
+    below the level either), the diagnosis stays, and ``what_to_do`` is to clarify the boundary with borderline
+    examples (:func:`cause_untold_but_costly`); otherwise it is to label more items.
 
 Candidates are the ``max_pairs`` pairs with the highest hotspot score among those whose merge would raise
 Krippendorff's alpha (score > 0); a pair outside them is ``not_enough_evidence``: it is confused no more than an
@@ -63,6 +66,7 @@ from ..agreement._results import check_confidence_level
 from .._wording import count_noun
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
+from ._pair_actions import below_target, cause_untold_but_costly, pair_action
 from ._pairstats import pair_statistics, ranked_by_score, units
 from ._whatif import change_after_mapping
 
@@ -70,7 +74,7 @@ if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
 __all__ = ["PAIR_DIAGNOSES", "DIAGNOSIS_LABELS", "PAIR_COLUMNS", "PairDiagnoses", "diagnose_class_pairs",
-           "pair_diagnoses", "pair_action", "below_target"]
+           "pair_diagnoses", "pair_action", "below_target", "cause_untold_but_costly"]
 
 #: The values of the ``diagnosis`` column.
 PAIR_DIAGNOSES = ("annotator_confusion", "class_overlap", "gold_split", "not_enough_evidence")
@@ -148,35 +152,6 @@ TESTS = ("Per pair, the first test in this order that rejects at {level} after H
          "itself split (one-sided exact binomial test that gold sides with the item's majority on fewer than "
          "{majority:.0%} of the disputed gold items, at least {min_gold}). Otherwise: not enough evidence. Tested: "
          "the {max_pairs} highest-scoring pairs whose merge would raise Krippendorff's alpha.")
-
-
-def below_target(kappa: float, standard_error: float, target: float, confidence_level: float = 0.95) -> bool:
-    r"""Whether a per-class kappa is significantly below ``target``: the one-sided test
-    :math:`\kappa + z_{\text{confidence\_level}}\,\mathrm{SE} < \text{target}` (a one-sided question, so the
-    one-sided bound; undefined values are not below)."""
-    if not (np.isfinite(kappa) and np.isfinite(standard_error)):
-        return False
-    return bool(kappa + stats.norm.ppf(confidence_level) * standard_error < target)
-
-
-def pair_action(row: Any, weak_a: bool, weak_b: bool, unknown_label: str | None) -> str:
-    """What a diagnosed pair calls for: ``retrain_annotator``, ``merge``, ``clarify`` or ``""`` (nothing yet).
-
-    ``annotator_confusion`` → retrain; ``gold_split`` → clarify (with the gold author); ``class_overlap`` → merge when
-    both classes are significantly below the target (``weak_a``, ``weak_b``: :func:`below_target`), gold does not show
-    them distinguishable and neither is the Unknown class; otherwise clarify the boundary (a reliable class is not
-    merged into a weak one). The recommendations and the Overview both use it.
-    """
-    diagnosis = row["diagnosis"]
-    if diagnosis == "annotator_confusion":
-        return "retrain_annotator"
-    if diagnosis == "gold_split":
-        return "clarify"
-    if diagnosis != "class_overlap":
-        return ""
-    if row["gold_distinguishes"] or unknown_label in (row["class_a"], row["class_b"]):
-        return "clarify"
-    return "merge" if weak_a and weak_b else "clarify"
 
 
 def _check(max_pairs: Any, annotator_removal: Any, min_gold: Any, gold_majority: Any, confidence_level: Any,
@@ -478,5 +453,13 @@ def _decide(row: dict, candidate: bool, gold_rejected: bool, overlap_rejected: b
     if gold_text:
         gaps.append(f"gold: {gold_text}")
     note = "no test rejects: " + "; ".join(g for g in gaps if g)
+    untold = {"diagnosis": "not_enough_evidence", "candidate": True, "p_overlap": row["p_overlap"],
+              "p_annotator": row["p_annotator"]}
+    if cause_untold_but_costly(untold, rules["confidence_level"]):
+        return {"diagnosis": "not_enough_evidence", "diagnosis_note": note,
+                "what_to_do": (f"Whether the classes overlap is not established, but the {a}/{b} confusion costs "
+                               "agreement and no annotator stands out: clarify the boundary in the guideline with "
+                               "borderline examples, then label more items of these two classes to tell the cause "
+                               "(more raters per item tells who confuses them).")}
     return {"diagnosis": "not_enough_evidence", "diagnosis_note": note,
             "what_to_do": "Label more items of these two classes (more raters per item tells who confuses them)."}

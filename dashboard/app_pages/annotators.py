@@ -102,9 +102,9 @@ if peer.ok:
                                 "difference": st.column_config.NumberColumn(format="%+.1%"),
                                 **{c: st.column_config.NumberColumn(format="%.3g") for c in ("p_value", "p_adjusted")}})
     st.caption(f"How to read this: how often each annotator's label equals the majority of the other annotators of the "
-               f"same item, against everyone else's rate. Below peers = significantly lower (one-sided Fisher exact "
-               f"test, Holm across annotators) and at least {peer.value.margin:.0%} lower — a careless annotator shows "
-               "up here even without gold.")
+               f"same item, against everyone else's rate. Below peers = significantly more than "
+               f"{peer.value.margin:.0%} lower (one-sided score test, Holm across annotators) — a careless annotator "
+               "shows up here even without gold.")
 else:
     st.info(escape_markdown(peer.reason or ""))
 
