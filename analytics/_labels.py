@@ -17,11 +17,13 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ._coded import Coded, coded_from_series, merge_values
 from ._json import loads
 from ._wording import count_noun
 
 
-__all__ = ["MISSING_MARKERS", "clean_text", "clean_uniques", "may_hold_containers", "clean_id_column", "clean_label_column", "LabelCleaning", "natural_order"]
+__all__ = ["MISSING_MARKERS", "clean_text", "clean_uniques", "clean_distinct", "may_hold_containers", "clean_id_column",
+           "clean_id_coded", "clean_label_column", "clean_label_coded", "LabelCleaning", "natural_order"]
 
 #: Cell texts read as "no value". ``"None"`` is deliberately *not* here: it is a plausible class name
 #: ("None of the above").
@@ -61,27 +63,72 @@ def clean_text(value: Any) -> str | None:
 
 def clean_uniques(uniques: Sequence[Any] | pd.Index) -> list[str | None]:
     """:func:`clean_text` of many distinct values, vectorized when they are all strings."""
-    values = pd.Index(uniques) if not isinstance(uniques, pd.Index) else uniques
-    if len(values) > 1000 and (pd.api.types.is_string_dtype(values.dtype) or values.inferred_type == "string"):
-        out = np.asarray(values, dtype=object).copy()
-        todo = ~_already_clean(values)
-        s = pd.Series(out[todo], dtype=object)
-        cleaned = s.str.normalize("NFC").str.replace(r"\s+", " ", regex=True).str.strip()
-        cleaned = cleaned.str.replace(_SURROGATE, "\ufffd", regex=True)
-        blank = cleaned.str.casefold().isin(_MISSING) | cleaned.isna()
-        out[todo] = cleaned.where(~blank, None).to_numpy(dtype=object)
-        return out.tolist()
-    if len(values) > 1000 and pd.api.types.is_integer_dtype(values.dtype):
-        return [str(v) for v in values.tolist()]
-    return [clean_text(u) for u in values]
+    values = np.empty(len(uniques), dtype=object)
+    values[:] = list(uniques)
+    arrow = None
+    if len(values) > 1000 and isinstance(uniques, pd.Index) and pd.api.types.is_string_dtype(uniques.dtype) \
+            and uniques.dtype != object:
+        arrow = _arrow_strings(uniques)
+    return clean_distinct(values, arrow=arrow)[0].tolist()
+
+
+def clean_distinct(values: np.ndarray, *, arrow: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`clean_text` of each distinct value, and which values it changed.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Distinct values (object array).
+    arrow : pyarrow.Array, optional
+        The same values as an Arrow string array (when they were read by Arrow): the check for values that
+        are already clean then runs on it directly.
+
+    Returns
+    -------
+    cleaned : numpy.ndarray
+        Object array of ``str`` or ``None``; values that need no cleaning are the input objects themselves.
+    changed : numpy.ndarray
+        Boolean, per value: the cleaned value differs from the value (blank values and non-text values too).
+    """
+    n = len(values)
+    if arrow is None and n > 1000 and pd.api.types.infer_dtype(values, skipna=False) == "string":
+        arrow = _arrow_strings(values)
+    todo = np.ones(n, dtype=bool) if arrow is None else ~_already_clean(arrow)
+    cleaned = values.copy()
+    changed = np.zeros(n, dtype=bool)
+    if not todo.any():
+        return cleaned, changed
+    sub = values[todo]
+    if len(sub) > 1000 and arrow is not None:  # all strings: pandas' vectorized string methods
+        s = pd.Series(sub, dtype=object)
+        out = s.str.normalize("NFC").str.replace(r"\s+", " ", regex=True).str.strip()
+        out = out.str.replace(_SURROGATE, "\ufffd", regex=True)
+        blank = out.str.casefold().isin(_MISSING) | out.isna()
+        new = out.where(~blank, None).to_numpy(dtype=object)
+    else:
+        new = np.empty(len(sub), dtype=object)
+        new[:] = [clean_text(v) for v in sub]
+    cleaned[todo] = new
+    changed[todo] = [a is None or type(a) is not type(b) or a != b for a, b in zip(new, sub)]
+    return cleaned, changed
+
+
+def _arrow_strings(values: Any) -> Any:
+    """Values as a pyarrow string array, or None when they are not all text."""
+    import pyarrow as pa
+
+    try:
+        return pa.array(values, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
 
 
 #: ASCII characters that ``\\s`` matches besides the space (Python's ``str.isspace``), and runs of spaces.
 _ASCII_UNCLEAN = r"[\t\n\x0b\x0c\r\x1c-\x1f]|^ | $|  "
 
 
-def _already_clean(values: pd.Index) -> np.ndarray:
-    """Which strings :func:`clean_text` returns unchanged, found with Arrow kernels (no Python loop).
+def _already_clean(arr: Any) -> np.ndarray:
+    """Which strings of an Arrow string array :func:`clean_text` returns unchanged, found with Arrow kernels.
 
     An ASCII string is already clean when it is not blank, has no whitespace other than single inner
     spaces and is not a missing-value marker: NFC normalization leaves ASCII unchanged, so such a value
@@ -91,10 +138,8 @@ def _already_clean(values: pd.Index) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    try:
-        arr = pa.array(values, type=pa.string(), from_pandas=True)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        return np.zeros(len(values), dtype=bool)
+    if arr is None:
+        return np.zeros(0, dtype=bool)
     ok = pc.and_(pc.string_is_ascii(arr), pc.greater(pc.utf8_length(arr), 0))
     ok = pc.and_(ok, pc.invert(pc.match_substring_regex(arr, _ASCII_UNCLEAN)))
     ok = pc.and_(ok, pc.invert(pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(_MISSING)))))
@@ -102,22 +147,36 @@ def _already_clean(values: pd.Index) -> np.ndarray:
 
 
 def _map_uniques(series: pd.Series, func) -> pd.Series:
-    """Apply ``func`` to each distinct value of ``series`` once and map the results back."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    """Apply ``func`` to each distinct value of ``series`` once and map the results back (missing cells: None)."""
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists …): one call per cell
+        return series.map(lambda v: None if not isinstance(v, (list, dict)) and pd.isna(v) is True else func(v)
+                          ).astype(object)
     mapped = np.array([func(u) for u in uniques] + [None], dtype=object)
     return pd.Series(mapped[codes], index=series.index, dtype=object)
 
 
+def clean_id_coded(coded: Coded) -> tuple[Coded, int]:
+    """Clean a coded id column: :func:`clean_text` of each distinct id, equal results merged.
+
+    Returns the cleaned column (``-1`` where blank) and how many rows hold a text id that the cleaning
+    changed (surrounding or repeated whitespace, another Unicode form) without making it blank.
+    """
+    cleaned, changed = clean_distinct(coded.values, arrow=coded.arrow)
+    n_changed = 0
+    if changed.any():
+        is_text = np.fromiter((type(v) is str for v in coded.values), dtype=bool, count=len(coded.values))
+        text_changed = changed & is_text & ~pd.isna(cleaned)
+        if text_changed.any():
+            n_changed = int(coded.counts()[text_changed].sum())
+    return merge_values(coded, cleaned, changed), n_changed
+
+
 def clean_id_column(series: pd.Series) -> tuple[pd.Series, int]:
     """Clean an id column; returns the cleaned text (``None`` where blank) and how many cells changed."""
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    cleaned = clean_uniques(uniques)
-    as_text = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
-    is_str = as_text.map(type).eq(str).to_numpy() if len(as_text) <= 1000 else np.full(len(as_text), True)
-    changed_u = np.append(is_str & (as_text.to_numpy() != np.asarray(cleaned, dtype=object))
-                          & pd.notna(np.asarray(cleaned, dtype=object)), False)
-    out = pd.Series(np.array(cleaned + [None], dtype=object)[codes], index=series.index, dtype=object)
-    return out, int(changed_u[codes].sum())
+    cleaned, n_changed = clean_id_coded(coded_from_series(series))
+    return cleaned.series(series.index), n_changed
 
 
 def natural_order(values: Iterable[str]) -> list[str]:
@@ -249,75 +308,114 @@ def clean_label_column(
         the full column: the most frequent spelling still wins and the counts in the warnings are the same.
     """
     is_multi = bool(multilabel) if multilabel is not None else _looks_multilabel(series)
-    warnings: list[str] = []
-    if not is_multi and may_hold_containers(series):
-        listy = series.map(lambda v: isinstance(v, (list, tuple, set, frozenset, dict, np.ndarray))).to_numpy()
-        if listy.any():
-            from .exceptions import AnnotationSchemaError
+    if not is_multi:
+        reject_label_containers(series)
+        coded, normalizations, warnings = clean_label_coded(coded_from_series(series), normalize=normalize,
+                                                            declared=declared, weights=weights)
+        return LabelCleaning(labels=coded.series(series.index), multilabel=False, normalizations=normalizations,
+                             warnings=warnings)
+    tag_lists = series.map(lambda v: _as_tag_list(v, label_sep)).astype(object)
+    flat = [clean_text(t) for tags in tag_lists.dropna() for t in tags]
+    texts = Counter(t for t in flat if t is not None)
+    mapping, warnings = _spelling_mapping(texts, normalize=normalize, declared=declared)
 
-            rows = series.index[listy][:5].tolist()
-            raise AnnotationSchemaError(
-                f"{count_noun(int(listy.sum()), 'label cell')} {'holds' if int(listy.sum()) == 1 else 'hold'} a list or mapping (rows {rows}) in a single-label column. "
-                "Pass multilabel=True if each annotation is a set of tags, or give one label per cell."
-            )
-    if is_multi:
-        tag_lists = series.map(lambda v: _as_tag_list(v, label_sep)).astype(object)
-        flat = [clean_text(t) for tags in tag_lists.dropna() for t in tags]
-        texts = Counter(t for t in flat if t is not None)
-    else:
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        cleaned_uniques = clean_uniques(uniques)
-        valid = codes >= 0
-        per_unique = np.bincount(codes[valid], weights=None if weights is None else np.asarray(weights)[valid],
-                                 minlength=len(uniques))
-        texts = Counter()
-        for text, n in zip(cleaned_uniques, per_unique):
-            if text is not None:
-                texts[text] += int(n)
-    mapping: dict[str, str] = {}
-    if normalize and texts:
-        numeric = _numeric_canonical(texts)
-        if numeric is not None:
-            mapping.update({k: v for k, v in numeric.items() if k != v})
-            merged: Counter[str] = Counter()
-            for k, n in texts.items():
-                merged[numeric[k]] += n
-            texts = merged
-        case_map, case_warnings = _canonical_spellings(texts, declared)
-        warnings.extend(case_warnings)
-        for k, v in list(mapping.items()):
-            mapping[k] = case_map.get(v, v)
-        mapping.update({k: v for k, v in case_map.items() if k not in mapping})
-    normalizations: dict[str, str] = {}
-    if is_multi:
-        def tags_of(tags: list[Any] | None) -> tuple[str, ...] | None:
-            if tags is None:
-                return None
-            out = {mapping.get(c, c) for c in (clean_text(t) for t in tags) if c is not None}
-            return tuple(sorted(out))
+    def tags_of(tags: list[Any] | None) -> tuple[str, ...] | None:
+        if tags is None:
+            return None
+        out = {mapping.get(c, c) for c in (clean_text(t) for t in tags) if c is not None}
+        return tuple(sorted(out))
 
-        labels = tag_lists.map(tags_of).astype(object)
-        normalizations = dict(mapping)
-    else:
-        final = [None if t is None else mapping.get(t, t) for t in cleaned_uniques]
-        labels = pd.Series(np.array(final + [None], dtype=object)[codes], index=series.index, dtype=object)
-        for raw, new in zip(uniques, final):
-            if new is not None and str(raw) != new and not (isinstance(raw, (int, np.integer, float, np.floating))
-                                                           and clean_text(raw) == new):
-                normalizations[str(raw)] = new
-        ws_only = [r for r, n in normalizations.items() if r.casefold() != n.casefold() and clean_text(r) == n]
-        if ws_only:
-            shown = ", ".join(repr(r) for r in ws_only[:5])
-            warnings.append(
-                f"{count_noun(len(ws_only), 'label spelling')} with extra whitespace or another Unicode form "
-                f"were normalized (e.g. {shown})."
-            )
-    numeric_changes = [k for k, v in mapping.items() if k.casefold() != v.casefold()]
-    if numeric_changes:
-        warnings.append(
-            "numeric labels written differently were unified: "
-            + ", ".join(f"'{k}' → '{mapping[k]}'" for k in numeric_changes[:5])
-            + ("…" if len(numeric_changes) > 5 else "")
-            + "."
+    labels = tag_lists.map(tags_of).astype(object)
+    warnings.extend(_numeric_warning(mapping))
+    return LabelCleaning(labels=labels, multilabel=True, normalizations=dict(mapping), warnings=warnings)
+
+
+def reject_label_containers(series: pd.Series) -> None:
+    """A single-label column holding lists or mappings is an error naming the rows."""
+    if not may_hold_containers(series):
+        return
+    listy = series.map(lambda v: isinstance(v, (list, tuple, set, frozenset, dict, np.ndarray))).to_numpy()
+    if listy.any():
+        from .exceptions import AnnotationSchemaError
+
+        rows = series.index[listy][:5].tolist()
+        raise AnnotationSchemaError(
+            f"{count_noun(int(listy.sum()), 'label cell')} {'holds' if int(listy.sum()) == 1 else 'hold'} a list or "
+            f"mapping (rows {rows}) in a single-label column. "
+            "Pass multilabel=True if each annotation is a set of tags, or give one label per cell."
         )
-    return LabelCleaning(labels=labels, multilabel=is_multi, normalizations=normalizations, warnings=warnings)
+
+
+def clean_label_coded(
+    coded: Coded,
+    *,
+    normalize: bool = True,
+    declared: Sequence[str] | None = None,
+    weights: np.ndarray | None = None,
+) -> tuple[Coded, dict[str, str], list[str]]:
+    """Clean a coded single-label column: the distinct labels are cleaned and merged, the rows only recoded.
+
+    Returns the cleaned column (``-1`` where blank), the normalizations (original spelling → canonical label)
+    and the warnings, as :func:`clean_label_column` reports them. ``weights`` (per row) as there. The values
+    must be in the order of their first row (as :func:`pandas.factorize` and Arrow's dictionary encoding give
+    them): among equally frequent spellings the first one seen wins.
+    """
+    values = coded.values
+    cleaned, _ = clean_distinct(values, arrow=coded.arrow)
+    valid = coded.codes >= 0
+    per_value = np.bincount(coded.codes[valid], weights=None if weights is None else np.asarray(weights)[valid],
+                            minlength=len(values))
+    present = per_value > 0
+    texts: Counter[str] = Counter()
+    for text, n in zip(cleaned[present], per_value[present]):
+        if text is not None:
+            texts[text] += int(n)
+    mapping, warnings = _spelling_mapping(texts, normalize=normalize, declared=declared)
+    final = np.empty(len(values), dtype=object)
+    final[:] = [None if t is None else mapping.get(t, t) for t in cleaned]
+    normalizations: dict[str, str] = {}
+    for raw, new in zip(values[present], final[present]):
+        if new is not None and str(raw) != new and not (isinstance(raw, (int, np.integer, float, np.floating))
+                                                       and clean_text(raw) == new):
+            normalizations[str(raw)] = new
+    ws_only = [r for r, n in normalizations.items() if r.casefold() != n.casefold() and clean_text(r) == n]
+    if ws_only:
+        shown = ", ".join(repr(r) for r in ws_only[:5])
+        warnings.append(
+            f"{count_noun(len(ws_only), 'label spelling')} with extra whitespace or another Unicode form "
+            f"were normalized (e.g. {shown})."
+        )
+    warnings.extend(_numeric_warning(mapping))
+    changed = np.fromiter((a is not b for a, b in zip(final, values)), dtype=bool, count=len(values))
+    return merge_values(coded, final, changed), normalizations, warnings
+
+
+def _spelling_mapping(texts: Counter[str], *, normalize: bool,
+                      declared: Sequence[str] | None) -> tuple[dict[str, str], list[str]]:
+    """Spelling → canonical label for numerals written differently and spellings differing only in case."""
+    mapping: dict[str, str] = {}
+    warnings: list[str] = []
+    if not (normalize and texts):
+        return mapping, warnings
+    numeric = _numeric_canonical(texts)
+    if numeric is not None:
+        mapping.update({k: v for k, v in numeric.items() if k != v})
+        merged: Counter[str] = Counter()
+        for k, n in texts.items():
+            merged[numeric[k]] += n
+        texts = merged
+    case_map, case_warnings = _canonical_spellings(texts, declared)
+    warnings.extend(case_warnings)
+    for k, v in list(mapping.items()):
+        mapping[k] = case_map.get(v, v)
+    mapping.update({k: v for k, v in case_map.items() if k not in mapping})
+    return mapping, warnings
+
+
+def _numeric_warning(mapping: dict[str, str]) -> list[str]:
+    numeric_changes = [k for k, v in mapping.items() if k.casefold() != v.casefold()]
+    if not numeric_changes:
+        return []
+    return ["numeric labels written differently were unified: "
+            + ", ".join(f"'{k}' → '{mapping[k]}'" for k in numeric_changes[:5])
+            + ("…" if len(numeric_changes) > 5 else "") + "."]

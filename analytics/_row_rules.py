@@ -29,8 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["RULE_DETAILS", "infinite_ids", "multiline_labels", "label_rules", "long_labels", "unprintable_labels",
-           "finite_floats", "is_blank_text"]
+__all__ = ["RULE_DETAILS", "infinite_ids", "infinite_values", "multiline_labels", "label_rules", "long_labels",
+           "unprintable_labels", "finite_floats", "is_blank_text", "per_row"]
 
 #: The detail each rule's skipped rows get in the import report.
 RULE_DETAILS = {
@@ -68,6 +68,21 @@ def infinite_ids(series: pd.Series) -> np.ndarray:
                                                                                    "boolean", "bytes"):
         return np.zeros(len(series), dtype=bool)  # no float in the column: nothing can be infinite
     return _per_unique(series, lambda v: isinstance(v, (float, np.floating)) and math.isinf(v))
+
+
+def infinite_values(coded: Any) -> np.ndarray:
+    """:func:`infinite_ids` of a coded column (:class:`analytics._coded.Coded`), per distinct value: a column
+    Arrow read as text holds no float."""
+    if coded.arrow is not None:
+        return np.zeros(len(coded.values), dtype=bool)
+    return infinite_ids(pd.Series(coded.values, dtype=object))
+
+
+def per_row(coded: Any, per_value: np.ndarray) -> np.ndarray:
+    """A per-distinct-value mask of a coded column sent to its rows (False where the cell is missing)."""
+    if not per_value.any():
+        return np.zeros(len(coded.codes), dtype=bool)
+    return np.append(np.asarray(per_value, dtype=bool), False)[coded.codes]
 
 
 def _has_break(value: Any) -> bool:

@@ -17,8 +17,9 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
+from ._coded import Coded, present_codes
+from ._lazy import sparse
 from ._import_report import ImportReport
 from ._labels import natural_order
 from .exceptions import AnnotationSchemaError, UnknownLabelError
@@ -27,7 +28,7 @@ from ._taxonomy_model import Taxonomy
 from ._wording import count_noun
 
 __all__ = ["AnnotationSet", "UNKNOWN_NAMES", "resolve_categories", "check_known_labels", "validate_annotations",
-           "id_order", "n_non_integer_ids"]
+           "id_order", "n_non_integer_ids", "all_integer_ids", "SetCodes"]
 
 #: Category names recognised as the Unknown/Other class when no taxonomy flags one.
 UNKNOWN_NAMES = frozenset(
@@ -59,14 +60,66 @@ def id_order(ids: pd.Index, numeric: bool) -> np.ndarray:
     return np.argsort(text, kind="stable")
 
 
+def all_integer_ids(ids: pd.Index) -> bool:
+    """Whether every (text) id is an integer (:func:`n_non_integer_ids` is 0), answered early when one is not."""
+    if not len(ids):
+        return False
+    head = ids[:64]  # ids of one export look alike: a few of them usually settle it
+    return n_non_integer_ids(head) == 0 and n_non_integer_ids(ids) == 0
+
+
 def _order_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Factorize ids; order numerically when all ids are integers, else as text (:func:`id_order`)."""
     codes, uniques = pd.factorize(values, sort=False)
     uniq = pd.Index(uniques.astype(str), dtype=object)
-    order = id_order(uniq, bool(len(uniq)) and n_non_integer_ids(uniq) == 0)
+    order = id_order(uniq, all_integer_ids(uniq))
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[codes], pd.Index(np.asarray(uniq)[order], dtype=object)
+
+
+def _order_coded(coded: Coded) -> tuple[np.ndarray, pd.Index]:
+    """:func:`_order_ids` of a coded column of clean text ids (every code valid): only its values are sorted."""
+    present = present_codes(coded)
+    values = coded.values if present.all() else coded.values[present]
+    uniq = pd.Index(values, dtype=object, copy=False)
+    numeric = all_integer_ids(uniq)
+    order = None if numeric else _arrow_text_order(coded, present)
+    if order is None:
+        order = id_order(uniq, numeric)
+    rank = np.full(len(coded.values), -1, dtype=np.int64)
+    rank[np.flatnonzero(present)[order]] = np.arange(len(order))
+    return rank[coded.codes], pd.Index(values[order], dtype=object, copy=False)
+
+
+def _arrow_text_order(coded: Coded, present: np.ndarray) -> np.ndarray | None:
+    """The text order of distinct ids (:func:`id_order`) sorted by Arrow, when Arrow holds them; None otherwise.
+
+    The values are distinct, so any sort gives the one order; UTF-8 byte order is code point order, as numpy
+    compares. numpy's fixed-width strings ignore trailing NUL characters, so values ending in one are left to
+    :func:`id_order`.
+    """
+    if coded.arrow is None or len(coded.arrow) != len(coded.values):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = coded.arrow if present.all() else coded.arrow.filter(pa.array(present))
+    if pc.any(pc.ends_with(arr, "\x00")).as_py():
+        return None
+    return np.asarray(pc.sort_indices(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class SetCodes:
+    """Validated ids and labels already coded (:mod:`analytics._coded`), so building a set factorizes nothing.
+
+    ``labels`` holds the final labels (every code valid); the set's label codes index its categories.
+    """
+
+    items: Coded
+    annotators: Coded | None
+    labels: Coded
 
 
 def check_known_labels(labels: pd.Series, allowed: Sequence[str], *, what: str, rows: pd.Series | None = None,
@@ -338,17 +391,22 @@ def build_annotation_set(
     predictions_report: ImportReport | None = None,
     extend_categories: bool = False,
     attached_categories: Sequence[str] = (),
+    codes: SetCodes | None = None,
 ) -> AnnotationSet:
     """Assemble an :class:`AnnotationSet` from an already validated, clean frame (internal).
 
     ``extend_categories``: classes of the gold labels or predictions that are not categories yet are appended
-    and recorded in ``attached_categories`` (with those given).
+    and recorded in ``attached_categories`` (with those given). ``codes``: the frame's ids and labels as
+    validation coded them (single-label sets), used instead of factorizing the frame's columns again.
     """
     from ._attach import align_gold, align_predictions
 
-    frame = frame.reset_index(drop=True)
-    item_codes, item_ids = _order_ids(frame["item_id"])
-    if annotators_known:
+    if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1):
+        frame = frame.reset_index(drop=True)
+    item_codes, item_ids = _order_coded(codes.items) if codes is not None else _order_ids(frame["item_id"])
+    if annotators_known and codes is not None and codes.annotators is not None:
+        annotator_codes, annotator_ids = _order_coded(codes.annotators)
+    elif annotators_known:
         annotator_codes, annotator_ids = _order_ids(frame["annotator_id"])
     else:
         annotator_codes, annotator_ids = np.full(len(frame), -1, dtype=np.int64), pd.Index([], dtype=object)
@@ -376,13 +434,17 @@ def build_annotation_set(
             shape=(len(frame), len(categories)),
         )
         label_codes = np.full(len(frame), -1, dtype=np.int64)
+    elif codes is not None:
+        position = {c: i for i, c in enumerate(categories)}
+        table = np.array([position.get(v, -1) for v in codes.labels.values] + [-1], dtype=np.int64)
+        label_codes = table[codes.labels.codes]
     else:
         label_codes = pd.Categorical(frame["label"], categories=categories).codes.astype(np.int64)
     gold_series, gold_codes = align_gold(gold, item_ids, categories, multilabel)
     probs, pred_codes, pred_conf = align_predictions(predictions, item_ids, categories)
     return AnnotationSet(
         frame=frame, categories=categories, item_ids=item_ids, annotator_ids=annotator_ids,
-        item_codes=item_codes.astype(np.int64), annotator_codes=annotator_codes.astype(np.int64),
+        item_codes=item_codes.astype(np.int64, copy=False), annotator_codes=annotator_codes.astype(np.int64, copy=False),
         label_codes=label_codes, report=report, multilabel=multilabel, annotators_known=annotators_known,
         tags=tags, taxonomy=taxonomy, ordinal=ordinal, unknown_label=_unknown(unknown_label, taxonomy, categories),
         gold=gold_series, gold_codes=gold_codes, gold_report=gold_report,

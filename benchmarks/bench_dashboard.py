@@ -4,7 +4,7 @@ and a 1,000,000-annotation upload analysed and shown.
     python benchmarks/bench_dashboard.py [--skip-browser] [--annotations 1000000] [--cold-runs 5]
 
 Targets: cold start ≤ 4 s (browser, digits sample); cached page switch / widget change ≤ 0.3 s (AppTest);
-1M-annotation upload ≤ 10 s (read + validate + agreement + top problems + Overview rendered).
+1M-annotation upload ≤ 4 s (issue 17; read + validate + agreement + top problems + Overview rendered).
 Prints one JSON object; the figures are recorded in benchmarks/README.md.
 """
 
@@ -94,13 +94,17 @@ def apptest_interactions() -> dict:
             "widget_change_cached_s": round(float(np.median(widget[2:])), 3), "widget_change_first_s": round(widget[0], 3)}
 
 
-def big_upload(n_annotations: int) -> dict:
-    """Generate an n-annotation CSV, then time the Data page's upload path and the Overview on it."""
+def big_upload(n_annotations: int, upload_file: Path | None = None) -> dict:
+    """Generate an n-annotation CSV (or take ``upload_file``), then time the Data page's upload path and the
+    Overview drawn on it (AppTest: the page's script run to its end). As when a user uploads, the dashboard has
+    shown its default Overview (the digits sample) once before; nothing of the upload is computed before."""
     from streamlit.testing.v1 import AppTest
 
     from analytics.report.overview import top_problems
     from dashboard import services
 
+    if upload_file is not None:
+        return _timed_upload(upload_file, AppTest, top_problems, services)
     rng = np.random.default_rng(0)
     n_annotators, n_classes = 5, 10
     n_items = n_annotations // n_annotators
@@ -112,28 +116,38 @@ def big_upload(n_annotations: int) -> dict:
     path = Path("/tmp/aqa_bench_upload.csv")
     with atomic_write(path, newline="") as fh:
         frame.to_csv(fh, index=False)
+    return _timed_upload(path, AppTest, top_problems, services)
+
+
+def _timed_upload(path: Path, AppTest, top_problems, services) -> dict:
+    # the dashboard is open before anything is uploaded: its default Overview (the digits sample) has run once
+    opened = AppTest.from_file(APP, default_timeout=300)
+    opened.run()
     data = path.read_bytes()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     key, aset = services.load_upload.__wrapped__({"annotations": (path.name, data)}, {}) \
         if hasattr(services.load_upload, "__wrapped__") else services.load_upload({"annotations": (path.name, data)}, {})
     t_load = time.perf_counter() - t0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import analytics
-
-        t1 = time.perf_counter()
-        analytics.agreement_summary(aset)
-        top_problems(aset)
-        t_analyse = time.perf_counter() - t1
     at = AppTest.from_file(APP, default_timeout=300)
     at.session_state["aqa_datasets"] = {key: aset}
     at.session_state["aqa_dataset_key"] = key
     t2 = time.perf_counter()
     at.run()
     t_page = time.perf_counter() - t2
-    return {"annotations": len(frame), "csv_mb": round(len(data) / 1e6, 1), "read_validate_s": round(t_load, 2),
+    cpu = time.process_time() - c0  # CPU of the whole process (load + page), all threads
+    with warnings.catch_warnings():  # for the record: the analyses alone, on a fresh copy of the set
+        warnings.simplefilter("ignore")
+        import analytics
+
+        fresh = analytics.load_annotations(path)
+        t1 = time.perf_counter()
+        analytics.agreement_summary(fresh)
+        top_problems(fresh)
+        t_analyse = time.perf_counter() - t1
+    return {"annotations": aset.n_annotations, "csv_mb": round(len(data) / 1e6, 1), "read_validate_s": round(t_load, 2),
             "agreement_and_problems_s": round(t_analyse, 2), "overview_page_s": round(t_page, 2),
-            "total_s": round(t_load + t_page, 2), "page_exception": bool(at.exception)}
+            "total_s": round(t_load + t_page, 2), "total_cpu_s": round(cpu, 2), "page_exception": bool(at.exception)}
 
 
 def main() -> int:
@@ -141,6 +155,8 @@ def main() -> int:
     parser.add_argument("--skip-browser", action="store_true")
     parser.add_argument("--annotations", type=int, default=1_000_000)
     parser.add_argument("--cold-runs", type=int, default=5, help="cold starts to time (median, min, max reported)")
+    parser.add_argument("--upload-file", type=Path, help="time the upload of this file (default: a generated CSV)")
+    parser.add_argument("--skip-apptest", action="store_true", help="skip the page-switch and widget timings")
     args = parser.parse_args()
     out = {}
     if not args.skip_browser:
@@ -149,8 +165,9 @@ def main() -> int:
         out["cold_start"] = {"median_s": float(np.median(totals)), "min_s": totals[0], "max_s": totals[-1],
                              "server_listening_s": float(np.median([r["server_listening_s"] for r in runs])),
                              "runs": runs}
-    out["apptest"] = apptest_interactions()
-    out["upload"] = big_upload(args.annotations)
+    if not args.skip_apptest:
+        out["apptest"] = apptest_interactions()
+    out["upload"] = big_upload(args.annotations, args.upload_file)
     print(json.dumps(out, indent=2))
     return 0
 

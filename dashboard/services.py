@@ -98,7 +98,7 @@ def thumbnail(path: str, stamp: int | None, size: int) -> bytes | None:
 def peek_columns(file_name: str, data: bytes) -> list[str]:
     """Column names of an uploaded table (empty for tool exports), for the column mapping widgets."""
     from analytics.io._files import table_kind
-    from analytics.io._tables import read_any_table
+    from analytics.io._tables import table_columns
 
     if table_kind(Path(file_name)) not in ("text", "parquet", "jsonl"):
         return []
@@ -106,10 +106,9 @@ def peek_columns(file_name: str, data: bytes) -> list[str]:
         path = Path(tmp) / Path(file_name).name
         write_bytes_atomic(path, data)
         try:
-            frame, _, _ = read_any_table(path)
+            return table_columns(path)  # the first rows only: the column names, not the whole upload
         except Exception:  # an unreadable file is reported by the real load, with its message
             return []
-        return [str(c) for c in frame.columns]
 
 
 def set_current(key: str, aset: AnnotationSet) -> None:
@@ -321,7 +320,8 @@ def agreement_slices(key: str, _aset: AnnotationSet, by: str, target: float) -> 
 def problems(key: str, _aset: AnnotationSet, target: float) -> tuple:
     from analytics.report.overview import top_problems
 
-    return top_problems(_aset, target=target, n=3)
+    summary = agreement(key, _aset, target)  # the Overview's own (cached) summary, not computed again
+    return top_problems(_aset, target=target, n=3, summary=summary.value if summary.ok else None)
 
 
 @st.cache_data(show_spinner="Comparing the model with people…", max_entries=32)

@@ -56,12 +56,14 @@ def rating_pair_matrix(aset: "AnnotationSet") -> np.ndarray:
 
 @additive
 def annotator_pair_swaps(aset: "AnnotationSet", pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`pair_swaps_from_codes` of the set for the class-code ``pairs`` (``P × 2``): ``(swaps, trials)``."""
+    """:func:`pair_swaps_from_codes` of the set for the class-code ``pairs`` (``P × 2``): ``(swaps, trials)``, cached
+    per list of pairs (the hotspots and the recommendations ask for the same candidate pairs)."""
     from . import require_annotators
 
     require_annotators(aset, "Per-annotator shares of a confusion")
-    return pair_swaps_from_codes(aset.item_codes, aset.annotator_codes, aset.label_codes, _counts(aset), pairs,
-                                 aset.n_annotators)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    return cached(aset, ("annotator_pair_swaps", pairs.tobytes()), lambda: pair_swaps_from_codes(
+        aset.item_codes, aset.annotator_codes, aset.label_codes, _counts(aset), pairs, aset.n_annotators))
 
 
 @additive

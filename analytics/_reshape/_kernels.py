@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Iterator
 
 import numpy as np
-from scipy import sparse
+
+from .._lazy import sparse
 
 
 # -- kernels on code arrays (partition-friendly: results add up over partitions of items) ------------
@@ -57,7 +58,8 @@ def coincidence_from_counts(counts: np.ndarray | sparse.spmatrix) -> np.ndarray:
 
     where :math:`m_u = \sum_c n_{uc}` is the number of ratings of unit *u*; units with fewer than two
     ratings are not pairable and contribute nothing. The matrix is symmetric and its total is the number
-    of pairable values :math:`n_{\cdot\cdot} = \sum_{u: m_u \ge 2} m_u`.
+    of pairable values :math:`n_{\cdot\cdot} = \sum_{u: m_u \ge 2} m_u`. Dense counts are summed exactly per
+    number of ratings (:math:`N_m^\top N_m - \mathrm{diag}`, one symmetric product each), then weighted.
     """
     if sparse.issparse(counts):
         counts = sparse.csr_matrix(counts, dtype=np.float64)
@@ -82,11 +84,20 @@ def coincidence_from_counts(counts: np.ndarray | sparse.spmatrix) -> np.ndarray:
         o -= np.diag(np.asarray(scaled.sum(axis=0)).ravel())
         return o
     n = np.asarray(counts, dtype=np.float64)
-    ones = np.ones(n.shape[1])
-    m = n @ ones
-    scaled = n * np.where(m >= 2, 1.0 / np.maximum(m - 1.0, 1.0), 0.0)[:, None]  # units with m < 2 weigh 0
-    o = scaled.T @ n
-    o -= np.diag(scaled.T @ np.ones(n.shape[0]))
+    m = n @ np.ones(n.shape[1])
+    o = np.zeros((n.shape[1], n.shape[1]))
+    pairable = m[m >= 2]  # units with m < 2 are not pairable
+    if not len(pairable):
+        return o
+    sizes = pairable[:1] if pairable.min() == pairable.max() else np.unique(pairable)
+    if len(sizes) == 1:  # one number of ratings (the usual design): one symmetric product, no row selection
+        block = n if (m == sizes[0]).all() else n[m == sizes[0]]
+        return (block.T @ block - np.diag(block.sum(axis=0))) / (sizes[0] - 1.0)
+    order = np.argsort(m, kind="stable")
+    bounds = np.searchsorted(m[order], np.append(sizes, np.inf))
+    for size, lo, hi in zip(sizes, bounds[:-1], bounds[1:]):  # exact integer sums per size, then weighted
+        block = n[order[lo:hi]]
+        o += (block.T @ block - np.diag(block.sum(axis=0))) / (size - 1.0)
     return o
 
 

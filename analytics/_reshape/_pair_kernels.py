@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
+
+from .._lazy import sparse
 
 
 # -- class-pair kernels (confusion hotspots) ----------------------------------------------------------

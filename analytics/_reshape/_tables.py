@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
+from .._lazy import sparse
 from ._dispatch import additive, cached, is_distributed, require_in_memory
 from ._kernels import (
     counts_from_codes,
@@ -87,9 +87,33 @@ def item_category_counts(
 
 @additive
 def coincidence_matrix(aset: "AnnotationSet") -> np.ndarray:
-    """Krippendorff's coincidence matrix of a single-label set (see :func:`coincidence_from_counts`)."""
-    return _cached(aset, "coincidence",
-                   lambda: coincidence_from_counts(item_category_counts(aset, layout="auto")))
+    r"""Krippendorff's coincidence matrix of a single-label set (see :func:`coincidence_from_counts`).
+
+    When the annotator-pair tables are already built (:func:`annotator_pair_tables`, cached by the pairwise
+    coefficients) and every item with two or more ratings has the same number *m* of them, it is read from
+    them: :math:`o = \sum_{a \ne b} T[a, b] / (m - 1)` (each unit's ordered pairs of ratings by different
+    annotators, weighted :math:`1/(m_u - 1)`), with no pass over the items.
+    """
+    def build() -> np.ndarray:
+        from_pairs = _coincidence_from_pair_tables(aset)
+        if from_pairs is not None:
+            return from_pairs
+        return coincidence_from_counts(item_category_counts(aset, layout="auto"))
+
+    return _cached(aset, "coincidence", build)
+
+
+def _coincidence_from_pair_tables(aset: "AnnotationSet") -> np.ndarray | None:
+    tables = aset._cache.get("pair_tables") if aset.annotators_known else None
+    if tables is None:
+        return None
+    r = ratings_per_item(aset)
+    multi = r[r >= 2]
+    if not len(multi) or multi.min() != multi.max():
+        return None
+    a = tables.shape[0]
+    own = tables[np.arange(a), np.arange(a)].sum(axis=0)  # T[a, a]: an annotator with itself
+    return (tables.sum(axis=(0, 1)) - own).astype(np.float64) / (float(multi[0]) - 1.0)
 
 
 def ratings_per_item(aset: "AnnotationSet") -> np.ndarray:
@@ -301,10 +325,13 @@ def n_items_with_ratings(aset: "AnnotationSet", minimum: int = 2) -> int:
 @additive
 def rating_moments(aset: "AnnotationSet") -> np.ndarray:
     r"""``[n, Σ r_i, Σ r_i²]`` over the items with a rating (int64): the ratings per item are all equal
-    exactly when :math:`n \sum r_i^2 = (\sum r_i)^2`."""
-    r = ratings_per_item(aset)
-    r = r[r > 0].astype(np.int64)
-    return np.array([len(r), r.sum(), (r * r).sum()], dtype=np.int64)
+    exactly when :math:`n \sum r_i^2 = (\sum r_i)^2`. Cached."""
+    def build() -> np.ndarray:
+        r = ratings_per_item(aset)
+        r = r[r > 0].astype(np.int64)
+        return np.array([len(r), r.sum(), (r * r).sum()], dtype=np.int64)
+
+    return _cached(aset, "rating_moments", build).copy()
 
 
 @additive

@@ -56,10 +56,23 @@ class SwapsFixed:
     annotator: int
 
     def counts(self, aset: "AnnotationSet") -> Any:
-        counts = _counts(aset)
-        sel, _, swap, other = pair_swap_flags(aset.item_codes, aset.label_codes, column_major(counts), self.a, self.b)
+        return shift_counts(_counts(aset), *self.changes(aset))
+
+    def changes(self, aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The ratings the view moves: ``(item codes, old category, new category)``, one per fixed swap.
+
+        The pair's swap flags are kept on the set for the last pair asked (one at a time): the annotators of a
+        pair share them.
+        """
+        key = ("last_pair_swap_flags", self.a, self.b)
+        last = aset._cache.get("last_pair_swap_flags")
+        if last is None or last[0] != key:
+            flags = pair_swap_flags(aset.item_codes, aset.label_codes, column_major(_counts(aset)), self.a, self.b)
+            last = (key, flags)
+            aset._cache["last_pair_swap_flags"] = last
+        sel, _, swap, other = last[1]
         fix = swap & (aset.annotator_codes[sel] == self.annotator)
-        return shift_counts(counts, aset.item_codes[sel][fix], aset.label_codes[sel][fix], other[fix])
+        return aset.item_codes[sel][fix], aset.label_codes[sel][fix], other[fix]
 
 
 CountView = Union[MergedColumns, SwapsFixed]

@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from scipy import sparse
 
+from .._lazy import sparse
 from ._core import _EPS, NAN, CountParts
 
 __all__ = ["difference_matrix", "alpha_from_coincidence", "alpha_nominal_from_parts", "alpha_nominal_sums",

@@ -41,7 +41,8 @@ from dataclasses import dataclass, replace
 from typing import Iterator, Literal
 
 import numpy as np
-from scipy import sparse
+
+from .._lazy import sparse
 
 __all__ = [
     "CountKind",
@@ -468,6 +469,13 @@ def binary_fleiss_by_category(counts: "sparse.spmatrix | np.ndarray",
     collapsed two-category table, with Gwet's linearized standard error. Two passes over the items
     (:func:`binary_point` of the summed features, then :func:`binary_squared_deviations`).
     """
+    from ._histogram import binary_histogram, histogram_squares, histogram_sums
+
+    h = binary_histogram(counts, ratings)
+    if h is not None:  # the same sums over the cells of the counts' histogram (one bincount)
+        r = np.asarray(counts.sum(axis=1)).ravel() if ratings is None else np.asarray(ratings, dtype=np.float64)
+        point = binary_point(histogram_sums(h))
+        return {**binary_finish(point, histogram_squares(h, point)), "ratings_per_item": r[r > 0].astype(np.float64)}
     feats, r = binary_features(counts, ratings)
     point = binary_point(np.asarray(feats.sum(axis=0)).ravel())
     return {**binary_finish(point, binary_squared_deviations(counts, point, ratings)), "ratings_per_item": r}

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .._reshape import item_category_counts, rating_moments, reduce_items, require_in_memory, view_counts
+from .._reshape import MergedColumns, SwapsFixed, item_category_counts, rating_moments, reduce_items, require_in_memory, view_counts
 from ._core import (
     Coefficient,
     CountKind,
@@ -19,6 +19,7 @@ from ._core import (
     count_squared_deviations,
     count_standard_error,
 )
+from ._merged import merged_parts, shifted_parts
 from ._input import (
     IntervalMethod,
     Weights,
@@ -126,6 +127,16 @@ def view_parts(part, w: np.ndarray | None, view=None) -> CountParts:
     last = part._cache.get("last_view_parts")
     if last is not None and last[0] == key:
         return last[1]
+    if w is None and isinstance(view, (MergedColumns, SwapsFixed)) and getattr(view, "keep", None) is None:
+        base = cached_parts(part, np.eye(part.n_categories))  # the parts follow the relabelling (._merged)
+        if isinstance(view, MergedColumns):
+            parts = merged_parts(base, view.groups, view.n_groups)
+        elif len(base.r) == part.n_items:  # one row per item: the moved ratings' rows are the item codes
+            parts = shifted_parts(base, *view.changes(part))
+        else:
+            parts = count_parts(view_counts(part, view), np.eye(part.n_categories))
+        part._cache["last_view_parts"] = (key, parts)
+        return parts
     counts = view_counts(part, view)
     parts = count_parts(counts, np.eye(counts.shape[1]) if w is None else w)
     part._cache["last_view_parts"] = (key, parts)

@@ -64,7 +64,8 @@ def agreement_set(aset: AnnotationSet) -> AnnotationSet:
     Brennan–Prediger count categories; weighted kappa places them). Otherwise the set is returned unchanged. Cached.
     """
     if "agreement_units" in aset._cache:
-        return aset._cache["agreement_units"]
+        cached = aset._cache["agreement_units"]
+        return aset if cached is None else cached
     out = _without_attached(aset)
     repeated = ("round" in aset.frame.columns and aset.annotators_known and len(aset.rounds) >= 2
                 and n_repeated_ratings(aset) > 0)
@@ -84,7 +85,10 @@ def agreement_set(aset: AnnotationSet) -> AnnotationSet:
             "separate unit so that nobody is counted as agreeing with themselves. Use the per-round results "
             "(agreement_summary(...).by_round) to compare rounds.", DataQualityWarning, stacklevel=4,
         )
-    aset._cache["agreement_units"] = out
+    # None stands for the set itself: a set holding itself in its cache is a reference cycle, which keeps its
+    # arrays alive after the last use until Python's full garbage collection (twice the memory at 10M when a
+    # second set is loaded meanwhile)
+    aset._cache["agreement_units"] = None if out is aset else out
     return out
 
 

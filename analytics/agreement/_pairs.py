@@ -7,9 +7,10 @@ from dataclasses import replace
 from typing import Any, Sequence
 
 import numpy as np
-from scipy import sparse
 
+from .._lazy import sparse
 from .._reshape import pair_codes, pair_table
+from .._wording import count_noun
 from .._schema import AnnotationSet
 from ._core import PairKind, pairwise_from_tables
 from ._input import IntervalMethod, Weights, check_weights, resolve_pair
@@ -58,8 +59,8 @@ def pair_coefficient(
         res["se"] = _scott_standard_error(table, w)
     if not math.isfinite(res["value"]):
         est = undefined_estimate(
-            name, f"annotators {names[0]!r} and {names[1]!r} used only one category on their {n_common} common "
-            "item(s), so agreement expected by chance is 1 and the coefficient is 0/0 (raw agreement is reported "
+            name, f"annotators {names[0]!r} and {names[1]!r} used only one category on their {count_noun(n_common, 'common item')}, "
+            "so agreement expected by chance is 1 and the coefficient is 0/0 (raw agreement is reported "
             "as observed_agreement)", n_items=n_common, n_annotators=2, confidence_level=confidence_level,
             weights=wname, annotators=names)
         return replace(est, observed_agreement=res["observed"], expected_agreement=res["expected"])

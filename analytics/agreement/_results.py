@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from statistics import NormalDist
 from typing import Sequence
 
 import numpy as np
-from scipy import special
 
 from ..exceptions import InvalidParameterError
 from ..results import Estimate, warn_undefined
@@ -76,7 +76,7 @@ def check_confidence_level(confidence_level: float) -> float:
 def wald_intervals(values: np.ndarray, standard_errors: np.ndarray, confidence_level: float, *,
                    bounds: tuple[float, float] = (-math.inf, 1.0)) -> tuple[np.ndarray, np.ndarray]:
     """``value ± z·SE`` clipped to ``bounds`` (coefficients never exceed 1), elementwise; NaN where either is NaN."""
-    z = special.ndtri(0.5 + confidence_level / 2.0)
+    z = NormalDist().inv_cdf(0.5 + confidence_level / 2.0)  # statistics, not scipy.special: no import cost
     v, se = np.asarray(values, dtype=np.float64), np.asarray(standard_errors, dtype=np.float64)
     with np.errstate(invalid="ignore"):
         return np.clip(v - z * se, bounds[0], bounds[1]), np.clip(v + z * se, bounds[0], bounds[1])

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .._reshape import rating_histogram
+from .._wording import count_noun
 from ._results import AgreementEstimate
 from .intervals import ModelKind, agresti_coull_intervals, pair_leave_one_out, score_intervals
 
@@ -26,7 +27,7 @@ TRIALS_TEXT = ("Agresti–Coull interval with effective trials (model-free; weig
                "coverage study's nominal model)")
 #: Appended to the score text of percent agreement, AC1 and Brennan–Prediger.
 UNION_TEXT = ", joined with the model-free Agresti–Coull effective-trials interval"
-TOO_FEW = ("only {n} item(s) labelled by two or more annotators, too few for an interval: its width cannot be "
+TOO_FEW = ("only {items} labelled by two or more annotators, too few for an interval: its width cannot be "
            "estimated from a single item")
 
 
@@ -46,7 +47,7 @@ def ratings_histogram(aset, view=None) -> np.ndarray:
 def _too_few(est: AgreementEstimate, text: str) -> AgreementEstimate:
     return AgreementEstimate(**{**{f: getattr(est, f) for f in est.__dataclass_fields__ if not f.startswith("_")},
                                 "ci_low": math.nan, "ci_high": math.nan, "interval_method": text,
-                                "reason": TOO_FEW.format(n=est.n_items)})
+                                "reason": TOO_FEW.format(items=count_noun(est.n_items, "item"))})
 
 
 def with_score_interval(est: AgreementEstimate, *, kind: ModelKind, se: float, prevalence: np.ndarray,

@@ -23,8 +23,8 @@ import warnings
 from typing import Callable, Iterator
 
 import numpy as np
-from scipy import sparse
 
+from .._lazy import sparse
 from ._results import NAN, AgreementEstimate
 from .._wording import count_noun
 

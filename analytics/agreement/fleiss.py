@@ -9,7 +9,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from .._reshape import item_category_counts, reduce_items, view_counts
+from .._reshape import cached, is_distributed, item_category_counts, ratings_per_item, reduce_items, view_counts
 from ..results import warn_undefined
 from ._core import (
     binary_features,
@@ -18,6 +18,7 @@ from ._core import (
     binary_point,
     binary_squared_deviations,
 )
+from ._histogram import binary_histogram, histogram_squares, histogram_sums
 from ._counts import count_coefficient, count_sums, equal_raters_of, prepare
 from ._input import IntervalMethod, Weights
 from ._results import AgreementEstimate, wald_intervals
@@ -220,16 +221,36 @@ def _binary_squares(part, point: dict, view=None) -> np.ndarray:
 
 def binary_sums(aset, view=None) -> np.ndarray:
     """Summed per-item :func:`~._core.binary_features` of the set's counts (or of a view's counts, see
-    :mod:`analytics._reshape._views`), over all partitions of items: the first pass of the per-category kappas."""
-    return reduce_items(aset, _binary_sums, view)
+    :mod:`analytics._reshape._views`), over all partitions of items: the first pass of the per-category kappas.
+
+    In memory they come from the histogram of the counts (:mod:`._histogram`), cached on the set."""
+    h = _histogram(aset, view)
+    return histogram_sums(h) if h is not None else reduce_items(aset, _binary_sums, view)
 
 
 def binary_statistics(aset, view=None) -> dict:
-    """:func:`~._core.binary_fleiss_by_category` of a set's item × category counts (or of a view's counts), in two
-    passes over its items (feature sums, then squared deviations), each summed over the partitions of a
-    distributed set."""
+    """:func:`~._core.binary_fleiss_by_category` of a set's item × category counts (or of a view's counts).
+
+    In memory: from the histogram :math:`H[c, r, x]` of the counts (:mod:`._histogram`; one ``bincount``,
+    cached on the set, then arithmetic on its :math:`C (R+1)^2` cells). A distributed set: two passes over its
+    items (feature sums, then squared deviations), each summed over the partitions."""
+    h = _histogram(aset, view)
+    if h is not None:
+        point = binary_point(histogram_sums(h))
+        return binary_finish(point, histogram_squares(h, point))
     point = binary_point(binary_sums(aset, view))
     return binary_finish(point, reduce_items(aset, _binary_squares, point, view))
+
+
+def _histogram(aset, view=None) -> np.ndarray | None:
+    """:func:`~._histogram.binary_histogram` of an in-memory set's counts or of a view's counts (None on a
+    distributed set, or when items have too many ratings for a histogram)."""
+    if is_distributed(aset):
+        return None
+    if view is not None:
+        return binary_histogram(view_counts(aset, view))
+    return cached(aset, "binary_histogram", lambda: binary_histogram(item_category_counts(aset, layout="auto"),
+                                                                      ratings_per_item(aset)))
 
 
 def binary_kappa_table(res: dict, names, *, features: Callable[[], Any], func_name: str, label_column: str,

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
+from .._lazy import sparse
 from .._reshape import (
     coincidence_from_counts,
     item_category_counts,

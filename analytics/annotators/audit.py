@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from .._reshape import require_annotators, require_single_label
 from ..exceptions import InvalidParameterError
@@ -115,12 +114,16 @@ def _allocate(sizes: np.ndarray, total: int) -> np.ndarray:
 
 def detection_probability(n_population: int, n_sampled: int, error_rate: np.ndarray) -> np.ndarray:
     r"""P(at least one of ``n_sampled`` draws without replacement is an error) = :math:`1 - \binom{N-K}{n}/\binom{N}{n}`, :math:`K = \lceil rN \rceil`."""
+    from scipy import stats  # here, not at import: scipy.stats takes ~1 s to import and routing does not need it
+
     k = np.ceil(np.asarray(error_rate, dtype=float) * n_population - 1e-9).astype(np.int64)
     return 1.0 - stats.hypergeom.pmf(0, n_population, k, n_sampled)
 
 
 def _smallest_detectable(n_population: int, n_sampled: int, confidence_level: float) -> float:
     """Smallest error rate K/N whose detection probability reaches ``confidence_level`` (bisection on K)."""
+    from scipy import stats
+
     def power(k: int) -> float:
         return float(1.0 - stats.hypergeom.pmf(0, n_population, k, n_sampled))
 

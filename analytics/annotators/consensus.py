@@ -22,6 +22,7 @@ import pandas as pd
 
 from . import _dawid_skene as _ds
 from .._reshape import (
+    cached,
     distributed_implementation,
     is_distributed,
     item_category_counts,
@@ -129,7 +130,7 @@ def count_labels(counts: pd.Series, categories: tuple[str, ...]) -> pd.Series:
 
 
 def _item_index(aset: "AnnotationSet") -> pd.Index:
-    return pd.Index(np.asarray(aset.item_ids), dtype=object, name="item_id")
+    return pd.Index(aset.item_ids, dtype=object, name="item_id", copy=False)  # shares the ids, no copy per table
 
 
 def _label_series(aset: "AnnotationSet", codes: np.ndarray, categories: tuple[str, ...] | None = None) -> pd.Series:
@@ -182,7 +183,7 @@ def vote_tables(part: "AnnotationSet", categories: tuple[str, ...], tie: str,
     tables = {
         "labels": _label_series(part, codes, categories),
         "confidence": pd.Series(top / m, index=index, name="confidence"),
-        "posteriors": pd.DataFrame(shares, index=index, columns=pd.Index(categories, name="category")),
+        "posteriors": pd.DataFrame(shares, index=index, columns=pd.Index(categories, name="category"), copy=False),
         "n_ratings": pd.Series(m, index=index, name="n_ratings"),
     }
     return tables, codes
@@ -257,12 +258,19 @@ def majority_vote(
     require_single_label(annotations, "majority_vote")
     if is_distributed(annotations):
         return distributed_implementation(annotations, "majority_vote")(annotations, tie=tie, seed=seed)
-    tables, codes = vote_tables(annotations, annotations.categories, tie, np.random.default_rng(seed))
-    hits, n = agreement_counts(annotations, codes) if annotations.annotators_known else (None, None)
-    return ConsensusResult(
-        method="majority_vote", **tables, annotator_accuracy=accuracy_series(annotations, hits, n),
-        n_unresolved=int((codes < 0).sum()), details=vote_details(tie, seed),
-    )
+
+    def build() -> ConsensusResult:
+        tables, codes = vote_tables(annotations, annotations.categories, tie, np.random.default_rng(seed))
+        hits, n = agreement_counts(annotations, codes) if annotations.annotators_known else (None, None)
+        return ConsensusResult(
+            method="majority_vote", **tables, annotator_accuracy=accuracy_series(annotations, hits, n),
+            n_unresolved=int((codes < 0).sum()), details=vote_details(tie, seed),
+        )
+
+    if tie == "random":
+        return build()
+    # deterministic: kept on the set (routing, class balance and the recommendations each ask for it)
+    return cached(annotations, "majority_vote_unresolved", build)
 
 
 def vote_details(tie: str, seed: int | None) -> str:

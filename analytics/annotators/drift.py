@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
-from .._reshape import item_category_counts, require_annotators, require_single_label
+from .._reshape import cached, item_category_counts, require_annotators, require_single_label
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from .gold import annotator_index, holm
 from ..results import ResultMixin
@@ -47,14 +47,21 @@ __all__ = ["leave_one_out_codes", "reference_correctness", "DriftResult", "accur
 def leave_one_out_codes(annotations: "AnnotationSet") -> np.ndarray:
     r"""Per annotation, the unique plurality label of the *other* annotators of its item,
     :math:`\arg\max_c (n_{ic} - [l_k = c])`; -1 when the others tie or nobody else rated the item."""
-    aset = annotations
+    return cached(annotations, "leave_one_out_codes", lambda: _leave_one_out_codes(annotations))
+
+
+def _leave_one_out_codes(aset: "AnnotationSet") -> np.ndarray:
+    """:func:`leave_one_out_codes` computed (the result is cached on the set, read-only: the routing, the peer
+    test, drift and the recommendations' annotator rule all score against it)."""
     counts = item_category_counts(aset)
     rows = np.arange(aset.n_annotations)
     others = counts[aset.item_codes].astype(np.int32)
     others[rows, aset.label_codes] -= 1
     top = others.max(axis=1)
     unique = (others == top[:, None]).sum(axis=1) == 1
-    return np.where((top > 0) & unique, np.argmax(others, axis=1), -1)
+    out = np.where((top > 0) & unique, np.argmax(others, axis=1), -1)
+    out.flags.writeable = False
+    return out
 
 
 def reference_correctness(annotations: "AnnotationSet", *, use_gold: bool = True) -> tuple[np.ndarray, np.ndarray]:

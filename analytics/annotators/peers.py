@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .._reshape import reduce_items, require_annotators, require_single_label
+from .._reshape import cached, reduce_items, require_annotators, require_single_label
 from ..agreement._results import check_confidence_level
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
@@ -97,11 +97,15 @@ class PeerAgreement(ResultMixin):
 def _peer_counts(aset: Any) -> tuple[np.ndarray, np.ndarray]:
     """Per annotator: annotations scored against the other annotators' unique plurality, and how many agree.
     Additive over disjoint sets of items (the plurality of an item's others lies within the item)."""
-    correct, _ = reference_correctness(aset, use_gold=False)
-    scored = np.isfinite(correct)
-    n = np.bincount(aset.annotator_codes[scored], minlength=aset.n_annotators)
-    a = np.bincount(aset.annotator_codes[scored], weights=correct[scored], minlength=aset.n_annotators)
-    return n.astype(np.int64), a.round().astype(np.int64)
+    def count() -> tuple[np.ndarray, np.ndarray]:
+        correct, _ = reference_correctness(aset, use_gold=False)
+        scored = np.isfinite(correct)
+        n = np.bincount(aset.annotator_codes[scored], minlength=aset.n_annotators)
+        a = np.bincount(aset.annotator_codes[scored], weights=correct[scored], minlength=aset.n_annotators)
+        return n.astype(np.int64), a.round().astype(np.int64)
+
+    n, a = cached(aset, "peer_counts", count)  # the Overview and the report ask for it more than once
+    return n.copy(), a.copy()
 
 
 def agreement_with_peers(annotations: "AnnotationSet", *, margin: float = 0.10, min_scored: int = 20,

@@ -67,7 +67,23 @@ QUEUES = ("senior_review", "adjudicate", "audit")
 
 
 def _votes_text(counts: np.ndarray, categories: Sequence[str]) -> np.ndarray:
-    """``"4×cat, 1×dog"`` per item: labels by descending count (ties in category order)."""
+    """``"4×cat, 1×dog"`` per item: labels by descending count (ties in category order).
+
+    Items share few distinct count rows (with 5 ratings in 10 classes at most 2,002), so each distinct row is
+    written once and the texts are taken for the items (one integer key per row, factorized).
+    """
+    counts = np.asarray(counts)
+    base = int(counts.max()) + 1 if counts.size else 1
+    if counts.shape[1] * np.log2(max(base, 2)) < 62:
+        key = counts.astype(np.int64) @ (base ** np.arange(counts.shape[1], dtype=np.int64))
+        codes, uniques = pd.factorize(key)
+        if len(uniques) < len(key):
+            rows = counts[np.unique(codes, return_index=True)[1]]
+            return _votes_rows(rows, categories)[codes]
+    return _votes_rows(counts, categories)
+
+
+def _votes_rows(counts: np.ndarray, categories: Sequence[str]) -> np.ndarray:
     order = np.argsort(-counts, axis=1, kind="stable")
     ranked = np.take_along_axis(counts, order, axis=1)
     cats = np.asarray(categories, dtype=object)
@@ -205,7 +221,7 @@ def route_for_review(
     strong = np.select([(support >= threshold) & ~tied, 2 * top > m], ["accept", "senior_review"], "adjudicate")
     decision = np.where(blind, decision, strong)
     out = pd.DataFrame({
-        "item_id": np.asarray(annotations.item_ids, dtype=object),
+        "item_id": pd.Series(np.asarray(annotations.item_ids, dtype=object), dtype=object, copy=False),
         "decision": pd.Categorical(decision, categories=list(DECISIONS)),
         "n_ratings": m,
         "votes": _votes_text(counts, annotations.categories),
@@ -288,8 +304,8 @@ def review_queue(
     if unknown:
         raise InvalidParameterError(f"Unknown decision{'s' if len(unknown) != 1 else ''} {unknown}; choose from {list(DECISIONS)}.")
     rank = {d: k for k, d in enumerate(decisions)}
-    queue = routing[routing["decision"].astype(str).isin(list(decisions))].copy()
-    queue["_rank"] = queue["decision"].astype(str).map(rank)
+    queue = routing[routing["decision"].isin(list(decisions))].copy()  # (categorical or text decisions alike)
+    queue["_rank"] = queue["decision"].astype(object).map(rank)
     sort = ["_rank", "agreement"] if "agreement" in queue.columns else ["_rank"]
     return queue.sort_values(sort, kind="stable").drop(columns="_rank").reset_index(drop=True)
 

@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 
         return run_workspace_check(args)
     if not args.annotations:
-        return fail(InvalidParameterError("Give the annotation file(s) to check, or --workspace W --no-regression."))
+        return fail(InvalidParameterError("Give the annotation files to check (one or more), or --workspace W --no-regression."))
     try:
         aset = load_from_args(args)
         result = check_gates(aset, min_kappa=args.min_kappa, min_alpha=args.min_alpha,

@@ -57,7 +57,7 @@ def stage_progress(enabled: bool | None):
     if not wants_progress(enabled):
         return None
     from .._progress import ProgressBar
-    from ..report.quality_report import SECTIONS
+    from ..report._sections import COMPUTE_ORDER as SECTIONS  # the order the stages run in
 
     bar = ProgressBar(delay=0.0, label="report")
     titles = [title for _, title, _ in SECTIONS]

@@ -24,7 +24,8 @@ import pandas as pd
 from .._import_report import ImportReport
 from .._labels import _looks_multilabel, clean_label_column, clean_text, natural_order
 from .._schema import _order_ids, _unknown, check_known_labels, resolve_categories
-from .._validate import BLANK_DETAILS, _handle_duplicates
+from .._duplicates import handle_duplicates
+from .._validate import BLANK_DETAILS
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from ..io._mapping import ColumnMapping
 from ..io.attachments import _coerce_gold, note_attached, restrict_gold
@@ -269,7 +270,7 @@ def _raise_on_duplicates(infos: list[dict], facts: dict, names: list[str]) -> No
     })
     if "round" in rows.columns:
         decoded["round"] = np.asarray(list(facts["rounds"]) + [None], dtype=object)[rows["round"].to_numpy()]
-    _handle_duplicates(decoded.reset_index(drop=True), "error", drop_cb=None)
+    handle_duplicates(decoded.reset_index(drop=True), "error", drop_cb=None)
 
 
 def _report(summaries: list[dict], infos: list[dict], facts: dict, *, names: list[str], unit: str,

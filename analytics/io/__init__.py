@@ -22,7 +22,7 @@ from .._schema import AnnotationSet
 from ..exceptions import AnnotationFileError, AnnotationSchemaError, InvalidParameterError
 from ..limits import Limits, use_limits
 from .._taxonomy_model import Taxonomy, load_taxonomy
-from ._files import check_file, sniff_text, table_kind
+from ._files import check_file, read_table, sniff_text, table_kind
 from ._mapping import ColumnMapping
 from ._raw import RawAnnotations, combine_raw
 from ._tables import read_any_table
@@ -146,10 +146,32 @@ def detect_format(source: Any, mapping: ColumnMapping | None = None, *, sep: str
         raise AnnotationFileError(f"'{path.name}' is XML but not a CVAT for images export; pass format=.")
     if mapping.explicit().keys() >= {"item_id", "annotator_id", "label"}:
         return "tidy"
-    frame, _, _ = read_any_table(path, sep=sep)
+    frame = _table_head(path, sep=sep)
     if frame.empty:
         raise AnnotationFileError(f"'{path.name}' holds no records.")
-    return _detect_table(frame.head(2000))
+    return _detect_table(frame)
+
+
+#: Rows of a table that :func:`detect_format` looks at.
+DETECT_ROWS = 2000
+
+
+def _table_head(path: Path, *, sep: str | None) -> pd.DataFrame:
+    """The first :data:`DETECT_ROWS` rows of a table file, as :func:`read_any_table` reads them.
+
+    CSV/TSV and Parquet files are read only that far (the format's reader reads the whole file next, and its
+    errors name any bad row); other tables are read whole.
+    """
+    kind = table_kind(path)
+    if kind == "parquet":
+        from ._files import read_parquet_head
+
+        return read_parquet_head(path, DETECT_ROWS)
+    if kind in ("text", "unknown"):
+        frame, _, _ = read_table(path, sep=sep, nrows=DETECT_ROWS)
+        return frame
+    frame, _, _ = read_any_table(path, sep=sep)
+    return frame.head(DETECT_ROWS)
 
 
 def load_annotations(

@@ -152,6 +152,7 @@ def read_table(
     *,
     sep: str | None = None,
     header: bool | None = None,
+    nrows: int | None = None,
 ) -> tuple[pd.DataFrame, str, int]:
     """Read a CSV/TSV/whitespace/Parquet table with every cell as text.
 
@@ -162,6 +163,8 @@ def read_table(
         Delimiter; detected when omitted (``.tsv`` → tab, otherwise sniffed among ``, ; | tab space``).
     header : bool, optional
         Whether the first line is a header; detected when omitted (a first line of numbers only is data).
+    nrows : int, optional
+        Text tables: read only the first ``nrows`` data rows (a look at the table, e.g. to detect its layout).
 
     Returns
     -------
@@ -197,7 +200,7 @@ def read_table(
     try:
         frame = pd.read_csv(
             p,
-            nrows=limits.max_rows + 1,
+            nrows=limits.max_rows + 1 if nrows is None else min(nrows, limits.max_rows + 1),
             sep=delim,
             dtype=str,
             header=0 if has_header else None,
@@ -255,6 +258,28 @@ def _check_parquet_shape(path: Path, limits: Limits) -> None:
     if meta.num_columns > limits.max_columns:
         raise AnnotationSchemaError(limit_message("max_columns", meta.num_columns,
                                                   f"'{path.name}' has too many columns", limits))
+
+
+def read_parquet_head(path: Path, n: int) -> pd.DataFrame:
+    """The first ``n`` rows of a Parquet file (after the footer's shape check), as :func:`read_table` reads them."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    p = check_file(path)
+    try:
+        _check_parquet_shape(p, current_limits())
+        handle = pq.ParquetFile(p)
+        batch = next(handle.iter_batches(batch_size=n), None)
+        table = pa.Table.from_batches([batch]) if batch is not None else handle.schema_arrow.empty_table()
+        table.validate(full=True)
+    except AnnotationSchemaError:
+        raise
+    except Exception as exc:  # pyarrow raises many types; all mean "cannot read"
+        raise AnnotationFileError(
+            f"Cannot read '{p}' as Parquet ({type(exc).__name__}: {exc}). "
+            "The file may be truncated or not Parquet; re-export it."
+        ) from None
+    return table.to_pandas()
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

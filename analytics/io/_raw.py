@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from .._coded import Coded
 from .._import_report import ImportReport
 
 __all__ = ["RawAnnotations", "combine_raw"]
@@ -46,6 +47,12 @@ class RawAnnotations:
         Gold labels carried by the export itself (``item_id``, ``gold_label``), if any.
     predictions : analytics.io.Predictions or None
         Model predictions carried by the export itself (Label Studio tasks), if any.
+    coded : dict
+        Canonical columns held as :class:`~analytics._coded.Coded` codes instead of in ``frame`` (tables read
+        with Arrow: ``item_id``, ``annotator_id``, ``label``, ``round``); row *k* of each is row *k* of ``frame``.
+        :meth:`plain` puts them into the frame for code that reads the frame's columns.
+    column_order : list or None
+        With ``coded``: every column's name (coded or in ``frame``, ``_source``/``_row`` aside) in the input's order.
     """
 
     frame: pd.DataFrame
@@ -62,6 +69,26 @@ class RawAnnotations:
     annotators_known: bool = True
     gold: pd.DataFrame | None = None
     predictions: Any = None
+    coded: dict[str, Coded] = field(default_factory=dict)
+    column_order: list[str] | None = None
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column (coded or in the frame) in the input's order, then ``_source``/``_row``."""
+        if not self.coded:
+            return list(self.frame.columns)
+        order = list(self.column_order or []) + [c for c in self.coded if c not in (self.column_order or [])]
+        return order + [c for c in self.frame.columns if c not in order]
+
+    def plain(self) -> "RawAnnotations":
+        """The same annotations with every coded column decoded into ``frame`` (object columns, None = missing),
+        in the input's column order."""
+        if not self.coded:
+            return self
+        data = {c: (self.coded[c].series(self.frame.index) if c in self.coded else self.frame[c]) for c in self.columns}
+        frame = pd.DataFrame(data, index=self.frame.index, copy=False)
+        frame["_source"] = frame["_source"].astype(object)
+        return replace(self, frame=frame, coded={}, column_order=None)
 
     def skip(self, row: Any, reason: str, detail: str = "") -> None:
         """Record one skipped input record."""
@@ -128,7 +155,7 @@ def combine_raw(parts: list[RawAnnotations]) -> RawAnnotations:
     """Concatenate the outputs of several files (each keeps its ``_source``, made distinct between files)."""
     if len(parts) == 1:
         return parts[0]
-    parts = _distinct_sources(parts)
+    parts = _distinct_sources([p.plain() for p in parts])
     formats = sorted({p.format for p in parts})
     units = sorted({p.unit for p in parts})
     multilabel_flags = {p.multilabel for p in parts} - {None}

@@ -16,7 +16,7 @@ from ..limits import current_limits, limit_message
 from ._quotes import split_merged_rows
 from ._files import check_table_shape, iter_json_lines, read_json_document, read_table, table_kind
 
-__all__ = ["TableSource", "read_any_table", "source_name"]
+__all__ = ["TableSource", "read_any_table", "source_name", "table_columns"]
 
 TableSource = "str | os.PathLike[str] | pd.DataFrame"
 
@@ -26,6 +26,22 @@ def source_name(source: Any) -> str:
     if isinstance(source, pd.DataFrame):
         return "<DataFrame>"
     return Path(source).name
+
+
+def table_columns(path: str | os.PathLike[str], *, sep: str | None = None) -> list[str]:
+    """The column names of a table file as :func:`read_any_table` reads them, reading only what they need:
+    the first rows of a CSV/TSV file, the schema of a Parquet file (JSON tables are read whole)."""
+    p = Path(path)
+    kind = table_kind(p)
+    if kind == "parquet":
+        from ._files import read_parquet_head
+
+        return [str(c) for c in read_parquet_head(p, 1).columns]
+    if kind in ("text", "unknown"):
+        frame, _, _ = read_table(p, sep=sep, nrows=50)
+        return [str(c) for c in frame.columns]
+    frame, _, _ = read_any_table(p, sep=sep)
+    return [str(c) for c in frame.columns]
 
 
 def read_any_table(

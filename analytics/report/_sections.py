@@ -23,7 +23,7 @@ from ..results import jsonable
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["ReportSettings", "SECTIONS", "rows", "estimate"]
+__all__ = ["ReportSettings", "SECTIONS", "COMPUTE_ORDER", "rows", "estimate"]
 
 
 @dataclass(frozen=True)
@@ -316,14 +316,23 @@ def label_errors(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
             "excluded": rows(res.excluded, ["item_id", "given_label", "reason"], limit=s.max_listed)}, res
 
 
-def top_problems(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
+def top_problems(aset: "AnnotationSet", s: ReportSettings, earlier: dict | None = None) -> tuple[dict, Any]:
+    """``earlier``: the sections computed before (section key → ``(status, result)``); the agreement summary and
+    the recommendations are taken from them when they were computed with the options top_problems uses."""
     from .overview import top_problems as problems
 
-    found = problems(aset, target=s.target, n=5)
+    reuse = {}
+    if earlier and s.confidence_level == 0.95:
+        summary, recs = earlier.get("agreement"), earlier.get("recommendations")
+        if summary is not None and summary[0] == "ok":
+            reuse["summary"] = summary[1]
+        if recs is not None and recs[0] == "ok" and min(s.max_listed, 10) == 10:  # the defaults (top=10)
+            reuse["recommendations"] = recs[1]
+    found = problems(aset, target=s.target, n=5, **reuse)
     return {"problems": [p.to_dict() for p in found]}, found
 
 
-Builder = Callable[["AnnotationSet", ReportSettings], "tuple[dict, Any]"]
+Builder = Callable[..., "tuple[dict, Any]"]
 
 #: (key, title, builder) of every section, in report order.
 SECTIONS: tuple[tuple[str, str, Builder], ...] = (
@@ -346,3 +355,8 @@ SECTIONS: tuple[tuple[str, str, Builder], ...] = (
     ("model_vs_human", "Model vs human", model_vs_human),
     ("label_errors", "Label errors", label_errors),
 )
+
+#: The order the sections are computed in: the top problems last, so they reuse the agreement summary and the
+#: recommendations (the report lists them first).
+COMPUTE_ORDER: tuple[tuple[str, str, Builder], ...] = tuple(
+    [s for s in SECTIONS if s[0] != "top_problems"] + [s for s in SECTIONS if s[0] == "top_problems"])

@@ -97,10 +97,11 @@ def _cannot_measure(headline: str, reason: str, what_to_do: str) -> Problem:
                    headline=f"{headline} cannot be measured: {reason}.", detail=what_to_do, where="Agreement")
 
 
-def _agreement(aset: AnnotationSet, target: float) -> list[Problem]:
+def _agreement(aset: AnnotationSet, target: float, summary: Any = None) -> list[Problem]:
     from ..agreement import agreement_summary, fleiss_kappa_by_category
 
-    summary = _quiet(lambda: agreement_summary(aset, target=target))
+    if summary is None:
+        summary = _quiet(lambda: agreement_summary(aset, target=target))
     out: list[Problem] = []
     if summary is None:
         return [_cannot_measure("Agreement", "the agreement summary does not apply to this set",
@@ -225,13 +226,14 @@ def _without(aset: AnnotationSet, flagged: set[str]) -> AnnotationSet | None:
     return aset.subset(keep) if keep.any() else None
 
 
-def _recommendation(aset: AnnotationSet, target: float, flagged: set[str]) -> list[Problem]:
+def _recommendation(aset: AnnotationSet, target: float, flagged: set[str], recs: Any = None) -> list[Problem]:
     """The top recommended change; retraining an annotator already flagged on their own (gold, peers, drift) is
     that annotator's problem, reported as such, so the next change is shown instead, and a change of the classes
     is shown only when it is also recommended on the labels of the annotators who are not flagged."""
     from ..taxonomy.recommend import recommend_taxonomy_changes
 
-    recs = _quiet(lambda: recommend_taxonomy_changes(aset, target=target))
+    if recs is None:
+        recs = _quiet(lambda: recommend_taxonomy_changes(aset, target=target))
     if recs is None:
         return []
     # changes with simulated evidence on these classes; add_other / collect_more are guideline hygiene, reported on
@@ -403,7 +405,8 @@ def _unknown(aset: AnnotationSet) -> list[Problem]:
     return []
 
 
-def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3) -> tuple[Problem, ...]:
+def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3, summary: Any = None,
+                 recommendations: Any = None) -> tuple[Problem, ...]:
     """The ``n`` most severe problems of a pilot, in plain language.
 
     Parameters
@@ -413,6 +416,10 @@ def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3)
         The agreement target (the field's bar is 0.8).
     n : int
         How many problems to return (fewer when the pilot has fewer).
+    summary, recommendations : optional
+        Results already computed for this set with this ``target`` (and the default confidence level):
+        :func:`~analytics.agreement_summary` and :func:`~analytics.recommend_taxonomy_changes` (default options),
+        used instead of computing them again (the quality report passes its own).
 
     Returns
     -------
@@ -433,8 +440,8 @@ def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3)
     if annotations.multilabel:
         found += _tag_agreement(annotations, target)
     else:
-        found += _agreement(annotations, target)
-        found += _recommendation(annotations, target, flagged) or _confused_pair(annotations, target, flagged)
+        found += _agreement(annotations, target, summary)
+        found += _recommendation(annotations, target, flagged, recommendations) or _confused_pair(annotations, target, flagged)
         found += _unknown(annotations)
     found += gold + people
     found.sort(key=lambda p: -p.severity)

@@ -51,7 +51,7 @@ import pandas as pd
 from .._atomic import atomic_target, write_text_atomic
 from .._import_report import ImportReport
 from .._progress import ProgressCallback, resolve_progress
-from ._sections import SECTIONS, ReportSettings, rows
+from ._sections import COMPUTE_ORDER, SECTIONS, ReportSettings, rows
 from ..exceptions import AnnotationQAError, InvalidParameterError
 
 if TYPE_CHECKING:
@@ -107,11 +107,15 @@ class Section:
                 "data": self.data}
 
 
-def _run_section(key: str, title: str, builder: Any, aset: "AnnotationSet", settings: ReportSettings) -> Section:
+def _run_section(key: str, title: str, builder: Any, aset: "AnnotationSet", settings: ReportSettings,
+                 earlier: dict[str, Section] | None = None) -> Section:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            data, result = builder(aset, settings)
+            if key == "top_problems" and earlier is not None:  # reuses the sections it summarizes
+                data, result = builder(aset, settings, {k: (v.status, v.result) for k, v in earlier.items()})
+            else:
+                data, result = builder(aset, settings)
         except AnnotationQAError as exc:
             return Section(key, title, "not_applicable", reason=str(exc))
     notes = tuple(dict.fromkeys(str(w.message) for w in caught))[:_MAX_NOTES]
@@ -220,11 +224,12 @@ class QualityReport:
         total = len(SECTIONS)
         if callback:
             callback(0, total)
-        sections = []
-        for done, (key, title, builder) in enumerate(SECTIONS, start=1):
-            sections.append(_run_section(key, title, builder, annotations, settings))
+        computed: dict[str, Section] = {}
+        for done, (key, title, builder) in enumerate(COMPUTE_ORDER, start=1):
+            computed[key] = _run_section(key, title, builder, annotations, settings, computed)
             if callback:
                 callback(done, total)
+        sections = [computed[key] for key, _, _ in SECTIONS]
         return cls(schema_version=SCHEMA_VERSION, created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                    settings=settings, dataset=_dataset(annotations),
                    imports={"annotations": annotations.report, "gold": annotations.gold_report,

@@ -151,7 +151,7 @@ def _embedding_rows(aset: "AnnotationSet", embeddings: Any) -> np.ndarray:
         raise InvalidParameterError("embeddings= has no columns.")
     bad_rows = np.flatnonzero(~np.isfinite(arr).all(axis=1))
     if len(bad_rows):
-        raise InvalidParameterError(f"embeddings= has missing or infinite values for item(s) "
+        raise InvalidParameterError(f"embeddings= has missing or infinite values for the item ids "
                                     f"{', '.join(ids[bad_rows[:5]])}; give every item a finite vector.")
     return arr
 

@@ -95,10 +95,13 @@ def _point(kind: CountKind, sums: tuple[np.ndarray, np.ndarray]) -> _Point:
         return _Point(kind, before, after, sums[0][3:] / sums[0][2], sums[1][3:] / sums[1][2], n)
 
 
-def _deviations(point: _Point, p0: CountParts, p1: CountParts) -> np.ndarray:
-    """``[n_k, S_k, M_k, S_k²/n_k]`` of the change of the items' linearized terms (see the module docstring)."""
+def _deviations(point: _Point, p0: CountParts, p1: CountParts, t0: np.ndarray | None = None) -> np.ndarray:
+    """``[n_k, S_k, M_k, S_k²/n_k]`` of the change of the items' linearized terms (see the module docstring).
+
+    ``t0``: the terms before, when already known (:func:`_terms_before`)."""
     b, a = point.before, point.after
-    t0 = count_item_terms(point.kind, p0, _eye(p0), b.value, b.expected, point.pi_before, point.n, b.n_items)
+    if t0 is None:
+        t0 = count_item_terms(point.kind, p0, _eye(p0), b.value, b.expected, point.pi_before, point.n, b.n_items)
     t1 = count_item_terms(point.kind, p1, _eye(p1), a.value, a.expected, point.pi_after, point.n, a.n_items)
     d = t1 - t0
     if not len(d):
@@ -133,7 +136,21 @@ def _change_sums(part, before, after) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _change_deviations(part, point: _Point, before, after) -> np.ndarray:
-    return _deviations(point, view_parts(part, None, before), view_parts(part, None, after))
+    p0 = view_parts(part, None, before)
+    return _deviations(point, p0, view_parts(part, None, after), _terms_before(part, point, before, p0))
+
+
+def _terms_before(part, point: _Point, before, p0: CountParts) -> np.ndarray:
+    """The items' terms of the coefficient before the change, kept on the set for the last ``before`` asked:
+    the what-ifs of one recommendation run all start from the same counts."""
+    b = point.before
+    key = (point.kind, before, b.value, b.expected, point.pi_before.tobytes(), point.n, b.n_items)
+    last = part._cache.get("whatif_terms_before")
+    if last is None or last[0] != key:
+        terms = count_item_terms(point.kind, p0, _eye(p0), b.value, b.expected, point.pi_before, point.n, b.n_items)
+        last = (key, terms)
+        part._cache["whatif_terms_before"] = last
+    return last[1]
 
 
 def paired_change_of(aset, after, *, before=None, kind: CountKind = "fleiss", coefficient: str = "fleiss_kappa",

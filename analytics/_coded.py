@@ -1,0 +1,119 @@
+"""Columns as integer codes into their distinct values: what validation works on.
+
+Loading ten million annotations must not run Python code per row. Every column that validation cleans
+(ids, labels, rounds) is held as a :class:`Coded` column — one integer code per row, ``-1`` where the cell is
+missing, into an array of the column's distinct values — and every rule of the data contract is applied to
+the distinct values once and mapped back with integer array operations. Files read with Arrow arrive coded
+already (:mod:`analytics.io._arrow`: dictionary encoding); a pandas column is coded with one
+:func:`pandas.factorize`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Coded", "coded_from_series", "merge_values", "present_codes"]
+
+
+@dataclass(frozen=True)
+class Coded:
+    """One column as codes into its distinct values.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray
+        One integer code per row (int32 or int64); ``-1`` where the cell is missing.
+    values : numpy.ndarray
+        The distinct values (object array, none missing); ``values[codes[k]]`` is row *k*'s value.
+    arrow : pyarrow.Array or None
+        The same distinct values as an Arrow array when the column was read by Arrow (string values), so
+        text checks run as Arrow kernels without converting the values again.
+    """
+
+    codes: np.ndarray
+    values: np.ndarray
+    arrow: Any = None
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def decode(self) -> np.ndarray:
+        """The column as an object array (``None`` where missing); each distinct value is one shared object."""
+        with_missing = np.empty(len(self.values) + 1, dtype=object)
+        with_missing[:-1] = self.values
+        return with_missing[self.codes]  # code -1 picks the trailing None
+
+    def series(self, index: pd.Index | None = None) -> pd.Series:
+        """:meth:`decode` as an object Series."""
+        return pd.Series(self.decode(), index=index, dtype=object, copy=False)
+
+    def take(self, mask: np.ndarray) -> "Coded":
+        """The rows where ``mask`` is true (same distinct values)."""
+        return replace(self, codes=self.codes[mask])
+
+    @cached_property
+    def _counts(self) -> np.ndarray:
+        codes = self.codes
+        if len(codes) and codes.min() >= 0:
+            return np.bincount(codes, minlength=len(self.values))
+        return np.bincount(codes[codes >= 0], minlength=len(self.values))
+
+    def counts(self) -> np.ndarray:
+        """Rows per distinct value (computed once)."""
+        return self._counts
+
+    def recode(self, mapping: np.ndarray, values: np.ndarray) -> "Coded":
+        """Codes sent through ``mapping`` (old code → new code, ``-1``: becomes missing) into new ``values``."""
+        table = np.append(np.asarray(mapping, dtype=np.int64), -1)  # code -1 stays -1
+        dtype = np.int32 if len(values) < 2**31 - 1 else np.int64
+        return Coded(table[self.codes].astype(dtype, copy=False), np.asarray(values, dtype=object))
+
+    def map_values(self, func: Callable[[Any], Any]) -> "Coded":
+        """Apply ``func`` to each distinct value once (``None`` result: missing); equal results are merged."""
+        new = np.empty(len(self.values), dtype=object)
+        new[:] = [func(v) for v in self.values]
+        return merge_values(self, new)
+
+
+def coded_from_series(series: pd.Series) -> Coded:
+    """Code a pandas column with :func:`pandas.factorize` (missing values: ``-1``).
+
+    Raises ``TypeError`` when a cell cannot be hashed (a list or mapping), like :func:`pandas.factorize`.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    values = np.empty(len(uniques), dtype=object)
+    values[:] = list(uniques) if not isinstance(uniques, np.ndarray) or uniques.dtype != object else uniques
+    return Coded(codes, values)
+
+
+def merge_values(coded: Coded, new: np.ndarray, changed: np.ndarray | None = None) -> Coded:
+    """Replace each distinct value by ``new[j]`` (``None``: missing) and merge values that became equal.
+
+    ``changed`` (optional, per value) says which values ``new`` changes; when none is, the column is returned
+    as it is (the common case of clean ids: no hashing of the values). The codes of merged values point at
+    the first of them (in the order of ``values``), so the result is the same as coding the replaced column
+    afresh, up to the numbering of the values.
+    """
+    new = np.asarray(new, dtype=object)
+    if changed is not None and not changed.any():
+        return replace(coded, values=new)
+    missing = pd.isna(new) if len(new) else np.zeros(0, dtype=bool)
+    mapping = np.full(len(new), -1, dtype=np.int64)
+    if (~missing).any():
+        sub, uniques = pd.factorize(new[~missing])
+        mapping[~missing] = sub
+        values = np.empty(len(uniques), dtype=object)
+        values[:] = list(uniques)
+    else:
+        values = np.empty(0, dtype=object)
+    return coded.recode(mapping, values)
+
+
+def present_codes(coded: Coded) -> np.ndarray:
+    """Which distinct values occur in the rows (boolean, per value)."""
+    return coded.counts() > 0
