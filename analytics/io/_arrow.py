@@ -36,6 +36,7 @@ from ._files import (
     _delimiter,
     _first_line_is_header,
     check_file,
+    cannot_read_parquet,
     check_table_shape,
     sniff_text,
     table_kind,
@@ -168,10 +169,7 @@ def _read_parquet(path: Path, limits: Limits, dictionary: Callable[[list[str]], 
     except AnnotationSchemaError:
         raise
     except Exception as exc:  # pyarrow raises many types; all mean "cannot read"
-        raise AnnotationFileError(
-            f"Cannot read '{path}' as Parquet ({type(exc).__name__}: {exc}). "
-            "The file may be truncated or not Parquet; re-export it."
-        ) from None
+        raise cannot_read_parquet(path, exc) from None
     return ArrowTable(table, "row", 1, "parquet")
 
 

@@ -186,10 +186,7 @@ def read_table(
         except AnnotationSchemaError:
             raise
         except Exception as exc:  # pyarrow raises many types; all mean "cannot read"
-            raise AnnotationFileError(
-                f"Cannot read '{p}' as Parquet ({type(exc).__name__}: {exc}). "
-                "The file may be truncated or not Parquet; re-export it."
-            ) from None
+            raise cannot_read_parquet(p, exc) from None
         frame = frame.reset_index(drop=True)
         frame.index = frame.index + 1
         return frame, "row", 1
@@ -247,6 +244,12 @@ def check_table_shape(frame: pd.DataFrame, what: str, limits: Limits | None = No
                                                   limits))
 
 
+
+def cannot_read_parquet(path: object, exc: BaseException) -> AnnotationFileError:
+    """The error for a Parquet file pyarrow cannot read (pyarrow raises many types; all mean "cannot read")."""
+    return AnnotationFileError(f"Cannot read '{path}' as Parquet ({type(exc).__name__}: {exc}). "
+                               "The file may be truncated or not Parquet; re-export it.")
+
 def _check_parquet_shape(path: Path, limits: Limits) -> None:
     """Check rows and columns from the Parquet footer, before reading any data."""
     import pyarrow.parquet as pq
@@ -275,10 +278,7 @@ def read_parquet_head(path: Path, n: int) -> pd.DataFrame:
     except AnnotationSchemaError:
         raise
     except Exception as exc:  # pyarrow raises many types; all mean "cannot read"
-        raise AnnotationFileError(
-            f"Cannot read '{p}' as Parquet ({type(exc).__name__}: {exc}). "
-            "The file may be truncated or not Parquet; re-export it."
-        ) from None
+        raise cannot_read_parquet(p, exc) from None
     return table.to_pandas()
 
 
