@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from bench_consensus import simulate, timed  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+from consensus_accuracy import accuracy  # noqa: E402
 
 DATASETS = Path(os.environ.get("AQA_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared")) / "datasets"
 NAMES = ["dog", "face", "duck", "product", "emotion"]
@@ -57,12 +58,6 @@ def real_frame(name: str) -> tuple[pd.DataFrame, pd.Series]:
     frame = answers.rename(columns={"question": "task", "answer": "label"})
     frame["label"] = frame["label"].astype(str)
     return frame, pd.Series(truth["truth"].astype(str).to_numpy(), index=truth["question"].astype(str))
-
-
-def accuracy(labels: pd.Series, truth: pd.Series) -> float:
-    labels = labels.copy()
-    labels.index = labels.index.astype(str)
-    return float((labels.reindex(truth.index).astype(str) == truth).mean())
 
 
 def main() -> None:

@@ -21,9 +21,23 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 COLUMNS = ["item_id", "annotator_id", "label"]
 READERS = ["pyarrow", "pyarrow-dictionary", "polars", "duckdb"]
+
+
+def _dictionary_codes(table: Any) -> list:
+    """Each column of ``COLUMNS`` as (codes, distinct values), dictionary-encoded by pyarrow."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    out = []
+    for c in COLUMNS:
+        encoded = pc.dictionary_encode(table.column(c))
+        out.append((np.concatenate([np.asarray(k.indices) for k in encoded.chunks]),
+                    encoded.chunk(encoded.num_chunks - 1).dictionary))
+    return out
 
 
 def read(reader: str, path: str) -> list[tuple[object, object]]:
@@ -33,7 +47,6 @@ def read(reader: str, path: str) -> list[tuple[object, object]]:
     parquet = path.endswith(".parquet")
     if reader.startswith("pyarrow"):
         import pyarrow as pa
-        import pyarrow.compute as pc
         import pyarrow.csv as pcsv
         import pyarrow.parquet as pq
 
@@ -49,12 +62,7 @@ def read(reader: str, path: str) -> list[tuple[object, object]]:
             return out
         table = pq.read_table(path) if parquet else pcsv.read_csv(
             path, convert_options=pcsv.ConvertOptions(column_types={c: pa.string() for c in COLUMNS}))
-        out = []
-        for c in COLUMNS:
-            encoded = pc.dictionary_encode(table.column(c))
-            out.append((np.concatenate([np.asarray(k.indices) for k in encoded.chunks]),
-                        encoded.chunk(encoded.num_chunks - 1).dictionary))
-        return out
+        return _dictionary_codes(table)
     if reader == "polars":
         import polars as pl
 
@@ -67,17 +75,11 @@ def read(reader: str, path: str) -> list[tuple[object, object]]:
         return out
     if reader == "duckdb":
         import duckdb
-        import pyarrow.compute as pc
 
         source = f"read_parquet('{path}')" if parquet else f"read_csv('{path}', all_varchar=true, header=true)"
         table = duckdb.sql(f"SELECT * FROM {source}").arrow()
         table = table.read_all() if hasattr(table, "read_all") else table
-        out = []
-        for c in COLUMNS:
-            encoded = pc.dictionary_encode(table.column(c))
-            out.append((np.concatenate([np.asarray(k.indices) for k in encoded.chunks]),
-                        encoded.chunk(encoded.num_chunks - 1).dictionary))
-        return out
+        return _dictionary_codes(table)
     raise ValueError(reader)
 
 
