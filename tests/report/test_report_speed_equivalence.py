@@ -1,0 +1,79 @@
+"""The report's fast paths (issue 17 point 6) against the straightforward per-row computations they replace.
+
+Each reference below is the code as it was before the speed-up (one row per item or per annotation); the fast
+path computes the same arithmetic once per distinct row and maps it back, so the results must be identical.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import sparse
+
+from analytics import load_annotations
+from analytics._reshape import item_category_counts
+from analytics._reshape._distinct import distinct_design_rows, distinct_rows
+
+
+def random_set(seed: int, *, n_items: int = 60, n_annotators: int = 5, n_classes: int = 4, gold: bool = False):
+    """Items with 1..n_annotators ratings from named annotators (ties, single ratings, unused classes included)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    truth = rng.integers(0, n_classes, n_items)
+    for i in range(n_items):
+        who = rng.choice(n_annotators, size=int(rng.integers(1, n_annotators + 1)), replace=False)
+        for a in who:
+            label = truth[i] if rng.random() < 0.6 else rng.integers(0, n_classes)
+            rows.append((f"item-{i:03d}", f"ann_{a}", f"c{label}"))
+    frame = pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"])
+    if gold:
+        g = pd.DataFrame({"item_id": [f"item-{i:03d}" for i in range(0, n_items, 3)],
+                          "gold_label": [f"c{truth[i]}" for i in range(0, n_items, 3)]})
+        return load_annotations(frame, gold=g)
+    return load_annotations(frame)
+
+
+# -- distinct rows -------------------------------------------------------------------------------------------
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 200), st.integers(1, 6), st.sampled_from(["small", "wide", "float"]))
+def test_distinct_rows_rebuild_the_table(seed, n, k, kind):
+    rng = np.random.default_rng(seed)
+    values = {"small": rng.integers(0, 3, (n, k)), "wide": rng.integers(-2, 3, (n, k)) * 10 ** 17,
+              "float": rng.integers(0, 3, (n, k)) / 2.0}[kind]
+    codes, first = distinct_rows(values)
+    np.testing.assert_array_equal(values[first][codes], values)
+    assert len(first) == len(np.unique(values, axis=0))
+    assert list(codes[first]) == list(range(len(first)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 120), st.integers(1, 12))
+def test_distinct_design_rows_rebuild_the_matrix(seed, n, k):
+    rng = np.random.default_rng(seed)
+    dense = np.where(rng.random((n, k)) < 0.4, rng.integers(1, 3, (n, k)), 0).astype(np.float64)
+    design = sparse.csr_matrix(dense)
+    codes, first = distinct_design_rows(design)
+    np.testing.assert_array_equal(dense[first][codes], dense)
+    assert len(first) == len(np.unique(dense, axis=0))
+
+
+# -- leave-one-out labels (drift, peers, recommendations) -----------------------------------------------------
+def _leave_one_out_reference(aset) -> np.ndarray:
+    counts = item_category_counts(aset)
+    rows = np.arange(aset.n_annotations)
+    others = counts[aset.item_codes].astype(np.int32)
+    others[rows, aset.label_codes] -= 1
+    top = others.max(axis=1)
+    unique = (others == top[:, None]).sum(axis=1) == 1
+    return np.where((top > 0) & unique, np.argmax(others, axis=1), -1)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.integers(2, 7), st.integers(2, 6))
+def test_leave_one_out_codes_equal_the_per_annotation_rule(seed, n_annotators, n_classes):
+    from analytics.annotators.drift import leave_one_out_codes
+
+    aset = random_set(seed, n_annotators=n_annotators, n_classes=n_classes)
+    np.testing.assert_array_equal(leave_one_out_codes(aset), _leave_one_out_reference(aset))
