@@ -86,12 +86,12 @@ def reliability_weights(annotations: "AnnotationSet") -> np.ndarray:
     settles long before the last confusion probabilities do.
     """
     from ..exceptions import ConvergenceWarning
-    from .consensus import dawid_skene
+    from .consensus import unclamped_dawid_skene
 
     k = annotations.n_categories
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fit = dawid_skene(annotations, use_gold=False)
+        fit = unclamped_dawid_skene(annotations)
     acc = np.nan_to_num(fit.annotator_accuracy.to_numpy(dtype=np.float64), nan=0.0)
     return np.clip((acc - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0) if k > 1 else np.ones_like(acc)
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
 __all__ = ["ConsensusResult", "majority_vote", "dawid_skene", "vote_tables", "posterior_tables", "agreement_counts",
-           "accuracy_series", "start_posteriors", "em_partition_of", "vote_details"]
+           "accuracy_series", "start_posteriors", "em_partition_of", "vote_details", "unclamped_dawid_skene"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -401,3 +401,25 @@ def dawid_skene(
         details=f"smoothing={smoothing}, init={init}, use_gold={gold}, "
                 f"tol={tol} (largest parameter change), max_iter={max_iter}, acceleration={acceleration}",
     )
+
+
+def unclamped_dawid_skene(annotations: "AnnotationSet") -> ConsensusResult:
+    """``dawid_skene(annotations, use_gold=False)`` with the default options, fitted once per in-memory set.
+
+    Review routing's reliability weights and the label errors' people evidence both use this fit; it is kept on
+    the set (read it, do not change it) and the warnings the fit raised are raised again on every call, so each
+    caller sees (and records) what a fit of its own would have told it.
+    """
+    if is_distributed(annotations):
+        return dawid_skene(annotations, use_gold=False)
+
+    def build() -> tuple[ConsensusResult, tuple[warnings.WarningMessage, ...]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = dawid_skene(annotations, use_gold=False)
+        return result, tuple(caught)
+
+    result, caught = cached(annotations, "dawid_skene_unclamped", build)
+    for w in caught:
+        warnings.warn(w.message, stacklevel=2)
+    return result

@@ -77,3 +77,63 @@ def test_leave_one_out_codes_equal_the_per_annotation_rule(seed, n_annotators, n
 
     aset = random_set(seed, n_annotators=n_annotators, n_classes=n_classes)
     np.testing.assert_array_equal(leave_one_out_codes(aset), _leave_one_out_reference(aset))
+
+
+# -- label errors -------------------------------------------------------------------------------------------
+def _same_label_errors(fast, slow) -> None:
+    for name in ("candidates", "scores", "excluded"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), check_exact=True)
+    pd.testing.assert_series_equal(fast.class_thresholds, slow.class_thresholds, check_exact=True)
+    for name in ("threshold", "people_method", "uses_model", "n_items", "n_scored", "n_candidates", "n_excluded",
+                 "sentence", "notes"):
+        assert getattr(fast, name) == getattr(slow, name), name
+
+
+def _with_unknown(seed: int):
+    rng = np.random.default_rng(seed)
+    aset = random_set(seed, n_items=40, n_classes=3)
+    frame = aset.frame[["item_id", "annotator_id", "label"]].copy()
+    frame["label"] = frame["label"].astype(object)
+    frame.loc[rng.random(len(frame)) < 0.2, "label"] = "unknown"
+    return load_annotations(frame, unknown_label="unknown")
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.sampled_from(["plain", "gold", "given", "model", "unknown", "counts", "threshold"]))
+def test_label_errors_equal_the_per_item_computation(seed, case):
+    from analytics import find_label_errors
+    from tests.report._reference_label_errors import find_label_errors_reference
+
+    options = {}
+    if case == "gold":
+        aset = random_set(seed, gold=True)
+    elif case == "unknown":
+        aset = _with_unknown(seed)
+    elif case == "counts":
+        rng = np.random.default_rng(seed)
+        votes = pd.DataFrame(rng.integers(0, 4, (50, 3)), columns=["a", "b", "c"]).assign(item=[f"i{j}" for j in range(50)])
+        votes = votes[votes[["a", "b", "c"]].sum(axis=1) > 0]
+        aset = load_annotations(votes, format="counts", item="item")
+    else:
+        aset = random_set(seed)
+    if case == "given":
+        rng = np.random.default_rng(seed)
+        ids = list(aset.item_ids)[::2]
+        options["given"] = pd.Series(rng.choice(["c0", "c1", "c2", "c3", "zz"], len(ids)), index=ids)
+    if case == "model":
+        rng = np.random.default_rng(seed)
+        probs = rng.dirichlet(np.ones(4), aset.n_items)
+        options["predictions"] = pd.DataFrame(probs, columns=["c0", "c1", "c2", "c3"]).assign(
+            item_id=list(aset.item_ids)).iloc[: aset.n_items - 3]
+    if case == "threshold":
+        options["threshold"] = 0.2
+    import warnings
+
+    import analytics
+    from analytics.io._coerce import at_boundary
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = analytics.find_label_errors(aset, **options)
+        slow = at_boundary(find_label_errors_reference)(aset, **options)
+    _same_label_errors(fast, slow)
