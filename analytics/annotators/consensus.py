@@ -203,7 +203,16 @@ def posterior_tables(part: "AnnotationSet", categories: tuple[str, ...],
 
 def start_posteriors(part: "AnnotationSet", init: str) -> np.ndarray:
     """EM starting posteriors of the items of ``part``: vote shares, or the one-hot plurality (ties split)."""
-    counts = item_category_counts(part).astype(np.float64)
+    if is_distributed(part) or not hasattr(part, "_cache"):
+        return _start_rows(item_category_counts(part), init)
+    from .._reshape._distinct import distinct_count_rows
+
+    codes, first = distinct_count_rows(part)  # a function of each item's counts: once per distinct row
+    return _start_rows(item_category_counts(part)[first], init)[codes]
+
+
+def _start_rows(counts: np.ndarray, init: str) -> np.ndarray:
+    counts = counts.astype(np.float64)
     if init == "majority_hard":
         counts = (counts == counts.max(axis=1, keepdims=True)).astype(np.float64)
     return counts / counts.sum(axis=1, keepdims=True)

@@ -137,3 +137,41 @@ def test_label_errors_equal_the_per_item_computation(seed, case):
         fast = analytics.find_label_errors(aset, **options)
         slow = at_boundary(find_label_errors_reference)(aset, **options)
     _same_label_errors(fast, slow)
+
+
+# -- Dawid-Skene: the E-step once per distinct row ------------------------------------------------------------
+def _same_fit(fast, slow) -> None:
+    pd.testing.assert_frame_equal(fast.posteriors, slow.posteriors, check_exact=True)
+    pd.testing.assert_series_equal(fast.labels, slow.labels, check_exact=True)
+    pd.testing.assert_series_equal(fast.annotator_accuracy, slow.annotator_accuracy, check_exact=True)
+    pd.testing.assert_series_equal(fast.class_priors, slow.class_priors, check_exact=True)
+    np.testing.assert_array_equal(fast.annotator_confusion, slow.annotator_confusion)
+    assert fast.log_likelihood == slow.log_likelihood
+    assert (fast.n_iter, fast.converged) == (slow.n_iter, slow.converged)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.booleans(), st.sampled_from(["squarem", "none"]), st.integers(2, 6))
+def test_dawid_skene_on_distinct_rows_equals_the_per_item_e_step(seed, use_gold, acceleration, n_annotators):
+    import warnings
+    from unittest import mock
+
+    from analytics import dawid_skene
+    from analytics.annotators import _dawid_skene as ds
+
+    aset = random_set(seed, n_items=150, n_annotators=n_annotators, n_classes=3, gold=use_gold)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = dawid_skene(aset, use_gold=use_gold, acceleration=acceleration)
+        with mock.patch.object(ds.DistinctRows, "of", classmethod(lambda cls, design, gold: None)):
+            slow = dawid_skene(aset, use_gold=use_gold, acceleration=acceleration)
+    _same_fit(fast, slow)
+
+
+def test_dawid_skene_distinct_rows_are_used_on_repeated_patterns():
+    from analytics.annotators import _dawid_skene as ds
+    from analytics.annotators.consensus import em_partition_of, start_posteriors
+
+    aset = random_set(3, n_items=400, n_annotators=3, n_classes=2)
+    data = ds.InMemoryPartitions([em_partition_of(aset, False)], [start_posteriors(aset, "majority")])
+    assert data.distinct[0] is not None and data.distinct[0].design.shape[0] < aset.n_items / 2
