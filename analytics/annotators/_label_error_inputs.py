@@ -156,19 +156,17 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
 
 
 def _dawid_skene_log_posteriors(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
-    from .._reshape._distinct import distinct_design_rows
-    from .consensus import em_partition_of, unclamped_dawid_skene
+    from .consensus import unclamped_dawid_skene, vote_patterns
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         fit = unclamped_dawid_skene(aset)
     log_conf = np.log(fit.annotator_confusion)
     log_prior = np.log(fit.class_priors.to_numpy(dtype=np.float64))
-    part = em_partition_of(aset, False)
-    a, c = part.n_annotators, part.n_categories
+    a, c = aset.n_annotators, aset.n_categories
     weights = np.ascontiguousarray(log_conf.transpose(0, 2, 1).reshape(a * c, c))
-    codes, first = distinct_design_rows(part.design)  # each distinct row of the design once: the same row products
-    joint = part.design[first] @ weights + log_prior
+    codes, _, design = vote_patterns(aset)  # each distinct row of the design once: the same row products
+    joint = design @ weights + log_prior
     notes = tuple(str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning))
     return joint - special.logsumexp(joint, axis=1, keepdims=True), log_prior, notes, codes
 

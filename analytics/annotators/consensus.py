@@ -35,10 +35,13 @@ from ..exceptions import ConvergenceWarning, DataQualityWarning, InvalidParamete
 from ..results import ResultMixin
 
 if TYPE_CHECKING:
+    from scipy import sparse
+
     from .._schema import AnnotationSet
 
 __all__ = ["ConsensusResult", "majority_vote", "dawid_skene", "vote_tables", "posterior_tables", "agreement_counts",
-           "accuracy_series", "start_posteriors", "em_partition_of", "vote_details", "unclamped_dawid_skene"]
+           "accuracy_series", "start_posteriors", "em_partition_of", "vote_details", "unclamped_dawid_skene",
+           "vote_patterns"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,10 +148,12 @@ def agreement_counts(part: "AnnotationSet", codes: np.ndarray) -> tuple[np.ndarr
     A sum over items (``codes`` are per item of ``part``), so partitions of items add up.
     """
     target = codes[part.item_codes]
-    scored = target >= 0
-    n = np.bincount(part.annotator_codes[scored], minlength=part.n_annotators)
-    hits = np.bincount(part.annotator_codes[scored], weights=(part.label_codes == target)[scored],
-                       minlength=part.n_annotators)
+    unscored = target < 0
+    # a label never equals -1, so the unscored add 0.0 to the same sums in the same order: no subset is copied
+    n = np.bincount(part.annotator_codes, minlength=part.n_annotators)
+    if unscored.any():
+        n = n - np.bincount(part.annotator_codes[unscored], minlength=part.n_annotators)
+    hits = np.bincount(part.annotator_codes, weights=part.label_codes == target, minlength=part.n_annotators)
     return hits, n
 
 
@@ -222,6 +227,21 @@ def em_partition_of(part: "AnnotationSet", gold: bool) -> "_ds.EMPartition":
     """The :class:`~analytics.annotators._dawid_skene.EMPartition` of a set or partition (gold clamped if ``gold``)."""
     return _ds.em_partition(part.item_codes, part.annotator_codes, part.label_codes, part.n_items,
                             part.n_annotators, part.n_categories, part.gold_codes if gold else None)
+
+
+def vote_patterns(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray, "sparse.csr_matrix"]:
+    """``(codes, first, design)``: the distinct rows of the set's item × (annotator, label) indicator matrix (gold
+    not clamped) — items with the same annotators giving the same labels share a code — the first item of each,
+    and the matrix's rows of those items (cached on the set, read-only)."""
+    from .._reshape._distinct import distinct_design_rows
+
+    def build() -> tuple[np.ndarray, np.ndarray, "sparse.csr_matrix"]:
+        design = em_partition_of(aset, False).design
+        codes, first = distinct_design_rows(design)
+        codes.flags.writeable = first.flags.writeable = False
+        return codes, first, design[first]
+
+    return cached(aset, "vote_patterns", build)
 
 
 def majority_vote(

@@ -175,3 +175,84 @@ def test_dawid_skene_distinct_rows_are_used_on_repeated_patterns():
     aset = random_set(3, n_items=400, n_annotators=3, n_classes=2)
     data = ds.InMemoryPartitions([em_partition_of(aset, False)], [start_posteriors(aset, "majority")])
     assert data.distinct[0] is not None and data.distinct[0].design.shape[0] < aset.n_items / 2
+
+
+# -- review routing ----------------------------------------------------------------------------------------
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.sampled_from(["auto", "vote_split", "weighted_vote_split"]),
+       st.sampled_from([0.6, 0.9, 0.95]), st.booleans())
+def test_routing_equals_the_per_item_computation(seed, method, threshold, anonymous):
+    import warnings
+
+    from analytics import review_queue, review_summary, route_for_review
+    from tests.report import _reference_routing as ref
+
+    if anonymous:
+        rng = np.random.default_rng(seed)
+        votes = pd.DataFrame(rng.integers(0, 4, (80, 3)), columns=["a", "b", "c"]).assign(item=[f"i{j}" for j in range(80)])
+        aset = load_annotations(votes[votes[["a", "b", "c"]].sum(axis=1) > 0], format="counts", item="item")
+        method = "vote_split" if method == "weighted_vote_split" else method
+    else:
+        aset = random_set(seed, n_items=120, n_annotators=6, n_classes=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fast = route_for_review(aset, method=method, threshold=threshold)
+        slow = ref.route_for_review(aset, method=method, threshold=threshold)
+    pd.testing.assert_frame_equal(fast, slow, check_exact=True)
+    assert fast.attrs == slow.attrs
+    decisions = [("adjudicate", "senior_review", "needs_overlap"), ("accept",), ("needs_overlap", "adjudicate")]
+    for table in (fast, fast.assign(decision=fast["decision"].astype(str))):  # categorical and text decisions
+        pd.testing.assert_frame_equal(review_summary(table), ref.review_summary(table), check_exact=True)
+        for chosen in decisions:
+            pd.testing.assert_frame_equal(review_queue(table, decisions=chosen),
+                                          ref.review_queue(table, decisions=chosen), check_exact=True)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000))
+def test_agreement_counts_equal_the_scored_subset_sums(seed):
+    from analytics.annotators.consensus import agreement_counts
+
+    aset = random_set(seed, n_items=50, n_annotators=4, n_classes=3)
+    codes = np.random.default_rng(seed).integers(-1, 3, aset.n_items)
+    target = codes[aset.item_codes]
+    scored = target >= 0
+    n = np.bincount(aset.annotator_codes[scored], minlength=aset.n_annotators)
+    hits = np.bincount(aset.annotator_codes[scored], weights=(aset.label_codes == target)[scored],
+                       minlength=aset.n_annotators)
+    fast_hits, fast_n = agreement_counts(aset, codes)
+    np.testing.assert_array_equal(fast_hits, hits)
+    np.testing.assert_array_equal(fast_n, n)
+    assert fast_n.dtype == n.dtype and fast_hits.dtype == hits.dtype
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.sampled_from(["majority", "majority_hard"]))
+def test_start_posteriors_equal_the_per_item_shares(seed, init):
+    from analytics.annotators.consensus import start_posteriors
+
+    aset = random_set(seed, n_items=80, n_annotators=4, n_classes=3)
+    counts = item_category_counts(aset).astype(np.float64)
+    if init == "majority_hard":
+        counts = (counts == counts.max(axis=1, keepdims=True)).astype(np.float64)
+    np.testing.assert_array_equal(start_posteriors(aset, init), counts / counts.sum(axis=1, keepdims=True))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.booleans())
+def test_split_support_per_distinct_pair_equals_per_item(seed, weighted):
+    from unittest import mock
+
+    from analytics.annotators import _support
+
+    rng = np.random.default_rng(seed)
+    votes = rng.integers(0, 4, (300, 4)).astype(np.float64)
+    if weighted:
+        votes = votes * rng.choice([0.0, 0.25, 1 / 3, 0.9], size=(300, 4))
+    label = rng.integers(0, 4, 300)
+    with mock.patch.object(_support, "_DISTINCT_FROM", 0):
+        fast = _support.split_support(votes, label)
+    with mock.patch.object(_support, "_DISTINCT_FROM", 10 ** 9):
+        slow = _support.split_support(votes, label)
+    np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_array_equal(fast[1], slow[1])
