@@ -256,3 +256,21 @@ def test_split_support_per_distinct_pair_equals_per_item(seed, weighted):
         slow = _support.split_support(votes, label)
     np.testing.assert_array_equal(fast[0], slow[0])
     np.testing.assert_array_equal(fast[1], slow[1])
+
+
+# -- confusion hotspots: each annotator's swaps on a class pair ------------------------------------------------
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 6), st.integers(2, 5))
+def test_pair_swaps_from_patterns_equal_the_per_annotation_flags(seed, n_annotators, n_classes):
+    from analytics._reshape import annotator_pair_swaps, pair_swaps_from_codes
+
+    aset = random_set(seed, n_items=80, n_annotators=n_annotators, n_classes=n_classes)
+    pairs = np.array([(a, b) for a in range(n_classes) for b in range(n_classes) if a != b])
+    item_category_counts(aset)  # the dense counts at hand: the pattern path is taken
+    fast = annotator_pair_swaps(aset, pairs)
+    assert "pattern_annotator_labels" in aset._cache and aset._cache["pattern_annotator_labels"] is not None
+    slow = pair_swaps_from_codes(aset.item_codes, aset.annotator_codes, aset.label_codes, item_category_counts(aset),
+                                 pairs, aset.n_annotators)
+    np.testing.assert_array_equal(fast[0], slow[0])
+    np.testing.assert_array_equal(fast[1], slow[1])
+    assert fast[0].dtype == slow[0].dtype == np.int64
