@@ -186,13 +186,22 @@ def _example_kernel(aset: "AnnotationSet", requests: tuple, k: int, numeric: boo
     ids = np.asarray(aset.item_ids, dtype=object)
     images = item_images(aset)
     out = []
+    in_id_order = _codes_in_id_order(aset)
     for request in requests:
         if request[0] == "pair":
             w = pair_item_weights(counts, int(request[1]), int(request[2]), m)
         else:
             w = class_item_weights(counts, int(request[1]), m)
-        out.append(top_items(w, ids, k, numeric, images))
+        out.append(top_items(w, ids, k, numeric, images, in_id_order=in_id_order))
     return tuple(out)
+
+
+def _codes_in_id_order(aset: Any) -> bool:
+    """Whether the item codes follow the ids' order (:func:`analytics._schema.id_order`): an in-memory set's do —
+    it numbers its items in that order when it is built (``_order_ids``, ``_order_coded``)."""
+    from .._schema import AnnotationSet
+
+    return isinstance(aset, AnnotationSet)
 
 
 def example_items(aset: "AnnotationSet", requests: list[tuple],
@@ -206,7 +215,7 @@ def example_items(aset: "AnnotationSet", requests: list[tuple],
     """
     if k <= 0:
         return [((), None) for _ in requests]
-    numeric = non_integer_item_ids(aset) == 0
+    numeric = _codes_in_id_order(aset) or non_integer_item_ids(aset) == 0  # (in id order: not needed)
     found = merge_items(aset, _example_kernel, TopMerge(int(k), bool(numeric)), tuple(requests), int(k), bool(numeric))
     return [(tuple(str(x) for x in ids),
              None if images is None else tuple("" if v is None or pd.isna(v) else str(v) for v in images))

@@ -274,3 +274,67 @@ def test_pair_swaps_from_patterns_equal_the_per_annotation_flags(seed, n_annotat
     np.testing.assert_array_equal(fast[0], slow[0])
     np.testing.assert_array_equal(fast[1], slow[1])
     assert fast[0].dtype == slow[0].dtype == np.int64
+
+
+# -- recommendations: agreement with peers, dissent per annotator, example items ----------------------------------
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 6), st.integers(2, 5))
+def test_peer_counts_equal_the_reference_correctness_sums(seed, n_annotators, n_classes):
+    from analytics.annotators.drift import reference_correctness
+    from analytics.annotators.peers import _peer_counts
+
+    aset = random_set(seed, n_items=60, n_annotators=n_annotators, n_classes=n_classes, gold=True)
+    correct, _ = reference_correctness(aset, use_gold=False)
+    scored = np.isfinite(correct)
+    n = np.bincount(aset.annotator_codes[scored], minlength=aset.n_annotators).astype(np.int64)
+    a = np.bincount(aset.annotator_codes[scored], weights=correct[scored], minlength=aset.n_annotators)
+    fast_n, fast_a = _peer_counts(aset)
+    np.testing.assert_array_equal(fast_n, n)
+    np.testing.assert_array_equal(fast_a, a.round().astype(np.int64))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.integers(2, 6), st.integers(2, 5))
+def test_annotator_dissent_equals_the_per_annotation_count(seed, n_annotators, n_classes):
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from analytics.annotators.drift import leave_one_out_codes
+    from analytics.taxonomy import _recommend_rules as rules
+
+    aset = random_set(seed, n_items=60, n_annotators=n_annotators, n_classes=n_classes)
+    ref = leave_one_out_codes(aset)
+    everyone = [str(a) for a in aset.annotator_ids]
+    ctx = SimpleNamespace(aset=aset, cache={"peers": (ref, everyone)},
+                          rules=SimpleNamespace(retrain_share=0.0, confidence_level=0.95))
+    real_argmax = np.argmax
+    for c in range(n_classes):
+        dissent = (ref >= 0) & ((aset.label_codes == c) != (ref == c))
+        expected = np.bincount(aset.annotator_codes[dissent], minlength=aset.n_annotators)
+        seen = []
+        with mock.patch.object(rules.np, "argmax", side_effect=lambda per: seen.append(per) or real_argmax(per)):
+            gaps = rules._annotator_explains(ctx, c, f"c{c}")  # every annotator "flagged": the top one is named
+        if expected.sum():
+            np.testing.assert_array_equal(seen[0], expected)
+            top = real_argmax(expected)
+            assert gaps and gaps[0].startswith(f"{everyone[top]} makes {expected[top] / expected.sum():.0%}")
+        else:
+            assert gaps == []
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 10_000), st.integers(1, 8), st.booleans())
+def test_example_items_in_code_order_equal_the_id_sort(seed, k, integer_ids):
+    from unittest import mock
+
+    from analytics._reshape import _classes, example_items
+
+    rng = np.random.default_rng(seed)
+    rows = [(i if integer_ids else f"it{i}", f"a{a}", f"c{rng.integers(0, 3)}") for i in rng.permutation(90)
+            for a in range(int(rng.integers(1, 5)))]
+    frame = pd.DataFrame(rows, columns=["item_id", "annotator_id", "label"])
+    requests = [("pair", 0, 1), ("pair", 1, 2), ("class", 0), ("class", 2)]
+    fast = example_items(load_annotations(frame), requests, k)
+    with mock.patch.object(_classes, "_codes_in_id_order", lambda aset: False):
+        slow = example_items(load_annotations(frame), requests, k)
+    assert fast == slow
