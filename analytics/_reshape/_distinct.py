@@ -87,6 +87,8 @@ def distinct_design_rows(design: sparse.csr_matrix) -> tuple[np.ndarray, np.ndar
     else:
         value = pd.factorize(data, use_na_sentinel=False)[0].astype(np.int64) + 1
     entry = design.indices.astype(np.int64) * (int(value.max(initial=1)) + 1) + value  # > 0; 0 pads short rows
+    if len(entry) == n * width:  # every row holds the same number of entries: the entries are the table
+        return distinct_rows(entry.reshape(n, width))
     table = np.zeros((n, width), dtype=np.int64)
     table[np.repeat(np.arange(n), nnz), np.arange(len(entry)) - np.repeat(indptr[:-1], nnz)] = entry
     return distinct_rows(table)

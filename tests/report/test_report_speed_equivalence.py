@@ -338,3 +338,16 @@ def test_example_items_in_code_order_equal_the_id_sort(seed, k, integer_ids):
     with mock.patch.object(_classes, "_codes_in_id_order", lambda aset: False):
         slow = example_items(load_annotations(frame), requests, k)
     assert fast == slow
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 120), st.integers(2, 8))
+def test_distinct_design_rows_of_full_rows(seed, n, k):
+    rng = np.random.default_rng(seed)
+    width = int(rng.integers(1, k + 1))
+    dense = np.zeros((n, k))
+    for i in range(n):  # every row holds `width` entries
+        dense[i, rng.choice(k, width, replace=False)] = rng.integers(1, 3, width)
+    codes, first = distinct_design_rows(sparse.csr_matrix(dense))
+    np.testing.assert_array_equal(dense[first][codes], dense)
+    assert len(first) == len(np.unique(dense, axis=0))
