@@ -254,7 +254,8 @@ class InMemoryPartitions:
         for part in self.parts:
             used[part.design.indices] = True
         self.columns = np.flatnonzero(used)
-        self.designs = [part.design[:, self.columns].tocsr() for part in self.parts]
+        full = len(self.columns) == self.n_annotators * self.n_categories  # every column used: the designs as they are
+        self.designs = [part.design if full else part.design[:, self.columns].tocsr() for part in self.parts]
         self.distinct = [DistinctRows.of(d, part.gold_codes) for d, part in zip(self.designs, self.parts)]
         self.posts = [clamp_gold(np.array(p, dtype=np.float64), part.gold_codes) for p, part in zip(posteriors, parts)]
 

@@ -224,9 +224,19 @@ def _start_rows(counts: np.ndarray, init: str) -> np.ndarray:
 
 
 def em_partition_of(part: "AnnotationSet", gold: bool) -> "_ds.EMPartition":
-    """The :class:`~analytics.annotators._dawid_skene.EMPartition` of a set or partition (gold clamped if ``gold``)."""
-    return _ds.em_partition(part.item_codes, part.annotator_codes, part.label_codes, part.n_items,
-                            part.n_annotators, part.n_categories, part.gold_codes if gold else None)
+    """The :class:`~analytics.annotators._dawid_skene.EMPartition` of a set or partition (gold clamped if ``gold``).
+
+    Without gold, an in-memory set keeps it (read-only): the Dawid–Skene fit and the distinct vote patterns of
+    routing and label errors read the same matrix."""
+    from .._schema import AnnotationSet
+
+    def build() -> "_ds.EMPartition":
+        return _ds.em_partition(part.item_codes, part.annotator_codes, part.label_codes, part.n_items,
+                                part.n_annotators, part.n_categories, part.gold_codes if gold else None)
+
+    if gold or not isinstance(part, AnnotationSet):
+        return build()
+    return cached(part, "em_partition_unclamped", build)
 
 
 def vote_patterns(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray, "sparse.csr_matrix"]:
