@@ -72,14 +72,13 @@ def _votes_text(counts: np.ndarray, categories: Sequence[str]) -> np.ndarray:
     Items share few distinct count rows (with 5 ratings in 10 classes at most 2,002), so each distinct row is
     written once and the texts are taken for the items (one integer key per row, factorized).
     """
+    from .._reshape._distinct import distinct_rows
+
     counts = np.asarray(counts)
-    base = int(counts.max()) + 1 if counts.size else 1
-    if counts.shape[1] * np.log2(max(base, 2)) < 62:
-        key = counts.astype(np.int64) @ (base ** np.arange(counts.shape[1], dtype=np.int64))
-        codes, uniques = pd.factorize(key)
-        if len(uniques) < len(key):
-            rows = counts[np.unique(codes, return_index=True)[1]]
-            return _votes_rows(rows, categories)[codes]
+    if counts.size and np.issubdtype(counts.dtype, np.integer):
+        codes, first = distinct_rows(counts)
+        if len(first) < len(counts):
+            return _votes_rows(counts[first], categories)[codes]
     return _votes_rows(counts, categories)
 
 
