@@ -351,3 +351,28 @@ def test_distinct_design_rows_of_full_rows(seed, n, k):
     codes, first = distinct_design_rows(sparse.csr_matrix(dense))
     np.testing.assert_array_equal(dense[first][codes], dense)
     assert len(first) == len(np.unique(dense, axis=0))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.booleans(), st.booleans())
+def test_em_design_from_sorted_codes_equals_the_coo_build(seed, grouped, duplicates):
+    from analytics.annotators import _dawid_skene as ds
+
+    rng = np.random.default_rng(seed)
+    n_items, n_annotators, k = 30, 4, 3
+    items = rng.integers(0, n_items, 150)
+    annotators = rng.integers(0, n_annotators, 150)
+    if not duplicates:  # one rating per (item, annotator)
+        _, keep = np.unique(items * n_annotators + annotators, return_index=True)
+        items, annotators = items[keep], annotators[keep]
+    labels = rng.integers(0, k, len(items))
+    if grouped:
+        order = np.lexsort((annotators, items))
+        items, annotators, labels = items[order], annotators[order], labels[order]
+    part = ds.em_partition(items, annotators, labels, n_items, n_annotators, k)
+    cols = annotators * k + labels
+    slow = sparse.csr_matrix((np.ones(len(items)), (items, cols)), shape=(n_items, n_annotators * k))
+    slow.sum_duplicates()
+    for name in ("indptr", "indices", "data"):
+        np.testing.assert_array_equal(getattr(part.design, name), getattr(slow, name))
+    assert part.design.has_canonical_format and part.design.shape == slow.shape
