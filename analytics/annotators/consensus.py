@@ -174,6 +174,12 @@ def vote_tables(part: "AnnotationSet", categories: tuple[str, ...], tie: str,
     runs on a whole set or on each partition of items.
     """
     counts = item_category_counts(part)
+    rows = None
+    if tie != "random" and hasattr(part, "_cache") and not is_distributed(part):
+        from .._reshape._distinct import distinct_count_rows
+
+        rows, first = distinct_count_rows(part)  # every number below is a function of the item's counts row
+        counts = counts[first]
     m = counts.sum(axis=1)
     top = counts.max(axis=1)
     is_top = counts == top[:, None]
@@ -184,6 +190,8 @@ def vote_tables(part: "AnnotationSet", categories: tuple[str, ...], tie: str,
         codes = np.where(tied, -1, np.argmax(counts, axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = counts / m[:, None]
+    if rows is not None:  # taken for the items
+        m, top, codes, shares = m[rows], top[rows], codes[rows], shares[rows]
     index = _item_index(part)
     tables = {
         "labels": _label_series(part, codes, categories),

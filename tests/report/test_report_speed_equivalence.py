@@ -376,3 +376,29 @@ def test_em_design_from_sorted_codes_equals_the_coo_build(seed, grouped, duplica
     for name in ("indptr", "indices", "data"):
         np.testing.assert_array_equal(getattr(part.design, name), getattr(slow, name))
     assert part.design.has_canonical_format and part.design.shape == slow.shape
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 10_000), st.integers(2, 6), st.integers(2, 5))
+def test_majority_vote_per_distinct_row_equals_per_item(seed, n_annotators, n_classes):
+    from analytics import majority_vote
+
+    aset = random_set(seed, n_items=70, n_annotators=n_annotators, n_classes=n_classes)
+    res = majority_vote(aset)
+    counts = item_category_counts(aset)
+    m = counts.sum(axis=1)
+    top = counts.max(axis=1)
+    tied = (counts == top[:, None]).sum(axis=1) > 1
+    codes = np.where(tied, -1, np.argmax(counts, axis=1))
+    names = np.asarray(aset.categories, dtype=object)
+    np.testing.assert_array_equal(res.posteriors.to_numpy(), counts / m[:, None])
+    np.testing.assert_array_equal(res.confidence.to_numpy(), top / m)
+    np.testing.assert_array_equal(res.n_ratings.to_numpy(), m)
+    assert res.labels.tolist() == [names[c] if c >= 0 else pd.NA for c in codes]
+    assert res.labels.dtype == object and res.n_unresolved == int((codes < 0).sum())
+    target = codes[aset.item_codes]
+    scored = target >= 0
+    expected = (np.bincount(aset.annotator_codes[scored], weights=(aset.label_codes == target)[scored],
+                            minlength=aset.n_annotators)
+                / np.bincount(aset.annotator_codes[scored], minlength=aset.n_annotators))
+    np.testing.assert_array_equal(res.annotator_accuracy.to_numpy(), expected)
