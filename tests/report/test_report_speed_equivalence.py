@@ -99,7 +99,8 @@ def _with_unknown(seed: int):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 10_000), st.sampled_from(["plain", "gold", "given", "model", "unknown", "counts", "threshold"]))
+@given(st.integers(0, 10_000), st.sampled_from(["plain", "gold", "given", "model", "unknown", "counts", "threshold",
+                                                "integer_ids"]))
 def test_label_errors_equal_the_per_item_computation(seed, case):
     from analytics import find_label_errors
     from tests.report._reference_label_errors import find_label_errors_reference
@@ -114,6 +115,10 @@ def test_label_errors_equal_the_per_item_computation(seed, case):
         votes = pd.DataFrame(rng.integers(0, 4, (50, 3)), columns=["a", "b", "c"]).assign(item=[f"i{j}" for j in range(50)])
         votes = votes[votes[["a", "b", "c"]].sum(axis=1) > 0]
         aset = load_annotations(votes, format="counts", item="item")
+    elif case == "integer_ids":  # numeric item order is not the text order the ties are ranked in
+        frame = random_set(seed).frame[["item_id", "annotator_id", "label"]].copy()
+        frame["item_id"] = frame["item_id"].astype(str).str[5:].astype(int)
+        aset = load_annotations(frame)
     else:
         aset = random_set(seed)
     if case == "given":
