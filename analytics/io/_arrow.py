@@ -207,7 +207,7 @@ def encode_column(column: Any, *, first_appearance: bool = True) -> Coded:
             head_codes, dictionary, ordered = _indices(encoded.indices), encoded.dictionary, False
         else:  # ids: sorting the distinct heads is cheaper than hashing them, and the set sorts them anyway
             head_codes, dictionary = _sorted_distinct(heads)
-            ordered = True
+            head_codes, ordered = head_codes.astype(np.int64), True  # int64: the set's codes, without a copy
         codes = np.repeat(head_codes, np.diff(np.append(np.flatnonzero(head), n)))
         return _coded(codes, dictionary, ordered=ordered)
     encoded = pc.dictionary_encode(pa.chunked_array(chunks))
@@ -278,8 +278,8 @@ def _sorted_distinct(values: Any) -> tuple[np.ndarray, Any]:
 
 def _unify_dictionaries(chunks: list[Any], first_appearance: bool) -> Coded:
     """One code array over chunks that each carry a dictionary (Parquet row groups): the chunks' distinct
-    dictionaries are encoded together, then each chunk's codes mapped through (int32 throughout, no copy of
-    indices without nulls). ``first_appearance``: the values in the order of their first row (labels: the
+    dictionaries are encoded together, then each chunk's codes mapped through (no copy of indices without
+    nulls). ``first_appearance``: the values in the order of their first row (labels: the
     first-seen spelling wins a tie), unused values dropped; otherwise (ids) the distinct values of several
     dictionaries are unified by sorting them (:func:`_sorted_distinct`), so they come in text order."""
     import pyarrow as pa
@@ -293,6 +293,7 @@ def _unify_dictionaries(chunks: list[Any], first_appearance: bool) -> Coded:
             groups.append(c.dictionary)
         group_of.append(len(groups) - 1)
     ordered = False
+    dtype = np.int32 if first_appearance else np.int64  # ids sorted here become the set's int64 codes as they are
     if len(groups) == 1:
         tables = [None]
         dictionary = groups[0]
@@ -305,8 +306,8 @@ def _unify_dictionaries(chunks: list[Any], first_appearance: bool) -> Coded:
             mapping, dictionary = _sorted_distinct(merged)
             ordered = True
         starts = np.concatenate([[0], np.cumsum([len(g) for g in groups])])
-        tables = [np.append(mapping[starts[g]:starts[g + 1]], np.int32(-1)) for g in range(len(groups))]
-    codes = np.empty(sum(len(c) for c in chunks), dtype=np.int32)
+        tables = [np.append(mapping[starts[g]:starts[g + 1]], -1).astype(dtype) for g in range(len(groups))]
+    codes = np.empty(sum(len(c) for c in chunks), dtype=dtype)
     at = 0
     for g, c in zip(group_of, chunks):
         part = _indices(c.indices)  # -1 where null: the appended -1 of a mapping table keeps it missing
