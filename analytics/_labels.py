@@ -86,7 +86,8 @@ def clean_distinct(values: np.ndarray, *, arrow: Any = None) -> tuple[np.ndarray
     Returns
     -------
     cleaned : numpy.ndarray
-        Object array of ``str`` or ``None``; values that need no cleaning are the input objects themselves.
+        Object array of ``str`` or ``None``; values that need no cleaning are the input objects themselves (the
+        input array itself when no value needs cleaning).
     changed : numpy.ndarray
         Boolean, per value: the cleaned value differs from the value (blank values and non-text values too).
     """
@@ -94,10 +95,10 @@ def clean_distinct(values: np.ndarray, *, arrow: Any = None) -> tuple[np.ndarray
     if arrow is None and n > 1000 and pd.api.types.infer_dtype(values, skipna=False) == "string":
         arrow = _arrow_strings(values)
     todo = np.ones(n, dtype=bool) if arrow is None else ~_already_clean(arrow)
-    cleaned = values.copy()
     changed = np.zeros(n, dtype=bool)
     if not todo.any():
-        return cleaned, changed
+        return values, changed  # every value is its own cleaned text (the callers only read the array)
+    cleaned = values.copy()
     sub = values[todo]
     if len(sub) > 1000 and arrow is not None:  # all strings: pandas' vectorized string methods
         s = pd.Series(sub, dtype=object)

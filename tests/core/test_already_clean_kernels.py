@@ -39,3 +39,17 @@ def test_space_bytes_are_found_in_the_slice_only():
     arr = pa.array(["a\tb", "ab", "cd"])
     assert _holds_space_bytes(arr) and not _holds_space_bytes(arr.slice(1))
     assert not _holds_space_bytes(pa.array(["", None]))
+
+
+def test_long_ids_found_by_characters_not_bytes():
+    """The byte-length shortcut of ``_long_values`` flags exactly the ids with more characters than the limit."""
+    from analytics._coded import Coded
+    from analytics._validate import _long_values
+
+    values = np.array(["abc", "ééé", "abcd", "éééé", "unused-long"], dtype=object)
+    codes = np.array([0, 1, 2, 3, 0], dtype=np.int64)
+    for arrow in (pa.array(values.tolist()), None):
+        coded = Coded(codes, values, arrow)
+        for limit in (2, 3, 4, 6, 20):
+            expected = [v for v in values[:4] if len(v) > limit]
+            assert _long_values(coded, limit).tolist() == expected
