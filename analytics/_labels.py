@@ -170,6 +170,8 @@ def _holds_space_bytes(arr: Any) -> bool:
     width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
     offsets = np.frombuffer(buffers[1], dtype=width)[arr.offset:arr.offset + len(arr) + 1]
     data = np.frombuffer(buffers[2], dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
+    if not (data < 32).any():  # one comparison over the bytes: every byte of interest is a control byte
+        return False
     return bool(_ASCII_SPACE_BYTES[data].any())
 
 
