@@ -162,6 +162,8 @@ def _holds_space_bytes(arr: Any) -> bool:
     (besides the space); conservative (True) for arrays it cannot read as one buffer."""
     import pyarrow as pa
 
+    if isinstance(arr, pa.ChunkedArray):
+        return any(_holds_space_bytes(chunk) for chunk in arr.chunks)
     buffers = arr.buffers()
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(buffers) < 3:
         return True

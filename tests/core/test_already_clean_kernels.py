@@ -39,6 +39,7 @@ def test_space_bytes_are_found_in_the_slice_only():
     arr = pa.array(["a\tb", "ab", "cd"])
     assert _holds_space_bytes(arr) and not _holds_space_bytes(arr.slice(1))
     assert not _holds_space_bytes(pa.array(["", None]))
+    assert _holds_space_bytes(pa.chunked_array([["ab"], ["c\nd"]])) and not _holds_space_bytes(pa.chunked_array([["ab"]]))
 
 
 def test_long_ids_found_by_characters_not_bytes():
