@@ -96,3 +96,59 @@ def test_rating_histogram_follows_the_view_asked_for():
         got = rating_histogram(aset, view)
         assert np.array_equal(got[:len(expected)], expected) and not got[len(expected):].any(), view
     assert not np.array_equal(whole, part)
+
+
+def _plain_bisection(inside, grid, index, *, outward):
+    """The score interval's edge search as it was before issue 17: one midpoint per call, 40 times."""
+    g = len(grid)
+    outer = index + outward
+    has_outer = (outer >= 0) & (outer < g)
+    a = grid[index].copy()
+    b = grid[np.clip(outer, 0, g - 1)].copy()
+    for _ in range(40):
+        mid = (a + b) / 2.0
+        acc = inside(mid[:, None])[:, 0]
+        a = np.where(acc & has_outer, mid, a)
+        b = np.where(~acc & has_outer, mid, b)
+    return a
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["fleiss", "pairs", "gwet", "brennan_prediger", "percent"]),
+       st.integers(2, 6), st.integers(1, 4), st.booleans())
+def test_section_search_finds_the_bisection_edges_to_the_last_bit(seed, kind, q, k, odd_acceptance):
+    """Several bisection steps per call (``intervals._bisect``) give the plain bisection's edges exactly — also
+    where the acceptance test is not monotone inside a grid step (both replay the same steps)."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(-0.2, 1.0, k) if kind in ("fleiss", "pairs") else rng.uniform(0.0, 1.0, k)
+    se = np.where(rng.random(k) < 0.3, 0.0, rng.uniform(0.0, 0.2, k))
+    p = rng.dirichlet(np.ones(q) * rng.uniform(0.2, 3.0), k)
+    nr = np.zeros((k, 6))
+    nr[:, 1:] = rng.integers(0, 30, (k, 5)) * (rng.random((k, 5)) < 0.6)
+    nr[:, 2] += 1
+    kw = dict(prevalence=p, ratings_counts=nr, n_pairable=nr[:, 2:].sum(1), confidence_level=rng.choice([0.8, 0.95]),
+              kind=kind, expected_agreement=rng.uniform(0.0, 0.6, k))
+    if kind == "pairs":
+        kw.update(n_pairs=rng.integers(1, 10, k).astype(float), pair_items=nr[:, 2:].sum(1))
+    import analytics.agreement.intervals as iv
+
+    fast = iv.score_intervals(values, se, **kw)
+    real = iv._bisect
+    try:
+        iv._bisect = _plain_bisection
+        plain = iv.score_intervals(values, se, **kw)
+    finally:
+        iv._bisect = real
+    assert np.array_equal(fast[0], plain[0], equal_nan=True) and np.array_equal(fast[1], plain[1], equal_nan=True)
+    if odd_acceptance:  # an acceptance set with holes: both searches still take the same steps
+        grid = np.linspace(-1.0, 1.0, 65)
+        index = rng.integers(1, 64, 2 * k)
+        outward = np.repeat([-1, 1], k)
+        cut = rng.uniform(-1.0, 1.0, (2 * k, 3))
+
+        def holes(param):
+            rows = param.shape[0]
+            return ((param > cut[:rows, :1]) ^ (param > cut[:rows, 1:2])) | (param < cut[:rows, 2:3])
+
+        assert np.array_equal(iv._bisect(holes, grid, index, outward=outward),
+                              _plain_bisection(holes, grid, index, outward=outward))
