@@ -152,3 +152,39 @@ def test_section_search_finds_the_bisection_edges_to_the_last_bit(seed, kind, q,
 
         assert np.array_equal(iv._bisect(holes, grid, index, outward=outward),
                               _plain_bisection(holes, grid, index, outward=outward))
+
+
+def _jackknife_three_passes(aset, tables, res, defined):
+    """Light's kappa jackknife SE as it was before issue 17: one pass over the items per table."""
+    from analytics.agreement.cohen import _pair_sums_per_item
+    from analytics.agreement.intervals import pair_leave_one_out
+
+    keep = defined[:, None, None]
+    moved, dropped_value, dropped = (_pair_sums_per_item(aset, np.where(keep, t, 0.0))
+                                     for t in pair_leave_one_out(tables))
+    total, n_pairs = float(res["value"][defined].sum()), float(defined.sum())
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = (total + moved - dropped_value) / (n_pairs - dropped) - total / n_pairs
+    d = np.where(np.isfinite(d), d, 0.0)
+    rated = np.asarray(item_category_counts(aset, layout="auto").sum(axis=1)).ravel() > 0
+    k, s1, s2 = float(rated.sum()), float(d[rated].sum()), float((d[rated] ** 2).sum())
+    return float("nan") if k < 2 else float(np.sqrt(max((k - 1.0) / k * (s2 - s1 * s1 / k), 0.0)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(3, 60), st.integers(3, 6), st.integers(2, 6),
+       st.sampled_from([0.0, 0.3, 0.7]))
+def test_light_jackknife_in_one_pass_equals_three_passes(seed, n_items, n_annotators, q, missing):
+    """One gather for the jackknife's three per-item sums, and zeros for all-zero drop-out tables, give the SE of
+    three separate passes — small sets (pairs that drop out) and sparse overlap (70 % missing) included."""
+    from analytics.agreement._core import weight_matrix
+    from analytics.agreement.cohen import _all_pairs, _light_jackknife_se
+
+    aset = aset_from_matrix(random_matrix(seed, n_items, n_annotators, q, p_missing=missing,
+                                          accuracy=float(np.random.default_rng(seed).uniform(0.3, 0.95))), q)
+    tables, _, res = _all_pairs(aset, weight_matrix(q, None))
+    defined = np.isfinite(res["value"])
+    if not defined.any():
+        return
+    fast, slow = _light_jackknife_se(aset, tables, res, defined), _jackknife_three_passes(aset, tables, res, defined)
+    assert (np.isnan(fast) and np.isnan(slow)) or fast == slow
