@@ -324,6 +324,20 @@ def score_intervals(values: np.ndarray, standard_errors: np.ndarray, *, prevalen
         twice = np.concatenate([every, every])
         edges = _bisect(lambda param: inside(param, twice), grid, np.concatenate([first, last]),
                         outward=np.repeat([-1, 1], len(ok)))
+        # A large pilot's interval can fall between two grid points (narrower than a grid step: some 20,000 items
+        # and more); the estimate itself is always accepted, so both edges are searched from it to its grid neighbours.
+        theta = v_o if kappa_scale else v_o * (1.0 - pe_o) + pe_o
+        narrow = np.flatnonzero(~found & (theta > lo_p) & (theta < hi_p))
+        if len(narrow):
+            narrow = narrow[inside(theta[narrow, None], narrow)[:, 0]]
+        if len(narrow):
+            below = grid[np.searchsorted(grid, theta[narrow]) - 1]
+            above = grid[np.searchsorted(grid, theta[narrow], side="right")]
+            pair = np.concatenate([narrow, narrow])
+            edges[np.concatenate([narrow, narrow + len(ok)])] = _bisect_between(
+                lambda param: inside(param, pair), np.concatenate([theta[narrow], theta[narrow]]),
+                np.concatenate([below, above]), np.ones(len(pair), dtype=bool))
+            found[narrow] = True
         x_edges = curve(edges[:, None], twice)[0][:, 0]
         x_lo, x_hi = x_edges[:len(ok)], x_edges[len(ok):]
         # Clipped to the coefficient's range, which is not always [-1, 1] below: with items rated once, Fleiss'
@@ -417,19 +431,25 @@ def _bisect(inside, grid: np.ndarray, index: np.ndarray, *, outward: np.ndarray)
     :data:`_BISECT` bisection steps, taken :data:`_SECTION_BITS` at a time: each round evaluates ``inside`` once at
     the :math:`2^b - 1` points that the next *b* bisection steps could visit, then replays those steps on the
     answers. The points are dyadic fractions of the grid step (exact in floating point), so the edge is the
-    bisection's to the last bit with a quarter of the calls (a test compares it with the plain bisection).
+    bisection's to the last bit with an eighth of the calls (a test compares it with the plain bisection).
     """
     g = len(grid)
     outer = index + outward
-    has_outer = ((outer >= 0) & (outer < g))[:, None]
-    a = grid[index].copy()[:, None]
-    b = grid[np.clip(outer, 0, g - 1)].copy()[:, None]
+    return _bisect_between(inside, grid[index], grid[np.clip(outer, 0, g - 1)], (outer >= 0) & (outer < g))
+
+
+def _bisect_between(inside, accepted: np.ndarray, rejected: np.ndarray, has_outer: np.ndarray) -> np.ndarray:
+    """:func:`_bisect` from an accepted and a rejected point per row (rows without ``has_outer`` stay put)."""
+    has_outer = has_outer[:, None]
+    a = np.array(accepted, dtype=np.float64)[:, None]
+    b = np.array(rejected, dtype=np.float64)[:, None]
+    n = len(a)
     parts = 1 << _SECTION_BITS
     fractions = np.arange(1, parts)[None, :] / parts
-    rows = np.arange(len(index))[:, None]
+    rows = np.arange(n)[:, None]
     for _ in range(_BISECT // _SECTION_BITS):
         acc = inside(a + (b - a) * fractions)           # the points j/parts of the way from a to b, j = 1 … parts-1
-        lo, hi = np.zeros((len(index), 1), dtype=np.int64), np.full((len(index), 1), parts)
+        lo, hi = np.zeros((n, 1), dtype=np.int64), np.full((n, 1), parts)
         for _ in range(_SECTION_BITS):                  # the bisection steps on those answers
             mid = (lo + hi) // 2
             took = acc[rows, mid - 1]
