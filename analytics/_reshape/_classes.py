@@ -56,23 +56,14 @@ def rating_pair_matrix(aset: "AnnotationSet") -> np.ndarray:
 
 @additive
 def annotator_pair_swaps(aset: "AnnotationSet", pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`pair_swaps_from_codes` of the set for the class-code ``pairs`` (``P × 2``): ``(swaps, trials)``, fresh
-    arrays. Each pair's rows are kept on the set, so the hotspots, the pair diagnoses and the recommendations, which
-    ask for overlapping lists of candidate pairs, count each pair once."""
+    """:func:`pair_swaps_from_codes` of the set for the class-code ``pairs`` (``P × 2``): ``(swaps, trials)``, cached
+    per list of pairs (the hotspots and the recommendations ask for the same candidate pairs)."""
     from . import require_annotators
 
     require_annotators(aset, "Per-annotator shares of a confusion")
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    known: dict = cached(aset, "annotator_pair_swap_rows", dict)
-    missing = list(dict.fromkeys(p for p in map(tuple, pairs.tolist()) if p not in known))
-    if missing:
-        swaps, trials = pair_swaps_from_codes(aset.item_codes, aset.annotator_codes, aset.label_codes, _counts(aset),
-                                              np.array(missing, dtype=np.int64), aset.n_annotators)
-        known.update({p: (s, t) for p, s, t in zip(missing, swaps, trials)})
-    rows = [known[p] for p in map(tuple, pairs.tolist())]
-    if not rows:
-        return np.zeros((0, aset.n_annotators), dtype=np.int64), np.zeros((0, aset.n_annotators), dtype=np.int64)
-    return np.stack([s for s, _ in rows]), np.stack([t for _, t in rows])
+    return cached(aset, ("annotator_pair_swaps", pairs.tobytes()), lambda: pair_swaps_from_codes(
+        aset.item_codes, aset.annotator_codes, aset.label_codes, _counts(aset), pairs, aset.n_annotators))
 
 
 @additive
