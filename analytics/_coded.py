@@ -33,11 +33,15 @@ class Coded:
     arrow : pyarrow.Array or None
         The same distinct values as an Arrow array when the column was read by Arrow (string values), so
         text checks run as Arrow kernels without converting the values again.
+    ordered : bool
+        Whether ``values`` (and ``arrow``) are already in code point order (Arrow sorted them while coding a
+        column of ids), so the set need not sort them again (:func:`analytics._schema._order_coded`).
     """
 
     codes: np.ndarray
     values: np.ndarray
     arrow: Any = None
+    ordered: bool = False
 
     def __len__(self) -> int:
         return len(self.codes)

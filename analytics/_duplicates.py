@@ -31,12 +31,18 @@ def duplicate_rows(frame: pd.DataFrame, items: Coded, anns: Coded, rounds: Coded
     for _, size in parts:
         space *= max(size, 1)
     if space < 2**62:
-        key = np.zeros(len(frame), dtype=np.int64)
-        for codes, size in parts:
-            key = key * max(size, 1) + codes
+        key = np.array(parts[0][0], dtype=np.int64)  # built in place: one array, no temporaries
+        for codes, size in parts[1:]:
+            key *= max(size, 1)
+            key += codes
         if space <= 4 * len(key) + (1 << 20):
+            seen = np.zeros(space, dtype=bool)  # a key space of bytes, not counts: no repeat is the common case
+            seen[key] = True
+            if np.count_nonzero(seen) == len(key):
+                return None
+            del seen
             counts = np.bincount(key, minlength=space)
-            dup_any = counts[key] > 1 if counts.max() > 1 else np.zeros(len(key), dtype=bool)
+            dup_any = counts[key] > 1
         else:
             dup_any = pd.Series(key).duplicated(keep=False).to_numpy()
         keyed: pd.Series | pd.DataFrame = pd.Series(key)

@@ -86,7 +86,8 @@ def clean_distinct(values: np.ndarray, *, arrow: Any = None) -> tuple[np.ndarray
     Returns
     -------
     cleaned : numpy.ndarray
-        Object array of ``str`` or ``None``; values that need no cleaning are the input objects themselves.
+        Object array of ``str`` or ``None``; values that need no cleaning are the input objects themselves (the
+        input array itself when no value needs cleaning).
     changed : numpy.ndarray
         Boolean, per value: the cleaned value differs from the value (blank values and non-text values too).
     """
@@ -94,10 +95,10 @@ def clean_distinct(values: np.ndarray, *, arrow: Any = None) -> tuple[np.ndarray
     if arrow is None and n > 1000 and pd.api.types.infer_dtype(values, skipna=False) == "string":
         arrow = _arrow_strings(values)
     todo = np.ones(n, dtype=bool) if arrow is None else ~_already_clean(arrow)
-    cleaned = values.copy()
     changed = np.zeros(n, dtype=bool)
     if not todo.any():
-        return cleaned, changed
+        return values, changed  # every value is its own cleaned text (the callers only read the array)
+    cleaned = values.copy()
     sub = values[todo]
     if len(sub) > 1000 and arrow is not None:  # all strings: pandas' vectorized string methods
         s = pd.Series(sub, dtype=object)
@@ -125,6 +126,9 @@ def _arrow_strings(values: Any) -> Any:
 
 #: ASCII characters that ``\\s`` matches besides the space (Python's ``str.isspace``), and runs of spaces.
 _ASCII_UNCLEAN = r"[\t\n\x0b\x0c\r\x1c-\x1f]|^ | $|  "
+#: The bytes of those characters besides the space: a string holding none needs no regular expression.
+_ASCII_SPACE_BYTES = np.zeros(256, dtype=bool)
+_ASCII_SPACE_BYTES[[9, 10, 11, 12, 13, 28, 29, 30, 31]] = True
 
 
 def _already_clean(arr: Any) -> np.ndarray:
@@ -134,16 +138,43 @@ def _already_clean(arr: Any) -> np.ndarray:
     spaces and is not a missing-value marker: NFC normalization leaves ASCII unchanged, so such a value
     is its own canonical text. Everything else (non-ASCII, odd whitespace, missing values) goes through
     the full cleaning; the result is the same either way, only faster for the common ids.
+
+    The test is :data:`_ASCII_UNCLEAN` as plain kernels (a leading, trailing or double space), and the regular
+    expression for the other whitespace characters only when the text holds one of their bytes
+    (:func:`_holds_space_bytes`): the same answer, without a regular expression over millions of clean ids.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if arr is None:
         return np.zeros(0, dtype=bool)
-    ok = pc.and_(pc.string_is_ascii(arr), pc.greater(pc.utf8_length(arr), 0))
-    ok = pc.and_(ok, pc.invert(pc.match_substring_regex(arr, _ASCII_UNCLEAN)))
-    ok = pc.and_(ok, pc.invert(pc.is_in(pc.utf8_lower(arr), value_set=pa.array(sorted(_MISSING)))))
+    ok = pc.and_(pc.string_is_ascii(arr), pc.greater(pc.binary_length(arr), 0))
+    spaces = pc.or_(pc.or_(pc.starts_with(arr, " "), pc.ends_with(arr, " ")), pc.match_substring(arr, "  "))
+    ok = pc.and_(ok, pc.invert(spaces))
+    if _holds_space_bytes(arr):
+        ok = pc.and_(ok, pc.invert(pc.match_substring_regex(arr, _ASCII_UNCLEAN)))
+    ok = pc.and_(ok, pc.invert(pc.is_in(pc.ascii_lower(arr), value_set=pa.array(sorted(_MISSING)))))
     return np.asarray(ok.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _holds_space_bytes(arr: Any) -> bool:
+    """Whether the text bytes of an Arrow string array hold a tab, line break or other ASCII whitespace byte
+    (besides the space); conservative (True) for arrays it cannot read as one buffer."""
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        return any(_holds_space_bytes(chunk) for chunk in arr.chunks)
+    buffers = arr.buffers()
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)) or len(buffers) < 3:
+        return True
+    if buffers[2] is None:
+        return False
+    width = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    offsets = np.frombuffer(buffers[1], dtype=width)[arr.offset:arr.offset + len(arr) + 1]
+    data = np.frombuffer(buffers[2], dtype=np.uint8)[int(offsets[0]):int(offsets[-1])]
+    if not (data < 32).any():  # one comparison over the bytes: every byte of interest is a control byte
+        return False
+    return bool(_ASCII_SPACE_BYTES[data].any())
 
 
 def _map_uniques(series: pd.Series, func) -> pd.Series:

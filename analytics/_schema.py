@@ -87,6 +87,8 @@ def _order_coded(coded: Coded) -> tuple[np.ndarray, pd.Index]:
     order = None if numeric else _arrow_text_order(coded, present)
     if order is None:
         order = id_order(uniq, numeric)
+    elif len(order) == len(coded.values) and coded.ordered:  # sorted already: every code is its own rank
+        return coded.codes, uniq
     rank = np.full(len(coded.values), -1, dtype=np.int64)
     rank[np.flatnonzero(present)[order]] = np.arange(len(order))
     return rank[coded.codes], pd.Index(values[order], dtype=object, copy=False)
@@ -97,7 +99,7 @@ def _arrow_text_order(coded: Coded, present: np.ndarray) -> np.ndarray | None:
 
     The values are distinct, so any sort gives the one order; UTF-8 byte order is code point order, as numpy
     compares. numpy's fixed-width strings ignore trailing NUL characters, so values ending in one are left to
-    :func:`id_order`.
+    :func:`id_order`. Values Arrow sorted while coding them (``coded.ordered``) are not sorted again.
     """
     if coded.arrow is None or len(coded.arrow) != len(coded.values):
         return None
@@ -107,6 +109,8 @@ def _arrow_text_order(coded: Coded, present: np.ndarray) -> np.ndarray | None:
     arr = coded.arrow if present.all() else coded.arrow.filter(pa.array(present))
     if pc.any(pc.ends_with(arr, "\x00")).as_py():
         return None
+    if coded.ordered:
+        return np.arange(len(arr), dtype=np.int64)
     return np.asarray(pc.sort_indices(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 

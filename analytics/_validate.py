@@ -328,6 +328,8 @@ def _long_values(coded: Coded, limit: int) -> np.ndarray:
     if coded.arrow is not None and len(coded.arrow) == len(coded.values):
         import pyarrow.compute as pc
 
+        if len(coded.arrow) and (pc.max(pc.binary_length(coded.arrow)).as_py() or 0) <= limit:
+            return coded.values[:0]  # no value has more bytes than the limit, so none has more characters
         lengths = np.asarray(pc.utf8_length(coded.arrow).fill_null(0).to_numpy(zero_copy_only=False))
     else:
         lengths = pd.Series(coded.values, dtype=object).str.len().fillna(0).to_numpy()

@@ -7,6 +7,7 @@ Both sides start from the same file and run in fresh processes, in the same invo
         --peers-python /work/venv-peers/bin/python                                        # all sizes and formats
     python benchmarks/bench_from_file.py run --data /tmp/aqa-fromfile --sizes 1m --formats csv --repeats 3
     python benchmarks/bench_from_file.py cli --data /tmp/aqa-fromfile                      # aqa check / aqa report
+    python benchmarks/bench_from_file.py cli --data /tmp/aqa-fromfile --commands check --repeats 5
     python benchmarks/bench_from_file.py per-class                                       # per-class vs summary
 
 Data (``generate``): 200,000 (1M annotations) and 2,000,000 items (10M) × 5 annotators × 10 classes, string
@@ -240,6 +241,7 @@ def cli(args: argparse.Namespace) -> None:
     jobs = [("aqa check 1M CSV", aqa + ["check", str(args.data / "annotations_1m.csv"), "--min-kappa", "0.5"], args.repeats),
             ("aqa report 10M Parquet", aqa + ["report", str(args.data / "annotations_10m.parquet"), "--json",
                                               "/tmp/aqa-bench-report.json", "--no-progress"], max(1, args.repeats // 3))]
+    jobs = [job for job, key in zip(jobs, ("check", "report")) if key in args.commands]
     for name, command, repeats in jobs:
         import resource
 
@@ -311,6 +313,9 @@ def main() -> None:
         r.add_argument("--formats", nargs="+", default=["csv", "parquet"], choices=["csv", "parquet"])
         r.add_argument("--repeats", type=int, default=3, help="warm runs (10M: a third of them, at least one)")
         r.add_argument("--skip-peers", action="store_true")
+        if name == "cli":
+            r.add_argument("--commands", nargs="+", default=["check", "report"], choices=["check", "report"],
+                           help="which whole processes to time (default both)")
     sub.add_parser("per-class")
     w = sub.add_parser("worker")
     w.add_argument("side", choices=list(PIPELINES))

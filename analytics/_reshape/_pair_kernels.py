@@ -112,11 +112,35 @@ def pair_swaps_from_codes(
     counts = column_major(counts)
     swaps = np.zeros((len(pairs), n_annotators), dtype=np.int64)
     trials = np.zeros((len(pairs), n_annotators), dtype=np.int64)
-    for p, (a, b) in enumerate(pairs):
-        sel, trial, swap, _ = pair_swap_flags(item_codes, label_codes, counts, int(a), int(b))
-        ann = annotator_codes[sel]
-        trials[p] = np.bincount(ann, weights=trial, minlength=n_annotators).astype(np.int64)
-        swaps[p] = np.bincount(ann, weights=swap, minlength=n_annotators).astype(np.int64)
+    if not len(pairs):
+        return swaps, trials
+    # the annotations grouped by label once (a counting sort), then per pair only the two classes' annotations:
+    # an annotation of class l on item u is a trial of (l, m) when c_l + n_um > 0 and a swap when n_um > c_l,
+    # with c_l = n_ul - 1 the item's other ratings of l; a swap is always a trial
+    used = np.unique(pairs)
+    small = label_codes.astype(np.int16) if used.max() < 2 ** 15 - 1 and label_codes.max(initial=0) < 2 ** 15 - 1 \
+        else label_codes
+    order = np.argsort(small, kind="stable")
+    sorted_labels = small[order]
+    bounds = np.searchsorted(sorted_labels, np.stack([used, used + 1]))
+    keep = np.concatenate([order[lo:hi] for lo, hi in zip(bounds[0], bounds[1])])  # the annotations of used classes
+    starts = np.concatenate([[0], np.cumsum(bounds[1] - bounds[0])])
+    items, keys = item_codes[keep], annotator_codes[keep] * 3
+    # the used classes' columns, contiguous (a column of a row-major table is a strided gather)
+    columns = {c: np.ascontiguousarray(count_column(counts, c)) for c in used.tolist()}
+    side = {}
+    for j, c in enumerate(used.tolist()):
+        part = slice(starts[j], starts[j + 1])
+        side[c] = items[part], keys[part], columns[c][items[part]] - 1
+    for p, (a, b) in enumerate(pairs.tolist()):
+        tally = np.zeros(3 * n_annotators, dtype=np.int64)
+        for own, other in ((a, b), (b, a)):
+            on, key, c_own = side[own]
+            c_other = columns[other][on]
+            # key + 1 for a trial, + 2 for a swap: tally[3x + 1] + tally[3x + 2] trials, tally[3x + 2] swaps
+            tally += np.bincount(key + ((c_own + c_other) > 0) + (c_other > c_own), minlength=3 * n_annotators)
+        tally = tally.reshape(n_annotators, 3)
+        trials[p], swaps[p] = tally[:, 1] + tally[:, 2], tally[:, 2]
     return swaps, trials
 
 

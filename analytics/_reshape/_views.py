@@ -107,7 +107,16 @@ def view_category_totals(aset: "AnnotationSet", view: "CountView | None") -> np.
 
 
 def _row_sums(aset: "AnnotationSet", view: "CountView | None") -> np.ndarray:
-    return np.asarray(view_counts(aset, view).sum(axis=1)).ravel().astype(np.int64)
+    """Ratings per item of the view's counts, kept on the set (the whole set's for good, else the last view's):
+    every coefficient's interval asks for the rating histogram, each in two passes. Read-only."""
+    key = "rating_row_sums" if view is None else "last_view_row_sums"
+    last = aset._cache.get(key)
+    if last is not None and last[0] == view:
+        return last[1]
+    sums = np.asarray(view_counts(aset, view).sum(axis=1)).ravel().astype(np.int64)
+    sums.flags.writeable = False
+    aset._cache[key] = (view, sums)
+    return sums
 
 
 def _most_ratings(aset: "AnnotationSet", view: "CountView | None") -> int:

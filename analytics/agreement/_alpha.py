@@ -21,6 +21,7 @@ import numpy as np
 
 from .._lazy import sparse
 from ._core import _EPS, NAN, CountParts
+from ._products import rows_dot, weighted_column_sums
 
 __all__ = ["difference_matrix", "alpha_from_coincidence", "alpha_nominal_from_parts", "alpha_nominal_sums",
            "alpha_nominal_from_sums", "alpha_standard_error", "alpha_se_sums", "alpha_se_point", "alpha_se_squares",
@@ -84,7 +85,7 @@ def alpha_from_coincidence(o: np.ndarray, level: str, values: np.ndarray | None 
 def alpha_nominal_sums(parts: CountParts) -> np.ndarray:
     r"""``[Σ_u m_u p_{a|u}, n_1 … n_C]`` over the items of ``parts`` (additive over items; see
     :func:`alpha_nominal_from_parts`)."""
-    nc = parts.two.astype(np.float64) @ parts.counts
+    nc = weighted_column_sums(parts.two.astype(np.float64), parts.counts)
     return np.concatenate([[float((parts.pa_i * parts.r).sum())], np.asarray(nc, dtype=np.float64).ravel()])
 
 
@@ -150,7 +151,7 @@ def alpha_se_squares(parts: CountParts, w: np.ndarray, point: dict[str, float]) 
     sumq = parts.pa_i[two] * r * (r - 1.0)
     pa_i = sumq / (rbar * (r - 1.0)) - pa * (r - rbar) / rbar
     k_i = (pa_i - pe) / (1.0 - pe)
-    pe_i = (parts.counts @ ((w + w.T) @ pi / 2.0))[two] / rbar - pe * (r - rbar) / rbar
+    pe_i = rows_dot(parts.counts, (w + w.T) @ pi / 2.0)[two] / rbar - pe * (r - rbar) / rbar
     k_star = k_i - 2.0 * (1.0 - alpha_prime) * (pe_i - pe) / (1.0 - pe)
     return float(((k_star - alpha_prime) ** 2).sum())
 

@@ -43,6 +43,7 @@ from typing import Iterator, Literal
 import numpy as np
 
 from .._lazy import sparse
+from ._products import rows_dot, weighted_column_sums
 
 __all__ = [
     "CountKind",
@@ -147,7 +148,7 @@ class CountParts:
 
     def share_dot(self, vector: np.ndarray) -> np.ndarray:
         r""":math:`\sum_c (n_{ic}/r_i)\,v_c` for every item (without forming the shares)."""
-        return (self.counts @ vector) / self.r
+        return rows_dot(self.counts, vector) / self.r
 
     def sums(self) -> np.ndarray:
         """Column sums of :meth:`features`, without building it."""
@@ -167,16 +168,17 @@ class CountParts:
 def count_parts(counts: "sparse.spmatrix | np.ndarray", w: np.ndarray) -> CountParts:
     """:class:`CountParts` of item × category counts under agreement weights ``w``.
 
-    A dense array is handled with dense (BLAS) operations; a sparse matrix on its CSR arrays with
-    ``bincount`` (linear in the number of non-zero cells).
+    A dense array is handled with ``einsum`` loops (one thread: :mod:`._products`); a sparse matrix on its CSR
+    arrays with ``bincount`` (linear in the number of non-zero cells).
     """
     if not sparse.issparse(counts):
         n = np.asarray(counts, dtype=np.float64)
-        r = n @ np.ones(n.shape[1])
+        r = np.einsum("ic->i", n)
         if not (r > 0).all():
             n, r = n[r > 0], r[r > 0]
-        quad = np.einsum("ic,ic->i", n, n) if _is_identity(w) else np.einsum("ic,ic->i", n @ w, n)
-        totals = (1.0 / r) @ n
+        wn = n if _is_identity(w) else np.einsum("ic,cl->il", n, w)
+        quad = np.einsum("ic,ic->i", wn, n)
+        totals = weighted_column_sums(1.0 / r, n)
     else:
         n = _as_float_csr(counts)
         rows = np.repeat(np.arange(n.shape[0]), np.diff(n.indptr))

@@ -46,7 +46,7 @@ def binary_histogram(counts: "sparse.spmatrix | np.ndarray", ratings: np.ndarray
         r = (np.asarray(counts.sum(axis=1)).ravel() if ratings is None else np.asarray(ratings)).astype(np.int64)
     else:
         counts = np.asarray(counts, dtype=np.int64)
-        r = (counts.sum(axis=1) if ratings is None else np.asarray(ratings)).astype(np.int64, copy=False)
+        r = (np.einsum("ic->i", counts) if ratings is None else np.asarray(ratings)).astype(np.int64, copy=False)
     top = int(r.max()) if n_items else 0
     side = top + 1
     if q * side * side > MAX_HISTOGRAM_CELLS or (len(r) and r.min() < 0):

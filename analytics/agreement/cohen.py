@@ -389,7 +389,11 @@ def _light_jackknife_se(aset: AnnotationSet, tables: np.ndarray, res: dict, defi
 def _jackknife_sums(part, parts: tuple[np.ndarray, np.ndarray, np.ndarray], total: float,
                     n_pairs: float) -> np.ndarray:
     """``[items, Σ d_i, Σ d_i²]`` of :func:`_light_jackknife_se` over the items of one partition (additive)."""
-    moved, dropped_value, dropped = (_pair_sums_per_item(part, g) for g in parts)
+    # one pass over the items for the three sums; a pair drops out only where it has a class seen once, so the last
+    # two tables are mostly all zero, and their sums then are zeros (the same arithmetic: x - 0 = x)
+    used = [j for j, g in enumerate(parts) if j == 0 or g.any()]
+    sums = _pair_sums_per_item(part, np.stack([parts[j] for j in used], axis=-1))
+    moved, dropped_value, dropped = (sums[:, used.index(j)] if j in used else np.zeros(len(sums)) for j in range(3))
     with np.errstate(divide="ignore", invalid="ignore"):
         d = (total + moved - dropped_value) / (n_pairs - dropped) - total / n_pairs
     d = np.where(np.isfinite(d), d, 0.0)
@@ -405,20 +409,30 @@ def _squared_pair_sums(part, g: np.ndarray) -> float:
 def _pair_sums_per_item(aset: AnnotationSet, g: np.ndarray) -> np.ndarray:
     r""":math:`S_i = \sum_{a<b} g_{ab}(x_{ia}, x_{ib})` over the pairs that labelled item *i* (all items at once).
 
-    ``g`` is ``(P, C, C)`` over the pairs in ``numpy.triu_indices`` order. Dense overlap: gathers of the
-    pair cell codes (:func:`analytics._reshape.pair_code_blocks`); sparse overlap: the quadratic form
+    ``g`` is ``(P, C, C)`` over the pairs in ``numpy.triu_indices`` order, or ``(P, C, C, m)`` for *m* such sums
+    at once (returned as ``(n_items, m)``: one gather of the pair cells serves them all). Dense overlap: gathers of
+    the pair cell codes (:func:`analytics._reshape.pair_code_blocks`); sparse overlap: the quadratic form
     :math:`\tfrac12 x_i^\top G x_i` of the item × (annotator, category) one-hot rows, in blocks.
     """
+    if g.ndim == 4:
+        if not dense_overlap(aset):
+            return np.stack([_pair_sums_per_item(aset, g[..., j]) for j in range(g.shape[-1])], axis=-1)
+        stacked = g.shape[-1]
+    else:
+        stacked = 0
     a, q = aset.n_annotators, aset.n_categories
     iu = np.triu_indices(a, 1)
-    out = np.zeros(aset.n_items)
     if dense_overlap(aset):
         q1 = q + 1
-        padded = np.zeros((a, a, q1, q1))
-        padded[iu[0], iu[1], :q, :q] = g
+        stack = g if stacked else g[..., None]
+        padded = np.zeros((stack.shape[-1], a, a, q1, q1))
+        padded[:, iu[0], iu[1], :q, :q] = np.moveaxis(stack, -1, 0)
+        out = np.zeros((stack.shape[-1], aset.n_items))
         for first, items, codes in pair_code_blocks(annotator_label_rows(aset), q):
-            out[items] += padded[first].reshape(-1)[codes].sum(axis=0)
-        return out
+            for table, sums in zip(padded, out):
+                sums[items] += table[first].reshape(-1)[codes].sum(axis=0)
+        return out.T if stacked else out[0]
+    out = np.zeros(aset.n_items)
     big = np.zeros((a, q, a, q))
     big[iu[0], :, iu[1], :] = g
     big[iu[1], :, iu[0], :] = g.transpose(0, 2, 1)

@@ -91,6 +91,8 @@ ModelKind = Literal["fleiss", "pairs", "gwet", "brennan_prediger", "percent"]
 
 _GRID = 65
 _BISECT = 40
+#: Bisection steps answered per call of the acceptance test (:func:`_bisect`); divides :data:`_BISECT`.
+_SECTION_BITS = 5
 #: Continuity correction of the upper side on the kappa scale, in steps of :math:`1/(N(1-p_e))` (module docstring).
 _CONTINUITY = 0.5
 
@@ -322,6 +324,20 @@ def score_intervals(values: np.ndarray, standard_errors: np.ndarray, *, prevalen
         twice = np.concatenate([every, every])
         edges = _bisect(lambda param: inside(param, twice), grid, np.concatenate([first, last]),
                         outward=np.repeat([-1, 1], len(ok)))
+        # A large pilot's interval can fall between two grid points (narrower than a grid step: some 20,000 items
+        # and more); the estimate itself is always accepted, so both edges are searched from it to its grid neighbours.
+        theta = v_o if kappa_scale else v_o * (1.0 - pe_o) + pe_o
+        narrow = np.flatnonzero(~found & (theta > lo_p) & (theta < hi_p))
+        if len(narrow):
+            narrow = narrow[inside(theta[narrow, None], narrow)[:, 0]]
+        if len(narrow):
+            below = grid[np.searchsorted(grid, theta[narrow]) - 1]
+            above = grid[np.searchsorted(grid, theta[narrow], side="right")]
+            pair = np.concatenate([narrow, narrow])
+            edges[np.concatenate([narrow, narrow + len(ok)])] = _bisect_between(
+                lambda param: inside(param, pair), np.concatenate([theta[narrow], theta[narrow]]),
+                np.concatenate([below, above]), np.ones(len(pair), dtype=bool))
+            found[narrow] = True
         x_edges = curve(edges[:, None], twice)[0][:, 0]
         x_lo, x_hi = x_edges[:len(ok)], x_edges[len(ok):]
         # Clipped to the coefficient's range, which is not always [-1, 1] below: with items rated once, Fleiss'
@@ -410,18 +426,37 @@ def _chebyshev(coef: np.ndarray, t: np.ndarray) -> np.ndarray:
 
 def _bisect(inside, grid: np.ndarray, index: np.ndarray, *, outward: np.ndarray) -> np.ndarray:
     """The edge of the accepted set between grid point ``index`` (accepted) and its outer neighbour (rejected);
-    ``outward`` is −1 (a lower edge) or +1 (an upper edge) per row."""
+    ``outward`` is −1 (a lower edge) or +1 (an upper edge) per row.
+
+    :data:`_BISECT` bisection steps, taken :data:`_SECTION_BITS` at a time: each round evaluates ``inside`` once at
+    the :math:`2^b - 1` points that the next *b* bisection steps could visit, then replays those steps on the
+    answers. The points are dyadic fractions of the grid step (exact in floating point), so the edge is the
+    bisection's to the last bit with an eighth of the calls (a test compares it with the plain bisection).
+    """
     g = len(grid)
     outer = index + outward
-    has_outer = (outer >= 0) & (outer < g)
-    a = grid[index].copy()
-    b = grid[np.clip(outer, 0, g - 1)].copy()
-    for _ in range(_BISECT):
-        mid = (a + b) / 2.0
-        acc = inside(mid[:, None])[:, 0]
-        a = np.where(acc & has_outer, mid, a)
-        b = np.where(~acc & has_outer, mid, b)
-    return a
+    return _bisect_between(inside, grid[index], grid[np.clip(outer, 0, g - 1)], (outer >= 0) & (outer < g))
+
+
+def _bisect_between(inside, accepted: np.ndarray, rejected: np.ndarray, has_outer: np.ndarray) -> np.ndarray:
+    """:func:`_bisect` from an accepted and a rejected point per row (rows without ``has_outer`` stay put)."""
+    has_outer = has_outer[:, None]
+    a = np.array(accepted, dtype=np.float64)[:, None]
+    b = np.array(rejected, dtype=np.float64)[:, None]
+    n = len(a)
+    parts = 1 << _SECTION_BITS
+    fractions = np.arange(1, parts)[None, :] / parts
+    rows = np.arange(n)[:, None]
+    for _ in range(_BISECT // _SECTION_BITS):
+        acc = inside(a + (b - a) * fractions)           # the points j/parts of the way from a to b, j = 1 … parts-1
+        lo, hi = np.zeros((n, 1), dtype=np.int64), np.full((n, 1), parts)
+        for _ in range(_SECTION_BITS):                  # the bisection steps on those answers
+            mid = (lo + hi) // 2
+            took = acc[rows, mid - 1]
+            lo, hi = np.where(took, mid, lo), np.where(took, hi, mid)
+        a, b = (np.where(has_outer, a + (b - a) * (lo / parts), a),
+                np.where(has_outer, a + (b - a) * (hi / parts), b))
+    return a[:, 0]
 
 
 def pair_leave_one_out(tables: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -202,19 +202,23 @@ def encode_column(column: Any, *, first_appearance: bool = True) -> Coded:
     head = _run_heads(chunks, n)
     if head is not None:
         heads = pc.filter(pa.chunked_array(chunks), pa.array(head)).combine_chunks()
-        encoded = pc.dictionary_encode(heads)
-        codes = np.repeat(_indices(encoded.indices), np.diff(np.append(np.flatnonzero(head), n)))
-        dictionary = encoded.dictionary
-    else:
-        encoded = pc.dictionary_encode(pa.chunked_array(chunks))
-        dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
-        address = dictionary.buffers()[-1].address if dictionary.buffers()[-1] is not None else None
-        if any(len(c.dictionary) != len(dictionary) or (c.dictionary.buffers()[-1] is not None
-                                                        and c.dictionary.buffers()[-1].address != address)
-               for c in encoded.chunks):
-            encoded = pa.chunked_array([pc.dictionary_encode(pa.chunked_array(chunks).combine_chunks())])
-            dictionary = encoded.chunk(0).dictionary
-        codes = np.concatenate([_indices(c.indices) for c in encoded.chunks])
+        if first_appearance:
+            encoded = pc.dictionary_encode(heads)
+            head_codes, dictionary, ordered = _indices(encoded.indices), encoded.dictionary, False
+        else:  # ids: sorting the distinct heads is cheaper than hashing them, and the set sorts them anyway
+            head_codes, dictionary = _sorted_distinct(heads)
+            head_codes, ordered = head_codes.astype(np.int64), True  # int64: the set's codes, without a copy
+        codes = np.repeat(head_codes, np.diff(np.append(np.flatnonzero(head), n)))
+        return _coded(codes, dictionary, ordered=ordered)
+    encoded = pc.dictionary_encode(pa.chunked_array(chunks))
+    dictionary = encoded.chunk(encoded.num_chunks - 1).dictionary
+    address = dictionary.buffers()[-1].address if dictionary.buffers()[-1] is not None else None
+    if any(len(c.dictionary) != len(dictionary) or (c.dictionary.buffers()[-1] is not None
+                                                    and c.dictionary.buffers()[-1].address != address)
+           for c in encoded.chunks):
+        encoded = pa.chunked_array([pc.dictionary_encode(pa.chunked_array(chunks).combine_chunks())])
+        dictionary = encoded.chunk(0).dictionary
+    codes = np.concatenate([_indices(c.indices) for c in encoded.chunks])
     return _coded(codes, dictionary)
 
 
@@ -243,23 +247,43 @@ def _indices(indices: Any) -> np.ndarray:
     return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
-def _coded(codes: np.ndarray, dictionary: Any) -> Coded:
+def _coded(codes: np.ndarray, dictionary: Any, *, ordered: bool = False) -> Coded:
     import pyarrow as pa
 
     if pa.types.is_large_string(dictionary.type):
         dictionary = dictionary.cast(pa.string())
-    return Coded(codes, np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object), dictionary)
+    return Coded(codes, np.asarray(dictionary.to_numpy(zero_copy_only=False), dtype=object), dictionary,
+                 ordered=ordered)
+
+
+def _sorted_distinct(values: Any) -> tuple[np.ndarray, Any]:
+    """The distinct strings of an Arrow array in code point order (UTF-8 byte order), and each position's code
+    into them (int32, ``-1`` where null): one sort instead of a hash table (for two million ids the sort costs about
+    half the hashing, and the set orders its ids as text anyway, :func:`analytics._schema._order_coded`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n_valid = len(values) - values.null_count
+    order = np.asarray(pc.array_sort_indices(values, null_placement="at_end").to_numpy(zero_copy_only=False),
+                       dtype=np.int64)[:n_valid]
+    ordered = values.take(pa.array(order))
+    new = np.ones(n_valid, dtype=bool)
+    if n_valid > 1:
+        same = pc.equal(ordered.slice(1), ordered.slice(0, n_valid - 1))
+        new[1:] = ~np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+    codes = np.full(len(values), -1, dtype=np.int32)
+    codes[order] = np.cumsum(new, dtype=np.int32) - 1
+    return codes, ordered.filter(pa.array(new))
 
 
 def _unify_dictionaries(chunks: list[Any], first_appearance: bool) -> Coded:
     """One code array over chunks that each carry a dictionary (Parquet row groups): the chunks' distinct
-    dictionaries are encoded together, then each chunk's codes mapped through. ``first_appearance``: the values
-    in the order of their first row (labels: the first-seen spelling wins a tie), unused values dropped."""
+    dictionaries are encoded together, then each chunk's codes mapped through (no copy of indices without
+    nulls). ``first_appearance``: the values in the order of their first row (labels: the
+    first-seen spelling wins a tie), unused values dropped; otherwise (ids) the distinct values of several
+    dictionaries are unified by sorting them (:func:`_sorted_distinct`), so they come in text order."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    def indices(chunk: Any) -> np.ndarray:
-        return np.asarray(pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
     groups: list[Any] = []  # distinct dictionaries, in chunk order (a row group's batches repeat one)
     group_of = []
@@ -268,21 +292,36 @@ def _unify_dictionaries(chunks: list[Any], first_appearance: bool) -> Coded:
         if last is None or not (c.dictionary is last or (len(c.dictionary) == len(last) and c.dictionary.equals(last))):
             groups.append(c.dictionary)
         group_of.append(len(groups) - 1)
+    ordered = False
+    dtype = np.int32 if first_appearance else np.int64  # ids sorted here become the set's int64 codes as they are
     if len(groups) == 1:
-        codes, dictionary = np.concatenate([indices(c) for c in chunks]), groups[0]
+        tables = [None]
+        dictionary = groups[0]
     else:
-        merged = pc.dictionary_encode(pa.concat_arrays(groups))
-        mapping = np.asarray(merged.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+        merged = pa.concat_arrays(groups)
+        if first_appearance or merged.null_count:
+            encoded = pc.dictionary_encode(merged)
+            mapping, dictionary = _indices(encoded.indices), encoded.dictionary
+        else:
+            mapping, dictionary = _sorted_distinct(merged)
+            ordered = True
         starts = np.concatenate([[0], np.cumsum([len(g) for g in groups])])
-        tables = [np.append(mapping[starts[g]:starts[g + 1]], -1) for g in range(len(groups))]
-        codes = np.concatenate([tables[g][indices(c)] for g, c in zip(group_of, chunks)])
-        dictionary = merged.dictionary
+        tables = [np.append(mapping[starts[g]:starts[g + 1]], -1).astype(dtype) for g in range(len(groups))]
+    codes = np.empty(sum(len(c) for c in chunks), dtype=dtype)
+    at = 0
+    for g, c in zip(group_of, chunks):
+        part = _indices(c.indices)  # -1 where null: the appended -1 of a mapping table keeps it missing
+        if tables[g] is None:
+            codes[at:at + len(c)] = part
+        else:
+            np.take(tables[g], part, out=codes[at:at + len(c)])
+        at += len(c)
     seen = pd.unique(codes[codes >= 0]) if first_appearance else None  # values in the order of their first row
     if seen is not None and (len(seen) != len(dictionary) or (np.diff(seen) < 0).any()):
-        table = np.full(len(dictionary) + 1, -1, dtype=np.int64)
-        table[seen] = np.arange(len(seen))
+        table = np.full(len(dictionary) + 1, -1, dtype=np.int32)
+        table[seen] = np.arange(len(seen), dtype=np.int32)
         codes, dictionary = table[codes], dictionary.take(pa.array(seen))
-    return _coded(codes.astype(np.int32), dictionary)
+    return _coded(codes, dictionary, ordered=ordered)
 
 
 def object_column(column: Any, kind: str) -> Any:

@@ -254,3 +254,17 @@ def test_the_lookup_keeps_the_promise_of_the_default_from_20_items():
                 assert entry["min"] >= 0.93, (name, n, entry)
                 claim = verified_coverage(name, "score", int(n))
                 assert claim.min_coverage == entry["min"] and claim.n_items_studied == int(n)
+
+
+def test_large_pilots_get_an_interval_narrower_than_the_search_grid():
+    """Above some 20,000 items the score interval is narrower than a step of the search grid (1/32 on the kappa
+    scale): no grid point but the estimate is accepted. It is searched from the estimate, so it is never zero width
+    and, with this many items, close to the Wald interval (the model and the sandwich variance agree)."""
+    matrix = random_matrix(11, 40_000, 3, 4, accuracy=0.8)
+    aset = aset_from_matrix(matrix, 4)
+    summary = agreement_summary(aset, target=0.5)
+    for _, row in summary.table.iterrows():
+        wald = 2 * 1.96 * row["standard_error"]
+        width = row["ci_high"] - row["ci_low"]
+        assert row["ci_low"] < row["value"] < row["ci_high"], row["coefficient"]
+        assert 0.98 * wald <= width <= 1.3 * wald, (row["coefficient"], width, wald)
