@@ -40,7 +40,8 @@ def distinct_rows(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     low = int(values.min()) if integer and values.size else 0
     base = int(values.max()) - low + 1 if integer and values.size else 0
     if integer and base >= 1 and values.shape[1] * np.log2(max(base, 2)) < 62:
-        key = (values.astype(np.int64) - low) @ (base ** np.arange(values.shape[1], dtype=np.int64))
+        weights = base ** np.arange(values.shape[1], dtype=np.int64)
+        key = values @ weights if low == 0 else (values.astype(np.int64) - low) @ weights  # (no copy when ≥ 0)
         codes, _ = pd.factorize(key)
     else:
         codes = np.zeros(n, dtype=np.int64)
@@ -81,12 +82,18 @@ def distinct_design_rows(design: sparse.csr_matrix) -> tuple[np.ndarray, np.ndar
     if n == 0 or width * n > 4 * len(design.indices) + n:  # very ragged rows: no padded table, every row its own
         return np.arange(n, dtype=np.intp), np.arange(n, dtype=np.intp)
     data = design.data
-    if np.issubdtype(data.dtype, np.floating) and (data >= 1).all() and np.array_equal(data, np.round(data)) \
-            and data.max(initial=1) < 2 ** 20:
-        value = data.astype(np.int64)
+    entry = design.indices.astype(np.int64)  # each entry as one number > 0 (0 pads short rows): column and value
+    if (data == 1).all():  # indicator counts: the usual design, one rating per (item, annotator)
+        entry *= 2
+        entry += 1
     else:
-        value = pd.factorize(data, use_na_sentinel=False)[0].astype(np.int64) + 1
-    entry = design.indices.astype(np.int64) * (int(value.max(initial=1)) + 1) + value  # > 0; 0 pads short rows
+        if np.issubdtype(data.dtype, np.floating) and (data >= 1).all() and np.array_equal(data, np.round(data)) \
+                and data.max(initial=1) < 2 ** 20:
+            value = data.astype(np.int64)
+        else:
+            value = pd.factorize(data, use_na_sentinel=False)[0].astype(np.int64) + 1
+        entry *= int(value.max(initial=1)) + 1
+        entry += value
     if len(entry) == n * width:  # every row holds the same number of entries: the entries are the table
         return distinct_rows(entry.reshape(n, width))
     table = np.zeros((n, width), dtype=np.int64)

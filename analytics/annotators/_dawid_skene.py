@@ -90,7 +90,9 @@ def em_partition(
     n_annotators: int, n_categories: int, gold_codes: np.ndarray | None = None,
 ) -> EMPartition:
     """Build the indicator matrices of one partition (item codes local to it: ``0 .. n_items-1``)."""
-    cols = annotator_codes.astype(np.int64) * n_categories + label_codes.astype(np.int64)
+    cols = annotator_codes.astype(np.int64)
+    cols *= n_categories
+    cols += label_codes
     shape = (n_items, n_annotators * n_categories)
     design = _sorted_design(item_codes, cols, shape)
     if design is None:
@@ -108,8 +110,7 @@ def _sorted_design(items: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) 
     items = np.asarray(items)
     if not len(items) or int(items.min()) < 0:
         return None
-    step = np.diff(items)
-    if (step < 0).any() or ((step == 0) & (np.diff(cols) <= 0)).any():
+    if (items[1:] < items[:-1]).any() or ((items[1:] == items[:-1]) & (cols[1:] <= cols[:-1])).any():
         return None
     indptr = np.zeros(shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(items, minlength=shape[0]), out=indptr[1:])
