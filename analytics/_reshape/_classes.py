@@ -62,8 +62,50 @@ def annotator_pair_swaps(aset: "AnnotationSet", pairs: np.ndarray) -> tuple[np.n
 
     require_annotators(aset, "Per-annotator shares of a confusion")
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    return cached(aset, ("annotator_pair_swaps", pairs.tobytes()), lambda: pair_swaps_from_codes(
-        aset.item_codes, aset.annotator_codes, aset.label_codes, _counts(aset), pairs, aset.n_annotators))
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        patterns = _pattern_labels(aset)
+        if patterns is not None and (pairs[:, 0] != pairs[:, 1]).all():
+            return pair_swaps_from_patterns(*patterns, pairs)
+        return pair_swaps_from_codes(aset.item_codes, aset.annotator_codes, aset.label_codes, _counts(aset), pairs,
+                                     aset.n_annotators)
+
+    return cached(aset, ("annotator_pair_swaps", pairs.tobytes()), build)
+
+
+def _pattern_labels(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray] | None:
+    """``(rows, labels)``: the distinct count rows of the set (``U × K``) and how many annotations each annotator gave
+    each label on items of each row (``U × A × K``); None when the dense counts are not at hand or too many."""
+    from ._distinct import distinct_count_rows
+    from ._tables import item_category_counts
+
+    if "item_category_counts" not in aset._cache:
+        return None
+
+    def build() -> tuple[np.ndarray, np.ndarray] | None:
+        codes, first = distinct_count_rows(aset)
+        a, k = aset.n_annotators, aset.n_categories
+        if len(first) * a * k > max(aset.n_annotations, 1 << 16):
+            return None
+        key = (codes[aset.item_codes] * a + aset.annotator_codes) * k + aset.label_codes
+        labels = np.bincount(key, minlength=len(first) * a * k).reshape(len(first), a, k)
+        return item_category_counts(aset)[first], labels
+
+    return cached(aset, "pattern_annotator_labels", build)
+
+
+def pair_swaps_from_patterns(rows: np.ndarray, labels: np.ndarray,
+                             pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pair_swaps_from_codes` from :func:`_pattern_labels`: an annotation's trial and swap depend only on its
+    item's counts and its label, so they are decided once per (distinct row, label) and counted (whole numbers)."""
+    swaps = np.zeros((len(pairs), labels.shape[1]), dtype=np.int64)
+    trials = np.zeros((len(pairs), labels.shape[1]), dtype=np.int64)
+    for p, (a, b) in enumerate(pairs):
+        for own, other in ((int(a), int(b)), (int(b), int(a))):
+            c_own, c_other = rows[:, own] - 1, rows[:, other]  # the item's other ratings on either side
+            given = labels[:, :, own]
+            trials[p] += given[(c_own + c_other) > 0].sum(axis=0)
+            swaps[p] += given[c_other > c_own].sum(axis=0)
+    return swaps, trials
 
 
 @additive
@@ -144,13 +186,22 @@ def _example_kernel(aset: "AnnotationSet", requests: tuple, k: int, numeric: boo
     ids = np.asarray(aset.item_ids, dtype=object)
     images = item_images(aset)
     out = []
+    in_id_order = _codes_in_id_order(aset)
     for request in requests:
         if request[0] == "pair":
             w = pair_item_weights(counts, int(request[1]), int(request[2]), m)
         else:
             w = class_item_weights(counts, int(request[1]), m)
-        out.append(top_items(w, ids, k, numeric, images))
+        out.append(top_items(w, ids, k, numeric, images, in_id_order=in_id_order))
     return tuple(out)
+
+
+def _codes_in_id_order(aset: Any) -> bool:
+    """Whether the item codes follow the ids' order (:func:`analytics._schema.id_order`): an in-memory set's do —
+    it numbers its items in that order when it is built (``_order_ids``, ``_order_coded``)."""
+    from .._schema import AnnotationSet
+
+    return isinstance(aset, AnnotationSet)
 
 
 def example_items(aset: "AnnotationSet", requests: list[tuple],
@@ -164,7 +215,7 @@ def example_items(aset: "AnnotationSet", requests: list[tuple],
     """
     if k <= 0:
         return [((), None) for _ in requests]
-    numeric = non_integer_item_ids(aset) == 0
+    numeric = _codes_in_id_order(aset) or non_integer_item_ids(aset) == 0  # (in id order: not needed)
     found = merge_items(aset, _example_kernel, TopMerge(int(k), bool(numeric)), tuple(requests), int(k), bool(numeric))
     return [(tuple(str(x) for x in ids),
              None if images is None else tuple("" if v is None or pd.isna(v) else str(v) for v in images))

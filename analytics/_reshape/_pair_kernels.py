@@ -255,12 +255,15 @@ def first_per_item(item_codes: np.ndarray, values: np.ndarray, n_items: int) -> 
 
 
 def top_items(weights: np.ndarray, ids: np.ndarray, k: int, numeric: bool,
-              images: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+              images: np.ndarray | None = None, *,
+              in_id_order: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The ``k`` items of largest positive weight: ``(weights, ids, images)``, best first.
 
     Ties go to the item that comes first in item order (:func:`analytics._schema.id_order`: numerically when all
     the set's ids are integers — ``numeric`` — else as text), which is the item code order of an in-memory set.
     A total order, so the best ``k`` of the union of each partition's best ``k`` are the best ``k`` overall.
+    ``in_id_order``: ``ids`` are already in that order (an in-memory set's items), so ties go by position and no id
+    is converted or sorted.
     """
     from .._schema import id_order
 
@@ -270,8 +273,11 @@ def top_items(weights: np.ndarray, ids: np.ndarray, k: int, numeric: bool,
         kth = -np.partition(-weights[keep], k - 1)[k - 1]
         keep = keep[weights[keep] >= kth]
     ids = np.asarray(ids, dtype=object)[keep]
-    rank = np.empty(len(keep), dtype=np.int64)
-    rank[id_order(pd.Index(ids.astype(str), dtype=object), numeric)] = np.arange(len(keep))
+    if in_id_order:  # keep is ascending: its positions are the ids' order
+        rank = np.arange(len(keep), dtype=np.int64)
+    else:
+        rank = np.empty(len(keep), dtype=np.int64)
+        rank[id_order(pd.Index(ids.astype(str), dtype=object), numeric)] = np.arange(len(keep))
     sel = np.lexsort((rank, -weights[keep]))[:k]
     best = keep[sel]
     return weights[best], ids[sel], None if images is None else np.asarray(images, dtype=object)[best]

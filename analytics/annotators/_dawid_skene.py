@@ -90,14 +90,33 @@ def em_partition(
     n_annotators: int, n_categories: int, gold_codes: np.ndarray | None = None,
 ) -> EMPartition:
     """Build the indicator matrices of one partition (item codes local to it: ``0 .. n_items-1``)."""
-    cols = annotator_codes.astype(np.int64) * n_categories + label_codes.astype(np.int64)
-    design = sparse.csr_matrix(
-        (np.ones(len(item_codes), dtype=np.float64), (item_codes.astype(np.int64), cols)),
-        shape=(n_items, n_annotators * n_categories),
-    )
-    design.sum_duplicates()
+    cols = annotator_codes.astype(np.int64)
+    cols *= n_categories
+    cols += label_codes
+    shape = (n_items, n_annotators * n_categories)
+    design = _sorted_design(item_codes, cols, shape)
+    if design is None:
+        design = sparse.csr_matrix((np.ones(len(item_codes), dtype=np.float64), (item_codes.astype(np.int64), cols)),
+                                   shape=shape)
+        design.sum_duplicates()
     gold = np.full(n_items, -1, dtype=np.int64) if gold_codes is None else np.asarray(gold_codes, dtype=np.int64)
     return EMPartition(design, gold, n_annotators, n_categories)
+
+
+def _sorted_design(items: np.ndarray, cols: np.ndarray, shape: tuple[int, int]) -> sparse.csr_matrix | None:
+    """The canonical CSR matrix straight from the codes when the annotations already come in its order (items
+    ascending, columns strictly ascending within an item: no duplicate to sum), as exports grouped by item do;
+    None otherwise. The same matrix the COO route builds, without its sort."""
+    items = np.asarray(items)
+    if not len(items) or int(items.min()) < 0:
+        return None
+    if (items[1:] < items[:-1]).any() or ((items[1:] == items[:-1]) & (cols[1:] <= cols[:-1])).any():
+        return None
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(items, minlength=shape[0]), out=indptr[1:])
+    index = np.int32 if max(shape[1], len(items)) < np.iinfo(np.int32).max else np.int64
+    return sparse.csr_matrix((np.ones(len(items), dtype=np.float64), cols.astype(index), indptr.astype(index)),
+                             shape=shape)
 
 
 def clamp_gold(posteriors: np.ndarray, gold_codes: np.ndarray) -> np.ndarray:
@@ -154,6 +173,13 @@ def dense_weights(log_confusion: np.ndarray) -> np.ndarray:
 def _posteriors(design: sparse.csr_matrix, gold: np.ndarray, log_prior: np.ndarray,
                 weights: np.ndarray) -> tuple[np.ndarray, float]:
     """E-step on a design whose columns match the rows of ``weights`` (all ``(a, l)`` or only the used ones)."""
+    post, item_ll = _row_posteriors(design, gold, log_prior, weights)
+    return post, float(item_ll.sum())
+
+
+def _row_posteriors(design: sparse.csr_matrix, gold: np.ndarray, log_prior: np.ndarray,
+                    weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_posteriors` with the log-likelihood term of every row (each row is computed on its own)."""
     with np.errstate(invalid="ignore"):
         joint = design @ np.where(np.isfinite(weights), weights, -1e300)
     joint += log_prior
@@ -169,7 +195,7 @@ def _posteriors(design: sparse.csr_matrix, gold: np.ndarray, log_prior: np.ndarr
     if len(rows):
         item_ll[rows] = gold_ll
         clamp_gold(post, gold)
-    return post, float(item_ll.sum())
+    return post, item_ll
 
 
 def column_step(design: sparse.csr_matrix, gold: np.ndarray, log_prior: np.ndarray,
@@ -181,6 +207,41 @@ def column_step(design: sparse.csr_matrix, gold: np.ndarray, log_prior: np.ndarr
     """
     post, ll = _posteriors(design, gold, log_prior, weights)
     return post, ll, design.T @ post, post.sum(axis=0)
+
+
+@dataclass(frozen=True, eq=False)
+class DistinctRows:
+    """The distinct (design row, gold code) pairs of a partition: ``codes[i]`` is item *i*'s, ``design`` and
+    ``gold`` hold one row each (the first item with it)."""
+
+    codes: np.ndarray
+    design: sparse.csr_matrix
+    gold: np.ndarray
+
+    @classmethod
+    def of(cls, design: sparse.csr_matrix, gold: np.ndarray) -> "DistinctRows | None":
+        """None when the items share too few rows for it to pay (more than half of them distinct)."""
+        from .._reshape._distinct import distinct_design_rows, distinct_rows
+
+        codes, first = distinct_design_rows(design)
+        if (gold >= 0).any():
+            codes, first = distinct_rows(np.column_stack([codes, gold]))
+        if 2 * len(first) > design.shape[0]:
+            return None
+        return cls(codes, design[first], gold[first])
+
+
+def distinct_column_step(design: sparse.csr_matrix, distinct: DistinctRows, log_prior: np.ndarray,
+                         weights: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+    """:func:`column_step` with the E-step computed once per distinct row and taken for the items.
+
+    Every item's posterior row and log-likelihood term is the same computation on the same numbers as in
+    :func:`column_step`, and the sums over items run over the same per-item arrays in the same order, so the
+    result is identical; only the E-step's work shrinks to the distinct rows.
+    """
+    post_rows, ll_rows = _row_posteriors(distinct.design, distinct.gold, log_prior, weights)
+    post = post_rows[distinct.codes]
+    return post, float(ll_rows[distinct.codes].sum()), design.T @ post, post.sum(axis=0)
 
 
 def em_iteration(part: EMPartition, log_prior: np.ndarray,
@@ -212,7 +273,9 @@ class InMemoryPartitions:
         for part in self.parts:
             used[part.design.indices] = True
         self.columns = np.flatnonzero(used)
-        self.designs = [part.design[:, self.columns].tocsr() for part in self.parts]
+        full = len(self.columns) == self.n_annotators * self.n_categories  # every column used: the designs as they are
+        self.designs = [part.design if full else part.design[:, self.columns].tocsr() for part in self.parts]
+        self.distinct = [DistinctRows.of(d, part.gold_codes) for d, part in zip(self.designs, self.parts)]
         self.posts = [clamp_gold(np.array(p, dtype=np.float64), part.gold_codes) for p, part in zip(posteriors, parts)]
 
     def statistics(self) -> tuple[np.ndarray, np.ndarray]:
@@ -220,7 +283,9 @@ class InMemoryPartitions:
                 sum(p.sum(axis=0) for p in self.posts))
 
     def iterate(self, log_prior: np.ndarray, weights: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        steps = [column_step(d, part.gold_codes, log_prior, weights) for d, part in zip(self.designs, self.parts)]
+        steps = [column_step(d, part.gold_codes, log_prior, weights) if rows is None
+                 else distinct_column_step(d, rows, log_prior, weights)
+                 for d, part, rows in zip(self.designs, self.parts, self.distinct)]
         self.posts = [s[0] for s in steps]
         return float(sum(s[1] for s in steps)), sum(s[2] for s in steps), sum(s[3] for s in steps)
 

@@ -42,12 +42,22 @@ class ModelEvidence:
 
 @dataclass(frozen=True)
 class PeopleEvidence:
-    """Log posteriors of the true class from the people's votes alone, the log class priors, and the method."""
+    """Log posteriors of the true class from the people's votes alone, the log class priors, and the method.
+
+    Items with the same votes (the same annotators giving the same labels) have the same posterior, so
+    ``log_posteriors`` holds one row per distinct vote pattern and ``codes`` the pattern of each item: the
+    posterior of item *i* is ``log_posteriors[codes[i]]``.
+    """
 
     log_posteriors: np.ndarray
     log_prior: np.ndarray
     method: str
     notes: tuple[str, ...]
+    codes: np.ndarray
+
+    def per_item(self) -> np.ndarray:
+        """Items × classes log posteriors."""
+        return self.log_posteriors[self.codes]
 
 
 def _given_series(given: Any) -> tuple[pd.Series, tuple[str, ...]]:
@@ -145,31 +155,31 @@ def resolve_model(aset: "AnnotationSet", predictions: Any) -> ModelEvidence | No
     return ModelEvidence(probs, has, classes, notes)
 
 
-def _dawid_skene_log_posteriors(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
-    from . import _dawid_skene as _ds
-    from .consensus import dawid_skene, em_partition_of
+def _dawid_skene_log_posteriors(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray, tuple[str, ...], np.ndarray]:
+    from .consensus import unclamped_dawid_skene, vote_patterns
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        fit = dawid_skene(aset, use_gold=False)
+        fit = unclamped_dawid_skene(aset)
     log_conf = np.log(fit.annotator_confusion)
     log_prior = np.log(fit.class_priors.to_numpy(dtype=np.float64))
-    part = em_partition_of(aset, False)
-    a, c = part.n_annotators, part.n_categories
+    a, c = aset.n_annotators, aset.n_categories
     weights = np.ascontiguousarray(log_conf.transpose(0, 2, 1).reshape(a * c, c))
-    joint = part.design @ weights + log_prior
+    codes, _, design = vote_patterns(aset)  # each distinct row of the design once: the same row products
+    joint = design @ weights + log_prior
     notes = tuple(str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning))
-    return joint - special.logsumexp(joint, axis=1, keepdims=True), log_prior, notes
+    return joint - special.logsumexp(joint, axis=1, keepdims=True), log_prior, notes, codes
 
 
 def people_evidence(aset: "AnnotationSet") -> PeopleEvidence:
     """Dawid–Skene posteriors with annotator ids (gold not clamped); the Dirichlet-multinomial model for counts."""
     if aset.annotators_known:
-        log_post, log_prior, notes = _dawid_skene_log_posteriors(aset)
-        return PeopleEvidence(log_post, log_prior, "dawid_skene", notes)
+        log_post, log_prior, notes, codes = _dawid_skene_log_posteriors(aset)
+        return PeopleEvidence(log_post, log_prior, "dawid_skene", notes, codes)
     from .._reshape import item_category_counts
     from ._latent_class import fit_dirichlet_multinomial
 
     fit = fit_dirichlet_multinomial(item_category_counts(aset, layout="sparse"))
     notes = () if fit.converged else (f"the vote model stopped after {fit.n_iter} iterations before converging",)
-    return PeopleEvidence(fit.log_posteriors, fit.log_prior, "dirichlet_multinomial", notes)
+    return PeopleEvidence(fit.log_posteriors, fit.log_prior, "dirichlet_multinomial", notes,
+                          np.arange(len(fit.log_posteriors)))

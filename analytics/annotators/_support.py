@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
 __all__ = ["split_support", "reliability_weights", "weighted_counts", "METHOD_TEXT"]
 
+#: Items from which :func:`split_support` computes the tail once per distinct (v1, v2) pair.
+_DISTINCT_FROM = 4096
+
 #: How each method's support reads in a sentence.
 METHOD_TEXT = {
     "vote_split": "the probability that raters prefer the consensus label to the runner-up (an exact binomial test "
@@ -76,7 +79,13 @@ def split_support(counts: np.ndarray, label: np.ndarray | None = None) -> tuple[
     others = counts.copy()
     others[rows, label] = -np.inf
     v2 = others.max(axis=1) if counts.shape[1] > 1 else np.zeros_like(v1)
-    return label, 1.0 - special.betainc(v1 + 1.0, v2 + 1.0, 0.5)
+    if len(v1) < _DISTINCT_FROM:
+        return label, 1.0 - special.betainc(v1 + 1.0, v2 + 1.0, 0.5)
+    from .._reshape._distinct import distinct_rows
+
+    # items share few (v1, v2) pairs (whole votes, or sums of a few annotators' weights): each pair's tail once
+    codes, first = distinct_rows(np.column_stack([v1, v2]))
+    return label, (1.0 - special.betainc(v1[first] + 1.0, v2[first] + 1.0, 0.5))[codes]
 
 
 def reliability_weights(annotations: "AnnotationSet") -> np.ndarray:
@@ -86,12 +95,12 @@ def reliability_weights(annotations: "AnnotationSet") -> np.ndarray:
     settles long before the last confusion probabilities do.
     """
     from ..exceptions import ConvergenceWarning
-    from .consensus import dawid_skene
+    from .consensus import unclamped_dawid_skene
 
     k = annotations.n_categories
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        fit = dawid_skene(annotations, use_gold=False)
+        fit = unclamped_dawid_skene(annotations)
     acc = np.nan_to_num(fit.annotator_accuracy.to_numpy(dtype=np.float64), nan=0.0)
     return np.clip((acc - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 1.0) if k > 1 else np.ones_like(acc)
 

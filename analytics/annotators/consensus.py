@@ -35,10 +35,13 @@ from ..exceptions import ConvergenceWarning, DataQualityWarning, InvalidParamete
 from ..results import ResultMixin
 
 if TYPE_CHECKING:
+    from scipy import sparse
+
     from .._schema import AnnotationSet
 
 __all__ = ["ConsensusResult", "majority_vote", "dawid_skene", "vote_tables", "posterior_tables", "agreement_counts",
-           "accuracy_series", "start_posteriors", "em_partition_of", "vote_details"]
+           "accuracy_series", "start_posteriors", "em_partition_of", "vote_details", "unclamped_dawid_skene",
+           "vote_patterns"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,10 +148,12 @@ def agreement_counts(part: "AnnotationSet", codes: np.ndarray) -> tuple[np.ndarr
     A sum over items (``codes`` are per item of ``part``), so partitions of items add up.
     """
     target = codes[part.item_codes]
-    scored = target >= 0
-    n = np.bincount(part.annotator_codes[scored], minlength=part.n_annotators)
-    hits = np.bincount(part.annotator_codes[scored], weights=(part.label_codes == target)[scored],
-                       minlength=part.n_annotators)
+    unscored = target < 0
+    # a label never equals -1, so the unscored add 0.0 to the same sums in the same order: no subset is copied
+    n = np.bincount(part.annotator_codes, minlength=part.n_annotators)
+    if unscored.any():
+        n = n - np.bincount(part.annotator_codes[unscored], minlength=part.n_annotators)
+    hits = np.bincount(part.annotator_codes, weights=part.label_codes == target, minlength=part.n_annotators)
     return hits, n
 
 
@@ -169,6 +174,12 @@ def vote_tables(part: "AnnotationSet", categories: tuple[str, ...], tie: str,
     runs on a whole set or on each partition of items.
     """
     counts = item_category_counts(part)
+    rows = None
+    if tie != "random" and hasattr(part, "_cache") and not is_distributed(part):
+        from .._reshape._distinct import distinct_count_rows
+
+        rows, first = distinct_count_rows(part)  # every number below is a function of the item's counts row
+        counts = counts[first]
     m = counts.sum(axis=1)
     top = counts.max(axis=1)
     is_top = counts == top[:, None]
@@ -179,6 +190,8 @@ def vote_tables(part: "AnnotationSet", categories: tuple[str, ...], tie: str,
         codes = np.where(tied, -1, np.argmax(counts, axis=1))
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = counts / m[:, None]
+    if rows is not None:  # taken for the items
+        m, top, codes, shares = m[rows], top[rows], codes[rows], shares[rows]
     index = _item_index(part)
     tables = {
         "labels": _label_series(part, codes, categories),
@@ -203,16 +216,50 @@ def posterior_tables(part: "AnnotationSet", categories: tuple[str, ...],
 
 def start_posteriors(part: "AnnotationSet", init: str) -> np.ndarray:
     """EM starting posteriors of the items of ``part``: vote shares, or the one-hot plurality (ties split)."""
-    counts = item_category_counts(part).astype(np.float64)
+    if is_distributed(part) or not hasattr(part, "_cache"):
+        return _start_rows(item_category_counts(part), init)
+    from .._reshape._distinct import distinct_count_rows
+
+    codes, first = distinct_count_rows(part)  # a function of each item's counts: once per distinct row
+    return _start_rows(item_category_counts(part)[first], init)[codes]
+
+
+def _start_rows(counts: np.ndarray, init: str) -> np.ndarray:
+    counts = counts.astype(np.float64)
     if init == "majority_hard":
         counts = (counts == counts.max(axis=1, keepdims=True)).astype(np.float64)
     return counts / counts.sum(axis=1, keepdims=True)
 
 
 def em_partition_of(part: "AnnotationSet", gold: bool) -> "_ds.EMPartition":
-    """The :class:`~analytics.annotators._dawid_skene.EMPartition` of a set or partition (gold clamped if ``gold``)."""
-    return _ds.em_partition(part.item_codes, part.annotator_codes, part.label_codes, part.n_items,
-                            part.n_annotators, part.n_categories, part.gold_codes if gold else None)
+    """The :class:`~analytics.annotators._dawid_skene.EMPartition` of a set or partition (gold clamped if ``gold``).
+
+    Without gold, an in-memory set keeps it (read-only): the Dawid–Skene fit and the distinct vote patterns of
+    routing and label errors read the same matrix."""
+    from .._schema import AnnotationSet
+
+    def build() -> "_ds.EMPartition":
+        return _ds.em_partition(part.item_codes, part.annotator_codes, part.label_codes, part.n_items,
+                                part.n_annotators, part.n_categories, part.gold_codes if gold else None)
+
+    if gold or not isinstance(part, AnnotationSet):
+        return build()
+    return cached(part, "em_partition_unclamped", build)
+
+
+def vote_patterns(aset: "AnnotationSet") -> tuple[np.ndarray, np.ndarray, "sparse.csr_matrix"]:
+    """``(codes, first, design)``: the distinct rows of the set's item × (annotator, label) indicator matrix (gold
+    not clamped) — items with the same annotators giving the same labels share a code — the first item of each,
+    and the matrix's rows of those items (cached on the set, read-only)."""
+    from .._reshape._distinct import distinct_design_rows
+
+    def build() -> tuple[np.ndarray, np.ndarray, "sparse.csr_matrix"]:
+        design = em_partition_of(aset, False).design
+        codes, first = distinct_design_rows(design)
+        codes.flags.writeable = first.flags.writeable = False
+        return codes, first, design[first]
+
+    return cached(aset, "vote_patterns", build)
 
 
 def majority_vote(
@@ -401,3 +448,25 @@ def dawid_skene(
         details=f"smoothing={smoothing}, init={init}, use_gold={gold}, "
                 f"tol={tol} (largest parameter change), max_iter={max_iter}, acceleration={acceleration}",
     )
+
+
+def unclamped_dawid_skene(annotations: "AnnotationSet") -> ConsensusResult:
+    """``dawid_skene(annotations, use_gold=False)`` with the default options, fitted once per in-memory set.
+
+    Review routing's reliability weights and the label errors' people evidence both use this fit; it is kept on
+    the set (read it, do not change it) and the warnings the fit raised are raised again on every call, so each
+    caller sees (and records) what a fit of its own would have told it.
+    """
+    if is_distributed(annotations):
+        return dawid_skene(annotations, use_gold=False)
+
+    def build() -> tuple[ConsensusResult, tuple[warnings.WarningMessage, ...]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = dawid_skene(annotations, use_gold=False)
+        return result, tuple(caught)
+
+    result, caught = cached(annotations, "dawid_skene_unclamped", build)
+    for w in caught:
+        warnings.warn(w.message, stacklevel=2)
+    return result

@@ -33,6 +33,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from .._reshape import cached, item_category_counts, require_annotators, require_single_label
+from .._reshape._distinct import distinct_count_rows
 from ..exceptions import AnnotationSchemaError, InvalidParameterError
 from .gold import annotator_index, holm
 from ..results import ResultMixin
@@ -54,14 +55,23 @@ def _leave_one_out_codes(aset: "AnnotationSet") -> np.ndarray:
     """:func:`leave_one_out_codes` computed (the result is cached on the set, read-only: the routing, the peer
     test, drift and the recommendations' annotator rule all score against it)."""
     counts = item_category_counts(aset)
-    rows = np.arange(aset.n_annotations)
-    others = counts[aset.item_codes].astype(np.int32)
-    others[rows, aset.label_codes] -= 1
-    top = others.max(axis=1)
-    unique = (others == top[:, None]).sum(axis=1) == 1
-    out = np.where((top > 0) & unique, np.argmax(others, axis=1), -1)
+    row_codes, first = distinct_count_rows(aset)
+    # the rule on every (distinct count row, label) pair, then taken per annotation: the same integers, far fewer rows
+    k = aset.n_categories
+    table = _leave_one_out_rows(np.repeat(counts[first], k, axis=0), np.tile(np.arange(k), len(first)))
+    out = table[row_codes[aset.item_codes] * k + aset.label_codes]
     out.flags.writeable = False
     return out
+
+
+def _leave_one_out_rows(counts: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per row: the unique plurality of ``counts`` with one vote for ``labels`` taken away (-1: a tie, or none)."""
+    rows = np.arange(len(labels))
+    others = counts.astype(np.int32)
+    others[rows, labels] -= 1
+    top = others.max(axis=1)
+    unique = (others == top[:, None]).sum(axis=1) == 1
+    return np.where((top > 0) & unique, np.argmax(others, axis=1), -1)
 
 
 def reference_correctness(annotations: "AnnotationSet", *, use_gold: bool = True) -> tuple[np.ndarray, np.ndarray]:

@@ -52,6 +52,7 @@ import pandas as pd
 from scipy import special
 
 from .._reshape import item_category_counts, require_in_memory, require_single_label
+from .._reshape._distinct import distinct_rows
 from .._wording import count_noun
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
@@ -216,7 +217,7 @@ def find_label_errors(
     cats = np.asarray(aset.categories, dtype=object)
     n, k = aset.n_items, aset.n_categories
     people = people_evidence(aset)
-    given = resolve_given(aset, given, np.argmax(people.log_posteriors, axis=1))
+    given = resolve_given(aset, given, np.argmax(people.log_posteriors, axis=1)[people.codes])
     model = resolve_model(aset, predictions)
     counts = item_category_counts(aset)
     unknown = -1 if aset.unknown_label is None else list(aset.categories).index(aset.unknown_label)
@@ -242,23 +243,34 @@ def find_label_errors(
     cols = np.flatnonzero(space)
     local = np.full(k, -1)
     local[cols] = np.arange(len(cols))
-    log_q = _log_normalize(people.log_posteriors[:, cols])
+    # Items with the same votes, given label and source share every number of the table but their id (and image):
+    # without a model each such group is computed once and taken for its items (the model's probabilities differ
+    # per item, so with a model every item is its own group).
+    if model is None:
+        group, rep = distinct_rows(np.column_stack([
+            people.codes, g, scored, pd.factorize(given.source, use_na_sentinel=False)[0],
+            pd.factorize(given.text, use_na_sentinel=False)[0]]))
+    else:
+        group = rep = np.arange(n)
+    gr, scored_r = g[rep], scored[rep]
+    log_q = _log_normalize(people.log_posteriors[people.codes[rep]][:, cols])
     log_r = log_q.copy()
     if model is not None:
         probs = np.clip(np.nan_to_num(model.probs[:, cols], nan=1.0), _MIN_PROBABILITY, 1.0)
         evidence = np.where(model.has_prediction[:, None], np.log(probs) - people.log_prior[cols], 0.0)
         log_r = _log_normalize(log_r + evidence)
-    rows = np.arange(n)
-    gl = np.where(scored, local[np.maximum(g, 0)], 0)
+    rows = np.arange(len(rep))
+    gl = np.where(scored_r, local[np.maximum(gr, 0)], 0)
     others = log_r.copy()
     others[rows, gl] = -np.inf
     log_wrong = special.logsumexp(others, axis=1)
     log_odds = log_wrong - log_r[rows, gl]
     suggested = np.argmax(others, axis=1)
     people_given = np.exp(log_q[rows, gl])
-    m = counts.sum(axis=1)
+    counts_r = counts[rep]
+    m = counts_r.sum(axis=1)
     thresholds = np.zeros(0)
-    model_flag = np.zeros(n, dtype=bool)
+    model_flag = np.zeros(len(rep), dtype=bool)
     if model is not None:
         probs = np.nan_to_num(model.probs)
         ok = scored & model.has_prediction
@@ -269,10 +281,10 @@ def find_label_errors(
     signal = np.select([people_flag & model_flag, people_flag, model_flag, p_wrong >= threshold],
                        list(SIGNALS[:4]), SIGNALS[4])
     table = pd.DataFrame({
-        "item_id": np.asarray(aset.item_ids, dtype=object), "given_label": given.text, "given_source": given.source,
+        "given_label": given.text[rep], "given_source": given.source[rep],
         "suggested_label": cats[cols][suggested], "p_given_wrong": p_wrong, "p_suggested": np.exp(log_r[rows, suggested]),
-        "log_odds_wrong": log_odds, "signal": signal, "votes": _votes_text(counts, aset.categories),
-        "n_ratings": m, "vote_share_given": counts[rows, np.maximum(g, 0)] / m,
+        "log_odds_wrong": log_odds, "signal": signal, "votes": _votes_text(counts_r, aset.categories),
+        "n_ratings": m, "vote_share_given": counts_r[rows, np.maximum(gr, 0)] / m,
         "people_p_given": people_given, "people_p_suggested": np.exp(log_q[rows, suggested]),
     })
     if model is not None:
@@ -283,17 +295,33 @@ def find_label_errors(
     else:
         table["model_p_given"] = table["model_p_suggested"] = np.nan
         table["model_label"] = None
+    ids = pd.Series(np.asarray(aset.item_ids, dtype=object), name="item_id")
+    image = None
     if "image" in aset.frame.columns:
-        image = aset.frame["image"].groupby(aset.item_codes).first()
-        table["image"] = image.reindex(np.arange(n)).to_numpy()
-    excluded = table.loc[~scored, [c for c in _EXCLUDED_COLUMNS if c != "reason"] + (
-        ["image"] if "image" in table.columns else [])].copy()
+        image = aset.frame["image"].groupby(aset.item_codes).first().reindex(np.arange(n)).to_numpy()
+
+    def item_rows(items: np.ndarray) -> pd.DataFrame:
+        """The table's rows of ``items`` (item positions), in that order."""
+        part = table.take(group[items]).reset_index(drop=True)
+        part.insert(0, "item_id", ids.take(items).reset_index(drop=True))
+        if image is not None:
+            part["image"] = image[items]
+        return part
+
+    excluded = item_rows(np.flatnonzero(~scored))[[c for c in _EXCLUDED_COLUMNS if c != "reason"] + (
+        ["image"] if image is not None else [])].copy()
     excluded.insert(3, "reason", reason[~scored])
-    scores = table.loc[scored].copy()
-    scores["_id"] = scores["item_id"].astype(str)
-    scores = scores.sort_values(["log_odds_wrong", "_id"], ascending=[False, True], kind="stable").drop(columns="_id")
+    # most probably wrong first; ties in item id order (as text), NaN last
+    items = np.flatnonzero(scored)
+    odds = log_odds[group[items]]
+    text_ids = ids.take(items).astype(str)
+    if text_ids.is_monotonic_increasing:
+        id_rank = np.arange(len(items))
+    else:
+        id_rank = np.empty(len(items), dtype=np.intp)
+        id_rank[np.argsort(text_ids.to_numpy(dtype=object), kind="stable")] = np.arange(len(items))
+    scores = item_rows(items[np.lexsort((id_rank, -odds, np.isnan(odds)))])
     scores.insert(0, "rank", np.arange(1, len(scores) + 1))
-    scores = scores.reset_index(drop=True)
     candidates = scores[scores["p_given_wrong"] >= threshold].reset_index(drop=True)
     notes = given.notes + (model.notes if model is not None else ()) + people.notes
     if model is None:

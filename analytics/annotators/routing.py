@@ -72,14 +72,13 @@ def _votes_text(counts: np.ndarray, categories: Sequence[str]) -> np.ndarray:
     Items share few distinct count rows (with 5 ratings in 10 classes at most 2,002), so each distinct row is
     written once and the texts are taken for the items (one integer key per row, factorized).
     """
+    from .._reshape._distinct import distinct_rows
+
     counts = np.asarray(counts)
-    base = int(counts.max()) + 1 if counts.size else 1
-    if counts.shape[1] * np.log2(max(base, 2)) < 62:
-        key = counts.astype(np.int64) @ (base ** np.arange(counts.shape[1], dtype=np.int64))
-        codes, uniques = pd.factorize(key)
-        if len(uniques) < len(key):
-            rows = counts[np.unique(codes, return_index=True)[1]]
-            return _votes_rows(rows, categories)[codes]
+    if counts.size and np.issubdtype(counts.dtype, np.integer):
+        codes, first = distinct_rows(counts)
+        if len(first) < len(counts):
+            return _votes_rows(counts[first], categories)[codes]
     return _votes_rows(counts, categories)
 
 
@@ -208,7 +207,9 @@ def route_for_review(
     m = counts.sum(axis=1)
     top = counts.max(axis=1)
     blind = m <= MAX_BLIND_OVERLAP
-    decision = np.select([m == 1, top == m, 2 * top > m], ["needs_overlap", "accept", "senior_review"], "adjudicate")
+    code = {d: k for k, d in enumerate(DECISIONS)}  # decisions as the codes of their categorical column
+    decision = np.select([m == 1, top == m, 2 * top > m], [code["needs_overlap"], code["accept"], code["senior_review"]],
+                         code["adjudicate"])
     resolved = "weighted_vote_split" if method == "weighted_vote_split" or (
         method == "auto" and annotations.annotators_known) else "vote_split"
     consensus = majority_vote(annotations, tie="unresolved").labels.to_numpy()
@@ -218,18 +219,19 @@ def route_for_review(
         votes = weighted_counts(annotations, reliability_weights(annotations))
     _, support = split_support(votes, plurality)
     tied = (counts == top[:, None]).sum(axis=1) > 1
-    strong = np.select([(support >= threshold) & ~tied, 2 * top > m], ["accept", "senior_review"], "adjudicate")
+    strong = np.select([(support >= threshold) & ~tied, 2 * top > m], [code["accept"], code["senior_review"]],
+                       code["adjudicate"])
     decision = np.where(blind, decision, strong)
     out = pd.DataFrame({
         "item_id": pd.Series(np.asarray(annotations.item_ids, dtype=object), dtype=object, copy=False),
-        "decision": pd.Categorical(decision, categories=list(DECISIONS)),
+        "decision": pd.Categorical.from_codes(decision, categories=list(DECISIONS)),
         "n_ratings": m,
         "votes": _votes_text(counts, annotations.categories),
         "consensus": consensus,
         "agreement": top / m,
         "support": support,
-        "rule": pd.Categorical(np.where(blind, f"{MAX_BLIND_OVERLAP} ratings or fewer", f"support ≥ {threshold:.0%}"),
-                               categories=[f"{MAX_BLIND_OVERLAP} ratings or fewer", f"support ≥ {threshold:.0%}"]),
+        "rule": pd.Categorical.from_codes(np.where(blind, 0, 1), categories=[f"{MAX_BLIND_OVERLAP} ratings or fewer",
+                                                                             f"support ≥ {threshold:.0%}"]),
     })
     if "image" in annotations.frame.columns:
         image = annotations.frame["image"].groupby(annotations.item_codes).first()
@@ -265,7 +267,12 @@ def review_summary(routing: pd.DataFrame) -> pd.DataFrame:
     """
     if "decision" not in routing.columns:
         raise InvalidParameterError("review_summary needs the table returned by route_for_review (a 'decision' column).")
-    n = pd.Series(pd.Categorical(routing["decision"].astype(str), categories=list(DECISIONS))).value_counts(sort=False)
+    decision = routing["decision"]
+    if isinstance(decision.dtype, pd.CategoricalDtype) and list(decision.cat.categories) == list(DECISIONS):
+        n = pd.Series(np.bincount(decision.cat.codes.to_numpy()[decision.cat.codes.to_numpy() >= 0],
+                                  minlength=len(DECISIONS)))  # route_for_review's own column: count its codes
+    else:
+        n = pd.Series(pd.Categorical(decision.astype(str), categories=list(DECISIONS))).value_counts(sort=False)
     total = max(int(n.sum()), 1)
     return pd.DataFrame({"decision": list(DECISIONS), "n_items": n.to_numpy().astype(np.int64),
                          "share": n.to_numpy() / total})
@@ -304,10 +311,22 @@ def review_queue(
     if unknown:
         raise InvalidParameterError(f"Unknown decision{'s' if len(unknown) != 1 else ''} {unknown}; choose from {list(DECISIONS)}.")
     rank = {d: k for k, d in enumerate(decisions)}
-    queue = routing[routing["decision"].isin(list(decisions))].copy()  # (categorical or text decisions alike)
-    queue["_rank"] = queue["decision"].astype(object).map(rank)
-    sort = ["_rank", "agreement"] if "agreement" in queue.columns else ["_rank"]
-    return queue.sort_values(sort, kind="stable").drop(columns="_rank").reset_index(drop=True)
+    if "agreement" in routing.columns and not pd.api.types.is_float_dtype(routing["agreement"].dtype):
+        queue = routing[routing["decision"].isin(list(decisions))].copy()  # (categorical or text decisions alike)
+        queue["_rank"] = queue["decision"].astype(object).map(rank)
+        return queue.sort_values(["_rank", "agreement"], kind="stable").drop(columns="_rank").reset_index(drop=True)
+    decision = routing["decision"]
+    if isinstance(decision.dtype, pd.CategoricalDtype):  # route_for_review's column: rank its categories once
+        by_code = np.array([rank.get(c, -1) for c in decision.cat.categories] + [-1])
+        ranks = by_code[decision.cat.codes.to_numpy()]  # code -1 (missing) takes the last entry: not queued
+    else:
+        ranks = decision.astype(object).map(rank).fillna(-1).to_numpy()
+    chosen = np.flatnonzero(ranks >= 0)
+    keys = [ranks[chosen]]
+    if "agreement" in routing.columns:
+        keys.insert(0, routing["agreement"].to_numpy()[chosen])
+    order = chosen[np.lexsort(keys)]  # stable: by rank, then lowest agreement, then table order
+    return routing.take(order).reset_index(drop=True)
 
 
 def queue_items(

@@ -189,11 +189,12 @@ def routing(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     summary = review_summary(routed)
     queue = review_queue(routed, decisions=QUEUE_DECISIONS)
     columns = ["item_id", "decision", "n_ratings", "votes", "consensus", "agreement", "support", "rule"]
-    queue = queue.assign(decision=queue["decision"].astype(str), rule=queue["rule"].astype(str))
+    listed = queue.head(s.max_listed)  # only these rows are written
+    listed = listed.assign(decision=listed["decision"].astype(str), rule=listed["rule"].astype(str))
     return {"n_items": int(len(routed)), "counts": rows(summary, ["decision", "n_items", "share"]),
             "rule": routed.attrs["rule"], "threshold": routed.attrs["threshold"], "method": routed.attrs["method"],
             "queue_decisions": list(QUEUE_DECISIONS), "queue_size": int(len(queue)),
-            "queue": rows(queue, columns, limit=s.max_listed)}, (routed, summary)
+            "queue": rows(listed, columns)}, (routed, summary)
 
 
 # -- confusion and taxonomy ----------------------------------------------------------------------------------

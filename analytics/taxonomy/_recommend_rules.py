@@ -376,8 +376,14 @@ def _annotator_explains(ctx: Context, c: int, name: str) -> list[str]:
         ref = leave_one_out_codes(aset)
         ctx.cache["peers"] = (ref, agreement_with_peers(aset, confidence_level=ctx.rules.confidence_level).flagged)
     ref, flagged = ctx.cache["peers"]
-    dissent = (ref >= 0) & ((aset.label_codes == c) != (ref == c))
-    per = np.bincount(aset.annotator_codes[dissent], minlength=aset.n_annotators)
+    if "peer_labels" not in ctx.cache:  # annotations per (annotator, own label, others' plurality or -1): one pass
+        k = aset.n_categories
+        ctx.cache["peer_labels"] = np.bincount((aset.annotator_codes * k + aset.label_codes) * (k + 1) + ref + 1,
+                                               minlength=aset.n_annotators * k * (k + 1)).reshape(-1, k, k + 1)
+    joint = ctx.cache["peer_labels"]
+    own, other = np.arange(joint.shape[1])[:, None], np.arange(joint.shape[2])[None, :] - 1
+    dissent = (other >= 0) & ((own == c) != (other == c))  # (own label, reference) pairs that dissent on c
+    per = joint[:, dissent].sum(axis=1)
     if per.sum() == 0:
         return []
     x = int(np.argmax(per))
