@@ -21,11 +21,12 @@ from .._reshape import (
 )
 from .._schema import AnnotationSet
 from ..results import warn_undefined
-from ._core import pairwise_from_tables, row_blocks
+from ._core import pairwise_from_tables
 from ._counts import count_sums, prepare
 from ._input import IntervalMethod, Weights, check_weights
 from ._pairs import pair_coefficient
 from ._results import AgreementEstimate, undefined_estimate, wald_interval, wald_intervals
+from ._row_pairs import row_pair_sums
 from ._score import (
     pair_jackknife_se,
     pair_model_inputs,
@@ -412,14 +413,11 @@ def _pair_sums_per_item(aset: AnnotationSet, g: np.ndarray) -> np.ndarray:
     ``g`` is ``(P, C, C)`` over the pairs in ``numpy.triu_indices`` order, or ``(P, C, C, m)`` for *m* such sums
     at once (returned as ``(n_items, m)``: one gather of the pair cells serves them all). Dense overlap: gathers of
     the pair cell codes (:func:`analytics._reshape.pair_code_blocks`); sparse overlap: the quadratic form
-    :math:`\tfrac12 x_i^\top G x_i` of the item × (annotator, category) one-hot rows, in blocks.
+    :math:`\tfrac12 x_i^\top G x_i` of the item × (annotator, category) one-hot rows, read as a sum over the pairs of
+    each row's entries (:func:`._row_pairs.row_pair_sums`: :math:`r_i(r_i-1)/2` gathers per item, not
+    :math:`r_i A C` products).
     """
-    if g.ndim == 4:
-        if not dense_overlap(aset):
-            return np.stack([_pair_sums_per_item(aset, g[..., j]) for j in range(g.shape[-1])], axis=-1)
-        stacked = g.shape[-1]
-    else:
-        stacked = 0
+    stacked = g.shape[-1] if g.ndim == 4 else 0
     a, q = aset.n_annotators, aset.n_categories
     iu = np.triu_indices(a, 1)
     if dense_overlap(aset):
@@ -432,13 +430,7 @@ def _pair_sums_per_item(aset: AnnotationSet, g: np.ndarray) -> np.ndarray:
             for table, sums in zip(padded, out):
                 sums[items] += table[first].reshape(-1)[codes].sum(axis=0)
         return out.T if stacked else out[0]
-    out = np.zeros(aset.n_items)
-    big = np.zeros((a, q, a, q))
+    big = np.zeros((a, q, a, q) + g.shape[3:])
     big[iu[0], :, iu[1], :] = g
-    big[iu[1], :, iu[0], :] = g.transpose(0, 2, 1)
-    big = big.reshape(a * q, a * q)
-    x = item_annotator_onehot(aset).astype(np.float64)
-    for rows in row_blocks(x.shape[0], a * q):
-        block = x[rows]
-        out[rows] = 0.5 * np.asarray(block.multiply(block @ big).sum(axis=1)).ravel()
-    return out
+    big[iu[1], :, iu[0], :] = np.swapaxes(g, 1, 2)
+    return row_pair_sums(item_annotator_onehot(aset), big.reshape((a * q, a * q) + g.shape[3:]))
