@@ -223,7 +223,10 @@ def finalize_bucket(*parts: pd.DataFrame, duplicates: str, gold: tuple[pd.Index,
 def _order_item_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """:func:`analytics._schema._order_ids`: items coded in numeric order when every id is an integer, else in
     text order. Whether one id is not an integer is first looked for among the first ids (usually found there:
-    then no id is parsed as a number)."""
+    then no id is parsed as a number, and Arrow ids are sorted as Arrow strings, :func:`_text_ordered_ids`)."""
+    text_ordered = _text_ordered_ids(values)
+    if text_ordered is not None:
+        return text_ordered
     codes, uniques = pd.factorize(values, sort=False)
     uniq = pd.Index(uniques.astype(str), dtype=object)
     numeric = bool(len(uniq)) and n_non_integer_ids(uniq[:64]) == 0 and n_non_integer_ids(uniq) == 0
@@ -231,6 +234,30 @@ def _order_item_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order))
     return rank[codes], pd.Index(np.asarray(uniq)[order], dtype=object)
+
+
+def _text_ordered_ids(values: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """:func:`_order_item_ids` of Arrow string ids of which one of the first 64 is not an integer (so the order is
+    the text order): the distinct ids sorted by Arrow in code point order (UTF-8 byte order, the order of
+    :func:`analytics._schema.id_order` on text, as :func:`analytics._schema._arrow_text_order`), without a Python
+    string per id; None for any other column."""
+    if not isinstance(values.dtype, pd.StringDtype) or values.dtype.storage != "pyarrow" or values.isna().any():
+        return None
+    head = pd.Index(pd.unique(values.iloc[:64]).astype(str), dtype=object)
+    if not len(head) or n_non_integer_ids(head) == 0:
+        return None
+    import pyarrow as pa
+
+    from ..io._arrow import _sorted_distinct
+
+    import pyarrow.compute as pc
+
+    arrow = pa.array(values.array)
+    arrow = arrow.combine_chunks() if isinstance(arrow, pa.ChunkedArray) else arrow
+    if pc.any(pc.ends_with(arrow, "\x00")).as_py():  # numpy's text order ignores a trailing NUL: left to id_order
+        return None
+    codes, distinct = _sorted_distinct(arrow)
+    return codes.astype(np.int64), pd.Index(pd.array(distinct, dtype=ITEM_DTYPE), dtype=ITEM_DTYPE)
 
 
 def finalize_partition(frame: pd.DataFrame, *, duplicates: str, gold: tuple[pd.Index, np.ndarray] | None,
@@ -274,7 +301,8 @@ def finalize_partition(frame: pd.DataFrame, *, duplicates: str, gold: tuple[pd.I
         missing = round_codes < 0
         info["no_round"] = (int(missing.sum()), frame.loc[missing, ["_src", "_row"]].head(5))
     part = ItemPartition(  # Arrow strings: about a third of the memory of Python string objects
-        item_ids=pd.Index(pd.array(np.asarray(item_ids, dtype=object), dtype=pd.StringDtype("pyarrow"))),
+        item_ids=item_ids if item_ids.dtype == ITEM_DTYPE else pd.Index(pd.array(np.asarray(item_ids, dtype=object),
+                                                                                dtype=ITEM_DTYPE)),
         item_codes=item_codes.astype(np.int32),
         annotator_codes=frame["annotator_id"].to_numpy(np.int32), label_codes=frame["label"].to_numpy(np.int32),
         n_annotators=n_annotators, n_categories=n_categories, gold_codes=gold_codes, round_codes=round_codes,
