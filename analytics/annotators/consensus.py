@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ConsensusResult", "majority_vote", "dawid_skene", "vote_tables", "posterior_tables", "agreement_counts",
            "accuracy_series", "start_posteriors", "em_partition_of", "vote_details", "unclamped_dawid_skene",
-           "vote_patterns"]
+           "vote_patterns", "scored_hits"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,13 +147,19 @@ def agreement_counts(part: "AnnotationSet", codes: np.ndarray) -> tuple[np.ndarr
 
     A sum over items (``codes`` are per item of ``part``), so partitions of items add up.
     """
-    target = codes[part.item_codes]
-    unscored = target < 0
+    return scored_hits(part, codes[part.item_codes])
+
+
+def scored_hits(part: "AnnotationSet", reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per annotator: ``(hits, n)`` — labels equal to their annotation's ``reference`` and labels scored
+    (``reference >= 0``); ``reference`` holds one class code per annotation (the item's consensus, or the other
+    annotators' plurality)."""
+    unscored = reference < 0
     # a label never equals -1, so the unscored add 0.0 to the same sums in the same order: no subset is copied
     n = np.bincount(part.annotator_codes, minlength=part.n_annotators)
     if unscored.any():
         n = n - np.bincount(part.annotator_codes[unscored], minlength=part.n_annotators)
-    hits = np.bincount(part.annotator_codes, weights=part.label_codes == target, minlength=part.n_annotators)
+    hits = np.bincount(part.annotator_codes, weights=part.label_codes == reference, minlength=part.n_annotators)
     return hits, n
 
 

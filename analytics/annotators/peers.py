@@ -48,6 +48,7 @@ from .._reshape import cached, reduce_items, require_annotators, require_single_
 from ..agreement._results import check_confidence_level
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
+from .consensus import scored_hits
 from .drift import leave_one_out_codes
 from .gold import holm
 
@@ -99,13 +100,7 @@ def _peer_counts(aset: Any) -> tuple[np.ndarray, np.ndarray]:
     Additive over disjoint sets of items (the plurality of an item's others lies within the item)."""
     def count() -> tuple[np.ndarray, np.ndarray]:
         # reference_correctness without gold, counted directly: scored where the others have a unique plurality
-        # (a label is never -1, so the unscored agree with nothing); whole numbers either way
-        reference = leave_one_out_codes(aset)
-        unscored = reference < 0
-        n = np.bincount(aset.annotator_codes, minlength=aset.n_annotators)
-        if unscored.any():
-            n = n - np.bincount(aset.annotator_codes[unscored], minlength=aset.n_annotators)
-        a = np.bincount(aset.annotator_codes, weights=aset.label_codes == reference, minlength=aset.n_annotators)
+        a, n = scored_hits(aset, leave_one_out_codes(aset))
         return n.astype(np.int64), a.round().astype(np.int64)
 
     n, a = cached(aset, "peer_counts", count)  # the Overview and the report ask for it more than once
