@@ -184,14 +184,14 @@ def fleiss_kappa_by_category(
     aset = prepare(annotations, "fleiss_kappa_by_category", confidence_level=confidence_level, method=method,
                    n_boot=n_boot, seed=seed)
     res = binary_statistics(aset)
+    m = equal_raters_of(aset)
+    se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
     out = binary_kappa_table(res, aset.categories, func_name="fleiss_kappa_by_category", label_column="category",
                              features=lambda: binary_features(item_category_counts(aset, layout="auto"))[0],
                              confidence_level=confidence_level, method=method, n_boot=n_boot, seed=seed,
-                             histogram=ratings_histogram(aset))
-    m = equal_raters_of(aset)
-    se0 = math.sqrt(2.0 / (res["n_items"] * m * (m - 1.0))) if m is not None and m >= 2 else float("nan")
-    out.insert(5, "standard_error_h0", np.where(np.isfinite(out["kappa"]), se0, np.nan))
-    out.insert(6, "prevalence", res["prevalence"])
+                             histogram=ratings_histogram(aset),
+                             after_standard_error={"standard_error_h0": np.where(np.isfinite(res["kappa"]), se0, np.nan),
+                                                   "prevalence": res["prevalence"]})
     return with_attached_rows(out, annotations, "category")
 
 
@@ -255,15 +255,16 @@ def _histogram(aset, view=None) -> np.ndarray | None:
 
 def binary_kappa_table(res: dict, names, *, features: Callable[[], Any], func_name: str, label_column: str,
                        confidence_level: float, method: str, n_boot: int, seed: int | None,
-                       histogram: np.ndarray | None = None) -> pd.DataFrame:
+                       histogram: np.ndarray | None = None,
+                       after_standard_error: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     r"""Per-category ("c" vs "not c") kappas with intervals, shared by categories and multi-label tags.
 
     ``res`` holds the statistics of :func:`~._core.binary_fleiss_by_category` (or :func:`binary_statistics`);
     ``features()`` returns the per-item :func:`~._core.binary_features` (only called for a bootstrap);
     ``histogram`` the items per number of ratings (:func:`~._score.ratings_histogram`; for ``method="score"``,
     the default, whose model is each category against all others: shares :math:`(\pi_c, 1 - \pi_c)`).
-    Returns the table (``label_column``, ``kappa``, ``ci_low``, ``ci_high``, ``standard_error``, ``n_items``,
-    ``reason``; ``attrs["interval_method"]``).
+    Returns the table (``label_column``, ``kappa``, ``ci_low``, ``ci_high``, ``standard_error``, then the columns of
+    ``after_standard_error`` in their order, ``n_items``, ``reason``; ``attrs["interval_method"]``).
     """
     kappa, se = res["kappa"], res["se"]
     lo, hi = wald_intervals(kappa, se, confidence_level)
@@ -290,7 +291,8 @@ def binary_kappa_table(res: dict, names, *, features: Callable[[], Any], func_na
         warn_undefined(func_name, f"{int((~np.isfinite(kappa)).sum())} of {len(kappa)} {whats} have no kappa "
                                   "(see the reason column)", stacklevel=4)
     out = pd.DataFrame({label_column: list(names), "kappa": kappa, "ci_low": lo, "ci_high": hi,
-                        "standard_error": se, "n_items": res["n_items"], "reason": reason})
+                        "standard_error": se, **(after_standard_error or {}), "n_items": res["n_items"],
+                        "reason": reason})
     out.attrs["interval_method"] = (describe(n_boot, seed, n_boot) if method == "bootstrap"
                                     else SCORE_TEXT if method == "score" else "Wald; Gwet (2014) linearized variance")
     return out

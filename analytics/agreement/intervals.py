@@ -320,10 +320,15 @@ def score_intervals(values: np.ndarray, standard_errors: np.ndarray, *, prevalen
         found = acc.any(-1)
         first = acc.argmax(-1)
         last = _GRID - 1 - acc[:, ::-1].argmax(-1)
-        # both edges in one search: rows [0, K) look for the lower edge, [K, 2K) for the upper one
+        # both edges in one search: rows [0, K) look for the lower edge, [K, 2K) for the upper one; rows whose grid
+        # accepts no point keep their start (they are searched from the estimate below, or fall back to it)
         twice = np.concatenate([every, every])
-        edges = _bisect(lambda param: inside(param, twice), grid, np.concatenate([first, last]),
-                        outward=np.repeat([-1, 1], len(ok)))
+        start = np.concatenate([first, last])
+        edges = grid[start]
+        searched = np.flatnonzero(np.concatenate([found, found]))
+        if len(searched):
+            edges[searched] = _bisect(lambda param: inside(param, twice[searched]), grid, start[searched],
+                                      outward=np.repeat([-1, 1], len(ok))[searched])
         # A large pilot's interval can fall between two grid points (narrower than a grid step: some 20,000 items
         # and more); the estimate itself is always accepted, so both edges are searched from it to its grid neighbours.
         theta = v_o if kappa_scale else v_o * (1.0 - pe_o) + pe_o

@@ -54,6 +54,22 @@ def test_histogram_equals_item_passes(rows, as_sparse, extra_ratings):
     assert fast["n_items"] == slow["n_items"]
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 14), st.integers(1, 7), st.integers(1, 60), st.integers(0, 2**32 - 1), st.booleans())
+def test_equal_raters_histogram_counts_the_same_cells(m, q, n, seed, extra_ratings):
+    """Every item with the same m ratings (the byte-counting path up to 12 ratings, ``bincount`` above it): the
+    same histogram as the sparse table's keys, cell for cell, also when the ratings exceed the counts."""
+    rng = np.random.default_rng(seed)
+    tags = max(m - 1, 0) if extra_ratings else m
+    counts = np.zeros((n, q), dtype=np.int64)
+    for i in range(n):
+        np.add.at(counts[i], rng.integers(0, q, tags), 1)
+    ratings = np.full(n, m) if extra_ratings else None
+    dense = binary_histogram(counts, ratings)
+    assert np.array_equal(dense, binary_histogram(sparse.csr_matrix(counts), ratings))
+    assert dense.dtype == np.int64 and dense[:, m].sum() == (n * q if m else 0)
+
+
 def test_histogram_declines_when_items_have_very_many_ratings():
     counts = np.array([[5000, 1], [2, 3]])
     assert binary_histogram(counts) is None
