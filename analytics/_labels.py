@@ -393,9 +393,11 @@ def clean_label_coded(
     """
     values = coded.values
     cleaned, _ = clean_distinct(values, arrow=coded.arrow)
-    valid = coded.codes >= 0
-    per_value = np.bincount(coded.codes[valid], weights=None if weights is None else np.asarray(weights)[valid],
-                            minlength=len(values))
+    if weights is None:
+        per_value = coded.counts()  # computed once per column (the set's other checks read it too)
+    else:
+        valid = coded.codes >= 0
+        per_value = np.bincount(coded.codes[valid], weights=np.asarray(weights)[valid], minlength=len(values))
     present = per_value > 0
     texts: Counter[str] = Counter()
     for text, n in zip(cleaned[present], per_value[present]):

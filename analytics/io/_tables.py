@@ -101,6 +101,7 @@ def _read_any_table(source: Any, *, sep: str | None, header: bool | None
         frame, unit, first = read_table(path, sep=sep, header=header)
         if unit != "line":
             return frame, unit, []
+        _check_column_names(frame, source)  # before the merged rows are looked for: they find columns by name
         frame, merged = split_merged_rows(frame, path=path, delimiter=frame.attrs.get("delimiter"), first=first)
         return frame, unit, merged
     if kind == "jsonl":

@@ -200,3 +200,9 @@ def test_repeated_column_names_are_an_error_naming_them(tmp_path):
     frame = pd.DataFrame([["1", "a", "cat", "x"]], columns=["item_id", "annotator_id", "label", "label"])
     with pytest.raises(AnnotationSchemaError, match=r"'label' \(columns 3, 4\)"):
         load_annotations(frame)
+    # found by the fuzzer (session 5): a quoted cell holding the delimiter sent the table to the merged-rows check,
+    # which looked columns up by name before the repeated names were reported ('DataFrame' has no 'dtype')
+    path = tmp_path / "c.csv"
+    path.write_bytes(b'item_id,cat,dog,cat \nimg_0,"a,b",2,1\nimg_1,1,1,1\n')
+    with pytest.raises(AnnotationSchemaError, match=r"repeated column names: 'cat' \(columns 2, 4\)"):
+        load_annotations(path, format="counts")
