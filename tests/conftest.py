@@ -15,6 +15,14 @@ import pytest
 from tests._ci import CI, pytest_make_collect_report, pytest_runtest_makereport, pytest_unconfigure  # noqa: F401
 from tests._peers import pytest_pyfunc_call, pytest_runtest_logreport  # noqa: F401
 
+if CI:
+    # CI runs the same examples every time (a landing must not hang on which random cases were drawn); local runs
+    # keep drawing new ones, and what they find becomes a named regression test (e.g. tests/io/test_type_garbage.py).
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+    _hypothesis_settings.load_profile("ci")
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("AQA_SHARED_DIR", REPO.parent / "shared"))
 DATASETS = SHARED / "datasets"
