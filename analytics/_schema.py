@@ -18,7 +18,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._coded import Coded, present_codes
+from ._coded import Coded, DeferredTable, present_codes
 from ._lazy import sparse
 from ._import_report import ImportReport
 from ._labels import natural_order
@@ -180,7 +180,9 @@ class AnnotationSet:
     ----------
     frame : pandas.DataFrame
         The tidy table: ``item_id``, ``annotator_id``, ``label`` (a tuple of tags in multi-label sets),
-        the optional ``round``, ``timestamp`` (UTC), ``duration_s``, ``image``, and any extra columns.
+        the optional ``round``, ``timestamp`` (UTC), ``duration_s``, ``image``, and any extra columns. A loaded
+        single-label set builds it the first time it is read (its ids and labels are held as codes until then:
+        :class:`~analytics._coded.DeferredTable`); it is the same table either way.
     categories : tuple of str
         Category (class or tag) names; codes index into it.
     item_ids, annotator_ids : pandas.Index
@@ -199,7 +201,7 @@ class AnnotationSet:
         so attaching gold never changes a coefficient.
     """
 
-    frame: pd.DataFrame
+    _table: "pd.DataFrame | DeferredTable"
     categories: tuple[str, ...]
     item_ids: pd.Index
     annotator_ids: pd.Index
@@ -222,6 +224,19 @@ class AnnotationSet:
     predictions_report: ImportReport | None = None
     attached_categories: tuple[str, ...] = ()
     _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        table = self._table
+        if isinstance(table, DeferredTable):
+            table = table.build()
+            object.__setattr__(self, "_table", table)  # built once; the same table from now on
+        return table
+
+    @property
+    def column_names(self) -> pd.Index:
+        """The names of :attr:`frame`'s columns, in order (read without building the table)."""
+        return self._table.columns
 
     # -- sizes ---------------------------------------------------------------------------------
     @property
@@ -249,9 +264,10 @@ class AnnotationSet:
     @property
     def rounds(self) -> tuple[str, ...]:
         """Distinct rounds in natural order (empty when the table has no ``round`` column)."""
-        if "round" not in self.frame.columns:
+        if "round" not in self.column_names:
             return ()
-        return tuple(natural_order(self.frame["round"].dropna().astype(str).unique()))
+        rounds = self._table.column("round") if isinstance(self._table, DeferredTable) else self._table["round"]
+        return tuple(natural_order(rounds.dropna().astype(str).unique()))
 
     @property
     def has_gold(self) -> bool:
@@ -380,7 +396,7 @@ class AnnotationSet:
 
 
 def build_annotation_set(
-    frame: pd.DataFrame,
+    frame: "pd.DataFrame | DeferredTable",
     *,
     categories: Sequence[str],
     multilabel: bool,
@@ -405,7 +421,10 @@ def build_annotation_set(
     """
     from ._attach import align_gold, align_predictions
 
-    if not (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0 and frame.index.step == 1):
+    if isinstance(frame, DeferredTable) and (codes is None or multilabel):
+        frame = frame.build()
+    if not isinstance(frame, DeferredTable) and not (isinstance(frame.index, pd.RangeIndex)
+                                                     and frame.index.start == 0 and frame.index.step == 1):
         frame = frame.reset_index(drop=True)
     item_codes, item_ids = _order_coded(codes.items) if codes is not None else _order_ids(frame["item_id"])
     if annotators_known and codes is not None and codes.annotators is not None:
@@ -447,7 +466,7 @@ def build_annotation_set(
     gold_series, gold_codes = align_gold(gold, item_ids, categories, multilabel)
     probs, pred_codes, pred_conf = align_predictions(predictions, item_ids, categories)
     return AnnotationSet(
-        frame=frame, categories=categories, item_ids=item_ids, annotator_ids=annotator_ids,
+        _table=frame, categories=categories, item_ids=item_ids, annotator_ids=annotator_ids,
         item_codes=item_codes.astype(np.int64, copy=False), annotator_codes=annotator_codes.astype(np.int64, copy=False),
         label_codes=label_codes, report=report, multilabel=multilabel, annotators_known=annotators_known,
         tags=tags, taxonomy=taxonomy, ordinal=ordinal, unknown_label=_unknown(unknown_label, taxonomy, categories),

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from ._coded import Coded, coded_from_series, present_codes
+from ._coded import Coded, DeferredTable, coded_from_series, present_codes
 from ._labels import (
     _looks_multilabel,
     _map_uniques,
@@ -369,18 +369,32 @@ def _one_source(sources: pd.Series) -> bool:
 
 
 def _public_frame(raw: RawAnnotations, frame: pd.DataFrame, items: Coded, anns: Coded | None, labels: Coded | None,
-                  tags: pd.Series | None, rounds: Coded | None, warnings: list[str]) -> pd.DataFrame:
-    """The set's table: the input's columns in their order, ids and labels cleaned, optional columns parsed."""
-    cleaned = {"item_id": items.decode(), "label": labels.decode() if labels is not None else tags.to_numpy(),
-               "annotator_id": anns.decode() if anns is not None else np.full(len(frame), None, dtype=object)}
+                  tags: pd.Series | None, rounds: Coded | None, warnings: list[str]) -> "pd.DataFrame | DeferredTable":
+    """The set's table: the input's columns in their order, ids and labels cleaned, optional columns parsed.
+
+    A single-label set's ids and labels stay coded (:class:`~analytics._coded.DeferredTable`: decoded when the
+    table is first read); a multi-label set's table is built now (its labels are tuples, not codes)."""
+    deferred = {"item_id": items, "label": labels, "annotator_id": anns} if labels is not None else {}
+    deferred = {name: coded for name, coded in deferred.items() if coded is not None}
+    cleaned = {} if deferred else {"item_id": items.decode(), "label": tags.to_numpy()}
+    if anns is None:
+        cleaned["annotator_id"] = np.full(len(frame), None, dtype=object)
+    elif not deferred:
+        cleaned["annotator_id"] = anns.decode()
     if rounds is not None:
         cleaned["round"] = rounds.decode()
     names = [c for c in raw.columns if not str(c).startswith("_")]
-    names += [c for c in cleaned if c not in names]
+    names += [c for c in ("item_id", "label", "annotator_id", "round") if (c in cleaned or c in deferred)
+              and c not in names]
     out = pd.DataFrame({c: pd.Series(cleaned[c], index=frame.index, dtype=object, copy=False) if c in cleaned
-                        else frame[c] for c in names} | {"_row": frame["_row"]}, index=frame.index, copy=False)
+                        else frame[c] for c in names if c not in deferred} | {"_row": frame["_row"]},
+                       index=frame.index, copy=False)
     out = _parse_optional(out, warnings, raw.unit)
-    return pd.DataFrame({c: out[c] for c in out.columns if c != "_row"}, index=out.index, copy=False)
+    kept = pd.DataFrame({c: out[c] for c in out.columns if c != "_row"}, index=out.index, copy=False)
+    if not deferred:
+        return kept
+    kept = kept.reset_index(drop=True)  # the set's rows are numbered 0 … n-1 (build_annotation_set)
+    return DeferredTable(kept, deferred, tuple(c for c in names if c in deferred or c in kept.columns))
 
 
 def _reject_containers(frame: pd.DataFrame, column: str, unit: str) -> None:

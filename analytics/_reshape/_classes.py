@@ -154,9 +154,9 @@ def non_integer_item_ids(aset: "AnnotationSet") -> int:
 
 def item_images(aset: "AnnotationSet") -> np.ndarray | None:
     """Each item's ``image`` (that of its first annotation; None where blank), or None without an image column."""
-    if not hasattr(aset, "frame"):  # a partition of a distributed set carries its items' images
+    if not hasattr(aset, "column_names"):  # a partition of a distributed set carries its items' images
         return getattr(aset, "images", None)
-    if "image" not in aset.frame.columns:
+    if "image" not in aset.column_names:
         return None
     return cached(aset, "item_images", lambda: first_per_item(aset.item_codes, aset.frame["image"].to_numpy(),
                                                                aset.n_items))

@@ -67,7 +67,7 @@ def agreement_set(aset: AnnotationSet) -> AnnotationSet:
         cached = aset._cache["agreement_units"]
         return aset if cached is None else cached
     out = _without_attached(aset)
-    repeated = ("round" in aset.frame.columns and aset.annotators_known and len(aset.rounds) >= 2
+    repeated = ("round" in aset.column_names and aset.annotators_known and len(aset.rounds) >= 2
                 and n_repeated_ratings(aset) > 0)
     if repeated and is_distributed(out):
         out = out.round_units()

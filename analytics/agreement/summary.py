@@ -390,7 +390,7 @@ def _per_slice(aset: AnnotationSet, column: str, opts: dict) -> pd.DataFrame:
 
 
 def _by_round(aset: AnnotationSet, opts: dict) -> pd.DataFrame:
-    if "round" not in aset.frame.columns:
+    if "round" not in aset.column_names:
         return _empty_by("round")
     return _per_slice(aset, "round", opts)
 

@@ -297,7 +297,7 @@ def find_label_errors(
         table["model_label"] = None
     ids = pd.Series(np.asarray(aset.item_ids, dtype=object), name="item_id")
     image = None
-    if "image" in aset.frame.columns:
+    if "image" in aset.column_names:
         image = aset.frame["image"].groupby(aset.item_codes).first().reindex(np.arange(n)).to_numpy()
 
     def item_rows(items: np.ndarray) -> pd.DataFrame:

@@ -233,7 +233,7 @@ def route_for_review(
         "rule": pd.Categorical.from_codes(np.where(blind, 0, 1), categories=[f"{MAX_BLIND_OVERLAP} ratings or fewer",
                                                                              f"support ≥ {threshold:.0%}"]),
     })
-    if "image" in annotations.frame.columns:
+    if "image" in annotations.column_names:
         image = annotations.frame["image"].groupby(annotations.item_codes).first()
         out["image"] = image.reindex(np.arange(annotations.n_items)).to_numpy()
     out.attrs.update(rule=routing_rule(threshold, resolved), threshold=float(threshold), method=resolved)

@@ -117,7 +117,7 @@ def _who_and_images(aset) -> list[str]:
         more = f", … {aset.n_annotators - 12} more" if aset.n_annotators > 12 else ""
         lines.append("Annotations per annotator: "
                      + ", ".join(f"{aset.annotator_ids[i]} ({per[i]:,})" for i in order) + more + ".")
-    if "image" in aset.frame.columns:
+    if "image" in aset.column_names:
         has = aset.frame.groupby("item_id", sort=False)["image"].first().notna()
         if has.any():
             example = str(aset.frame["image"].dropna().iloc[0])

@@ -292,6 +292,11 @@ class DaskAnnotationSet:
                 meta=meta, verify_meta=False)
         return self._cache["frame"]
 
+    @property
+    def column_names(self) -> pd.Index:
+        """The names of :attr:`frame`'s columns, in order (as :attr:`analytics.AnnotationSet.column_names`)."""
+        return pd.Index(["item_id", "annotator_id", "label"] + (["round"] if self.rounds else []), dtype=object)
+
     # -- derived sets -----------------------------------------------------------------------------
     def _derive(self, partitions: list, **changes: Any) -> "DaskAnnotationSet":
         sizes = self.client.gather(self.client.map(_sizes, partitions, pure=False))

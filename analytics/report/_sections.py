@@ -167,7 +167,7 @@ def speed(aset: "AnnotationSet", s: ReportSettings) -> tuple[dict, Any]:
     require_in_memory(aset, "Speed vs accuracy", because=_NO_TIMES, instead=_BATCH)
     require_single_label(aset, "speed_vs_accuracy")
     require_annotators(aset, "speed_vs_accuracy")
-    if "duration_s" not in aset.frame.columns or aset.frame["duration_s"].notna().sum() == 0:
+    if "duration_s" not in aset.column_names or aset.frame["duration_s"].notna().sum() == 0:
         raise AnnotationSchemaError("The annotations have no durations (a duration_s column, or --duration COLUMN).")
     res = speed_vs_accuracy(aset, confidence_level=s.confidence_level)
     columns = ["annotator_id", "n_annotations", "median_duration_s", "n_scored", "accuracy", "ci_low", "ci_high",

@@ -66,7 +66,7 @@ def annotator_tables(aset: "AnnotationSet", *,
 
 def item_images(aset: "AnnotationSet") -> pd.Series | None:
     """Each item's image (the first non-empty ``image`` value of its annotations), or None without images."""
-    if "image" not in aset.frame.columns:
+    if "image" not in aset.column_names:
         return None
     pairs = aset.frame[["item_id", "image"]].dropna()
     pairs = pairs[pairs["image"].astype(str).str.strip() != ""]
