@@ -20,6 +20,10 @@ import pandas as pd
 __all__ = ["Coded", "DeferredTable", "coded_from_series", "merge_values", "present_codes"]
 
 
+#: Rows counted at a time by :meth:`Coded.counts` when a column has few distinct values.
+_COUNT_BLOCK = 1 << 18
+
+
 @dataclass(frozen=True)
 class Coded:
     """One column as codes into its distinct values.
@@ -62,10 +66,19 @@ class Coded:
 
     @cached_property
     def _counts(self) -> np.ndarray:
-        codes = self.codes
-        if len(codes) and codes.min() >= 0:
-            return np.bincount(codes, minlength=len(self.values))
-        return np.bincount(codes[codes >= 0], minlength=len(self.values))
+        codes, n = self.codes, len(self.values)
+        if not len(codes):
+            return np.zeros(n, dtype=np.int64)
+        shift = int(codes.min() < 0)  # missing cells (-1) are counted in a slot of their own, then dropped
+        if n > _COUNT_BLOCK // 4 or len(codes) <= _COUNT_BLOCK:
+            return (np.bincount(codes + shift if shift else codes, minlength=n + shift)[shift:]).astype(np.int64)
+        # few values, many rows (labels, annotators): bincount converts its input to intp, a copy of 8 bytes per
+        # row; block by block that copy stays in the CPU cache instead of being a new array the size of the column
+        out = np.zeros(n + shift, dtype=np.int64)
+        for start in range(0, len(codes), _COUNT_BLOCK):
+            block = codes[start:start + _COUNT_BLOCK]
+            out += np.bincount(block + shift if shift else block, minlength=n + shift)
+        return out[shift:]
 
     def counts(self) -> np.ndarray:
         """Rows per distinct value (computed once)."""

@@ -216,6 +216,25 @@ def test_coded_take_and_counts():
     assert coded.take(np.array([True, False, True, False])).decode().tolist() == ["x", None]
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-1, 3), min_size=25, max_size=300), st.integers(4, 6), st.sampled_from([np.int32, np.int64]))
+def test_coded_counts_block_by_block_equal_one_bincount(codes, n_values, dtype):
+    """The row counts per value, whole or block by block (a small block here, so short columns take that path)."""
+    import analytics._coded as coded_module
+
+    values = np.array([f"v{k}" for k in range(n_values)], dtype=object)
+    with_missing = np.array(codes, dtype=dtype)
+    for codes in (with_missing, np.maximum(with_missing, 0)):  # with and without missing cells
+        expected = np.bincount(codes[codes >= 0], minlength=n_values)
+        for block in (1 << 18, 64, 24):  # 24: columns of at most 6 values over 24 rows are counted in blocks
+            old, coded_module._COUNT_BLOCK = coded_module._COUNT_BLOCK, block
+            try:
+                got = Coded(codes, values).counts()
+            finally:
+                coded_module._COUNT_BLOCK = old
+            assert got.dtype == np.int64 and got.tolist() == expected.tolist()
+
+
 def test_many_integer_ids_are_not_reported_as_whitespace_changes():
     """Over 1,000 distinct integer ids: nothing was trimmed, so no whitespace warning (it used to count every id)."""
     df = pd.DataFrame({"item_id": np.repeat(np.arange(1500), 2), "annotator_id": np.tile(["a", "b"], 1500),
