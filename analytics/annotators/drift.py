@@ -206,10 +206,11 @@ def accuracy_over_time(
                                     f"points), not {min_decline!r}.")
     if not (isinstance(window, (int, np.integer)) and window >= 1):
         raise InvalidParameterError(f"window must be a positive integer, not {window!r}.")
-    frame = annotations.frame
-    if by == "timestamp" and ("timestamp" not in frame.columns or frame["timestamp"].isna().all()):
+    if by == "timestamp" and ("timestamp" not in annotations.column_names
+                              or annotations.frame["timestamp"].isna().all()):
         raise AnnotationSchemaError("accuracy_over_time(by='timestamp') needs a 'timestamp' column; map one with "
                                     "load_annotations(..., timestamp='<column>') or use by='order'.")
+    frame = annotations.frame
     session = "round" if per_round and "round" in frame.columns else None
     correct, reference = reference_correctness(annotations)
     series = pd.DataFrame({
@@ -353,8 +354,7 @@ def speed_vs_accuracy(
     _check(annotations, "speed_vs_accuracy", confidence_level)
     if not fast_ratio > 0:
         raise InvalidParameterError(f"fast_ratio must be positive, not {fast_ratio!r}.")
-    frame = annotations.frame
-    if "duration_s" not in frame.columns or frame["duration_s"].isna().all():
+    if "duration_s" not in annotations.column_names or annotations.frame["duration_s"].isna().all():
         raise AnnotationSchemaError("speed_vs_accuracy needs a 'duration_s' column (seconds per annotation); map one "
                                     "with load_annotations(..., duration='<column>').")
     n_ann = annotations.n_annotators
@@ -363,7 +363,7 @@ def speed_vs_accuracy(
     ok = np.isfinite(correct)
     n_scored = np.bincount(ann[ok], minlength=n_ann)
     n_correct = np.bincount(ann[ok], weights=correct[ok], minlength=n_ann).round().astype(np.int64)
-    durations = pd.Series(pd.to_numeric(frame["duration_s"], errors="coerce").to_numpy(dtype=float))
+    durations = pd.Series(pd.to_numeric(annotations.frame["duration_s"], errors="coerce").to_numpy(dtype=float))
     median = durations.groupby(ann).median().reindex(range(n_ann)).to_numpy()
     peers = ~np.eye(n_ann, dtype=bool)
     with np.errstate(invalid="ignore", divide="ignore"):
