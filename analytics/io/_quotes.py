@@ -24,6 +24,7 @@ looked up in the other columns' distinct values with ``isin``.
 
 from __future__ import annotations
 
+import mmap
 import re
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,9 @@ def quoted_specials(path: Path, delimiter: str | None) -> bool:
     ``True`` wrongly, which costs a scan, never a missed row.
     """
     code = ord(delimiter) if delimiter and len(delimiter) == 1 and ord(delimiter) < 128 else ord("\n")
+    few = _few_quoted_spans(path, code)
+    if few is not None:
+        return few
     inside = 0
     with open(path, "rb") as fh:
         while True:
@@ -61,6 +65,34 @@ def quoted_specials(path: Path, delimiter: str | None) -> bool:
             if (special & (parity == 1)).any():
                 return True
             inside = int(parity[-1])
+
+
+#: Quotes in a file up to which its quoted spans are searched one by one (:func:`_few_quoted_spans`).
+_FEW_QUOTES = 64
+
+
+def _few_quoted_spans(path: Path, code: int) -> bool | None:
+    """:func:`quoted_specials` for a file with at most :data:`_FEW_QUOTES` quote bytes (none, or say a quoted
+    header): the file is mapped, not read, its quotes are found with ``find`` (``memchr``) and only the spans between
+    an opening and a closing quote (or the end of the file) are searched for a line break or the delimiter. ``None``
+    when the file has more quotes (the parity pass answers then)."""
+    if path.stat().st_size == 0:
+        return False
+    specials = (b"\n", b"\r", bytes([code]))
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        start, inside, seen = 0, 0, 0
+        while True:
+            quote = data.find(b'"', start)
+            end = len(data) if quote < 0 else quote
+            if inside and any(data.find(s, start, end) >= 0 for s in specials):
+                return True
+            if quote < 0:
+                return False
+            seen += 1
+            if seen > _FEW_QUOTES:
+                return None
+            inside ^= 1
+            start = quote + 1
 
 
 def _text_columns(frame: pd.DataFrame) -> list[Any]:

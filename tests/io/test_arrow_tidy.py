@@ -282,3 +282,41 @@ def test_stray_quotes_and_utf16_are_left_to_pandas(tmp_path, monkeypatch):
     utf16.write_text("item_id,annotator_id,label\ni1,a,café\ni1,b,dog\n", encoding="utf-16")
     assert tidy.read_coded_tidy(utf16, mapping=tidy.ColumnMapping()) is None
     assert same_both_ways(utf16, monkeypatch)[4] == ("café", "dog")
+
+
+def _quoted_specials_by_definition(data: bytes, delimiter: str | None) -> bool:
+    """A byte that is a line break or the delimiter with an odd number of quote bytes before it."""
+    code = ord(delimiter) if delimiter and len(delimiter) == 1 and ord(delimiter) < 128 else ord("\n")
+    inside = 0
+    for byte in data:
+        if byte == ord('"'):
+            inside ^= 1
+        elif inside and byte in (ord("\n"), ord("\r"), code):
+            return True
+    return False
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b'"', b"\n", b"\r", b",", b";", b"a", b"bc"]), max_size=120),
+       st.sampled_from([",", ";", None]), st.sampled_from([4, 16, 1 << 22]))
+def test_quoted_specials_by_spans_and_by_parity(tmp_path_factory, pieces, delimiter, chunk):
+    """A file with few quotes is searched span by span on its memory map: exactly the definition. Other files take
+    the parity pass block by block, which never answers False where the definition says True (a block wholly inside
+    an open quote answers True without looking: a scan of the columns, never a missed row)."""
+    import analytics.io._quotes as quotes
+
+    data = b"".join(pieces)
+    path = tmp_path_factory.mktemp("q") / "f.csv"
+    path.write_bytes(data)
+    expected = _quoted_specials_by_definition(data, delimiter)
+    old = quotes._CHUNK, quotes._FEW_QUOTES
+    try:
+        quotes._CHUNK, quotes._FEW_QUOTES = chunk, 1 << 10
+        assert quotes.quoted_specials(path, delimiter) == expected
+        quotes._FEW_QUOTES = 0  # every file by the parity pass
+        by_parity = quotes.quoted_specials(path, delimiter)
+    finally:
+        quotes._CHUNK, quotes._FEW_QUOTES = old
+    assert by_parity >= expected
+    if chunk > len(data):  # one block: the parity pass is exact too
+        assert by_parity == expected
