@@ -71,7 +71,8 @@ class Coded:
             return np.zeros(n, dtype=np.int64)
         shift = int(codes.min() < 0)  # missing cells (-1) are counted in a slot of their own, then dropped
         if n > _COUNT_BLOCK // 4 or len(codes) <= _COUNT_BLOCK:
-            return (np.bincount(codes + shift if shift else codes, minlength=n + shift)[shift:]).astype(np.int64, copy=False)
+            counts = np.bincount(codes + shift if shift else codes, minlength=n + shift)[shift:]
+            return counts.astype(np.int64, copy=False)
         # few values, many rows (labels, annotators): bincount converts its input to intp, a copy of 8 bytes per
         # row; block by block that copy stays in the CPU cache instead of being a new array the size of the column
         out = np.zeros(n + shift, dtype=np.int64)
