@@ -16,6 +16,11 @@ Statistics of a pair (x, y), over items:
   of all pairs of the pilot;
 * ``oracle`` — ``split_items`` of c0/c1 only, against the clean pilots' c0/c1 (a detector told which pair to test).
 
+And one *stated* rule, not calibrated on the simulation: the pair's own agreement on which of the two classes
+(:func:`analytics.taxonomy._pairstats.pair_agreement`, Fleiss' kappa of the pair's ratings) has a one-sided 95 %
+upper bound below the 0.8 target. Its false-alarm rate is the share of clean pilots in which *any* of the 28 pairs
+falls below (no threshold is fitted).
+
     PYTHONPATH=. python benchmarks/ambiguous_pair_statistics.py [--items 300] [--raters 3] [--seeds 60] [--clean 200]
 """
 
@@ -51,6 +56,21 @@ def pair_statistics(pilot) -> dict[str, dict[tuple[str, str], float]]:
     }
 
 
+def pair_kappa_bounds(pilot) -> dict[tuple[str, str], float]:
+    """The one-sided 95 % upper bound of every pair's own kappa (NaN where undefined)."""
+    import warnings
+
+    import analytics as aqa
+    from analytics.taxonomy._pairstats import pair_agreement, units
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aset = units(aqa.load_annotations(pilot.annotations, categories=CLASSES + ["Unknown"]), "pairs")
+    cats = list(aset.categories)
+    codes = np.array([[cats.index(a), cats.index(b)] for a, b in PAIRS])
+    return dict(zip(PAIRS, pair_agreement(aset, codes, 0.95)["ci_high"]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=300)
@@ -73,6 +93,13 @@ def main() -> None:
     threshold = float(np.quantile([c["split_items"][target] for c in clean], 0.95))
     values = np.array([a["split_items"][target] for a in ambiguous])
     print(f"| oracle (c0/c1 only) | {threshold:.3g} | {values.mean():.3g} | {np.mean(values > threshold):.0%} | — |")
+    bounds_a = [pair_kappa_bounds(make_pilot("ambiguous_pair", args.items, args.raters, s)) for s in range(args.seeds)]
+    bounds_c = [pair_kappa_bounds(make_pilot("clean", args.items, args.raters, s)) for s in range(args.clean)]
+    found = np.mean([b[target] < 0.8 for b in bounds_a])
+    alarms = np.mean([any(v < 0.8 for v in b.values()) for b in bounds_c])
+    mean_bound = np.nanmean([b[target] for b in bounds_a])
+    print(f"\nStated rule, pair kappa's one-sided 95 % upper bound < 0.8: found {found:.0%} (c0/c1 bound mean "
+          f"{mean_bound:.3f}); clean pilots with any pair below: {alarms:.1%}")
 
 
 if __name__ == "__main__":

@@ -113,6 +113,7 @@ from ._tables import (
 from ._views import (
     MergedColumns,
     SwapsFixed,
+    PairColumns,
     CountView,
     rating_histogram,
     view_counts,
@@ -201,6 +202,7 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._table
     "TopMerge",
     "MergedColumns",
     "SwapsFixed",
+    "PairColumns",
     "CountView",
     "view_counts",
     "rating_histogram",

@@ -167,7 +167,8 @@ def _tag_agreement(aset: AnnotationSet, target: float) -> list[Problem]:
 def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_gain: float = 0.01) -> list[Problem]:
     """The most confused pair that calls for an action (:func:`analytics.taxonomy.pairs.pair_action`: an established
     diagnosis, or an untold cause whose confusion costs agreement while no annotator stands out) and matters: one
-    of its classes is significantly below the target (one-sided test) and, for a class-level diagnosis, the confusion costs at least ``min_gain`` of
+    of its classes, or the annotators' agreement on which of the two (the pair's own kappa), is significantly below
+    the target (one-sided test) and, for a class-level diagnosis, the confusion costs at least ``min_gain`` of
     Fleiss' kappa (the recommendations' minimum). A pair confused by an annotator flagged on their own is that
     annotator's problem; a class-level diagnosis has to hold on the other annotators' labels too. The action is
     :func:`analytics.taxonomy.pairs.pair_action`'s, as in the recommendations."""
@@ -177,7 +178,7 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
     from ..taxonomy.pairs import DIAGNOSIS_LABELS, below_target, pair_action, pair_diagnoses
 
     unit = _quiet(lambda: units(aset, "top_problems"))
-    diag = _quiet(lambda: pair_diagnoses(unit)) if unit is not None else None
+    diag = _quiet(lambda: pair_diagnoses(unit, target=target)) if unit is not None else None
     per_class = _quiet(lambda: fleiss_kappa_by_category(unit)) if unit is not None else None
     if diag is None or per_class is None or diag.table.empty:
         return []
@@ -186,13 +187,14 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
     rest = None
     for _, dx in diag.table.iterrows():
         wa, wb = weak.get(dx["class_a"], False), weak.get(dx["class_b"], False)
-        if not (wa or wb) or set(dx["annotators"]) & flagged or not pair_action(dx, wa, wb, aset.unknown_label):
+        if not (wa or wb or dx["pair_below_target"]) or set(dx["annotators"]) & flagged or \
+                not pair_action(dx, wa, wb, aset.unknown_label):
             continue
         if dx["diagnosis"] != "annotator_confusion" and not dx["merge_gain"] >= min_gain:
             continue
         if dx["diagnosis"] != "annotator_confusion" and flagged and aset.annotators_known:
             rest = rest if rest is not None else _quiet(lambda: pair_diagnoses(units(_without(aset, flagged),
-                                                                                    "top_problems")))
+                                                                                    "top_problems"), target=target))
             again = _quiet(lambda: rest.of(dx["class_a"], dx["class_b"])) if rest is not None else None
             if again is None or again["diagnosis"] != dx["diagnosis"] or not pair_action(again, wa, wb,
                                                                                         aset.unknown_label):
@@ -264,17 +266,18 @@ def _recommendation(aset: AnnotationSet, target: float, flagged: set[str], recs:
         action=str(top["action"]))]
 
 
-def _suspect_gold(aset: AnnotationSet) -> tuple[list[Problem], set[str]]:
+def _suspect_gold(aset: AnnotationSet, target: float = 0.8) -> tuple[list[Problem], set[str]]:
     """Gold labels the annotators' votes clearly contradict (:func:`analytics.find_label_errors` with the gold as given).
 
     A gold item counts when the people alone put at most 5% probability on its gold label, a strict majority of its
     raters chose one same other label and at most one in five chose the gold label, unless the gold label and
-    the people's choice form a class pair diagnosed as overlapping or as split gold: there the disagreement is the
-    pair's (reported with the pair), not evidence that this one gold label is wrong.
+    the people's choice form a class pair diagnosed as overlapping or as split gold, or whose boundary is to be
+    clarified though its cause is untold (:func:`analytics.taxonomy.pairs.cause_untold_but_costly`): there the
+    disagreement is the pair's (reported with the pair), not evidence that this one gold label is wrong.
     """
     from ..annotators.label_errors import find_label_errors
     from ..taxonomy._pairstats import units
-    from ..taxonomy.pairs import pair_diagnoses
+    from ..taxonomy.pairs import cause_untold_but_costly, pair_diagnoses
 
     if not aset.has_gold or not aset.annotators_known:
         return [], set()
@@ -292,9 +295,11 @@ def _suspect_gold(aset: AnnotationSet) -> tuple[list[Problem], set[str]]:
         given = [list(aset.categories).index(c) if c in aset.categories else -1 for c in gold["given_label"]]
         for_gold = np.array([counts[r, c] if r >= 0 and c >= 0 else 0 for r, c in zip(rows, given)])
         gold = gold[(2 * votes > gold["n_ratings"].to_numpy()) & (5 * for_gold <= gold["n_ratings"].to_numpy())]
-    diag = _quiet(lambda: pair_diagnoses(units(aset, "top_problems")))
+    diag = _quiet(lambda: pair_diagnoses(units(aset, "top_problems"), target=target))
     if diag is not None and len(gold):
-        t = diag.table[diag.table["diagnosis"].isin(["class_overlap", "gold_split"])]
+        d = diag.table
+        costly = np.array([cause_untold_but_costly(r) for _, r in d.iterrows()], dtype=bool)
+        t = d[d["diagnosis"].isin(["class_overlap", "gold_split"]).to_numpy() | costly]
         explained = {frozenset(p) for p in zip(t["class_a"], t["class_b"])}
         gold = gold[[frozenset((g, s)) not in explained for g, s in zip(gold["given_label"], gold["suggested_label"])]]
     if gold.empty:
@@ -434,7 +439,7 @@ def top_problems(annotations: AnnotationSet, *, target: float = 0.8, n: int = 3,
     ['agreement_below_target']
     """
     found: list[Problem] = []
-    gold, suspect = _suspect_gold(annotations) if not annotations.multilabel else ([], set())
+    gold, suspect = _suspect_gold(annotations, target) if not annotations.multilabel else ([], set())
     people = _annotators(annotations, suspect)
     flagged = {a for p in people for a in p.annotators}
     if annotations.multilabel:

@@ -29,19 +29,23 @@ def below_target(kappa: float, standard_error: float, target: float, confidence_
 def cause_untold_but_costly(row: Any, confidence_level: float = 0.95) -> bool:
     r"""Whether a pair whose cause cannot be told (``not_enough_evidence``) still calls for clarifying its boundary.
 
-    True for a tested pair whose merge would raise Fleiss' kappa by more than ``min_merge_gain`` on its own (the
-    overlap test's unadjusted ``p_overlap`` below :math:`1 -` ``confidence_level``, though not after Holm's
-    correction over the tested pairs) while no annotator stands out on it (the annotator test's unadjusted
-    ``p_annotator`` is not below it either, or cannot be computed). The diagnosis stays ``not_enough_evidence`` —
-    whether the classes overlap is not established — but a boundary that costs agreement and that everybody crosses
-    alike is clarified with borderline examples whatever the cause; with a hint of one annotator the pair waits for
-    more labels instead. ``benchmarks/decisions.py`` measures what it adds (found and false alarms).
+    True for a tested pair whose confusion costs agreement — its merge would raise Fleiss' kappa by more than
+    ``min_merge_gain`` on its own (the overlap test's unadjusted ``p_overlap`` below :math:`1 -`
+    ``confidence_level``, though not after Holm's correction over the tested pairs), or the annotators' agreement
+    on which of the two classes is significantly below the target (``pair_below_target``: the one-sided upper
+    bound of the pair's own kappa, :func:`~._pairstats.pair_agreement`) — while no annotator stands out on it (the
+    annotator test's unadjusted ``p_annotator`` is not below the level, or cannot be computed). The diagnosis stays
+    ``not_enough_evidence`` — whether the classes overlap is not established — but a boundary that costs agreement
+    and that everybody crosses alike is clarified with borderline examples whatever the cause; with a hint of one
+    annotator the pair waits for more labels instead. ``benchmarks/decisions.py`` measures what it adds (found and
+    false alarms).
     """
     if row["diagnosis"] != "not_enough_evidence" or not row["candidate"]:
         return False
     alpha = 1.0 - confidence_level
     p_overlap, p_annotator = float(row["p_overlap"]), float(row["p_annotator"])
-    return bool(np.isfinite(p_overlap) and p_overlap < alpha and not (np.isfinite(p_annotator) and p_annotator < alpha))
+    costly = (np.isfinite(p_overlap) and p_overlap < alpha) or bool(row.get("pair_below_target", False))
+    return bool(costly and not (np.isfinite(p_annotator) and p_annotator < alpha))
 
 
 def pair_action(row: Any, weak_a: bool, weak_b: bool, unknown_label: str | None, *,

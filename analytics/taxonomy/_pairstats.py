@@ -9,6 +9,9 @@ References
 ----------
 Krippendorff, K. (2011). Computing Krippendorff's Alpha-Reliability. Annenberg School for Communication
 Departmental Papers 43. https://repository.upenn.edu/asc_papers/43
+
+Gwet, K. L. (2014). Handbook of Inter-Rater Reliability (4th ed.), ch. 5 (Fleiss' kappa with missing ratings and
+its linearized variance). Advanced Analytics.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from .._reshape import ranked_class_pairs, require_single_label
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["units", "expected_coincidences", "pair_statistics", "ranked_by_score"]
+__all__ = ["units", "expected_coincidences", "pair_statistics", "ranked_by_score", "pair_agreement"]
 
 
 def units(annotations: Any, what: str) -> "AnnotationSet":
@@ -65,3 +68,32 @@ def pair_statistics(o: np.ndarray) -> dict[str, np.ndarray | float]:
 def ranked_by_score(st: dict[str, Any]) -> np.ndarray:
     """Positions of :func:`pair_statistics`' pairs, highest score first (ties: more disagreement first)."""
     return np.lexsort((-st["d"], -np.nan_to_num(st["score"], nan=-np.inf)))
+
+
+def pair_agreement(aset: "AnnotationSet", codes: np.ndarray, confidence_level: float) -> dict[str, np.ndarray]:
+    r"""How well the annotators agree on *which of the two* classes, for every pair ``codes[k] = (a, b)``.
+
+    Fleiss' kappa of the binary question *a or b?* on the items with a rating of *a* or *b*, from those ratings
+    only (a rating of a third class is a rating not given to this question: an item with one *a*/*b* rating
+    counts towards the class shares, one with two or more also towards the observed agreement; Gwet 2014, ch. 5),
+    with Gwet's linearized standard error and the one-sided upper confidence bound
+    :math:`\hat\kappa_{ab} + z_{\text{confidence\_level}}\,\mathrm{SE}`. A per-class kappa mixes a class's
+    confusion with every other class; this asks the field's question (is agreement above the target?) of one
+    boundary. Computed by two passes over the items with the pair as a count view (any backend).
+
+    Returns ``kappa``, ``ci_high`` (NaN where undefined: fewer than two items, or one class never used) and
+    ``n_items`` (items with two or more ratings of *a* or *b*).
+    """
+    from scipy import stats
+
+    from .._reshape import PairColumns
+    from ..agreement._counts import count_estimate
+
+    z = float(stats.norm.ppf(confidence_level))  # one-sided, as in :func:`~._pair_actions.below_target`
+    kappa, high, n_two = (np.full(len(codes), np.nan) for _ in range(3))
+    for k, (a, b) in enumerate(np.asarray(codes, dtype=np.int64).reshape(-1, 2)):
+        coef = count_estimate(aset, "fleiss", np.eye(2), PairColumns(int(a), int(b)))
+        n_two[k] = coef.n_items
+        if np.isfinite(coef.value) and np.isfinite(coef.standard_error):
+            kappa[k], high[k] = coef.value, coef.value + z * coef.standard_error
+    return {"kappa": kappa, "ci_high": high, "n_items": n_two}

@@ -150,7 +150,8 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
     from .pairs import pair_action, pair_diagnoses
 
     r = ctx.rules
-    diag = pair_diagnoses(ctx.aset, annotator_removal=r.annotator_removal, confidence_level=r.confidence_level)
+    diag = pair_diagnoses(ctx.aset, annotator_removal=r.annotator_removal, target=r.target,
+                          confidence_level=r.confidence_level)
     cand = ctx.hotspots[(ctx.hotspots["score"] > 0)].head(r.top)
     out = []
     for _, row in cand.iterrows():
@@ -217,9 +218,11 @@ def _clarify_pair(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str,
     if min(row["kappa_a"], row["kappa_b"]) >= r.target:
         gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f} and "
                     f"{row['kappa_b']:.2f}), so the confusion does not call for a change")
-    elif not (ctx.weak(a) or ctx.weak(b)):
+    elif not (ctx.weak(a) or ctx.weak(b) or dx["pair_below_target"]):
+        pair = (f", nor is the agreement on which of the two (kappa {dx['pair_kappa']:.2f}, one-sided upper bound "
+                f"{dx['pair_kappa_ci_high']:.2f})" if np.isfinite(dx["pair_kappa_ci_high"]) else "")
         gaps.append(f"neither class is significantly below the {r.target:.2f} target (one-sided test; kappa "
-                    f"{row['kappa_a']:.2f} and {row['kappa_b']:.2f})")
+                    f"{row['kappa_a']:.2f} and {row['kappa_b']:.2f}){pair}")
     if not (np.isfinite(gain) and gain >= r.min_gain):
         gaps.append(f"the confusion costs only {gain:+.3f} of Fleiss' kappa (the simulated gain of merging them; "
                     f"minimum {r.min_gain:.3f})")

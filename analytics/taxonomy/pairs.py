@@ -28,10 +28,12 @@ Holm's correction over its family:
     exact binomial test against ``gold_majority``: :math:`p = P(X \le k)`, :math:`X \sim \mathrm{Bin}(n,
     \text{gold\_majority})`, with *k* of *n* items siding with the majority (``min_gold`` items or more).
     Family: every pair with that much gold. Gold and the annotators then draw the boundary differently.
-``not_enough_evidence`` — no test rejects; the note says which fell short and why. When the overlap test rejects
-    on its own (unadjusted) but not after Holm and no annotator stands out (the annotator test's unadjusted p is not
-    below the level either), the diagnosis stays, and ``what_to_do`` is to clarify the boundary with borderline
-    examples (:func:`cause_untold_but_costly`); otherwise it is to label more items.
+``not_enough_evidence`` — no test rejects; the note says which fell short and why. When the confusion costs
+    agreement — the overlap test rejects on its own (unadjusted) but not after Holm, or the annotators' agreement on
+    which of the two classes (the pair's own Fleiss' kappa, :func:`~._pairstats.pair_agreement`) is significantly
+    below ``target`` (one-sided upper bound below it) — and no annotator stands out (the annotator test's unadjusted
+    p is not below the level either), the diagnosis stays, and ``what_to_do`` is to clarify the boundary with
+    borderline examples (:func:`cause_untold_but_costly`); otherwise it is to label more items.
 
 Candidates are the ``max_pairs`` pairs with the highest hotspot score among those whose merge would raise
 Krippendorff's alpha (score > 0); a pair outside them is ``not_enough_evidence``: it is confused no more than an
@@ -63,11 +65,11 @@ from scipy import stats
 
 from .._reshape import annotator_pair_swaps, cached, coincidence_matrix, pair_disagreement_without, pair_gold_counts
 from ..agreement._results import check_confidence_level
-from .._wording import count_noun
+from .._wording import beside_target, count_noun
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
 from ._pair_actions import below_target, cause_untold_but_costly, pair_action
-from ._pairstats import pair_statistics, ranked_by_score, units
+from ._pairstats import pair_agreement, pair_statistics, ranked_by_score, units
 from ._whatif import change_after_mapping
 
 if TYPE_CHECKING:
@@ -92,7 +94,8 @@ PAIR_COLUMNS = [
     "class_a", "class_b", "diagnosis", "diagnosis_note", "what_to_do", "candidate", "annotators",
     "p_annotator", "p_annotator_adjusted", "reduction_without", "n_gold_disputed", "gold_with_majority",
     "p_gold", "p_gold_adjusted", "gold_distinguishes", "gold_verdict", "gold_note", "merge_gain", "merge_gain_ci_low",
-    "merge_gain_ci_high", "kappa_before", "kappa_after", "p_overlap", "p_overlap_adjusted",
+    "merge_gain_ci_high", "kappa_before", "kappa_after", "p_overlap", "p_overlap_adjusted", "pair_kappa",
+    "pair_kappa_ci_high", "pair_kappa_items", "pair_below_target",
 ]
 
 #: Values of ``gold_verdict``: what gold says about a pair's disputed items. ``against_majority``: the gold test
@@ -117,7 +120,11 @@ class PairDiagnoses(ResultMixin):
         ``gold_with_majority``, ``p_gold``/``p_gold_adjusted``, ``gold_distinguishes``, ``gold_verdict``
         (:data:`GOLD_VERDICTS`), ``gold_note``, ``merge_gain`` with ``merge_gain_ci_low``/``merge_gain_ci_high`` (the
         simulated change of Fleiss' kappa if the two were merged, paired interval), ``kappa_before``,
-        ``kappa_after``, ``p_overlap``/``p_overlap_adjusted``. Untested values are NaN / empty.
+        ``kappa_after``, ``p_overlap``/``p_overlap_adjusted``, ``pair_kappa`` with ``pair_kappa_ci_high`` and
+        ``pair_kappa_items`` (agreement on *which of the two*, :func:`~._pairstats.pair_agreement`, with its one-sided
+        upper bound and the items with two or more ratings of either class), ``pair_below_target`` (that bound is
+        below ``target``; never for a pair with the Unknown/Other class, a safety valve used when unsure, which
+        rarely agrees with itself and whose use is checked on its own). Untested values are NaN / empty (``pair_below_target`` False).
     rules : dict
         The options used.
     n_candidates : int
@@ -150,13 +157,18 @@ TESTS = ("Per pair, the first test in this order that rejects at {level} after H
          "classes overlap (one-sided z-test that merging them raises Fleiss' kappa by more than {min_gain:.2g}, paired "
          "standard error); gold "
          "itself split (one-sided exact binomial test that gold sides with the item's majority on fewer than "
-         "{majority:.0%} of the disputed gold items, at least {min_gold}). Otherwise: not enough evidence. Tested: "
+         "{majority:.0%} of the disputed gold items, at least {min_gold}). Otherwise: not enough evidence — to be "
+         "clarified all the same when the confusion costs agreement (the overlap test rejects before Holm's "
+         "correction, or the annotators' agreement on which of the two, Fleiss' kappa of the pair's own ratings, has "
+         "a one-sided upper bound below the {target:.2f} target) and no annotator stands out. Tested: "
          "the {max_pairs} highest-scoring pairs whose merge would raise Krippendorff's alpha.")
 
 
 def _check(max_pairs: Any, annotator_removal: Any, min_gold: Any, gold_majority: Any, confidence_level: Any,
-           min_merge_gain: Any = 0.01, min_swap_excess: Any = 0.10) -> None:
+           min_merge_gain: Any = 0.01, min_swap_excess: Any = 0.10, target: Any = 0.8) -> None:
     check_confidence_level(confidence_level)
+    if isinstance(target, bool) or not isinstance(target, (int, float)) or not -1.0 < float(target) <= 1.0:
+        raise InvalidParameterError(f"target= must be a kappa in (-1, 1] (the field's bar is 0.8); got {target!r}.")
     if isinstance(min_swap_excess, bool) or not isinstance(min_swap_excess, (int, float)) or \
             not 0.0 <= float(min_swap_excess) < 1.0:
         raise InvalidParameterError(f"min_swap_excess= must be a number in [0, 1) (a difference of swap rates, e.g. "
@@ -177,7 +189,7 @@ def _check(max_pairs: Any, annotator_removal: Any, min_gold: Any, gold_majority:
 
 def diagnose_class_pairs(annotations: Any, *, max_pairs: int = 20, annotator_removal: float = 0.5, min_gold: int = 3,
                          gold_majority: float = 0.8, min_merge_gain: float = 0.01, min_swap_excess: float = 0.10,
-                         confidence_level: float = 0.95) -> PairDiagnoses:
+                         target: float = 0.8, confidence_level: float = 0.95) -> PairDiagnoses:
     r"""Why people disagree on each class pair: particular annotators, gold itself split, overlapping classes, or
     not enough evidence — one stated test each (see :mod:`analytics.taxonomy.pairs`).
 
@@ -205,6 +217,10 @@ def diagnose_class_pairs(annotations: Any, *, max_pairs: int = 20, annotator_rem
         annotators of accuracy 0.92–0.97 really differ by a few points on a neighbour pair, which a 1,000-item pilot
         makes significant; an annotator who swaps a pair 40 % of the time exceeds the others by about 35 points
         (``benchmarks/decisions.py``).
+    target : float
+        The kappa a boundary should reach (the field's bar, 0.8). A pair whose cause is not established is still
+        to be clarified when the annotators' agreement on which of the two classes is significantly below it
+        (``pair_below_target``; :func:`cause_untold_but_costly`).
     confidence_level : float
 
     Returns
@@ -223,21 +239,22 @@ def diagnose_class_pairs(annotations: Any, *, max_pairs: int = 20, annotator_rem
     >>> d.of("4", "9")["diagnosis"], d.of("4", "9")["annotators"]
     ('annotator_confusion', ('ann_confuser',))
     """
-    _check(max_pairs, annotator_removal, min_gold, gold_majority, confidence_level, min_merge_gain, min_swap_excess)
+    _check(max_pairs, annotator_removal, min_gold, gold_majority, confidence_level, min_merge_gain, min_swap_excess,
+           target)
     aset = units(annotations, "diagnose_class_pairs")
     return pair_diagnoses(aset, max_pairs=int(max_pairs), annotator_removal=float(annotator_removal),
                           min_gold=int(min_gold), gold_majority=float(gold_majority),
                           min_merge_gain=float(min_merge_gain), min_swap_excess=float(min_swap_excess),
-                          confidence_level=float(confidence_level))
+                          target=float(target), confidence_level=float(confidence_level))
 
 
 def pair_diagnoses(aset: "AnnotationSet", *, max_pairs: int = 20, annotator_removal: float = 0.5, min_gold: int = 3,
                    gold_majority: float = 0.8, min_merge_gain: float = 0.01, min_swap_excess: float = 0.10,
-                   confidence_level: float = 0.95) -> PairDiagnoses:
+                   target: float = 0.8, confidence_level: float = 0.95) -> PairDiagnoses:
     """:func:`diagnose_class_pairs` on an already validated unit set, computed once per set and options (cached)."""
     rules = {"max_pairs": max_pairs, "annotator_removal": annotator_removal, "min_gold": min_gold,
              "gold_majority": gold_majority, "min_merge_gain": min_merge_gain, "min_swap_excess": min_swap_excess,
-             "confidence_level": confidence_level}
+             "target": target, "confidence_level": confidence_level}
     return cached(aset, ("pair_diagnoses", *rules.values()), lambda: _diagnose(aset, rules))
 
 
@@ -332,6 +349,7 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
     with np.errstate(invalid="ignore", divide="ignore"):
         o_p = np.where(se > 0, stats.norm.sf((gain - rules["min_merge_gain"]) / se), np.nan)
     o_adj, o_rej = _holm(o_p, alpha)
+    agree = pair_agreement(aset, codes[cand], rules["confidence_level"])
     ids = np.asarray(aset.annotator_ids, dtype=object) if aset.annotators_known else np.zeros(0, dtype=object)
     rows = []
     where = {int(k): j for j, k in enumerate(cand)}
@@ -347,21 +365,25 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
             "gold_with_majority": gm, "p_gold": float(g_p[k]), "p_gold_adjusted": float(g_adj[k]),
             "gold_distinguishes": one_side, "gold_verdict": verdict, "gold_note": g_note, "merge_gain": np.nan,
             "merge_gain_ci_low": np.nan, "merge_gain_ci_high": np.nan, "kappa_before": np.nan, "kappa_after": np.nan,
-            "p_overlap": np.nan, "p_overlap_adjusted": np.nan}
+            "p_overlap": np.nan, "p_overlap_adjusted": np.nan, "pair_kappa": np.nan, "pair_kappa_ci_high": np.nan,
+            "pair_kappa_items": 0, "pair_below_target": False}
         if k in where:
             j = where[k]
             ch = changes[j]
             row.update(merge_gain=ch.delta, merge_gain_ci_low=ch.ci_low, merge_gain_ci_high=ch.ci_high,
                        kappa_before=ch.before, kappa_after=ch.after, p_overlap=float(o_p[j]),
-                       p_overlap_adjusted=float(o_adj[j]))
+                       p_overlap_adjusted=float(o_adj[j]), pair_kappa=float(agree["kappa"][j]),
+                       pair_kappa_ci_high=float(agree["ci_high"][j]), pair_kappa_items=int(agree["n_items"][j]),
+                       pair_below_target=bool(agree["ci_high"][j] < rules["target"])
+                       and aset.unknown_label not in names)
             _annotator_row(aset, row, ann, j, a, b, float(d_all[k]), ids)
         row.update(_decide(row, k in where, bool(g_rej[k]), bool(o_rej[where[k]]) if k in where else False,
-                           float(score[k]), rules, names))
+                           float(score[k]), rules, names, aset.unknown_label))
         rows.append(row)
     table = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     tests = TESTS.format(level=f"{alpha:.2g}", removal=rules["annotator_removal"], majority=rules["gold_majority"],
                          min_gold=rules["min_gold"], max_pairs=rules["max_pairs"], min_gain=rules["min_merge_gain"],
-                         min_excess_points=100 * rules["min_swap_excess"])
+                         min_excess_points=100 * rules["min_swap_excess"], target=rules["target"])
     return PairDiagnoses(table=table, rules=dict(rules), n_candidates=int(len(cand)), tests=tests)
 
 
@@ -394,7 +416,7 @@ def _pct(x: float) -> str:
 
 
 def _decide(row: dict, candidate: bool, gold_rejected: bool, overlap_rejected: bool, score: float, rules: dict,
-            names: tuple[str, str]) -> dict[str, str]:
+            names: tuple[str, str], unknown: str | None = None) -> dict[str, str]:
     a, b = names
     removal = rules["annotator_removal"]
     who = ", ".join(row["annotators"])
@@ -442,6 +464,13 @@ def _decide(row: dict, candidate: bool, gold_rejected: bool, overlap_rejected: b
     gaps = []
     if overlap_text:
         gaps.append(overlap_text + ", not significant")
+    if np.isfinite(row["pair_kappa"]):
+        high, target = row["pair_kappa_ci_high"], rules["target"]
+        gaps.append(f"on the {row['pair_kappa_items']} items rated {a} or {b} by two or more annotators they agree on "
+                    f"which of the two with Fleiss' kappa {row['pair_kappa']:.2f} (one-sided "
+                    f"{rules['confidence_level']:.0%} upper bound {beside_target(high, target)}: "
+                    f"{'below' if high < target else 'not below'} the {target:.2f} target"
+                    + (f"; the Unknown class '{unknown}' is not held to it" if unknown in names else "") + ")")
     if ann_text:
         gaps.append(ann_text + (f", but without them the disagreement falls by only {_pct(row['reduction_without'])}"
                                 if row["annotators"] else
@@ -454,7 +483,7 @@ def _decide(row: dict, candidate: bool, gold_rejected: bool, overlap_rejected: b
         gaps.append(f"gold: {gold_text}")
     note = "no test rejects: " + "; ".join(g for g in gaps if g)
     untold = {"diagnosis": "not_enough_evidence", "candidate": True, "p_overlap": row["p_overlap"],
-              "p_annotator": row["p_annotator"]}
+              "p_annotator": row["p_annotator"], "pair_below_target": row["pair_below_target"]}
     if cause_untold_but_costly(untold, rules["confidence_level"]):
         return {"diagnosis": "not_enough_evidence", "diagnosis_note": note,
                 "what_to_do": (f"Whether the classes overlap is not established, but the {a}/{b} confusion costs "

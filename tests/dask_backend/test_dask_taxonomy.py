@@ -71,6 +71,19 @@ def test_confusion_hotspots_equal_in_memory(zoo):
     assert any(os.path.isabs(i) for i in images) and "" in images  # resolved paths, and a blank image
 
 
+def test_pair_diagnoses_with_each_pair_s_own_agreement_equal_in_memory(zoo):
+    memory, dask_set, _ = zoo
+    expected = _quiet(aqa.diagnose_class_pairs, memory).table
+    actual = _quiet(aqa.diagnose_class_pairs, dask_set).table
+    tested = expected["candidate"].to_numpy()
+    assert tested.sum() >= 3 and np.isfinite(expected.loc[tested, "pair_kappa"]).all()
+    assert_close(actual["pair_kappa"].to_numpy(), expected["pair_kappa"].to_numpy())
+    assert_close(actual["pair_kappa_ci_high"].to_numpy(), expected["pair_kappa_ci_high"].to_numpy())
+    assert actual["pair_kappa_items"].tolist() == expected["pair_kappa_items"].tolist()
+    assert actual["pair_below_target"].tolist() == expected["pair_below_target"].tolist()
+    assert actual["what_to_do"].tolist() == expected["what_to_do"].tolist()
+
+
 def test_hotspots_on_round_units_without_gold_equal_in_memory(pilot):
     memory, dask_set, _ = pilot  # re-labels in round 2: the units are (item, round), which carry no gold
     expected = _quiet(aqa.confusion_hotspots, memory, top=4, n_examples=3)

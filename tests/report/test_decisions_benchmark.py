@@ -25,18 +25,25 @@ def test_each_defect_is_found_with_the_right_kind_of_action(defect):
 def test_an_ambiguous_pair_with_three_raters_is_clarified_when_its_cause_cannot_be_told():
     """Seeds the Overview missed at 300 items x 3 raters before the untold-cause rule (the overlap was significant on
     its own, not after Holm over the tested pairs): now a clarify on c0+c1 among the top three, with nothing that
-    blames an annotator or gold. Seed 2 has the same untold cause but neither class is significantly below the
-    target, so the clarify is held back with that reason, as it would be for an established overlap."""
+    blames an annotator or gold. Seed 2 (held back before) has the same untold cause and neither class significantly
+    below the target, but the annotators' agreement on which of the two is (one-sided bound 0.797 < 0.80): clarified.
+    Seed 6 has neither (bound 0.82), so its clarify is held back with both reasons, as for an established overlap."""
     import warnings
 
     import analytics as aqa
     from benchmarks._pilots import CLASSES, UNKNOWN
 
-    for seed in (0, 10):
+    for seed in (0, 2, 10):
         row = run_one(("ambiguous_pair", 300, 3, seed))
         assert row["found"] and not row["wrong_kind"], row["top3"]
         assert "clarify:c0+c1" in row["top3"] or "clarify:c1+c0" in row["top3"], row["top3"]
     pilot = make_pilot("ambiguous_pair", 300, 3, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d = aqa.diagnose_class_pairs(aqa.load_annotations(pilot.annotations, gold=pilot.gold,
+                                                          categories=CLASSES + [UNKNOWN]))
+    assert "upper bound 0.797: below the 0.80 target" in d.of("c0", "c1")["diagnosis_note"]  # not "0.80 ... 0.80"
+    pilot = make_pilot("ambiguous_pair", 300, 3, 6)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         recs = aqa.recommend_taxonomy_changes(aqa.load_annotations(pilot.annotations, gold=pilot.gold,
@@ -44,6 +51,18 @@ def test_an_ambiguous_pair_with_three_raters_is_clarified_when_its_cause_cannot_
     pair = [r for r in recs if set(r.classes) == {"c0", "c1"}]
     assert [(r.action, r.recommended) for r in pair] == [("clarify", False)]
     assert "neither class is significantly below" in pair[0].missing_evidence
+    assert "nor is the agreement on which of the two (kappa 0.69, one-sided upper bound 0.82)" in pair[0].missing_evidence
+    assert "upper bound 0.82: not below the 0.80 target" in pair[0].evidence
+
+
+def test_gold_on_an_ambiguous_boundary_is_not_suspect_gold():
+    """Ambiguous pair, 300 items x 3 raters, seeds 4 and 53: the gold of a borderline c0/c1 item names its true class
+    while the annotators' coin flips outvote it. Before, those gold labels were listed as *suspect gold* (a wrong
+    kind of action: it blames gold) next to the c0/c1 clarify; the pair's boundary explains them, as it does for an
+    established overlap or split gold, so only the clarify remains."""
+    for seed in (4, 53):
+        row = run_one(("ambiguous_pair", 300, 3, seed))
+        assert row["found"] and not row["wrong_kind"] and "gold_suspect" not in row["top3"], row["top3"]
 
 
 def test_clean_pilots_raise_no_alarm():
