@@ -113,7 +113,6 @@ from ._tables import (
 from ._views import (
     MergedColumns,
     SwapsFixed,
-    PairColumns,
     CountView,
     rating_histogram,
     view_counts,
@@ -202,7 +201,6 @@ __all__ = [  # kernels (from ._kernels) and AnnotationSet wrappers (from ._table
     "TopMerge",
     "MergedColumns",
     "SwapsFixed",
-    "PairColumns",
     "CountView",
     "view_counts",
     "rating_histogram",

@@ -18,12 +18,12 @@ import numpy as np
 
 from ._dispatch import additive, merge_items, reduce_items
 from ._kernels import coincidence_from_counts
-from ._pair_kernels import column_major, count_column, merge_count_columns, pair_swap_flags, shift_counts
+from ._pair_kernels import column_major, merge_count_columns, pair_swap_flags, shift_counts
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
 
-__all__ = ["MergedColumns", "SwapsFixed", "PairColumns", "CountView", "view_counts", "view_coincidence", "view_category_totals"]
+__all__ = ["MergedColumns", "SwapsFixed", "CountView", "view_counts", "view_coincidence", "view_category_totals"]
 
 
 def _counts(aset: Any) -> Any:
@@ -75,24 +75,7 @@ class SwapsFixed:
         return aset.item_codes[sel][fix], aset.label_codes[sel][fix], other[fix]
 
 
-@dataclass(frozen=True)
-class PairColumns:
-    """Only the ratings of categories ``a`` and ``b``: the item × 2 counts of the binary question *a or b?* (the
-    same as ``MergedColumns`` with every other category in a dropped group, read as two columns, not summed).
-    The column-major copy of the counts is kept on the set, so the pairs of one diagnosis read it once."""
-
-    a: int
-    b: int
-
-    def counts(self, aset: "AnnotationSet") -> Any:
-        columns = aset._cache.get("column_major_counts")
-        if columns is None:
-            columns = column_major(_counts(aset))
-            aset._cache["column_major_counts"] = columns
-        return np.column_stack([count_column(columns, self.a), count_column(columns, self.b)])
-
-
-CountView = Union[MergedColumns, SwapsFixed, PairColumns]
+CountView = Union[MergedColumns, SwapsFixed]
 
 
 def view_counts(aset: "AnnotationSet", view: "CountView | None") -> Any:

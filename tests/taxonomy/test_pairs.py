@@ -291,6 +291,18 @@ def test_pair_agreement_is_fleiss_kappa_of_the_pair_s_ratings(seed, raters, n_it
     ref = _pair_only(frame, "A", "B")
     if np.isfinite(ref.value) and np.isfinite(ref.standard_error):
         assert got["kappa"][0] == pytest.approx(ref.value, abs=1e-12)
+    # the per-item path (items with 64 or more ratings of one class) gives the histogram path's numbers
+    import analytics.taxonomy._pairstats as pairstats
+
+    codes = np.array([[0, 1], [0, 2], [1, 3], [2, 3]])
+    fast = pair_agreement(aset, codes, 0.95)
+    saved, pairstats._HISTOGRAM_BASE = pairstats._HISTOGRAM_BASE, 0
+    try:
+        slow = pair_agreement(aset, codes, 0.95)
+    finally:
+        pairstats._HISTOGRAM_BASE = saved
+    for key in ("kappa", "ci_high", "n_items"):
+        np.testing.assert_allclose(slow[key], fast[key], rtol=0, atol=1e-12, equal_nan=True)
 
 
 def test_pair_agreement_against_statsmodels_with_equal_raters():
