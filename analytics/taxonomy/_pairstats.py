@@ -82,9 +82,11 @@ def pair_agreement(aset: "AnnotationSet", codes: np.ndarray, confidence_level: f
     :math:`p_a = \frac{1}{n'}\sum_{r_i \ge 2}\frac{x_i(x_i-1) + y_i(y_i-1)}{r_i(r_i-1)}`,
     :math:`\pi = \frac{1}{n}\sum_i (x_i, y_i)/r_i`, :math:`p_e = \pi_a^2 + \pi_b^2`,
     :math:`\kappa = (p_a - p_e)/(1 - p_e)`, and the variance of :func:`~analytics.agreement._core.count_based`
-    (its per-item terms, summed in a second pass). A per-class kappa mixes a class's confusion with every other
-    class; this asks the field's question (is agreement above the target?) of one boundary. Two passes over the
-    items for all pairs at once, each summed over the partitions of a distributed set.
+    (the spread of its per-item terms). A per-class kappa mixes a class's confusion with every other class; this
+    asks the field's question (is agreement above the target?) of one boundary. Every term depends on the item only
+    through :math:`(x_i, y_i)`, so one pass over the items counts each pair's combinations (summed over the
+    partitions of a distributed set) and the sums come from those counts; with 64 or more ratings of one class on an
+    item, two passes over per-item values instead.
 
     Returns ``kappa``, ``ci_high`` (NaN where undefined: no item with two ratings of the pair, or one class never
     used) and ``n_items`` (items with two or more ratings of *a* or *b*).

@@ -124,7 +124,8 @@ class PairDiagnoses(ResultMixin):
         ``pair_kappa_items`` (agreement on *which of the two*, :func:`~._pairstats.pair_agreement`, with its one-sided
         upper bound and the items with two or more ratings of either class), ``pair_below_target`` (that bound is
         below ``target``; never for a pair with the Unknown/Other class, a safety valve used when unsure, which
-        rarely agrees with itself and whose use is checked on its own). Untested values are NaN / empty (``pair_below_target`` False).
+        rarely agrees with itself and whose use is checked on its own). Untested values are NaN / empty
+        (``pair_below_target`` False).
     rules : dict
         The options used.
     n_candidates : int
