@@ -88,8 +88,8 @@ def pair_agreement(aset: "AnnotationSet", codes: np.ndarray, confidence_level: f
     partitions of a distributed set) and the sums come from those counts; with 64 or more ratings of one class on an
     item, two passes over per-item values instead.
 
-    Returns ``kappa``, ``ci_high`` (NaN where undefined: no item with two ratings of the pair, or one class never
-    used) and ``n_items`` (items with two or more ratings of *a* or *b*).
+    Returns ``kappa``, ``standard_error``, ``ci_high`` (NaN where undefined: no item with two ratings of the pair,
+    or one class never used) and ``n_items`` (items with two or more ratings of *a* or *b*).
     """
     from scipy import stats
 
@@ -97,9 +97,9 @@ def pair_agreement(aset: "AnnotationSet", codes: np.ndarray, confidence_level: f
 
     codes = np.asarray(codes, dtype=np.int64).reshape(-1, 2)
     z = float(stats.norm.ppf(confidence_level))  # one-sided, as in :func:`~._pair_actions.below_target`
-    kappa, high = np.full(len(codes), np.nan), np.full(len(codes), np.nan)
+    kappa, high, se = (np.full(len(codes), np.nan) for _ in range(3))
     if not len(codes):
-        return {"kappa": kappa, "ci_high": high, "n_items": np.zeros(0)}
+        return {"kappa": kappa, "standard_error": se, "ci_high": high, "n_items": np.zeros(0)}
     base = int(merge_items(aset, _most_in_a_cell, max)) + 1
     if base <= _HISTOGRAM_BASE:  # the items' (x, y) histogram per pair holds every sum: one pass
         hist = reduce_items(aset, _pair_histograms, codes, base).astype(np.float64)
@@ -121,9 +121,9 @@ def pair_agreement(aset: "AnnotationSet", codes: np.ndarray, confidence_level: f
             squares = np.array([_squares_of(x, y, h, *(v[k] for v in args)) for k, h in enumerate(hist[ok])])
         else:
             squares = reduce_items(aset, _pair_squares, codes[ok], *args)
-        se = np.sqrt(squares / (n[ok] * (n[ok] - 1.0)))
-        kappa[ok], high[ok] = value[ok], value[ok] + z * se
-    return {"kappa": kappa, "ci_high": high, "n_items": n2}
+        se[ok] = np.sqrt(squares / (n[ok] * (n[ok] - 1.0)))
+        kappa[ok], high[ok] = value[ok], value[ok] + z * se[ok]
+    return {"kappa": kappa, "standard_error": se, "ci_high": high, "n_items": n2}
 
 
 #: Up to this many ratings of one class on one item (plus one), :func:`pair_agreement` counts the items' (x, y)

@@ -375,8 +375,8 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
                        kappa_before=ch.before, kappa_after=ch.after, p_overlap=float(o_p[j]),
                        p_overlap_adjusted=float(o_adj[j]), pair_kappa=float(agree["kappa"][j]),
                        pair_kappa_ci_high=float(agree["ci_high"][j]), pair_kappa_items=int(agree["n_items"][j]),
-                       pair_below_target=bool(agree["ci_high"][j] < rules["target"])
-                       and aset.unknown_label not in names)
+                       pair_below_target=below_target(agree["kappa"][j], agree["standard_error"][j], rules["target"],
+                                                      rules["confidence_level"]) and aset.unknown_label not in names)
             _annotator_row(aset, row, ann, j, a, b, float(d_all[k]), ids)
         row.update(_decide(row, k in where, bool(g_rej[k]), bool(o_rej[where[k]]) if k in where else False,
                            float(score[k]), rules, names, aset.unknown_label))
