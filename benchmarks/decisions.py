@@ -39,6 +39,15 @@ careless and drift a taxonomy or gold action or an annotator action naming someo
 or gold action; for wrong_gold an annotator action (the annotators are fine) or a taxonomy action. *False alarm* (clean
 pilots) = any action or general finding among the top three, or any conflicting near-duplicate pair.
 
+*Unfounded alarm* (clean pilots) = a false alarm not borne out by the pilot's truth. A clean pilot has no planted
+defect, but its classes' true agreement (:attr:`Pilot.true_class_kappa`, Fleiss' kappa in the population of its
+items, :func:`~benchmarks._pilots.population_class_kappa`) falls below the 0.8 target for some small class in about
+a fifth of them; naming such a class is a detection, not a false alarm. An alarm is *founded* when every action or
+finding among the top three names a class truly below the target — a weak-classes finding every class it lists, a
+taxonomy action at least one of its classes — and *unfounded* otherwise (any annotator or gold action, an Unknown
+share, a near-duplicate conflict, or a class whose true kappa meets the target). Both counts are reported; the
+strict one is the ``false_alarm`` column.
+
 False alarms are counted as alarms/pilots with a Wilson 95 % interval per cell and pooled over the clean cells
 (``--clean-seeds``, 100 by default, so that the ≤ 5 % goal is checked with an interval rather than 20 pilots).
 
@@ -92,6 +101,20 @@ def actions(problems) -> list[tuple[str, frozenset, frozenset, str]]:
     return out
 
 
+def founded(acts: list[tuple[str, frozenset, frozenset, str]], true_kappa: dict, target: float = 0.8) -> bool:
+    """Whether every action (:func:`actions`) names a class whose true kappa is below ``target``: a weak-classes
+    finding all the classes it lists, a taxonomy action at least one of its classes (see the module docstring)."""
+    weak = {c for c, k in true_kappa.items() if k < target}
+    for category, classes, _, kind in acts:
+        if category == "general" and not (classes and classes <= weak):
+            return False
+        if category == "taxonomy" and (kind == "unknown_share" or not classes & weak):
+            return False
+        if category in ("annotator", "gold"):
+            return False
+    return bool(acts)
+
+
 def judge(pilot: Pilot, problems, review) -> dict:
     """found / wrong kind / false alarm of one pilot (see the module docstring)."""
     acts = actions(problems)
@@ -121,7 +144,9 @@ def judge(pilot: Pilot, problems, review) -> dict:
         found = bool(top) and top <= pilot.duplicate_pairs and len(top) == min(3, len(pilot.duplicate_pairs))
     else:  # clean
         alarm = bool(acts) or len(review.different_consensus) > 0
-    return {"found": found, "wrong_kind": wrong, "false_alarm": alarm,
+    conflict = d == "clean" and len(review.different_consensus) > 0
+    unfounded = alarm and (conflict or not founded(acts, pilot.true_class_kappa))
+    return {"found": found, "wrong_kind": wrong, "false_alarm": alarm, "unfounded_alarm": unfounded,
             "top3": " | ".join(f"{p.kind}:{p.action}:{'+'.join(p.classes)}:{'+'.join(p.annotators)}"
                                for p in problems)}
 
@@ -171,10 +196,13 @@ def wilson(k: int, n: int) -> tuple[float, float]:
 def summarize(runs: pd.DataFrame) -> pd.DataFrame:
     out = runs.groupby(["defect", "n_items", "raters"], sort=False).agg(
         runs=("seed", "size"), found=("found", "mean"), wrong_kind=("wrong_kind", "mean"),
-        false_alarm=("false_alarm", "mean"), alarms=("false_alarm", "sum"), seconds=("seconds", "mean")).reset_index()
-    out["alarms"] = out["alarms"].astype(int)
-    ci = [wilson(k, n) for k, n in zip(out["alarms"], out["runs"])]
-    out["false_alarm_ci_low"], out["false_alarm_ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
+        false_alarm=("false_alarm", "mean"), alarms=("false_alarm", "sum"), unfounded_alarm=("unfounded_alarm", "mean"),
+        unfounded_alarms=("unfounded_alarm", "sum"), seconds=("seconds", "mean")).reset_index()
+    for col in ("alarms", "unfounded_alarms"):
+        out[col] = out[col].astype(int)
+        ci = [wilson(k, n) for k, n in zip(out[col], out["runs"])]
+        name = "false_alarm" if col == "alarms" else "unfounded_alarm"
+        out[f"{name}_ci_low"], out[f"{name}_ci_high"] = [c[0] for c in ci], [c[1] for c in ci]
     order = {d: k for k, d in enumerate(DEFECTS)}
     return out.sort_values(["defect", "n_items", "raters"], key=lambda s: s.map(order) if s.name == "defect" else s,
                            kind="stable").reset_index(drop=True)
@@ -191,14 +219,20 @@ def markdown(summary: pd.DataFrame) -> str:
                      f"{f'{r.false_alarm:.0%}' if clean else '—'} |")
     clean = summary[summary["defect"] == "clean"]
     if len(clean):
-        lines += ["", "| clean pilots: items | raters | false alarms / pilots | rate | Wilson 95 % interval |",
-                  "|---:|---:|---:|---:|---|"]
+        lines += ["", "| clean pilots: items | raters | false alarms / pilots | rate | Wilson 95 % interval "
+                      "| unfounded (truth-aware) | rate | Wilson 95 % interval |",
+                  "|---:|---:|---:|---:|---|---:|---:|---|"]
         for r in clean.itertuples(index=False):
             lines.append(f"| {r.n_items:,} | {r.raters} | {r.alarms} / {r.runs} | {r.false_alarm:.1%} | "
-                         f"{r.false_alarm_ci_low:.1%}–{r.false_alarm_ci_high:.1%} |")
-        k, n = int(clean["alarms"].sum()), int(clean["runs"].sum())
-        lo, hi = wilson(k, n)
-        lines.append(f"| pooled | | {k} / {n} | {k / n:.1%} | {lo:.1%}–{hi:.1%} |")
+                         f"{r.false_alarm_ci_low:.1%}–{r.false_alarm_ci_high:.1%} | {r.unfounded_alarms} / {r.runs} | "
+                         f"{r.unfounded_alarm:.1%} | {r.unfounded_alarm_ci_low:.1%}–{r.unfounded_alarm_ci_high:.1%} |")
+        n = int(clean["runs"].sum())
+        cells = []
+        for col in ("alarms", "unfounded_alarms"):
+            k = int(clean[col].sum())
+            lo, hi = wilson(k, n)
+            cells.append(f"{k} / {n} | {k / n:.1%} | {lo:.1%}–{hi:.1%}")
+        lines.append(f"| pooled | | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 
@@ -265,7 +299,9 @@ def _kept_rows(path: Path, tasks: list[tuple], first_clean_seed: int) -> pd.Data
     """The rows of ``path`` to keep with ``--update``: those of the cells not rerun, and of a rerun clean cell the
     seeds below ``first_clean_seed`` (which must all be there: seeds 0 .. first_clean_seed - 1, once each)."""
     kept = pd.read_csv(path, keep_default_na=False)
-    for col in ("found", "wrong_kind", "false_alarm"):
+    if "unfounded_alarm" not in kept.columns:
+        raise SystemExit(f"{path} predates the unfounded_alarm column; rerun without --update")
+    for col in ("found", "wrong_kind", "false_alarm", "unfounded_alarm"):
         kept[col] = kept[col].astype(str).map({"True": True, "False": False})
     rerun = {t[:3] for t in tasks}
     in_rerun = np.array([(d, n, m) in rerun for d, n, m in zip(kept["defect"], kept["n_items"], kept["raters"])],

@@ -167,9 +167,10 @@ def _tag_agreement(aset: AnnotationSet, target: float) -> list[Problem]:
 def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_gain: float = 0.01) -> list[Problem]:
     """The most confused pair that calls for an action (:func:`analytics.taxonomy.pairs.pair_action`: an established
     diagnosis, or an untold cause whose confusion costs agreement while no annotator stands out) and matters: one
-    of its classes, or the annotators' agreement on which of the two (the pair's own kappa), is significantly below
-    the target (one-sided test) and, for a class-level diagnosis, the confusion costs at least ``min_gain`` of
-    Fleiss' kappa (the recommendations' minimum). A pair confused by an annotator flagged on their own is that
+    of its classes is significantly below the target (one-sided test), or the annotators' agreement on which of the
+    two (the pair's own kappa) is likely below it (``pair_likely_below_target``: its one-sided 80 % bound), and,
+    for a class-level diagnosis, the confusion costs at least ``min_gain`` of Fleiss' kappa (the recommendations'
+    minimum). A pair confused by an annotator flagged on their own is that
     annotator's problem; a class-level diagnosis has to hold on the other annotators' labels too. The action is
     :func:`analytics.taxonomy.pairs.pair_action`'s, as in the recommendations."""
     from .._reshape import coincidence_matrix
@@ -187,7 +188,8 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
     rest = None
     for _, dx in diag.table.iterrows():
         wa, wb = weak.get(dx["class_a"], False), weak.get(dx["class_b"], False)
-        if not (wa or wb or dx["pair_below_target"]) or set(dx["annotators"]) & flagged or \
+        if not (wa or wb or dx["pair_below_target"] or dx["pair_likely_below_target"]) or \
+                set(dx["annotators"]) & flagged or \
                 not pair_action(dx, wa, wb, aset.unknown_label):
             continue
         if dx["diagnosis"] != "annotator_confusion" and not dx["merge_gain"] >= min_gain:

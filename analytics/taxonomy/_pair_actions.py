@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-__all__ = ["below_target", "cause_untold_but_costly", "pair_action"]
+from ..exceptions import InvalidParameterError
+
+__all__ = ["below_target", "cause_untold_but_costly", "check_clarify_confidence", "pair_action"]
 
 
 def below_target(kappa: float, standard_error: float, target: float, confidence_level: float = 0.95) -> bool:
@@ -24,6 +26,14 @@ def below_target(kappa: float, standard_error: float, target: float, confidence_
     if not (np.isfinite(kappa) and np.isfinite(standard_error)):
         return False
     return bool(kappa + stats.norm.ppf(confidence_level) * standard_error < target)
+
+
+def check_clarify_confidence(value: Any) -> None:
+    """``clarify_confidence`` is a one-sided confidence in [0.5, 1): 0.5 reads the estimate itself, a lower value
+    would put the bound below the estimate."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 <= float(value) < 1.0:
+        raise InvalidParameterError(f"clarify_confidence= must be a one-sided confidence in [0.5, 1) (0.8: the "
+                                    f"pair's agreement is likely below the target); got {value!r}.")
 
 
 def cause_untold_but_costly(row: Any, confidence_level: float = 0.95) -> bool:

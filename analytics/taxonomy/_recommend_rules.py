@@ -19,7 +19,7 @@ from scipy import stats
 
 from .._reshape import SwapsFixed, co_use_matrix, example_items
 from ._whatif import Change, change_after_mapping, paired_change_of
-from .._wording import count_noun
+from .._wording import beside_target, count_noun
 
 if TYPE_CHECKING:
     from .._schema import AnnotationSet
@@ -44,6 +44,7 @@ class Rules:
     ci_width: float = 0.3
     confidence_level: float = 0.95
     top: int = 10
+    clarify_confidence: float = 0.8
 
     @property
     def alpha(self) -> float:
@@ -151,7 +152,7 @@ def pair_rules(ctx: Context) -> list[dict[str, Any]]:
 
     r = ctx.rules
     diag = pair_diagnoses(ctx.aset, annotator_removal=r.annotator_removal, target=r.target,
-                          confidence_level=r.confidence_level)
+                          confidence_level=r.confidence_level, clarify_confidence=r.clarify_confidence)
     cand = ctx.hotspots[(ctx.hotspots["score"] > 0)].head(r.top)
     out = []
     for _, row in cand.iterrows():
@@ -218,9 +219,11 @@ def _clarify_pair(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str,
     if min(row["kappa_a"], row["kappa_b"]) >= r.target:
         gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f} and "
                     f"{row['kappa_b']:.2f}), so the confusion does not call for a change")
-    elif not (ctx.weak(a) or ctx.weak(b) or dx["pair_below_target"]):
-        pair = (f", nor is the agreement on which of the two (kappa {dx['pair_kappa']:.2f}, one-sided upper bound "
-                f"{dx['pair_kappa_ci_high']:.2f})" if np.isfinite(dx["pair_kappa_ci_high"]) else "")
+    elif not (ctx.weak(a) or ctx.weak(b) or dx["pair_below_target"] or dx["pair_likely_below_target"]):
+        likely = dx["pair_kappa"] + stats.norm.ppf(r.clarify_confidence) * dx["pair_kappa_standard_error"]
+        pair = (f", nor is the agreement on which of the two likely below it (kappa {dx['pair_kappa']:.2f}, one-sided "
+                f"{r.clarify_confidence:.0%} upper bound {beside_target(likely, r.target)})"
+                if np.isfinite(likely) else "")
         gaps.append(f"neither class is significantly below the {r.target:.2f} target (one-sided test; kappa "
                     f"{row['kappa_a']:.2f} and {row['kappa_b']:.2f}){pair}")
     if not (np.isfinite(gain) and gain >= r.min_gain):

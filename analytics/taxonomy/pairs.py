@@ -65,10 +65,11 @@ from scipy import stats
 
 from .._reshape import annotator_pair_swaps, cached, coincidence_matrix, pair_disagreement_without, pair_gold_counts
 from ..agreement._results import check_confidence_level
-from .._wording import beside_target, count_noun
+from .._wording import beside_target
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
-from ._pair_actions import below_target, cause_untold_but_costly, pair_action
+from ._pair_actions import below_target, cause_untold_but_costly, check_clarify_confidence, pair_action
+from ._pair_gold import gold_tests, gold_words
 from ._pairstats import pair_agreement, pair_statistics, ranked_by_score, units
 from ._whatif import change_after_mapping
 
@@ -95,7 +96,8 @@ PAIR_COLUMNS = [
     "p_annotator", "p_annotator_adjusted", "reduction_without", "n_gold_disputed", "gold_with_majority",
     "p_gold", "p_gold_adjusted", "gold_distinguishes", "gold_verdict", "gold_note", "merge_gain", "merge_gain_ci_low",
     "merge_gain_ci_high", "kappa_before", "kappa_after", "p_overlap", "p_overlap_adjusted", "pair_kappa",
-    "pair_kappa_ci_high", "pair_kappa_items", "pair_below_target",
+    "pair_kappa_ci_high", "pair_kappa_items", "pair_below_target", "pair_kappa_standard_error",
+    "pair_likely_below_target",
 ]
 
 #: Values of ``gold_verdict``: what gold says about a pair's disputed items. ``against_majority``: the gold test
@@ -124,8 +126,11 @@ class PairDiagnoses(ResultMixin):
         ``pair_kappa_items`` (agreement on *which of the two*, :func:`~._pairstats.pair_agreement`, with its one-sided
         upper bound and the items with two or more ratings of either class), ``pair_below_target`` (that bound is
         below ``target``; never for a pair with the Unknown/Other class, a safety valve used when unsure, which
-        rarely agrees with itself and whose use is checked on its own). Untested values are NaN / empty
-        (``pair_below_target`` False).
+        rarely agrees with itself and whose use is checked on its own), ``pair_kappa_standard_error`` (Gwet's
+        linearized standard error of ``pair_kappa``), ``pair_likely_below_target`` (the one-sided
+        ``clarify_confidence`` bound, kappa + z·SE, is below ``target``, Unknown excepted: the
+        agreement on the boundary is *likely* below the target, the bar a clarification of the pair needs in the
+        recommendations and the Overview). Untested values are NaN / empty (the two flags False).
     rules : dict
         The options used.
     n_candidates : int
@@ -161,13 +166,17 @@ TESTS = ("Per pair, the first test in this order that rejects at {level} after H
          "{majority:.0%} of the disputed gold items, at least {min_gold}). Otherwise: not enough evidence — to be "
          "clarified all the same when the confusion costs agreement (the overlap test rejects before Holm's "
          "correction, or the annotators' agreement on which of the two, Fleiss' kappa of the pair's own ratings, has "
-         "a one-sided upper bound below the {target:.2f} target) and no annotator stands out. Tested: "
+         "a one-sided upper bound below the {target:.2f} target) and no annotator stands out. A pair's "
+         "clarification is proposed when one of its classes is significantly below the target or that agreement "
+         "is likely below it (one-sided {clarify:.0%} bound). Tested: "
          "the {max_pairs} highest-scoring pairs whose merge would raise Krippendorff's alpha.")
 
 
 def _check(max_pairs: Any, annotator_removal: Any, min_gold: Any, gold_majority: Any, confidence_level: Any,
-           min_merge_gain: Any = 0.01, min_swap_excess: Any = 0.10, target: Any = 0.8) -> None:
+           min_merge_gain: Any = 0.01, min_swap_excess: Any = 0.10, target: Any = 0.8,
+           clarify_confidence: Any = 0.8) -> None:
     check_confidence_level(confidence_level)
+    check_clarify_confidence(clarify_confidence)
     if isinstance(target, bool) or not isinstance(target, (int, float)) or not -1.0 < float(target) <= 1.0:
         raise InvalidParameterError(f"target= must be a kappa in (-1, 1] (the field's bar is 0.8); got {target!r}.")
     if isinstance(min_swap_excess, bool) or not isinstance(min_swap_excess, (int, float)) or \
@@ -190,7 +199,8 @@ def _check(max_pairs: Any, annotator_removal: Any, min_gold: Any, gold_majority:
 
 def diagnose_class_pairs(annotations: Any, *, max_pairs: int = 20, annotator_removal: float = 0.5, min_gold: int = 3,
                          gold_majority: float = 0.8, min_merge_gain: float = 0.01, min_swap_excess: float = 0.10,
-                         target: float = 0.8, confidence_level: float = 0.95) -> PairDiagnoses:
+                         target: float = 0.8, confidence_level: float = 0.95,
+                         clarify_confidence: float = 0.8) -> PairDiagnoses:
     r"""Why people disagree on each class pair: particular annotators, gold itself split, overlapping classes, or
     not enough evidence — one stated test each (see :mod:`analytics.taxonomy.pairs`).
 
@@ -223,6 +233,13 @@ def diagnose_class_pairs(annotations: Any, *, max_pairs: int = 20, annotator_rem
         to be clarified when the annotators' agreement on which of the two classes is significantly below it
         (``pair_below_target``; :func:`cause_untold_but_costly`).
     confidence_level : float
+    clarify_confidence : float
+        The one-sided confidence at which the annotators' agreement on which of the two classes must lie below
+        ``target`` before the pair is proposed for clarification when neither class is significantly below it
+        (``pair_likely_below_target``): 0.8 by default, "likely below". A clarification adds borderline examples to
+        the guideline — cheap, and the next round's numbers show whether it helped — so it is proposed on lower
+        evidence than a merge (``confidence_level`` for both classes); ``benchmarks/decisions.py`` measures what it
+        finds and what it raises on clean pilots.
 
     Returns
     -------
@@ -241,21 +258,23 @@ def diagnose_class_pairs(annotations: Any, *, max_pairs: int = 20, annotator_rem
     ('annotator_confusion', ('ann_confuser',))
     """
     _check(max_pairs, annotator_removal, min_gold, gold_majority, confidence_level, min_merge_gain, min_swap_excess,
-           target)
+           target, clarify_confidence)
     aset = units(annotations, "diagnose_class_pairs")
     return pair_diagnoses(aset, max_pairs=int(max_pairs), annotator_removal=float(annotator_removal),
                           min_gold=int(min_gold), gold_majority=float(gold_majority),
                           min_merge_gain=float(min_merge_gain), min_swap_excess=float(min_swap_excess),
-                          target=float(target), confidence_level=float(confidence_level))
+                          target=float(target), confidence_level=float(confidence_level),
+                          clarify_confidence=float(clarify_confidence))
 
 
 def pair_diagnoses(aset: "AnnotationSet", *, max_pairs: int = 20, annotator_removal: float = 0.5, min_gold: int = 3,
                    gold_majority: float = 0.8, min_merge_gain: float = 0.01, min_swap_excess: float = 0.10,
-                   target: float = 0.8, confidence_level: float = 0.95) -> PairDiagnoses:
+                   target: float = 0.8, confidence_level: float = 0.95,
+                   clarify_confidence: float = 0.8) -> PairDiagnoses:
     """:func:`diagnose_class_pairs` on an already validated unit set, computed once per set and options (cached)."""
     rules = {"max_pairs": max_pairs, "annotator_removal": annotator_removal, "min_gold": min_gold,
              "gold_majority": gold_majority, "min_merge_gain": min_merge_gain, "min_swap_excess": min_swap_excess,
-             "target": target, "confidence_level": confidence_level}
+             "target": target, "confidence_level": confidence_level, "clarify_confidence": clarify_confidence}
     return cached(aset, ("pair_diagnoses", *rules.values()), lambda: _diagnose(aset, rules))
 
 
@@ -289,45 +308,6 @@ def _annotator_tests(aset: "AnnotationSet", codes: np.ndarray, alpha: float,
             "reject": significant & (excess >= min_excess - 1e-12), "significant": significant}
 
 
-def _gold_tests(gold: np.ndarray, has_gold: bool, min_gold: int, majority: float,
-                alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Exact binomial p that gold sides with the majority on fewer than ``majority`` of the disputed gold items."""
-    side = gold[:, 0] + gold[:, 1]
-    ok = has_gold & (side >= min_gold) if len(gold) else np.zeros(0, dtype=bool)
-    p = np.where(ok, stats.binom.cdf(gold[:, 3], np.maximum(side, 1), majority), np.nan) if len(gold) else np.zeros(0)
-    adjusted, reject = _holm(p, alpha)
-    return p, adjusted, reject
-
-
-def _gold_words(ga: int, gb: int, go: int, gm: int, names: tuple[str, str], has_gold: bool, min_gold: int,
-                majority: float, p: float, p_adj: float, rejected: bool) -> tuple[str, str, bool]:
-    """``(gold_verdict, gold_note, distinguishes)`` of one pair."""
-    a, b = names
-    side, n = ga + gb, ga + gb + go
-    if not has_gold:
-        return "no_gold", "no gold labels attached", False
-    if side == 0 and go == 0:
-        return "no_gold", "no disputed item has a gold label", False
-    if go > side:
-        return "gold_elsewhere", f"gold is neither class on {go} of {n} disputed gold items", False
-    if side < min_gold:
-        return "too_little_gold", (f"only {count_noun(side, 'disputed item')} with gold {a} or {b} "
-                                   f"(need {min_gold})"), False
-    split = f"gold says {a} on {ga} and {b} on {gb} of the {side} disputed gold items"
-    test = f"exact binomial p = {p:.2g}, Holm-adjusted {p_adj:.2g}"
-    if rejected:
-        return "against_majority", (f"{split} and sides with the item's majority on only {gm} of them ({test}): gold "
-                                    "and the annotators draw the boundary differently"), False
-    if max(ga, gb) >= majority * side:
-        right = a if ga >= gb else b
-        return "distinguishes", (f"{split}: gold names {right} on {max(ga, gb)} of them, so the classes are "
-                                 "distinguishable and the other label was a slip"), True
-    if gm >= majority * side:
-        return "distinguishes", (f"{split} and sides with the item's majority on {gm} of them ({test}): the "
-                                 "majority tells the classes apart, the dissenting labels are slips"), True
-    return "inconclusive", f"{split}; it sides with the item's majority on {gm} ({test})", False
-
-
 def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
     alpha = 1.0 - rules["confidence_level"]
     o = coincidence_matrix(aset)
@@ -342,7 +322,7 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
     ann = _annotator_tests(aset, codes[cand], alpha, rules["min_swap_excess"])
     gold = pair_gold_counts(aset, codes) if len(codes) else np.zeros((0, 4), dtype=np.int64)
     has_gold = aset.gold is not None
-    g_p, g_adj, g_rej = _gold_tests(gold, has_gold, rules["min_gold"], rules["gold_majority"], alpha)
+    g_p, g_adj, g_rej = gold_tests(gold, has_gold, rules["min_gold"], rules["gold_majority"], alpha)
     changes = [change_after_mapping(aset, cats, {cats[a]: f"{cats[a]}+{cats[b]}", cats[b]: f"{cats[a]}+{cats[b]}"},
                                     confidence_level=rules["confidence_level"]) for a, b in codes[cand]]
     gain = np.array([c.delta for c in changes], dtype=float)
@@ -358,7 +338,7 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
         a, b = int(codes[k, 0]), int(codes[k, 1])
         names = (cats[a], cats[b])
         ga, gb, go, gm = (int(v) for v in gold[k])
-        verdict, g_note, one_side = _gold_words(ga, gb, go, gm, names, has_gold, rules["min_gold"],
+        verdict, g_note, one_side = gold_words(ga, gb, go, gm, names, has_gold, rules["min_gold"],
                                                 rules["gold_majority"], float(g_p[k]), float(g_adj[k]), bool(g_rej[k]))
         row: dict[str, Any] = {
             "class_a": names[0], "class_b": names[1], "candidate": k in where, "annotators": (), "p_annotator": np.nan,
@@ -367,7 +347,8 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
             "gold_distinguishes": one_side, "gold_verdict": verdict, "gold_note": g_note, "merge_gain": np.nan,
             "merge_gain_ci_low": np.nan, "merge_gain_ci_high": np.nan, "kappa_before": np.nan, "kappa_after": np.nan,
             "p_overlap": np.nan, "p_overlap_adjusted": np.nan, "pair_kappa": np.nan, "pair_kappa_ci_high": np.nan,
-            "pair_kappa_items": 0, "pair_below_target": False}
+            "pair_kappa_items": 0, "pair_below_target": False, "pair_kappa_standard_error": np.nan,
+            "pair_likely_below_target": False}
         if k in where:
             j = where[k]
             ch = changes[j]
@@ -375,8 +356,11 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
                        kappa_before=ch.before, kappa_after=ch.after, p_overlap=float(o_p[j]),
                        p_overlap_adjusted=float(o_adj[j]), pair_kappa=float(agree["kappa"][j]),
                        pair_kappa_ci_high=float(agree["ci_high"][j]), pair_kappa_items=int(agree["n_items"][j]),
-                       pair_below_target=below_target(agree["kappa"][j], agree["standard_error"][j], rules["target"],
-                                                      rules["confidence_level"]) and aset.unknown_label not in names)
+                       pair_kappa_standard_error=float(agree["standard_error"][j]))
+            for flag, level in (("pair_below_target", "confidence_level"), ("pair_likely_below_target",
+                                                                             "clarify_confidence")):
+                row[flag] = below_target(agree["kappa"][j], agree["standard_error"][j], rules["target"],
+                                         rules[level]) and aset.unknown_label not in names
             _annotator_row(aset, row, ann, j, a, b, float(d_all[k]), ids)
         row.update(_decide(row, k in where, bool(g_rej[k]), bool(o_rej[where[k]]) if k in where else False,
                            float(score[k]), rules, names, aset.unknown_label))
@@ -384,7 +368,8 @@ def _diagnose(aset: "AnnotationSet", rules: dict) -> PairDiagnoses:
     table = pd.DataFrame(rows, columns=PAIR_COLUMNS)
     tests = TESTS.format(level=f"{alpha:.2g}", removal=rules["annotator_removal"], majority=rules["gold_majority"],
                          min_gold=rules["min_gold"], max_pairs=rules["max_pairs"], min_gain=rules["min_merge_gain"],
-                         min_excess_points=100 * rules["min_swap_excess"], target=rules["target"])
+                         min_excess_points=100 * rules["min_swap_excess"], target=rules["target"],
+                         clarify=rules["clarify_confidence"])
     return PairDiagnoses(table=table, rules=dict(rules), n_candidates=int(len(cand)), tests=tests)
 
 
@@ -410,6 +395,14 @@ def _annotator_row(aset: "AnnotationSet", row: dict, ann: dict, j: int, a: int, 
     if len(flagged) and d > 0:
         without = pair_disagreement_without(aset, a, b, first)
         row["reduction_without"] = float(1.0 - without / d)
+
+
+def _likely_words(row: dict, rules: dict) -> str:
+    """``"; one-sided 80% bound 0.76: likely below it"`` (the bar of a clarification, ``clarify_confidence``)."""
+    level = rules["clarify_confidence"]
+    likely = row["pair_kappa"] + stats.norm.ppf(level) * row["pair_kappa_standard_error"]
+    return (f"; one-sided {level:.0%} bound {beside_target(likely, rules['target'])}: "
+            f"{'likely below' if row['pair_likely_below_target'] else 'not likely below'} it")
 
 
 def _pct(x: float) -> str:
@@ -471,7 +464,8 @@ def _decide(row: dict, candidate: bool, gold_rejected: bool, overlap_rejected: b
                     f"which of the two with Fleiss' kappa {row['pair_kappa']:.2f} (one-sided "
                     f"{rules['confidence_level']:.0%} upper bound {beside_target(high, target)}: "
                     f"{'below' if high < target else 'not below'} the {target:.2f} target"
-                    + (f"; the Unknown class '{unknown}' is not held to it" if unknown in names else "") + ")")
+                    + (f"; the Unknown class '{unknown}' is not held to it" if unknown in names else
+                       "" if high < target else _likely_words(row, rules)) + ")")
     if ann_text:
         gaps.append(ann_text + (f", but without them the disagreement falls by only {_pct(row['reduction_without'])}"
                                 if row["annotators"] else

@@ -19,7 +19,11 @@ hotspot table, the report and the Overview show (one stated test per diagnosis, 
 * **clarify** (the pair) — diagnosis ``gold_split`` (gold sides with the item's majority significantly less often
   than a correct gold would: review the disputed gold labels, then state the boundary), or ``class_overlap`` while
   gold shows the classes can be told apart (gold names one class, or sides with the majority, on ≥ 80% of the
-  disputed gold items).
+  disputed gold items); or ``not_enough_evidence`` while the confusion costs agreement and no annotator stands
+  out (:func:`analytics.taxonomy.pairs.cause_untold_but_costly`). Each pair's clarification is recommended when
+  one of its classes is significantly below ``target`` or the annotators' agreement on which of the two is
+  *likely* below it (one-sided ``clarify_confidence`` bound, 0.8 by default: a clarification is cheap and is
+  checked again by the next round, so it needs less evidence than a merge).
 * **merge** — diagnosis ``class_overlap`` (merging raises Fleiss' kappa significantly), when the classes were both
   used on ≥ ``min_items`` items, *both* per-class kappas are significantly below ``target`` (one-sided test
   :math:`\kappa + z\,\mathrm{SE} < \text{target}`; a reliable class is not merged into a weak one — the boundary is
@@ -79,6 +83,7 @@ from ._recommend_rules import (
     pair_rules,
 )
 from .._reshape import coincidence_matrix
+from ._pair_actions import check_clarify_confidence
 from ._whatif import change_after_mapping
 from ..agreement._counts import count_estimate
 from ..agreement._input import require_annotation_set
@@ -214,6 +219,7 @@ class TaxonomyRecommendations(ResultMixin):
 
 def _check(rules: Rules) -> None:
     check_confidence_level(rules.confidence_level)
+    check_clarify_confidence(rules.clarify_confidence)
     for name in ("target", "annotator_removal", "dominant_share", "pair_share", "retrain_share",
                  "max_unknown_share"):
         value = getattr(rules, name)
@@ -298,6 +304,7 @@ def recommend_taxonomy_changes(
     ci_width: float = 0.3,
     confidence_level: float = 0.95,
     top: int = 10,
+    clarify_confidence: float = 0.8,
 ) -> TaxonomyRecommendations:
     """Ranked proposals to merge, lift, clarify or add classes, collect examples, or retrain an annotator.
 
@@ -330,6 +337,10 @@ def recommend_taxonomy_changes(
     confidence_level : float
     top : int
         Candidate pairs considered (best hotspots by score).
+    clarify_confidence : float
+        A pair's clarification (not a merge) is also recommended when neither class is significantly below
+        ``target`` but the annotators' agreement on which of the two is below it with this one-sided confidence
+        (0.8: likely below; see :func:`analytics.diagnose_class_pairs`).
 
     Returns
     -------
@@ -351,7 +362,7 @@ def recommend_taxonomy_changes(
     rules = Rules(target=target, min_items=min_items, min_gain=min_gain, annotator_removal=annotator_removal,
                   dominant_share=dominant_share, pair_share=pair_share, retrain_share=retrain_share,
                   alarm_points=alarm_points, max_unknown_share=max_unknown_share, ci_width=ci_width,
-                  confidence_level=confidence_level, top=top)
+                  confidence_level=confidence_level, top=top, clarify_confidence=clarify_confidence)
     _check(rules)
     original = require_annotation_set(annotations)
     ctx = _context(original, rules)

@@ -81,6 +81,8 @@ def test_pair_diagnoses_with_each_pair_s_own_agreement_equal_in_memory(zoo):
     assert_close(actual["pair_kappa_ci_high"].to_numpy(), expected["pair_kappa_ci_high"].to_numpy())
     assert actual["pair_kappa_items"].tolist() == expected["pair_kappa_items"].tolist()
     assert actual["pair_below_target"].tolist() == expected["pair_below_target"].tolist()
+    assert_close(actual["pair_kappa_standard_error"].to_numpy(), expected["pair_kappa_standard_error"].to_numpy())
+    assert actual["pair_likely_below_target"].tolist() == expected["pair_likely_below_target"].tolist()
     assert actual["what_to_do"].tolist() == expected["what_to_do"].tolist()
 
 

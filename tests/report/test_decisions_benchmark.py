@@ -25,34 +25,45 @@ def test_each_defect_is_found_with_the_right_kind_of_action(defect):
 def test_an_ambiguous_pair_with_three_raters_is_clarified_when_its_cause_cannot_be_told():
     """Seeds the Overview missed at 300 items x 3 raters before the untold-cause rule (the overlap was significant on
     its own, not after Holm over the tested pairs): now a clarify on c0+c1 among the top three, with nothing that
-    blames an annotator or gold. Seed 2 (held back before) has the same untold cause and neither class significantly
-    below the target, but the annotators' agreement on which of the two is (one-sided bound 0.797 < 0.80): clarified.
-    Seed 6 has neither (bound 0.82), so its clarify is held back with both reasons, as for an established overlap."""
+    blames an annotator or gold. Seed 2 has the same untold cause and neither class significantly below the target,
+    but the annotators' agreement on which of the two is (one-sided 95 % bound 0.797 < 0.80). Seed 6 has neither
+    (95 % bound 0.82); its agreement is *likely* below the target (one-sided 80 % bound 0.76, clarify_confidence), the
+    bar a clarification needs (a merge still needs both classes significantly below). Seed 51 has neither either
+    (80 % bound 0.82), so its clarify is held back with both reasons."""
     import warnings
 
     import analytics as aqa
     from benchmarks._pilots import CLASSES, UNKNOWN
 
-    for seed in (0, 2, 10):
+    for seed in (0, 2, 6, 10):
         row = run_one(("ambiguous_pair", 300, 3, seed))
         assert row["found"] and not row["wrong_kind"], row["top3"]
         assert "clarify:c0+c1" in row["top3"] or "clarify:c1+c0" in row["top3"], row["top3"]
-    pilot = make_pilot("ambiguous_pair", 300, 3, 2)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        d = aqa.diagnose_class_pairs(aqa.load_annotations(pilot.annotations, gold=pilot.gold,
-                                                          categories=CLASSES + [UNKNOWN]))
-    assert "upper bound 0.797: below the 0.80 target" in d.of("c0", "c1")["diagnosis_note"]  # not "0.80 ... 0.80"
-    pilot = make_pilot("ambiguous_pair", 300, 3, 6)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        recs = aqa.recommend_taxonomy_changes(aqa.load_annotations(pilot.annotations, gold=pilot.gold,
-                                                                   categories=CLASSES + [UNKNOWN]))
+
+    def load(seed):
+        pilot = make_pilot("ambiguous_pair", 300, 3, seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            aset = aqa.load_annotations(pilot.annotations, gold=pilot.gold, categories=CLASSES + [UNKNOWN])
+            return aqa.diagnose_class_pairs(aset).of("c0", "c1"), aqa.recommend_taxonomy_changes(aset)
+
+    two, _ = load(2)
+    assert "upper bound 0.797: below the 0.80 target" in two["diagnosis_note"]  # not "0.80 ... 0.80"
+    six, recs = load(6)
+    assert not six["pair_below_target"] and six["pair_likely_below_target"]
+    assert "95% upper bound 0.82: not below the 0.80 target; one-sided 80% bound 0.76: likely below it" in \
+        six["diagnosis_note"]
+    pair = [r for r in recs if set(r.classes) == {"c0", "c1"}]
+    assert [(r.action, r.recommended) for r in pair] == [("clarify", True)]
+    fifty_one, recs = load(51)
+    assert not fifty_one["pair_likely_below_target"] and "80% bound 0.82: not likely below it" in \
+        fifty_one["diagnosis_note"]
     pair = [r for r in recs if set(r.classes) == {"c0", "c1"}]
     assert [(r.action, r.recommended) for r in pair] == [("clarify", False)]
     assert "neither class is significantly below" in pair[0].missing_evidence
-    assert "nor is the agreement on which of the two (kappa 0.69, one-sided upper bound 0.82)" in pair[0].missing_evidence
-    assert "upper bound 0.82: not below the 0.80 target" in pair[0].evidence
+    assert ("nor is the agreement on which of the two likely below it (kappa 0.76, one-sided 80% upper bound 0.82)"
+            in pair[0].missing_evidence)
+    assert "upper bound 0.88: not below the 0.80 target" in pair[0].evidence
 
 
 def test_gold_on_an_ambiguous_boundary_is_not_suspect_gold():
@@ -112,9 +123,56 @@ def test_false_alarms_carry_a_wilson_interval():
     import pandas as pd
 
     runs = pd.DataFrame({"defect": "clean", "n_items": 300, "raters": 3, "seed": range(100), "seconds": 1.0,
-                         "found": False, "wrong_kind": False, "false_alarm": [True] * 5 + [False] * 95})
+                         "found": False, "wrong_kind": False, "false_alarm": [True] * 5 + [False] * 95,
+                         "unfounded_alarm": [True] * 2 + [False] * 98})
     row = summarize(runs).iloc[0]
     assert (row["alarms"], row["runs"]) == (5, 100) and row["false_alarm_ci_high"] == pytest.approx(0.11175, abs=1e-4)
+    assert row["unfounded_alarms"] == 2 and row["unfounded_alarm_ci_low"] == pytest.approx(wilson(2, 100)[0])
+
+
+@pytest.mark.parametrize(("defect", "seed"), [("clean", 1), ("clean", 4), ("ambiguous_pair", 1)])
+def test_the_true_class_kappa_is_what_a_large_pilot_estimates(defect, seed):
+    """population_class_kappa (Fleiss' kappa in the population of a pilot's items) against the estimate from a
+    30,000-item pilot of the same design: within 4 standard errors for every class. Accuracies 0.01 too high, or
+    the borderline c0/c1 items left out, move some class by more than that (both fail this test)."""
+    import warnings
+
+    import analytics as aqa
+    from analytics.agreement import fleiss_kappa_by_category
+    from benchmarks._pilots import CLASSES, UNKNOWN
+
+    pilot = make_pilot(defect, 30_000, 3, seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = fleiss_kappa_by_category(aqa.load_annotations(pilot.annotations, categories=CLASSES + [UNKNOWN]))
+    true = np.array([pilot.true_class_kappa[c] for c in est["category"]])
+    gap = np.abs(est["kappa"].to_numpy() - true) / est["standard_error"].to_numpy()
+    assert (gap[:-1] < 4).all(), dict(zip(est["category"], gap.round(1)))
+    if defect == "ambiguous_pair":
+        assert true[0] < 0.75 and true[1] < 0.8  # the overlap puts both classes below the bar
+
+
+def test_some_clean_pilots_have_a_class_truly_below_the_target():
+    """The reason for the truth-aware count: of clean pilots at 300 x 3, seeds 0-99, about a fifth have a small class
+    whose true kappa is below 0.8 (the smallest class's uniform errors from the seven others)."""
+    below = [min(v for c, v in make_pilot("clean", 300, 3, s).true_class_kappa.items() if c != "Unknown") < 0.8
+             for s in range(100)]
+    assert 10 <= sum(below) <= 40
+
+
+def test_an_alarm_is_founded_only_when_every_action_names_a_truly_weak_class():
+    from benchmarks.decisions import founded
+
+    truth = {"c0": 0.72, "c1": 0.85, "c2": 0.9, "Unknown": 0.0}
+    f, a = frozenset, frozenset()
+    assert founded([("general", f({"c0"}), a, "weak_classes")], truth)
+    assert not founded([("general", f({"c0", "c1"}), a, "weak_classes")], truth)  # c1 meets the target
+    assert founded([("taxonomy", f({"c0", "c1"}), a, "confused_pair")], truth)  # a boundary of a weak class
+    assert not founded([("taxonomy", f({"c1", "c2"}), a, "confused_pair")], truth)
+    assert not founded([("taxonomy", f({"c0", "c1"}), a, "confused_pair"), ("gold", a, a, "gold_suspect")], truth)
+    assert not founded([("annotator", a, f({"a0"}), "annotator_drift")], truth)
+    assert not founded([("taxonomy", f({"Unknown"}), a, "unknown_share")], truth)
+    assert not founded([], truth)
 
 
 def test_more_clean_seeds_continue_the_same_pilots(tmp_path):

@@ -240,6 +240,11 @@ def test_bad_options():
         diagnose_class_pairs(merge_pilot(), min_merge_gain=-0.1)
     with pytest.raises(InvalidParameterError, match="confidence_level"):
         diagnose_class_pairs(merge_pilot(), confidence_level=1.5)
+    for bad in (0.4, 1.0, True, "0.8"):
+        with pytest.raises(InvalidParameterError, match="clarify_confidence"):
+            diagnose_class_pairs(merge_pilot(), clarify_confidence=bad)
+        with pytest.raises(InvalidParameterError, match="clarify_confidence"):
+            recommend_taxonomy_changes(merge_pilot(), clarify_confidence=bad)
     with pytest.raises(InvalidParameterError):
         diagnose_class_pairs(merge_pilot()).of("A", "Z")
 
@@ -272,16 +277,20 @@ def test_pair_agreement_is_fleiss_kappa_of_the_pair_s_ratings(seed, raters, n_it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         d = diagnose_class_pairs(load_annotations(frame, categories=list("ABCD")))
-    z = stats.norm.ppf(0.95)
+    z, z_likely = stats.norm.ppf(0.95), stats.norm.ppf(0.8)
     for _, row in d.table[d.table["candidate"]].iterrows():
         ref = _pair_only(frame, row["class_a"], row["class_b"])
         if not np.isfinite(ref.value) or not np.isfinite(ref.standard_error):
             assert np.isnan(row["pair_kappa_ci_high"]) and not row["pair_below_target"]
+            assert not row["pair_likely_below_target"]
             continue
         assert row["pair_kappa"] == pytest.approx(ref.value, abs=1e-12)
         assert row["pair_kappa_ci_high"] == pytest.approx(ref.value + z * ref.standard_error, abs=1e-12)
+        assert row["pair_kappa_standard_error"] == pytest.approx(ref.standard_error, abs=1e-12)
         assert row["pair_kappa_items"] == ref.n_items
         assert row["pair_below_target"] == (row["pair_kappa_ci_high"] < 0.8)
+        assert row["pair_likely_below_target"] == (ref.value + z_likely * ref.standard_error < 0.8)
+        assert row["pair_likely_below_target"] or not row["pair_below_target"]  # the 80 % bound is the lower
     # the function itself, for a pair given by codes
     cats = list("ABCD")
     with warnings.catch_warnings():
@@ -341,6 +350,7 @@ def test_a_pair_with_the_unknown_class_is_not_held_to_the_target():
         row = diagnose_class_pairs(aset).of("c1", UNKNOWN)
         problems = top_problems(aset)
     assert row["candidate"] and row["pair_kappa_ci_high"] < 0.8 and not row["pair_below_target"]
+    assert not row["pair_likely_below_target"]
     assert "the Unknown class 'Unknown' is not held to it" in row["diagnosis_note"]
     assert not any(UNKNOWN in p.classes and p.action for p in problems), [(p.kind, p.classes) for p in problems]
 
