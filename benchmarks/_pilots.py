@@ -83,8 +83,8 @@ def population_class_kappa(prevalence: np.ndarray, neighbour: np.ndarray, accura
     of the c0/c1 items that are borderline, as in ``ambiguous_pair``), the value the pilot's estimate converges to.
 
     Annotator :math:`r` says category :math:`k` of an item of true class :math:`t` with probability
-    :math:`P_r(k \mid t)` (accuracy, the neighbour's 40 % of the errors, the rest spread evenly over the other six
-    classes, then 1.5 % Unknown). With :math:`m` annotators, Fleiss' per-category kappa (Fleiss 1971, eq. 12) tends to
+    :math:`P_r(k \mid t)` (accuracy; of the errors 40 % to the neighbour and 60 % spread evenly over the seven other
+    classes; then 1.5 % Unknown). With :math:`m` annotators, Fleiss' per-category kappa (Fleiss 1971, eq. 12) tends to
 
     .. math::
 

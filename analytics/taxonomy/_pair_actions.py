@@ -16,16 +16,21 @@ from scipy import stats
 
 from ..exceptions import InvalidParameterError
 
-__all__ = ["below_target", "cause_untold_but_costly", "check_clarify_confidence", "pair_action"]
+__all__ = ["below_target", "cause_untold_but_costly", "check_clarify_confidence", "pair_action", "upper_bound"]
+
+
+def upper_bound(kappa: float, standard_error: float, confidence_level: float) -> float:
+    r"""The one-sided upper bound :math:`\kappa + z_{\text{confidence\_level}}\,\mathrm{SE}` (NaN when undefined)."""
+    return float(kappa + stats.norm.ppf(confidence_level) * standard_error)
 
 
 def below_target(kappa: float, standard_error: float, target: float, confidence_level: float = 0.95) -> bool:
     r"""Whether a per-class kappa is significantly below ``target``: the one-sided test
-    :math:`\kappa + z_{\text{confidence\_level}}\,\mathrm{SE} < \text{target}` (a one-sided question, so the
-    one-sided bound; undefined values are not below)."""
+    :math:`\kappa + z_{\text{confidence\_level}}\,\mathrm{SE} < \text{target}` (:func:`upper_bound`; a one-sided
+    question, so the one-sided bound; undefined values are not below)."""
     if not (np.isfinite(kappa) and np.isfinite(standard_error)):
         return False
-    return bool(kappa + stats.norm.ppf(confidence_level) * standard_error < target)
+    return bool(upper_bound(kappa, standard_error, confidence_level) < target)
 
 
 def check_clarify_confidence(value: Any) -> None:

@@ -68,7 +68,7 @@ from ..agreement._results import check_confidence_level
 from .._wording import beside_target
 from ..exceptions import InvalidParameterError
 from ..results import ResultMixin
-from ._pair_actions import below_target, cause_untold_but_costly, check_clarify_confidence, pair_action
+from ._pair_actions import below_target, cause_untold_but_costly, check_clarify_confidence, pair_action, upper_bound
 from ._pair_gold import gold_tests, gold_words
 from ._pairstats import pair_agreement, pair_statistics, ranked_by_score, units
 from ._whatif import change_after_mapping
@@ -400,7 +400,7 @@ def _annotator_row(aset: "AnnotationSet", row: dict, ann: dict, j: int, a: int, 
 def _likely_words(row: dict, rules: dict) -> str:
     """``"; one-sided 80% bound 0.76: likely below it"`` (the bar of a clarification, ``clarify_confidence``)."""
     level = rules["clarify_confidence"]
-    likely = row["pair_kappa"] + stats.norm.ppf(level) * row["pair_kappa_standard_error"]
+    likely = upper_bound(row["pair_kappa"], row["pair_kappa_standard_error"], level)
     return (f"; one-sided {level:.0%} bound {beside_target(likely, rules['target'])}: "
             f"{'likely below' if row['pair_likely_below_target'] else 'not likely below'} it")
 
