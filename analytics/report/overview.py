@@ -176,6 +176,7 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
     from .._reshape import coincidence_matrix
     from ..agreement import fleiss_kappa_by_category
     from ..taxonomy._pairstats import units
+    from ..taxonomy._pair_actions import matters
     from ..taxonomy.pairs import DIAGNOSIS_LABELS, below_target, pair_action, pair_diagnoses
 
     unit = _quiet(lambda: units(aset, "top_problems"))
@@ -188,9 +189,8 @@ def _confused_pair(aset: AnnotationSet, target: float, flagged: set[str], min_ga
     rest = None
     for _, dx in diag.table.iterrows():
         wa, wb = weak.get(dx["class_a"], False), weak.get(dx["class_b"], False)
-        if not (wa or wb or dx["pair_below_target"] or dx["pair_likely_below_target"]) or \
-                set(dx["annotators"]) & flagged or \
-                not pair_action(dx, wa, wb, aset.unknown_label):
+        if not matters(dx, wa, wb) or set(dx["annotators"]) & flagged or not pair_action(dx, wa, wb,
+                                                                                          aset.unknown_label):
             continue
         if dx["diagnosis"] != "annotator_confusion" and not dx["merge_gain"] >= min_gain:
             continue

@@ -16,12 +16,14 @@ from scipy import stats
 
 from ..exceptions import InvalidParameterError
 
-__all__ = ["below_target", "cause_untold_but_costly", "check_clarify_confidence", "pair_action", "upper_bound"]
+__all__ = ["below_target", "cause_untold_but_costly", "check_clarify_confidence", "matters", "pair_action",
+           "upper_bound"]
 
 
-def upper_bound(kappa: float, standard_error: float, confidence_level: float) -> float:
-    r"""The one-sided upper bound :math:`\kappa + z_{\text{confidence\_level}}\,\mathrm{SE}` (NaN when undefined)."""
-    return float(kappa + stats.norm.ppf(confidence_level) * standard_error)
+def upper_bound(kappa: Any, standard_error: Any, confidence_level: float) -> Any:
+    r"""The one-sided upper bound :math:`\kappa + z_{\text{confidence\_level}}\,\mathrm{SE}` (NaN when undefined;
+    scalars or arrays)."""
+    return kappa + stats.norm.ppf(confidence_level) * standard_error
 
 
 def below_target(kappa: float, standard_error: float, target: float, confidence_level: float = 0.95) -> bool:
@@ -31,6 +33,14 @@ def below_target(kappa: float, standard_error: float, target: float, confidence_
     if not (np.isfinite(kappa) and np.isfinite(standard_error)):
         return False
     return bool(upper_bound(kappa, standard_error, confidence_level) < target)
+
+
+def matters(row: Any, weak_a: bool, weak_b: bool) -> bool:
+    """Whether a pair's confusion matters against the target, the bar of its action in the recommendations and the
+    Overview: one of its classes is significantly below the target (``weak_a``, ``weak_b``: :func:`below_target`), or
+    the annotators' agreement on which of the two is significantly (``pair_below_target``) or likely
+    (``pair_likely_below_target``, at ``clarify_confidence``) below it."""
+    return bool(weak_a or weak_b or row["pair_below_target"] or row["pair_likely_below_target"])
 
 
 def check_clarify_confidence(value: Any) -> None:

@@ -91,12 +91,10 @@ def pair_agreement(aset: "AnnotationSet", codes: np.ndarray, confidence_level: f
     Returns ``kappa``, ``standard_error``, ``ci_high`` (NaN where undefined: no item with two ratings of the pair,
     or one class never used) and ``n_items`` (items with two or more ratings of *a* or *b*).
     """
-    from scipy import stats
-
     from .._reshape import merge_items, reduce_items
+    from ._pair_actions import upper_bound  # one-sided, as :func:`~._pair_actions.below_target` reads it
 
     codes = np.asarray(codes, dtype=np.int64).reshape(-1, 2)
-    z = float(stats.norm.ppf(confidence_level))  # one-sided, as in :func:`~._pair_actions.below_target`
     kappa, high, se = (np.full(len(codes), np.nan) for _ in range(3))
     if not len(codes):
         return {"kappa": kappa, "standard_error": se, "ci_high": high, "n_items": np.zeros(0)}
@@ -122,7 +120,7 @@ def pair_agreement(aset: "AnnotationSet", codes: np.ndarray, confidence_level: f
         else:
             squares = reduce_items(aset, _pair_squares, codes[ok], *args)
         se[ok] = np.sqrt(squares / (n[ok] * (n[ok] - 1.0)))
-        kappa[ok], high[ok] = value[ok], value[ok] + z * se[ok]
+        kappa[ok], high[ok] = value[ok], upper_bound(value[ok], se[ok], confidence_level)
     return {"kappa": kappa, "standard_error": se, "ci_high": high, "n_items": n2}
 
 
@@ -155,9 +153,15 @@ def _sums_of(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``[sum p_a|i, n', n, sum x/r, sum y/r]`` over items with ratings ``x``, ``y`` (each counted ``w`` times)."""
     r = x + y
     rated, two = r >= 1, r >= 2
-    pa_i = (x[two] * (x[two] - 1.0) + y[two] * (y[two] - 1.0)) / (r[two] * (r[two] - 1.0))
+    pa_i = _item_agreement(x[two], y[two])
     return np.array([(w[two] * pa_i).sum(), w[two].sum(), w[rated].sum(), (w[rated] * x[rated] / r[rated]).sum(),
                      (w[rated] * y[rated] / r[rated]).sum()])
+
+
+def _item_agreement(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:math:`p_{a|i} = (x(x-1) + y(y-1)) / (r(r-1))` of items with :math:`r = x + y \\ge 2` ratings of the pair."""
+    r = x + y
+    return (x * (x - 1.0) + y * (y - 1.0)) / (r * (r - 1.0))
 
 
 def _squares_of(x: np.ndarray, y: np.ndarray, w: np.ndarray, value: float, pe: float, pi: np.ndarray, n: float,
@@ -170,7 +174,7 @@ def _squares_of(x: np.ndarray, y: np.ndarray, w: np.ndarray, value: float, pe: f
     r = x + y
     two = r >= 2
     pa_i = np.zeros(len(r))
-    pa_i[two] = (x[two] * (x[two] - 1.0) + y[two] * (y[two] - 1.0)) / (r[two] * (r[two] - 1.0))
+    pa_i[two] = _item_agreement(x[two], y[two])
     pe_i = (x * pi[0] + y * pi[1]) / r
     k_i = ((n / n2) * (pa_i - pe * two) - 2.0 * (1.0 - value) * (pe_i - pe)) / (1.0 - pe)
     return float((w * (k_i - value) ** 2).sum())

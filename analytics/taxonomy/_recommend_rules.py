@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .._reshape import SwapsFixed, co_use_matrix, example_items
-from ._pair_actions import upper_bound
+from ._pair_actions import matters, upper_bound
 from ._whatif import Change, change_after_mapping, paired_change_of
 from .._wording import beside_target, count_noun
 
@@ -220,7 +220,7 @@ def _clarify_pair(ctx: Context, row: pd.Series, dx: pd.Series, names: tuple[str,
     if min(row["kappa_a"], row["kappa_b"]) >= r.target:
         gaps.append(f"both classes already meet the {r.target:.2f} target (kappa {row['kappa_a']:.2f} and "
                     f"{row['kappa_b']:.2f}), so the confusion does not call for a change")
-    elif not (ctx.weak(a) or ctx.weak(b) or dx["pair_below_target"] or dx["pair_likely_below_target"]):
+    elif not matters(dx, ctx.weak(a), ctx.weak(b)):
         likely = upper_bound(dx["pair_kappa"], dx["pair_kappa_standard_error"], r.clarify_confidence)
         pair = (f", nor is the agreement on which of the two likely below it (kappa {dx['pair_kappa']:.2f}, one-sided "
                 f"{r.clarify_confidence:.0%} upper bound {beside_target(likely, r.target)})"
