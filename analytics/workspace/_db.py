@@ -164,9 +164,14 @@ def read_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 
 def stored_revision(conn: sa.Connection) -> str | None:
-    """The workspace's schema revision (None for an empty database)."""
-    if not sa.inspect(conn).has_table("alembic_version"):
-        names = sa.inspect(conn).get_table_names()
+    """The workspace's schema revision (None for an empty database).
+
+    The tables are listed by one catalog query: under PostgreSQL's read-committed isolation each statement sees the
+    commits made before it, so a check of ``alembic_version`` followed by a second listing could straddle another
+    process's first migration and see its tables without their version table (a new workspace misread as a foreign
+    database; ``test_concurrent_adds_on_postgresql_all_land``)."""
+    names = sa.inspect(conn).get_table_names()
+    if "alembic_version" not in names:
         if names:
             raise WorkspaceError(
                 f"{display_url(conn.engine.url)} is a database but not an annotation-qa workspace (it holds the "
